@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+
+int gr_cli_fail(struct gr_error *err)
+{
+	int code;
+	switch (err->code) {
+	case GR_ERR_NOMEM:
+		code = GR_EXIT_INTERNAL;
+		break;
+	default:
+		code = GR_EXIT_BAD_INPUT;
+	}
+	/* Messages may quote bytes from the core: keep the terminal safe and
+	 * the message on one line. */
+	fputs("goretain: ", stderr);
+	gr_escape_term(stderr, err->message, strlen(err->message));
+	fputc('\n', stderr);
+	gr_error_destroy(err);
+	return code;
+}
+
+int gr_cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("goretain: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (usage: %s)\n", usage);
+	return GR_EXIT_BAD_INPUT;
+}
+
+int gr_cli_parse_common(int argc, char **argv, const char *usage,
+			const char *help, struct gr_cli_common *c)
+{
+	static const struct option longopts[] = {
+		{"exe", required_argument, NULL, 'e'},
+		{"json", no_argument, NULL, 'j'},
+		{"force", no_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"tmpdir", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	memset(c, 0, sizeof(*c));
+	optind = 1;
+	opterr = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "+e:jfqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			c->exe = optarg;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'f':
+			c->force = true;
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case 't':
+			c->tmpdir = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return GR_EXIT_OK;
+		default:
+			return gr_cli_usage_error(usage, "unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return gr_cli_usage_error(usage, "missing CORE");
+	if (optind + 1 < argc)
+		return gr_cli_usage_error(usage, "unexpected argument '%s'",
+					  argv[optind + 1]);
+	c->core = argv[optind];
+	if (!c->exe)
+		return gr_cli_usage_error(usage, "missing --exe BIN");
+	return -1;
+}
+
+struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
+				     struct gr_session **ret)
+{
+	struct gr_session_options o = {
+		.core_path = c->core,
+		.exe_path = c->exe,
+		.force = c->force,
+		.input = {.temp_dir = c->tmpdir},
+	};
+	return gr_session_open(&o, ret);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The goretain command line: shared option parsing, exit codes and error
+ * printing for the subcommands (cli/cmd_*.c).  Only the CLI prints or exits.
+ */
+#ifndef GR_CLI_H
+#define GR_CLI_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "session.h"
+
+#define GORETAIN_VERSION "0.1.0"
+
+/* Documented in docs/goretain.1 and `goretain --help`. */
+enum gr_exit {
+	GR_EXIT_OK = 0,
+	GR_EXIT_INTERNAL = 1, /* out of memory, cannot write output, bug */
+	GR_EXIT_BAD_INPUT = 2, /* bad core or executable, or bad usage */
+};
+
+/* Options most subcommands share. */
+struct gr_cli_common {
+	const char *exe;
+	const char *core;
+	bool json;
+	bool force;
+	bool quiet;
+	const char *tmpdir;
+};
+
+/* Print "goretain: MESSAGE" on one line and return the exit code for @err.
+ * Consumes @err. */
+int gr_cli_fail(struct gr_error *err);
+/* Print a usage error and the subcommand's usage line; returns exit 2. */
+int gr_cli_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Parse the shared options (--exe, --json, --force, --quiet, --tmpdir,
+ * --help) and one positional CORE from @argv.  Returns -1 when parsing
+ * succeeded, else the exit code to return (help printed: 0, error: 2).
+ */
+int gr_cli_parse_common(int argc, char **argv, const char *usage,
+			const char *help, struct gr_cli_common *c);
+/* Open a session for the shared options. */
+struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
+				     struct gr_session **ret);
+
+int gr_cmd_info(int argc, char **argv);
+
+#endif /* GR_CLI_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * goretain: what was holding the memory of a dead Go process, and why.
+ * Subcommand dispatch; each subcommand lives in cli/cmd_<name>.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"info", gr_cmd_info,
+	 "what the core and executable are: Go version, threads, mappings, "
+	 "build IDs, symbols"},
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: goretain COMMAND [OPTIONS] --exe BIN CORE\n"
+	      "\n"
+	      "Analyse the ELF core dump of a Go program together with its "
+	      "executable, offline.\n"
+	      "\n"
+	      "commands:\n",
+	      out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\n"
+	      "CORE may be raw, gzip or zstd compressed (detected by content).\n"
+	      "Run 'goretain COMMAND --help' for a command's options.\n"
+	      "\n"
+	      "exit status: 0 success; 1 internal error (out of memory, "
+	      "cannot write output);\n"
+	      "             2 bad input (unreadable, truncated or mismatched "
+	      "core or executable) or bad usage\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return GR_EXIT_BAD_INPUT;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return GR_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("goretain %s\n", GORETAIN_VERSION);
+		return GR_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "goretain: unknown command '%s' (see goretain --help)\n",
+		cmd);
+	return GR_EXIT_BAD_INPUT;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_error: the one error type of goretain.
+ *
+ * Every fallible function returns `struct gr_error *`: NULL means success,
+ * anything else is a heap-allocated error the caller owns and must release
+ * with gr_error_destroy() (or pass upward).  Results are written through a
+ * trailing `*ret` argument only on success.
+ *
+ * Messages carry their place ("core.1234: PT_NOTE+0x1c4: NT_PRSTATUS too
+ * short"); gr_error_prefix() lets each layer add the file or structure it was
+ * working on as the error travels up.  The library never prints or exits;
+ * the CLI maps codes to exit statuses (see cli/goretain.c).
+ *
+ * Modelled on drgn's libdrgn/error.h and elfutils' DWFL_ERRORS list.
+ */
+#ifndef GR_ERROR_H
+#define GR_ERROR_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+/* X-macro list of error codes: name, short description. */
+#define GR_ERROR_CODES(X)                                                      \
+	X(NOMEM, "out of memory")                                              \
+	X(OS, "operating system error")                                        \
+	X(FAULT, "address not readable in the core")                           \
+	X(BAD_DATA, "malformed data")                                          \
+	X(UNSUPPORTED, "unsupported input")                                    \
+	X(NOT_FOUND, "not found")                                              \
+	X(LIMIT, "limit exceeded")                                             \
+	X(MISMATCH, "core and executable do not match")                        \
+	X(USAGE, "invalid usage")
+
+enum gr_error_code {
+#define GR_X(name, desc) GR_ERR_##name,
+	GR_ERROR_CODES(GR_X)
+#undef GR_X
+	GR_ERR_COUNT_
+};
+
+struct gr_error {
+	enum gr_error_code code;
+	/* errno for GR_ERR_OS, 0 otherwise. */
+	int errnum;
+	/* First bad address for GR_ERR_FAULT. */
+	uint64_t address;
+	/* Human-readable, one line, owned by the error. */
+	char *message;
+};
+
+/*
+ * Create an error with a printf-style message.  Never returns NULL: when
+ * memory for the message cannot be had, a static out-of-memory error is
+ * returned (gr_error_destroy() knows not to free it).
+ */
+struct gr_error *gr_error_create(enum gr_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct gr_error *gr_error_vcreate(enum gr_error_code code, const char *fmt,
+				  va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* GR_ERR_OS from errno, naming the path and the operation. */
+struct gr_error *gr_error_os(int errnum, const char *path, const char *what);
+/* GR_ERR_FAULT at @address with a reason ("not in the core", ...). */
+struct gr_error *gr_error_fault(uint64_t address, uint64_t len,
+				const char *reason);
+/* The shared out-of-memory error. */
+struct gr_error *gr_error_nomem(void);
+
+/*
+ * Prefix the message with "<prefix>: " (printf-style).  Returns @err so that
+ * `return gr_error_prefix(err, "%s", path);` reads naturally.  Passing NULL
+ * returns NULL.
+ */
+struct gr_error *gr_error_prefix(struct gr_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Name of a code ("FAULT"); stable, used in JSON error records. */
+const char *gr_error_code_name(enum gr_error_code code);
+
+void gr_error_destroy(struct gr_error *err);
+
+#endif /* GR_ERROR_H */

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+#include "mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct gr_mem {
+	struct gr_mem_segment *segs; /* sorted by start, non-overlapping */
+	size_t n, cap;
+	size_t last; /* index of the last segment hit: reads cluster */
+};
+
+struct gr_error *gr_mem_create(struct gr_mem **ret)
+{
+	struct gr_mem *mem = calloc(1, sizeof(*mem));
+	if (!mem)
+		return gr_error_nomem();
+	*ret = mem;
+	return NULL;
+}
+
+void gr_mem_destroy(struct gr_mem *mem)
+{
+	if (!mem)
+		return;
+	free(mem->segs);
+	free(mem);
+}
+
+/* Index of the first segment with end > addr (n if none). */
+static size_t lower_bound(const struct gr_mem *mem, uint64_t addr)
+{
+	size_t lo = 0, hi = mem->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (mem->segs[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct gr_error *insert_at(struct gr_mem *mem, size_t i,
+				  const struct gr_mem_segment *seg)
+{
+	if (mem->n == mem->cap) {
+		size_t cap = mem->cap ? mem->cap * 2 : 64;
+		struct gr_mem_segment *segs =
+			reallocarray(mem->segs, cap, sizeof(*segs));
+		if (!segs)
+			return gr_error_nomem();
+		mem->segs = segs;
+		mem->cap = cap;
+	}
+	memmove(&mem->segs[i + 1], &mem->segs[i],
+		(mem->n - i) * sizeof(*mem->segs));
+	mem->segs[i] = *seg;
+	mem->n++;
+	mem->last = 0;
+	return NULL;
+}
+
+static struct gr_error *check_seg(const struct gr_mem_segment *seg)
+{
+	if (seg->end <= seg->start)
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "empty or inverted segment 0x%llx-0x%llx",
+				       (unsigned long long)seg->start,
+				       (unsigned long long)seg->end);
+	if ((seg->source == GR_MEM_CORE || seg->source == GR_MEM_EXE) &&
+	    !seg->data)
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "segment 0x%llx has no data",
+				       (unsigned long long)seg->start);
+	return NULL;
+}
+
+struct gr_error *gr_mem_add(struct gr_mem *mem,
+			    const struct gr_mem_segment *seg)
+{
+	struct gr_error *err = check_seg(seg);
+	if (err)
+		return err;
+	size_t i = lower_bound(mem, seg->start);
+	if (i < mem->n && mem->segs[i].start < seg->end)
+		return gr_error_create(
+			GR_ERR_BAD_DATA,
+			"segment 0x%llx-0x%llx overlaps 0x%llx-0x%llx",
+			(unsigned long long)seg->start,
+			(unsigned long long)seg->end,
+			(unsigned long long)mem->segs[i].start,
+			(unsigned long long)mem->segs[i].end);
+	return insert_at(mem, i, seg);
+}
+
+/* A piece [start, end) of @seg, its data pointer adjusted. */
+static struct gr_mem_segment slice(const struct gr_mem_segment *seg,
+				   uint64_t start, uint64_t end)
+{
+	struct gr_mem_segment s = *seg;
+	if (s.data)
+		s.data += start - seg->start;
+	s.start = start;
+	s.end = end;
+	return s;
+}
+
+struct gr_error *gr_mem_add_under(struct gr_mem *mem,
+				  const struct gr_mem_segment *seg)
+{
+	struct gr_error *err = check_seg(seg);
+	if (err)
+		return err;
+	uint64_t cur = seg->start;
+	while (cur < seg->end) {
+		size_t i = lower_bound(mem, cur);
+		uint64_t gap_end = seg->end;
+		if (i < mem->n) {
+			if (mem->segs[i].start <= cur) {
+				cur = mem->segs[i].end;
+				continue;
+			}
+			if (mem->segs[i].start < gap_end)
+				gap_end = mem->segs[i].start;
+		}
+		struct gr_mem_segment piece = slice(seg, cur, gap_end);
+		err = insert_at(mem, i, &piece);
+		if (err)
+			return err;
+		cur = gap_end;
+	}
+	return NULL;
+}
+
+struct gr_error *gr_mem_fill_missing(struct gr_mem *mem,
+				     const struct gr_mem_segment *seg)
+{
+	struct gr_error *err = check_seg(seg);
+	if (err)
+		return err;
+	for (size_t i = lower_bound(mem, seg->start);
+	     i < mem->n && mem->segs[i].start < seg->end; i++) {
+		struct gr_mem_segment old = mem->segs[i];
+		if (old.source != GR_MEM_MISSING)
+			continue;
+		uint64_t lo = old.start > seg->start ? old.start : seg->start;
+		uint64_t hi = old.end < seg->end ? old.end : seg->end;
+		/* Split old into [old.start, lo) missing, [lo, hi) filled,
+		 * [hi, old.end) missing. */
+		struct gr_mem_segment mid = slice(seg, lo, hi);
+		mid.prot = old.prot;
+		if (old.start < lo) {
+			mem->segs[i].end = lo;
+			err = insert_at(mem, ++i, &mid);
+		} else {
+			mem->segs[i] = mid;
+		}
+		if (err)
+			return err;
+		if (hi < old.end) {
+			struct gr_mem_segment tail = slice(&old, hi, old.end);
+			err = insert_at(mem, ++i, &tail);
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
+const struct gr_mem_segment *gr_mem_find(struct gr_mem *mem, uint64_t addr)
+{
+	if (mem->last < mem->n) {
+		const struct gr_mem_segment *s = &mem->segs[mem->last];
+		if (addr >= s->start && addr < s->end)
+			return s;
+	}
+	size_t i = lower_bound(mem, addr);
+	if (i < mem->n && mem->segs[i].start <= addr) {
+		mem->last = i;
+		return &mem->segs[i];
+	}
+	return NULL;
+}
+
+struct gr_error *gr_mem_read(struct gr_mem *mem, uint64_t addr, void *buf,
+			     size_t len)
+{
+	uint8_t *out = buf;
+	uint64_t cur = addr;
+	size_t left = len;
+	if (len && addr + len < addr)
+		return gr_error_fault(addr, len, "range wraps the address space");
+	while (left) {
+		const struct gr_mem_segment *s = gr_mem_find(mem, cur);
+		if (!s)
+			return gr_error_fault(cur, left, "not mapped");
+		uint64_t avail = s->end - cur;
+		size_t n = avail < left ? (size_t)avail : left;
+		switch (s->source) {
+		case GR_MEM_CORE:
+		case GR_MEM_EXE:
+			memcpy(out, s->data + (cur - s->start), n);
+			break;
+		case GR_MEM_ZERO:
+			memset(out, 0, n);
+			break;
+		case GR_MEM_MISSING:
+			return gr_error_fault(cur, left,
+					      s->reason ? s->reason
+							: "not in the core");
+		}
+		out += n;
+		cur += n;
+		left -= n;
+	}
+	return NULL;
+}
+
+struct gr_error *gr_mem_view(struct gr_mem *mem, uint64_t addr, size_t len,
+			     const uint8_t **ret)
+{
+	const struct gr_mem_segment *s = gr_mem_find(mem, addr);
+	if (!s)
+		return gr_error_fault(addr, len, "not mapped");
+	if (s->source == GR_MEM_MISSING)
+		return gr_error_fault(addr, len,
+				      s->reason ? s->reason : "not in the core");
+	if (s->source == GR_MEM_ZERO || s->end - addr < len)
+		return gr_error_fault(addr, len, "not contiguous in one file");
+	*ret = s->data + (addr - s->start);
+	return NULL;
+}
+
+#define GR_MEM_TYPED(name, type)                                               \
+	struct gr_error *gr_mem_##name(struct gr_mem *mem, uint64_t addr,     \
+				       type *ret)                             \
+	{                                                                      \
+		type v;                                                        \
+		struct gr_error *err = gr_mem_read(mem, addr, &v, sizeof(v));  \
+		if (!err)                                                      \
+			*ret = v;                                              \
+		return err;                                                    \
+	}
+/* linux/amd64 is little-endian like the host; memcpy keeps it aligned-safe. */
+GR_MEM_TYPED(u8, uint8_t)
+GR_MEM_TYPED(u16, uint16_t)
+GR_MEM_TYPED(u32, uint32_t)
+GR_MEM_TYPED(u64, uint64_t)
+#undef GR_MEM_TYPED
+
+struct gr_error *gr_mem_cstr(struct gr_mem *mem, uint64_t addr, size_t max,
+			     char **ret)
+{
+	char *buf = malloc(max + 1);
+	if (!buf)
+		return gr_error_nomem();
+	size_t i;
+	for (i = 0; i < max; i++) {
+		uint8_t c;
+		struct gr_error *err = gr_mem_u8(mem, addr + i, &c);
+		if (err) {
+			free(buf);
+			return err;
+		}
+		buf[i] = (char)c;
+		if (!c)
+			break;
+	}
+	buf[i < max ? i : max] = '\0';
+	*ret = buf;
+	return NULL;
+}
+
+bool gr_mem_readable(struct gr_mem *mem, uint64_t addr, uint64_t len)
+{
+	uint64_t cur = addr;
+	if (len && addr + len < addr)
+		return false;
+	while (cur < addr + len) {
+		const struct gr_mem_segment *s = gr_mem_find(mem, cur);
+		if (!s || s->source == GR_MEM_MISSING)
+			return false;
+		cur = s->end;
+	}
+	return true;
+}
+
+size_t gr_mem_segment_count(const struct gr_mem *mem)
+{
+	return mem->n;
+}
+
+const struct gr_mem_segment *gr_mem_segment_at(const struct gr_mem *mem,
+					       size_t i)
+{
+	return i < mem->n ? &mem->segs[i] : NULL;
+}

@@ -1,0 +1,3 @@
+module goretain.test/dwarfprog
+
+go 1.19

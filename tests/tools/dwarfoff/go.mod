@@ -1,0 +1,3 @@
+module goretain.test/dwarfoff
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/grsample
+
+go 1.19
