@@ -15,11 +15,17 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+/* The fuzz build shrinks the buffers so that small inputs reach the
+ * buffer-full paths; keep it a multiple of HOLE_BLOCK. */
+#ifndef GR_INPUT_BUF_SIZE
+#define GR_INPUT_BUF_SIZE (1 << 20)
+#endif
+
 enum {
 	/* Both stream buffers; output is flushed only when full, so every
 	 * flush but the last starts at a multiple of BUF_SIZE and the hole
 	 * test below sees file-aligned blocks. */
-	BUF_SIZE = 1 << 20,
+	BUF_SIZE = GR_INPUT_BUF_SIZE,
 	/* zstd's own default (ZSTD_WINDOWLOG_LIMIT_DEFAULT, static-only API),
 	 * stated here because it bounds our memory: a frame's window is
 	 * allocated whole. */

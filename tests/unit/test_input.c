@@ -592,6 +592,29 @@ static void test_limit(void **state)
 	buf_free(&data);
 }
 
+/* A frame asking for a 256 MiB window (zstd --long=28) is refused before
+ * zstd allocates it.  Streaming with no pledged size keeps the window. */
+static void test_zstd_window_limit(void **state)
+{
+	struct fixture *f = *state;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	assert_non_null(cctx);
+	assert_false(ZSTD_isError(
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 28)));
+	uint8_t out[4096];
+	ZSTD_outBuffer ob = { out, sizeof(out), 0 };
+	ZSTD_inBuffer ib = { "abcdefgh", 8, 0 };
+	assert_false(ZSTD_isError(
+		ZSTD_compressStream2(cctx, &ob, &ib, ZSTD_e_continue)));
+	ZSTD_inBuffer none = { NULL, 0, 0 };
+	assert_int_equal(ZSTD_compressStream2(cctx, &ob, &none, ZSTD_e_end), 0);
+	ZSTD_freeCCtx(cctx);
+	char *path = write_file(f, out, ob.pos);
+	struct gr_input_options o = options(f);
+	expect_error(&o, path, GR_ERR_LIMIT, "window");
+	free(path);
+}
+
 struct progress_log {
 	int calls;
 	uint64_t last_in, last_total, last_out;
@@ -739,6 +762,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_failure, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zstd_window_limit, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_and_progress, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
