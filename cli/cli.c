@@ -55,7 +55,7 @@ int gr_cli_parse_common(int argc, char **argv, const char *usage,
 	optind = 1;
 	opterr = 0;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "+e:jfqh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "e:jfqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
 			c->exe = optarg;

@@ -10,8 +10,8 @@
 
 #include "error.h"
 #include "session.h"
+#include "version.h"
 
-#define GORETAIN_VERSION "0.1.0"
 
 /* Documented in docs/goretain.1 and `goretain --help`. */
 enum gr_exit {

@@ -94,7 +94,9 @@ static void notes_to_ids(const uint8_t *p, size_t len, struct gr_build_ids *ids)
 		if (namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
 		    type == NT_GNU_BUILD_ID && descsz <= 64)
 			hex(ids->gnu, sizeof(ids->gnu), desc, descsz);
-		else if (namesz == 3 && memcmp(name, "Go", 3) == 0 &&
+		/* Go's linker writes the name "Go\0\0" with namesz 4. */
+		else if ((namesz == 3 || namesz == 4) &&
+			 memcmp(name, "Go", 3) == 0 &&
 			 type == ELF_NOTE_GOBUILDID_TAG &&
 			 descsz < sizeof(ids->go)) {
 			memcpy(ids->go, desc, descsz);

@@ -2,9 +2,11 @@
 #include "session.h"
 
 #include <elf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "session_go.h"
 
 enum { IMAGE_PAGE = 4096 };
@@ -48,49 +50,85 @@ static const struct gr_exe_segment *header_segment(const struct gr_exe *exe)
 }
 
 /*
- * Load bias from the auxiliary vector (AT_ENTRY is the run-time entry point,
- * AT_PHDR the run-time program headers); without auxv, from the NT_FILE
- * mapping of file offset 0.  A non-PIE executable must load at bias 0: any
- * other value means it is not the program the core came from.
+ * Where the process mapped its executable: the NT_FILE mapping at file
+ * offset 0 of the file that holds AT_ENTRY (the real program, whichever
+ * file the user gave); without NT_FILE, AT_PHDR minus the header offset;
+ * without either, the link-time address of a non-PIE file.
+ */
+static bool find_image_base(struct gr_session *s)
+{
+	uint64_t at;
+	if (gr_core_auxv(s->core, AT_ENTRY, &at)) {
+		const struct gr_core_file_map *f = gr_core_file_map_at(s->core, at);
+		for (size_t i = 0; f && i < gr_core_file_map_count(s->core); i++) {
+			const struct gr_core_file_map *g =
+				gr_core_file_map(s->core, i);
+			if (g->file_offset == 0 && strcmp(g->path, f->path) == 0) {
+				s->image_base = g->start;
+				return true;
+			}
+		}
+	}
+	size_t size;
+	const uint8_t *eh = gr_exe_file_data(s->exe, &size);
+	if (gr_core_auxv(s->core, AT_PHDR, &at)) {
+		uint64_t phoff = gr_le64(eh + offsetof(Elf64_Ehdr, e_phoff));
+		s->image_base = (at - phoff) & ~(uint64_t)(IMAGE_PAGE - 1);
+		return true;
+	}
+	const struct gr_exe_segment *hdr = header_segment(s->exe);
+	if (!gr_exe_is_pie(s->exe) && hdr) {
+		s->image_base = hdr->vaddr & ~(uint64_t)(IMAGE_PAGE - 1);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The load bias maps the file's link-time addresses to the process's: the
+ * image base minus the header segment's link-time page.  A non-PIE file
+ * must load at bias 0, and AT_ENTRY must be the file's entry point moved
+ * by the bias: otherwise the file is not the program the core came from.
  */
 static struct gr_error *find_bias(struct gr_session *s,
 				  const struct gr_session_options *o)
 {
 	const struct gr_exe_segment *hdr = header_segment(s->exe);
-	uint64_t at;
-	bool found = false;
-	if (gr_core_auxv(s->core, AT_ENTRY, &at)) {
-		s->bias = at - gr_exe_entry(s->exe);
-		found = true;
-	} else if (hdr && gr_core_auxv(s->core, AT_PHDR, &at)) {
-		const uint8_t *eh;
-		size_t size;
-		eh = gr_exe_file_data(s->exe, &size);
-		uint64_t phoff = ((const Elf64_Ehdr *)(const void *)eh)->e_phoff;
-		s->bias = at - (hdr->vaddr + phoff);
-		found = true;
-	}
-	if (!found && !gr_exe_is_pie(s->exe)) {
-		s->bias = 0;
-		found = true;
-	}
-	if (!found)
+	if (!hdr)
 		return gr_error_create(GR_ERR_BAD_DATA,
-				       "%s: no NT_AUXV note: cannot find where "
-				       "the position-independent executable was "
-				       "loaded",
+				       "%s: no PT_LOAD maps the ELF header",
+				       o->exe_path);
+	if (!find_image_base(s))
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "%s: no NT_AUXV or NT_FILE note: cannot "
+				       "find where the executable was loaded",
 				       o->core_path);
-	if (!gr_exe_is_pie(s->exe) && s->bias != 0 && !o->force)
-		return gr_error_create(
-			GR_ERR_MISMATCH,
-			"%s: does not match %s: entry point 0x%llx in the core, "
-			"0x%llx in the executable (use --force to analyse anyway)",
-			o->exe_path, o->core_path,
-			(unsigned long long)(gr_exe_entry(s->exe) + s->bias),
-			(unsigned long long)gr_exe_entry(s->exe));
-	if (hdr)
-		s->image_base = (hdr->vaddr + s->bias) & ~(uint64_t)(IMAGE_PAGE - 1);
+	s->bias = s->image_base - (hdr->vaddr & ~(uint64_t)(IMAGE_PAGE - 1));
 	return NULL;
+}
+
+static struct gr_error *check_entry(struct gr_session *s,
+				    const struct gr_session_options *o)
+{
+	uint64_t at;
+	uint64_t want = gr_exe_entry(s->exe) + s->bias;
+	bool bad = (!gr_exe_is_pie(s->exe) && s->bias != 0) ||
+		   (gr_core_auxv(s->core, AT_ENTRY, &at) && at != want);
+	if (!bad || o->force) {
+		if (bad)
+			s->match = GR_BUILD_MISMATCH_FORCED;
+		return NULL;
+	}
+	if (!gr_core_auxv(s->core, AT_ENTRY, &at))
+		at = s->image_base;
+	return gr_error_create(
+		GR_ERR_MISMATCH,
+		"%s: does not match %s: the process was entered at 0x%llx, the "
+		"executable's entry point would be 0x%llx (%s) (use --force to "
+		"analyse anyway)",
+		o->exe_path, o->core_path, (unsigned long long)at,
+		(unsigned long long)want,
+		gr_exe_is_pie(s->exe) ? "PIE" : "non-PIE");
 }
 
 /*
@@ -218,7 +256,8 @@ struct gr_error *gr_session_open(const struct gr_session_options *o,
 	if ((err = open_inputs(s, o)) || (err = find_bias(s, o)) ||
 	    (err = gr_mem_create(&s->mem)) ||
 	    (err = gr_core_add_to_mem(s->core, s->mem)) ||
-	    (err = check_build_ids(s, o)) || (err = fill_from_exe(s)) ||
+	    (err = check_build_ids(s, o)) || (err = check_entry(s, o)) ||
+	    (err = fill_from_exe(s)) ||
 	    (err = gr_session_go_load(&s->go, s->exe, s->mem, s->bias))) {
 		gr_session_destroy(s);
 		return err;

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_info: what a core and its executable are (`goretain info`).
+ *
+ * Gathers the facts once into struct gr_info, then writes them as text or
+ * JSON.  Both writers carry the same facts; the JSON fields are listed in
+ * docs/info-schema.md.
+ */
+#ifndef GR_INFO_H
+#define GR_INFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "session.h"
+
+struct gr_info_mappings {
+	uint64_t segments;	 /* segments of the address space */
+	uint64_t file_backed;	 /* NT_FILE entries */
+	uint64_t bytes_core;	 /* bytes read from the core */
+	uint64_t bytes_zero;	 /* bytes that read as zero (never touched) */
+	uint64_t bytes_exe;	 /* bytes read from the executable */
+	uint64_t bytes_missing;	 /* mapped but unavailable */
+};
+
+struct gr_info {
+	const struct gr_session *session;
+	struct gr_info_mappings map;
+	uint64_t threads;
+	uint64_t dwarf_types, dwarf_globals, dwarf_functions, dwarf_constants;
+	unsigned dwarf_version;
+	bool dwarf_present;
+	uint64_t pcln_functions, pcln_files;
+	uint64_t elf_symbols;
+};
+
+void gr_info_collect(const struct gr_session *s, struct gr_info *ret);
+/* Write @info as one JSON document to @out; @path names @out in errors. */
+struct gr_error *gr_info_write_json(const struct gr_info *info, FILE *out,
+				    const char *path);
+struct gr_error *gr_info_write_text(const struct gr_info *info, FILE *out,
+				    const char *path);
+
+#endif /* GR_INFO_H */
