@@ -469,6 +469,8 @@ bool gr_exe_symbol(const struct gr_exe *exe, const char *name,
 		   uint64_t *addr_ret, uint64_t *size_ret)
 {
 	struct exe_symbol key = {.name = name};
+	if (!exe->nsymbols)
+		return false;
 	const struct exe_symbol *s = bsearch(&key, exe->symbols, exe->nsymbols,
 					     sizeof(key), symbol_cmp);
 	if (!s)

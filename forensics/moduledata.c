@@ -390,7 +390,10 @@ struct gr_error *gr_moduledata_load(struct gr_exe *exe, struct gr_mem *mem,
 		err = try_at(mem, sym + bias, layout, GR_MD_FROM_SYMBOL,
 			     pclntab_addr, pcln, pcln_size, md);
 	} else if ((gm = gr_exe_section(exe, ".go.module"))) {
-		/* Go 1.26+: the section holds exactly the one SMODULEDATA symbol. */
+		/*
+		 * Go 1.26+: the section holds exactly the one SMODULEDATA
+		 * symbol (cmd/link/internal/ld/data.go, go-1.26 line 1948).
+		 */
 		err = try_at(mem, gm->addr + bias, layout, GR_MD_FROM_SECTION,
 			     pclntab_addr, pcln, pcln_size, md);
 	} else {

@@ -125,13 +125,16 @@ struct gr_error *gr_moduledata_check(const struct gr_moduledata *md,
 
 /*
  * Read the pointer bitmap of the data (@bss false) or bss (@bss true)
- * section: one bit per 8-byte word from md->data (md->bss), set for words
- * the GC scans as pointers.  *bits_ret (malloc'd, the caller's) holds
- * *nbits_ret bits, least significant bit first.  UNSUPPORTED when the mask
- * is still {0, 0} (a core taken before modulesinit(), or a read of the
- * executable rather than a core); BAD_DATA when n does not match the section
- * size the way progToPointerMask() (runtime/mbitmap.go) sizes it; FAULT if
- * unreadable.
+ * section: one bit per 8-byte word from md->data (md->bss) to edata (ebss),
+ * least significant bit first, set for words the GC scans as pointers.
+ * *nbits_ret is the number of words; *bits_ret (malloc'd, the caller's)
+ * holds (nbits+7)/8 bytes.  progToPointerMask() (runtime/mbitmap.go) sizes
+ * the buffer for the whole section but runGCProg may write fewer bits (n);
+ * the words past n read as 0, as the runtime's zeroed buffer does.
+ * Errors: UNSUPPORTED when the mask is still {0, 0} (a core taken before
+ * modulesinit(), or the executable read instead of a core); BAD_DATA when
+ * n exceeds what the section can hold; FAULT when the section or the bitmap
+ * is not in @mem (the section's size is not believed before that).
  */
 struct gr_error *gr_moduledata_gcmask(struct gr_mem *mem,
 				      const struct gr_moduledata *md, bool bss,

@@ -299,14 +299,4 @@ struct gr_pcln_location {
 struct gr_error *gr_pcln_locate(struct gr_exe *exe,
 				struct gr_pcln_location *ret);
 
-/*
- * Only step 1 of gr_pcln_locate(): the section named ".gopclntab" or
- * ".data.rel.ro.gopclntab", NOT_FOUND otherwise.  Kept for existing callers;
- * prefer gr_pcln_locate(), which also finds the table in cgo PIE binaries.
- */
-struct gr_error *gr_pcln_find_section(struct gr_exe *exe,
-				      const struct gr_exe_section **sec_ret,
-				      const uint8_t **data_ret,
-				      size_t *size_ret);
-
 #endif /* GR_PCLNTAB_H */

@@ -243,7 +243,7 @@ static struct gr_error *open_inputs(struct gr_session *s,
 		return err;
 	if ((err = gr_exe_open(o->exe_path, &s->exe)))
 		return err;
-	return gr_session_go_check_exe(s->exe);
+	return gr_session_go_check_exe(&s->go, s->exe);
 }
 
 struct gr_error *gr_session_open(const struct gr_session_options *o,

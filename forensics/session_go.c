@@ -9,14 +9,17 @@
 #include "moduledata.h"
 #include "pclntab.h"
 
-struct gr_error *gr_session_go_check_exe(const struct gr_exe *exe)
+struct gr_error *gr_session_go_check_exe(struct gr_session_go *go,
+					 struct gr_exe *exe)
 {
-	/* Every Go binary has a pclntab: the runtime cannot run without it. */
-	if (gr_exe_section(exe, ".gopclntab") ||
-	    gr_exe_section(exe, ".data.rel.ro.gopclntab"))
+	/* Every Go binary has a pclntab: the runtime cannot run without it.
+	 * gr_pcln_locate also finds it where a cgo link merged its section. */
+	struct gr_error *err = gr_pcln_locate(exe, &go->pcln_loc);
+	if (!err)
 		return NULL;
+	gr_error_destroy(err);
 	return gr_error_create(GR_ERR_BAD_DATA,
-			       "%s: not a Go executable (no .gopclntab section)",
+			       "%s: not a Go executable (no pclntab)",
 			       gr_exe_path(exe));
 }
 
@@ -82,13 +85,9 @@ struct gr_error *gr_session_go_load(struct gr_session_go *go, struct gr_exe *exe
 	if ((err = gr_moduledata_load(exe, mem, bias, &layout, &go->moduledata)))
 		return gr_error_prefix(err, "%s: runtime.firstmoduledata", path);
 
-	const struct gr_exe_section *sec;
-	if ((err = gr_pcln_find_section(exe, &sec, &data, &size)))
-		return err;
-	if ((err = gr_moduledata_check(go->moduledata, sec->addr + bias, data,
-				       size)))
-		return gr_error_prefix(err, "%s: moduledata", path);
-	if ((err = gr_pcln_create(data, size, go->moduledata->text, &go->pcln)))
+	/* gr_moduledata_load checked the record against this pclntab. */
+	if ((err = gr_pcln_create(go->pcln_loc.data, go->pcln_loc.size,
+				  go->moduledata->text, &go->pcln)))
 		return gr_error_prefix(err, "%s: pclntab", path);
 	return NULL;
 }

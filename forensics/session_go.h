@@ -15,6 +15,7 @@
 #include "error.h"
 #include "exe.h"
 #include "mem.h"
+#include "pclntab.h"
 
 struct gr_buildinfo;
 struct gr_pcln;
@@ -28,10 +29,14 @@ struct gr_session_go {
 	struct gr_dwarf *dwarf;
 	/* Points into buildinfo. */
 	const char *version;
+	/* Where the executable keeps its pclntab. */
+	struct gr_pcln_location pcln_loc;
 };
 
-/* BAD_DATA "not a Go executable" unless @exe has Go's pclntab. */
-struct gr_error *gr_session_go_check_exe(const struct gr_exe *exe);
+/* BAD_DATA "not a Go executable" unless @exe has Go's pclntab; records
+ * where it is in @go. */
+struct gr_error *gr_session_go_check_exe(struct gr_session_go *go,
+					 struct gr_exe *exe);
 /* Load everything; @bias is the PIE load bias. */
 struct gr_error *gr_session_go_load(struct gr_session_go *go, struct gr_exe *exe,
 				    struct gr_mem *mem, uint64_t bias);

@@ -39,7 +39,7 @@ struct md_table {
 		{GR_MD_ENOPTRBSS, 248}
 
 /*
- * /usr/lib/go-1.19/src/runtime/symtab.go: no covctrs or inittasks; typemap
+ * /usr/lib/go-1.19/src/runtime/symtab.go:415: no covctrs or inittasks; typemap
  * and bad come after the masks.
  */
 static const struct md_entry go119[] = {
@@ -58,7 +58,7 @@ static const struct md_entry go119[] = {
 };
 
 /*
- * /usr/lib/go-1.21/src/runtime/symtab.go and go-1.22: covctrs/ecovctrs
+ * /usr/lib/go-1.21/src/runtime/symtab.go:334 and go-1.22 (:333): covctrs/ecovctrs
  * after enoptrbss (coverage redesign, 1.20) and inittasks after pkghashes.
  */
 static const struct md_entry go121[] = {
@@ -78,7 +78,8 @@ static const struct md_entry go121[] = {
 };
 
 /*
- * /usr/lib/go-1.23/src/runtime/symtab.go (same in 1.24, 1.25): bad moves
+ * /usr/lib/go-1.23/src/runtime/symtab.go:388 (same in 1.24 and 1.25 at
+ * :394): bad moves
  * next to hasmain, so the struct shrinks by 8.
  */
 static const struct md_entry go123[] = {
@@ -98,7 +99,7 @@ static const struct md_entry go123[] = {
 };
 
 /*
- * /usr/lib/go-1.26/src/runtime/symtab.go: epclntab after gofunc (funcdata
+ * /usr/lib/go-1.26/src/runtime/symtab.go:402: epclntab after gofunc (funcdata
  * moved into .gopclntab; cmd/link/internal/ld/symtab.go writes
  * runtime.epclntab there).
  */
@@ -120,7 +121,7 @@ static const struct md_entry go126[] = {
 };
 
 /*
- * /usr/lib/go-1.27/src/runtime/symtab.go: typelinks and itablinks are gone;
+ * /usr/lib/go-1.27/src/runtime/symtab.go:402: typelinks and itablinks are gone;
  * typedesclen (after types) and itaboffset, itabsize (after etypes) are
  * filled in by the linker (cmd/link/internal/ld/symtab.go
  * moduledataTypeDescOffset, moduledataItabOffset).

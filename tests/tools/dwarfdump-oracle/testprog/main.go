@@ -20,15 +20,15 @@ type Inner struct {
 }
 
 type Outer struct {
-	Inner           // embedded field
-	P      *Point
-	M      map[string]*Point
-	C      chan int
-	F      func(int) int
-	S      []byte
-	I      interface{}
-	Pad    [7]byte
-	Tail   uint64
+	Inner // embedded field
+	P     *Point
+	M     map[string]*Point
+	C     chan int
+	F     func(int) int
+	S     []byte
+	I     interface{}
+	Pad   [7]byte
+	Tail  uint64
 }
 
 var (

@@ -1,0 +1,3 @@
+module goretain.test/dwarfdump-oracle
+
+go 1.21

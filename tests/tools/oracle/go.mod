@@ -1,0 +1,3 @@
+module goretain.test/oracle
+
+go 1.19
