@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_graph: the object graph of the heap, compact.
+ *
+ * Nodes are the heap's objects (dense ids from gr_heap) and the roots
+ * (indices into gr_roots).  Edges are stored in CSR form: the targets of
+ * object i are edges[start[i] .. start[i+1]), uint32_t object ids, one per
+ * pointer word that points into an allocated object (interior pointers
+ * resolve to their object; duplicates are kept, self-edges dropped).  Roots
+ * have their own CSR arrays.  Building it scans every object's pointer words
+ * once; nothing else in goretain rescans the heap.
+ *
+ * Pointer words that point nowhere useful are counted, not stored: into a
+ * heap span but not an allocated object (a dangling or stale pointer the GC
+ * would ignore), and objects whose pointer bitmap could not be read.
+ */
+#ifndef GR_GRAPH_H
+#define GR_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "heap.h"
+#include "roots.h"
+
+struct gr_graph_stats {
+	uint64_t edges;		   /* object -> object */
+	uint64_t root_edges;	   /* root -> object */
+	uint64_t pointer_words;	   /* pointer words scanned in objects */
+	uint64_t dangling;	   /* into a heap span, not an allocated object */
+	uint64_t unscannable;	   /* objects whose bitmap could not be read */
+	uint64_t unscannable_bytes;
+};
+
+struct gr_graph;
+
+/* Progress callback: @done of @total objects scanned.  May be NULL. */
+typedef void gr_graph_progress_fn(void *arg, uint64_t done, uint64_t total);
+
+struct gr_error *gr_graph_build(struct gr_heap *heap,
+				const struct gr_roots *roots,
+				gr_graph_progress_fn *progress, void *arg,
+				struct gr_graph **ret);
+void gr_graph_destroy(struct gr_graph *g);
+
+uint32_t gr_graph_object_count(const struct gr_graph *g);
+uint32_t gr_graph_root_count(const struct gr_graph *g);
+/* Targets of object @id: *ret points at *count ids. */
+void gr_graph_edges(const struct gr_graph *g, uint32_t id,
+		    const uint32_t **ret, uint32_t *count);
+/* Targets of root @r. */
+void gr_graph_root_edges(const struct gr_graph *g, uint32_t r,
+			 const uint32_t **ret, uint32_t *count);
+const struct gr_graph_stats *gr_graph_stats(const struct gr_graph *g);
+
+#endif /* GR_GRAPH_H */
