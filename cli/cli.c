@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "escape.h"
 
@@ -101,4 +102,20 @@ struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 		.input = {.temp_dir = c->tmpdir},
 	};
 	return gr_session_open(&o, ret);
+}
+
+struct gr_progress *gr_cli_progress(const struct gr_cli_common *c)
+{
+	if (c->quiet || !isatty(STDERR_FILENO))
+		return NULL;
+	return gr_progress_create(stderr);
+}
+
+void gr_cli_finish(struct gr_progress *p)
+{
+	if (!p)
+		return;
+	fprintf(stderr, "goretain: done in %.2f s, peak memory %.1f MiB\n",
+		gr_progress_elapsed(p), (double)gr_peak_rss() / (1 << 20));
+	gr_progress_destroy(p);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "progress.h"
 #include "session.h"
 #include "version.h"
 
@@ -48,6 +49,12 @@ int gr_cli_parse_common(int argc, char **argv, const char *usage,
 struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 				     struct gr_session **ret);
 
+/* A progress sink on stderr when it is a terminal and --quiet is unset. */
+struct gr_progress *gr_cli_progress(const struct gr_cli_common *c);
+/* Final line (time and peak memory) when progress was shown; destroys @p. */
+void gr_cli_finish(struct gr_progress *p);
+
 int gr_cmd_info(int argc, char **argv);
+int gr_cmd_heap(int argc, char **argv);
 
 #endif /* GR_CLI_H */

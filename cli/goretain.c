@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{"info", gr_cmd_info,
 	 "what the core and executable are: Go version, threads, mappings, "
 	 "build IDs, symbols"},
+	{"heap", gr_cmd_heap,
+	 "live heap, garbage, where the memory went, size classes"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#include "analysis.h"
+
+#include <stdlib.h>
+
+static void graph_progress(void *arg, uint64_t done, uint64_t total)
+{
+	(void)total;
+	gr_progress_update(arg, done);
+}
+
+static struct gr_error *add_roots(struct gr_analysis *a,
+				  struct gr_progress *p)
+{
+	struct gr_error *err;
+	gr_progress_phase(p, "finding roots", 0);
+	if ((err = gr_roots_create(&a->roots)) ||
+	    (err = gr_globals_add_roots(a->session, a->roots, &a->globals)) ||
+	    (err = gr_goroutines_load(a->session, &a->goroutines)) ||
+	    (err = gr_stackroots_add(a->session, a->goroutines, a->heap,
+				     a->roots, &a->stack_stats)) ||
+	    (err = gr_specials_load(a->session, a->heap, &a->specials)) ||
+	    (err = gr_specials_add_roots(a->specials, a->heap, a->roots)) ||
+	    (err = gr_rtroots_add(a->session, a->roots, &a->rtroots)))
+		return err;
+	gr_progress_update(p, gr_roots_count(a->roots));
+	gr_progress_done(p);
+	return NULL;
+}
+
+struct gr_error *gr_analysis_run(struct gr_session *s,
+				 struct gr_progress *p,
+				 struct gr_analysis **ret)
+{
+	struct gr_analysis *a = calloc(1, sizeof(*a));
+	if (!a)
+		return gr_error_nomem();
+	double t0 = gr_now();
+	a->session = s;
+	struct gr_error *err;
+	gr_progress_phase(p, "walking the heap", 0);
+	if ((err = gr_heap_load(s, &a->heap)))
+		goto fail;
+	gr_progress_update(p, gr_heap_object_count(a->heap));
+	gr_progress_done(p);
+	if ((err = add_roots(a, p)))
+		goto fail;
+	gr_progress_phase(p, "scanning objects", gr_heap_object_count(a->heap));
+	if ((err = gr_graph_build(a->heap, a->roots, graph_progress, p,
+				  &a->graph)))
+		goto fail;
+	gr_progress_done(p);
+	gr_progress_phase(p, "marking", gr_roots_count(a->roots));
+	if ((err = gr_mark_run(a->heap, a->graph, a->roots, 0, &a->mark)))
+		goto fail;
+	gr_progress_done(p);
+	a->seconds = gr_now() - t0;
+	*ret = a;
+	return NULL;
+fail:
+	gr_analysis_destroy(a);
+	return err;
+}
+
+void gr_analysis_destroy(struct gr_analysis *a)
+{
+	if (!a)
+		return;
+	gr_mark_destroy(a->mark);
+	gr_graph_destroy(a->graph);
+	gr_rtroots_destroy(a->rtroots);
+	gr_specials_destroy(a->specials);
+	gr_globals_destroy(a->globals);
+	gr_goroutines_destroy(a->goroutines);
+	gr_roots_destroy(a->roots);
+	gr_heap_destroy(a->heap);
+	free(a);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_analysis: the whole pipeline over one session, in order:
+ *   heap walk -> roots (globals, goroutine stacks, specials, runtime roots)
+ *   -> object graph -> mark.
+ * Each stage's result stays available to the report writers.  Roots are
+ * appended in a fixed order (globals, stacks, specials, runtime), which is
+ * also the order in which gr_mark attributes ownership.
+ */
+#ifndef GR_ANALYSIS_H
+#define GR_ANALYSIS_H
+
+#include "error.h"
+#include "globals.h"
+#include "goroutines.h"
+#include "graph.h"
+#include "heap.h"
+#include "mark.h"
+#include "progress.h"
+#include "roots.h"
+#include "rtroots.h"
+#include "session.h"
+#include "specials.h"
+#include "stackroots.h"
+
+struct gr_analysis {
+	struct gr_session *session; /* borrowed */
+	struct gr_heap *heap;
+	struct gr_goroutines *goroutines;
+	struct gr_roots *roots;
+	struct gr_globals *globals;
+	struct gr_stackroots_stats stack_stats;
+	struct gr_specials *specials;
+	struct gr_rtroots *rtroots;
+	struct gr_graph *graph;
+	struct gr_mark *mark;
+	double seconds;
+};
+
+/* Run everything on @s; @progress may be NULL. */
+struct gr_error *gr_analysis_run(struct gr_session *s,
+				 struct gr_progress *progress,
+				 struct gr_analysis **ret);
+void gr_analysis_destroy(struct gr_analysis *a);
+
+#endif /* GR_ANALYSIS_H */

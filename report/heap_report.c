@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+#include "heap_report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "json.h"
+#include "version.h"
+
+enum { MAX_CLASSES = 256 };
+
+/* Per size class counters, class 0 = large objects. */
+struct class_stats {
+	uint64_t elemsize; /* for class 0: 0 */
+	uint64_t spans, slots, used, live, live_bytes, used_bytes, free_bytes,
+		tail_bytes;
+};
+
+static void collect_classes(const struct gr_analysis *a,
+			    struct class_stats *cs)
+{
+	memset(cs, 0, MAX_CLASSES * sizeof(*cs));
+	const struct gr_heap *h = a->heap;
+	for (size_t i = 0; i < gr_heap_span_count(h); i++) {
+		const struct gr_span *sp = gr_heap_span(h, i);
+		if (sp->state != GR_SPAN_IN_USE)
+			continue;
+		struct class_stats *c = &cs[sp->sizeclass];
+		if (sp->sizeclass)
+			c->elemsize = sp->elemsize;
+		c->spans++;
+		c->slots += sp->nelems;
+		c->used += sp->alloc_count;
+		c->used_bytes += (uint64_t)sp->alloc_count * sp->elemsize;
+		c->free_bytes += (uint64_t)(sp->nelems - sp->alloc_count) *
+				 sp->elemsize;
+		uint64_t span_bytes = sp->npages * 8192;
+		uint64_t slots_bytes = (uint64_t)sp->nelems * sp->elemsize;
+		if (span_bytes > slots_bytes)
+			c->tail_bytes += span_bytes - slots_bytes;
+		for (uint32_t k = 0; k < sp->alloc_count; k++) {
+			uint32_t id = sp->first_object + k;
+			if (gr_mark_is_live(a->mark, id)) {
+				c->live++;
+				c->live_bytes += gr_heap_object_size(h, id);
+			}
+		}
+	}
+}
+
+void gr_human_bytes(char *buf, size_t n, uint64_t bytes)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)bytes;
+	unsigned u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%" PRIu64 " B", bytes);
+	else
+		snprintf(buf, n, "%.1f %s", v, units[u]);
+}
+
+static void json_breakdown(struct gr_json *j, const struct gr_heap_breakdown *b)
+{
+	gr_json_key(j, "breakdown");
+	gr_json_object_begin(j);
+	gr_json_kv_u64(j, "object_bytes", b->object_bytes);
+	gr_json_kv_u64(j, "objects", b->objects);
+	gr_json_kv_u64(j, "span_inuse_bytes", b->span_inuse_bytes);
+	gr_json_kv_u64(j, "free_slot_bytes", b->free_slot_bytes);
+	gr_json_kv_u64(j, "tail_waste_bytes", b->tail_waste_bytes);
+	gr_json_kv_u64(j, "stack_span_bytes", b->stack_span_bytes);
+	gr_json_kv_u64(j, "manual_other_bytes", b->manual_other_bytes);
+	gr_json_kv_u64(j, "heap_idle_bytes", b->heap_idle_bytes);
+	gr_json_kv_u64(j, "heap_released_bytes", b->heap_released_bytes);
+	gr_json_kv_u64(j, "arena_bytes", b->arena_bytes);
+	gr_json_object_end(j);
+}
+
+static void json_damage(struct gr_json *j, const struct gr_analysis *a)
+{
+	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
+	gr_json_key(j, "damage");
+	gr_json_object_begin(j);
+	gr_json_kv_u64(j, "heap_problems", gr_heap_damage_count(a->heap));
+	gr_json_kv_u64(j, "unscannable_objects", gs->unscannable);
+	gr_json_kv_u64(j, "unscannable_bytes", gs->unscannable_bytes);
+	gr_json_kv_u64(j, "dangling_pointers", gs->dangling);
+	gr_json_key(j, "problems");
+	gr_json_array_begin(j);
+	for (size_t i = 0; i < gr_heap_damage_count(a->heap) && i < 100; i++) {
+		const struct gr_heap_damage *d = gr_heap_damage(a->heap, i);
+		gr_json_object_begin(j);
+		gr_json_kv_hex(j, "addr", d->addr);
+		gr_json_kv_u64(j, "bytes", d->bytes);
+		gr_json_kv_string(j, "what", d->what);
+		gr_json_object_end(j);
+	}
+	gr_json_array_end(j);
+	gr_json_object_end(j);
+}
+
+struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
+				     const char *path)
+{
+	static struct class_stats cs[MAX_CLASSES];
+	const struct gr_mark_totals *t = gr_mark_totals(a->mark);
+	struct gr_heap_breakdown b;
+	gr_heap_breakdown(a->heap, &b);
+	collect_classes(a, cs);
+	struct gr_json j;
+	gr_json_init(&j, out, true);
+	gr_json_object_begin(&j);
+	gr_json_kv_string(&j, "goretain_version", GORETAIN_VERSION);
+	gr_json_kv_string(&j, "go_version", gr_session_go_version(a->session));
+	gr_json_key(&j, "live");
+	gr_json_object_begin(&j);
+	gr_json_kv_u64(&j, "bytes", t->live_bytes);
+	gr_json_kv_u64(&j, "objects", t->live_objects);
+	gr_json_object_end(&j);
+	gr_json_key(&j, "garbage");
+	gr_json_object_begin(&j);
+	gr_json_kv_u64(&j, "bytes", t->garbage_bytes);
+	gr_json_kv_u64(&j, "objects", t->garbage_objects);
+	gr_json_object_end(&j);
+	gr_json_key(&j, "by_root_kind");
+	gr_json_object_begin(&j);
+	for (int k = 0; k < GR_ROOT_KIND_COUNT; k++) {
+		if (!t->kind_objects[k])
+			continue;
+		gr_json_key(&j, gr_root_kind_name(k));
+		gr_json_object_begin(&j);
+		gr_json_kv_u64(&j, "bytes", t->kind_bytes[k]);
+		gr_json_kv_u64(&j, "objects", t->kind_objects[k]);
+		gr_json_object_end(&j);
+	}
+	gr_json_object_end(&j);
+	json_breakdown(&j, &b);
+	gr_json_key(&j, "size_classes");
+	gr_json_array_begin(&j);
+	for (int c = 0; c < MAX_CLASSES; c++) {
+		if (!cs[c].spans)
+			continue;
+		gr_json_object_begin(&j);
+		gr_json_kv_u64(&j, "class", (uint64_t)c);
+		gr_json_kv_u64(&j, "elem_size", cs[c].elemsize);
+		gr_json_kv_u64(&j, "spans", cs[c].spans);
+		gr_json_kv_u64(&j, "slots", cs[c].slots);
+		gr_json_kv_u64(&j, "used", cs[c].used);
+		gr_json_kv_u64(&j, "free", cs[c].slots - cs[c].used);
+		gr_json_kv_u64(&j, "live", cs[c].live);
+		gr_json_kv_u64(&j, "used_bytes", cs[c].used_bytes);
+		gr_json_kv_u64(&j, "live_bytes", cs[c].live_bytes);
+		gr_json_kv_u64(&j, "free_bytes", cs[c].free_bytes);
+		gr_json_kv_u64(&j, "tail_waste_bytes", cs[c].tail_bytes);
+		gr_json_object_end(&j);
+	}
+	gr_json_array_end(&j);
+	json_damage(&j, a);
+	gr_json_kv_double(&j, "analysis_seconds", a->seconds);
+	gr_json_object_end(&j);
+	return gr_json_finish(&j, path);
+}
+
+static void row(FILE *out, const char *label, uint64_t bytes, const char *note)
+{
+	char b[32];
+	gr_human_bytes(b, sizeof(b), bytes);
+	fprintf(out, "  %-28s %12s  %s\n", label, b, note);
+}
+
+struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
+				     const char *path)
+{
+	static struct class_stats cs[MAX_CLASSES];
+	const struct gr_mark_totals *t = gr_mark_totals(a->mark);
+	struct gr_heap_breakdown b;
+	gr_heap_breakdown(a->heap, &b);
+	collect_classes(a, cs);
+	char x[32], y[32];
+	gr_human_bytes(x, sizeof(x), t->live_bytes);
+	gr_human_bytes(y, sizeof(y), t->garbage_bytes);
+	fprintf(out, "live heap:   %s in %" PRIu64 " objects\n", x,
+		t->live_objects);
+	fprintf(out, "garbage:     %s in %" PRIu64 " objects (allocated, "
+		     "unreachable, not yet swept)\n", y, t->garbage_objects);
+	fputs("\nwhere the memory went:\n", out);
+	row(out, "allocated objects", b.object_bytes, "live + garbage");
+	row(out, "free slots in used spans", b.free_slot_bytes,
+	    "fragmentation");
+	row(out, "span tails", b.tail_waste_bytes, "size-class rounding");
+	row(out, "goroutine stacks", b.stack_span_bytes, "manual spans");
+	row(out, "other manual spans", b.manual_other_bytes, "");
+	row(out, "idle heap", b.heap_idle_bytes, "free, still mapped");
+	row(out, "released heap", b.heap_released_bytes, "returned to the OS");
+	row(out, "heap arenas", b.arena_bytes, "address space reserved");
+	fputs("\nlive bytes by root kind:\n", out);
+	for (int k = 0; k < GR_ROOT_KIND_COUNT; k++) {
+		if (!t->kind_objects[k])
+			continue;
+		gr_human_bytes(x, sizeof(x), t->kind_bytes[k]);
+		fprintf(out, "  %-20s %12s in %" PRIu64 " objects\n",
+			gr_root_kind_name(k), x, t->kind_objects[k]);
+	}
+	fputs("\nsize classes:\n  class   size   spans     slots      used      live"
+	      "       wasted\n", out);
+	for (int c = 0; c < MAX_CLASSES; c++) {
+		if (!cs[c].spans)
+			continue;
+		gr_human_bytes(x, sizeof(x), cs[c].free_bytes + cs[c].tail_bytes);
+		if (c == 0)
+			fprintf(out, "  large %6s", "-");
+		else
+			fprintf(out, "  %5d %6" PRIu64, c, cs[c].elemsize);
+		fprintf(out, " %7" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+			     " %12s\n",
+			cs[c].spans, cs[c].slots, cs[c].used, cs[c].live, x);
+	}
+	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
+	size_t nd = gr_heap_damage_count(a->heap);
+	if (nd || gs->unscannable)
+		fprintf(out, "\nPARTIAL: %zu heap problems, %" PRIu64
+			     " objects whose pointers could not be read\n",
+			nd, gs->unscannable);
+	if (fflush(out) || ferror(out))
+		return gr_error_os(errno ? errno : EIO, path, "write");
+	return NULL;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_heap_report: `goretain heap` — live and garbage bytes, where the
+ * process's memory went, and per size class: spans, slots used and free,
+ * bytes lost to rounding.  Text and JSON carry the same facts.
+ */
+#ifndef GR_HEAP_REPORT_H
+#define GR_HEAP_REPORT_H
+
+#include <stdio.h>
+
+#include "analysis.h"
+#include "error.h"
+
+struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
+				     const char *path);
+struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
+				     const char *path);
+
+/* "4.6 MiB"; shared by the text writers. */
+void gr_human_bytes(char *buf, size_t n, uint64_t bytes);
+
+#endif /* GR_HEAP_REPORT_H */
