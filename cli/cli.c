@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,18 +39,25 @@ int gr_cli_usage_error(const char *usage, const char *fmt, ...)
 	return GR_EXIT_BAD_INPUT;
 }
 
-int gr_cli_parse_common(int argc, char **argv, const char *usage,
-			const char *help, struct gr_cli_common *c)
+int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
+		 const struct gr_cli_extra *extra, struct gr_cli_common *c)
 {
-	static const struct option longopts[] = {
+	static const struct option common[] = {
 		{"exe", required_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
 		{"force", no_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"tmpdir", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
 	};
+	enum { NCOMMON = sizeof(common) / sizeof(common[0]), MAX_OPTS = 32 };
+	struct option longopts[MAX_OPTS + 1];
+	size_t n = 0;
+	memset(longopts, 0, sizeof(longopts));
+	for (; n < NCOMMON; n++)
+		longopts[n] = common[n];
+	for (size_t i = 0; extra && extra->longopts[i].name && n < MAX_OPTS; i++)
+		longopts[n++] = extra->longopts[i];
 	memset(c, 0, sizeof(*c));
 	optind = 1;
 	opterr = 0;
@@ -76,9 +82,15 @@ int gr_cli_parse_common(int argc, char **argv, const char *usage,
 		case 'h':
 			fputs(help, stdout);
 			return GR_EXIT_OK;
-		default:
-			return gr_cli_usage_error(usage, "unknown option '%s'",
+		case '?':
+		case ':':
+			return gr_cli_usage_error(usage, "bad option '%s'",
 						  argv[optind - 1]);
+		default: {
+			int rc = extra ? extra->fn(extra->arg, opt, optarg) : -1;
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
 	if (optind >= argc)

@@ -6,6 +6,7 @@
 #ifndef GR_CLI_H
 #define GR_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include "error.h"
@@ -39,12 +40,27 @@ int gr_cli_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Parse the shared options (--exe, --json, --force, --quiet, --tmpdir,
- * --help) and one positional CORE from @argv.  Returns -1 when parsing
- * succeeded, else the exit code to return (help printed: 0, error: 2).
+ * A subcommand's own options, parsed alongside the shared ones: @longopts
+ * (terminated by a zero entry, values >= 256 to stay clear of the shared
+ * short options) and @fn called for each; @fn returns -1 to continue or an
+ * exit code.
  */
-int gr_cli_parse_common(int argc, char **argv, const char *usage,
-			const char *help, struct gr_cli_common *c);
+struct gr_cli_extra {
+	const struct option *longopts;
+	int (*fn)(void *arg, int opt, const char *optarg);
+	void *arg;
+};
+
+/*
+ * Parse the shared options (--exe, --json, --force, --quiet, --tmpdir,
+ * --help), @extra's (may be NULL) and one positional CORE from @argv.
+ * Returns -1 when parsing succeeded, else the exit code to return (help
+ * printed: 0, error: 2).
+ */
+int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
+		 const struct gr_cli_extra *extra, struct gr_cli_common *c);
+#define gr_cli_parse_common(argc, argv, usage, help, c)                        \
+	gr_cli_parse(argc, argv, usage, help, NULL, c)
 /* Open a session for the shared options. */
 struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 				     struct gr_session **ret);
@@ -56,5 +72,7 @@ void gr_cli_finish(struct gr_progress *p);
 
 int gr_cmd_info(int argc, char **argv);
 int gr_cmd_heap(int argc, char **argv);
+int gr_cmd_goroutines(int argc, char **argv);
+int gr_cmd_roots(int argc, char **argv);
 
 #endif /* GR_CLI_H */

@@ -20,6 +20,10 @@ static const struct command commands[] = {
 	 "build IDs, symbols"},
 	{"heap", gr_cmd_heap,
 	 "live heap, garbage, where the memory went, size classes"},
+	{"goroutines", gr_cmd_goroutines,
+	 "goroutines grouped by creation site and wait reason"},
+	{"roots", gr_cmd_roots,
+	 "every GC root with its kind, name, type and what it reaches"},
 };
 
 static void usage(FILE *out)
