@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "gcstate.h"
+#include "goroutines.h"
 #include "json.h"
 #include "version.h"
 
@@ -104,6 +106,92 @@ static void json_damage(struct gr_json *j, const struct gr_analysis *a)
 	gr_json_object_end(j);
 }
 
+/* Nanoseconds from the last GC to the newest nanotime in the core, or -1. */
+static int64_t since_last_gc(const struct gr_analysis *a,
+			     const struct gr_gcstate *st)
+{
+	int64_t now = gr_goroutines_newest_nanotime(a->goroutines);
+	if (!now || !st->have[GR_GCSTATE_last_gc_nanotime])
+		return -1;
+	int64_t last = st->value[GR_GCSTATE_last_gc_nanotime];
+	return now >= last ? now - last : -1;
+}
+
+static void json_collector(struct gr_json *j, const struct gr_analysis *a)
+{
+	struct gr_gcstate st;
+	gr_gcstate_read(a->session, &st);
+	gr_json_key(j, "collector");
+	gr_json_object_begin(j);
+	for (int f = 0; f < GR_GCSTATE_COUNT; f++) {
+		if (f == GR_GCSTATE_gc_cpu_fraction_bits)
+			continue;
+		gr_json_key(j, gr_gcstate_name(f));
+		if (st.have[f])
+			gr_json_i64(j, st.value[f]);
+		else
+			gr_json_null(j);
+	}
+	gr_json_key(j, "gc_cpu_fraction");
+	if (st.have[GR_GCSTATE_gc_cpu_fraction_bits])
+		gr_json_double(j, gr_gcstate_cpu_fraction(&st));
+	else
+		gr_json_null(j);
+	gr_json_key(j, "gc_in_progress");
+	if (st.have[GR_GCSTATE_gc_phase])
+		gr_json_bool(j, st.value[GR_GCSTATE_gc_phase] != 0);
+	else
+		gr_json_null(j);
+	gr_json_kv_i64(j, "ns_since_last_gc", since_last_gc(a, &st));
+	gr_json_object_end(j);
+}
+
+static void text_collector(FILE *out, const struct gr_analysis *a)
+{
+	struct gr_gcstate st;
+	gr_gcstate_read(a->session, &st);
+	char x[32], y[32];
+	fputs("\ncollector at the time of death:\n", out);
+	if (st.have[GR_GCSTATE_gc_percent]) {
+		if (st.value[GR_GCSTATE_gc_percent] < 0)
+			fputs("  GOGC                 off\n", out);
+		else
+			fprintf(out, "  GOGC                 %" PRId64 "\n",
+				st.value[GR_GCSTATE_gc_percent]);
+	}
+	if (st.have[GR_GCSTATE_memory_limit]) {
+		int64_t l = st.value[GR_GCSTATE_memory_limit];
+		if (l == INT64_MAX)
+			fputs("  GOMEMLIMIT           none\n", out);
+		else {
+			gr_human_bytes(x, sizeof(x), (uint64_t)l);
+			fprintf(out, "  GOMEMLIMIT           %s\n", x);
+		}
+	}
+	if (st.have[GR_GCSTATE_heap_goal] && st.have[GR_GCSTATE_heap_marked]) {
+		gr_human_bytes(x, sizeof(x), (uint64_t)st.value[GR_GCSTATE_heap_goal]);
+		gr_human_bytes(y, sizeof(y),
+			       (uint64_t)st.value[GR_GCSTATE_heap_marked]);
+		fprintf(out, "  heap goal            %s (marked live at the last "
+			     "GC: %s)\n", x, y);
+	}
+	if (st.have[GR_GCSTATE_num_gc])
+		fprintf(out, "  GCs completed        %" PRId64 " (%" PRId64
+			     " forced)\n",
+			st.value[GR_GCSTATE_num_gc],
+			st.have[GR_GCSTATE_num_forced_gc]
+				? st.value[GR_GCSTATE_num_forced_gc] : 0);
+	int64_t since = since_last_gc(a, &st);
+	if (since >= 0)
+		fprintf(out, "  since the last GC    %.3f s\n", (double)since / 1e9);
+	double cpu = gr_gcstate_cpu_fraction(&st);
+	if (cpu >= 0)
+		fprintf(out, "  GC CPU fraction      %.4f\n", cpu);
+	if (st.have[GR_GCSTATE_gc_phase])
+		fprintf(out, "  GC in progress       %s\n",
+			st.value[GR_GCSTATE_gc_phase] ? "yes" : "no");
+}
+
 struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
 				     const char *path)
 {
@@ -160,6 +248,7 @@ struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
 		gr_json_object_end(&j);
 	}
 	gr_json_array_end(&j);
+	json_collector(&j, a);
 	json_damage(&j, a);
 	gr_json_kv_double(&j, "analysis_seconds", a->seconds);
 	gr_json_object_end(&j);
@@ -220,6 +309,7 @@ struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 			     " %12s\n",
 			cs[c].spans, cs[c].slots, cs[c].used, cs[c].live, x);
 	}
+	text_collector(out, a);
 	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
 	size_t nd = gr_heap_damage_count(a->heap);
 	if (nd || gs->unscannable)
