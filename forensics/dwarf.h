@@ -25,6 +25,11 @@
  *
  * Addresses are link-time addresses, as DWARF states them; the caller adds
  * the PIE load bias.
+ *
+ * Threads: an opened gr_dwarf is read-only and may be queried from any
+ * number of threads.  gr_dwarf_open() itself must not run concurrently with
+ * another open (or any other libdwarf use) in the process: libdwarf
+ * 20210528 keeps process-wide state.
  */
 #ifndef GR_DWARF_H
 #define GR_DWARF_H
@@ -36,7 +41,8 @@
 #include "error.h"
 #include "exe.h"
 
-enum { GR_DWARF_NO_TYPE = UINT32_MAX };
+/* "No type" (and "none" for other ids).  A macro: enumerators must fit int. */
+#define GR_DWARF_NO_TYPE UINT32_MAX
 
 /* The DWARF shape of a type (from its tag). */
 enum gr_dwarf_type_kind {
@@ -99,7 +105,10 @@ struct gr_dwarf_type {
 	/* DW_AT_go_runtime_type: link-time address of the type descriptor, 0
 	 * when absent. */
 	uint64_t runtime_type;
-	/* Arrays: number of elements (DW_AT_count, or upper bound + 1). */
+	/*
+	 * Arrays: number of elements (DW_AT_count, or upper bound + 1; for a
+	 * C multi-dimensional array, its last DW_TAG_subrange_type's).
+	 */
 	uint64_t count;
 	/*
 	 * DW_AT_type: pointer target, array element, typedef target; for Go
@@ -148,7 +157,11 @@ struct gr_dwarf_global {
 };
 
 struct gr_dwarf_constant {
-	const char *name; /* "runtime._PageShift" */
+	const char *name; /* "runtime._PageSize" */
+	/*
+	 * DW_AT_const_value as Go writes it (DW_FORM_sdata): a uintptr
+	 * constant of 2^63 or more reads negative; cast it back.
+	 */
 	int64_t value;
 	uint32_t type;
 };
@@ -170,13 +183,16 @@ enum gr_dwarf_var_flags {
 struct gr_dwarf_var {
 	/* Own DW_AT_name, or that of its DW_AT_abstract_origin. */
 	const char *name;
-	/* DW_OP_call_frame_cfa / DW_OP_fbreg N (frame base is the CFA). */
-	int64_t frame_offset;
-	/* LOCLIST: offset of the list in .debug_loc (DWARF 4) or
-	 * .debug_loclists (DWARF 5). */
-	uint64_t loclist;
-	/* EXPR: the expression bytes (owned by the gr_dwarf). */
-	const uint8_t *expr;
+	union {
+		/* FRAME: DW_OP_call_frame_cfa or DW_OP_fbreg N, the frame
+		 * base being the CFA: the slot is at CFA + frame_offset. */
+		int64_t frame_offset;
+		/* LOCLIST: offset of the list in .debug_loc (DWARF 4) or
+		 * .debug_loclists (DWARF 5). */
+		uint64_t loclist;
+		/* EXPR: the expression bytes (owned by the gr_dwarf). */
+		const uint8_t *expr;
+	};
 	uint32_t expr_len;
 	uint32_t type;
 	uint8_t loc;   /* enum gr_dwarf_loc_kind */
@@ -231,20 +247,29 @@ struct gr_error *gr_dwarf_type_by_name(const struct gr_dwarf *d,
 /* The type whose DW_AT_go_runtime_type is @addr (link-time); false if none. */
 bool gr_dwarf_type_by_runtime_type(const struct gr_dwarf *d, uint64_t addr,
 				   uint32_t *ret);
-/* Follow typedefs and qualifiers (bounded) to the type they name. */
+/*
+ * Follow typedefs and qualifiers without a Go kind (Go's go_alias typedefs,
+ * C typedefs, const...) to the type they name.  Stops at a typedef that has
+ * a Go kind: Go writes maps, chans and interfaces as typedefs whose
+ * DW_AT_type is only their runtime representation.  Bounded (cycles).
+ */
 uint32_t gr_dwarf_type_strip(const struct gr_dwarf *d, uint32_t id);
 
 /* Field @i of type @id (no typedef following), or NULL. */
 const struct gr_dwarf_field *gr_dwarf_type_field(const struct gr_dwarf *d,
 						 uint32_t id, uint32_t i);
 /*
- * The member called @name of type @id, after gr_dwarf_type_strip().
+ * The first member called @name of type @id, after following every typedef
+ * and qualifier (so that an interface type finds runtime.eface's "data").
  * NOT_FOUND names the type and the field.
  */
 struct gr_error *gr_dwarf_field(const struct gr_dwarf *d, uint32_t id,
 				const char *name,
 				const struct gr_dwarf_field **ret);
-/* Offset of member @field of the type named @type: "runtime.mspan", "nelems". */
+/*
+ * Offset of member @field of the type named @type ("runtime.mspan",
+ * "nelems"); NOT_FOUND says "no field runtime.mspan.nelems" either way.
+ */
 struct gr_error *gr_dwarf_field_offset(const struct gr_dwarf *d,
 				       const char *type, const char *field,
 				       uint64_t *ret);
@@ -254,6 +279,7 @@ struct gr_error *gr_dwarf_field_offset(const struct gr_dwarf *d,
 /* Global @i in DIE order, or NULL. */
 const struct gr_dwarf_global *gr_dwarf_global_at_index(const struct gr_dwarf *d,
 						       size_t i);
+/* By name ("runtime.mheap_"); the first in DIE order if repeated. */
 struct gr_error *gr_dwarf_global(const struct gr_dwarf *d, const char *name,
 				 const struct gr_dwarf_global **ret);
 /*
@@ -265,6 +291,7 @@ const struct gr_dwarf_global *gr_dwarf_global_at(const struct gr_dwarf *d,
 
 const struct gr_dwarf_constant *
 gr_dwarf_constant_at_index(const struct gr_dwarf *d, size_t i);
+/* By name ("runtime._PageSize"); the first in DIE order if repeated. */
 struct gr_error *gr_dwarf_constant(const struct gr_dwarf *d, const char *name,
 				   int64_t *ret);
 

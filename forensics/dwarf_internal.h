@@ -5,7 +5,8 @@
  *
  *   dwarf_load.c     libdwarf session over the exe's sections, open/destroy
  *   dwarf_attrs.c    one DIE's attributes, form by form
- *   dwarf_index.c    the walk over every DIE, filling the record arrays
+ *   dwarf_index.c    the walk over every DIE
+ *   dwarf_records.c  appending records during the walk
  *   dwarf_resolve.c  after the walk: references, sizes, lookup tables
  *   dwarf_util.c     arena, name table, vector growth
  *   dwarf_types.c    type queries
@@ -53,6 +54,20 @@ void gr_dwarf_names_add(struct gr_dwarf_names *t, const char *name,
 /* The index added for @name, or GR_DWARF_NO_TYPE. */
 uint32_t gr_dwarf_names_find(const struct gr_dwarf_names *t, const char *name);
 void gr_dwarf_names_deinit(struct gr_dwarf_names *t);
+
+/*
+ * Copies of strings in an arena, one per distinct string (a big binary
+ * names 150k variables with 12k names).  Only needed while building.
+ */
+struct gr_dwarf_intern {
+	struct gr_dwarf_intern_slot *slots;
+	size_t mask, count;
+};
+
+struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
+				 struct gr_dwarf_arena *a, const char *s,
+				 const char **ret);
+void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t);
 
 /* Make room for @need elements of @elsize in *@p (capacity *@cap). */
 struct gr_error *gr_dwarf_vec_reserve(void **p, size_t *cap, size_t need,
@@ -151,7 +166,10 @@ struct gr_dwarf_build {
 	struct gr_dwarf *d;
 	Dwarf_Debug dbg;
 	const char *path;
-	uint64_t *type_refs; /* 3 per type: DW_AT_type, go_elem, go_key */
+	uint64_t info_size;
+	struct gr_dwarf_type_refs {
+		uint64_t type, elem, key; /* DW_AT_type, go_elem, go_key */
+	} *type_refs;
 	size_t type_refs_cap;
 	uint64_t *field_refs, *global_refs, *const_refs, *var_refs;
 	size_t field_refs_cap, global_refs_cap, const_refs_cap, var_refs_cap;
@@ -162,7 +180,32 @@ struct gr_dwarf_build {
 	size_t field_owner_cap, var_owner_cap;
 	struct gr_dwarf_abstract *abstracts;
 	size_t nabstracts, abstracts_cap;
+	struct gr_dwarf_intern names;
 };
+
+/* dwarf_records.c: append one record; ids and owners as in dwarf.h. */
+/* enum gr_dwarf_type_kind of a type tag, -1 for other tags. */
+int gr_dwarf_type_kind(Dwarf_Half tag);
+/* True if the location is exactly DW_OP_addr ADDR (a global's). */
+bool gr_dwarf_addr_expr(const struct gr_dwarf_attrs *a, uint64_t *addr);
+struct gr_error *gr_dwarf_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
+				   uint64_t off, const struct gr_dwarf_attrs *a,
+				   uint32_t *ret);
+struct gr_error *gr_dwarf_add_field(struct gr_dwarf_build *b, uint32_t owner,
+				    const struct gr_dwarf_attrs *a);
+struct gr_error *gr_dwarf_add_global(struct gr_dwarf_build *b, uint64_t addr,
+				     const struct gr_dwarf_attrs *a);
+struct gr_error *gr_dwarf_add_constant(struct gr_dwarf_build *b,
+				       const struct gr_dwarf_attrs *a);
+struct gr_error *gr_dwarf_add_function(struct gr_dwarf_build *b, uint64_t off,
+				       const struct gr_dwarf_attrs *a,
+				       uint32_t *ret);
+/* @flags: GR_DWARF_VAR_PARAM / _INLINED; _RETURN comes from @a. */
+struct gr_error *gr_dwarf_add_var(struct gr_dwarf_build *b, uint32_t fn,
+				  uint8_t flags, const struct gr_dwarf_attrs *a);
+/* A DIE that concrete ones name through DW_AT_abstract_origin. */
+struct gr_error *gr_dwarf_add_abstract(struct gr_dwarf_build *b, uint64_t off,
+				       const struct gr_dwarf_attrs *a);
 
 /* Walk every compile unit of b->dbg into b->d. */
 struct gr_error *gr_dwarf_index(struct gr_dwarf_build *b);

@@ -15,7 +15,6 @@
 #include "dwarf_internal.h"
 
 #include <elf.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +36,8 @@ struct loader {
 	unsigned nsecs;
 	/* A failure inside a callback, returned instead of libdwarf's. */
 	struct gr_error *callback_err;
-	char handler_msg[256];
+	/* Set once dwarf_object_init_b() has returned it. */
+	Dwarf_Debug dbg;
 };
 
 static int get_section_info(void *obj, Dwarf_Half i,
@@ -122,14 +122,20 @@ static const Dwarf_Obj_Access_Methods methods = {
 
 /*
  * libdwarf calls this instead of abort() when one of its internal calls
- * passes no Dwarf_Error; we always pass one, so this only records.
+ * passes no Dwarf_Error (we always pass one).  Keep the first such message
+ * as the cause of whatever failure follows.  @e is ours to free, which
+ * needs the Dwarf_Debug (with allocation tracking off, nothing else would).
  */
 static void error_handler(Dwarf_Error e, Dwarf_Ptr arg)
 {
 	struct loader *l = arg;
 	const char *msg = e ? dwarf_errmsg(e) : NULL;
-	snprintf(l->handler_msg, sizeof(l->handler_msg), "%s",
-		 msg ? msg : "libdwarf error");
+	if (!l->callback_err)
+		l->callback_err = gr_error_create(
+			GR_ERR_BAD_DATA, "%s: DWARF: %s", gr_exe_path(l->exe),
+			msg ? msg : "libdwarf error");
+	if (e && l->dbg)
+		dwarf_dealloc_error(l->dbg, e);
 }
 
 /* Prefer what our callbacks saw to libdwarf's summary of it. */
@@ -169,8 +175,10 @@ static struct gr_error *index_with_libdwarf(struct gr_dwarf *d,
 		dwarf_set_de_alloc_flag(tracking);
 		return err;
 	}
+	l->dbg = dbg;
 	d->present = true;
-	struct gr_dwarf_build b = {.d = d, .dbg = dbg, .path = path};
+	struct gr_dwarf_build b = {.d = d, .dbg = dbg, .path = path,
+				   .info_size = l->secs[1]->size};
 	struct gr_error *err = gr_dwarf_index(&b);
 	if (!err)
 		err = gr_dwarf_resolve(&b);
@@ -186,6 +194,7 @@ static struct gr_error *index_with_libdwarf(struct gr_dwarf *d,
 	free(b.field_owner);
 	free(b.var_owner);
 	free(b.abstracts);
+	gr_dwarf_intern_deinit(&b.names);
 	e = NULL;
 	if (dwarf_object_finish(dbg, &e) == DW_DLV_ERROR)
 		dwarf_dealloc_error(NULL, e);
@@ -205,8 +214,9 @@ struct gr_error *gr_dwarf_open(struct gr_exe *exe, struct gr_dwarf **ret)
 		if (s && s->type != SHT_NOBITS)
 			l.secs[l.nsecs++] = s;
 	}
+	/* wanted_sections[0] is .debug_info: secs[1] if it has bytes. */
 	struct gr_error *err = NULL;
-	if (gr_exe_section(exe, ".debug_info"))
+	if (l.nsecs > 1 && strcmp(l.secs[1]->name, ".debug_info") == 0)
 		err = index_with_libdwarf(d, &l);
 	else if (gr_exe_section(exe, ".zdebug_info"))
 		err = gr_error_create(GR_ERR_UNSUPPORTED,

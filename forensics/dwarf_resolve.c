@@ -154,9 +154,9 @@ static void resolve_refs(struct gr_dwarf_build *b)
 {
 	struct gr_dwarf *d = b->d;
 	for (size_t i = 0; i < d->ntypes; i++) {
-		d->types[i].type = type_at_die(d, b->type_refs[3 * i]);
-		d->types[i].elem = type_at_die(d, b->type_refs[3 * i + 1]);
-		d->types[i].key = type_at_die(d, b->type_refs[3 * i + 2]);
+		d->types[i].type = type_at_die(d, b->type_refs[i].type);
+		d->types[i].elem = type_at_die(d, b->type_refs[i].elem);
+		d->types[i].key = type_at_die(d, b->type_refs[i].key);
 	}
 	for (size_t i = 0; i < d->nfields; i++)
 		d->fields[i].type = type_at_die(d, b->field_refs[i]);
@@ -333,6 +333,26 @@ static struct gr_error *build_addr_tables(struct gr_dwarf *d)
 	return sorted_ids(d->by_runtime_type, nrt, NULL);
 }
 
+/* Give back the slack of doubling growth; a failed shrink changes nothing. */
+static void shrink(void **p, size_t n, size_t elsize)
+{
+	if (*p && n) {
+		void *np = realloc(*p, n * elsize);
+		if (np)
+			*p = np;
+	}
+}
+
+static void shrink_all(struct gr_dwarf *d)
+{
+	shrink((void **)&d->types, d->ntypes, sizeof(*d->types));
+	shrink((void **)&d->fields, d->nfields, sizeof(*d->fields));
+	shrink((void **)&d->globals, d->nglobals, sizeof(*d->globals));
+	shrink((void **)&d->constants, d->nconstants, sizeof(*d->constants));
+	shrink((void **)&d->functions, d->nfunctions, sizeof(*d->functions));
+	shrink((void **)&d->vars, d->nvars, sizeof(*d->vars));
+}
+
 struct gr_error *gr_dwarf_resolve(struct gr_dwarf_build *b)
 {
 	struct gr_error *err = group_fields(b);
@@ -346,5 +366,7 @@ struct gr_error *gr_dwarf_resolve(struct gr_dwarf_build *b)
 		err = build_names(b->d);
 	if (!err)
 		err = build_addr_tables(b->d);
+	if (!err)
+		shrink_all(b->d);
 	return err;
 }

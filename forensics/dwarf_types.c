@@ -57,17 +57,27 @@ bool gr_dwarf_type_by_runtime_type(const struct gr_dwarf *d, uint64_t addr,
 /* Enough for any real chain; a cycle of typedefs stops here. */
 enum { MAX_STRIP = 16 };
 
-uint32_t gr_dwarf_type_strip(const struct gr_dwarf *d, uint32_t id)
+/*
+ * Follow typedefs and qualifiers; unless @all, stop at a typedef with a Go
+ * kind (map, chan, interface), whose DW_AT_type is only its runtime
+ * representation.
+ */
+static uint32_t strip(const struct gr_dwarf *d, uint32_t id, bool all)
 {
 	for (int hop = 0; hop < MAX_STRIP && id < d->ntypes; hop++) {
 		const struct gr_dwarf_type *t = &d->types[id];
 		if ((t->kind != GR_DWARF_TYPE_TYPEDEF &&
 		     t->kind != GR_DWARF_TYPE_QUALIFIER) ||
-		    t->type == GR_DWARF_NO_TYPE)
+		    t->type == GR_DWARF_NO_TYPE || (t->go_kind && !all))
 			return id;
 		id = t->type;
 	}
 	return id;
+}
+
+uint32_t gr_dwarf_type_strip(const struct gr_dwarf *d, uint32_t id)
+{
+	return strip(d, id, false);
 }
 
 const struct gr_dwarf_field *gr_dwarf_type_field(const struct gr_dwarf *d,
@@ -82,8 +92,7 @@ struct gr_error *gr_dwarf_field(const struct gr_dwarf *d, uint32_t id,
 				const char *name,
 				const struct gr_dwarf_field **ret)
 {
-	uint32_t s = gr_dwarf_type_strip(d, id);
-	const struct gr_dwarf_type *t = gr_dwarf_type(d, s);
+	const struct gr_dwarf_type *t = gr_dwarf_type(d, strip(d, id, true));
 	if (!t)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "DWARF: no type id %u for field %s", id,
@@ -107,11 +116,17 @@ struct gr_error *gr_dwarf_field_offset(const struct gr_dwarf *d,
 {
 	uint32_t id = GR_DWARF_NO_TYPE;
 	const struct gr_dwarf_field *f = NULL;
+	/* One message naming type and field, whichever is missing. */
 	struct gr_error *err = gr_dwarf_type_by_name(d, type, &id);
 	if (!err)
 		err = gr_dwarf_field(d, id, field, &f);
-	if (err)
-		return err;
+	if (err) {
+		gr_error_destroy(err);
+		return gr_error_create(GR_ERR_NOT_FOUND,
+				       "DWARF: no field %s.%s%s", type, field,
+				       id == GR_DWARF_NO_TYPE ? " (no such type)"
+							      : "");
+	}
 	*ret = f->offset;
 	return NULL;
 }

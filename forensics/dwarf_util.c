@@ -121,6 +121,67 @@ void gr_dwarf_names_deinit(struct gr_dwarf_names *t)
 	t->mask = 0;
 }
 
+/* --- interned strings --- */
+
+struct gr_dwarf_intern_slot {
+	const char *s; /* NULL: empty */
+	uint64_t hash;
+};
+
+static struct gr_error *intern_grow(struct gr_dwarf_intern *t)
+{
+	size_t cap = t->mask ? 2 * (t->mask + 1) : 1024;
+	struct gr_dwarf_intern_slot *slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return gr_error_nomem();
+	for (size_t i = 0; t->slots && i <= t->mask; i++) {
+		if (!t->slots[i].s)
+			continue;
+		size_t j = (size_t)t->slots[i].hash & (cap - 1);
+		while (slots[j].s)
+			j = (j + 1) & (cap - 1);
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = cap - 1;
+	return NULL;
+}
+
+struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
+				 struct gr_dwarf_arena *a, const char *s,
+				 const char **ret)
+{
+	if (2 * (t->count + 1) > (t->slots ? t->mask + 1 : 0)) {
+		struct gr_error *err = intern_grow(t);
+		if (err)
+			return err;
+	}
+	size_t len = strlen(s);
+	uint64_t h = XXH3_64bits(s, len);
+	size_t i = (size_t)h & t->mask;
+	for (; t->slots[i].s; i = (i + 1) & t->mask) {
+		if (t->slots[i].hash == h && strcmp(t->slots[i].s, s) == 0) {
+			*ret = t->slots[i].s;
+			return NULL;
+		}
+	}
+	char *copy = gr_dwarf_arena_strdup(a, s, len);
+	if (!copy)
+		return gr_error_nomem();
+	t->slots[i] = (struct gr_dwarf_intern_slot){copy, h};
+	t->count++;
+	*ret = copy;
+	return NULL;
+}
+
+void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+	t->mask = t->count = 0;
+}
+
 /* --- vectors --- */
 
 struct gr_error *gr_dwarf_vec_reserve(void **p, size_t *cap, size_t need,
