@@ -8,10 +8,21 @@
  * An object is one allocation slot: a small object's slot is its span's
  * elemsize; a large object is its whole span (npages * 8 KiB); a tiny block
  * (16-byte slot of a noscan tiny span holding several small noscan
- * allocations) is one object.
+ * allocations) is one object.  From Go 1.22 a pointerful small object over
+ * 512 bytes starts with its 8-byte malloc header: the object's address and
+ * size are the slot's, header included, and its data starts 8 bytes in.
+ * Slot i of an in-use span is allocated iff i < freeindex or allocBits[i]
+ * (see heap_spans.c): live objects and, in spans not yet swept since the
+ * last mark, dead ones; this is what MemStats.HeapAlloc counts.
  *
- * A span or object the walker cannot read (unmapped, inconsistent fields,
- * corrupt bitmaps) is recorded as damage and skipped; the walk goes on.
+ * Loading reads mheap_ (arenas, allspans, the page allocator, the P page
+ * caches); a span the walker cannot believe (unreadable, fields that
+ * contradict its size class or the arena span map, unreadable allocBits)
+ * is recorded as damage and skipped; the walk goes on.  Only what the whole
+ * walk depends on (DWARF layout, mheap_ itself, the arena list) fails the
+ * load.  After load the heap is immutable: queries may run in parallel,
+ * except gr_heap_scan_object and gr_heap_object_rtype's callers sharing the
+ * type cache (gr_rtypes is not thread-safe) and the session's gr_mem.
  *
  * Runtime field offsets come from DWARF (fail closed: UNSUPPORTED naming the
  * missing field); encodings DWARF does not describe (pointer bitmaps per Go
@@ -25,6 +36,8 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "layouts/heap.h"
+#include "rtype.h"
 #include "session.h"
 
 enum { GR_HEAP_NO_OBJECT = UINT32_MAX };
@@ -42,6 +55,9 @@ struct gr_span {
 	uint64_t npages;
 	uint64_t elemsize; /* slot size; npages*pageSize for large objects */
 	uint64_t limit;	   /* end of usable data */
+	/* mspan.largeType (Go 1.22+): the type of a large object, 0 if
+	 * none (noscan, older Go, or not yet set by the allocator). */
+	uint64_t large_type;
 	uint32_t nelems;
 	uint32_t alloc_count; /* objects the walker found allocated */
 	uint32_t freeindex;
@@ -53,6 +69,8 @@ struct gr_span {
 	/* Object ids of this span's allocated objects: [first_object,
 	 * first_object + alloc_count). */
 	uint32_t first_object;
+	/* Internal: first word of the span's allocation bitmap. */
+	uint32_t first_word_;
 };
 
 /* A problem found while walking, kept for the report. */
@@ -69,14 +87,32 @@ struct gr_heap_breakdown {
 	uint64_t span_inuse_bytes;   /* in-use spans, whole pages */
 	uint64_t free_slot_bytes;    /* free slots in in-use spans */
 	uint64_t tail_waste_bytes;   /* span bytes past the last slot */
-	uint64_t stack_span_bytes;   /* manual spans (goroutine stacks...) */
+	uint64_t stack_span_bytes;   /* manual spans holding goroutine stacks */
+	uint64_t manual_other_bytes; /* other manual spans: GC work buffers,
+					GC-program bitmaps of 1.22-1.23
+					large objects */
 	uint64_t heap_idle_bytes;    /* free pages, not returned to the OS */
 	uint64_t heap_released_bytes;/* free pages returned to the OS */
 	uint64_t arena_bytes;	     /* arenas mapped */
 };
 
+/*
+ * Invariants of a loaded heap: span_inuse_bytes = object_bytes +
+ * free_slot_bytes + tail_waste_bytes; on a quiescent core, object_bytes and
+ * objects are MemStats.HeapAlloc and HeapObjects, span_inuse_bytes
+ * HeapInuse, stack_span_bytes StackInuse, heap_idle_bytes HeapIdle and
+ * heap_released_bytes HeapReleased (tests/unit/test_heap.c checks them).
+ */
+
 struct gr_heap;
 
+/*
+ * Walk the heap of @s (which must outlive the result).  UNSUPPORTED when
+ * the binary lacks DWARF or a runtime member the walk needs (named), or
+ * the binary's size classes differ from layouts/sizeclasses.c; FAULT or
+ * BAD_DATA when mheap_ or its arena list cannot be read; NOMEM, LIMIT
+ * (more than 2^32-2 objects).  Everything else is damage.
+ */
 struct gr_error *gr_heap_load(struct gr_session *s, struct gr_heap **ret);
 void gr_heap_destroy(struct gr_heap *h);
 
@@ -95,9 +131,12 @@ const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr);
 
 /*
  * Call @fn for every word of object @id that the GC would scan as a pointer,
- * with the word's address and value (whatever it points at).  Objects in
- * noscan spans have none.  Returns BAD_DATA/FAULT if the pointer bitmap of
- * the object cannot be read (the caller records the damage and goes on).
+ * in address order, with the word's address and value (whatever it points
+ * at).  Objects in noscan spans have none.  The rules per Go version are in
+ * layouts/heap.h and heap_scan.c.  Returns BAD_DATA/FAULT if the pointer
+ * bitmap, header or type of the object cannot be read (@fn may have been
+ * called for earlier words; the caller records the damage and goes on),
+ * NOT_FOUND for an id out of range.
  */
 struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
 				     void (*fn)(void *arg, uint64_t slot,
@@ -115,5 +154,11 @@ const struct gr_span *gr_heap_span(const struct gr_heap *h, size_t i);
 void gr_heap_breakdown(const struct gr_heap *h, struct gr_heap_breakdown *ret);
 size_t gr_heap_damage_count(const struct gr_heap *h);
 const struct gr_heap_damage *gr_heap_damage(const struct gr_heap *h, size_t i);
+
+/* The type-descriptor cache the walker reads headers with (for names of
+ * gr_heap_object_rtype() results); owned by @h. */
+struct gr_rtypes *gr_heap_rtypes(const struct gr_heap *h);
+/* Which pointer-bitmap encoding the binary uses (layouts/heap.h). */
+enum gr_heapbits_regime gr_heap_regime(const struct gr_heap *h);
 
 #endif /* GR_HEAP_H */

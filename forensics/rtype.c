@@ -23,6 +23,9 @@ enum {
 	MAX_NAME = 1 << 20,
 	/* abi.Kind values run from Invalid (0) to UnsafePointer (26). */
 	MAX_KIND = 26,
+	/* tflagExtraStar (runtime/type.go 1.19-1.20), abi.TFlagExtraStar
+	 * (internal/abi/type.go 1.21-1.27): 1 << 1 throughout. */
+	TFLAG_EXTRA_STAR = 1 << 1,
 };
 
 /* Member names of runtime._type (Go 1.19-1.20, runtime/type.go) and
@@ -414,14 +417,14 @@ struct gr_error *gr_rtype_name(struct gr_rtypes *rt, const struct gr_rtype *t,
 				       "type descriptor at 0x%" PRIx64
 				       ": nameOff 0x%x out of range",
 				       t->addr, (unsigned)t->str);
-	char *s;
+	char *s = NULL;
 	struct gr_error *err = read_name(rt, at, &s);
 	if (err)
 		return gr_error_prefix(err, "type descriptor at 0x%" PRIx64,
 				       t->addr);
 	/* TFlagExtraStar: "the name in the str field has an extraneous '*'
 	 * prefix" (internal/abi/type.go; runtime/type.go tflagExtraStar). */
-	if ((t->tflag & 2) && s[0] == '*')
+	if ((t->tflag & TFLAG_EXTRA_STAR) && s[0] == '*')
 		memmove(s, s + 1, strlen(s));
 	r->name = s;
 	*ret = s;

@@ -78,13 +78,25 @@ struct gr_error *gr_rtype_name(struct gr_rtypes *rt, const struct gr_rtype *t,
  * of a value may hold a pointer; *nbits_ret = PtrBytes / 8.  For on-demand
  * masks (1.24+) the mask the runtime built is used, or, if it never built
  * one, the mask is built from the type's structure as runtime/type.go
- * buildGCMask does.  UNSUPPORTED for GC programs (kind_gc_prog: the heap
+ * buildGCMask does.  UNSUPPORTED for GC programs (gc_prog: the heap
  * never needs them from 1.22 on, see forensics/heap_scan.c).  *ret is
  * NULL when PtrBytes is 0.  Owned by @rt.
  */
 struct gr_error *gr_rtype_gcmask(struct gr_rtypes *rt,
 				 const struct gr_rtype *t,
 				 const uint8_t **ret, uint64_t *nbits_ret);
+
+/*
+ * Build the mask of an array or struct type from its structure, as
+ * runtime/type.go buildGCMask does for on-demand masks, whatever the type
+ * carries (for tests: the result must equal gr_rtype_gcmask()).  Members
+ * use their own masks.  Needs internal/abi.ArrayType, StructType and
+ * StructField in DWARF (Go 1.21+), else UNSUPPORTED.  *ret (nbits_ret
+ * bits) is malloc'd and the caller's.
+ */
+struct gr_error *gr_rtype_build_gcmask(struct gr_rtypes *rt,
+				       const struct gr_rtype *t, uint8_t **ret,
+				       uint64_t *nbits_ret);
 
 /* Number of descriptors cached (for tests and statistics). */
 size_t gr_rtypes_cached(const struct gr_rtypes *rt);

@@ -206,7 +206,10 @@ static struct gr_error *fill_from_exe(struct gr_session *s)
 				.source = GR_MEM_EXE,
 				.data = data + f->file_offset,
 			};
-			if (len && (err = gr_mem_fill_missing(s->mem, &seg)))
+			/* gdb's gcore leaves unmodified read-only mappings
+			 * out entirely (no PT_LOAD): lay them in the gaps. */
+			if (len && ((err = gr_mem_add_under(s->mem, &seg)) ||
+				    (err = gr_mem_fill_missing(s->mem, &seg))))
 				return err;
 		}
 		return NULL;

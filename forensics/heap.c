@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_heap: load order, queries and the memory breakdown.  The pieces are
+ * in heap_layout.c (DWARF), heap_spans.c (arenas, spans, objects),
+ * heap_pages.c (page allocator) and heap_scan.c (pointer maps).
+ */
+#include "heap.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap_internal.h"
+
+struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
+			     const char *what)
+{
+	if (h->ndamage == HEAP_MAX_DAMAGE) {
+		h->damage_dropped++;
+		return NULL;
+	}
+	if (h->ndamage == h->damage_cap) {
+		size_t cap = h->damage_cap ? h->damage_cap * 2 : 16;
+		struct gr_heap_damage *d =
+			realloc(h->damage, cap * sizeof(*d));
+		if (!d)
+			return gr_error_nomem();
+		h->damage = d;
+		h->damage_cap = cap;
+	}
+	h->damage[h->ndamage++] = (struct gr_heap_damage){addr, bytes, what};
+	return NULL;
+}
+
+const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr)
+{
+	uint64_t idx = (addr - h->L.k.arena_base_offset) /
+		       h->L.k.heap_arena_bytes;
+	size_t lo = 0, hi = h->narenas;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->arenas[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->narenas && h->arenas[lo].idx == idx ? &h->arenas[lo]
+							   : NULL;
+}
+
+bool heap_in_arenas(const struct gr_heap *h, uint64_t base, uint64_t bytes)
+{
+	uint64_t ab = h->L.k.heap_arena_bytes, off = h->L.k.arena_base_offset;
+	const struct heap_arena *a = heap_arena_of(h, base);
+	if (!a || bytes == 0 || base + bytes < base)
+		return false;
+	uint64_t last = (base + bytes - 1 - off) / ab;
+	if (last < a->idx || last - a->idx >= h->narenas)
+		return false;
+	for (uint64_t i = a->idx + 1; i <= last; i++)
+		if (!heap_arena_of(h, i * ab + off))
+			return false;
+	return true;
+}
+
+/* The binary's class_to_size must be layouts/sizeclasses.c's table. */
+static struct gr_error *check_size_classes(struct gr_heap *h)
+{
+	uint8_t b[2 * GR_NUM_SIZE_CLASSES];
+	if (!h->L.class_to_size_addr)
+		return NULL;
+	struct gr_error *err = gr_mem_read(h->mem, h->L.class_to_size_addr, b,
+					   sizeof(b));
+	if (err) {
+		gr_error_destroy(err);
+		return NULL; /* the table is the fallback */
+	}
+	for (unsigned c = 0; c < GR_NUM_SIZE_CLASSES; c++) {
+		unsigned v = b[2 * c] | b[2 * c + 1] << 8;
+		if (v != gr_sizeclass_size(c))
+			return gr_error_create(
+				GR_ERR_UNSUPPORTED,
+				"heap: size class %u is %u bytes in the binary, "
+				"%u in goretain's table",
+				c, v, (unsigned)gr_sizeclass_size(c));
+	}
+	return NULL;
+}
+
+static void breakdown(struct gr_heap *h)
+{
+	struct gr_heap_breakdown *bd = &h->bd;
+	uint64_t ps = h->L.k.page_size;
+	for (size_t i = 0; i < h->nspans; i++) {
+		const struct gr_span *sp = &h->spans[i];
+		uint64_t bytes = sp->npages * ps;
+		if (sp->state == GR_SPAN_MANUAL) {
+			/* stackalloc and stackpoolalloc set elemsize to the
+			 * stack size (runtime/stack.go, 1.19-1.27); the other
+			 * manual spans, GC work buffers (mgcwork.go) and the
+			 * GC-program bitmaps of 1.22-1.23 (mbitmap.go
+			 * heapSetType), keep the 0 of mspan.init. */
+			if (sp->elemsize)
+				bd->stack_span_bytes += bytes;
+			else
+				bd->manual_other_bytes += bytes;
+			continue;
+		}
+		uint64_t used = (uint64_t)sp->nelems * sp->elemsize;
+		bd->span_inuse_bytes += bytes;
+		bd->objects += sp->alloc_count;
+		bd->object_bytes += (uint64_t)sp->alloc_count * sp->elemsize;
+		bd->free_slot_bytes +=
+			(uint64_t)(sp->nelems - sp->alloc_count) * sp->elemsize;
+		bd->tail_waste_bytes += used <= bytes ? bytes - used : 0;
+	}
+}
+
+struct gr_error *gr_heap_load(struct gr_session *s, struct gr_heap **ret)
+{
+	struct gr_heap *h = calloc(1, sizeof(*h));
+	if (!h)
+		return gr_error_nomem();
+	h->s = s;
+	h->mem = gr_session_mem(s);
+	struct gr_error *err;
+	if ((err = heap_layout_resolve(s, &h->L)) ||
+	    (err = check_size_classes(h)) ||
+	    (err = gr_rtypes_create(s, &h->rt)) ||
+	    (err = heap_load_arenas(h)) || (err = heap_load_spans(h)) ||
+	    (err = heap_build_objects(h)) || (err = heap_load_pages(h))) {
+		gr_heap_destroy(h);
+		return gr_error_prefix(err, "heap");
+	}
+	breakdown(h);
+	if (h->damage_dropped &&
+	    (err = heap_damage(h, 0, 0, "further damage not recorded"))) {
+		gr_heap_destroy(h);
+		return err;
+	}
+	*ret = h;
+	return NULL;
+}
+
+void gr_heap_destroy(struct gr_heap *h)
+{
+	if (!h)
+		return;
+	gr_rtypes_destroy(h->rt);
+	free(h->arenas);
+	free(h->spans);
+	free(h->alloc_words);
+	free(h->word_rank);
+	free(h->obj_addr);
+	free(h->obj_span);
+	free(h->damage);
+	free(h);
+}
+
+uint32_t gr_heap_object_count(const struct gr_heap *h)
+{
+	return h->nobjects;
+}
+
+uint64_t gr_heap_object_addr(const struct gr_heap *h, uint32_t id)
+{
+	return id < h->nobjects ? h->obj_addr[id] : 0;
+}
+
+uint64_t gr_heap_object_size(const struct gr_heap *h, uint32_t id)
+{
+	return id < h->nobjects ? h->spans[h->obj_span[id]].elemsize : 0;
+}
+
+const struct gr_span *gr_heap_object_span(const struct gr_heap *h, uint32_t id)
+{
+	return id < h->nobjects ? &h->spans[h->obj_span[id]] : NULL;
+}
+
+const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr)
+{
+	size_t lo = 0, hi = h->nspans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->spans[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct gr_span *sp = &h->spans[lo - 1];
+	return addr - sp->base < sp->npages * h->L.k.page_size ? sp : NULL;
+}
+
+uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
+{
+	const struct gr_span *sp = gr_heap_span_at(h, addr);
+	if (!sp || sp->state != GR_SPAN_IN_USE || !sp->elemsize)
+		return GR_HEAP_NO_OBJECT;
+	uint64_t slot = (addr - sp->base) / sp->elemsize;
+	if (slot >= sp->nelems)
+		return GR_HEAP_NO_OBJECT;
+	size_t w = sp->first_word_ + slot / 64;
+	uint64_t bits = h->alloc_words[w];
+	uint64_t bit = UINT64_C(1) << (slot % 64);
+	if (!(bits & bit))
+		return GR_HEAP_NO_OBJECT;
+	return h->word_rank[w] + (uint32_t)__builtin_popcountll(bits & (bit - 1));
+}
+
+uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id)
+{
+	if (id >= h->nobjects || h->L.regime != GR_HEAPBITS_HEADERS)
+		return 0;
+	const struct gr_span *sp = &h->spans[h->obj_span[id]];
+	if (sp->noscan)
+		return 0;
+	if (sp->sizeclass == 0)
+		return sp->large_type;
+	if (gr_hb_in_span(&h->L.k, sp->elemsize))
+		return 0;
+	uint64_t typ;
+	struct gr_error *err = gr_mem_u64(h->mem, h->obj_addr[id], &typ);
+	if (err) {
+		gr_error_destroy(err);
+		return 0;
+	}
+	return typ;
+}
+
+size_t gr_heap_span_count(const struct gr_heap *h)
+{
+	return h->nspans;
+}
+
+const struct gr_span *gr_heap_span(const struct gr_heap *h, size_t i)
+{
+	return i < h->nspans ? &h->spans[i] : NULL;
+}
+
+void gr_heap_breakdown(const struct gr_heap *h, struct gr_heap_breakdown *ret)
+{
+	*ret = h->bd;
+}
+
+size_t gr_heap_damage_count(const struct gr_heap *h)
+{
+	return h->ndamage;
+}
+
+const struct gr_heap_damage *gr_heap_damage(const struct gr_heap *h, size_t i)
+{
+	return i < h->ndamage ? &h->damage[i] : NULL;
+}
+
+struct gr_rtypes *gr_heap_rtypes(const struct gr_heap *h)
+{
+	return h->rt;
+}
+
+enum gr_heapbits_regime gr_heap_regime(const struct gr_heap *h)
+{
+	return h->L.regime;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the heap walker: heap.c (load, queries), heap_layout.c (DWARF
+ * offsets), heap_spans.c (arenas, spans, objects), heap_pages.c (page
+ * allocator: idle and released memory), heap_scan.c (pointer maps).
+ */
+#ifndef GR_HEAP_INTERNAL_H
+#define GR_HEAP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap.h"
+#include "layouts/heap.h"
+#include "mem.h"
+#include "rtype.h"
+
+enum {
+	/* Damage records kept; later ones are only counted. */
+	HEAP_MAX_DAMAGE = 4096,
+	/* Words of the allocation bitmap per span: nelems <= 1024. */
+	HEAP_MAX_SPAN_WORDS = GR_MAX_OBJS_PER_SPAN / 64,
+};
+
+/* A member of a runtime struct: offset and byte size (0 = absent). */
+struct heap_member {
+	uint32_t off, size;
+};
+
+/* Everything the walker reads, resolved from DWARF once (heap_layout.c). */
+struct heap_layout {
+	uint64_t mheap_addr; /* runtime.mheap_, run-time address */
+	struct heap_member mheap_allspans, mheap_arenas, mheap_all_arenas,
+		mheap_user_arenas, mheap_pages;
+	uint64_t arenas_l1, arenas_l2; /* [L1]*[L2]*heapArena */
+
+	struct heap_member pages_chunks, pages_inuse, ranges_slice;
+	uint64_t chunks_l1, chunks_l2; /* [L1]*[L2]pallocData */
+	struct heap_member palloc_bits, palloc_scav;
+	uint32_t palloc_data_size, addr_range_size;
+	struct heap_member range_base, range_limit;
+	uint64_t allp_addr; /* runtime.allp, run-time address */
+	struct heap_member p_pcache, pc_base, pc_cache, pc_scav;
+
+	uint32_t ha_size;
+	struct heap_member ha_spans, ha_bitmap, ha_nomoreptrs, ha_inline_marks;
+
+	uint32_t span_size;
+	struct heap_member sp_start, sp_npages, sp_freeindex, sp_nelems,
+		sp_alloc_bits, sp_alloc_count, sp_spanclass, sp_state,
+		sp_elemsize, sp_limit, sp_large_type, sp_user_arena;
+
+	enum gr_heapbits_regime regime;
+	struct gr_heap_consts k;
+	/* The binary's own class_to_size, when DWARF locates it. */
+	uint64_t class_to_size_addr;
+};
+
+struct heap_arena {
+	uint64_t idx;	 /* arena index: (base - arenaBaseOffset) / bytes */
+	uint64_t base;	 /* first address */
+	uint64_t ha;	 /* its *heapArena */
+};
+
+struct gr_heap {
+	struct gr_session *s;
+	struct gr_mem *mem;
+	struct heap_layout L;
+	struct gr_rtypes *rt;
+
+	struct heap_arena *arenas; /* sorted by idx */
+	size_t narenas;
+
+	struct gr_span *spans; /* in-use and manual, sorted by base */
+	size_t nspans, spans_cap;
+
+	/* Allocation bitmap of every in-use span (bit i = slot i allocated),
+	 * HEAP span words each starting at span.first_word_, and the object
+	 * id of the first allocated slot of each word (rank). */
+	uint64_t *alloc_words;
+	uint32_t *word_rank;
+	size_t nwords, words_cap;
+
+	uint64_t *obj_addr;  /* by id */
+	uint32_t *obj_span;  /* index into spans, by id */
+	uint32_t nobjects;
+
+	struct gr_heap_damage *damage;
+	size_t ndamage, damage_cap;
+	uint64_t damage_dropped;
+
+	struct gr_heap_breakdown bd;
+};
+
+/* heap_layout.c */
+struct gr_error *heap_layout_resolve(struct gr_session *s,
+				     struct heap_layout *L);
+/* Unsigned little-endian member of @m.size bytes at buf + m.off. */
+uint64_t heap_get(const uint8_t *buf, struct heap_member m);
+
+/* heap.c */
+/* Record damage; NOMEM is the only error. */
+struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
+			     const char *what);
+/* The arena holding @addr, or NULL. */
+const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr);
+/* True if every arena of [base, base + bytes) is known (bytes > 0). */
+bool heap_in_arenas(const struct gr_heap *h, uint64_t base, uint64_t bytes);
+
+/* heap_spans.c */
+struct gr_error *heap_load_arenas(struct gr_heap *h);
+struct gr_error *heap_load_spans(struct gr_heap *h);
+struct gr_error *heap_build_objects(struct gr_heap *h);
+
+/* heap_pages.c */
+struct gr_error *heap_load_pages(struct gr_heap *h);
+
+#endif /* GR_HEAP_INTERNAL_H */

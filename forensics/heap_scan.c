@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pointer maps: which words of an object the garbage collector scans, per
+ * regime (layouts/heap.h), reading the bitmaps through gr_mem.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap_internal.h"
+
+enum {
+	/* Words of a 2-bit arena bitmap decoded per read. */
+	HB2_CHUNK_WORDS = 4096,
+};
+
+/* Where the scan reports to, and the object's bytes when they can be
+ * viewed without copying. */
+struct scan {
+	struct gr_heap *h;
+	uint64_t addr;
+	const uint8_t *view; /* NULL: read word by word */
+	uint64_t size;
+	void (*fn)(void *arg, uint64_t slot, uint64_t value);
+	void *arg;
+};
+
+static struct gr_error *emit(struct scan *sc, uint64_t slot)
+{
+	uint64_t v;
+	if (slot - sc->addr > sc->size - 8)
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "pointer slot 0x%" PRIx64
+				       " outside object 0x%" PRIx64,
+				       slot, sc->addr);
+	if (sc->view) {
+		v = heap_get(sc->view,
+			     (struct heap_member){(uint32_t)(slot - sc->addr),
+						  8});
+	} else {
+		struct gr_error *err = gr_mem_u64(sc->h->mem, slot, &v);
+		if (err)
+			return err;
+	}
+	sc->fn(sc->arg, slot, v);
+	return NULL;
+}
+
+static struct gr_error *emit_mask(struct scan *sc, uint64_t first,
+				  uint64_t mask)
+{
+	while (mask) {
+		unsigned b = (unsigned)__builtin_ctzll(mask);
+		mask &= mask - 1;
+		struct gr_error *err = emit(sc, first + 8 * (uint64_t)b);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static struct gr_error *no_arena(uint64_t addr)
+{
+	return gr_error_create(GR_ERR_BAD_DATA,
+			       "no heap arena holds 0x%" PRIx64, addr);
+}
+
+/* Go <= 1.19: 2-bit entries in heapArena.bitmap, words until the first
+ * clear scan bit (mgcmark.go scanobject; heapBits.next crosses arenas). */
+static struct gr_error *scan_2bit(struct scan *sc)
+{
+	const struct heap_layout *L = &sc->h->L;
+	uint8_t bm[HB2_CHUNK_WORDS / 4 + 1];
+	uint64_t ptrs[HB2_CHUNK_WORDS / 64];
+	uint64_t cur = sc->addr, left = sc->size / 8;
+	while (left) {
+		const struct heap_arena *a = heap_arena_of(sc->h, cur);
+		if (!a)
+			return no_arena(cur);
+		uint64_t in_arena = (a->base + L->k.heap_arena_bytes - cur) / 8;
+		uint64_t n = left < HB2_CHUNK_WORDS ? left : HB2_CHUNK_WORDS;
+		if (n > in_arena)
+			n = in_arena;
+		uint64_t byte;
+		unsigned shift;
+		gr_hb2_locate(cur, L->ha_bitmap.size, &byte, &shift);
+		uint64_t nbytes = (shift + n + 3) / 4;
+		if (byte + nbytes > L->ha_bitmap.size)
+			return gr_error_create(GR_ERR_BAD_DATA,
+					       "heap bitmap of 0x%" PRIx64
+					       " past its arena",
+					       cur);
+		struct gr_error *err = gr_mem_read(
+			sc->h->mem, a->ha + L->ha_bitmap.off + byte, bm, nbytes);
+		if (err)
+			return gr_error_prefix(err, "heap bitmap");
+		uint64_t valid = gr_hb2_decode(bm, shift, n, ptrs);
+		for (uint64_t w = 0; w < (valid + 63) / 64; w++)
+			if ((err = emit_mask(sc, cur + 512 * w, ptrs[w])))
+				return err;
+		if (valid < n)
+			break;
+		cur += 8 * n;
+		left -= n;
+	}
+	return NULL;
+}
+
+/* Go 1.20-1.21: heapBitsForAddr/next over 1-bit words and noMorePtrs. */
+static struct gr_error *scan_1bit(struct scan *sc)
+{
+	const struct heap_layout *L = &sc->h->L;
+	uint64_t arena_words = L->k.heap_arena_bytes / 8;
+	uint64_t cur = sc->addr, left = sc->size / 8;
+	while (left) {
+		const struct heap_arena *a = heap_arena_of(sc->h, cur);
+		if (!a)
+			return no_arena(cur);
+		uint64_t word = (cur / 8) % arena_words, idx = word / 64;
+		uint64_t bits, mask, consumed;
+		uint8_t nomore;
+		bool last;
+		if (8 * (idx + 1) > L->ha_bitmap.size ||
+		    idx / 8 >= L->ha_nomoreptrs.size)
+			return gr_error_create(GR_ERR_BAD_DATA,
+					       "heap bitmap of 0x%" PRIx64
+					       " past its arena",
+					       cur);
+		struct gr_error *err = gr_mem_u64(
+			sc->h->mem, a->ha + L->ha_bitmap.off + 8 * idx, &bits);
+		if (!err)
+			err = gr_mem_u8(sc->h->mem,
+					a->ha + L->ha_nomoreptrs.off + idx / 8,
+					&nomore);
+		if (err)
+			return gr_error_prefix(err, "heap bitmap");
+		gr_hb1_step(bits, nomore, word, left, &mask, &consumed, &last);
+		if ((err = emit_mask(sc, cur, mask)))
+			return err;
+		if (last)
+			break;
+		cur += 8 * consumed;
+		left -= consumed;
+	}
+	return NULL;
+}
+
+/* Go 1.22+, slots <= 512 bytes: the span-tail bitmap
+ * (typePointersOfUnchecked: "Handle header-less objects"). */
+static struct gr_error *scan_span_bits(struct scan *sc,
+				       const struct gr_span *sp)
+{
+	const struct heap_layout *L = &sc->h->L;
+	uint64_t bm_base, bm_size, mask;
+	gr_hb_span_bitmap_range(&L->k, sp->base, sp->npages * L->k.page_size,
+				sp->inline_marks, &bm_base, &bm_size);
+	uint64_t off = sc->addr - sp->base;
+	/* Only the one or two words holding this object's bits. */
+	uint64_t first = off / 8 / 64 * 8;
+	uint8_t bm[16];
+	uint64_t n = bm_size - first < 16 ? bm_size - first : 16;
+	if (first >= bm_size)
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "object 0x%" PRIx64
+				       " past its span's bitmap",
+				       sc->addr);
+	struct gr_error *err = gr_mem_read(sc->h->mem, bm_base + first, bm, n);
+	if (err)
+		return gr_error_prefix(err, "span heap bits");
+	if (!gr_hb_span_object_bits(bm, n, off - first * 64, sp->elemsize,
+				    &mask))
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "object 0x%" PRIx64
+				       ": bits past its span's bitmap",
+				       sc->addr);
+	return emit_mask(sc, sc->addr, mask);
+}
+
+/* Go 1.22+: tile the type's mask from @data (after the header, if any)
+ * to the end of the slot. */
+static struct gr_error *scan_typed(struct scan *sc, uint64_t typ,
+				   uint64_t data)
+{
+	const struct gr_rtype *t;
+	const uint8_t *mask;
+	uint64_t nbits, off;
+	struct gr_error *err = gr_rtype_get(sc->h->rt, typ, &t);
+	if (!err)
+		err = gr_rtype_gcmask(sc->h->rt, t, &mask, &nbits);
+	if (err)
+		return gr_error_prefix(err, "object 0x%" PRIx64, sc->addr);
+	struct gr_hb_tile tile;
+	gr_hb_tile_init(&tile, mask, t->size, nbits * 8,
+			sc->addr + sc->size - data);
+	while (gr_hb_tile_next(&tile, &off))
+		if ((err = emit(sc, data + off)))
+			return err;
+	return NULL;
+}
+
+static struct gr_error *scan_headers(struct scan *sc, const struct gr_span *sp)
+{
+	const struct heap_layout *L = &sc->h->L;
+	if (sp->sizeclass != 0 && gr_hb_in_span(&L->k, sp->elemsize))
+		return scan_span_bits(sc, sp);
+	if (sp->sizeclass == 0)
+		/* "Allow a nil type here for delayed zeroing" (mbitmap.go). */
+		return sp->large_type ? scan_typed(sc, sp->large_type, sc->addr)
+				      : NULL;
+	/* "Pull the allocation header from the first word of the object." */
+	uint64_t typ;
+	struct gr_error *err = gr_mem_u64(sc->h->mem, sc->addr, &typ);
+	if (err)
+		return gr_error_prefix(err, "malloc header");
+	if (!typ)
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "object 0x%" PRIx64
+				       ": nil malloc header",
+				       sc->addr);
+	return scan_typed(sc, typ, sc->addr + L->k.malloc_header_size);
+}
+
+struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
+				     void (*fn)(void *arg, uint64_t slot,
+						uint64_t value),
+				     void *arg)
+{
+	if (id >= h->nobjects)
+		return gr_error_create(GR_ERR_NOT_FOUND, "no heap object %u",
+				       (unsigned)id);
+	const struct gr_span *sp = &h->spans[h->obj_span[id]];
+	if (sp->noscan)
+		return NULL;
+	struct scan sc = {h, h->obj_addr[id], NULL, sp->elemsize, fn, arg};
+	if (sc.size < 8)
+		return NULL;
+	struct gr_error *err = gr_mem_view(h->mem, sc.addr, sc.size, &sc.view);
+	if (err) {
+		gr_error_destroy(err);
+		sc.view = NULL;
+	}
+	switch (h->L.regime) {
+	case GR_HEAPBITS_ARENA_2BIT:
+		return scan_2bit(&sc);
+	case GR_HEAPBITS_ARENA_1BIT:
+		return scan_1bit(&sc);
+	case GR_HEAPBITS_HEADERS:
+		return scan_headers(&sc, sp);
+	}
+	return NULL;
+}
