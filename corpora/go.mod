@@ -1,0 +1,3 @@
+module goretain/corpora
+
+go 1.19

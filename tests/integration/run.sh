@@ -1,0 +1,249 @@
+#!/bin/bash
+# Integration tests: run goretain over every cached corpus core and check
+# its answers against the program's own oracle and the core's meta.json
+# (written by scripts/make-cores.sh), then feed it broken input.
+#
+#   GORETAIN=build/goretain GR_CACHE=~/.cache/goretain tests/integration/run.sh
+#
+# Prints one PASS/FAIL line per check and a summary; exits 1 if any check
+# failed, 2 if it cannot run at all (no binary, no cores, no jq).
+#
+# build_id.match must be "match" for every cached core: kernel cores and gdb
+# gcores (coredump_filter 0x33 keeps the first page of the executable, which
+# holds its build-ID notes) all carry the IDs.  There are no exceptions;
+# list any here, with the reason, if one ever becomes necessary.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+GORETAIN=${GORETAIN:-$ROOT/build/goretain}
+CACHE=${GR_CACHE:-$HOME/.cache/goretain}
+CORES=$CACHE/cores
+
+die() { echo "integration: $*" >&2; exit 2; }
+command -v jq >/dev/null || die "jq is missing (run scripts/install-deps.sh)"
+[[ -x $GORETAIN ]] || die "$GORETAIN is not an executable (build it with make)"
+shopt -s nullglob
+DIRS=()
+for d in "$CORES"/go1.*/*/; do [[ -f $d/core && -f $d/meta.json && -f $d/oracle.json ]] && DIRS+=("${d%/}"); done
+((${#DIRS[@]})) || die "no cores in $CORES (run scripts/make-cores.sh, or make cores)"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/goretain-it.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+PASS=0 FAIL=0
+FAILED=()
+pass() { PASS=$((PASS + 1)); echo "PASS $1"; }
+fail() { FAIL=$((FAIL + 1)); FAILED+=("$1"); echo "FAIL $1: $2"; }
+check() { # NAME GOT WANT
+	if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
+}
+
+# info OUT ERR ARGS...: run goretain info --json, set RC.
+info() {
+	local out=$1 err=$2
+	shift 2
+	"$GORETAIN" info --json "$@" >"$out" 2>"$err"
+	RC=$?
+}
+
+# canon FILE: the JSON without the fields that legitimately differ between
+# a raw core and its compressed copies.
+canon() {
+	jq -S -c 'del(.core.format, .core.compressed_size, .core.decompress_seconds, .core.path)' "$1"
+}
+
+rel() { echo "${1#"$CORES"/}"; }
+
+check_core_dir() {
+	local d=$1 id out err
+	id=$(rel "$d")
+	out=$TMP/out.json err=$TMP/err.txt
+	info "$out" "$err" --exe "$d/bin" "$d/core"
+	if [[ $RC != 0 ]]; then
+		fail "$id: info exits 0" "exit $RC: $(head -c 300 "$err")"
+		return
+	fi
+	if ! jq -e . "$out" >/dev/null 2>&1; then
+		fail "$id: info --json is JSON" "$(head -c 200 "$out")"
+		return
+	fi
+	pass "$id: info exits 0"
+	# One jq per file: field values as tab-separated strings ("null" if absent).
+	local g_go g_arch g_thr g_pid g_sig g_bid g_pie g_dyn g_bias0 g_fmt g_trunc g_size
+	IFS=$'\t' read -r g_go g_arch g_thr g_pid g_sig g_bid g_pie g_dyn g_bias0 g_fmt g_trunc g_size < <(jq -r '
+		[.go_version, .arch, .threads, .process.pid, .process.signal, .build_id.match,
+		 .exe.pie, .exe.dynamic, (.load_bias // "" | tostring | test("^0x0*$")),
+		 .core.format, .core.truncated, .core.size] | map(tostring) | @tsv' "$out")
+	local m_mode m_method m_thr m_pid m_sig m_pie o_go o_arch
+	IFS=$'\t' read -r m_mode m_method m_thr m_pid m_sig m_pie < <(jq -r '
+		[.build_mode, .core_method, .threads, .pid, .signal, .pie] | map(tostring) | @tsv' "$d/meta.json")
+	IFS=$'\t' read -r o_go o_arch < <(jq -r '[.go_version, .goarch] | map(tostring) | @tsv' "$d/oracle.json")
+
+	check "$id: go_version" "$g_go" "$o_go"
+	check "$id: arch" "$g_arch" "$o_arch"
+	check "$id: threads" "$g_thr" "$m_thr"
+	check "$id: process.pid" "$g_pid" "$m_pid"
+	[[ $m_method == kernel ]] && check "$id: process.signal" "$g_sig" "$m_sig"
+	check "$id: build_id.match" "$g_bid" match
+	check "$id: exe.pie" "$g_pie" "$m_pie"
+	case $m_mode in
+	exe) check "$id: exe.dynamic" "$g_dyn" false ;;
+	cgo) check "$id: exe.dynamic" "$g_dyn" true ;;
+	esac
+	if [[ $m_pie == true ]]; then
+		check "$id: load_bias is not zero" "$g_bias0" false
+	else
+		check "$id: load_bias is zero" "$g_bias0" true
+	fi
+	check "$id: core.format" "$g_fmt" raw
+	check "$id: core.truncated" "$g_trunc" false
+	check "$id: core.size" "$g_size" "$(stat -c %s "$d/core")"
+
+	local z fmt
+	for z in gz zst; do
+		[[ -f $d/core.$z ]] || continue
+		fmt=gzip
+		[[ $z == zst ]] && fmt=zstd
+		info "$TMP/out.$z.json" "$err" --exe "$d/bin" "$d/core.$z"
+		if [[ $RC != 0 ]]; then
+			fail "$id: core.$z: info exits 0" "exit $RC: $(head -c 300 "$err")"
+			continue
+		fi
+		pass "$id: core.$z: info exits 0"
+		local z_fmt z_csize
+		IFS=$'\t' read -r z_fmt z_csize < <(jq -r '[.core.format, .core.compressed_size] | map(tostring) | @tsv' "$TMP/out.$z.json")
+		check "$id: core.$z: core.format" "$z_fmt" "$fmt"
+		check "$id: core.$z: core.compressed_size" "$z_csize" "$(stat -c %s "$d/core.$z")"
+		if [[ $(canon "$TMP/out.$z.json") == "$(canon "$out")" ]]; then
+			pass "$id: core.$z: same analysis as the raw core"
+		else
+			fail "$id: core.$z: same analysis as the raw core" \
+				"$(diff <(canon "$out" | jq .) <(canon "$TMP/out.$z.json" | jq .) | head -n 10 | tr '\n' ' ')"
+		fi
+	done
+}
+
+# expect_error NAME MUST_MENTION... -- ARGS...: goretain info must exit 2
+# and print exactly one stderr line "goretain: ..." mentioning one of the
+# MUST_MENTION strings (a file name), and "Go" if a MUST_MENTION is "@Go".
+expect_error() {
+	local name=$1 needs=() want_go=false
+	shift
+	while [[ $1 != -- ]]; do
+		if [[ $1 == @Go ]]; then want_go=true; else needs+=("$1"); fi
+		shift
+	done
+	shift
+	info "$TMP/err.out" "$TMP/err.txt" "$@"
+	local lines first
+	lines=$(wc -l <"$TMP/err.txt")
+	first=$(head -n 1 "$TMP/err.txt")
+	if [[ $RC != 2 ]]; then
+		fail "$name: exit 2" "exit $RC, stderr: $(head -c 300 "$TMP/err.txt")"
+		return 1
+	fi
+	if [[ $lines != 1 || $first != "goretain: "* ]]; then
+		fail "$name: one 'goretain: ' line on stderr" "$lines lines: $(head -c 300 "$TMP/err.txt")"
+		return 1
+	fi
+	local n ok=false
+	for n in "${needs[@]}"; do [[ $first == *"$n"* ]] && ok=true; done
+	if [[ $ok != true ]]; then
+		fail "$name: message names the file" "'$first' names none of: ${needs[*]}"
+		return 1
+	fi
+	if [[ $want_go == true && $first != *Go* ]]; then
+		fail "$name: message mentions Go" "'$first'"
+		return 1
+	fi
+	pass "$name: exit 2, '$first'"
+}
+
+for d in "${DIRS[@]}"; do check_core_dir "$d"; done
+
+# --- broken input -----------------------------------------------------------
+
+# The reference core for the error cases: the newest toolchain's leakymap-exe.
+REF=""
+for d in "${DIRS[@]}"; do [[ ${d##*/} == leakymap-exe ]] && REF=$d; done
+[[ -n $REF ]] || REF=${DIRS[-1]}
+echo "== error cases on $(rel "$REF")"
+
+# Mismatched executable: a core of one Go version with the bin of another.
+OTHER=""
+for d in "${DIRS[@]}"; do
+	[[ ${d##*/} == leakymap-exe && $d != "$REF" ]] && OTHER=$d
+done
+if [[ -n $OTHER ]]; then
+	expect_error "mismatch: core of $(rel "$REF") with bin of $(rel "$OTHER")" "$REF/core" "$OTHER/bin" -- \
+		--exe "$OTHER/bin" "$REF/core"
+else
+	fail "mismatch" "needs leakymap-exe cores of two Go versions"
+fi
+
+# Truncated copies (sparse: cp + truncate, not head -c).  Cuts inside the
+# ELF header, program headers or notes must exit 2; cuts in the memory
+# segments may exit 2 or must report core.truncated; cuts after the last
+# segment's data lose nothing.
+size=$(stat -c %s "$REF/core")
+phoff=$(od -An -t u8 -j 32 -N 8 "$REF/core" | tr -d ' ')
+phentsize=$(od -An -t u2 -j 54 -N 2 "$REF/core" | tr -d ' ')
+phnum=$(od -An -t u2 -j 56 -N 2 "$REF/core" | tr -d ' ')
+after_ph=$((phoff + phentsize * phnum))
+note_end=0 load_end=0
+while read -r type off _ _ filesz _; do
+	[[ $type == NOTE || $type == LOAD ]] || continue
+	e=$((off + filesz))
+	[[ $type == NOTE ]] && ((e > note_end)) && note_end=$e
+	[[ $type == LOAD ]] && ((e > load_end)) && load_end=$e
+done < <(readelf -lW "$REF/core")
+((note_end > after_ph)) || note_end=$after_ph
+declare -A CUTS=([100]="100 bytes" [4096]="4096 bytes" [$after_ph]="just after the program headers"
+	[$((size / 2))]="half-way" [$((size - 1))]="size-1")
+for cut in $(printf '%s\n' "${!CUTS[@]}" | sort -n); do
+	t=$TMP/core.cut$cut
+	cp --sparse=always "$REF/core" "$t"
+	truncate -s "$cut" "$t"
+	name="truncated at $cut (${CUTS[$cut]})"
+	if ((cut < note_end)); then
+		expect_error "$name" "$t" -- --exe "$REF/bin" "$t"
+	elif ((cut >= load_end)); then
+		# Only what follows the segments is cut (gdb puts section headers
+		# there): nothing of the process is missing.
+		info "$TMP/cut.json" "$TMP/cut.err" --exe "$REF/bin" "$t"
+		if [[ $RC == 0 ]]; then
+			pass "$name: past the last segment, exit 0"
+		else
+			expect_error "$name" "$t" -- --exe "$REF/bin" "$t"
+		fi
+	else
+		info "$TMP/cut.json" "$TMP/cut.err" --exe "$REF/bin" "$t"
+		if [[ $RC == 0 ]]; then
+			check "$name: exit 0 reports core.truncated" "$(jq -r .core.truncated "$TMP/cut.json")" true
+		else
+			expect_error "$name" "$t" -- --exe "$REF/bin" "$t"
+		fi
+	fi
+	rm -f "$t"
+done
+
+: >"$TMP/empty"
+expect_error "empty core file" "$TMP/empty" -- --exe "$REF/bin" "$TMP/empty"
+printf 'this is not a core dump\n' >"$TMP/text"
+expect_error "non-ELF core file" "$TMP/text" -- --exe "$REF/bin" "$TMP/text"
+expect_error "non-ELF executable" "$TMP/text" -- --exe "$TMP/text" "$REF/core"
+expect_error "missing core file" "$TMP/no-such-core" -- --exe "$REF/bin" "$TMP/no-such-core"
+
+if [[ -f $CORES/nongo/core ]]; then
+	expect_error "non-Go core (/bin/sleep)" "$CORES/nongo/core" "$CORES/nongo/bin" @Go -- \
+		--exe "$CORES/nongo/bin" "$CORES/nongo/core"
+else
+	fail "non-Go core" "$CORES/nongo/core is missing (run scripts/make-cores.sh)"
+fi
+
+echo "== $PASS passed, $FAIL failed (${#DIRS[@]} cores)"
+if ((FAIL)); then
+	printf '  failed: %s\n' "${FAILED[@]}"
+	exit 1
+fi
+exit 0
