@@ -14,14 +14,23 @@ static struct gr_error *add_roots(struct gr_analysis *a,
 {
 	struct gr_error *err;
 	gr_progress_phase(p, "finding roots", 0);
+	/*
+	 * The order decides ownership (gr_mark credits each object to the
+	 * first root that reaches it).  Runtime roots come first: a pool's
+	 * contents or a queued finalizer's argument are also reachable from
+	 * globals through the runtime's own structures, but the pool or the
+	 * queue is what holds them.  Finalizer and cleanup specials come last,
+	 * so an object kept by a global and also finalized is the global's,
+	 * and only what nothing else reaches is credited to a finalizer.
+	 */
 	if ((err = gr_roots_create(&a->roots)) ||
+	    (err = gr_rtroots_add(a->session, a->roots, &a->rtroots)) ||
 	    (err = gr_globals_add_roots(a->session, a->roots, &a->globals)) ||
 	    (err = gr_goroutines_load(a->session, &a->goroutines)) ||
 	    (err = gr_stackroots_add(a->session, a->goroutines, a->heap,
 				     a->roots, &a->stack_stats)) ||
 	    (err = gr_specials_load(a->session, a->heap, &a->specials)) ||
-	    (err = gr_specials_add_roots(a->specials, a->heap, a->roots)) ||
-	    (err = gr_rtroots_add(a->session, a->roots, &a->rtroots)))
+	    (err = gr_specials_add_roots(a->specials, a->heap, a->roots)))
 		return err;
 	gr_progress_update(p, gr_roots_count(a->roots));
 	gr_progress_done(p);
