@@ -64,7 +64,13 @@ else
 fi
 say "core: $DEMO/core ($(du -h "$DEMO/core" | cut -f1) on disk, $(du -h --apparent-size "$DEMO/core" | cut -f1) apparent)"
 
-# ---- the analysis: the one place to change when `info` becomes the full report
-ANALYSE=("$GORETAIN" info --exe "$DEMO/leakymap" "$DEMO/core")
-say "${ANALYSE[*]}"
-exec "${ANALYSE[@]}"
+# ---- the analysis: the one place to change when the full report lands
+# What the core is, then the heap as the collector saw it, then who holds it.
+ANALYSES=("info" "heap" "roots -n 12")
+for a in "${ANALYSES[@]}"; do
+	read -r -a args <<<"$a"
+	say "$GORETAIN ${args[*]} --exe $DEMO/leakymap $DEMO/core"
+	"$GORETAIN" "${args[@]}" --exe "$DEMO/leakymap" "$DEMO/core"
+	echo
+done
+say "the program itself knew: $(jq .leaked_entries "$DEMO/oracle.json") sessions, HeapAlloc $(jq .memstats.heap_alloc "$DEMO/oracle.json") bytes (see $DEMO/oracle.json)"
