@@ -17,7 +17,4 @@ struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
 struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 				     const char *path);
 
-/* "4.6 MiB"; shared by the text writers. */
-void gr_human_bytes(char *buf, size_t n, uint64_t bytes);
-
 #endif /* GR_HEAP_REPORT_H */

@@ -8,6 +8,7 @@
 #include "version.h"
 #include "dwarf.h"
 #include "escape.h"
+#include "format.h"
 #include "json.h"
 #include "pclntab.h"
 
@@ -157,21 +158,6 @@ struct gr_error *gr_info_write_json(const struct gr_info *info, FILE *out,
 	return gr_json_finish(&j, path);
 }
 
-static void human(char *buf, size_t n, uint64_t bytes)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)bytes;
-	unsigned u = 0;
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, n, "%" PRIu64 " B", bytes);
-	else
-		snprintf(buf, n, "%.1f %s", v, units[u]);
-}
-
 /* "label: value" with the value escaped for the terminal. */
 static void line(FILE *out, const char *label, const char *value)
 {
@@ -191,12 +177,12 @@ struct gr_error *gr_info_write_text(const struct gr_info *info, FILE *out,
 	const struct gr_build_ids *eids = gr_exe_build_ids(exe);
 	char a[64], b[64], c[64], d[64];
 
-	human(a, sizeof(a), gr_input_size(in));
+	gr_human_bytes(a, sizeof(a), gr_input_size(in));
 	if (gr_input_format(in) == GR_INPUT_RAW) {
 		fprintf(out, "%-14s %s, raw%s\n", "core:", a,
 			gr_core_truncated(core) ? ", TRUNCATED" : "");
 	} else {
-		human(b, sizeof(b), gr_input_file_size(in));
+		gr_human_bytes(b, sizeof(b), gr_input_file_size(in));
 		fprintf(out, "%-14s %s, %s (%s compressed, %.2f s to decompress)%s\n",
 			"core:", a, gr_input_format_name(gr_input_format(in)), b,
 			gr_input_decompress_seconds(in),
@@ -221,10 +207,10 @@ struct gr_error *gr_info_write_text(const struct gr_info *info, FILE *out,
 		fputc('\n', out);
 	}
 	fprintf(out, "%-14s %" PRIu64 "\n", "threads:", info->threads);
-	human(a, sizeof(a), info->map.bytes_core);
-	human(b, sizeof(b), info->map.bytes_zero);
-	human(c, sizeof(c), info->map.bytes_exe);
-	human(d, sizeof(d), info->map.bytes_missing);
+	gr_human_bytes(a, sizeof(a), info->map.bytes_core);
+	gr_human_bytes(b, sizeof(b), info->map.bytes_zero);
+	gr_human_bytes(c, sizeof(c), info->map.bytes_exe);
+	gr_human_bytes(d, sizeof(d), info->map.bytes_missing);
 	fprintf(out,
 		"%-14s %" PRIu64 " segments, %" PRIu64 " file-backed: %s from "
 		"the core, %s zero, %s from the executable, %s missing\n",

@@ -8,7 +8,7 @@
 
 #include "dwarf.h"
 #include "escape.h"
-#include "heap_report.h"
+#include "format.h"
 #include "json.h"
 
 static const char *type_name(const struct gr_analysis *a, uint32_t id)
