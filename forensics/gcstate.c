@@ -85,3 +85,12 @@ double gr_gcstate_cpu_fraction(const struct gr_gcstate *st)
 	memcpy(&f, &bits, sizeof(f));
 	return f;
 }
+
+uint64_t gr_gcstate_metadata_bytes(const struct gr_gcstate *st)
+{
+	uint64_t sum = 0;
+	for (int f = GR_GCSTATE_mspan_sys; f <= GR_GCSTATE_other_sys; f++)
+		if (st->have[f])
+			sum += (uint64_t)st->value[f];
+	return sum;
+}

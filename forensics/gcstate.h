@@ -3,7 +3,11 @@
  * gr_gcstate: the collector's settings and state at the moment of death,
  * read from the runtime's own variables (runtime.gcController,
  * runtime.memstats, runtime.gcphase): a badly tuned GOGC or memory limit is
- * itself a common cause of OOM kills.
+ * itself a common cause of OOM kills.  Also the runtime's own accounting of
+ * its metadata (memstats.*_sys: span structs, mcaches, profiling buckets, GC
+ * metadata, the rest), which MemStats reports as MSpanSys, MCacheSys,
+ * BuckHashSys, part of GCSys and OtherSys (runtime/mstats.go
+ * readmemstats_m).
  *
  * Every field is read by DWARF name; one the binary does not have (or that
  * cannot be read) is marked absent in @have rather than guessed.
@@ -32,7 +36,12 @@
 	X(pause_total_ns, "runtime.memstats", "pause_total_ns")                \
 	X(gc_cpu_fraction_bits, "runtime.memstats", "gc_cpu_fraction")         \
 	X(gc_phase, "runtime.gcphase", NULL)                                   \
-	X(gc_blacken_enabled, "runtime.gcBlackenEnabled", NULL)
+	X(gc_blacken_enabled, "runtime.gcBlackenEnabled", NULL)                \
+	X(mspan_sys, "runtime.memstats", "mspan_sys")                          \
+	X(mcache_sys, "runtime.memstats", "mcache_sys")                        \
+	X(buckhash_sys, "runtime.memstats", "buckhash_sys")                    \
+	X(gc_misc_sys, "runtime.memstats", "gcMiscSys")                        \
+	X(other_sys, "runtime.memstats", "other_sys")
 
 enum gr_gcstate_field {
 #define GR_X(f, g, m) GR_GCSTATE_##f,
@@ -51,6 +60,8 @@ struct gr_gcstate {
 struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret);
 /* JSON/short name of a field ("gc_percent"). */
 const char *gr_gcstate_name(enum gr_gcstate_field f);
+/* Sum of the *_sys metadata fields present. */
+uint64_t gr_gcstate_metadata_bytes(const struct gr_gcstate *st);
 /* memstats.gc_cpu_fraction as a double, or a negative value if absent. */
 double gr_gcstate_cpu_fraction(const struct gr_gcstate *st);
 

@@ -52,7 +52,37 @@ static void collect_classes(const struct gr_analysis *a,
 	}
 }
 
-static void json_breakdown(struct gr_json *j, const struct gr_heap_breakdown *b)
+/* Bytes of file mappings other than the executable's (shared libraries,
+ * mmapped files): memory the Go heap does not account for. */
+static uint64_t other_file_mappings(const struct gr_analysis *a)
+{
+	const struct gr_core *core = gr_session_core(a->session);
+	const struct gr_core_file_map *self =
+		gr_core_file_map_at(core, gr_session_image_base(a->session));
+	uint64_t sum = 0;
+	for (size_t i = 0; i < gr_core_file_map_count(core); i++) {
+		const struct gr_core_file_map *f = gr_core_file_map(core, i);
+		if (!self || strcmp(f->path, self->path) != 0)
+			sum += f->end - f->start;
+	}
+	return sum;
+}
+
+/* Bytes of the process's memory the core holds (its resident part). */
+static uint64_t core_resident(const struct gr_analysis *a)
+{
+	struct gr_mem *mem = gr_session_mem(a->session);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < gr_mem_segment_count(mem); i++) {
+		const struct gr_mem_segment *seg = gr_mem_segment_at(mem, i);
+		if (seg->source == GR_MEM_CORE)
+			sum += seg->end - seg->start;
+	}
+	return sum;
+}
+
+static void json_breakdown(struct gr_json *j, const struct gr_heap_breakdown *b,
+			   const struct gr_analysis *a)
 {
 	gr_json_key(j, "breakdown");
 	gr_json_object_begin(j);
@@ -66,6 +96,11 @@ static void json_breakdown(struct gr_json *j, const struct gr_heap_breakdown *b)
 	gr_json_kv_u64(j, "heap_idle_bytes", b->heap_idle_bytes);
 	gr_json_kv_u64(j, "heap_released_bytes", b->heap_released_bytes);
 	gr_json_kv_u64(j, "arena_bytes", b->arena_bytes);
+	struct gr_gcstate st;
+	gr_gcstate_read(a->session, &st);
+	gr_json_kv_u64(j, "runtime_metadata_bytes", gr_gcstate_metadata_bytes(&st));
+	gr_json_kv_u64(j, "other_file_mapping_bytes", other_file_mappings(a));
+	gr_json_kv_u64(j, "core_resident_bytes", core_resident(a));
 	gr_json_object_end(j);
 }
 
@@ -213,7 +248,7 @@ struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
 		gr_json_object_end(&j);
 	}
 	gr_json_object_end(&j);
-	json_breakdown(&j, &b);
+	json_breakdown(&j, &b, a);
 	gr_json_key(&j, "size_classes");
 	gr_json_array_begin(&j);
 	for (int c = 0; c < MAX_CLASSES; c++) {
@@ -270,9 +305,17 @@ struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 	row(out, "span tails", b.tail_waste_bytes, "size-class rounding");
 	row(out, "goroutine stacks", b.stack_span_bytes, "manual spans");
 	row(out, "other manual spans", b.manual_other_bytes, "");
-	row(out, "idle heap", b.heap_idle_bytes, "free, still mapped");
-	row(out, "released heap", b.heap_released_bytes, "returned to the OS");
+	row(out, "idle heap", b.heap_idle_bytes, "free pages, released included");
+	row(out, "  of which released", b.heap_released_bytes,
+	    "returned to the OS");
 	row(out, "heap arenas", b.arena_bytes, "address space reserved");
+	struct gr_gcstate st;
+	gr_gcstate_read(a->session, &st);
+	row(out, "runtime metadata", gr_gcstate_metadata_bytes(&st),
+	    "spans, mcaches, GC and profiling metadata (memstats)");
+	row(out, "other file mappings", other_file_mappings(a),
+	    "shared libraries, mmapped files");
+	row(out, "in the core", core_resident(a), "bytes the core holds");
 	fputs("\nlive bytes by root kind:\n", out);
 	for (int k = 0; k < GR_ROOT_KIND_COUNT; k++) {
 		if (!t->kind_objects[k])

@@ -160,6 +160,10 @@ check_heap() {
 		fail "$id: allocated vs MemStats" \
 			"goretain $a_bytes B/$a_objs objects, MemStats $o_bytes B/$o_objs objects"
 	fi
+	local g_sys o_sys
+	g_sys=$(jq -c '.collector | [.mspan_sys, .mcache_sys, .buckhash_sys, .other_sys]' "$out")
+	o_sys=$(jq -c '.memstats | [.mspan_sys, .mcache_sys, .buck_hash_sys, .other_sys]' "$d/oracle.json")
+	check "$id: runtime metadata (MSpanSys, MCacheSys, BuckHashSys, OtherSys)" "$g_sys" "$o_sys"
 	if ((g_bytes <= 1024)); then
 		pass "$id: garbage ($g_bytes B) is what died after the last mark"
 	else
