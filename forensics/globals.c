@@ -2,53 +2,23 @@
 #include "globals.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "damage.h"
 #include "dwarf.h"
 #include "mem.h"
 #include "moduledata.h"
 
 struct gr_globals {
 	struct gr_globals_stats stats;
-	struct gr_globals_damage *damage;
-	size_t ndamage, damage_cap;
+	struct gr_damage_list damage;
 };
 
 /* Words read per gr_mem_read: big enough to amortise, small on the stack. */
 enum { CHUNK_WORDS = 512 };
-
-static struct gr_error *damage_add(struct gr_globals *g, uint64_t addr,
-				   uint64_t bytes, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static struct gr_error *damage_add(struct gr_globals *g, uint64_t addr,
-				   uint64_t bytes, const char *fmt, ...)
-{
-	if (g->ndamage == g->damage_cap) {
-		size_t cap = g->damage_cap ? 2 * g->damage_cap : 8;
-		struct gr_globals_damage *p =
-			reallocarray(g->damage, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		g->damage = p;
-		g->damage_cap = cap;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	char *what = NULL;
-	int n = vasprintf(&what, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return gr_error_nomem();
-	g->damage[g->ndamage++] =
-		(struct gr_globals_damage){.addr = addr, .bytes = bytes,
-					   .what = what};
-	return NULL;
-}
 
 /* The root the next slot goes to, and what it was opened for. */
 struct group {
@@ -118,8 +88,8 @@ static struct gr_error *flush_bad(struct scan *sc)
 {
 	if (!sc->bad_words)
 		return NULL;
-	struct gr_error *err = damage_add(
-		sc->g, sc->bad_start, 8 * sc->bad_words,
+	struct gr_error *err = gr_damage_add(
+		&sc->g->damage, sc->bad_start, 8 * sc->bad_words,
 		"%s: %" PRIu64 " masked word(s) at %#" PRIx64 " unreadable",
 		sc->sec == GR_GLOBALS_DATA ? "data" : "bss", sc->bad_words,
 		sc->bad_start);
@@ -177,9 +147,9 @@ static struct gr_error *scan_section(struct gr_globals *g,
 		uint64_t lo = bss ? md->bss : md->data;
 		uint64_t hi = bss ? md->ebss : md->edata;
 		struct gr_error *e2 =
-			damage_add(g, lo, hi > lo ? hi - lo : 0,
-				   "%s not scanned: %s", bss ? "bss" : "data",
-				   err->message);
+			gr_damage_add(&g->damage, lo, hi > lo ? hi - lo : 0,
+				      "%s not scanned: %s",
+				      bss ? "bss" : "data", err->message);
 		gr_error_destroy(err);
 		return e2;
 	}
@@ -221,9 +191,9 @@ struct gr_error *gr_globals_add_roots(struct gr_session *s,
 		err = scan_section(g, s, roots, GR_GLOBALS_BSS);
 	const struct gr_moduledata *md = gr_session_moduledata(s);
 	if (!err && md->next)
-		err = damage_add(g, md->next, 0,
-				 "further modules (plugins, shared libraries) "
-				 "not scanned");
+		err = gr_damage_add(&g->damage, md->next, 0,
+				    "further modules (plugins, shared "
+				    "libraries) not scanned");
 	if (err) {
 		gr_globals_destroy(g);
 		return err;
@@ -236,9 +206,7 @@ void gr_globals_destroy(struct gr_globals *g)
 {
 	if (!g)
 		return;
-	for (size_t i = 0; i < g->ndamage; i++)
-		free((char *)g->damage[i].what);
-	free(g->damage);
+	gr_damage_list_deinit(&g->damage);
 	free(g);
 }
 
@@ -249,11 +217,10 @@ const struct gr_globals_stats *gr_globals_stats(const struct gr_globals *g)
 
 size_t gr_globals_damage_count(const struct gr_globals *g)
 {
-	return g->ndamage;
+	return gr_damage_count(&g->damage);
 }
 
-const struct gr_globals_damage *gr_globals_damage(const struct gr_globals *g,
-						  size_t i)
+const struct gr_damage *gr_globals_damage(const struct gr_globals *g, size_t i)
 {
-	return i < g->ndamage ? &g->damage[i] : NULL;
+	return gr_damage_get(&g->damage, i);
 }

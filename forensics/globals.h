@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "damage.h"
 #include "error.h"
 #include "roots.h"
 #include "session.h"
@@ -53,13 +54,6 @@ struct gr_globals_stats {
 	uint64_t unnamed_roots[GR_GLOBALS_NSECTIONS];
 };
 
-/* Something that could not be read; @what is owned by the gr_globals. */
-struct gr_globals_damage {
-	uint64_t addr;	/* first address concerned */
-	uint64_t bytes; /* how many bytes were not scanned (0 if unknown) */
-	const char *what;
-};
-
 struct gr_globals;
 
 /*
@@ -73,7 +67,8 @@ void gr_globals_destroy(struct gr_globals *g);
 
 const struct gr_globals_stats *gr_globals_stats(const struct gr_globals *g);
 size_t gr_globals_damage_count(const struct gr_globals *g);
-const struct gr_globals_damage *gr_globals_damage(const struct gr_globals *g,
-						  size_t i);
+/* Record @i (NULL past the end), owned by @g: addr is the first address
+ * concerned, bytes how many were not scanned (0 if unknown). */
+const struct gr_damage *gr_globals_damage(const struct gr_globals *g, size_t i);
 
 #endif /* GR_GLOBALS_H */

@@ -2,7 +2,6 @@
 #include "rtroots.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +16,6 @@
 enum { MAX_PROCS = 1 << 16 };
 
 /* ---- helpers shared with rtroots_queue.c and rtroots_pool.c ---- */
-
-struct gr_error *gr_rt_damage(struct gr_rtroots *rt, uint64_t addr,
-			      const char *fmt, ...)
-{
-	if (rt->ndamage == rt->damage_cap) {
-		size_t cap = rt->damage_cap ? 2 * rt->damage_cap : 8;
-		struct gr_rtroots_damage *p =
-			reallocarray(rt->damage, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		rt->damage = p;
-		rt->damage_cap = cap;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	char *what = NULL;
-	int n = vasprintf(&what, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return gr_error_nomem();
-	rt->damage[rt->ndamage++] =
-		(struct gr_rtroots_damage){.addr = addr, .what = what};
-	return NULL;
-}
 
 /* Follow dotted @path from @type: offset and type id of the member. */
 static struct gr_error *walk(const struct gr_dwarf *d, uint32_t type,
@@ -138,27 +113,30 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 	uint64_t allp, p_mcache, tiny_off, hdr[3];
 	uint32_t type;
 	if (!gr_rt_global(c, "runtime.allp", &allp, &type))
-		return gr_rt_damage(c->rt, 0, "tiny blocks not read: no "
-				    "runtime.allp in DWARF");
+		return gr_damage_add(&c->rt->damage, 0, 0,
+				     "tiny blocks not read: no "
+				     "runtime.allp in DWARF");
 	struct gr_error *err;
 	if ((err = gr_rt_member_of(c->dwarf, "runtime.p", "mcache", &p_mcache,
 				   NULL)) ||
 	    (err = gr_rt_member_of(c->dwarf, "runtime.mcache", "tiny",
 				   &tiny_off, NULL))) {
-		struct gr_error *e2 = gr_rt_damage(
-			c->rt, allp, "tiny blocks not read: %s", err->message);
+		struct gr_error *e2 =
+			gr_damage_add(&c->rt->damage, allp, 0,
+				      "tiny blocks not read: %s", err->message);
 		gr_error_destroy(err);
 		return e2;
 	}
 	if ((err = gr_mem_read(c->mem, allp, hdr, sizeof(hdr)))) {
 		gr_error_destroy(err);
-		return gr_rt_damage(c->rt, allp, "runtime.allp unreadable");
+		return gr_damage_add(&c->rt->damage, allp, 0,
+				     "runtime.allp unreadable");
 	}
 	if (hdr[1] > hdr[2] || hdr[1] > MAX_PROCS)
-		return gr_rt_damage(c->rt, allp,
-				    "runtime.allp: len %" PRIu64 " cap %" PRIu64
-				    " not believed",
-				    hdr[1], hdr[2]);
+		return gr_damage_add(&c->rt->damage, allp, 0,
+				     "runtime.allp: len %" PRIu64
+				     " cap %" PRIu64 " not believed",
+				     hdr[1], hdr[2]);
 	for (uint64_t i = 0; i < hdr[1]; i++) {
 		uint64_t pp, mc, tiny;
 		if ((err = gr_mem_u64(c->mem, hdr[0] + 8 * i, &pp)) ||
@@ -166,10 +144,11 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 		    (pp && mc &&
 		     (err = gr_mem_u64(c->mem, mc + tiny_off, &tiny)))) {
 			gr_error_destroy(err);
-			if ((err = gr_rt_damage(c->rt, hdr[0] + 8 * i,
-						"allp[%" PRIu64 "] or its mcache "
-						"unreadable",
-						i)))
+			if ((err = gr_damage_add(
+				     &c->rt->damage, hdr[0] + 8 * i, 0,
+				     "allp[%" PRIu64 "] or its mcache "
+				     "unreadable",
+				     i)))
 				return err;
 			continue;
 		}
@@ -204,8 +183,9 @@ struct gr_error *gr_rtroots_add(struct gr_session *s, struct gr_roots *roots,
 	};
 	struct gr_error *err = NULL;
 	if (!gr_dwarf_present(c.dwarf))
-		err = gr_rt_damage(rt, 0, "no DWARF: finalizer and cleanup "
-				   "queues, pools and tiny blocks not read");
+		err = gr_damage_add(&rt->damage, 0, 0,
+				    "no DWARF: finalizer and cleanup "
+				    "queues, pools and tiny blocks not read");
 	else if (!(err = gr_rt_finq(&c)) && !(err = gr_rt_cleanups(&c)) &&
 		 !(err = gr_rt_pools(&c)))
 		err = tiny_roots(&c);
@@ -221,9 +201,7 @@ void gr_rtroots_destroy(struct gr_rtroots *rt)
 {
 	if (!rt)
 		return;
-	for (size_t i = 0; i < rt->ndamage; i++)
-		free((char *)rt->damage[i].what);
-	free(rt->damage);
+	gr_damage_list_deinit(&rt->damage);
 	free(rt);
 }
 
@@ -234,11 +212,10 @@ const struct gr_rtroots_stats *gr_rtroots_stats(const struct gr_rtroots *rt)
 
 size_t gr_rtroots_damage_count(const struct gr_rtroots *rt)
 {
-	return rt->ndamage;
+	return gr_damage_count(&rt->damage);
 }
 
-const struct gr_rtroots_damage *gr_rtroots_damage(const struct gr_rtroots *rt,
-						  size_t i)
+const struct gr_damage *gr_rtroots_damage(const struct gr_rtroots *rt, size_t i)
 {
-	return i < rt->ndamage ? &rt->damage[i] : NULL;
+	return gr_damage_get(&rt->damage, i);
 }

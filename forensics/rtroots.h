@@ -56,6 +56,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "damage.h"
 #include "error.h"
 #include "roots.h"
 #include "session.h"
@@ -72,12 +73,6 @@ struct gr_rtroots_stats {
 	uint64_t tiny_blocks;	     /* TINY roots */
 };
 
-/* Something that could not be read; @what is owned by the gr_rtroots. */
-struct gr_rtroots_damage {
-	uint64_t addr;
-	const char *what;
-};
-
 struct gr_rtroots;
 
 /*
@@ -92,7 +87,8 @@ void gr_rtroots_destroy(struct gr_rtroots *rt);
 
 const struct gr_rtroots_stats *gr_rtroots_stats(const struct gr_rtroots *rt);
 size_t gr_rtroots_damage_count(const struct gr_rtroots *rt);
-const struct gr_rtroots_damage *gr_rtroots_damage(const struct gr_rtroots *rt,
-						  size_t i);
+/* Record @i (NULL past the end), owned by @rt: addr is the structure
+ * concerned (0 if none); bytes is always 0. */
+const struct gr_damage *gr_rtroots_damage(const struct gr_rtroots *rt, size_t i);
 
 #endif /* GR_RTROOTS_H */

@@ -9,14 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "damage.h"
 #include "dwarf.h"
 #include "mem.h"
 #include "rtroots.h"
 
 struct gr_rtroots {
 	struct gr_rtroots_stats stats;
-	struct gr_rtroots_damage *damage;
-	size_t ndamage, damage_cap;
+	struct gr_damage_list damage;
 };
 
 /* One gr_rtroots_add() call. */
@@ -27,11 +27,6 @@ struct gr_rt_ctx {
 	const struct gr_dwarf *dwarf;
 	uint64_t bias;
 };
-
-/* Record damage at @addr; NOMEM is the only error. */
-struct gr_error *gr_rt_damage(struct gr_rtroots *rt, uint64_t addr,
-			      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /*
  * Offset (and size, if @size_ret) of the member at dotted @path

@@ -193,10 +193,10 @@ static struct gr_error *dequeue_values(struct gr_rt_ctx *c,
 		gr_mem_read(c->mem, elt + l->elt_vals, hdr, sizeof(hdr));
 	if (!err && (hdr[1] > hdr[2] || hdr[1] > MAX_DEQUEUE ||
 		     !gr_mem_readable(c->mem, hdr[0], hdr[1] * 16)))
-		return gr_rt_damage(c->rt, elt,
-				    "pool dequeue %#" PRIx64 ": vals %#" PRIx64
-				    " len %" PRIu64 " not readable",
-				    elt, hdr[0], hdr[1]);
+		return gr_damage_add(&c->rt->damage, elt, 0,
+				     "pool dequeue %#" PRIx64 ": vals %#" PRIx64
+				     " len %" PRIu64 " not readable",
+				     elt, hdr[0], hdr[1]);
 	uint64_t buf[2 * CHUNK];
 	for (uint64_t i = 0; !err && i < hdr[1]; i += CHUNK) {
 		uint64_t n = hdr[1] - i < CHUNK ? hdr[1] - i : CHUNK;
@@ -215,8 +215,9 @@ static struct gr_error *dequeue_values(struct gr_rt_ctx *c,
 	}
 	if (err) {
 		gr_error_destroy(err);
-		return gr_rt_damage(c->rt, elt,
-				    "pool dequeue %#" PRIx64 " unreadable", elt);
+		return gr_damage_add(&c->rt->damage, elt, 0,
+				     "pool dequeue %#" PRIx64 " unreadable",
+				     elt);
 	}
 	return NULL;
 }
@@ -231,21 +232,25 @@ static struct gr_error *chain_values(struct gr_rt_ctx *c,
 	size_t n = 0;
 	for (uint64_t elt = head; elt; n++) {
 		if (n == MAX_CHAIN)
-			return gr_rt_damage(c->rt, head,
-					    "poolChain %#" PRIx64 ": more than "
-					    "%d links, rest skipped",
-					    head, MAX_CHAIN);
+			return gr_damage_add(&c->rt->damage, head, 0,
+					     "poolChain %#" PRIx64
+					     ": more than "
+					     "%d links, rest skipped",
+					     head, MAX_CHAIN);
 		struct gr_error *err = dequeue_values(c, l, elt, out);
 		if (err)
 			return err;
 		if ((err = gr_mem_u64(c->mem, elt + l->elt_prev, &elt))) {
 			gr_error_destroy(err);
-			return gr_rt_damage(c->rt, head, "poolChain %#" PRIx64
-					    ": link unreadable", head);
+			return gr_damage_add(&c->rt->damage, head, 0,
+					     "poolChain %#" PRIx64
+					     ": link unreadable",
+					     head);
 		}
 		if (gr_rt_brent_step(&b, elt))
-			return gr_rt_damage(c->rt, head, "poolChain %#" PRIx64
-					    " loops", head);
+			return gr_damage_add(&c->rt->damage, head, 0,
+					     "poolChain %#" PRIx64 " loops",
+					     head);
 	}
 	return NULL;
 }
@@ -260,10 +265,10 @@ static struct gr_error *cache_roots(struct gr_rt_ctx *c,
 	if (!arr || !size)
 		return NULL;
 	if (size > MAX_LOCALS)
-		return gr_rt_damage(c->rt, pool,
-				    "sync.Pool %#" PRIx64 ": %s size %" PRIu64
-				    " not believed",
-				    pool, victim ? "victim" : "local", size);
+		return gr_damage_add(&c->rt->damage, pool, 0,
+				     "sync.Pool %#" PRIx64 ": %s size %" PRIu64
+				     " not believed",
+				     pool, victim ? "victim" : "local", size);
 	s->n = 0;
 	struct gr_error *err = NULL;
 	for (uint64_t i = 0; i < size && !err; i++) {
@@ -271,10 +276,11 @@ static struct gr_error *cache_roots(struct gr_rt_ctx *c,
 		if ((err = gr_mem_u64(c->mem, pl + l->private_data, &priv)) ||
 		    (err = gr_mem_u64(c->mem, pl + l->shared_head, &head))) {
 			gr_error_destroy(err);
-			err = gr_rt_damage(c->rt, pl,
-					   "sync.Pool %#" PRIx64 ": poolLocal %"
-					   PRIu64 " unreadable",
-					   pool, i);
+			err = gr_damage_add(&c->rt->damage, pl, 0,
+					    "sync.Pool %#" PRIx64
+					    ": poolLocal %" PRIu64
+					    " unreadable",
+					    pool, i);
 			continue;
 		}
 		if (priv)
@@ -316,10 +322,10 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 		return NULL; /* package sync not linked in */
 	struct gr_error *err = gr_mem_read(c->mem, addr, hdr, sizeof(hdr));
 	if (!err && (hdr[1] > hdr[2] || hdr[1] > MAX_POOLS))
-		return gr_rt_damage(c->rt, addr,
-				    "%s: len %" PRIu64 " cap %" PRIu64
-				    " not believed",
-				    name, hdr[1], hdr[2]);
+		return gr_damage_add(&c->rt->damage, addr, 0,
+				     "%s: len %" PRIu64 " cap %" PRIu64
+				     " not believed",
+				     name, hdr[1], hdr[2]);
 	uint64_t *p = NULL;
 	if (!err && hdr[1]) {
 		p = reallocarray(*v, *n + hdr[1], sizeof(**v));
@@ -330,7 +336,8 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 	}
 	if (err) {
 		gr_error_destroy(err);
-		return gr_rt_damage(c->rt, addr, "%s unreadable", name);
+		return gr_damage_add(&c->rt->damage, addr, 0, "%s unreadable",
+				     name);
 	}
 	*n += hdr[1];
 	return NULL;
@@ -345,9 +352,9 @@ struct gr_error *gr_rt_pools(struct gr_rt_ctx *c)
 	struct pool_layout l;
 	struct gr_error *err = pool_layout(c->dwarf, &l);
 	if (err) {
-		struct gr_error *e2 = gr_rt_damage(
-			c->rt, addr, "sync.Pool contents not read: %s",
-			err->message);
+		struct gr_error *e2 = gr_damage_add(
+			&c->rt->damage, addr, 0,
+			"sync.Pool contents not read: %s", err->message);
 		gr_error_destroy(err);
 		return e2;
 	}
@@ -379,9 +386,9 @@ struct gr_error *gr_rt_pools(struct gr_rt_ctx *c)
 			err = gr_mem_u64(c->mem, p + offs[k], &w[k]);
 		if (err) {
 			gr_error_destroy(err);
-			err = gr_rt_damage(c->rt, p,
-					   "sync.Pool %#" PRIx64 " unreadable",
-					   p);
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "sync.Pool %#" PRIx64 " unreadable",
+					    p);
 			continue;
 		}
 		err = cache_roots(c, &l, ptrs, nptrs, p, w[0], w[1], false, &s);

@@ -62,9 +62,10 @@ static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 	struct gr_error *err = NULL;
 	for (uint64_t p = head; p && !err;) {
 		if (n == MAX_BLOCKS) {
-			err = gr_rt_damage(c->rt, head, "finq: more than %d "
-					   "blocks, rest not listed",
-					   MAX_BLOCKS);
+			err = gr_damage_add(&c->rt->damage, head, 0,
+					    "finq: more than %d "
+					    "blocks, rest not listed",
+					    MAX_BLOCKS);
 			break;
 		}
 		if (n == cap) {
@@ -80,14 +81,14 @@ static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 		struct gr_error *rerr = gr_mem_u64(c->mem, p + l->next, &p);
 		if (rerr) {
 			gr_error_destroy(rerr);
-			err = gr_rt_damage(c->rt, v[n - 1],
-					   "finq block %#" PRIx64 " unreadable",
-					   v[n - 1]);
+			err = gr_damage_add(
+				&c->rt->damage, v[n - 1], 0,
+				"finq block %#" PRIx64 " unreadable", v[n - 1]);
 			break;
 		}
 		if (gr_rt_brent_step(&b, p)) {
-			err = gr_rt_damage(c->rt, p, "finq loops back to %#"
-					   PRIx64, p);
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "finq loops back to %#" PRIx64, p);
 			break;
 		}
 	}
@@ -147,18 +148,18 @@ static struct gr_error *fin_block(struct gr_rt_ctx *c,
 	uint32_t cnt;
 	struct gr_error *err = gr_mem_u32(c->mem, blk + l->cnt, &cnt);
 	if (!err && cnt > l->nfin) {
-		return gr_rt_damage(c->rt, blk,
-				    "finalizer block %#" PRIx64 ": cnt %u > %"
-				    PRIu64 " entries",
-				    blk, cnt, l->nfin);
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "finalizer block %#" PRIx64
+				     ": cnt %u > %" PRIu64 " entries",
+				     blk, cnt, l->nfin);
 	}
 	if (!err && cnt)
 		err = gr_mem_read(c->mem, blk + l->fin, buf, cnt * l->entry);
 	if (err) {
 		gr_error_destroy(err);
-		return gr_rt_damage(c->rt, blk,
-				    "finalizer block %#" PRIx64 " unreadable",
-				    blk);
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "finalizer block %#" PRIx64 " unreadable",
+				     blk);
 	}
 	for (uint32_t i = 0; i < cnt && !err; i++)
 		err = fin_entry(c, l, blk + l->fin + i * l->entry,
@@ -171,15 +172,16 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 	uint64_t allfin, finq = 0, head, qhead = 0;
 	uint32_t type, qtype;
 	if (!gr_rt_global(c, "runtime.allfin", &allfin, &type))
-		return gr_rt_damage(c->rt, 0, "finalizer queue not read: no "
-				    "runtime.allfin in DWARF");
+		return gr_damage_add(&c->rt->damage, 0, 0,
+				     "finalizer queue not read: no "
+				     "runtime.allfin in DWARF");
 	struct fin_layout l;
 	struct gr_error *err =
 		fin_layout(c->dwarf, gr_rt_pointee(c->dwarf, type), &l);
 	if (err) {
-		struct gr_error *e2 = gr_rt_damage(
-			c->rt, allfin, "finalizer queue not read: %s",
-			err->message);
+		struct gr_error *e2 = gr_damage_add(
+			&c->rt->damage, allfin, 0,
+			"finalizer queue not read: %s", err->message);
 		gr_error_destroy(err);
 		return e2;
 	}
@@ -188,8 +190,8 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 	if ((err = gr_mem_u64(c->mem, allfin, &head)) ||
 	    (finq && (err = gr_mem_u64(c->mem, finq, &qhead)))) {
 		gr_error_destroy(err);
-		return gr_rt_damage(c->rt, allfin,
-				    "runtime.allfin/finq unreadable");
+		return gr_damage_add(&c->rt->damage, allfin, 0,
+				     "runtime.allfin/finq unreadable");
 	}
 	uint64_t *q = NULL;
 	size_t nq = 0;
@@ -207,9 +209,10 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 	size_t n = 0;
 	for (uint64_t p = head; p && !err; n++) {
 		if (n == MAX_BLOCKS) {
-			err = gr_rt_damage(c->rt, head, "allfin: more than %d "
-					   "blocks, rest skipped",
-					   MAX_BLOCKS);
+			err = gr_damage_add(&c->rt->damage, head, 0,
+					    "allfin: more than %d "
+					    "blocks, rest skipped",
+					    MAX_BLOCKS);
 			break;
 		}
 		c->rt->stats.finblocks++;
@@ -220,12 +223,14 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
 		if (rerr) {
 			gr_error_destroy(rerr);
-			err = gr_rt_damage(c->rt, p, "allfin link unreadable");
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "allfin link unreadable");
 			break;
 		}
 		if (gr_rt_brent_step(&b, p)) {
-			err = gr_rt_damage(c->rt, p, "allfin loops back to %#"
-					   PRIx64, p);
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "allfin loops back to %#" PRIx64,
+					    p);
 			break;
 		}
 	}
@@ -272,15 +277,17 @@ static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 	uint32_t n;
 	struct gr_error *err = gr_mem_u32(c->mem, blk + l->n, &n);
 	if (!err && n > l->count)
-		return gr_rt_damage(c->rt, blk,
-				    "cleanup block %#" PRIx64 ": n %u > %" PRIu64,
-				    blk, n, l->count);
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "cleanup block %#" PRIx64
+				     ": n %u > %" PRIu64,
+				     blk, n, l->count);
 	if (!err && n)
 		err = gr_mem_read(c->mem, blk + l->cleanups, buf, n * l->elem);
 	if (err) {
 		gr_error_destroy(err);
-		return gr_rt_damage(c->rt, blk,
-				    "cleanup block %#" PRIx64 " unreadable", blk);
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "cleanup block %#" PRIx64 " unreadable",
+				     blk);
 	}
 	uint64_t words = l->elem / 8;
 	for (uint32_t i = 0; i < n && !err; i++) {
@@ -311,14 +318,16 @@ struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
 	struct cleanup_layout l;
 	struct gr_error *err = cleanup_layout(c->dwarf, qtype, &l);
 	if (err) {
-		struct gr_error *e2 = gr_rt_damage(
-			c->rt, q, "cleanup queue not read: %s", err->message);
+		struct gr_error *e2 = gr_damage_add(
+			&c->rt->damage, q, 0, "cleanup queue not read: %s",
+			err->message);
 		gr_error_destroy(err);
 		return e2;
 	}
 	if ((err = gr_mem_u64(c->mem, q + l.all, &head))) {
 		gr_error_destroy(err);
-		return gr_rt_damage(c->rt, q, "runtime.gcCleanups unreadable");
+		return gr_damage_add(&c->rt->damage, q, 0,
+				     "runtime.gcCleanups unreadable");
 	}
 	uint64_t *buf = malloc(l.count * l.elem);
 	if (!buf)
@@ -328,9 +337,10 @@ struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
 	size_t n = 0;
 	for (uint64_t p = head; p && !err; n++) {
 		if (n == MAX_BLOCKS) {
-			err = gr_rt_damage(c->rt, head, "gcCleanups.all: more "
-					   "than %d blocks, rest skipped",
-					   MAX_BLOCKS);
+			err = gr_damage_add(&c->rt->damage, head, 0,
+					    "gcCleanups.all: more "
+					    "than %d blocks, rest skipped",
+					    MAX_BLOCKS);
 			break;
 		}
 		c->rt->stats.cleanup_blocks++;
@@ -339,13 +349,16 @@ struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
 		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
 		if (rerr) {
 			gr_error_destroy(rerr);
-			err = gr_rt_damage(c->rt, p, "cleanup block link "
-					   "unreadable");
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "cleanup block link "
+					    "unreadable");
 			break;
 		}
 		if (gr_rt_brent_step(&b, p)) {
-			err = gr_rt_damage(c->rt, p, "gcCleanups.all loops "
-					   "back to %#" PRIx64, p);
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "gcCleanups.all loops "
+					    "back to %#" PRIx64,
+					    p);
 			break;
 		}
 	}

@@ -2,7 +2,6 @@
 #include "specials.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,30 +21,6 @@
 enum { MAX_SPECIALS_PER_SPAN = 1 << 20 };
 /* runtime/malloc.go _PageShift = 13 on every version 1.19-1.27. */
 enum { PAGE_SIZE = 8192 };
-
-struct gr_error *gr_specials_damage_add(struct gr_specials *sp, uint64_t addr,
-					const char *fmt, ...)
-{
-	if (sp->ndamage == sp->damage_cap) {
-		size_t cap = sp->damage_cap ? 2 * sp->damage_cap : 8;
-		struct gr_specials_damage *p =
-			reallocarray(sp->damage, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		sp->damage = p;
-		sp->damage_cap = cap;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	char *what = NULL;
-	int n = vasprintf(&what, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return gr_error_nomem();
-	sp->damage[sp->ndamage++] =
-		(struct gr_specials_damage){.addr = addr, .what = what};
-	return NULL;
-}
 
 /* ---- layout ---- */
 
@@ -312,29 +287,31 @@ static struct gr_error *walk_span(struct gr_specials *sp, struct gr_heap *heap,
 		uint64_t next, offset;
 		uint8_t raw;
 		if (count == MAX_SPECIALS_PER_SPAN)
-			return gr_specials_damage_add(sp, span->addr,
-					  "specials of span %#" PRIx64
-					  ": more than %d records, rest skipped",
-					  span->base, MAX_SPECIALS_PER_SPAN);
+			return gr_damage_add(
+				&sp->damage, span->addr, 0,
+				"specials of span %#" PRIx64
+				": more than %d records, rest skipped",
+				span->base, MAX_SPECIALS_PER_SPAN);
 		if (p % 8 || !read_header(sp, p, &next, &offset, &raw))
-			return gr_specials_damage_add(sp, p,
-					  "special record %#" PRIx64
-					  " of span %#" PRIx64 " unreadable",
-					  p, span->base);
+			return gr_damage_add(&sp->damage, p, 0,
+					     "special record %#" PRIx64
+					     " of span %#" PRIx64 " unreadable",
+					     p, span->base);
 		if (count && (offset < prev_off ||
 			      (offset == prev_off && raw < prev_kind)))
-			return gr_specials_damage_add(sp, p,
-					  "specials of span %#" PRIx64
-					  " out of order at %#" PRIx64
-					  " (offset %#" PRIx64 " kind %u): "
-					  "list cut",
-					  span->base, p, offset, raw);
+			return gr_damage_add(&sp->damage, p, 0,
+					     "specials of span %#" PRIx64
+					     " out of order at %#" PRIx64
+					     " (offset %#" PRIx64 " kind %u): "
+					     "list cut",
+					     span->base, p, offset, raw);
 		if (offset >= span_bytes || !span->elemsize)
-			return gr_specials_damage_add(sp, p,
-					  "special %#" PRIx64 " offset %#" PRIx64
-					  " outside span %#" PRIx64
-					  ": list cut",
-					  p, offset, span->base);
+			return gr_damage_add(&sp->damage, p, 0,
+					     "special %#" PRIx64
+					     " offset %#" PRIx64
+					     " outside span %#" PRIx64
+					     ": list cut",
+					     p, offset, span->base);
 		struct gr_special x = {
 			.addr = p,
 			.span = span->addr,
@@ -351,19 +328,24 @@ static struct gr_error *walk_span(struct gr_specials *sp, struct gr_heap *heap,
 		bool keep = true;
 		struct gr_error *err = NULL;
 		if (x.kind == GR_SPECIAL_UNKNOWN) {
-			err = gr_specials_damage_add(sp, p, "special %#" PRIx64
-					 ": unknown kind %u", p, raw);
+			err = gr_damage_add(&sp->damage, p, 0,
+					    "special %#" PRIx64
+					    ": unknown kind %u",
+					    p, raw);
 		} else if (!decode_body(sp, &x)) {
 			keep = false;
-			err = gr_specials_damage_add(sp, p, "special %#" PRIx64 " (%s)"
-					 " unreadable",
-					 p, gr_special_kind_name(x.kind));
+			err = gr_damage_add(&sp->damage, p, 0,
+					    "special %#" PRIx64 " (%s)"
+					    " unreadable",
+					    p, gr_special_kind_name(x.kind));
 		}
 		if (!err && keep && x.object_id == GR_HEAP_NO_OBJECT)
-			err = gr_specials_damage_add(sp, p, "special %#" PRIx64 " (%s) on "
-					 "%#" PRIx64 ", not an allocated object",
-					 p, gr_special_kind_name(x.kind),
-					 x.object);
+			err = gr_damage_add(&sp->damage, p, 0,
+					    "special %#" PRIx64 " (%s) on "
+					    "%#" PRIx64 ", not an allocated "
+					    "object",
+					    p, gr_special_kind_name(x.kind),
+					    x.object);
 		if (!err && keep)
 			err = push(sp, &x);
 		if (err)
@@ -374,11 +356,11 @@ static struct gr_error *walk_span(struct gr_specials *sp, struct gr_heap *heap,
 		p = next;
 		/* Brent: a cycle of equal keys passes the order check. */
 		if (p && p == tortoise)
-			return gr_specials_damage_add(sp, p,
-					  "specials of span %#" PRIx64
-					  " loop back to %#" PRIx64
-					  ": list cut",
-					  span->base, p);
+			return gr_damage_add(&sp->damage, p, 0,
+					     "specials of span %#" PRIx64
+					     " loop back to %#" PRIx64
+					     ": list cut",
+					     span->base, p);
 		if (power == lam) {
 			tortoise = p;
 			power *= 2;
@@ -411,9 +393,10 @@ struct gr_error *gr_specials_load(struct gr_session *s, struct gr_heap *heap,
 				 &head);
 		if (err) {
 			gr_error_destroy(err);
-			err = gr_specials_damage_add(sp, span->addr,
-					 "mspan %#" PRIx64 ".specials unreadable",
-					 span->addr);
+			err = gr_damage_add(&sp->damage, span->addr, 0,
+					    "mspan %#" PRIx64
+					    ".specials unreadable",
+					    span->addr);
 			continue;
 		}
 		if (!head)
@@ -433,9 +416,7 @@ void gr_specials_destroy(struct gr_specials *sp)
 {
 	if (!sp)
 		return;
-	for (size_t i = 0; i < sp->ndamage; i++)
-		free((char *)sp->damage[i].what);
-	free(sp->damage);
+	gr_damage_list_deinit(&sp->damage);
 	free(sp->v);
 	free(sp);
 }
@@ -463,11 +444,11 @@ const char *gr_specials_kinds_source(const struct gr_specials *sp)
 
 size_t gr_specials_damage_count(const struct gr_specials *sp)
 {
-	return sp->ndamage;
+	return gr_damage_count(&sp->damage);
 }
 
-const struct gr_specials_damage *
-gr_specials_damage(const struct gr_specials *sp, size_t i)
+const struct gr_damage *gr_specials_damage(const struct gr_specials *sp,
+					   size_t i)
 {
-	return i < sp->ndamage ? &sp->damage[i] : NULL;
+	return gr_damage_get(&sp->damage, i);
 }

@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "damage.h"
 #include "error.h"
 #include "heap.h"
 #include "layouts/specials.h"
@@ -79,12 +80,6 @@ struct gr_special {
 	uint32_t object_type;
 };
 
-/* Something that could not be read; @what is owned by the gr_specials. */
-struct gr_specials_damage {
-	uint64_t addr; /* the span, special or object concerned */
-	const char *what;
-};
-
 struct gr_specials_stats {
 	uint64_t spans_with_specials;
 	uint64_t count[GR_SPECIAL_KIND_COUNT + 1]; /* by kind, UNKNOWN last */
@@ -110,8 +105,10 @@ const struct gr_specials_stats *gr_specials_stats(const struct gr_specials *sp);
 const char *gr_specials_kinds_source(const struct gr_specials *sp);
 
 size_t gr_specials_damage_count(const struct gr_specials *sp);
-const struct gr_specials_damage *
-gr_specials_damage(const struct gr_specials *sp, size_t i);
+/* Record @i (NULL past the end), owned by @sp: addr is the span, special
+ * or object concerned; bytes is always 0. */
+const struct gr_damage *gr_specials_damage(const struct gr_specials *sp,
+					   size_t i);
 
 /*
  * Append the roots described above to @roots: per finalizer a FINALIZER

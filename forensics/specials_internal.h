@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "damage.h"
 #include "dwarf.h"
 #include "mem.h"
 #include "specials.h"
@@ -37,14 +38,8 @@ struct gr_specials {
 	struct gr_special_kinds kinds;
 	struct gr_special *v;
 	size_t n, cap;
-	struct gr_specials_damage *damage;
-	size_t ndamage, damage_cap;
+	struct gr_damage_list damage;
 	struct gr_specials_stats stats;
 };
-
-/* Record damage at @addr; NOMEM is the only error. */
-struct gr_error *gr_specials_damage_add(struct gr_specials *sp, uint64_t addr,
-					const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #endif /* GR_SPECIALS_INTERNAL_H */

@@ -70,10 +70,11 @@ static struct gr_error *finalizer_roots(struct gr_specials *sp,
 			return a.err;
 		}
 		if (serr) {
-			err = gr_specials_damage_add(sp, x->object,
-					 "object %#" PRIx64 " with a finalizer: "
-					 "pointer words unreadable: %s",
-					 x->object, serr->message);
+			err = gr_damage_add(&sp->damage, x->object, 0,
+					    "object %#" PRIx64
+					    " with a finalizer: "
+					    "pointer words unreadable: %s",
+					    x->object, serr->message);
 			gr_error_destroy(serr);
 			if (err)
 				return err;
@@ -126,7 +127,7 @@ struct gr_error *gr_specials_add_roots(struct gr_specials *sp,
 {
 	struct gr_error *err = NULL;
 	for (size_t i = 0; !err && i < sp->n; i++) {
-		/* Copy: damage_add does not move sp->v, but keep it obvious. */
+		/* Copy: gr_damage_add does not move sp->v, but keep it obvious. */
 		struct gr_special x = sp->v[i];
 		switch (x.kind) {
 		case GR_SPECIAL_FINALIZER:
