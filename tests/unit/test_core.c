@@ -24,7 +24,9 @@ static uint8_t *sample(size_t *size)
 	coregen_auxv(g, AT_PHDR, 0x400040);
 	coregen_file(g, 0x400000, 0x402000, 0, "/srv/leaky");
 	/* exe header page dumped, the rest of the text not */
-	coregen_load(g, 0x400000, "\x7f" "ELF", 0x1000, 0x2000, PF_R | PF_X);
+	static uint8_t header_page[0x1000] = {0x7f, 'E', 'L', 'F'};
+	coregen_load(g, 0x400000, header_page, sizeof(header_page), 0x2000,
+		     PF_R | PF_X);
 	/* heap: half in file, the rest never touched */
 	coregen_load(g, 0xc000000000, heap, sizeof(heap), 0x4000, PF_R | PF_W);
 	uint8_t *buf = coregen_build(g, size);
