@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the gr_types files; not part of the API.
+ *   types.c           build, the type table, per-object results, statistics
+ *   types_layout.c    pointer-slot layouts per DWARF type (cached)
+ *   types_prop.c      the worklist: roots, slots, interfaces, closures,
+ *                     maps, channels
+ *   types_describe.c  path steps for an offset, package names
+ */
+#ifndef GR_TYPES_INTERNAL_H
+#define GR_TYPES_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dwarf.h"
+#include "types.h"
+
+/* What a pointer-holding word (or words) of a value is. */
+enum gr_tslot_kind {
+	GR_TSLOT_PTR,	 /* *T: the target is a T (type = T) */
+	GR_TSLOT_SLICE,	 /* {ptr, len, cap} of elem type */
+	GR_TSLOT_STRING, /* {ptr, len} */
+	GR_TSLOT_EFACE,	 /* {*_type, data} */
+	GR_TSLOT_IFACE,	 /* {*itab, data} */
+	GR_TSLOT_MAP,	 /* a map value (type = the Go map type) */
+	GR_TSLOT_CHAN,	 /* a chan value (type = the Go chan type) */
+	GR_TSLOT_FUNC,	 /* a func value: *funcval */
+	/* atomic.Pointer[node[K,V]] of internal/sync.HashTrieMap: the
+	 * target is an entry[K,V] or an indirect[K,V] (type = node). */
+	GR_TSLOT_TRIE_NODE,
+	/* sync.Pool.local / victim: *[size]poolLocal, the size in the
+	 * word at off + stride (type = poolLocal). */
+	GR_TSLOT_POOL_LOCAL,
+	/* count elements of a type with a layout of its own (type). */
+	GR_TSLOT_NESTED,
+};
+
+struct gr_tslot {
+	uint64_t off;
+	uint64_t stride; /* between repetitions (NESTED: element size) */
+	uint64_t count;	 /* repetitions, >= 1 */
+	uint32_t type;
+	uint8_t kind;	 /* enum gr_tslot_kind */
+};
+
+/* The slots of one DWARF type: slots[first, first + n). */
+struct gr_tlayout {
+	uint32_t first, n;
+};
+
+/* Propagation state of one object (besides its gr_type_object). */
+enum { GR_TYPES_NO_LAYOUT = UINT32_MAX };
+
+struct gr_types_map {
+	struct gr_map_info info;
+	uint32_t map_type; /* as passed to gr_maps_walk */
+	uint32_t order;	   /* index before sorting by address */
+};
+
+/* Storage object -> its map (sorted by object id after the build). */
+struct gr_types_storage {
+	uint32_t object;
+	uint32_t map; /* index into maps */
+};
+
+/* Offsets of runtime structures propagation reads; 0 size = unknown. */
+struct gr_types_rt {
+	uint64_t itab_type;		 /* itab._type / ITab.Type */
+	uint64_t hchan_buf, hchan_qcount, hchan_dataqsiz;
+	bool have_hchan;
+	/* structtype.fields and structfield.{typ, offset} (1.19-1.27). */
+	uint64_t struct_fields, sfield_typ, sfield_off;
+	bool have_struct;
+};
+
+struct gr_types {
+	struct gr_session *s;
+	struct gr_heap *heap;
+	const struct gr_graph *graph;
+	const struct gr_roots *roots;
+	const struct gr_mark *mark;
+	const struct gr_dwarf *dwarf;
+	struct gr_mem *mem;
+	struct gr_rtypes *rtypes;
+	struct gr_pcln *pcln;
+	struct gr_maps *maps; /* NULL without DWARF (or maps unsupported) */
+	uint64_t bias, types_base;
+	struct gr_types_rt rt;
+
+	uint32_t nobjects;
+	struct gr_type_object *obj;
+	uint32_t *layout_type; /* DWARF type giving the layout, per object */
+	uint8_t *queued;       /* pushed on the worklist once */
+
+	/* The type table, deduplicated by name (open addressing). */
+	struct gr_type_info *info;
+	uint32_t ninfo, info_cap;
+	uint32_t *name_hash; /* index + 1, 0 empty */
+	size_t name_hash_cap;
+	uint32_t *dwarf_info; /* DWARF id -> info index + 1 */
+	/* rtype address -> info index + 1 (open addressing). */
+	uint64_t *rt_key;
+	uint32_t *rt_val;
+	size_t rt_cap, rt_n;
+
+	/* Layout cache: DWARF id -> index into layouts + 1. */
+	uint32_t *layout_of;
+	struct gr_tlayout *layouts;
+	uint32_t nlayouts, layouts_cap;
+	struct gr_tslot *slots;
+	uint32_t nslots, slots_cap;
+
+	/* Worklist of object ids. */
+	uint32_t *work;
+	size_t nwork, work_cap;
+
+	struct gr_types_map *mapv;
+	size_t nmaps, maps_cap;
+	struct gr_types_storage *storage;
+	size_t nstorage, storage_cap;
+
+	/* Names and other strings owned by the table. */
+	char **strings;
+	size_t nstrings, strings_cap;
+	const char **pkg; /* package names, hashed */
+	size_t npkg, pkg_cap;
+
+	uint32_t string_info; /* "string data" */
+
+	struct gr_types_stats stats;
+	bool nomem;
+};
+
+/* ---- types.c ---- */
+
+uint64_t gr_types_hash_str(const char *s); /* FNV-1a */
+/* A copy of @s owned by @t; NULL (and t->nomem) on NOMEM. */
+char *gr_types_keep_string(struct gr_types *t, const char *s);
+
+/* Grow *@v (of *@cap elements of @size) to hold @need. */
+bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size);
+/* Intern a type by display name; GR_TYPE_UNKNOWN on NOMEM (t->nomem). */
+uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
+			 uint32_t dwarf_type, uint64_t rtype);
+/* The table entry for DWARF type @id (named as a person reads Go). */
+uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id);
+/* The table entry and DWARF layout for runtime type @rtype. */
+uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
+			   uint32_t *dwarf_ret);
+/* DWARF type whose go_runtime_type is @rtype (a runtime address). */
+uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
+/* Bytes before the value in object @id (the 1.22+ malloc header). */
+uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id);
+/* Size of DWARF type @id, 0 if unknown. */
+uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
+
+/* ---- types_layout.c ---- */
+
+/* The slots of DWARF type @id (cached); NULL with *n 0 if none. */
+const struct gr_tslot *gr_types_layout(struct gr_types *t, uint32_t id,
+				       uint32_t *n);
+/* Resolve t->rt from DWARF (missing pieces stay 0). */
+void gr_types_rt_resolve(struct gr_types *t);
+/* Map-internal structs whose pointers only gr_maps can follow. */
+bool gr_types_is_map_internal(const char *name);
+
+/* ---- types_prop.c ---- */
+
+/* Type the live heap from the roots and header types; false on NOMEM. */
+bool gr_types_propagate(struct gr_types *t);
+/*
+ * Give object @id type @info (layout @layout, @count values) from
+ * @source, unless it already has a stronger one; queue it for
+ * propagation.  True if the object was untyped before.
+ */
+bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
+		     uint32_t layout, uint64_t count,
+		     enum gr_type_source source);
+
+/* A header type laid out by @layout, a type covering only its first
+ * field: a later whole-value layout replaces it. */
+void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
+			    uint32_t layout, uint64_t count);
+
+/* ---- types_describe.c ---- */
+
+/* "main" for "*main.Session", "" for "[]uint8" (into the table). */
+const char *gr_types_package(struct gr_types *t, const char *name);
+/* Offset of a stack root's first slot inside its variable (from the
+ * " var NAME+0xOFF" of its name), 0 otherwise. */
+uint64_t gr_types_root_var_off(const struct gr_root *r);
+
+#endif /* GR_TYPES_INTERNAL_H */
