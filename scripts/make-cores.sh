@@ -5,8 +5,8 @@
 #   scripts/make-cores.sh            (GR_CACHE defaults to ~/.cache/goretain)
 #
 # Cache layout ($GR_CACHE/cores):
-#   go1.NN/<prog>-<exe|pie|cgo>[-gcore]/{bin, core, oracle.json, meta.json,
-#                                         run.log, stamp[, core.gz, core.zst]}
+#   go1.NN/<prog>-<exe|pie|cgo>[-classic][-gcore]/{bin, core, oracle.json,
+#                             meta.json, run.log, stamp[, core.gz, core.zst]}
 #   nongo/{bin, core, meta.json, stamp}   a core of /bin/sleep, for error tests
 #
 # Variants: every program in corpora/cmd as -buildmode=exe and -buildmode=pie
@@ -14,6 +14,11 @@
 # -tags grcgo: a dynamically linked binary) and leakymap-{exe,pie}-gcore, a
 # `gdb gcore` of the same process whose kernel core is leakymap-{exe,pie}.
 # leakymap-exe's kernel core also gets core.gz and core.zst copies.
+# Toolchains whose default is Swiss-table maps but which still have the
+# classic ones (Go 1.24 and 1.25: the SwissMap experiment is on in
+# internal/buildcfg/exp.go's baseline; 1.26 removed it) also build
+# mapwaste-{exe,pie}-classic with GOEXPERIMENT=noswissmap, so the map tests
+# see both implementations on the same releases.
 #
 # A variant is redone only when its stamp (sources hash, toolchain, script
 # version, settings) changes.  Bump SCRIPT_VERSION when the way cores are
@@ -22,7 +27,7 @@
 #   GR_CORES_LEAK_SESSIONS    sessions leakymap leaks in the corpus (4000)
 #   GR_CORES_FORCE_GCORE=1    take every core with gdb gcore, as when
 #                             core_pattern is a pipe (tests that path)
-#   GR_CORES_ONLY             only variants whose id (go1.NN/prog-mode) matches
+#   GR_CORES_ONLY             only variants whose id (go1.NN/prog-mode[-classic]) matches
 #                             this regex; the others are left as they are
 # Exit status: 0 if every variant has a core, 1 otherwise (all are tried).
 set -uo pipefail
@@ -210,12 +215,12 @@ write_meta() {
 		--argjson cthreads "$(prstatus_count "$dir/core")" \
 		--arg filter "$filter" --arg pattern "$CORE_PATTERN" --argjson usespid "$CORE_USES_PID" \
 		--arg method "$method" --argjson signal "$signal" --argjson status "$status" \
-		--argjson elf "$ELF" --argjson env "$envj" \
+		--argjson elf "$ELF" --argjson env "$envj" --arg goexp "$GOEXP" \
 		--argjson size "$(apparent "$dir/core")" --argjson disk "$(ondisk "$dir/core")" \
 		--argjson wait "$(elapsed "$t_ready")" --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 		'{meta_format: 1, script_version: $ver, variant: $variant, program: $prog,
 		  build_mode: $mode, cgo: ($mode == "cgo"), go_version: $gover, go_root: $godir,
-		  build_cmd: $build, elf: $elf, pie: $elf.pie, env: $env,
+		  build_cmd: $build, goexperiment: $goexp, elf: $elf, pie: $elf.pie, env: $env,
 		  pid: $pid, threads: $threads, threads_oracle: $othreads, core_threads: $cthreads,
 		  vm_rss_kb: $rss, coredump_filter: $filter,
 		  core_pattern: $pattern, core_uses_pid: $usespid, core_method: $method,
@@ -224,17 +229,19 @@ write_meta() {
 		  taken_at: $at}' >"$dir/meta.json"
 }
 
-# variant GODIR GOKEY PROG MODE WITH_GCORE
+# variant GODIR GOKEY PROG MODE WITH_GCORE [FLAVOR]
+# FLAVOR "classic" builds with GOEXPERIMENT=noswissmap (id suffix -classic).
 variant() {
-	local godir=$1 gokey=$2 prog=$3 mode=$4 with_gcore=$5
-	VARIANT=$prog-$mode PROG=$prog MODE=$mode GODIR=$godir
+	local godir=$1 gokey=$2 prog=$3 mode=$4 with_gcore=$5 flavor=${6:-}
+	VARIANT=$prog-$mode${flavor:+-$flavor} PROG=$prog MODE=$mode GODIR=$godir GOEXP=""
+	[[ $flavor == classic ]] && GOEXP=noswissmap
 	local id="$gokey/$VARIANT" dest="$CORES/$gokey/$VARIANT" gdest="$CORES/$gokey/$VARIANT-gcore"
 	[[ $id =~ $ONLY ]] || return 0
 	local compress=false
 	[[ $prog == leakymap && $mode == exe ]] && compress=true
 	local envs=()
 	[[ $prog == leakymap ]] && envs+=("GR_LEAK_SESSIONS=$LEAK_N")
-	local stamp="script=$SCRIPT_VERSION src=${SRC_HASH[$prog]} go=$GOVER mode=$mode gcore=$with_gcore compress=$compress method=$CORE_METHOD env=${envs[*]-}"
+	local stamp="script=$SCRIPT_VERSION src=${SRC_HASH[$prog]} go=$GOVER mode=$mode gcore=$with_gcore compress=$compress method=$CORE_METHOD env=${envs[*]-}${GOEXP:+ goexperiment=$GOEXP}"
 	if [[ -f $dest/stamp && $(cat "$dest/stamp") == "$stamp" && -f $dest/core ]] &&
 		{ [[ $with_gcore == 0 ]] || [[ -f $gdest/stamp && $(cat "$gdest/stamp") == "$stamp" ]]; }; then
 		log "$id: up to date"
@@ -251,8 +258,8 @@ variant() {
 	pie) flags+=(-buildmode=pie) ;;
 	cgo) flags+=(-buildmode=exe -tags grcgo); cgo=1 ;;
 	esac
-	BUILD_CMD="CGO_ENABLED=$cgo go build ${flags[*]} -o bin ./cmd/$prog"
-	if ! (cd "$ROOT/corpora" && CGO_ENABLED=$cgo "$godir/bin/go" build "${flags[@]}" -o "$tmp/bin" "./cmd/$prog") >"$tmp/build.log" 2>&1; then
+	BUILD_CMD="${GOEXP:+GOEXPERIMENT=$GOEXP }CGO_ENABLED=$cgo go build ${flags[*]} -o bin ./cmd/$prog"
+	if ! (cd "$ROOT/corpora" && GOEXPERIMENT=$GOEXP CGO_ENABLED=$cgo "$godir/bin/go" build "${flags[@]}" -o "$tmp/bin" "./cmd/$prog") >"$tmp/build.log" 2>&1; then
 		fail "$id" "build failed: $(head -n 5 "$tmp/build.log" | tr '\n' ' ')"
 		rm -rf "$tmp"
 		return 1
@@ -365,6 +372,10 @@ for godir in "${GODIRS[@]}"; do
 		done
 	done
 	[[ $godir == "$NEWEST" ]] && variant "$godir" "$gokey" leakymap cgo 0
+	if [[ -d $ROOT/corpora/cmd/mapwaste ]] &&
+		grep -Eq '^[[:space:]]*SwissMap:[[:space:]]*true,' "$godir/src/internal/buildcfg/exp.go" 2>/dev/null; then
+		for mode in exe pie; do variant "$godir" "$gokey" mapwaste "$mode" 0 classic; done
+	fi
 done
 nongo_core
 
