@@ -6,6 +6,7 @@
 #                   tests, then the same suite under ASan+UBSan
 #   make unit       cmocka unit tests only (current BUILD)
 #   make cores      (re)generate the corpora core cache
+#   make pprof-tool build pprof from a Go toolchain's source (for the tests)
 #
 # Variables: BUILD=dir (default build), SANITIZE=address,undefined,
 #            GR_CACHE=dir for corpora cores (default $HOME/.cache/goretain).
@@ -78,6 +79,11 @@ go-toolchains:
 cores: $(BUILD)/goretain
 	GR_CACHE=$(GR_CACHE) scripts/make-cores.sh
 
+# The real pprof (Debian's Go packages lack it), built from a toolchain's
+# own source and cached; the integration suite opens our profiles with it.
+pprof-tool:
+	GR_CACHE=$(GR_CACHE) scripts/build-pprof.sh >/dev/null
+
 demo:
 	scripts/install-deps.sh
 	scripts/install-go.sh --newest
@@ -92,6 +98,7 @@ check:
 	scripts/install-go.sh
 	$(MAKE) WERROR=1 all tests
 	$(MAKE) WERROR=1 cores
+	$(MAKE) pprof-tool
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 integration
 	$(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined all tests
@@ -105,7 +112,7 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all tests unit integration deps go-toolchains cores demo check format clean
+.PHONY: all tests unit integration deps go-toolchains cores pprof-tool demo check format clean
 
 include tests/fuzz/fuzz.mk
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,12 +97,37 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 	}
 	if (optind >= argc)
 		return gr_cli_usage_error(usage, "missing CORE");
-	if (optind + 1 < argc)
+	int npos = extra && extra->positional_name ? 2 : 1;
+	if (npos == 2 && optind + 1 >= argc)
+		return gr_cli_usage_error(usage, "missing %s",
+					  extra->positional_name);
+	if (optind + npos < argc)
 		return gr_cli_usage_error(usage, "unexpected argument '%s'",
-					  argv[optind + 1]);
+					  argv[optind + npos]);
 	c->core = argv[optind];
+	if (npos == 2)
+		*extra->positional = argv[optind + 1];
 	if (!c->exe)
 		return gr_cli_usage_error(usage, "missing --exe BIN");
+	return -1;
+}
+
+void gr_cli_alias_short(int argc, char **argv, char c, const char *longname)
+{
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] == c && !argv[i][2])
+			argv[i] = (char *)longname;
+}
+
+int gr_cli_parse_count(const char *usage, const char *opt, const char *val,
+		       size_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(val, &end, 10);
+	if (!*val || *end || *val == '-' || errno || n > SIZE_MAX)
+		return gr_cli_usage_error(usage, "bad %s '%s'", opt, val);
+	*ret = (size_t)n;
 	return -1;
 }
 
@@ -130,4 +157,33 @@ void gr_cli_finish(struct gr_progress *p)
 	fprintf(stderr, "goretain: done in %.2f s, peak memory %.1f MiB\n",
 		gr_progress_elapsed(p), (double)gr_peak_rss() / (1 << 20));
 	gr_progress_destroy(p);
+}
+
+int gr_cli_analyse(const struct gr_cli_common *c, struct gr_cli_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->progress = gr_cli_progress(c);
+	struct gr_error *err = gr_cli_open_session(c, &run->session);
+	if (!err)
+		err = gr_analysis_run(run->session, run->progress,
+				      &run->analysis);
+	if (!err)
+		return -1;
+	return gr_cli_run_end(run, err);
+}
+
+int gr_cli_run_end(struct gr_cli_run *run, struct gr_error *err)
+{
+	gr_analysis_destroy(run->analysis);
+	run->analysis = NULL;
+	/* The final time and memory line only after a complete run. */
+	if (err) {
+		gr_progress_destroy(run->progress);
+	} else {
+		gr_cli_finish(run->progress);
+	}
+	run->progress = NULL;
+	gr_session_destroy(run->session);
+	run->session = NULL;
+	return err ? gr_cli_fail(err) : GR_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "analysis.h"
 #include "error.h"
 #include "progress.h"
 #include "session.h"
@@ -49,6 +50,10 @@ struct gr_cli_extra {
 	const struct option *longopts;
 	int (*fn)(void *arg, int opt, const char *optarg);
 	void *arg;
+	/* A second positional argument after CORE ("TARGET"), stored in
+	 * *positional; NULL name: none allowed. */
+	const char *positional_name;
+	const char **positional;
 };
 
 /*
@@ -61,9 +66,33 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 		 const struct gr_cli_extra *extra, struct gr_cli_common *c);
 #define gr_cli_parse_common(argc, argv, usage, help, c)                        \
 	gr_cli_parse(argc, argv, usage, help, NULL, c)
+/* Replace every "-@c" in @argv by @longname ("--limit"), so a short
+ * option can share a long option's table entry. */
+void gr_cli_alias_short(int argc, char **argv, char c, const char *longname);
+/* Parse a non-negative count for option @opt; returns -1 on success,
+ * else the usage error's exit code. */
+int gr_cli_parse_count(const char *usage, const char *opt, const char *val,
+		       size_t *ret);
+
 /* Open a session for the shared options. */
 struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 				     struct gr_session **ret);
+
+/* One analysed core: what most subcommands work on. */
+struct gr_cli_run {
+	struct gr_progress *progress;
+	struct gr_session *session;
+	struct gr_analysis *analysis;
+};
+
+/*
+ * Open the session of the shared options and run the analysis pipeline,
+ * with progress on a terminal.  Returns -1 with @run filled, or the exit
+ * code after printing the error (nothing to tear down then).
+ */
+int gr_cli_analyse(const struct gr_cli_common *c, struct gr_cli_run *run);
+/* Tear @run down and return the exit code for @err (consumed; NULL: 0). */
+int gr_cli_run_end(struct gr_cli_run *run, struct gr_error *err);
 
 /* A progress sink on stderr when it is a terminal and --quiet is unset. */
 struct gr_progress *gr_cli_progress(const struct gr_cli_common *c);
@@ -74,5 +103,11 @@ int gr_cmd_info(int argc, char **argv);
 int gr_cmd_heap(int argc, char **argv);
 int gr_cmd_goroutines(int argc, char **argv);
 int gr_cmd_roots(int argc, char **argv);
+int gr_cmd_profile(int argc, char **argv);
+int gr_cmd_top(int argc, char **argv);
+int gr_cmd_why(int argc, char **argv);
+int gr_cmd_suspects(int argc, char **argv);
+int gr_cmd_report(int argc, char **argv);
+int gr_cmd_diff(int argc, char **argv);
 
 #endif /* GR_CLI_H */

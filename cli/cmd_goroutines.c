@@ -75,7 +75,7 @@ int gr_cmd_goroutines(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct gr_g_report_opts o = {.group = GR_G_GROUP_SITE_WAIT};
-	struct gr_cli_extra extra = {opts, on_opt, &o};
+	struct gr_cli_extra extra = {.longopts = opts, .fn = on_opt, .arg = &o};
 	struct gr_cli_common c;
 	int rc = gr_cli_parse(argc, argv, usage, help, &extra, &c);
 	if (rc >= 0)

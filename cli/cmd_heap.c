@@ -31,21 +31,11 @@ int gr_cmd_heap(int argc, char **argv)
 	int rc = gr_cli_parse_common(argc, argv, usage, help, &c);
 	if (rc >= 0)
 		return rc;
-	struct gr_session *s;
-	struct gr_analysis *a;
-	struct gr_progress *p = gr_cli_progress(&c);
-	struct gr_error *err = gr_cli_open_session(&c, &s);
-	if (err) {
-		gr_progress_destroy(p);
-		return gr_cli_fail(err);
-	}
-	err = gr_analysis_run(s, p, &a);
-	if (!err) {
-		err = c.json ? gr_heap_report_json(a, stdout, "stdout")
-			     : gr_heap_report_text(a, stdout, "stdout");
-		gr_analysis_destroy(a);
-	}
-	gr_cli_finish(p);
-	gr_session_destroy(s);
-	return err ? gr_cli_fail(err) : GR_EXIT_OK;
+	struct gr_cli_run run;
+	if ((rc = gr_cli_analyse(&c, &run)) >= 0)
+		return rc;
+	const struct gr_analysis *a = run.analysis;
+	struct gr_error *err = c.json ? gr_heap_report_json(a, stdout, "stdout")
+				       : gr_heap_report_text(a, stdout, "stdout");
+	return gr_cli_run_end(&run, err);
 }

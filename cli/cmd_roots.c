@@ -27,14 +27,8 @@ enum { OPT_N = 256 };
 
 static int on_opt(void *arg, int opt, const char *val)
 {
-	size_t *limit = arg;
-	if (opt == OPT_N) {
-		char *end;
-		unsigned long n = strtoul(val, &end, 10);
-		if (*end || *val == '-')
-			return gr_cli_usage_error(usage, "bad -n '%s'", val);
-		*limit = n;
-	}
+	if (opt == OPT_N)
+		return gr_cli_parse_count(usage, "-n", val, arg);
 	return -1;
 }
 
@@ -45,29 +39,15 @@ int gr_cmd_roots(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	size_t limit = 50;
-	/* Accept "-n N" as well as "--limit N". */
-	for (int i = 1; i + 1 < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1] == 'n' && !argv[i][2])
-			argv[i] = (char *)"--limit";
-	struct gr_cli_extra extra = {opts, on_opt, &limit};
+	gr_cli_alias_short(argc, argv, 'n', "--limit");
+	struct gr_cli_extra extra = {.longopts = opts, .fn = on_opt, .arg = &limit};
 	struct gr_cli_common c;
 	int rc = gr_cli_parse(argc, argv, usage, help, &extra, &c);
 	if (rc >= 0)
 		return rc;
-	struct gr_session *s;
-	struct gr_analysis *a;
-	struct gr_progress *p = gr_cli_progress(&c);
-	struct gr_error *err = gr_cli_open_session(&c, &s);
-	if (err) {
-		gr_progress_destroy(p);
-		return gr_cli_fail(err);
-	}
-	err = gr_analysis_run(s, p, &a);
-	if (!err) {
-		err = gr_roots_report(a, c.json, limit, stdout, "stdout");
-		gr_analysis_destroy(a);
-	}
-	gr_cli_finish(p);
-	gr_session_destroy(s);
-	return err ? gr_cli_fail(err) : GR_EXIT_OK;
+	struct gr_cli_run run;
+	if ((rc = gr_cli_analyse(&c, &run)) >= 0)
+		return rc;
+	return gr_cli_run_end(&run, gr_roots_report(run.analysis, c.json, limit,
+						   stdout, "stdout"));
 }

@@ -15,6 +15,9 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"report", gr_cmd_report,
+	 "the whole story: suspects, top retainers, goroutines, maps, "
+	 "pools"},
 	{"info", gr_cmd_info,
 	 "what the core and executable are: Go version, threads, mappings, "
 	 "build IDs, symbols"},
@@ -24,6 +27,17 @@ static const struct command commands[] = {
 	 "goroutines grouped by creation site and wait reason"},
 	{"roots", gr_cmd_roots,
 	 "every GC root with its kind, name, type and what it reaches"},
+	{"profile", gr_cmd_profile,
+	 "the runtime's own heap profile (pprof), as /debug/pprof/heap"},
+	{"top", gr_cmd_top,
+	 "largest retainers by root, kind, site, type or package"},
+	{"suspects", gr_cmd_suspects,
+	 "leak suspects: what alone keeps a large share of the heap alive"},
+	{"diff", gr_cmd_diff,
+	 "what grew between two dumps of one program"},
+	{"why", gr_cmd_why,
+	 "why an object, global or type is alive: paths from roots, "
+	 "dominators"},
 };
 
 static void usage(FILE *out)

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "types.h"
+
 static void graph_progress(void *arg, uint64_t done, uint64_t total)
 {
 	(void)total;
@@ -63,6 +65,15 @@ struct gr_error *gr_analysis_run(struct gr_session *s,
 	if ((err = gr_mark_run(a->heap, a->graph, a->roots, 0, &a->mark)))
 		goto fail;
 	gr_progress_done(p);
+	gr_progress_phase(p, "typing objects", 0);
+	if ((err = gr_types_build(s, a->heap, a->graph, a->roots, a->mark,
+				  &a->types)))
+		goto fail;
+	gr_progress_done(p);
+	gr_progress_phase(p, "dominators", 0);
+	if ((err = gr_dom_build(a->heap, a->graph, a->mark, &a->dom)))
+		goto fail;
+	gr_progress_done(p);
 	a->seconds = gr_now() - t0;
 	*ret = a;
 	return NULL;
@@ -75,6 +86,8 @@ void gr_analysis_destroy(struct gr_analysis *a)
 {
 	if (!a)
 		return;
+	gr_types_destroy(a->types);
+	gr_dom_destroy(a->dom);
 	gr_mark_destroy(a->mark);
 	gr_graph_destroy(a->graph);
 	gr_rtroots_destroy(a->rtroots);

@@ -2,7 +2,7 @@
 /*
  * gr_analysis: the whole pipeline over one session, in order:
  *   heap walk -> roots (globals, goroutine stacks, specials, runtime roots)
- *   -> object graph -> mark.
+ *   -> object graph -> mark -> types -> dominator tree.
  * Each stage's result stays available to the report writers.  Roots are
  * appended in a fixed order (globals, stacks, specials, runtime), which is
  * also the order in which gr_mark attributes ownership.
@@ -10,6 +10,7 @@
 #ifndef GR_ANALYSIS_H
 #define GR_ANALYSIS_H
 
+#include "dominators.h"
 #include "error.h"
 #include "globals.h"
 #include "goroutines.h"
@@ -23,6 +24,8 @@
 #include "specials.h"
 #include "stackroots.h"
 
+struct gr_types;
+
 struct gr_analysis {
 	struct gr_session *session; /* borrowed */
 	struct gr_heap *heap;
@@ -34,6 +37,8 @@ struct gr_analysis {
 	struct gr_rtroots *rtroots;
 	struct gr_graph *graph;
 	struct gr_mark *mark;
+	struct gr_dom *dom;
+	struct gr_types *types;
 	double seconds;
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "escape.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 size_t gr_utf8_decode(const unsigned char *s, size_t len, unsigned *cp_ret)
@@ -82,4 +83,40 @@ int gr_escape_term(FILE *out, const char *s, size_t len)
 		i += n;
 	}
 	return bad ? -1 : 0;
+}
+
+size_t gr_escape_term_fit(FILE *out, const char *s, size_t len, size_t width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t cols = 0, i = 0;
+	/* First pass: does it fit whole? */
+	for (size_t k = 0; k < len;) {
+		unsigned cp;
+		size_t n = gr_utf8_decode(p + k, len - k, &cp);
+		bool bad = n == 0 || cp < 0x20 || cp == 0x7f ||
+			   (cp >= 0x80 && cp < 0xa0);
+		cols += bad ? 4 : 1;
+		k += bad ? 1 : n;
+	}
+	if (cols <= width) {
+		gr_escape_term(out, s, len);
+		return cols;
+	}
+	/* Cut at a whole character so that "..." fits too. */
+	size_t room = width > 3 ? width - 3 : 0;
+	cols = 0;
+	while (i < len) {
+		unsigned cp;
+		size_t n = gr_utf8_decode(p + i, len - i, &cp);
+		bool bad = n == 0 || cp < 0x20 || cp == 0x7f ||
+			   (cp >= 0x80 && cp < 0xa0);
+		size_t w = bad ? 4 : 1;
+		if (cols + w > room)
+			break;
+		gr_escape_term(out, s + i, bad ? 1 : n);
+		cols += w;
+		i += bad ? 1 : n;
+	}
+	fputs("...", out);
+	return cols + 3;
 }

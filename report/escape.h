@@ -18,6 +18,9 @@
 int gr_escape_json(FILE *out, const char *s, size_t len);
 /* Write @s for a terminal: printable UTF-8 kept, everything else \xNN. */
 int gr_escape_term(FILE *out, const char *s, size_t len);
+/* gr_escape_term in at most @width columns: cut at a character, ending in
+ * "..." when cut.  Returns the columns written. */
+size_t gr_escape_term_fit(FILE *out, const char *s, size_t len, size_t width);
 
 /*
  * Length of the valid UTF-8 sequence at @s (at most @len bytes), or 0 if the

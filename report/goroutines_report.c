@@ -168,9 +168,9 @@ static void text_frames(FILE *out, const struct gr_goroutines *gs, size_t i,
 	const struct gr_frame *f = gr_goroutines_frames(gs, i);
 	for (uint32_t k = 0; k < g->nframes && k < max; k++) {
 		fputs("      ", out);
-		gr_escape_term(out, f[k].func, strlen(f[k].func));
+		gr_escape_term_fit(out, f[k].func, strlen(f[k].func), 94);
 		fputs("\n        ", out);
-		gr_escape_term(out, f[k].file, strlen(f[k].file));
+		gr_escape_term_fit(out, f[k].file, strlen(f[k].file), 84);
 		fprintf(out, ":%d\n", f[k].line);
 	}
 	if (g->nframes > max)
@@ -186,6 +186,51 @@ static void text_wait(FILE *out, int64_t lo, int64_t hi)
 	else
 		fprintf(out, ", waiting %.1f-%.1f s", (double)lo / 1e9,
 			(double)hi / 1e9);
+}
+
+void gr_goroutines_report_json_fields(struct gr_json *j,
+				      const struct gr_goroutines *gs,
+				      const struct gr_g_report_opts *o)
+{
+	struct group *gr = NULL;
+	ssize_t ng = make_groups(gs, o, &gr);
+	size_t n = gr_goroutines_count(gs), live = 0, sys = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct gr_goroutine *g = gr_goroutines_get(gs, i);
+		if (gr_g_is_dead(g))
+			continue;
+		live++;
+		sys += g->is_system;
+	}
+	unsigned frames = o->frames ? o->frames : 5;
+	gr_json_kv_u64(j, "goroutines", live);
+	gr_json_kv_u64(j, "user", live - sys);
+	gr_json_kv_u64(j, "system", sys);
+	gr_json_key(j, "groups");
+	gr_json_array_begin(j);
+	for (ssize_t k = 0; k < ng; k++) {
+		gr_json_object_begin(j);
+		gr_json_kv_string(j, "key", gr[k].key);
+		gr_json_kv_u64(j, "count", gr[k].count);
+		gr_json_kv_bool(j, "system", gr[k].system);
+		gr_json_kv_i64(j, "wait_ns_min", gr[k].wait_min);
+		gr_json_kv_i64(j, "wait_ns_max", gr[k].wait_max);
+		gr_json_key(j, "example");
+		json_goroutine(j, gs, gr[k].first, frames);
+		gr_json_object_end(j);
+	}
+	gr_json_array_end(j);
+	if (o->all) {
+		gr_json_key(j, "all");
+		gr_json_array_begin(j);
+		for (size_t i = 0; i < n; i++)
+			if (!gr_g_is_dead(gr_goroutines_get(gs, i)))
+				json_goroutine(j, gs, i, UINT32_MAX);
+		gr_json_array_end(j);
+	}
+	for (ssize_t k = 0; k < ng; k++)
+		free(gr[k].key);
+	free(gr);
 }
 
 struct gr_error *gr_goroutines_report(const struct gr_goroutines *gs,
@@ -206,45 +251,22 @@ struct gr_error *gr_goroutines_report(const struct gr_goroutines *gs,
 	}
 	unsigned frames = o->frames ? o->frames : 5;
 	if (json) {
-		struct gr_json j;
-		gr_json_init(&j, out, true);
-		gr_json_object_begin(&j);
-		gr_json_kv_u64(&j, "goroutines", live);
-		gr_json_kv_u64(&j, "user", live - sys);
-		gr_json_kv_u64(&j, "system", sys);
-		gr_json_key(&j, "groups");
-		gr_json_array_begin(&j);
-		for (ssize_t k = 0; k < ng; k++) {
-			gr_json_object_begin(&j);
-			gr_json_kv_string(&j, "key", gr[k].key);
-			gr_json_kv_u64(&j, "count", gr[k].count);
-			gr_json_kv_bool(&j, "system", gr[k].system);
-			gr_json_kv_i64(&j, "wait_ns_min", gr[k].wait_min);
-			gr_json_kv_i64(&j, "wait_ns_max", gr[k].wait_max);
-			gr_json_key(&j, "example");
-			json_goroutine(&j, gs, gr[k].first, frames);
-			gr_json_object_end(&j);
-		}
-		gr_json_array_end(&j);
-		if (o->all) {
-			gr_json_key(&j, "all");
-			gr_json_array_begin(&j);
-			for (size_t i = 0; i < n; i++)
-				if (!gr_g_is_dead(gr_goroutines_get(gs, i)))
-					json_goroutine(&j, gs, i, UINT32_MAX);
-			gr_json_array_end(&j);
-		}
-		gr_json_object_end(&j);
 		for (ssize_t k = 0; k < ng; k++)
 			free(gr[k].key);
 		free(gr);
+		struct gr_json j;
+		gr_json_init(&j, out, true);
+		gr_json_object_begin(&j);
+		gr_goroutines_report_json_fields(&j, gs, o);
+		gr_json_object_end(&j);
 		return gr_json_finish(&j, path);
 	}
 	fprintf(out, "%zu goroutines (%zu user, %zu runtime system)\n\n", live,
 		live - sys, sys);
 	for (ssize_t k = 0; k < ng; k++) {
 		fprintf(out, "%6" PRIu64 "  ", gr[k].count);
-		gr_escape_term(out, gr[k].key, strlen(gr[k].key));
+		/* Room for the count and the wait time on 100 columns. */
+		gr_escape_term_fit(out, gr[k].key, strlen(gr[k].key), 66);
 		text_wait(out, gr[k].wait_min, gr[k].wait_max);
 		fputc('\n', out);
 		text_frames(out, gs, gr[k].first, frames);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "json.h"
 #include "goroutines.h"
 
 enum gr_g_group {
@@ -28,6 +29,10 @@ struct gr_g_report_opts {
 	bool system;	  /* include runtime system goroutines in groups */
 };
 
+/* The fields of the JSON document into an object @j has open. */
+void gr_goroutines_report_json_fields(struct gr_json *j,
+				      const struct gr_goroutines *gs,
+				      const struct gr_g_report_opts *o);
 struct gr_error *gr_goroutines_report(const struct gr_goroutines *gs,
 				      const struct gr_g_report_opts *o,
 				      bool json, FILE *out, const char *path);

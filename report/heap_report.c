@@ -213,65 +213,70 @@ static void text_collector(FILE *out, const struct gr_analysis *a)
 			st.value[GR_GCSTATE_gc_phase] ? "yes" : "no");
 }
 
-struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
-				     const char *path)
+void gr_heap_report_json_fields(struct gr_json *j, const struct gr_analysis *a)
 {
 	static struct class_stats cs[MAX_CLASSES];
 	const struct gr_mark_totals *t = gr_mark_totals(a->mark);
 	struct gr_heap_breakdown b;
 	gr_heap_breakdown(a->heap, &b);
 	collect_classes(a, cs);
-	struct gr_json j;
-	gr_json_init(&j, out, true);
-	gr_json_object_begin(&j);
-	gr_json_kv_string(&j, "goretain_version", GORETAIN_VERSION);
-	gr_json_kv_string(&j, "go_version", gr_session_go_version(a->session));
-	gr_json_key(&j, "live");
-	gr_json_object_begin(&j);
-	gr_json_kv_u64(&j, "bytes", t->live_bytes);
-	gr_json_kv_u64(&j, "objects", t->live_objects);
-	gr_json_object_end(&j);
-	gr_json_key(&j, "garbage");
-	gr_json_object_begin(&j);
-	gr_json_kv_u64(&j, "bytes", t->garbage_bytes);
-	gr_json_kv_u64(&j, "objects", t->garbage_objects);
-	gr_json_object_end(&j);
-	gr_json_key(&j, "by_root_kind");
-	gr_json_object_begin(&j);
+	gr_json_kv_string(j, "goretain_version", GORETAIN_VERSION);
+	gr_json_kv_string(j, "go_version", gr_session_go_version(a->session));
+	gr_json_key(j, "live");
+	gr_json_object_begin(j);
+	gr_json_kv_u64(j, "bytes", t->live_bytes);
+	gr_json_kv_u64(j, "objects", t->live_objects);
+	gr_json_object_end(j);
+	gr_json_key(j, "garbage");
+	gr_json_object_begin(j);
+	gr_json_kv_u64(j, "bytes", t->garbage_bytes);
+	gr_json_kv_u64(j, "objects", t->garbage_objects);
+	gr_json_object_end(j);
+	gr_json_key(j, "by_root_kind");
+	gr_json_object_begin(j);
 	for (int k = 0; k < GR_ROOT_KIND_COUNT; k++) {
 		if (!t->kind_objects[k])
 			continue;
-		gr_json_key(&j, gr_root_kind_name(k));
-		gr_json_object_begin(&j);
-		gr_json_kv_u64(&j, "bytes", t->kind_bytes[k]);
-		gr_json_kv_u64(&j, "objects", t->kind_objects[k]);
-		gr_json_object_end(&j);
+		gr_json_key(j, gr_root_kind_name(k));
+		gr_json_object_begin(j);
+		gr_json_kv_u64(j, "bytes", t->kind_bytes[k]);
+		gr_json_kv_u64(j, "objects", t->kind_objects[k]);
+		gr_json_object_end(j);
 	}
-	gr_json_object_end(&j);
-	json_breakdown(&j, &b, a);
-	gr_json_key(&j, "size_classes");
-	gr_json_array_begin(&j);
+	gr_json_object_end(j);
+	json_breakdown(j, &b, a);
+	gr_json_key(j, "size_classes");
+	gr_json_array_begin(j);
 	for (int c = 0; c < MAX_CLASSES; c++) {
 		if (!cs[c].spans)
 			continue;
-		gr_json_object_begin(&j);
-		gr_json_kv_u64(&j, "class", (uint64_t)c);
-		gr_json_kv_u64(&j, "elem_size", cs[c].elemsize);
-		gr_json_kv_u64(&j, "spans", cs[c].spans);
-		gr_json_kv_u64(&j, "slots", cs[c].slots);
-		gr_json_kv_u64(&j, "used", cs[c].used);
-		gr_json_kv_u64(&j, "free", cs[c].slots - cs[c].used);
-		gr_json_kv_u64(&j, "live", cs[c].live);
-		gr_json_kv_u64(&j, "used_bytes", cs[c].used_bytes);
-		gr_json_kv_u64(&j, "live_bytes", cs[c].live_bytes);
-		gr_json_kv_u64(&j, "free_bytes", cs[c].free_bytes);
-		gr_json_kv_u64(&j, "tail_waste_bytes", cs[c].tail_bytes);
-		gr_json_object_end(&j);
+		gr_json_object_begin(j);
+		gr_json_kv_u64(j, "class", (uint64_t)c);
+		gr_json_kv_u64(j, "elem_size", cs[c].elemsize);
+		gr_json_kv_u64(j, "spans", cs[c].spans);
+		gr_json_kv_u64(j, "slots", cs[c].slots);
+		gr_json_kv_u64(j, "used", cs[c].used);
+		gr_json_kv_u64(j, "free", cs[c].slots - cs[c].used);
+		gr_json_kv_u64(j, "live", cs[c].live);
+		gr_json_kv_u64(j, "used_bytes", cs[c].used_bytes);
+		gr_json_kv_u64(j, "live_bytes", cs[c].live_bytes);
+		gr_json_kv_u64(j, "free_bytes", cs[c].free_bytes);
+		gr_json_kv_u64(j, "tail_waste_bytes", cs[c].tail_bytes);
+		gr_json_object_end(j);
 	}
-	gr_json_array_end(&j);
-	json_collector(&j, a);
-	json_damage(&j, a);
-	gr_json_kv_double(&j, "analysis_seconds", a->seconds);
+	gr_json_array_end(j);
+	json_collector(j, a);
+	json_damage(j, a);
+	gr_json_kv_double(j, "analysis_seconds", a->seconds);
+}
+
+struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
+				     const char *path)
+{
+	struct gr_json j;
+	gr_json_init(&j, out, true);
+	gr_json_object_begin(&j);
+	gr_heap_report_json_fields(&j, a);
 	gr_json_object_end(&j);
 	return gr_json_finish(&j, path);
 }

@@ -60,8 +60,7 @@ static int core_signal(const struct gr_core *core)
 	return 0;
 }
 
-struct gr_error *gr_info_write_json(const struct gr_info *info, FILE *out,
-				    const char *path)
+void gr_info_json_fields(struct gr_json *j, const struct gr_info *info)
 {
 	const struct gr_session *s = info->session;
 	struct gr_input *in = gr_session_input(s);
@@ -70,90 +69,96 @@ struct gr_error *gr_info_write_json(const struct gr_info *info, FILE *out,
 	const struct gr_build_ids *eids = gr_exe_build_ids(exe);
 	const struct gr_build_ids *cids = gr_session_core_build_ids(s);
 	const struct gr_core_process *p = gr_core_process(core);
+	gr_json_kv_string(j, "goretain_version", GORETAIN_VERSION);
+
+	gr_json_key(j, "core");
+	gr_json_object_begin(j);
+	gr_json_kv_string(j, "path", gr_input_path(in));
+	gr_json_kv_string(j, "format",
+			  gr_input_format_name(gr_input_format(in)));
+	gr_json_kv_u64(j, "size", gr_input_size(in));
+	gr_json_key(j, "compressed_size");
+	if (gr_input_format(in) == GR_INPUT_RAW)
+		gr_json_null(j);
+	else
+		gr_json_u64(j, gr_input_file_size(in));
+	gr_json_kv_double(j, "decompress_seconds",
+			  gr_input_decompress_seconds(in));
+	gr_json_kv_bool(j, "truncated", gr_core_truncated(core));
+	gr_json_kv_u64(j, "expected_size", gr_core_expected_size(core));
+	gr_json_object_end(j);
+
+	gr_json_key(j, "exe");
+	gr_json_object_begin(j);
+	gr_json_kv_string(j, "path", gr_exe_path(exe));
+	gr_json_kv_bool(j, "pie", gr_exe_is_pie(exe));
+	gr_json_kv_bool(j, "dynamic", gr_exe_is_dynamic(exe));
+	gr_json_kv_string(j, "gnu_build_id", eids->gnu);
+	gr_json_kv_string(j, "go_build_id", eids->go);
+	gr_json_kv_u64(j, "elf_symbols", info->elf_symbols);
+	gr_json_object_end(j);
+
+	gr_json_key(j, "build_id");
+	gr_json_object_begin(j);
+	gr_json_kv_string(j, "match",
+			  gr_build_match_name(gr_session_build_match(s)));
+	gr_json_kv_string(j, "core_gnu", cids->gnu);
+	gr_json_kv_string(j, "core_go", cids->go);
+	gr_json_object_end(j);
+
+	gr_json_kv_string(j, "go_version", gr_session_go_version(s));
+	gr_json_kv_string(j, "arch", "amd64");
+	gr_json_kv_hex(j, "load_bias", gr_session_load_bias(s));
+	gr_json_kv_hex(j, "image_base", gr_session_image_base(s));
+
+	gr_json_key(j, "process");
+	gr_json_object_begin(j);
+	gr_json_key(j, "pid");
+	if (p->have_psinfo)
+		gr_json_i64(j, p->pid);
+	else
+		gr_json_null(j);
+	gr_json_kv_string(j, "command", p->psargs);
+	gr_json_kv_i64(j, "signal", core_signal(core));
+	gr_json_object_end(j);
+
+	gr_json_kv_u64(j, "threads", info->threads);
+
+	gr_json_key(j, "mappings");
+	gr_json_object_begin(j);
+	gr_json_kv_u64(j, "segments", info->map.segments);
+	gr_json_kv_u64(j, "file_backed", info->map.file_backed);
+	gr_json_kv_u64(j, "bytes_core", info->map.bytes_core);
+	gr_json_kv_u64(j, "bytes_zero", info->map.bytes_zero);
+	gr_json_kv_u64(j, "bytes_exe", info->map.bytes_exe);
+	gr_json_kv_u64(j, "bytes_missing", info->map.bytes_missing);
+	gr_json_object_end(j);
+
+	gr_json_key(j, "dwarf");
+	gr_json_object_begin(j);
+	gr_json_kv_bool(j, "present", info->dwarf_present);
+	gr_json_kv_u64(j, "version", info->dwarf_version);
+	gr_json_kv_u64(j, "types", info->dwarf_types);
+	gr_json_kv_u64(j, "globals", info->dwarf_globals);
+	gr_json_kv_u64(j, "functions", info->dwarf_functions);
+	gr_json_kv_u64(j, "constants", info->dwarf_constants);
+	gr_json_object_end(j);
+
+	gr_json_key(j, "pclntab");
+	gr_json_object_begin(j);
+	gr_json_kv_u64(j, "functions", info->pcln_functions);
+	gr_json_kv_u64(j, "files", info->pcln_files);
+	gr_json_object_end(j);
+
+}
+
+struct gr_error *gr_info_write_json(const struct gr_info *info, FILE *out,
+				    const char *path)
+{
 	struct gr_json j;
 	gr_json_init(&j, out, true);
 	gr_json_object_begin(&j);
-	gr_json_kv_string(&j, "goretain_version", GORETAIN_VERSION);
-
-	gr_json_key(&j, "core");
-	gr_json_object_begin(&j);
-	gr_json_kv_string(&j, "path", gr_input_path(in));
-	gr_json_kv_string(&j, "format",
-			  gr_input_format_name(gr_input_format(in)));
-	gr_json_kv_u64(&j, "size", gr_input_size(in));
-	gr_json_key(&j, "compressed_size");
-	if (gr_input_format(in) == GR_INPUT_RAW)
-		gr_json_null(&j);
-	else
-		gr_json_u64(&j, gr_input_file_size(in));
-	gr_json_kv_double(&j, "decompress_seconds",
-			  gr_input_decompress_seconds(in));
-	gr_json_kv_bool(&j, "truncated", gr_core_truncated(core));
-	gr_json_kv_u64(&j, "expected_size", gr_core_expected_size(core));
-	gr_json_object_end(&j);
-
-	gr_json_key(&j, "exe");
-	gr_json_object_begin(&j);
-	gr_json_kv_string(&j, "path", gr_exe_path(exe));
-	gr_json_kv_bool(&j, "pie", gr_exe_is_pie(exe));
-	gr_json_kv_bool(&j, "dynamic", gr_exe_is_dynamic(exe));
-	gr_json_kv_string(&j, "gnu_build_id", eids->gnu);
-	gr_json_kv_string(&j, "go_build_id", eids->go);
-	gr_json_kv_u64(&j, "elf_symbols", info->elf_symbols);
-	gr_json_object_end(&j);
-
-	gr_json_key(&j, "build_id");
-	gr_json_object_begin(&j);
-	gr_json_kv_string(&j, "match",
-			  gr_build_match_name(gr_session_build_match(s)));
-	gr_json_kv_string(&j, "core_gnu", cids->gnu);
-	gr_json_kv_string(&j, "core_go", cids->go);
-	gr_json_object_end(&j);
-
-	gr_json_kv_string(&j, "go_version", gr_session_go_version(s));
-	gr_json_kv_string(&j, "arch", "amd64");
-	gr_json_kv_hex(&j, "load_bias", gr_session_load_bias(s));
-	gr_json_kv_hex(&j, "image_base", gr_session_image_base(s));
-
-	gr_json_key(&j, "process");
-	gr_json_object_begin(&j);
-	gr_json_key(&j, "pid");
-	if (p->have_psinfo)
-		gr_json_i64(&j, p->pid);
-	else
-		gr_json_null(&j);
-	gr_json_kv_string(&j, "command", p->psargs);
-	gr_json_kv_i64(&j, "signal", core_signal(core));
-	gr_json_object_end(&j);
-
-	gr_json_kv_u64(&j, "threads", info->threads);
-
-	gr_json_key(&j, "mappings");
-	gr_json_object_begin(&j);
-	gr_json_kv_u64(&j, "segments", info->map.segments);
-	gr_json_kv_u64(&j, "file_backed", info->map.file_backed);
-	gr_json_kv_u64(&j, "bytes_core", info->map.bytes_core);
-	gr_json_kv_u64(&j, "bytes_zero", info->map.bytes_zero);
-	gr_json_kv_u64(&j, "bytes_exe", info->map.bytes_exe);
-	gr_json_kv_u64(&j, "bytes_missing", info->map.bytes_missing);
-	gr_json_object_end(&j);
-
-	gr_json_key(&j, "dwarf");
-	gr_json_object_begin(&j);
-	gr_json_kv_bool(&j, "present", info->dwarf_present);
-	gr_json_kv_u64(&j, "version", info->dwarf_version);
-	gr_json_kv_u64(&j, "types", info->dwarf_types);
-	gr_json_kv_u64(&j, "globals", info->dwarf_globals);
-	gr_json_kv_u64(&j, "functions", info->dwarf_functions);
-	gr_json_kv_u64(&j, "constants", info->dwarf_constants);
-	gr_json_object_end(&j);
-
-	gr_json_key(&j, "pclntab");
-	gr_json_object_begin(&j);
-	gr_json_kv_u64(&j, "functions", info->pcln_functions);
-	gr_json_kv_u64(&j, "files", info->pcln_files);
-	gr_json_object_end(&j);
-
+	gr_info_json_fields(&j, info);
 	gr_json_object_end(&j);
 	return gr_json_finish(&j, path);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "json.h"
 #include "session.h"
 
 struct gr_info_mappings {
@@ -37,6 +38,8 @@ struct gr_info {
 };
 
 void gr_info_collect(const struct gr_session *s, struct gr_info *ret);
+/* The fields of the JSON document, into an object @j has open. */
+void gr_info_json_fields(struct gr_json *j, const struct gr_info *info);
 /* Write @info as one JSON document to @out; @path names @out in errors. */
 struct gr_error *gr_info_write_json(const struct gr_info *info, FILE *out,
 				    const char *path);

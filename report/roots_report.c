@@ -6,19 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dwarf.h"
 #include "escape.h"
 #include "format.h"
 #include "json.h"
-
-static const char *type_name(const struct gr_analysis *a, uint32_t id)
-{
-	if (id == GR_ROOT_NO_TYPE)
-		return "";
-	const struct gr_dwarf_type *t =
-		gr_dwarf_type(gr_session_dwarf(a->session), id);
-	return t ? t->name : "";
-}
+#include "names.h"
 
 
 /* Roots by reachable bytes, then owned bytes, descending; stable by index. */
@@ -52,7 +43,7 @@ static struct gr_error *write_json(const struct gr_analysis *a, FILE *out,
 		gr_json_kv_string(&j, "name", r->name);
 		gr_json_kv_hex(&j, "addr", r->addr);
 		gr_json_kv_u64(&j, "size", r->size);
-		gr_json_kv_string(&j, "type", type_name(a, r->dwarf_type));
+		gr_json_kv_string(&j, "type", gr_name_root_type(a, (uint32_t)i));
 		gr_json_kv_bool(&j, "weak", r->weak);
 		gr_json_kv_u64(&j, "slots", gr_roots_slot_count(a->roots, i));
 		gr_json_kv_u64(&j, "owned_bytes", m->owned_bytes);
@@ -103,7 +94,7 @@ struct gr_error *gr_roots_report(const struct gr_analysis *a, bool json,
 		fprintf(out, "  %10s %10s  %-18s ", x, y,
 			gr_root_kind_name(r->kind));
 		gr_escape_term(out, r->name, strlen(r->name));
-		const char *t = type_name(a, r->dwarf_type);
+		const char *t = gr_name_root_type(a, order[k]);
 		if (*t) {
 			fputs(" (", out);
 			gr_escape_term(out, t, strlen(t));

@@ -64,13 +64,18 @@ else
 fi
 say "core: $DEMO/core ($(du -h "$DEMO/core" | cut -f1) on disk, $(du -h --apparent-size "$DEMO/core" | cut -f1) apparent)"
 
-# ---- the analysis: the one place to change when the full report lands
-# What the core is, then the heap as the collector saw it, then who holds it.
-ANALYSES=("info" "heap" "roots -n 12")
-for a in "${ANALYSES[@]}"; do
-	read -r -a args <<<"$a"
-	say "$GORETAIN ${args[*]} --exe $DEMO/leakymap $DEMO/core"
-	"$GORETAIN" "${args[@]}" --exe "$DEMO/leakymap" "$DEMO/core"
-	echo
+# ---- the analysis
+# What the core is, then the whole report; the same report as JSON and as a
+# pprof profile beside the core.
+say "$GORETAIN info --exe $DEMO/leakymap $DEMO/core"
+"$GORETAIN" info --exe "$DEMO/leakymap" "$DEMO/core"
+echo
+say "$GORETAIN report --exe $DEMO/leakymap $DEMO/core"
+"$GORETAIN" report --exe "$DEMO/leakymap" "$DEMO/core"
+echo
+for out in report.json retained.pb.gz; do
+	"$GORETAIN" report --quiet --exe "$DEMO/leakymap" "$DEMO/core" -o "$DEMO/$out"
+	say "wrote $DEMO/$out"
 done
 say "the program itself knew: $(jq .leaked_entries "$DEMO/oracle.json") sessions, HeapAlloc $(jq .memstats.heap_alloc "$DEMO/oracle.json") bytes (see $DEMO/oracle.json)"
+say "next: $GORETAIN why --exe $DEMO/leakymap $DEMO/core 'map[string]*main.Session'"

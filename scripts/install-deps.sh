@@ -5,8 +5,8 @@
 set -eu
 
 PKGS="gcc make pkg-config libelf-dev libdwarf-dev zlib1g-dev libxxhash-dev \
-libcmocka-dev libzstd-dev zstd gzip gdb python3 util-linux jq"
-# Browser and JSON-schema checks used by later suites are added here as they land.
+libcmocka-dev libzstd-dev zstd gzip gdb python3 python3-jsonschema util-linux jq"
+# python3-jsonschema validates report JSON against docs/report-schema.json.
 
 missing=""
 for p in $PKGS; do

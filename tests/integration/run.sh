@@ -27,6 +27,10 @@ DIRS=()
 for d in "$CORES"/go1.*/*/; do [[ -f $d/core && -f $d/meta.json && -f $d/oracle.json ]] && DIRS+=("${d%/}"); done
 ((${#DIRS[@]})) || die "no cores in $CORES (run scripts/make-cores.sh, or make cores)"
 
+# The real pprof, built from a toolchain's source by scripts/build-pprof.sh.
+PPROF=${GR_PPROF:-$CACHE/tools/pprof}
+[[ -x $PPROF ]] || PPROF=""
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/goretain-it.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
@@ -100,6 +104,8 @@ check_core_dir() {
 	check "$id: core.size" "$g_size" "$(stat -c %s "$d/core")"
 
 	check_heap "$d" "$id"
+	[[ $id == */leakymap-* ]] && check_retention "$d" "$id"
+	check_report "$d" "$id"
 
 	local z fmt
 	for z in gz zst; do
@@ -171,6 +177,165 @@ check_heap() {
 	fi
 }
 
+# run_json OUT ARGS...: goretain ARGS --json --quiet into OUT; sets RC and
+# fails the check NAME-less if the output is not JSON.
+run_json() {
+	local out=$1
+	shift
+	"$GORETAIN" "$@" --json --quiet >"$out" 2>"$TMP/run.err"
+	RC=$?
+	[[ $RC == 0 ]] && jq -e . "$out" >/dev/null 2>&1
+}
+
+# within_1pct GOT WANT: |GOT - WANT| <= 1% of WANT.
+within_1pct() {
+	awk -v g="$1" -v w="$2" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d * 100 <= w) }'
+}
+
+# check_retention DIR ID: the leaked map, end to end through the CLI.
+# main.sessions must top the roots and retain, within 1%, the bytes the
+# program measured under it (HeapAlloc before and after filling it); `why`
+# must name it from the map's type and step into a session through its
+# key; the first leak suspect is main.sessions with every session
+# accumulating under it.
+check_retention() {
+	local d=$1 id=$2 j=$TMP/ret.json
+	local bin=$d/bin core=$d/core want n
+	want=$(jq -r '.bytes_under_map.heap_delta' "$d/oracle.json")
+	n=$(jq -r '.leaked_entries' "$d/oracle.json")
+	if run_json "$j" top --by root -n 3 --exe "$bin" "$core"; then
+		local key got
+		IFS=$'\t' read -r key got < <(jq -r '.rows[0] | [.key, .retained_bytes] | @tsv' "$j")
+		check "$id: top --by root: first root" "$key" main.sessions
+		if within_1pct "$got" "$want"; then
+			pass "$id: main.sessions retains $got B, program measured $want B"
+		else
+			fail "$id: main.sessions retained within 1%" "$got B vs $want B measured"
+		fi
+	else
+		fail "$id: top exits 0 with JSON" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+	if run_json "$j" top --by type -n 0 --exe "$bin" "$core"; then
+		check "$id: top --by type: main.Session instances" \
+			"$(jq -r '[.rows[] | select(.key == "main.Session") | .members] | add' "$j")" "$n"
+	else
+		fail "$id: top --by type exits 0 with JSON" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+	if run_json "$j" why --exe "$bin" "$core" 'map[string]*main.Session'; then
+		check "$id: why map type: held by" "$(jq -r '.paths[0].root.name' "$j")" main.sessions
+	else
+		fail "$id: why map type exits 0" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+	local addr
+	addr=$(jq -r '.objects[] | select(.name == "session[session-100000001]") | .addr' "$d/oracle.json")
+	if run_json "$j" why --exe "$bin" "$core" "$addr"; then
+		check "$id: why session: steps into it by its key" \
+			"$(jq -r '.paths[0].steps[-1].edge' "$j")" '[key "session-100000001"]'
+		check "$id: why session: is a main.Session" "$(jq -r '.paths[0].steps[-1].type' "$j")" main.Session
+		check "$id: why session: root" "$(jq -r '.paths[0].root.name' "$j")" main.sessions
+	else
+		fail "$id: why ADDR exits 0" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+	if run_json "$j" suspects --exe "$bin" "$core"; then
+		check "$id: first suspect" "$(jq -r '.suspects[0] | [.root, .member_type, .members] | @tsv' "$j")" \
+			"$(printf 'main.sessions\tmain.Session\t%s' "$n")"
+	else
+		fail "$id: suspects exits 0" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+	# The retention profile in the real pprof: main.sessions' cum is what
+	# the JSON report says it retains.
+	local pb=$TMP/ret.pb.gz jr=$TMP/ret-report.json
+	if [[ -z $PPROF ]]; then
+		fail "$id: pprof" "no pprof binary (scripts/build-pprof.sh)"
+	elif "$GORETAIN" report --quiet --exe "$bin" "$core" -o "$pb" 2>"$TMP/run.err" &&
+		"$GORETAIN" report --quiet --exe "$bin" "$core" -o "$jr" 2>>"$TMP/run.err"; then
+		local cum jret
+		cum=$("$PPROF" -top -unit=B "$pb" 2>/dev/null | awk '$NF == "(bss)" && $(NF-1) == "main.sessions" { sub(/B$/, "", $4); print $4 }')
+		jret=$(jq -r '.top.root.rows[] | select(.key == "main.sessions") | .retained_bytes' "$jr")
+		if [[ -n $cum && -n $jret ]] && within_1pct "$cum" "$jret"; then
+			pass "$id: pprof -top: main.sessions cum $cum B, report $jret B"
+		else
+			fail "$id: pprof -top lists main.sessions with its retained bytes" "pprof '$cum', report '$jret'"
+		fi
+	else
+		fail "$id: report -o .pb.gz / .json" "$(head -c 300 "$TMP/run.err")"
+	fi
+	"$GORETAIN" why --quiet --exe "$bin" "$core" no.such.thing >/dev/null 2>"$TMP/run.err"
+	RC=$?
+	if [[ $RC == 2 && $(wc -l <"$TMP/run.err") == 1 ]]; then
+		pass "$id: why on an unknown target: exit 2, $(cat "$TMP/run.err")"
+	else
+		fail "$id: why on an unknown target exits 2 with one line" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+}
+
+# check_report DIR ID: `goretain report` as JSON on every core (validated
+# against docs/report-schema.json at the end, all at once) and as text on
+# the leakymap cores; the JSON's figures agree with the heap command's.
+mkdir -p "$TMP/reports"
+check_report() {
+	local d=$1 id=$2 j
+	j=$TMP/reports/${id//\//_}.json
+	if ! "$GORETAIN" report --quiet --format json --exe "$d/bin" "$d/core" -o "$j" 2>"$TMP/run.err" ||
+		! jq -e . "$j" >/dev/null 2>&1; then
+		fail "$id: report --format json exits 0 with JSON" "$(head -c 300 "$TMP/run.err")"
+		rm -f "$j"
+		return
+	fi
+	pass "$id: report --format json"
+	check "$id: report: live bytes agree with heap" \
+		"$(jq -r '[.heap.live.bytes, .top.root.live_bytes] | @tsv' "$j")" \
+		"$(jq -r '[.live.bytes, .live.bytes] | @tsv' "$TMP/heap.json")"
+	[[ $id == */leakymap-* ]] || return
+	if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
+		grep -q '^LEAK SUSPECTS' "$TMP/report.txt" && grep -q '^1) main.sessions' "$TMP/report.txt"; then
+		pass "$id: report as text names main.sessions first"
+	else
+		fail "$id: report as text" "$(head -c 300 "$TMP/run.err")"
+	fi
+	local cols
+	cols=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$TMP/report.txt")
+	if ((cols <= 100)); then pass "$id: report text fits 100 columns"; else fail "$id: report text fits 100 columns" "$cols columns"; fi
+}
+
+# validate_reports: every report JSON against the schema; the schema must
+# also reject a report missing a required section.
+validate_reports() {
+	local py=python3
+	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null && py=/usr/bin/python3
+	if ! $py -c 'import jsonschema' 2>/dev/null; then
+		fail "report schema" "python3-jsonschema is missing (run scripts/install-deps.sh)"
+		return
+	fi
+	local one
+	one=$(ls "$TMP"/reports/*.json 2>/dev/null | head -n 1)
+	[[ -n $one ]] && jq 'del(.suspects)' "$one" >"$TMP/broken-report.json"
+	$py - "$ROOT/docs/report-schema.json" "$TMP"/reports/*.json <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+for f in sys.argv[2:]:
+    errs = sorted(v.iter_errors(json.load(open(f))), key=lambda e: list(e.path))
+    name = f.rsplit("/", 1)[-1]
+    if errs:
+        e = errs[0]
+        print("FAIL %s: valid against docs/report-schema.json: %s at %s" % (name, e.message[:200], "/".join(map(str, e.path))))
+    else:
+        print("PASS %s: valid against docs/report-schema.json" % name)
+PY
+	if [[ -f $TMP/broken-report.json ]] && $py -c '
+import json, sys, jsonschema
+s = json.load(open(sys.argv[1]))
+sys.exit(0 if list(jsonschema.Draft202012Validator(s).iter_errors(json.load(open(sys.argv[2])))) else 1)' \
+		"$ROOT/docs/report-schema.json" "$TMP/broken-report.json"; then
+		pass "report schema rejects a report without suspects"
+	else
+		fail "report schema rejects a report without suspects" "it accepted it"
+	fi
+}
+
 # expect_error NAME MUST_MENTION... -- ARGS...: goretain info must exit 2
 # and print exactly one stderr line "goretain: ..." mentioning one of the
 # MUST_MENTION strings (a file name), and "Go" if a MUST_MENTION is "@Go".
@@ -208,6 +373,12 @@ expect_error() {
 }
 
 for d in "${DIRS[@]}"; do check_core_dir "$d"; done
+while read -r line; do
+	case $line in
+	PASS*) pass "${line#PASS }" ;;
+	FAIL*) r=${line#FAIL }; fail "${r%%: *}" "${r#*: }" ;;
+	esac
+done < <(validate_reports)
 
 # --- broken input -----------------------------------------------------------
 

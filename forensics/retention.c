@@ -1,0 +1,772 @@
+/* SPDX-License-Identifier: MIT */
+#include "retention.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "types.h"
+
+enum { NO_GROUP = UINT32_MAX };
+
+struct gr_retention {
+	struct gr_retention_row *rows;
+	size_t nrows;
+	uint64_t live_bytes, live_objects;
+	/* Keys and details, NUL-separated. */
+	char *strings;
+	size_t strings_len, strings_cap;
+};
+
+static const char *const by_names[] = {
+#define GR_X(e, s) s,
+	GR_RETENTION_BYS(GR_X)
+#undef GR_X
+};
+
+const char *gr_retention_by_name(enum gr_retention_by by)
+{
+	return (unsigned)by < GR_RETENTION_BY_COUNT ? by_names[by] : "?";
+}
+
+bool gr_retention_by_parse(const char *s, enum gr_retention_by *ret)
+{
+	for (unsigned i = 0; i < GR_RETENTION_BY_COUNT; i++)
+		if (strcmp(s, by_names[i]) == 0) {
+			*ret = (enum gr_retention_by)i;
+			return true;
+		}
+	return false;
+}
+
+/* ---- groups under construction ---- */
+
+/*
+ * A string-keyed set of groups.  Keys are interned into one buffer and
+ * found through an open-addressing table, so grouping 20M objects costs a
+ * lookup per distinct key, not per object (callers cache per type).
+ */
+struct groups {
+	struct gr_retention_row *rows;
+	size_t n, cap;
+	char *str;
+	size_t str_len, str_cap;
+	size_t *keyoff, *detailoff; /* per row, offsets into str */
+	uint32_t *slots;	    /* hash table of row indices */
+	size_t nslots;
+};
+
+static uint64_t hash_str(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *a; a++)
+		h = (h ^ (uint8_t)*a) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (; *b; b++)
+		h = (h ^ (uint8_t)*b) * 1099511628211ull;
+	return h;
+}
+
+static struct gr_error *intern(struct groups *g, const char *s, size_t *off)
+{
+	size_t len = strlen(s) + 1;
+	if (g->str_len + len > g->str_cap) {
+		size_t cap = g->str_cap ? g->str_cap * 2 : 4096;
+		while (cap < g->str_len + len)
+			cap *= 2;
+		char *p = realloc(g->str, cap);
+		if (!p)
+			return gr_error_nomem();
+		g->str = p;
+		g->str_cap = cap;
+	}
+	memcpy(g->str + g->str_len, s, len);
+	*off = g->str_len;
+	g->str_len += len;
+	return NULL;
+}
+
+static struct gr_error *rehash(struct groups *g)
+{
+	size_t nslots = g->nslots ? g->nslots * 2 : 64;
+	uint32_t *slots = malloc(nslots * sizeof(*slots));
+	if (!slots)
+		return gr_error_nomem();
+	memset(slots, 0xff, nslots * sizeof(*slots));
+	for (size_t i = 0; i < g->n; i++) {
+		size_t h = hash_str(g->str + g->keyoff[i],
+				    g->str + g->detailoff[i]) &
+			   (nslots - 1);
+		while (slots[h] != NO_GROUP)
+			h = (h + 1) & (nslots - 1);
+		slots[h] = (uint32_t)i;
+	}
+	free(g->slots);
+	g->slots = slots;
+	g->nslots = nslots;
+	return NULL;
+}
+
+/* The group with @key and @detail, added if new; *ret is its index. */
+static struct gr_error *group_get(struct groups *g, const char *key,
+				  const char *detail, uint32_t index,
+				  uint32_t *ret)
+{
+	struct gr_error *err;
+	if ((g->n + 1) * 2 > g->nslots && (err = rehash(g)))
+		return err;
+	size_t h = hash_str(key, detail) & (g->nslots - 1);
+	for (; g->slots[h] != NO_GROUP; h = (h + 1) & (g->nslots - 1)) {
+		uint32_t i = g->slots[h];
+		if (strcmp(g->str + g->keyoff[i], key) == 0 &&
+		    strcmp(g->str + g->detailoff[i], detail) == 0) {
+			*ret = i;
+			return NULL;
+		}
+	}
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		struct gr_retention_row *rows =
+			realloc(g->rows, cap * sizeof(*rows));
+		if (rows)
+			g->rows = rows;
+		size_t *k = realloc(g->keyoff, cap * sizeof(*k));
+		if (k)
+			g->keyoff = k;
+		size_t *d = realloc(g->detailoff, cap * sizeof(*d));
+		if (d)
+			g->detailoff = d;
+		if (!rows || !k || !d)
+			return gr_error_nomem();
+		g->cap = cap;
+	}
+	size_t i = g->n;
+	if ((err = intern(g, key, &g->keyoff[i])) ||
+	    (err = intern(g, detail, &g->detailoff[i])))
+		return err;
+	memset(&g->rows[i], 0, sizeof(g->rows[i]));
+	g->rows[i].index = index;
+	g->slots[h] = (uint32_t)i;
+	g->n++;
+	*ret = (uint32_t)i;
+	return NULL;
+}
+
+static void groups_free(struct groups *g)
+{
+	free(g->rows);
+	free(g->str);
+	free(g->keyoff);
+	free(g->detailoff);
+	free(g->slots);
+}
+
+/* ---- reachable sizes ---- */
+
+struct reach {
+	const struct gr_analysis *a;
+	uint32_t *seen, *queue, stamp;
+	uint64_t budget;
+};
+
+static void reach_push(struct reach *r, uint32_t id, uint64_t *tail)
+{
+	if (r->seen[id] == r->stamp)
+		return;
+	r->seen[id] = r->stamp;
+	r->queue[(*tail)++] = id;
+}
+
+/*
+ * Everything reachable from @nroots roots and @nobj objects, one
+ * traversal; false (row left unknown) when the budget runs out.
+ */
+static bool reach_from(struct reach *r, const uint32_t *roots, size_t nroots,
+		       const uint32_t *objs, size_t nobj,
+		       struct gr_retention_row *row)
+{
+	uint64_t head = 0, tail = 0, work = 0, bytes = 0;
+	const uint32_t *e;
+	uint32_t n;
+	r->stamp++;
+	for (size_t i = 0; i < nroots; i++) {
+		gr_graph_root_edges(r->a->graph, roots[i], &e, &n);
+		work += n;
+		for (uint32_t k = 0; k < n; k++)
+			reach_push(r, e[k], &tail);
+	}
+	for (size_t i = 0; i < nobj; i++)
+		reach_push(r, objs[i], &tail);
+	while (head < tail) {
+		uint32_t id = r->queue[head++];
+		bytes += gr_heap_object_size(r->a->heap, id);
+		gr_graph_edges(r->a->graph, id, &e, &n);
+		work += 1 + n;
+		if (work > r->budget) {
+			r->budget = 0;
+			return false;
+		}
+		for (uint32_t k = 0; k < n; k++)
+			reach_push(r, e[k], &tail);
+	}
+	r->budget -= work;
+	row->reachable_bytes = bytes;
+	row->reachable_objects = tail;
+	row->reachable_known = true;
+	return true;
+}
+
+static uint64_t default_budget(const struct gr_analysis *a)
+{
+	uint64_t b = 32 * ((uint64_t)gr_graph_object_count(a->graph) +
+			   gr_graph_stats(a->graph)->edges);
+	return b < (64u << 20) ? 64u << 20 : b;
+}
+
+/* Rows by retained bytes, reachable, then key (keys are unique per
+ * detail): the order every writer shows. */
+static int by_retained(const void *x, const void *y)
+{
+	const struct gr_retention_row *a = x, *b = y;
+	if (a->retained_bytes != b->retained_bytes)
+		return a->retained_bytes < b->retained_bytes ? 1 : -1;
+	if (a->reachable_bytes != b->reachable_bytes)
+		return a->reachable_bytes < b->reachable_bytes ? 1 : -1;
+	int c = strcmp(a->key, b->key);
+	return c ? c : strcmp(a->detail, b->detail);
+}
+
+/* Order of group indices by retained bytes, for spending the reachable
+ * budget on the groups people look at first. */
+static const struct gr_retention_row *order_rows;
+static int order_by_retained(const void *x, const void *y)
+{
+	const struct gr_retention_row *a = &order_rows[*(const uint32_t *)x];
+	const struct gr_retention_row *b = &order_rows[*(const uint32_t *)y];
+	if (a->retained_bytes != b->retained_bytes)
+		return a->retained_bytes < b->retained_bytes ? 1 : -1;
+	return *(const uint32_t *)x < *(const uint32_t *)y ? -1 : 1;
+}
+
+static struct gr_error *order_groups(const struct groups *g, uint32_t **ret)
+{
+	uint32_t *order = malloc((g->n ? g->n : 1) * sizeof(*order));
+	if (!order)
+		return gr_error_nomem();
+	for (size_t i = 0; i < g->n; i++)
+		order[i] = (uint32_t)i;
+	order_rows = g->rows;
+	qsort(order, g->n, sizeof(*order), order_by_retained);
+	*ret = order;
+	return NULL;
+}
+
+/* Members of each group in CSR form: first[g] .. first[g+1]. */
+struct members {
+	uint32_t *first, *items;
+};
+
+static struct gr_error *members_build(const uint32_t *group_of, size_t n,
+				      size_t ngroups, struct members *m)
+{
+	m->first = calloc(ngroups + 1, sizeof(*m->first));
+	m->items = malloc((n ? n : 1) * sizeof(*m->items));
+	if (!m->first || !m->items)
+		return gr_error_nomem();
+	for (size_t i = 0; i < n; i++)
+		if (group_of[i] != NO_GROUP)
+			m->first[group_of[i] + 1]++;
+	for (size_t g = 0; g < ngroups; g++)
+		m->first[g + 1] += m->first[g];
+	uint32_t *fill = malloc((ngroups ? ngroups : 1) * sizeof(*fill));
+	if (!fill)
+		return gr_error_nomem();
+	memcpy(fill, m->first, ngroups * sizeof(*fill));
+	for (size_t i = 0; i < n; i++)
+		if (group_of[i] != NO_GROUP)
+			m->items[fill[group_of[i]]++] = (uint32_t)i;
+	free(fill);
+	return NULL;
+}
+
+static void members_free(struct members *m)
+{
+	free(m->first);
+	free(m->items);
+}
+
+/* ---- root groupings: dominators over grouped roots ---- */
+
+struct grouped_input {
+	const struct gr_analysis *a;
+	uint32_t *edge_first; /* per group */
+	uint32_t *edges;
+};
+
+static void gi_object_edges(void *arg, uint32_t id, const uint32_t **ret,
+			    uint32_t *count)
+{
+	struct grouped_input *gi = arg;
+	gr_graph_edges(gi->a->graph, id, ret, count);
+}
+
+static void gi_root_edges(void *arg, uint32_t g, const uint32_t **ret,
+			  uint32_t *count)
+{
+	struct grouped_input *gi = arg;
+	*ret = gi->edges + gi->edge_first[g];
+	*count = gi->edge_first[g + 1] - gi->edge_first[g];
+}
+
+static uint64_t gi_size(void *arg, uint32_t id)
+{
+	struct grouped_input *gi = arg;
+	return gr_heap_object_size(gi->a->heap, id);
+}
+
+/*
+ * Retained sizes of groups of roots: the dominator tree of the graph in
+ * which each group's roots are one node.  @group_of maps every root to a
+ * group (< ngroups: groups nobody reports still take part, or their
+ * objects would look retained by the others).
+ */
+static struct gr_error *grouped_retained(const struct gr_analysis *a,
+					 const uint32_t *group_of,
+					 uint32_t ngroups,
+					 struct gr_retention_row *rows)
+{
+	uint32_t nroots = gr_graph_root_count(a->graph);
+	struct grouped_input gi = {.a = a};
+	struct members m = {0};
+	struct gr_error *err = members_build(group_of, nroots, ngroups, &m);
+	uint64_t total = 0;
+	for (uint32_t r = 0; !err && r < nroots; r++) {
+		const uint32_t *e;
+		uint32_t n;
+		gr_graph_root_edges(a->graph, r, &e, &n);
+		total += n;
+	}
+	if (!err && total >= UINT32_MAX)
+		err = gr_error_create(GR_ERR_LIMIT, "%llu root edges",
+				   (unsigned long long)total);
+	if (!err) {
+		gi.edge_first = calloc(ngroups + 1, sizeof(*gi.edge_first));
+		gi.edges = malloc((total ? total : 1) * sizeof(*gi.edges));
+		if (!gi.edge_first || !gi.edges)
+			err = gr_error_nomem();
+	}
+	uint32_t fill = 0;
+	for (uint32_t g = 0; !err && g < ngroups; g++) {
+		gi.edge_first[g] = fill;
+		for (uint32_t k = m.first[g]; k < m.first[g + 1]; k++) {
+			const uint32_t *e;
+			uint32_t n;
+			gr_graph_root_edges(a->graph, m.items[k], &e, &n);
+			memcpy(gi.edges + fill, e, n * sizeof(*e));
+			fill += n;
+		}
+	}
+	struct gr_dom *d = NULL;
+	if (!err) {
+		gi.edge_first[ngroups] = fill;
+		struct gr_dom_input in = {
+			.nobjects = gr_graph_object_count(a->graph),
+			.nroots = ngroups,
+			.object_edges = gi_object_edges,
+			.root_edges = gi_root_edges,
+			.object_size = gi_size,
+			.arg = &gi,
+		};
+		err = gr_dom_build_input(&in, &d);
+	}
+	for (uint32_t g = 0; !err && g < ngroups; g++) {
+		struct gr_dom_retained rt = gr_dom_root_retained(d, g);
+		rows[g].retained_bytes = rt.bytes;
+		rows[g].retained_objects = rt.objects;
+	}
+	gr_dom_destroy(d);
+	free(gi.edge_first);
+	free(gi.edges);
+	members_free(&m);
+	return err;
+}
+
+static const char *site_of(const struct gr_analysis *a,
+			   const struct gr_root *r, char *detail, size_t len)
+{
+	*detail = 0;
+	if (r->goroutine == GR_ROOT_NO_GOROUTINE ||
+	    r->goroutine >= gr_goroutines_count(a->goroutines))
+		return NULL;
+	const struct gr_goroutine *g =
+		gr_goroutines_get(a->goroutines, r->goroutine);
+	if (!*g->creator_func)
+		return "(unknown site)";
+	if (*g->creator_file)
+		snprintf(detail, len, "%s:%d", g->creator_file,
+			 (int)g->creator_line);
+	return g->creator_func;
+}
+
+static struct gr_error *by_roots(const struct gr_analysis *a,
+				 enum gr_retention_by by, struct reach *rc,
+				 struct groups *g)
+{
+	uint32_t nroots = gr_graph_root_count(a->graph);
+	uint32_t *group_of = malloc((nroots ? nroots : 1) * sizeof(*group_of));
+	uint32_t other = NO_GROUP;
+	struct gr_error *err = group_of ? NULL : gr_error_nomem();
+	char detail[4200];
+	/* Sites count goroutines (live ones, with or without pointers on
+	 * their stacks) and their stack bytes. */
+	for (size_t i = 0; !err && by == GR_RETENTION_BY_SITE &&
+			   i < gr_goroutines_count(a->goroutines);
+	     i++) {
+		const struct gr_goroutine *gor =
+			gr_goroutines_get(a->goroutines, i);
+		if (gr_g_is_dead(gor))
+			continue;
+		struct gr_root fake = {.goroutine = (uint32_t)i};
+		const char *key = site_of(a, &fake, detail, sizeof(detail));
+		uint32_t gi;
+		if ((err = group_get(g, key, detail, (uint32_t)i, &gi)))
+			break;
+		g->rows[gi].members++;
+		if (gor->stack_hi > gor->stack_lo)
+			g->rows[gi].shallow_bytes +=
+				gor->stack_hi - gor->stack_lo;
+	}
+	for (uint32_t r = 0; !err && r < nroots; r++) {
+		const struct gr_root *root = gr_roots_get(a->roots, r);
+		const char *key;
+		uint32_t index = r;
+		if (by == GR_RETENTION_BY_KIND) {
+			key = gr_root_kind_name(root->kind);
+			*detail = 0;
+			index = root->kind;
+		} else {
+			key = site_of(a, root, detail, sizeof(detail));
+			index = root->goroutine;
+		}
+		if (!key) {
+			/* Not a stack root: one group for all of them,
+			 * never shown. */
+			if (other == NO_GROUP)
+				err = group_get(g, "", "\x01", NO_GROUP, &other);
+			group_of[r] = other;
+			continue;
+		}
+		err = group_get(g, key, detail, index, &group_of[r]);
+		if (!err && by == GR_RETENTION_BY_KIND) {
+			struct gr_retention_row *row = &g->rows[group_of[r]];
+			row->members++;
+			row->shallow_bytes += root->size;
+		}
+	}
+	if (!err)
+		err = grouped_retained(a, group_of, (uint32_t)g->n, g->rows);
+	struct members m = {0};
+	uint32_t *order = NULL;
+	if (!err)
+		err = members_build(group_of, nroots, g->n, &m);
+	if (!err)
+		err = order_groups(g, &order);
+	for (size_t k = 0; !err && k < g->n; k++) {
+		uint32_t i = order[k];
+		if (i == other)
+			continue;
+		reach_from(rc, m.items + m.first[i], m.first[i + 1] - m.first[i],
+			   NULL, 0, &g->rows[i]);
+	}
+	free(order);
+	members_free(&m);
+	/* Drop the hidden group by emptying its key: the caller skips it. */
+	if (!err && other != NO_GROUP)
+		g->rows[other].index = NO_GROUP;
+	free(group_of);
+	return err;
+}
+
+static struct gr_error *by_each_root(const struct gr_analysis *a,
+				     struct groups *g)
+{
+	struct gr_error *err = NULL;
+	uint32_t nroots = gr_graph_root_count(a->graph);
+	for (uint32_t r = 0; !err && r < nroots; r++) {
+		const struct gr_root *root = gr_roots_get(a->roots, r);
+		char detail[32];
+		uint32_t gi;
+		/* Root names are not unique (two frames of one function):
+		 * the index keeps the key pair unique. */
+		snprintf(detail, sizeof(detail), "#%u", r);
+		if ((err = group_get(g, root->name, detail, r, &gi)))
+			break;
+		struct gr_retention_row *row = &g->rows[gi];
+		const struct gr_mark_root *mr = gr_mark_root(a->mark, r);
+		struct gr_dom_retained rt = gr_dom_root_retained(a->dom, r);
+		row->members = 1;
+		row->shallow_bytes = root->size;
+		row->retained_bytes = rt.bytes;
+		row->retained_objects = rt.objects;
+		row->reachable_known = mr->reachable_known;
+		row->reachable_bytes = mr->reachable_bytes;
+		row->reachable_objects = mr->reachable_objects;
+	}
+	return err;
+}
+
+/* ---- object groupings: types and packages ---- */
+
+/* The group key of a typed object: its type, arrays of T as "[]T". */
+static struct gr_error *object_group(const struct gr_analysis *a,
+				     enum gr_retention_by by,
+				     struct gr_type_object to, uint64_t size,
+				     uint32_t *cache, struct groups *g,
+				     uint32_t *ret)
+{
+	char key[512];
+	if (to.type == GR_TYPE_UNKNOWN) {
+		if (by == GR_RETENTION_BY_PACKAGE)
+			snprintf(key, sizeof(key), "unknown");
+		else
+			snprintf(key, sizeof(key), "unknown (%llu B)",
+				 (unsigned long long)size);
+		return group_get(g, key, "", NO_GROUP, ret);
+	}
+	uint32_t slot = to.type * 2 + (to.count != 0);
+	if (cache[slot] != NO_GROUP) {
+		*ret = cache[slot];
+		return NULL;
+	}
+	const struct gr_type_info *ti = gr_types_info(a->types, to.type);
+	if (by == GR_RETENTION_BY_PACKAGE)
+		snprintf(key, sizeof(key), "%s",
+			 *ti->package ? ti->package : "(builtin)");
+	else
+		snprintf(key, sizeof(key), "%s%s", to.count ? "[]" : "",
+			 ti->name);
+	struct gr_error *err = group_get(g, key, "", to.type, ret);
+	if (!err)
+		cache[slot] = *ret;
+	return err;
+}
+
+/*
+ * Retained size of each group: one walk of the dominator tree, counting
+ * a subtree for a group only at its topmost member (active[] counts the
+ * members on the current path), so nested instances are not counted
+ * twice.  Iterative: entries on the stack are node << 1 | leaving.
+ */
+static struct gr_error *tree_retained(const struct gr_analysis *a,
+				      const uint32_t *group_of, size_t ngroups,
+				      struct gr_retention_row *rows)
+{
+	uint32_t nroots = gr_graph_root_count(a->graph);
+	uint32_t *active = calloc(ngroups ? ngroups : 1, sizeof(*active));
+	uint64_t *stack = malloc(
+		((uint64_t)gr_dom_node_count(a->dom) * 2 + 2) * sizeof(*stack));
+	if (!active || !stack) {
+		free(active);
+		free(stack);
+		return gr_error_nomem();
+	}
+	size_t top = 0;
+	stack[top++] = (uint64_t)GR_DOM_PSEUDO_ROOT << 1;
+	while (top) {
+		uint64_t e = stack[--top];
+		uint32_t node = (uint32_t)(e >> 1);
+		uint32_t grp = NO_GROUP;
+		if (node > nroots)
+			grp = group_of[node - nroots - 1];
+		if (e & 1) {
+			if (grp != NO_GROUP)
+				active[grp]--;
+			continue;
+		}
+		if (grp != NO_GROUP) {
+			if (!active[grp]++) {
+				struct gr_dom_retained rt =
+					gr_dom_retained(a->dom, node);
+				rows[grp].retained_bytes += rt.bytes;
+				rows[grp].retained_objects += rt.objects;
+			}
+			stack[top++] = e | 1;
+		}
+		const uint32_t *ch;
+		uint32_t n;
+		gr_dom_children(a->dom, node, &ch, &n);
+		for (uint32_t k = n; k-- > 0;)
+			stack[top++] = (uint64_t)ch[k] << 1;
+	}
+	free(active);
+	free(stack);
+	return NULL;
+}
+
+static struct gr_error *by_objects(const struct gr_analysis *a,
+				   enum gr_retention_by by, struct reach *rc,
+				   struct groups *g)
+{
+	if (!a->types)
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				    "grouping by %s needs object types",
+				    gr_retention_by_name(by));
+	uint32_t nobj = gr_heap_object_count(a->heap);
+	uint32_t ntypes = gr_types_count(a->types);
+	uint32_t *group_of = malloc((nobj ? nobj : 1) * sizeof(*group_of));
+	uint32_t *cache = malloc(((size_t)ntypes * 2 + 1) * sizeof(*cache));
+	struct gr_error *err =
+		group_of && cache ? NULL : gr_error_nomem();
+	if (cache)
+		memset(cache, 0xff, ((size_t)ntypes * 2 + 1) * sizeof(*cache));
+	for (uint32_t id = 0; !err && id < nobj; id++) {
+		group_of[id] = NO_GROUP;
+		if (!gr_mark_is_live(a->mark, id))
+			continue;
+		uint64_t size = gr_heap_object_size(a->heap, id);
+		err = object_group(a, by, gr_types_object(a->types, id), size,
+				   cache, g, &group_of[id]);
+		if (err)
+			break;
+		struct gr_retention_row *row = &g->rows[group_of[id]];
+		row->members++;
+		row->shallow_bytes += size;
+		row->shallow_objects++;
+	}
+	if (!err)
+		err = tree_retained(a, group_of, g->n, g->rows);
+	struct members m = {0};
+	uint32_t *order = NULL;
+	if (!err)
+		err = members_build(group_of, nobj, g->n, &m);
+	if (!err)
+		err = order_groups(g, &order);
+	for (size_t k = 0; !err && k < g->n; k++) {
+		uint32_t i = order[k];
+		reach_from(rc, NULL, 0, m.items + m.first[i],
+			   m.first[i + 1] - m.first[i], &g->rows[i]);
+	}
+	free(order);
+	members_free(&m);
+	free(cache);
+	free(group_of);
+	return err;
+}
+
+struct gr_error *gr_retention_build(const struct gr_analysis *a,
+				    enum gr_retention_by by,
+				    uint64_t reach_budget,
+				    struct gr_retention **ret)
+{
+	struct groups g = {0};
+	uint32_t nobj = gr_heap_object_count(a->heap);
+	struct reach rc = {
+		.a = a,
+		.seen = calloc(nobj ? nobj : 1, sizeof(*rc.seen)),
+		.queue = malloc((nobj ? nobj : 1) * sizeof(*rc.queue)),
+		.budget = reach_budget ? reach_budget : default_budget(a),
+	};
+	struct gr_retention *r = calloc(1, sizeof(*r));
+	struct gr_error *err =
+		rc.seen && rc.queue && r ? NULL : gr_error_nomem();
+	if (!err) {
+		switch (by) {
+		case GR_RETENTION_BY_ROOT:
+			err = by_each_root(a, &g);
+			break;
+		case GR_RETENTION_BY_KIND:
+		case GR_RETENTION_BY_SITE:
+			err = by_roots(a, by, &rc, &g);
+			break;
+		case GR_RETENTION_BY_TYPE:
+		case GR_RETENTION_BY_PACKAGE:
+			err = by_objects(a, by, &rc, &g);
+			break;
+		default:
+			err = gr_error_create(GR_ERR_USAGE, "bad grouping %d",
+					   (int)by);
+		}
+	}
+	free(rc.seen);
+	free(rc.queue);
+	if (err) {
+		groups_free(&g);
+		free(r);
+		return err;
+	}
+	/* Keep the rows that mean something, pointing into one string
+	 * buffer, sorted for display. */
+	r->strings = g.str;
+	g.str = NULL;
+	r->rows = g.rows;
+	g.rows = NULL;
+	for (size_t i = 0; i < g.n; i++) {
+		struct gr_retention_row row = r->rows[i];
+		if ((by == GR_RETENTION_BY_KIND || by == GR_RETENTION_BY_SITE) &&
+		    row.index == NO_GROUP)
+			continue;
+		row.key = r->strings + g.keyoff[i];
+		row.detail = r->strings + g.detailoff[i];
+		if (by == GR_RETENTION_BY_ROOT)
+			row.detail = gr_root_kind_name(
+				gr_roots_get(a->roots, row.index)->kind);
+		r->rows[r->nrows++] = row;
+	}
+	qsort(r->rows, r->nrows, sizeof(*r->rows), by_retained);
+	groups_free(&g);
+	const struct gr_dom_totals *t = gr_dom_totals(a->dom);
+	r->live_bytes = t->live_bytes;
+	r->live_objects = t->live_objects;
+	*ret = r;
+	return NULL;
+}
+
+void gr_retention_destroy(struct gr_retention *r)
+{
+	if (!r)
+		return;
+	free(r->rows);
+	free(r->strings);
+	free(r);
+}
+
+size_t gr_retention_count(const struct gr_retention *r)
+{
+	return r->nrows;
+}
+
+const struct gr_retention_row *gr_retention_row(const struct gr_retention *r,
+						size_t i)
+{
+	return i < r->nrows ? &r->rows[i] : NULL;
+}
+
+uint64_t gr_retention_live_bytes(const struct gr_retention *r)
+{
+	return r->live_bytes;
+}
+
+uint64_t gr_retention_live_objects(const struct gr_retention *r)
+{
+	return r->live_objects;
+}
+
+struct gr_error *gr_retention_of_set(const struct gr_analysis *a,
+				     const uint32_t *objects, size_t n,
+				     struct gr_dom_retained *ret)
+{
+	uint32_t nobj = gr_heap_object_count(a->heap);
+	uint32_t *group_of = malloc((nobj ? nobj : 1) * sizeof(*group_of));
+	if (!group_of)
+		return gr_error_nomem();
+	memset(group_of, 0xff, (size_t)nobj * sizeof(*group_of));
+	for (size_t i = 0; i < n; i++)
+		if (objects[i] < nobj)
+			group_of[objects[i]] = 0;
+	struct gr_retention_row row = {0};
+	struct gr_error *err = tree_retained(a, group_of, 1, &row);
+	free(group_of);
+	ret->bytes = row.retained_bytes;
+	ret->objects = row.retained_objects;
+	return err;
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#include "pprof_retention.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "pprof.h"
+#include "types.h"
+
+enum { MAX_DEPTH = 64, NONE = UINT32_MAX };
+
+/* A calling context: a frame (pprof location) under a parent context. */
+struct ctx {
+	uint32_t parent;
+	uint32_t depth;
+	uint64_t loc;
+	int64_t bytes, objects;
+};
+
+struct cct {
+	struct ctx *c;
+	size_t n, cap;
+	uint32_t *slots; /* hash of (parent, loc) -> context */
+	size_t nslots;
+};
+
+static size_t ctx_hash(uint32_t parent, uint64_t loc, size_t mask)
+{
+	uint64_t h = ((uint64_t)parent << 32 ^ loc) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 17) & mask;
+}
+
+static struct gr_error *cct_grow(struct cct *t)
+{
+	size_t nslots = t->nslots ? t->nslots * 2 : 1024;
+	uint32_t *slots = malloc(nslots * sizeof(*slots));
+	if (!slots)
+		return gr_error_nomem();
+	memset(slots, 0xff, nslots * sizeof(*slots));
+	for (size_t i = 0; i < t->n; i++) {
+		size_t h = ctx_hash(t->c[i].parent, t->c[i].loc, nslots - 1);
+		while (slots[h] != NONE)
+			h = (h + 1) & (nslots - 1);
+		slots[h] = (uint32_t)i;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return NULL;
+}
+
+/* The context for frame @loc under @parent (NONE: outermost). */
+static struct gr_error *cct_get(struct cct *t, uint32_t parent, uint64_t loc,
+				uint32_t *ret)
+{
+	struct gr_error *err;
+	if ((t->n + 1) * 2 > t->nslots && (err = cct_grow(t)))
+		return err;
+	size_t h = ctx_hash(parent, loc, t->nslots - 1);
+	for (; t->slots[h] != NONE; h = (h + 1) & (t->nslots - 1)) {
+		const struct ctx *c = &t->c[t->slots[h]];
+		if (c->parent == parent && c->loc == loc) {
+			*ret = t->slots[h];
+			return NULL;
+		}
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct ctx *c = realloc(t->c, cap * sizeof(*c));
+		if (!c)
+			return gr_error_nomem();
+		t->c = c;
+		t->cap = cap;
+	}
+	t->c[t->n] = (struct ctx){
+		.parent = parent,
+		.depth = parent == NONE ? 1 : t->c[parent].depth + 1,
+		.loc = loc,
+	};
+	t->slots[h] = (uint32_t)t->n;
+	*ret = (uint32_t)t->n++;
+	return NULL;
+}
+
+/* The frame name of an object: its type, arrays of T as "[]T" so that
+ * arrays of every length share a frame. */
+static void object_frame(const struct gr_analysis *a, uint32_t id,
+			 char *buf, size_t len)
+{
+	struct gr_type_object o = a->types ? gr_types_object(a->types, id)
+					   : (struct gr_type_object){
+						     GR_TYPE_UNKNOWN, 0, 0};
+	if (o.type == GR_TYPE_UNKNOWN)
+		gr_name_object(a, id, buf, len);
+	else
+		snprintf(buf, len, "%s%s", o.count ? "[]" : "",
+			 gr_types_info(a->types, o.type)->name);
+}
+
+static void root_frame(const struct gr_analysis *a, uint32_t r, char *buf,
+		       size_t len)
+{
+	const struct gr_root *root = gr_roots_get(a->roots, r);
+	snprintf(buf, len, "%s (%s)", root->name, gr_root_kind_name(root->kind));
+}
+
+/*
+ * Walk the dominator tree from the pseudo-root, parents before children,
+ * giving every node a context; objects add their size to theirs.
+ */
+static struct gr_error *build(const struct gr_analysis *a, struct gr_pprof *p,
+			      struct cct *t)
+{
+	uint32_t nodes = gr_dom_node_count(a->dom);
+	uint32_t *ctx = malloc((size_t)nodes * sizeof(*ctx));
+	uint32_t *stack = malloc(((size_t)nodes + 1) * sizeof(*stack));
+	struct gr_error *err = ctx && stack ? NULL : gr_error_nomem();
+	uint64_t shared_loc = 0;
+	uint32_t shared = NONE;
+	char name[600];
+	size_t top = 0;
+	if (!err) {
+		ctx[GR_DOM_PSEUDO_ROOT] = NONE;
+		stack[top++] = GR_DOM_PSEUDO_ROOT;
+	}
+	while (!err && top) {
+		uint32_t x = stack[--top];
+		const uint32_t *ch;
+		uint32_t n;
+		gr_dom_children(a->dom, x, &ch, &n);
+		for (uint32_t k = 0; !err && k < n; k++) {
+			uint32_t y = ch[k], parent = ctx[x];
+			struct gr_dom_ref ref = gr_dom_ref(a->dom, y);
+			if (ref.kind == GR_DOM_KIND_ROOT) {
+				root_frame(a, ref.index, name, sizeof(name));
+			} else {
+				if (x == GR_DOM_PSEUDO_ROOT) {
+					if (shared == NONE &&
+					    !(err = gr_pprof_location(
+						      p, "(shared by several roots)",
+						      NULL, 0, &shared_loc)))
+						err = cct_get(t, NONE, shared_loc,
+							      &shared);
+					parent = shared;
+				}
+				object_frame(a, ref.index, name, sizeof(name));
+			}
+			uint64_t loc;
+			if (err || (err = gr_pprof_location(p, name, NULL, 0,
+							    &loc)))
+				break;
+			/* Past the depth cap the deepest frame takes all. */
+			if (parent != NONE && t->c[parent].depth >= MAX_DEPTH)
+				ctx[y] = parent;
+			else if ((err = cct_get(t, parent, loc, &ctx[y])))
+				break;
+			if (ref.kind == GR_DOM_KIND_OBJECT) {
+				t->c[ctx[y]].bytes += (int64_t)gr_heap_object_size(
+					a->heap, ref.index);
+				t->c[ctx[y]].objects++;
+			}
+			stack[top++] = y;
+		}
+	}
+	free(ctx);
+	free(stack);
+	return err;
+}
+
+static struct gr_error *emit(const struct gr_analysis *a, struct gr_pprof *p,
+			     const struct cct *t)
+{
+	uint64_t locs[MAX_DEPTH + 1];
+	struct gr_error *err = NULL;
+	for (size_t i = 0; !err && i < t->n; i++) {
+		const struct ctx *c = &t->c[i];
+		if (!c->objects)
+			continue;
+		size_t n = 0;
+		for (uint32_t x = (uint32_t)i; x != NONE && n <= MAX_DEPTH;
+		     x = t->c[x].parent)
+			locs[n++] = t->c[x].loc;
+		int64_t v[4] = {c->bytes, c->objects, 0, 0};
+		err = gr_pprof_add_sample(p, v, 4, locs, n, NULL, 0);
+	}
+	char name[600];
+	for (uint32_t r = 0; !err && r < gr_roots_count(a->roots); r++) {
+		const struct gr_mark_root *m = gr_mark_root(a->mark, r);
+		if (!m->reachable_known || !m->reachable_objects)
+			continue;
+		root_frame(a, r, name, sizeof(name));
+		uint64_t loc;
+		if ((err = gr_pprof_location(p, name, NULL, 0, &loc)))
+			break;
+		int64_t v[4] = {0, 0, (int64_t)m->reachable_bytes,
+				(int64_t)m->reachable_objects};
+		err = gr_pprof_add_sample(p, v, 4, &loc, 1, NULL, 0);
+	}
+	return err;
+}
+
+struct gr_error *gr_pprof_retention_write(const struct gr_analysis *a,
+					  FILE *out, const char *path)
+{
+	struct gr_pprof *p;
+	struct gr_error *err = gr_pprof_create(&p);
+	if (err)
+		return err;
+	struct cct t = {0};
+	if (!(err = gr_pprof_add_sample_type(p, "retained_space", "bytes")) &&
+	    !(err = gr_pprof_add_sample_type(p, "retained_objects", "count")) &&
+	    !(err = gr_pprof_add_sample_type(p, "reachable_space", "bytes")) &&
+	    !(err = gr_pprof_add_sample_type(p, "reachable_objects", "count")) &&
+	    !(err = gr_pprof_set_default_sample_type(p, "retained_space")) &&
+	    !(err = gr_pprof_set_period(p, "space", "bytes", 1)) &&
+	    !(err = gr_pprof_add_comment(
+		      p, "goretain retention profile: stacks are dominator "
+			 "chains (root outermost); cum = retained bytes")) &&
+	    !(err = build(a, p, &t)) && !(err = emit(a, p, &t)))
+		err = gr_pprof_write_stream(p, out, path);
+	free(t.c);
+	free(t.slots);
+	gr_pprof_destroy(p);
+	return err;
+}

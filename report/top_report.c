@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+#include "top_report.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "escape.h"
+#include "format.h"
+#include "json.h"
+
+static void json_known(struct gr_json *j, const char *key, bool known,
+		       uint64_t v)
+{
+	gr_json_key(j, key);
+	if (known)
+		gr_json_u64(j, v);
+	else
+		gr_json_null(j);
+}
+
+void gr_top_report_json_fields(struct gr_json *j, const struct gr_retention *r,
+			       enum gr_retention_by by, size_t limit)
+{
+	size_t n = gr_retention_count(r);
+	if (limit && limit < n)
+		n = limit;
+	gr_json_kv_string(j, "by", gr_retention_by_name(by));
+	gr_json_kv_u64(j, "live_bytes", gr_retention_live_bytes(r));
+	gr_json_kv_u64(j, "live_objects", gr_retention_live_objects(r));
+	gr_json_kv_u64(j, "groups", gr_retention_count(r));
+	gr_json_key(j, "rows");
+	gr_json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const struct gr_retention_row *w = gr_retention_row(r, i);
+		gr_json_object_begin(j);
+		gr_json_kv_string(j, "key", w->key);
+		gr_json_kv_string(j, "detail", w->detail);
+		gr_json_kv_u64(j, "members", w->members);
+		gr_json_kv_u64(j, "shallow_bytes", w->shallow_bytes);
+		gr_json_kv_u64(j, "shallow_objects", w->shallow_objects);
+		gr_json_kv_u64(j, "retained_bytes", w->retained_bytes);
+		gr_json_kv_u64(j, "retained_objects", w->retained_objects);
+		json_known(j, "reachable_bytes", w->reachable_known,
+			   w->reachable_bytes);
+		json_known(j, "reachable_objects", w->reachable_known,
+			   w->reachable_objects);
+		gr_json_object_end(j);
+	}
+	gr_json_array_end(j);
+}
+
+static struct gr_error *write_json(const struct gr_retention *r,
+				   enum gr_retention_by by, size_t limit,
+				   FILE *out, const char *path)
+{
+	struct gr_json j;
+	gr_json_init(&j, out, true);
+	gr_json_object_begin(&j);
+	gr_top_report_json_fields(&j, r, by, limit);
+	gr_json_object_end(&j);
+	return gr_json_finish(&j, path);
+}
+
+static const char *members_word(enum gr_retention_by by)
+{
+	switch (by) {
+	case GR_RETENTION_BY_KIND:
+		return "roots";
+	case GR_RETENTION_BY_SITE:
+		return "gorout.";
+	case GR_RETENTION_BY_ROOT:
+		return "kind";
+	default:
+		return "count";
+	}
+}
+
+struct gr_error *gr_top_report(const struct gr_retention *r,
+			       enum gr_retention_by by, bool json,
+			       size_t limit, FILE *out, const char *path)
+{
+	if (json)
+		return write_json(r, by, limit, out, path);
+	size_t n = gr_retention_count(r);
+	size_t shown = limit && limit < n ? limit : n;
+	uint64_t live = gr_retention_live_bytes(r);
+	char lb[32];
+	gr_human_bytes(lb, sizeof(lb), live);
+	fprintf(out, "largest retainers by %s (live heap %s in %llu objects, "
+		     "%zu groups)\n",
+		gr_retention_by_name(by), lb,
+		(unsigned long long)gr_retention_live_objects(r), n);
+	fprintf(out, "  %10s %6s %10s %10s %8s  %s\n", "retained", "%live",
+		"reachable", "shallow", members_word(by),
+		gr_retention_by_name(by));
+	for (size_t i = 0; i < shown; i++) {
+		const struct gr_retention_row *w = gr_retention_row(r, i);
+		char rb[32], xb[32], sb[32], mb[32];
+		gr_human_bytes(rb, sizeof(rb), w->retained_bytes);
+		if (w->reachable_known)
+			gr_human_bytes(xb, sizeof(xb), w->reachable_bytes);
+		else
+			snprintf(xb, sizeof(xb), "?");
+		gr_human_bytes(sb, sizeof(sb), w->shallow_bytes);
+		if (by == GR_RETENTION_BY_ROOT)
+			snprintf(mb, sizeof(mb), "%.8s", w->detail);
+		else
+			snprintf(mb, sizeof(mb), "%llu",
+				 (unsigned long long)w->members);
+		fprintf(out, "  %10s %5.1f%% %10s %10s %8s  ", rb,
+			live ? 100.0 * (double)w->retained_bytes / (double)live
+			     : 0.0,
+			xb, sb, mb);
+		/* 52 columns of figures; the key gets the rest of 100. */
+		char key[1024];
+		if (by == GR_RETENTION_BY_SITE && *w->detail)
+			snprintf(key, sizeof(key), "%s (%s)", w->key, w->detail);
+		else
+			snprintf(key, sizeof(key), "%s", w->key);
+		gr_escape_term_fit(out, key, strlen(key), 48);
+		fputc('\n', out);
+	}
+	if (shown < n)
+		fprintf(out, "  ... %zu more (-n 0 for all, or --json)\n",
+			n - shown);
+	fputs("  retained: freed if the group were gone; reachable: all it "
+	      "reaches, shared or not\n",
+	      out);
+	if (fflush(out) || ferror(out))
+		return gr_error_os(errno ? errno : EIO, path, "write");
+	return NULL;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_top_report: `goretain top` — the largest retainers of one grouping
+ * (gr_retention), with shallow, retained and reachable bytes and counts.
+ */
+#ifndef GR_TOP_REPORT_H
+#define GR_TOP_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "json.h"
+#include "retention.h"
+
+/* The fields of the JSON document into an object @j has open. */
+void gr_top_report_json_fields(struct gr_json *j, const struct gr_retention *r,
+			       enum gr_retention_by by, size_t limit);
+/* @limit rows (0 = all), text or JSON, to @out (@path names it in
+ * errors). */
+struct gr_error *gr_top_report(const struct gr_retention *r,
+			       enum gr_retention_by by, bool json,
+			       size_t limit, FILE *out, const char *path);
+
+#endif /* GR_TOP_REPORT_H */
