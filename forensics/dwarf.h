@@ -193,6 +193,15 @@ struct gr_dwarf_var {
 		/* EXPR: the expression bytes (owned by the gr_dwarf). */
 		const uint8_t *expr;
 	};
+	/* DW_AT_go_closure_offset (Go 1.23+, cmd/compile dwarfgen): a
+	 * variable a closure captured, at this byte offset (> 0) of its
+	 * closure struct.  The struct slot holds a value of the var's type:
+	 * the value itself when captured by value, a pointer to it when
+	 * captured by reference (the var is then "&x" of type *T).  Vars
+	 * naming an abstract origin carry none (Go puts it only on the
+	 * concrete, non-inlined DIE). */
+	int64_t closure_offset;
+	bool has_closure_offset;
 	uint32_t expr_len;
 	uint32_t type;
 	uint8_t loc;   /* enum gr_dwarf_loc_kind */

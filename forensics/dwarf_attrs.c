@@ -12,6 +12,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* cmd/internal/dwarf (Go 1.23+): a closure's captured variable's offset in
+ * its closure struct; libdwarf's dwarf.h stops at 0x2906. */
+enum { GR_DW_AT_go_closure_offset = 0x2907 };
+
 struct gr_error *gr_dwarf_lib_error(Dwarf_Debug dbg, Dwarf_Error e,
 				    const char *path, uint64_t off,
 				    const char *what)
@@ -305,6 +309,12 @@ static int read_one(struct attr_ctx *c, Dwarf_Half at, struct gr_dwarf_attrs *a)
 		return read_high_pc(c, a);
 	case DW_AT_location:
 		return read_location(c, a);
+	case GR_DW_AT_go_closure_offset:
+		if (form_is_const(c->form)) {
+			r = read_const(c, &a->closure_offset);
+			a->has_closure_offset = r == DW_DLV_OK;
+		}
+		return r;
 	case DW_AT_const_value:
 		if (form_is_const(c->form)) {
 			r = read_const(c, &v);

@@ -128,12 +128,13 @@ struct gr_dwarf_attrs {
 	uint64_t byte_size, count, upper_bound, member_offset;
 	uint64_t low_pc, high_pc, runtime_type, loclist;
 	int64_t const_value;
+	uint64_t closure_offset;
 	uint64_t type, elem, key, origin;
 	uint8_t go_kind, encoding, loc_kind;
 	bool has_byte_size : 1, has_count : 1, has_upper_bound : 1,
 		has_member_offset : 1, has_low_pc : 1, has_high_pc : 1,
 		high_pc_is_offset : 1, has_const_value : 1, embedded : 1,
-		variable_parameter : 1;
+		variable_parameter : 1, has_closure_offset : 1;
 };
 
 /*

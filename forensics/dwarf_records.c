@@ -329,6 +329,12 @@ struct gr_error *gr_dwarf_add_var(struct gr_dwarf_build *b, uint32_t fn,
 	var->flags = flags;
 	if (a->variable_parameter)
 		var->flags |= GR_DWARF_VAR_RETURN;
+	/* Offsets are udata, past the closure's code pointer. */
+	if (a->has_closure_offset && a->closure_offset > 0 &&
+	    a->closure_offset <= INT64_MAX) {
+		var->closure_offset = (int64_t)a->closure_offset;
+		var->has_closure_offset = true;
+	}
 	b->var_refs[n] = a->type;
 	b->var_origins[n] = a->name ? 0 : a->origin;
 	b->var_owner[n] = fn;

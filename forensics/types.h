@@ -14,7 +14,12 @@
  *      dynamic type of the data word's target (DW_AT_go_runtime_type maps
  *      it to a DWARF type so propagation goes on);
  *   4. closures: a funcval whose first word is a func literal's PC is
- *      "func literal in pkg.F" (from pclntab), method values likewise.
+ *      "func literal in pkg.F" (from pclntab), method values likewise;
+ *      the captured variables are typed from the closure function's
+ *      DW_AT_go_closure_offset (Go 1.23+; before that the binary does
+ *      not say where they are), a method value's receiver from the
+ *      method's name, a cleanup's argument from the cleanup function's
+ *      parameter.
  * Maps are typed through gr_maps (maps.h): the buckets, overflow
  * buckets, directory, tables and groups each get their map's types, and
  * every map header's gr_map_info is kept for the report.

@@ -3,8 +3,10 @@
  * Shared by the gr_types files; not part of the API.
  *   types.c           build, the type table, per-object results, statistics
  *   types_layout.c    pointer-slot layouts per DWARF type (cached)
- *   types_prop.c      the worklist: roots, slots, interfaces, closures,
- *                     maps, channels
+ *   types_prop.c      the worklist: roots, values, slots
+ *   types_special.c   what a slot's declared type does not lay out:
+ *                     interfaces, closures and method values, maps,
+ *                     channels, internal/sync trie nodes
  *   types_describe.c  path steps for an offset, package names
  */
 #ifndef GR_TYPES_INTERNAL_H
@@ -183,6 +185,74 @@ bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
  * field: a later whole-value layout replaces it. */
 void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 			    uint32_t layout, uint64_t count);
+
+/* Bits of gr_types.queued. */
+enum {
+	GR_TYPES_QUEUED = 1, /* pushed on the worklist */
+	GR_TYPES_WALKED = 2, /* a map header handed to gr_maps_walk */
+	GR_TYPES_PREFIX = 4, /* laid out by its header type's first field */
+};
+
+/* The bytes of one value being visited: a zero-copy view of the core
+ * when it has one, else word reads through gr_mem. */
+struct gr_types_reader {
+	struct gr_types *t;
+	/* Bytes [lo, len) from base are readable (lo: a stack variable's
+	 * pieces in registers are not in memory). */
+	uint64_t base, lo, len;
+	const uint8_t *view;
+	/* Root slots only: the word addresses the GC scans (sorted); a
+	 * word of the declared type not among them is not followed. */
+	const uint64_t *allowed;
+	size_t nallowed;
+};
+
+/* The word at @off of @r; false if outside [lo, len) or unreadable. */
+bool gr_types_word(const struct gr_types_reader *r, uint64_t off,
+		   uint64_t *v);
+/*
+ * The object whose value starts at @v (after its malloc header), or
+ * GR_HEAP_NO_OBJECT: an interior pointer says nothing of the object's
+ * type.  *dlen_ret gets the bytes after the header.
+ */
+uint32_t gr_types_object_at(const struct gr_types *t, uint64_t v,
+			    uint64_t *dlen_ret);
+/* Follow the pointers of one value of DWARF type @type at @base of @r. */
+void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
+			  uint32_t type, uint64_t base, unsigned depth);
+/* Type the object at @v as one value of DWARF type @type. */
+bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
+			 enum gr_type_source source, unsigned depth);
+/* Type the object at @v as an array of at most @n values of @elem. */
+void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
+			 uint64_t n);
+
+/* ---- types_special.c ---- */
+
+/*
+ * The funcval at @v: named after its function ("func literal in
+ * main.worker", "method value main.(*T).M"), its captured variables
+ * (DW_AT_go_closure_offset, Go 1.23+) and a method value's receiver
+ * typed and followed.
+ */
+void gr_types_closure(struct gr_types *t, uint64_t v);
+/* "func literal in main.main" for "main.main.func1" into @buf. */
+void gr_types_closure_name(const char *fn, char *buf, size_t len);
+/* A cleanup special's {call, fn, arg} (Go 1.26+): @arg points at the
+ * box holding the argument of the cleanup function at funcval @fn. */
+void gr_types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg);
+/* A map value (Go map type @map_type): header, then storage by gr_maps. */
+void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type);
+/* A channel (Go chan type @chan_type): the hchan and its buffer. */
+void gr_types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type);
+/* An internal/sync.HashTrieMap node[K,V] (@node) at @v. */
+void gr_types_trie_node(struct gr_types *t, uint64_t v, uint32_t node);
+/* The data word @data of an interface of dynamic type @rtype. */
+void gr_types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
+			 unsigned depth);
+/* The interface pair at @off of @r (eface if @empty, else iface). */
+void gr_types_iface(struct gr_types *t, const struct gr_types_reader *r,
+		    uint64_t off, bool empty, unsigned depth);
 
 /* ---- types_describe.c ---- */
 

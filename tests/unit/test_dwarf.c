@@ -589,6 +589,31 @@ static void check_functions(const struct gr_dwarf *d)
 	assert_true(closure);
 }
 
+/*
+ * DW_AT_go_closure_offset appeared in Go 1.23; the runtime's own closures
+ * (systemstack callbacks) capture variables, past the code pointer.
+ */
+static void check_closure_offsets(const struct gr_dwarf *d, unsigned minor)
+{
+	size_t captured = 0;
+	for (size_t i = 0; i < gr_dwarf_function_count(d); i++) {
+		const struct gr_dwarf_function *fn =
+			gr_dwarf_function_at_index(d, i);
+		for (uint32_t j = 0; j < fn->nvars; j++) {
+			const struct gr_dwarf_var *v =
+				gr_dwarf_function_var(d, fn, j);
+			if (!v->has_closure_offset)
+				continue;
+			captured++;
+			assert_true(v->closure_offset >= 8);
+		}
+	}
+	if (minor >= 23)
+		assert_true(captured > 0);
+	else
+		assert_int_equal(captured, 0);
+}
+
 static void check_constants(const struct gr_dwarf *d, unsigned minor)
 {
 	int64_t v;
@@ -646,6 +671,7 @@ static void test_go_shapes(void **state)
 			check_outer(s.d);
 			check_globals(s.d);
 			check_functions(s.d);
+			check_closure_offsets(s.d, tb_minor(v));
 			check_constants(s.d, tb_minor(v));
 			check_misses(s.d);
 			/* The alias typedef strips to its definition. */
