@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* goretain report: the whole retention story of one core. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "analysis.h"
 #include "cli.h"
+#include "html.h"
 #include "outfile.h"
 #include "pprof_retention.h"
 #include "report.h"
 
 static const char usage[] =
-	"goretain report --exe BIN CORE [-o FILE] [--format text|json|pprof]";
+	"goretain report --exe BIN CORE [-o FILE] [--format text|json|html|pprof]";
 static const char help[] =
 	"usage: goretain report --exe BIN CORE [-o FILE] [--format FORMAT] "
 	"[--color WHEN]\n"
@@ -25,14 +27,18 @@ static const char help[] =
 	"not read.\n"
 	"\n"
 	"  -o FILE          write to FILE (atomically) instead of stdout\n"
-	"  --format F       text, json or pprof; by default from FILE's\n"
-	"                   extension (.txt, .json, .pb.gz), else text\n"
+	"  --format F       text, json, html or pprof; by default from\n"
+	"                   FILE's extension (.txt, .json, .html, .pb.gz),\n"
+	"                   else text\n"
 	"  --color WHEN     text headings in bold: auto (a terminal), always,\n"
 	"                   never\n"
 	"  -n N             rows per grouping (default 20)\n"
 	"  --json           the same as --format json\n"
 	"\n"
 	"The JSON follows docs/report-schema.json (\"goretain-report/1\").\n"
+	"The HTML page is one self-contained file (no network): summary,\n"
+	"suspects with paths, a zoomable icicle of the dominator tree,\n"
+	"sortable tables, goroutine groups.\n"
 	"The pprof profile (gzipped profile.proto) has one sample per object\n"
 	"whose stack is its dominator chain, root outermost: in `go tool\n"
 	"pprof`, a frame's cum is what it retains (retained_space, the\n"
@@ -41,11 +47,12 @@ static const char help[] =
 	"examples:\n"
 	"  goretain report --exe ./server core.4242\n"
 	"  goretain report --exe ./server core.4242 -o report.json\n"
+	"  goretain report --exe ./server core.4242 -o report.html\n"
 	"  goretain report --exe ./server core.4242 -o retained.pb.gz &&\n"
 	"    go tool pprof -top -cum retained.pb.gz\n";
 
 enum { OPT_OUT = 256, OPT_FORMAT, OPT_COLOR, OPT_N };
-enum format { FMT_DEFAULT, FMT_TEXT, FMT_JSON, FMT_PPROF };
+enum format { FMT_DEFAULT, FMT_TEXT, FMT_JSON, FMT_PPROF, FMT_HTML };
 
 struct opts {
 	const char *out;
@@ -68,6 +75,8 @@ static int on_opt(void *arg, int opt, const char *val)
 			o->format = FMT_JSON;
 		else if (strcmp(val, "pprof") == 0)
 			o->format = FMT_PPROF;
+		else if (strcmp(val, "html") == 0)
+			o->format = FMT_HTML;
 		else
 			return gr_cli_usage_error(usage, "bad --format '%s'",
 						  val);
@@ -113,6 +122,8 @@ static int pick_format(struct opts *o, bool json)
 		o->format = FMT_JSON;
 	else if (ends_with(o->out, ".pb.gz") || ends_with(o->out, ".pprof"))
 		o->format = FMT_PPROF;
+	else if (ends_with(o->out, ".html") || ends_with(o->out, ".htm"))
+		o->format = FMT_HTML;
 	else if (!ends_with(o->out, ".txt") && strcmp(o->out, "-"))
 		return gr_cli_usage_error(usage, "cannot tell the format of "
 						 "'%s' (use --format)",
@@ -120,11 +131,32 @@ static int pick_format(struct opts *o, bool json)
 	return -1;
 }
 
+/* The HTML page embeds the JSON report: write that to memory first. */
+static struct gr_error *write_html(const struct gr_analysis *a,
+				   const struct opts *o, FILE *f,
+				   const char *name)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem)
+		return gr_error_nomem();
+	struct gr_error *err = gr_report_json(a, &o->r, mem, name);
+	if (fclose(mem) != 0 && !err)
+		err = gr_error_nomem();
+	if (!err)
+		err = gr_html_write(buf, len, f, name);
+	free(buf);
+	return err;
+}
+
 static struct gr_error *write_report(const struct gr_analysis *a,
 				     const struct opts *o, FILE *f,
 				     const char *name)
 {
 	switch (o->format) {
+	case FMT_HTML:
+		return write_html(a, o, f, name);
 	case FMT_JSON:
 		return gr_report_json(a, &o->r, f, name);
 	case FMT_PPROF:
