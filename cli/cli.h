@@ -109,5 +109,6 @@ int gr_cmd_why(int argc, char **argv);
 int gr_cmd_suspects(int argc, char **argv);
 int gr_cmd_report(int argc, char **argv);
 int gr_cmd_diff(int argc, char **argv);
+int gr_cmd_batch(int argc, char **argv);
 
 #endif /* GR_CLI_H */

@@ -35,6 +35,8 @@ static const struct command commands[] = {
 	 "leak suspects: what alone keeps a large share of the heap alive"},
 	{"diff", gr_cmd_diff,
 	 "what grew between two dumps of one program"},
+	{"batch", gr_cmd_batch,
+	 "many cores unattended: a report each and a JSON Lines summary"},
 	{"why", gr_cmd_why,
 	 "why an object, global or type is alive: paths from roots, "
 	 "dominators"},
