@@ -67,8 +67,11 @@ unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
 # The integration suite runs the built binary over every cached core.
-integration: $(BUILD)/goretain
+integration: $(BUILD)/goretain $(BUILD)/tests/test_html
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/run.sh
+	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) GR_HTML_RENDER=$(BUILD)/tests/test_html \
+		tests/integration/html.sh $(BUILD)/html-test
+	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/batch.sh
 
 deps:
 	scripts/install-deps.sh
@@ -115,5 +118,6 @@ clean:
 .PHONY: all tests unit integration deps go-toolchains cores pprof-tool demo check format clean
 
 include tests/fuzz/fuzz.mk
+include report/html/html.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -129,12 +129,15 @@ static void text_changes(FILE *f, enum gr_retention_by by,
 		snprintf(m, sizeof(m), "%+" PRId64,
 			 (int64_t)c[i].members[1] - (int64_t)c[i].members[0]);
 		fprintf(f, "  %11s %10s %10s %9s  ", d, b, l, m);
-		gr_escape_term(f, c[i].key, strlen(c[i].key));
-		if (by == GR_RETENTION_BY_ROOT || by == GR_RETENTION_BY_SITE) {
-			fputs(" (", f);
-			gr_escape_term(f, c[i].detail, strlen(c[i].detail));
-			fputc(')', f);
-		}
+		char key[1024];
+		if ((by == GR_RETENTION_BY_ROOT || by == GR_RETENTION_BY_SITE) &&
+		    *c[i].detail)
+			snprintf(key, sizeof(key), "%s (%s)", c[i].key,
+				 c[i].detail);
+		else
+			snprintf(key, sizeof(key), "%s", c[i].key);
+		/* 47 columns of figures; the key gets the rest of 100. */
+		gr_escape_term_fit(f, key, strlen(key), 53);
 		fputc('\n', f);
 		shown++;
 	}

@@ -65,15 +65,15 @@ fi
 say "core: $DEMO/core ($(du -h "$DEMO/core" | cut -f1) on disk, $(du -h --apparent-size "$DEMO/core" | cut -f1) apparent)"
 
 # ---- the analysis
-# What the core is, then the whole report; the same report as JSON and as a
-# pprof profile beside the core.
+# What the core is, then the whole report; the same report as an HTML page
+# (open it in a browser), as JSON and as a pprof profile beside the core.
 say "$GORETAIN info --exe $DEMO/leakymap $DEMO/core"
 "$GORETAIN" info --exe "$DEMO/leakymap" "$DEMO/core"
 echo
 say "$GORETAIN report --exe $DEMO/leakymap $DEMO/core"
 "$GORETAIN" report --exe "$DEMO/leakymap" "$DEMO/core"
 echo
-for out in report.json retained.pb.gz; do
+for out in report.html report.json retained.pb.gz; do
 	"$GORETAIN" report --quiet --exe "$DEMO/leakymap" "$DEMO/core" -o "$DEMO/$out"
 	say "wrote $DEMO/$out"
 done

@@ -5,8 +5,9 @@
 set -eu
 
 PKGS="gcc make pkg-config libelf-dev libdwarf-dev zlib1g-dev libxxhash-dev \
-libcmocka-dev libzstd-dev zstd gzip gdb python3 python3-jsonschema util-linux jq"
-# python3-jsonschema validates report JSON against docs/report-schema.json.
+libcmocka-dev libzstd-dev zstd gzip gdb python3 python3-jsonschema util-linux jq chromium"
+# python3-jsonschema validates report JSON against docs/report-schema.json;
+# chromium (headless) renders the HTML report in tests/integration/html.sh.
 
 missing=""
 for p in $PKGS; do

@@ -13,7 +13,8 @@
 # (CGO_ENABLED=0); for the newest toolchain also leakymap-cgo (CGO_ENABLED=1,
 # -tags grcgo: a dynamically linked binary) and leakymap-{exe,pie}-gcore, a
 # `gdb gcore` of the same process whose kernel core is leakymap-{exe,pie}.
-# leakymap-exe's kernel core also gets core.gz and core.zst copies.
+# leakymap-exe's kernel core also gets core.gz and core.zst copies; every
+# toolchain also makes leakymap-exe-grown, the same build leaking more.
 # Toolchains whose default is Swiss-table maps but which still have the
 # classic ones (Go 1.24 and 1.25: the SwissMap experiment is on in
 # internal/buildcfg/exp.go's baseline; 1.26 removed it) also build
@@ -24,7 +25,8 @@
 # version, settings) changes.  Bump SCRIPT_VERSION when the way cores are
 # taken changes.  Environment:
 #   GR_CACHE                  cache root
-#   GR_CORES_LEAK_SESSIONS    sessions leakymap leaks in the corpus (4000)
+#   GR_CORES_LEAK_SESSIONS    sessions leakymap leaks in the corpus (4000;
+#                             leakymap-exe-grown leaks 2000 more)
 #   GR_CORES_FORCE_GCORE=1    take every core with gdb gcore, as when
 #                             core_pattern is a pipe (tests that path)
 #   GR_CORES_ONLY             only variants whose id (go1.NN/prog-mode[-classic]) matches
@@ -37,6 +39,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${GR_CACHE:-$HOME/.cache/goretain}
 CORES=$CACHE/cores
 LEAK_N=${GR_CORES_LEAK_SESSIONS:-4000}
+GROW_N=2000
 ONLY=${GR_CORES_ONLY:-.}
 ORACLE_TIMEOUT=120
 
@@ -230,7 +233,9 @@ write_meta() {
 }
 
 # variant GODIR GOKEY PROG MODE WITH_GCORE [FLAVOR]
-# FLAVOR "classic" builds with GOEXPERIMENT=noswissmap (id suffix -classic).
+# FLAVOR "classic" builds with GOEXPERIMENT=noswissmap (id suffix -classic);
+# "grown" runs the same build leaking GROW_N more sessions (leakymap only:
+# `goretain diff` of leakymap-exe and leakymap-exe-grown must find them).
 variant() {
 	local godir=$1 gokey=$2 prog=$3 mode=$4 with_gcore=$5 flavor=${6:-}
 	VARIANT=$prog-$mode${flavor:+-$flavor} PROG=$prog MODE=$mode GODIR=$godir GOEXP=""
@@ -240,7 +245,11 @@ variant() {
 	local compress=false
 	[[ $prog == leakymap && $mode == exe ]] && compress=true
 	local envs=()
-	[[ $prog == leakymap ]] && envs+=("GR_LEAK_SESSIONS=$LEAK_N")
+	if [[ $flavor == grown ]]; then
+		envs+=("GR_LEAK_SESSIONS=$((LEAK_N + GROW_N))")
+	elif [[ $prog == leakymap ]]; then
+		envs+=("GR_LEAK_SESSIONS=$LEAK_N")
+	fi
 	local stamp="script=$SCRIPT_VERSION src=${SRC_HASH[$prog]} go=$GOVER mode=$mode gcore=$with_gcore compress=$compress method=$CORE_METHOD env=${envs[*]-}${GOEXP:+ goexperiment=$GOEXP}"
 	if [[ -f $dest/stamp && $(cat "$dest/stamp") == "$stamp" && -f $dest/core ]] &&
 		{ [[ $with_gcore == 0 ]] || [[ -f $gdest/stamp && $(cat "$gdest/stamp") == "$stamp" ]]; }; then
@@ -372,6 +381,7 @@ for godir in "${GODIRS[@]}"; do
 		done
 	done
 	[[ $godir == "$NEWEST" ]] && variant "$godir" "$gokey" leakymap cgo 0
+	variant "$godir" "$gokey" leakymap exe 0 grown
 	if [[ -d $ROOT/corpora/cmd/mapwaste ]] &&
 		grep -Eq '^[[:space:]]*SwissMap:[[:space:]]*true,' "$godir/src/internal/buildcfg/exp.go" 2>/dev/null; then
 		for mode in exe pie; do variant "$godir" "$gokey" mapwaste "$mode" 0 classic; done

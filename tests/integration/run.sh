@@ -286,6 +286,14 @@ check_report() {
 	check "$id: report: live bytes agree with heap" \
 		"$(jq -r '[.heap.live.bytes, .top.root.live_bytes] | @tsv' "$j")" \
 		"$(jq -r '[.live.bytes, .live.bytes] | @tsv' "$TMP/heap.json")"
+	if [[ $id == */mapwaste-* ]]; then
+		# The map grown to a million entries and emptied keeps its
+		# storage: at least 99% of its bytes are wasted.
+		local impl want_impl=swiss
+		[[ $(jq -r .swiss_maps "$d/oracle.json") == true ]] || want_impl=classic
+		impl=$(jq -r '.maps[] | select(.held_by == "main.grown") | [.impl, .entries, (.wasted_bytes * 100 >= .bytes * 99)] | @tsv' "$j")
+		check "$id: report: main.grown is an empty $want_impl map, >= 99% wasted" "$impl" "$(printf '%s\t0\ttrue' "$want_impl")"
+	fi
 	[[ $id == */leakymap-* ]] || return
 	if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
 		grep -q '^LEAK SUSPECTS' "$TMP/report.txt" && grep -q '^1) main.sessions' "$TMP/report.txt"; then
@@ -373,6 +381,28 @@ expect_error() {
 }
 
 for d in "${DIRS[@]}"; do check_core_dir "$d"; done
+# goretain diff: the same build leaking 2000 more sessions
+# (leakymap-exe-grown): the growth under main.sessions is what the program
+# measured it added, within 1%.
+for d in "${DIRS[@]}"; do
+	[[ ${d##*/} == leakymap-exe-grown && -d ${d%-grown} ]] || continue
+	base=${d%-grown} id=$(rel "$d")
+	if run_json "$TMP/diff.json" diff --exe "$d/bin" --base-exe "$base/bin" "$base/core" "$d/core"; then
+		got=$(jq -r '.growth.root[] | select(.key == "main.sessions") | .delta_retained_bytes' "$TMP/diff.json")
+		want=$(( $(jq .bytes_under_map.heap_delta "$d/oracle.json") - $(jq .bytes_under_map.heap_delta "$base/oracle.json") ))
+		if [[ -n $got ]] && within_1pct "$got" "$want"; then
+			pass "$id: diff: main.sessions grew $got B, the program added $want B"
+		else
+			fail "$id: diff: growth under main.sessions" "got '$got', program added $want B"
+		fi
+		check "$id: diff: main.Session instances grew" \
+			"$(jq -r '.growth.type[] | select(.key == "main.Session") | .delta_members' "$TMP/diff.json")" \
+			"$(( $(jq .leaked_entries "$d/oracle.json") - $(jq .leaked_entries "$base/oracle.json") ))"
+	else
+		fail "$id: diff exits 0 with JSON" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+done
+
 while read -r line; do
 	case $line in
 	PASS*) pass "${line#PASS }" ;;
