@@ -72,6 +72,8 @@ integration: $(BUILD)/goretain $(BUILD)/tests/test_html
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) GR_HTML_RENDER=$(BUILD)/tests/test_html \
 		tests/integration/html.sh $(BUILD)/html-test
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/batch.sh
+	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) GR_PPROF=$(GR_CACHE)/tools/pprof \
+		tests/integration/pprof.sh
 
 deps:
 	scripts/install-deps.sh

@@ -458,7 +458,8 @@ static struct gr_error *function_id(struct gr_pprof *p, uint64_t name,
 	size_t j = h & ix->mask;
 	for (; ix->mask && ix->slots[j].id1; j = (j + 1) & ix->mask) {
 		uint32_t i = ix->slots[j].id1 - 1;
-		if (p->func[i][0] == name && p->func[i][1] == file) {
+		if (ix->slots[j].hash == h && p->func[i][0] == name &&
+		    p->func[i][1] == file) {
 			*ret = i + 1;
 			return NULL;
 		}
@@ -498,7 +499,8 @@ struct gr_error *gr_pprof_location(struct gr_pprof *p, const char *func,
 	size_t j = h & ix->mask;
 	for (; ix->mask && ix->slots[j].id1; j = (j + 1) & ix->mask) {
 		uint32_t i = ix->slots[j].id1 - 1;
-		if (p->loc[i].func == fid && p->loc[i].line == line) {
+		if (ix->slots[j].hash == h && p->loc[i].func == fid &&
+		    p->loc[i].line == line) {
 			*ret = i + 1;
 			return NULL;
 		}

@@ -286,6 +286,15 @@ check_report() {
 	check "$id: report: live bytes agree with heap" \
 		"$(jq -r '[.heap.live.bytes, .top.root.live_bytes] | @tsv' "$j")" \
 		"$(jq -r '[.live.bytes, .live.bytes] | @tsv' "$TMP/heap.json")"
+	# The HTML page for every core: one self-contained file (Chromium
+	# renders the newest leakymap's in tests/integration/html.sh).
+	local h=$TMP/report.html
+	if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" -o "$h" 2>"$TMP/run.err" &&
+		grep -q 'id="report"' "$h" && ! grep -Eq '(src|href)="?(https?:)?//' "$h"; then
+		pass "$id: report as HTML, self-contained"
+	else
+		fail "$id: report as HTML" "$(head -c 300 "$TMP/run.err")"
+	fi
 	if [[ $id == */mapwaste-* ]]; then
 		# The map grown to a million entries and emptied keeps its
 		# storage: at least 99% of its bytes are wasted.
