@@ -108,7 +108,7 @@ check:
 	$(MAKE) WERROR=1 integration
 	$(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined all tests
 	ASAN_OPTIONS=detect_leaks=1 $(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined unit
-	ASAN_OPTIONS=detect_leaks=1 $(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined integration
+	ASAN_OPTIONS=detect_leaks=1 GR_IT_LIGHT=1 $(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined integration
 	@echo "make check: all passed"
 
 format:
