@@ -25,10 +25,7 @@ struct gr_error *gr_batch_exe_check(const char *path,
 	struct gr_error *err = gr_exe_open(path, &exe);
 	if (err)
 		return err;
-	struct gr_build_ids own = *gr_exe_build_ids(exe), *ids = &own;
-	size_t size;
-	const uint8_t *data = gr_exe_file_data(exe, &size);
-	gr_coreid_scan_gnu(data, size, &own);
+	const struct gr_build_ids *ids = gr_exe_build_ids(exe);
 	bool gnu_bad = want->gnu[0] && strcmp(want->gnu, ids->gnu) != 0;
 	bool go_bad = want->go[0] && strcmp(want->go, ids->go) != 0;
 	struct gr_pcln_location loc;

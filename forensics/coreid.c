@@ -58,30 +58,6 @@ static const uint8_t *page_at(const struct gr_core *core, const uint8_t *data,
 	return NULL;
 }
 
-void gr_coreid_scan_gnu(const uint8_t *buf, size_t size,
-			struct gr_build_ids *ids)
-{
-	static const char digits[] = "0123456789abcdef";
-	if (ids->gnu[0])
-		return;
-	if (size > IMAGE_PAGE)
-		size = IMAGE_PAGE;
-	/* namesz 4, descsz, type NT_GNU_BUILD_ID, "GNU\0", desc. */
-	for (size_t off = 0; size >= 16 && off <= size - 16; off += 4) {
-		const uint8_t *p = buf + off;
-		uint32_t descsz = gr_le32(p + 4);
-		if (gr_le32(p) != 4 || gr_le32(p + 8) != NT_GNU_BUILD_ID ||
-		    memcmp(p + 12, "GNU", 4) != 0 || descsz < 8 ||
-		    descsz > 64 || descsz > size - off - 16)
-			continue;
-		for (uint32_t i = 0; i < descsz; i++) {
-			ids->gnu[2 * i] = digits[p[16 + i] >> 4];
-			ids->gnu[2 * i + 1] = digits[p[16 + i] & 15];
-		}
-		ids->gnu[2 * descsz] = '\0';
-		return;
-	}
-}
 
 struct gr_error *gr_coreid_parse(const uint8_t *data, size_t size,
 				 const char *name, struct gr_coreid *ret)
@@ -103,10 +79,8 @@ struct gr_error *gr_coreid_parse(const uint8_t *data, size_t size,
 	}
 	size_t n = 0;
 	const uint8_t *page = have_base ? page_at(core, data, base, &n) : NULL;
-	if (page) {
+	if (page)
 		gr_build_ids_from_image(page, n, &id.ids);
-		gr_coreid_scan_gnu(page, n, &id.ids);
-	}
 	gr_core_destroy(core);
 	*ret = id;
 	return NULL;

@@ -43,14 +43,5 @@ struct gr_error *gr_coreid_parse(const uint8_t *data, size_t size,
 				 const char *name, struct gr_coreid *ret);
 void gr_coreid_deinit(struct gr_coreid *id);
 
-/*
- * Fill ids->gnu, when empty, from a GNU build-ID note anywhere (4-byte
- * aligned) in the first page at @buf (@size bytes, at most a page used):
- * Go 1.24 and later link .note.gnu.build-id into the first page with no
- * PT_NOTE covering it, so gr_build_ids_from_image() does not see it.
- * Works on a file's first page and on the copy dumped in a core alike.
- */
-void gr_coreid_scan_gnu(const uint8_t *buf, size_t size,
-			struct gr_build_ids *ids);
 
 #endif /* GR_COREID_H */

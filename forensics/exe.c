@@ -135,6 +135,19 @@ void gr_build_ids_from_image(const uint8_t *buf, size_t size,
 		if (!gr_range_ok(size, off, filesz))
 			continue;
 		notes_to_ids(buf + off, (size_t)filesz, ids);
+		/*
+		 * Go 1.24+ links .note.gnu.build-id right after
+		 * .note.go.buildid but its PT_NOTE covers only the Go note
+		 * (readelf -lW shows the GNU note in the text PT_LOAD alone):
+		 * read on past the segment's end for notes that follow.  A
+		 * GNU ID is taken only from a well-formed "GNU" note of type
+		 * NT_GNU_BUILD_ID, so the code after the notes cannot pass
+		 * for one.
+		 */
+		uint64_t end = off + filesz, more = size - end;
+		if (!ids->gnu[0] && end % 4 == 0 && end < size)
+			notes_to_ids(buf + end, (size_t)(more < 256 ? more : 256),
+				     ids);
 	}
 }
 

@@ -92,6 +92,14 @@ check_core_dir() {
 	check "$id: process.pid" "$g_pid" "$m_pid"
 	[[ $m_method == kernel ]] && check "$id: process.signal" "$g_sig" "$m_sig"
 	check "$id: build_id.match" "$g_bid" match
+	# Go 1.24+ binaries carry a GNU build ID outside their PT_NOTE.
+	local minor=${id#go1.}
+	minor=${minor%%/*}
+	if ((minor >= 24)); then
+		check "$id: GNU build ID read from the exe and the core" \
+			"$(jq -r '[(.exe.gnu_build_id | length > 0), .exe.gnu_build_id == .build_id.core_gnu] | @tsv' "$out")" \
+			"$(printf 'true\ttrue')"
+	fi
 	check "$id: exe.pie" "$g_pie" "$m_pie"
 	case $m_mode in
 	exe) check "$id: exe.dynamic" "$g_dyn" false ;;

@@ -260,16 +260,28 @@ static void test_records_and_cache(void **state)
 	free(l2);
 }
 
-/* The first page of an executable as Go 1.24+ lays it out: ELF header,
- * program headers (no PT_NOTE), a GNU build-ID note further on. */
+/*
+ * The first page of an executable as Go 1.24+ lays it out (readelf -lW
+ * of a real one): ELF header, program headers, a PT_NOTE covering only
+ * the Go build-ID note at 0xf78, and the GNU build-ID note right after
+ * it at 0xfdc, outside every PT_NOTE.
+ */
 static void image_page(uint8_t *page)
 {
 	memset(page, 0, 4096);
-	Elf64_Ehdr eh = {.e_phoff = sizeof(Elf64_Ehdr), .e_phnum = 0,
+	Elf64_Ehdr eh = {.e_phoff = sizeof(Elf64_Ehdr), .e_phnum = 1,
 			 .e_phentsize = sizeof(Elf64_Phdr)};
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	memcpy(page, &eh, sizeof(eh));
+	Elf64_Phdr ph = {.p_type = PT_NOTE, .p_offset = 0xf78,
+			 .p_vaddr = 0x400f78, .p_filesz = 0x64, .p_memsz = 0x64};
+	memcpy(page + sizeof(eh), &ph, sizeof(ph));
+	/* Go note: namesz 4 ("Go\0\0"), descsz 0x50, type 4. */
+	uint32_t go[3] = {4, 0x50, 4};
+	memcpy(page + 0xf78, go, sizeof(go));
+	memcpy(page + 0xf84, "Go\0\0", 4);
+	memset(page + 0xf88, 'x', 0x50);
 	uint32_t hdr[3] = {4, 20, NT_GNU_BUILD_ID};
 	memcpy(page + 0xfdc, hdr, sizeof(hdr));
 	memcpy(page + 0xfe8, "GNU", 4);
@@ -295,7 +307,7 @@ static void test_coreid(void **state)
 	struct gr_coreid id;
 	assert_null(gr_coreid_parse(core, size, "core.42", &id));
 	assert_string_equal(id.ids.gnu, gnu_id);
-	assert_string_equal(id.ids.go, "");
+	assert_int_equal(strlen(id.ids.go), 0x50);
 	assert_string_equal(id.fname, "server");
 	assert_string_equal(id.exe_path, "/opt/app/server");
 	gr_coreid_deinit(&id);
