@@ -13,6 +13,8 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Keep the test objects between `make tests` and `make unit`.
+.SECONDARY:
 
 CC       ?= cc
 BUILD    ?= build

@@ -185,7 +185,9 @@ static struct gr_error *parse_notes(struct gr_core *core, const uint8_t *data,
 		    (err = gr_cursor_skip(&c, (4 - namesz % 4) % 4)) ||
 		    (err = gr_cursor_bytes(&c, descsz, &desc)))
 			return gr_error_prefix(err, "%s", core->name);
-		gr_cursor_skip(&c, (4 - descsz % 4) % 4);
+		/* The last note's padding may be cut off: nothing follows
+		 * it, and the loop ends on the bytes left. */
+		gr_error_destroy(gr_cursor_skip(&c, (4 - descsz % 4) % 4));
 		/* Only the "CORE" notes carry the kernel structures; LINUX
 		 * notes (registers sets) are not needed here. */
 		if (namesz < 4 || memcmp(name, "CORE", 4) != 0)

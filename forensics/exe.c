@@ -90,7 +90,9 @@ static void notes_to_ids(const uint8_t *p, size_t len, struct gr_build_ids *ids)
 			gr_error_destroy(err);
 			return;
 		}
-		gr_cursor_skip(&c, (4 - descsz % 4) % 4);
+		/* The last note's padding may be cut off: nothing follows
+		 * it, and the loop ends on the bytes left. */
+		gr_error_destroy(gr_cursor_skip(&c, (4 - descsz % 4) % 4));
 		if (namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
 		    type == NT_GNU_BUILD_ID && descsz <= 64)
 			hex(ids->gnu, sizeof(ids->gnu), desc, descsz);

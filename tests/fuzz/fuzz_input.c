@@ -10,26 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_memfd.h"
 #include "input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int fd = memfd_create("fuzz-input", MFD_CLOEXEC);
-	if (fd < 0)
-		abort();
-	for (size_t off = 0; off < size;) {
-		ssize_t n = write(fd, data + off, size - off);
-		if (n <= 0)
-			abort();
-		off += (size_t)n;
-	}
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int fd = fuzz_memfd("fuzz-input", data, size, path);
 	/* Small limit: bombs are cut off quickly; tmpfs keeps it off disk. */
 	struct gr_input_options opts = {
 		.temp_dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : NULL,
