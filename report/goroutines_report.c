@@ -177,15 +177,31 @@ static void text_frames(FILE *out, const struct gr_goroutines *gs, size_t i,
 		fprintf(out, "      ... %u more frames\n", g->nframes - max);
 }
 
-static void text_wait(FILE *out, int64_t lo, int64_t hi)
+/* ", waiting >= 1.5 s" into @buf, "" when the runtime recorded no time. */
+static void text_wait(char *buf, size_t n, int64_t lo, int64_t hi)
 {
 	if (hi < 0)
-		return;
-	if (lo == hi)
-		fprintf(out, ", waiting >= %.1f s", (double)hi / 1e9);
+		*buf = 0;
+	else if (lo == hi)
+		snprintf(buf, n, ", waiting >= %.1f s", (double)hi / 1e9);
 	else
-		fprintf(out, ", waiting %.1f-%.1f s", (double)lo / 1e9,
-			(double)hi / 1e9);
+		snprintf(buf, n, ", waiting %.1f-%.1f s", (double)lo / 1e9,
+			 (double)hi / 1e9);
+}
+
+/* Live goroutines, and how many of them the runtime counts as its own. */
+static size_t count_live(const struct gr_goroutines *gs, size_t *sys)
+{
+	size_t live = 0;
+	*sys = 0;
+	for (size_t i = 0; i < gr_goroutines_count(gs); i++) {
+		const struct gr_goroutine *g = gr_goroutines_get(gs, i);
+		if (gr_g_is_dead(g))
+			continue;
+		live++;
+		*sys += g->is_system;
+	}
+	return live;
 }
 
 void gr_goroutines_report_json_fields(struct gr_json *j,
@@ -194,14 +210,7 @@ void gr_goroutines_report_json_fields(struct gr_json *j,
 {
 	struct group *gr = NULL;
 	ssize_t ng = make_groups(gs, o, &gr);
-	size_t n = gr_goroutines_count(gs), live = 0, sys = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct gr_goroutine *g = gr_goroutines_get(gs, i);
-		if (gr_g_is_dead(g))
-			continue;
-		live++;
-		sys += g->is_system;
-	}
+	size_t n = gr_goroutines_count(gs), sys, live = count_live(gs, &sys);
 	unsigned frames = o->frames ? o->frames : 5;
 	gr_json_kv_u64(j, "goroutines", live);
 	gr_json_kv_u64(j, "user", live - sys);
@@ -241,14 +250,7 @@ struct gr_error *gr_goroutines_report(const struct gr_goroutines *gs,
 	ssize_t ng = make_groups(gs, o, &gr);
 	if (ng < 0)
 		return gr_error_nomem();
-	size_t n = gr_goroutines_count(gs), live = 0, sys = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct gr_goroutine *g = gr_goroutines_get(gs, i);
-		if (gr_g_is_dead(g))
-			continue;
-		live++;
-		sys += g->is_system;
-	}
+	size_t n = gr_goroutines_count(gs), sys, live = count_live(gs, &sys);
 	unsigned frames = o->frames ? o->frames : 5;
 	if (json) {
 		for (ssize_t k = 0; k < ng; k++)
@@ -264,10 +266,17 @@ struct gr_error *gr_goroutines_report(const struct gr_goroutines *gs,
 	fprintf(out, "%zu goroutines (%zu user, %zu runtime system)\n\n", live,
 		live - sys, sys);
 	for (ssize_t k = 0; k < ng; k++) {
+		char wait[64];
+		text_wait(wait, sizeof(wait), gr[k].wait_min, gr[k].wait_max);
 		fprintf(out, "%6" PRIu64 "  ", gr[k].count);
-		/* Room for the count and the wait time on 100 columns. */
-		gr_escape_term_fit(out, gr[k].key, strlen(gr[k].key), 66);
-		text_wait(out, gr[k].wait_min, gr[k].wait_max);
+		/* 100 columns: the wait time goes on its own line when the
+		 * site and wait reason leave no room for it. */
+		size_t cols = 8 + gr_escape_term_fit(out, gr[k].key,
+						     strlen(gr[k].key), 92);
+		if (*wait && cols + strlen(wait) > 100)
+			fprintf(out, "\n        %s", wait + 2);
+		else
+			fputs(wait, out);
 		fputc('\n', out);
 		text_frames(out, gs, gr[k].first, frames);
 		free(gr[k].key);

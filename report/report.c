@@ -44,6 +44,8 @@ static int map_by_bytes(const void *x, const void *y)
 	return a->header < b->header ? -1 : a->header > b->header;
 }
 
+static void facts_free(struct facts *f);
+
 static struct gr_error *facts_build(const struct gr_analysis *a,
 				    const struct gr_report_options *o,
 				    struct facts *f)
@@ -55,12 +57,16 @@ static struct gr_error *facts_build(const struct gr_analysis *a,
 	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++)
 		err = gr_retention_build(a, (enum gr_retention_by)by, 0,
 					 &f->by[by]);
-	if (err)
-		return err;
 	f->nmaps = a->types ? gr_types_map_count(a->types) : 0;
-	f->maps = malloc((f->nmaps ? f->nmaps : 1) * sizeof(*f->maps));
-	if (!f->maps)
-		return gr_error_nomem();
+	f->maps = err ? NULL
+		      : malloc((f->nmaps ? f->nmaps : 1) * sizeof(*f->maps));
+	if (!err && !f->maps)
+		err = gr_error_nomem();
+	if (err) {
+		/* Nothing half-built reaches the writers. */
+		facts_free(f);
+		return err;
+	}
 	for (size_t i = 0; i < f->nmaps; i++)
 		f->maps[i] = i;
 	sort_facts = f;
@@ -408,10 +414,8 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 {
 	struct facts f;
 	struct gr_error *err = facts_build(a, o, &f);
-	if (err) {
-		facts_free(&f);
+	if (err)
 		return err;
-	}
 	struct gr_json j;
 	gr_json_init(&j, out, true);
 	gr_json_object_begin(&j);
@@ -584,10 +588,8 @@ struct gr_error *gr_report_text(const struct gr_analysis *a,
 {
 	struct facts f;
 	struct gr_error *err = facts_build(a, o, &f);
-	if (err) {
-		facts_free(&f);
+	if (err)
 		return err;
-	}
 	text_summary(out, &f);
 	heading(out, &f, "LEAK SUSPECTS");
 	gr_suspects_text(a, &o->suspects, out, &err);
