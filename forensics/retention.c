@@ -238,11 +238,11 @@ static int by_retained(const void *x, const void *y)
 
 /* Order of group indices by retained bytes, for spending the reachable
  * budget on the groups people look at first. */
-static const struct gr_retention_row *order_rows;
-static int order_by_retained(const void *x, const void *y)
+static int order_by_retained(const void *x, const void *y, void *arg)
 {
-	const struct gr_retention_row *a = &order_rows[*(const uint32_t *)x];
-	const struct gr_retention_row *b = &order_rows[*(const uint32_t *)y];
+	const struct gr_retention_row *rows = arg;
+	const struct gr_retention_row *a = &rows[*(const uint32_t *)x];
+	const struct gr_retention_row *b = &rows[*(const uint32_t *)y];
 	if (a->retained_bytes != b->retained_bytes)
 		return a->retained_bytes < b->retained_bytes ? 1 : -1;
 	return *(const uint32_t *)x < *(const uint32_t *)y ? -1 : 1;
@@ -255,8 +255,7 @@ static struct gr_error *order_groups(const struct groups *g, uint32_t **ret)
 		return gr_error_nomem();
 	for (size_t i = 0; i < g->n; i++)
 		order[i] = (uint32_t)i;
-	order_rows = g->rows;
-	qsort(order, g->n, sizeof(*order), order_by_retained);
+	qsort_r(order, g->n, sizeof(*order), order_by_retained, g->rows);
 	*ret = order;
 	return NULL;
 }

@@ -33,10 +33,10 @@ struct facts {
 	char taken_at[32];
 };
 
-static const struct facts *sort_facts;
-static int map_by_bytes(const void *x, const void *y)
+/* qsort_r comparator: maps by bytes, then address; @arg is the types. */
+static int map_by_bytes(const void *x, const void *y, void *arg)
 {
-	const struct gr_types *t = sort_facts->a->types;
+	const struct gr_types *t = arg;
 	const struct gr_map_info *a = gr_types_map(t, *(const size_t *)x);
 	const struct gr_map_info *b = gr_types_map(t, *(const size_t *)y);
 	if (a->bytes != b->bytes)
@@ -69,8 +69,8 @@ static struct gr_error *facts_build(const struct gr_analysis *a,
 	}
 	for (size_t i = 0; i < f->nmaps; i++)
 		f->maps[i] = i;
-	sort_facts = f;
-	qsort(f->maps, f->nmaps, sizeof(*f->maps), map_by_bytes);
+	qsort_r(f->maps, f->nmaps, sizeof(*f->maps), map_by_bytes,
+		(void *)a->types);
 	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
 	f->damage_objects = gs->unscannable;
 	f->damage_bytes = gs->unscannable_bytes;

@@ -13,12 +13,12 @@
 
 
 /* Roots by reachable bytes, then owned bytes, descending; stable by index. */
-static const struct gr_mark *sort_mark;
-static int by_reach(const void *x, const void *y)
+static int by_reach(const void *x, const void *y, void *arg)
 {
+	const struct gr_mark *mark = arg;
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	const struct gr_mark_root *ra = gr_mark_root(sort_mark, a);
-	const struct gr_mark_root *rb = gr_mark_root(sort_mark, b);
+	const struct gr_mark_root *ra = gr_mark_root(mark, a);
+	const struct gr_mark_root *rb = gr_mark_root(mark, b);
 	if (ra->reachable_bytes != rb->reachable_bytes)
 		return ra->reachable_bytes < rb->reachable_bytes ? 1 : -1;
 	if (ra->owned_bytes != rb->owned_bytes)
@@ -76,8 +76,7 @@ struct gr_error *gr_roots_report(const struct gr_analysis *a, bool json,
 		return gr_error_nomem();
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
-	sort_mark = a->mark;
-	qsort(order, n, sizeof(*order), by_reach);
+	qsort_r(order, n, sizeof(*order), by_reach, (void *)a->mark);
 	fprintf(out, "%zu roots; by bytes reachable:\n", n);
 	fprintf(out, "  %10s %10s  %-18s %s\n", "reachable", "owned", "kind",
 		"name");
