@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "allocsites_report.h"
 #include "dwarf.h"
 #include "escape.h"
 #include "format.h"
@@ -428,6 +429,14 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 	gr_json_object_end(&j);
 	gr_json_key(&j, "suspects");
 	err = gr_suspects_json_array(&j, a, &o->suspects);
+	struct gr_allocsites *as = NULL;
+	if (!err)
+		err = gr_allocsites_create(a, &as);
+	if (!err) {
+		gr_json_key(&j, "allocation_profile");
+		gr_allocsites_json_info(&j, as);
+	}
+	gr_allocsites_destroy(as);
 	gr_json_key(&j, "top");
 	gr_json_object_begin(&j);
 	for (int by = 0; by < GR_RETENTION_BY_COUNT; by++) {

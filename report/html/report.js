@@ -439,6 +439,33 @@
 		}
 	}
 
+	/* Where a suspect's objects were allocated: the runtime's memory
+	 * profile stacks of the sampled objects it retains. */
+	function allocSites(at) {
+		at = isObj(at) ? at : null;
+		var stacks = at ? arr(at.stacks) : [];
+		if (!stacks.length)
+			return null;
+		var rows = stacks.map(function (st) {
+			st = obj(st);
+			var fr = arr(st.frames).map(function (f) { return str(obj(f).function); });
+			var file = str(st.file).split('/').pop();
+			return el('tr', null,
+				el('td', {class: 'num'}, grouped(st.sampled_objects)),
+				el('td', {class: 'num'}, bytes(st.estimated_bytes)),
+				el('td', null, el('code', {title: fr.join(' \u2190 ')}, str(st.function)),
+					file ? el('span', {class: 'muted'}, ' ' + file + ':' + str(st.line)) : null,
+					fr.length > 1 ? el('span', {class: 'muted'},
+						' \u2190 ' + fr.slice(1, 4).join(' \u2190 ')) : null));
+		});
+		return [el('div', {class: 'muted'}, 'Allocated at: ' + objects(at.sampled_objects) +
+			' sampled by the memory profile, about ' + human(at.estimated_bytes) + ':'),
+			el('table', {class: 'alloc-sites'},
+				el('thead', null, el('tr', null, el('th', null, 'objects'),
+					el('th', null, 'bytes (est.)'), el('th', null, 'allocated by'))),
+				el('tbody', null, rows))];
+	}
+
 	function suspectCard(s, i) {
 		s = obj(s);
 		var acc = isObj(s.accumulation) ? s.accumulation : null;
@@ -466,6 +493,7 @@
 				'Paths from ' + paths.length + ' roots:'));
 			add(div, paths.map(chain));
 		}
+		add(div, allocSites(s.allocated_at));
 		return onActivate(div, function () {
 			showSuspect(s);
 		});
@@ -484,6 +512,9 @@
 		}
 		add(sec, el('p', {class: 'hint muted'}, 'Largest first.  Click a suspect for its ' +
 			'paths and dominator chain.'));
+		var ap = isObj(R.allocation_profile) ? R.allocation_profile : null;
+		if (ap && ap.reason)
+			add(sec, el('p', {class: 'hint muted'}, 'No allocation stacks: ' + str(ap.reason) + '.'));
 		add(sec, R.suspects.map(suspectCard));
 		return sec;
 	}

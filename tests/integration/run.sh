@@ -320,7 +320,34 @@ check_report() {
 		impl=$(jq -r '.maps[] | select(.held_by == "main.grown") | [.impl, .entries, (.wasted_bytes * 100 >= .bytes * 99)] | @tsv' "$j")
 		check "$id: report: main.grown is an empty $want_impl map, >= 99% wasted" "$impl" "$(printf '%s\t0\ttrue' "$want_impl")"
 	fi
+	if [[ $id == */allocsites-* ]]; then
+		# Every allocation was sampled (MemProfileRate 1): each suspect
+		# names the functions that allocated what it retains, with the
+		# program's own counts, exactly.
+		local site fn n root got
+		while IFS=$'\t' read -r fn n root; do
+			got=$(jq -r --arg r "${root#global }" --arg f "$fn" \
+				'.suspects[] | select(.root == $r) | .allocated_at.stacks[] |
+				 select(.function == $f) | [.sampled_objects, .estimated_objects] | @tsv' "$j")
+			check "$id: report: suspect ${root#global } allocated $n objects in $fn" "$got" "$(printf '%s\t%s' "$n" "$n")"
+		done < <(jq -r '.alloc_sites[] | [.func, .count, .root] | @tsv' "$d/oracle.json")
+		check "$id: report: allocation profile at rate 1, not disabled" \
+			"$(jq -r '.allocation_profile | [.available, .rate, .disabled, .reason] | @tsv' "$j")" \
+			"$(printf 'true\t1\tfalse\t')"
+		if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
+			grep -Eq '^ +3000 +[0-9.]+ KiB +main\.newRecord \(main\.go:[0-9]+\) < main\.fillRegistry' "$TMP/report.txt"; then
+			pass "$id: report as text: main.registry allocated at main.newRecord"
+		else
+			fail "$id: report as text names the allocation sites" "$(grep -A3 'allocated at' "$TMP/report.txt" | head -c 300)"
+		fi
+	fi
 	[[ $id == */leakymap-* ]] || return
+	# Linked without runtime.MemProfile: the report says why no suspect
+	# has allocation stacks.
+	check "$id: report: allocation profile disabled by the linker" \
+		"$(jq -r '[.allocation_profile.disabled, (.allocation_profile.reason != null),
+			([.suspects[].allocated_at.stacks[]] | length)] | @tsv' "$j")" \
+		"$(printf 'true\ttrue\t0')"
 	if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
 		grep -q '^LEAK SUSPECTS' "$TMP/report.txt" && grep -q '^1) main.sessions' "$TMP/report.txt"; then
 		pass "$id: report as text names main.sessions first"
