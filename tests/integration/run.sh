@@ -453,6 +453,31 @@ for d in "${DIRS[@]}"; do
 			"$(( $(jq .leaked_entries "$d/oracle.json") - $(jq .leaked_entries "$base/oracle.json") ))"
 	else
 		fail "$id: diff exits 0 with JSON" "exit $RC: $(head -c 300 "$TMP/run.err")"
+		continue
+	fi
+	# The same diff from the two cores' report JSON files (check_report
+	# wrote them): every group both reports list has the growth the
+	# cores' diff found, and the same suspects are new.
+	rb=$TMP/reports/$(rel "$base" | tr / _).json rl=$TMP/reports/${id//\//_}.json
+	if [[ -f $rb && -f $rl ]] && run_json "$TMP/diff-reports.json" diff "$rb" "$rl" -n 0 &&
+		run_json "$TMP/diff-all.json" diff --exe "$d/bin" --base-exe "$base/bin" "$base/core" "$d/core" -n 0; then
+		cmp=$(jq -r --slurpfile c "$TMP/diff-all.json" '
+			[.growth | to_entries[] | .key as $by | .value[] | select(.delta_retained_bytes != null) |
+			 . as $r | ($c[0].growth[$by][] | select(.key == $r.key and .detail == $r.detail)) as $o |
+			 ([$r.base_retained_bytes, $r.later_retained_bytes, $r.delta_members] ==
+			  [$o.base_retained_bytes, $o.later_retained_bytes, $o.delta_members])] |
+			[length, (map(select(. | not)) | length)] | @tsv' "$TMP/diff-reports.json")
+		read -r ncmp nbad <<<"$cmp"
+		if [[ $nbad == 0 && ${ncmp:-0} -ge 20 ]] &&
+			[[ $(jq -c '[.delta_live_bytes, .new_suspects]' "$TMP/diff-reports.json") == \
+				"$(jq -c '[.delta_live_bytes, .new_suspects]' "$TMP/diff-all.json")" ]] &&
+			[[ $(jq -r '.growth.root[] | select(.key == "main.sessions") | .delta_retained_bytes' "$TMP/diff-reports.json") == "$got" ]]; then
+			pass "$id: diff of the report JSONs: $ncmp groups grow as in the diff of the cores"
+		else
+			fail "$id: diff of the report JSONs agrees with the diff of the cores" "$ncmp groups compared, $nbad differ"
+		fi
+	else
+		fail "$id: diff of two report JSONs exits 0 with JSON" "exit $RC: $(head -c 300 "$TMP/run.err")"
 	fi
 done
 
@@ -535,6 +560,26 @@ printf 'this is not a core dump\n' >"$TMP/text"
 expect_error "non-ELF core file" "$TMP/text" -- --exe "$REF/bin" "$TMP/text"
 expect_error "non-ELF executable" "$TMP/text" -- --exe "$TMP/text" "$REF/core"
 expect_error "missing core file" "$TMP/no-such-core" -- --exe "$REF/bin" "$TMP/no-such-core"
+
+# diff of report JSON files: bad ones are one line naming the file.
+printf '{"schema": "other/1"}\n' >"$TMP/other.json"
+printf '{"schema": "goretain-report/1", "top": [1,\n' >"$TMP/cut.json"
+for bad in other.json cut.json; do
+	"$GORETAIN" diff "$TMP/$bad" "$TMP/$bad" >/dev/null 2>"$TMP/run.err"
+	RC=$?
+	if [[ $RC == 2 && $(wc -l <"$TMP/run.err") == 1 ]] && grep -q "^goretain: $TMP/$bad: " "$TMP/run.err"; then
+		pass "diff of a bad report ($bad): exit 2, $(cat "$TMP/run.err")"
+	else
+		fail "diff of a bad report ($bad): exit 2, one line naming it" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+done
+"$GORETAIN" diff "$(ls "$TMP"/reports/*.json | head -n 1)" "$REF/core" >/dev/null 2>"$TMP/run.err"
+RC=$?
+if [[ $RC == 2 ]] && grep -q -- '--exe' "$TMP/run.err"; then
+	pass "diff of a core without --exe: exit 2, asks for --exe"
+else
+	fail "diff of a core without --exe" "exit $RC: $(head -c 300 "$TMP/run.err")"
+fi
 
 if [[ -f $CORES/nongo/core ]]; then
 	expect_error "non-Go core (/bin/sleep)" "$CORES/nongo/core" "$CORES/nongo/bin" @Go -- \
