@@ -254,7 +254,7 @@
 	function navBar() {
 		var links = [['summary', 'Summary'], ['suspects', 'Leak suspects'],
 			['dominators', 'Dominator tree'], ['top', 'Top retainers'],
-			['goroutines', 'Goroutines'], ['maps', 'Maps'],
+			['goroutines', 'Goroutines'], ['maps', 'Maps'], ['channels', 'Channels'],
 			['holders', 'Finalizers & pools'], ['trust', 'Could not read']];
 		return el('nav', {class: 'top'},
 			el('span', {class: 'brand'}, 'goretain'),
@@ -1234,6 +1234,45 @@
 		return sec;
 	}
 
+	function channelsSection() {
+		var sec = section('channels', 'Channels');
+		var c = isObj(R.channels) ? R.channels : null;
+		if (!c) {
+			add(sec, el('p', {class: 'empty'}, 'The report has no channel list.'));
+			return sec;
+		}
+		if (c.unavailable) {
+			add(sec, el('p', {class: 'empty'}, 'Channels could not be read: ' + str(c.unavailable)));
+			return sec;
+		}
+		var rows = arr(c.list).filter(isObj);
+		if (!rows.length) {
+			add(sec, el('p', {class: 'empty'}, 'No channel holds queued items or blocked goroutines (' +
+				grouped(c.live) + ' live channels).'));
+			return sec;
+		}
+		add(sec, el('p', null, grouped(c.busy) + ' of ' + grouped(c.live) + ' live channels hold queued ' +
+			'items or parked goroutines.  A goroutine in a select counts on every channel it waits on.'));
+		var cols = [
+			{label: 'Channel', value: function (r) { return 'chan ' + str(r.elem_type); },
+				cell: function (r) {
+					return [el('code', null, 'chan ' + str(r.elem_type)),
+						r.closed === true ? el('span', {class: 'muted'}, ' (closed)') : null];
+				}},
+			retainedCol(liveBytes),
+			countCol('Len', 'len', 'items queued'),
+			countCol('Cap', 'cap', 'buffer slots'),
+			bytesCol('Queued', 'queued_bytes', 'len \u00d7 element size'),
+			countCol('Senders', 'blocked_senders', 'goroutines parked sending'),
+			countCol('Receivers', 'blocked_receivers', 'goroutines parked receiving'),
+			textCol('Global', 'global', true),
+			textCol('Held by', 'held_by', true),
+			textCol('Address', 'addr', true)
+		];
+		add(sec, dataTable('channels-table', cols, rows, 1));
+		return sec;
+	}
+
 	function holderTable(id, rows) {
 		var cols = [textCol('Name', 'name', true), textCol('Kind', 'kind'), textCol('Type', 'type', true),
 			retainedCol(liveBytes), countCol('Retained objs', 'retained_objects'),
@@ -1397,7 +1436,7 @@
 		document.body.insertBefore(navBar(), app);
 		pathView = makePathView();
 		[summarySection, suspectsSection, dominatorSection, topSection, goroutinesSection,
-			mapsSection, holdersSection, trustSection].forEach(function (fn) {
+			mapsSection, channelsSection, holdersSection, trustSection].forEach(function (fn) {
 			var s = safely(fn);
 			if (s)
 				app.appendChild(s);

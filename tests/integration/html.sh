@@ -184,6 +184,7 @@ done
 expect "top by root: table" "$DOM" 'id="top-root-table"'
 expect "sortable tables" "$DOM" '<table class="data sortable">' 2
 expect "maps table" "$DOM" 'id="maps-table"'
+expect "channels table" "$DOM" 'id="channels-table"'
 expect "goroutine groups" "$DOM" '<details class="ggroup'
 expect "what could not be read" "$DOM" '<section id="trust"'
 if [[ -z ${GR_HTML:-} && -z ${GR_REPORT_JSON:-} ]]; then
@@ -275,6 +276,7 @@ if can_render; then
          "kind": {"rows": "none"}},
  "goroutines": {"groups": [{"example": {"frames": [null, {"line": "9"}]}}, 3]},
  "maps": [{}, {"capacity": 0, "bytes": 0}],
+ "channels": {"live": "many", "busy": null, "list": [null, {"len": "x", "elem_type": 7, "closed": true}]},
  "dominator_tree": {"nodes": [{"id": 1, "parent": 2, "retained_bytes": 10}, {"id": 2, "parent": 2},
                               {"id": 3, "parent": null, "retained_bytes": 1e300}, {"id": "x"}]},
  "types": {"unknown_bytes": 5}, "allocation_profile": {"reason": 17},

@@ -320,6 +320,26 @@ check_report() {
 		impl=$(jq -r '.maps[] | select(.held_by == "main.grown") | [.impl, .entries, (.wasted_bytes * 100 >= .bytes * 99)] | @tsv' "$j")
 		check "$id: report: main.grown is an empty $want_impl map, >= 99% wasted" "$impl" "$(printf '%s\t0\ttrue' "$want_impl")"
 	fi
+	if [[ $id == */chanblock-* ]]; then
+		# Each channel the program knows, found by its address, with
+		# its length, capacity and parked goroutines.
+		local got want
+		got=$(jq -r --slurpfile o "$d/oracle.json" '. as $r |
+			[$o[0].channels | to_entries[] | .key as $g | .value as $w |
+			 (($r.channels.list[] | select(.addr == $w.addr)) // {}) |
+			 [$g, .global, .len, .cap, .blocked_senders, .blocked_receivers] | map(tostring) | join(" ")] |
+			join("; ")' "$j")
+		want=$(jq -r '[.channels | to_entries[] | [.key, .key, .value.len, .value.cap,
+			(.value.waiting_senders // 0), (.value.waiting_receivers // 0)] | map(tostring) | join(" ")] |
+			join("; ")' "$d/oracle.json")
+		check "$id: report: channels as the program left them" "$got" "$want"
+		if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
+			grep -Eq '^ +[0-9.]+ KiB +16 B +2/2 +5 +0  chan \*main\.Parcel \(main\.results\)$' "$TMP/report.txt"; then
+			pass "$id: report as text: main.results full with 5 senders parked"
+		else
+			fail "$id: report as text lists the channels" "$(sed -n '/^CHANNELS/,/^$/p' "$TMP/report.txt" | head -c 400)"
+		fi
+	fi
 	if [[ $id == */allocsites-* ]]; then
 		# Every allocation was sampled (MemProfileRate 1): each suspect
 		# names the functions that allocated what it retains, with the
