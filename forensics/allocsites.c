@@ -122,6 +122,11 @@ struct gr_memprof *gr_allocsites_profile(struct gr_allocsites *as)
 	return as->mp;
 }
 
+const struct gr_analysis *gr_allocsites_analysis(const struct gr_allocsites *as)
+{
+	return as->a;
+}
+
 size_t gr_allocsites_object_record(const struct gr_allocsites *as,
 				   uint32_t id)
 {

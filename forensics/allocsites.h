@@ -82,6 +82,9 @@ struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
 				     struct gr_allocsite **ret, size_t *n_ret,
 				     struct gr_allocsite *all);
 
+/* The analysis it was made from. */
+const struct gr_analysis *gr_allocsites_analysis(const struct gr_allocsites *as);
+
 /* Record of the profile special on live object @id, SIZE_MAX if it was
  * not sampled (or its bucket is unknown). */
 size_t gr_allocsites_object_record(const struct gr_allocsites *as,

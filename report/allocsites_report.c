@@ -255,3 +255,36 @@ struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
 	free(k);
 	return err;
 }
+
+struct gr_error *gr_allocsites_json_top(struct gr_json *j,
+					struct gr_allocsites *as,
+					uint32_t node)
+{
+	struct gr_allocsite *s = NULL, all;
+	size_t n = 0;
+	struct gr_error *err =
+		gr_allocsites_under(as, node, SIZE_MAX, &s, &n, &all);
+	if (!err)
+		err = gr_allocsites_merge(as, s, n, &n);
+	const struct gr_memprof_frame *fr = NULL;
+	size_t nf = 0;
+	if (!err && n)
+		err = gr_memprof_frames(gr_allocsites_profile(as), s[0].record,
+					&fr, &nf);
+	if (err || !n) {
+		free(s);
+		if (!err)
+			gr_json_null(j);
+		return err;
+	}
+	gr_json_object_begin(j);
+	gr_json_kv_string(j, "function", nf ? fr[0].func : "?");
+	gr_json_kv_string(j, "file", nf ? fr[0].file : "");
+	gr_json_kv_i64(j, "line", nf ? fr[0].line : 0);
+	gr_json_kv_u64(j, "sampled_objects", s[0].objects);
+	gr_json_kv_i64(j, "estimated_objects", s[0].est_objects);
+	gr_json_kv_i64(j, "estimated_bytes", s[0].est_bytes);
+	gr_json_object_end(j);
+	free(s);
+	return NULL;
+}

@@ -45,6 +45,14 @@ struct gr_error *gr_allocsites_text(FILE *f, struct gr_allocsites *as,
 struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
 				     struct gr_allocsite *s, size_t n,
 				     size_t *n_ret);
+/*
+ * The JSON value for the largest allocation stack (merged) under dominator
+ * node @node: {function, file, line, sampled_objects, estimated_objects,
+ * estimated_bytes} or null when nothing there was sampled.  NOMEM.
+ */
+struct gr_error *gr_allocsites_json_top(struct gr_json *j,
+					struct gr_allocsites *as,
+					uint32_t node);
 /* Why no object has an allocation stack (a sentence, static), NULL when
  * some do. */
 const char *gr_allocsites_missing(const struct gr_allocsites *as);

@@ -491,17 +491,19 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 		gr_json_key(&j, "allocation_profile");
 		gr_allocsites_json_info(&j, as);
 	}
-	gr_allocsites_destroy(as);
 	gr_json_key(&j, "top");
 	gr_json_object_begin(&j);
 	for (int by = 0; by < GR_RETENTION_BY_COUNT; by++) {
 		gr_json_key(&j, gr_retention_by_name((enum gr_retention_by)by));
 		gr_json_object_begin(&j);
-		gr_top_report_json_fields(&j, f.by[by], (enum gr_retention_by)by,
-					  o->top);
+		if (!err)
+			err = gr_top_report_json_fields(
+				&j, f.by[by], (enum gr_retention_by)by, o->top,
+				as);
 		gr_json_object_end(&j);
 	}
 	gr_json_object_end(&j);
+	gr_allocsites_destroy(as);
 	struct gr_g_report_opts go = {.frames = 5};
 	gr_json_key(&j, "goroutines");
 	gr_json_object_begin(&j);
@@ -633,7 +635,7 @@ static void text_channels(FILE *out, const struct facts *f)
 		snprintf(line, sizeof(line), "chan %s%s%s%s%s", c->elem_type,
 			 c->closed ? " (closed)" : "", *h ? " (" : "", h,
 			 *h ? ")" : "");
-		gr_escape_term_fit(out, line, strlen(line), 53);
+		gr_escape_term_fit(out, line, strlen(line), 52);
 		fputc('\n', out);
 	}
 	if (n > f->o->maps)

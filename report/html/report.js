@@ -1038,6 +1038,21 @@
 		cols.push(bytesCol('Reachable', 'reachable_bytes', 'everything it reaches, shared or not'));
 		cols.push(countCol('Reachable objs', 'reachable_objects'));
 		var retainedIndex = cols.length - 4;
+		/* Where what a root retains was allocated, when the runtime's
+		 * memory profile sampled some of it. */
+		if (g[0] === 'root' && rows.some(function (r) { return isObj(r.allocated_at); })) {
+			cols.push({label: 'Allocated by', title: 'the largest allocation stack of what it retains ' +
+				'(sampled objects, estimated bytes)',
+				value: function (r) { return isObj(r.allocated_at) ? str(r.allocated_at.function) : ''; },
+				cell: function (r) {
+					var at = isObj(r.allocated_at) ? r.allocated_at : null;
+					if (!at)
+						return '';
+					return [el('code', {title: str(at.file) + ':' + str(at.line)}, str(at.function)),
+						el('span', {class: 'muted'}, ' ' + grouped(at.sampled_objects) + ', ' +
+							human(at.estimated_bytes))];
+				}});
+		}
 		var onRow = g[0] === 'root' ? function (r) {
 			var n = findNode(function (d) { return d.kind === 'root' && d.name === r.key; });
 			if (n) {

@@ -253,6 +253,8 @@ if [[ -n $AS && -z ${GR_HTML:-} && -z ${GR_REPORT_JSON:-} ]] && can_write_html; 
 		check_console "$OUT/allocsites-chrome.log" "allocsites"
 		expect "allocsites: clicked through" "$OUT/allocsites-dom.html" '<div id="selftest-ok"'
 		expect "allocsites: allocation stacks table" "$OUT/allocsites-dom.html" '<table class="alloc-sites">' 2
+		expect "allocsites: top roots name their allocation sites" "$OUT/allocsites-dom.html" \
+			'<code title="[^"]*main\.go:[0-9]+">main\.newPayload</code><span class="muted"> 3,000, '
 		expect "allocsites: main.newRecord allocated 3,000" "$OUT/allocsites-dom.html" \
 			'<td class="num">3,000</td><td class="num"><span[^>]*>[0-9.]+ KiB</span></td><td><code[^>]*>main\.newRecord</code>'
 	else

@@ -351,6 +351,12 @@ check_report() {
 				 select(.function == $f) | [.sampled_objects, .estimated_objects] | @tsv' "$j")
 			check "$id: report: suspect ${root#global } allocated $n objects in $fn" "$got" "$(printf '%s\t%s' "$n" "$n")"
 		done < <(jq -r '.alloc_sites[] | [.func, .count, .root] | @tsv' "$d/oracle.json")
+		# The root table names, per root, its largest allocation site.
+		check "$id: report: top roots name their largest allocation site" \
+			"$(jq -r '[.top.root.rows[] | select(.allocated_at != null and (.key | test("^main\\."))) |
+				"\(.key) \(.allocated_at.function) \(.allocated_at.sampled_objects)"] | sort | join("; ")' "$j")" \
+			"$(jq -r '[.alloc_sites | group_by(.root)[] | max_by(.count * .size) |
+				"\(.root | sub("^global "; "")) \(.func) \(.count)"] | sort | join("; ")' "$d/oracle.json")"
 		check "$id: report: allocation profile at rate 1, not disabled" \
 			"$(jq -r '.allocation_profile | [.available, .rate, .disabled, .reason] | @tsv' "$j")" \
 			"$(printf 'true\t1\tfalse\t')"
