@@ -92,10 +92,14 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
 
-$(FUZZ_BUILD)/gen/html_assets.c: report/html/report.js report/html/report.css \
-		scripts/embed.sh
+$(FUZZ_BUILD)/gen/report.js: $(sort $(wildcard report/html/js/*.js))
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $@ gr_html_report_js=report/html/report.js \
+	cat $^ >$@
+
+$(FUZZ_BUILD)/gen/html_assets.c: $(FUZZ_BUILD)/gen/report.js \
+		report/html/report.css scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $@ gr_html_report_js=$(FUZZ_BUILD)/gen/report.js \
 		gr_html_report_css=report/html/report.css
 
 $(FUZZ_BUILD)/obj/gen/html_assets.o: $(FUZZ_BUILD)/gen/html_assets.c
