@@ -196,10 +196,24 @@ static struct gr_allocsite site_of(const struct gr_allocsites *as, size_t rec,
 	return s;
 }
 
-struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
-				     uint32_t node, size_t max,
-				     struct gr_allocsite **ret, size_t *n_ret,
-				     struct gr_allocsite *all)
+/* Count the sampled objects among @ids per record into @count. */
+static struct gr_error *count_objects(const struct gr_allocsites *as,
+				      const uint32_t *ids, size_t n,
+				      uint64_t *count)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t rec = gr_allocsites_object_record(as, ids[i]);
+		if (rec != SIZE_MAX)
+			count[rec]++;
+	}
+	return NULL;
+}
+
+/* Sites from the per-record counts of one set (either of the above). */
+static struct gr_error *sites(const struct gr_allocsites *as, uint32_t node,
+			      const uint32_t *ids, size_t nids, size_t max,
+			      struct gr_allocsite **ret, size_t *n_ret,
+			      struct gr_allocsite *all)
 {
 	*ret = NULL;
 	*n_ret = 0;
@@ -208,10 +222,11 @@ struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
 	if (!as->mp || !as->info.sampled_objects)
 		return NULL;
 	size_t nrec = gr_memprof_count(as->mp);
-	uint64_t *count = calloc(nrec, sizeof(*count));
+	uint64_t *count = calloc(nrec ? nrec : 1, sizeof(*count));
 	if (!count)
 		return gr_error_nomem();
-	struct gr_error *err = count_subtree(as, node, count);
+	struct gr_error *err = ids ? count_objects(as, ids, nids, count)
+				   : count_subtree(as, node, count);
 	size_t used = 0;
 	for (size_t i = 0; !err && i < nrec; i++)
 		used += count[i] != 0;
@@ -240,4 +255,22 @@ struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
 	*n_ret = used < max ? used : max;
 	*ret = s;
 	return NULL;
+}
+
+struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
+				     uint32_t node, size_t max,
+				     struct gr_allocsite **ret, size_t *n_ret,
+				     struct gr_allocsite *all)
+{
+	return sites(as, node, NULL, 0, max, ret, n_ret, all);
+}
+
+struct gr_error *gr_allocsites_of_objects(const struct gr_allocsites *as,
+					  const uint32_t *ids, size_t n,
+					  size_t max, struct gr_allocsite **ret,
+					  size_t *n_ret,
+					  struct gr_allocsite *all)
+{
+	static const uint32_t none;
+	return sites(as, 0, n ? ids : &none, n, max, ret, n_ret, all);
 }

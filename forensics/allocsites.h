@@ -82,6 +82,16 @@ struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
 				     struct gr_allocsite **ret, size_t *n_ret,
 				     struct gr_allocsite *all);
 
+/*
+ * The same for the live objects @ids (@n of them): their sampled ones by
+ * allocation stack.  NOMEM.
+ */
+struct gr_error *gr_allocsites_of_objects(const struct gr_allocsites *as,
+					  const uint32_t *ids, size_t n,
+					  size_t max, struct gr_allocsite **ret,
+					  size_t *n_ret,
+					  struct gr_allocsite *all);
+
 /* The analysis it was made from. */
 const struct gr_analysis *gr_allocsites_analysis(const struct gr_allocsites *as);
 

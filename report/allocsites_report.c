@@ -256,14 +256,11 @@ struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
 	return err;
 }
 
-struct gr_error *gr_allocsites_json_top(struct gr_json *j,
-					struct gr_allocsites *as,
-					uint32_t node)
+/* The largest of @n sites (merged, freed here) as JSON, or null. */
+static struct gr_error *json_top(struct gr_json *j, struct gr_allocsites *as,
+				 struct gr_allocsite *s, size_t n,
+				 struct gr_error *err)
 {
-	struct gr_allocsite *s = NULL, all;
-	size_t n = 0;
-	struct gr_error *err =
-		gr_allocsites_under(as, node, SIZE_MAX, &s, &n, &all);
 	if (!err)
 		err = gr_allocsites_merge(as, s, n, &n);
 	const struct gr_memprof_frame *fr = NULL;
@@ -287,4 +284,26 @@ struct gr_error *gr_allocsites_json_top(struct gr_json *j,
 	gr_json_object_end(j);
 	free(s);
 	return NULL;
+}
+
+struct gr_error *gr_allocsites_json_top(struct gr_json *j,
+					struct gr_allocsites *as,
+					uint32_t node)
+{
+	struct gr_allocsite *s = NULL, all;
+	size_t n = 0;
+	struct gr_error *err =
+		gr_allocsites_under(as, node, SIZE_MAX, &s, &n, &all);
+	return json_top(j, as, s, n, err);
+}
+
+struct gr_error *gr_allocsites_json_top_of(struct gr_json *j,
+					   struct gr_allocsites *as,
+					   const uint32_t *ids, size_t n)
+{
+	struct gr_allocsite *s = NULL, all;
+	size_t ns = 0;
+	struct gr_error *err =
+		gr_allocsites_of_objects(as, ids, n, SIZE_MAX, &s, &ns, &all);
+	return json_top(j, as, s, ns, err);
 }

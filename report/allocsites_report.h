@@ -53,6 +53,10 @@ struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
 struct gr_error *gr_allocsites_json_top(struct gr_json *j,
 					struct gr_allocsites *as,
 					uint32_t node);
+/* The same for the live objects @ids. */
+struct gr_error *gr_allocsites_json_top_of(struct gr_json *j,
+					   struct gr_allocsites *as,
+					   const uint32_t *ids, size_t n);
 /* Why no object has an allocation stack (a sentence, static), NULL when
  * some do. */
 const char *gr_allocsites_missing(const struct gr_allocsites *as);

@@ -2,12 +2,14 @@
 #include "top_report.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "format.h"
 #include "allocsites_report.h"
 #include "json.h"
+#include "types.h"
 
 static void json_known(struct gr_json *j, const char *key, bool known,
 		       uint64_t v)
@@ -17,6 +19,63 @@ static void json_known(struct gr_json *j, const char *key, bool known,
 		gr_json_u64(j, v);
 	else
 		gr_json_null(j);
+}
+
+/* The sampled live instances of each of the first @n type rows: objects
+ * keyed as the type grouping keys them (forensics/retention.c). */
+struct members {
+	uint32_t *ids;
+	size_t n, cap;
+};
+
+static void members_free(struct members *m, size_t n)
+{
+	for (size_t i = 0; m && i < n; i++)
+		free(m[i].ids);
+	free(m);
+}
+
+static struct gr_error *type_members(struct gr_allocsites *as,
+				     const struct gr_retention *r, size_t n,
+				     struct members **ret)
+{
+	const struct gr_analysis *a = gr_allocsites_analysis(as);
+	struct members *m = calloc(n ? n : 1, sizeof(*m));
+	if (!m)
+		return gr_error_nomem();
+	uint32_t nobj = gr_heap_object_count(a->heap);
+	for (uint32_t id = 0; a->types && n && id < nobj; id++) {
+		if (gr_allocsites_object_record(as, id) == SIZE_MAX)
+			continue;
+		struct gr_type_object o = gr_types_object(a->types, id);
+		char key[512];
+		if (o.type == GR_TYPE_UNKNOWN)
+			snprintf(key, sizeof(key), "unknown (%llu B)",
+				 (unsigned long long)gr_heap_object_size(a->heap,
+									 id));
+		else
+			snprintf(key, sizeof(key), "%s%s", o.count ? "[]" : "",
+				 gr_types_info(a->types, o.type)->name);
+		for (size_t k = 0; k < n; k++) {
+			if (strcmp(gr_retention_row(r, k)->key, key))
+				continue;
+			struct members *x = &m[k];
+			if (x->n == x->cap) {
+				size_t c = x->cap ? 2 * x->cap : 16;
+				uint32_t *p = realloc(x->ids, c * sizeof(*p));
+				if (!p) {
+					members_free(m, n);
+					return gr_error_nomem();
+				}
+				x->ids = p;
+				x->cap = c;
+			}
+			x->ids[x->n++] = id;
+			break;
+		}
+	}
+	*ret = m;
+	return NULL;
 }
 
 struct gr_error *gr_top_report_json_fields(struct gr_json *j,
@@ -29,6 +88,9 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 	size_t n = gr_retention_count(r);
 	if (limit && limit < n)
 		n = limit;
+	struct members *tm = NULL;
+	if (as && by == GR_RETENTION_BY_TYPE)
+		err = type_members(as, r, n, &tm);
 	gr_json_kv_string(j, "by", gr_retention_by_name(by));
 	gr_json_kv_u64(j, "live_bytes", gr_retention_live_bytes(r));
 	gr_json_kv_u64(j, "live_objects", gr_retention_live_objects(r));
@@ -56,9 +118,15 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 				gr_dom_root_node(gr_allocsites_analysis(as)->dom,
 						 w->index));
 		}
+		if (tm && !err) {
+			gr_json_key(j, "allocated_at");
+			err = gr_allocsites_json_top_of(j, as, tm[i].ids,
+							tm[i].n);
+		}
 		gr_json_object_end(j);
 	}
 	gr_json_array_end(j);
+	members_free(tm, n);
 	return err;
 }
 

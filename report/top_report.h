@@ -16,9 +16,9 @@
 
 /*
  * The fields of the JSON document into an object @j has open.  With @as
- * (may be NULL) and @by ROOT, each row also gets "allocated_at": the
- * largest allocation stack of what the root retains (null if nothing
- * there was sampled).  NOMEM.
+ * (may be NULL) and @by ROOT or TYPE, each row also gets "allocated_at":
+ * the largest allocation stack of what the root retains, or of the
+ * type's own live instances (null if none of them was sampled).  NOMEM.
  */
 struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 					   const struct gr_retention *r,

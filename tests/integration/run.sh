@@ -357,6 +357,12 @@ check_report() {
 				"\(.key) \(.allocated_at.function) \(.allocated_at.sampled_objects)"] | sort | join("; ")' "$j")" \
 			"$(jq -r '[.alloc_sites | group_by(.root)[] | max_by(.count * .size) |
 				"\(.root | sub("^global "; "")) \(.func) \(.count)"] | sort | join("; ")' "$d/oracle.json")"
+		# ... and the type table each site's type.
+		check "$id: report: each allocation site is the top stack of a type's instances" \
+			"$(jq -r --slurpfile o "$d/oracle.json" '. as $r | [$o[0].alloc_sites[] | .func as $f |
+				[$r.top.type.rows[] | select(.allocated_at.function? == $f) | .allocated_at.sampled_objects] |
+				max // 0] | map(tostring) | join(" ")' "$j")" \
+			"$(jq -r '[.alloc_sites[].count] | map(tostring) | join(" ")' "$d/oracle.json")"
 		check "$id: report: allocation profile at rate 1, not disabled" \
 			"$(jq -r '.allocation_profile | [.available, .rate, .disabled, .reason] | @tsv' "$j")" \
 			"$(printf 'true\t1\tfalse\t')"

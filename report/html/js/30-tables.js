@@ -159,11 +159,11 @@
 		cols.push(bytesCol('Reachable', 'reachable_bytes', 'everything it reaches, shared or not'));
 		cols.push(countCol('Reachable objs', 'reachable_objects'));
 		var retainedIndex = cols.length - 4;
-		/* Where what a root retains was allocated, when the runtime's
-		 * memory profile sampled some of it. */
-		if (g[0] === 'root' && rows.some(function (r) { return isObj(r.allocated_at); })) {
-			cols.push({label: 'Allocated by', title: 'the largest allocation stack of what it retains ' +
-				'(sampled objects, estimated bytes)',
+		/* Where what a root retains, or a type's instances, were
+		 * allocated, when the runtime's memory profile sampled some. */
+		if ((g[0] === 'root' || g[0] === 'type') && rows.some(function (r) { return isObj(r.allocated_at); })) {
+			cols.push({label: 'Allocated by', title: 'the largest allocation stack of ' +
+				(g[0] === 'root' ? 'what it retains' : 'its instances') + ' (sampled objects, estimated bytes)',
 				value: function (r) { return isObj(r.allocated_at) ? str(r.allocated_at.function) : ''; },
 				cell: function (r) {
 					var at = isObj(r.allocated_at) ? r.allocated_at : null;
