@@ -75,11 +75,13 @@ int gr_cmd_diff(int argc, char **argv)
 	struct gr_progress *p = gr_cli_progress(&c);
 	struct gr_error *err = gr_cli_open_session(&cb, &s[0]);
 	if (!err)
-		err = gr_analysis_run(s[0], p, &a[0]);
+		err = gr_cli_name_core(cb.core,
+				       gr_analysis_run(s[0], p, &a[0]));
 	if (!err)
 		err = gr_cli_open_session(&cl, &s[1]);
 	if (!err)
-		err = gr_analysis_run(s[1], p, &a[1]);
+		err = gr_cli_name_core(cl.core,
+				       gr_analysis_run(s[1], p, &a[1]));
 	if (!err) {
 		gr_progress_phase(p, "comparing", 0);
 		err = gr_diff_report(a[0], a[1], &o.d, stdout, "stdout");

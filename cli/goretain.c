@@ -59,7 +59,8 @@ static void usage(FILE *out)
 	      "Run 'goretain COMMAND --help' for a command's options.\n"
 	      "\n"
 	      "exit status: 0 success; 1 internal error (out of memory, "
-	      "cannot write output);\n"
+	      "cannot write an output\n"
+	      "             or temporary file);\n"
 	      "             2 bad input (unreadable, truncated or mismatched "
 	      "core or executable) or bad usage\n",
 	      out);
