@@ -81,6 +81,7 @@ integration: $(BUILD)/goretain $(BUILD)/tests/test_html $(BUILD)/tests/gr-corrup
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/batch.sh
 	GORETAIN=$(BUILD)/goretain GR_CORRUPT=$(BUILD)/tests/gr-corrupt \
 		GR_CACHE=$(GR_CACHE) tests/integration/hostile.sh
+	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/slim.sh
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) GR_PPROF=$(GR_CACHE)/tools/pprof \
 		tests/integration/pprof.sh
 

@@ -139,6 +139,7 @@ struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 		.core_path = c->core,
 		.exe_path = c->exe,
 		.force = c->force,
+		.record_access = c->record_access,
 		.input = {.temp_dir = c->tmpdir},
 	};
 	return gr_session_open(&o, ret);

@@ -31,6 +31,7 @@ struct gr_cli_common {
 	bool force;
 	bool quiet;
 	const char *tmpdir;
+	bool record_access; /* goretain slim: not an option */
 };
 
 /* Print "goretain: MESSAGE" on one line and return the exit code for @err.
@@ -114,5 +115,6 @@ int gr_cmd_suspects(int argc, char **argv);
 int gr_cmd_report(int argc, char **argv);
 int gr_cmd_diff(int argc, char **argv);
 int gr_cmd_batch(int argc, char **argv);
+int gr_cmd_slim(int argc, char **argv);
 
 #endif /* GR_CLI_H */

@@ -37,6 +37,9 @@ static const struct command commands[] = {
 	 "what grew between two dumps of one program"},
 	{"batch", gr_cmd_batch,
 	 "many cores unattended: a report each and a JSON Lines summary"},
+	{"slim", gr_cmd_slim,
+	 "a copy of the core with only what the analysis reads, for a "
+	 "ticket"},
 	{"why", gr_cmd_why,
 	 "why an object, global or type is alive: paths from roots, "
 	 "dominators"},
