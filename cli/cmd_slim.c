@@ -138,7 +138,7 @@ int gr_cmd_slim(int argc, char **argv)
 		human(a, sizeof(a), st.file_bytes);
 		human(b, sizeof(b), st.nonzero_bytes);
 		human(d, sizeof(d), st.slim_bytes);
-		printf("wrote %s: %s (%" PRIu64 " bytes); the core: %s on disk "
+		printf("wrote %s: %s (%" PRIu64 " bytes); the core file: %s "
 		       "(%" PRIu64 " bytes), %s non-zero (%" PRIu64 " bytes); "
 		       "slim/non-zero %.1f%%, slim/file %.1f%%\n",
 		       out, d, st.slim_bytes, a, st.file_bytes, b,
