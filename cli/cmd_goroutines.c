@@ -25,6 +25,8 @@ static const char help[] =
 	"  --frames N    frames shown per group (default 5)\n"
 	"  --system      include the runtime's own system goroutines in groups\n"
 	"  --json        machine-readable output\n"
+	"  --timings     load and read times and private memory on stderr\n"
+	"                (also GR_TIMINGS=1)\n"
 	"\n"
 	"examples:\n"
 	"  goretain goroutines --exe ./server core.4242\n"
