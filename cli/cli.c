@@ -113,7 +113,7 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 	c->core = argv[optind];
 	if (npos == 2)
 		*extra->positional = argv[optind + 1];
-	if (!c->exe)
+	if (!c->exe && !(extra && extra->exe_optional))
 		return gr_cli_usage_error(usage, "missing --exe BIN");
 	return -1;
 }

@@ -57,6 +57,8 @@ struct gr_cli_extra {
 	 * *positional; NULL name: none allowed. */
 	const char *positional_name;
 	const char **positional;
+	/* --exe may be left out (the command checks when it needs it). */
+	bool exe_optional;
 };
 
 /*

@@ -8,11 +8,11 @@
 #include "diff_report.h"
 
 static const char usage[] =
-	"goretain diff --exe BIN BASE.core LATER.core [--base-exe BIN] [-n N] "
+	"goretain diff [--exe BIN] BASE LATER [--base-exe BIN] [-n N] "
 	"[--json]";
 static const char help[] =
-	"usage: goretain diff --exe BIN BASE.core LATER.core [--base-exe BIN] "
-	"[-n N] [--json]\n"
+	"usage: goretain diff [--exe BIN] BASE LATER [--base-exe BIN] [-n N] "
+	"[--json]\n"
 	"\n"
 	"What grew between two dumps of the same program, as pprof -base\n"
 	"does for profiles: retained bytes per root, root kind, goroutine\n"
@@ -21,12 +21,18 @@ static const char help[] =
 	"the base had not.  Addresses differ between dumps, so groups are\n"
 	"matched by name.\n"
 	"\n"
-	"  --base-exe BIN   the base dump's executable, if not BIN\n"
+	"BASE and LATER are each a core (then --exe is needed) or a report\n"
+	"JSON of one (goretain report --format json), told apart by content.\n"
+	"A report lists only the largest groups (report --top): a group\n"
+	"missing from it shows as ? (null in JSON), not as zero.\n"
+	"\n"
+	"  --base-exe BIN   the base core's executable, if not BIN\n"
 	"  -n N             rows per grouping (default 10, 0 = all)\n"
 	"  --json           machine-readable\n"
 	"\n"
-	"example:\n"
-	"  goretain diff --exe ./server core.before core.after\n";
+	"examples:\n"
+	"  goretain diff --exe ./server core.before core.after\n"
+	"  goretain diff monday.json tuesday.json\n";
 
 enum { OPT_BASE_EXE = 256, OPT_N };
 
@@ -46,6 +52,27 @@ static int on_opt(void *arg, int opt, const char *val)
 	return -1;
 }
 
+/* One side of the diff: a report JSON, or a core analysed with @c. */
+static struct gr_error *side(const struct gr_cli_common *c,
+			     const struct opts *o, struct gr_progress *p,
+			     struct gr_session **s, struct gr_analysis **a,
+			     struct gr_diff_side **ret)
+{
+	if (gr_diff_is_report(c->core))
+		return gr_diff_side_from_report(c->core, ret);
+	if (!c->exe)
+		return gr_error_create(GR_ERR_BAD_DATA,
+				       "%s: a core needs --exe BIN (or give a "
+				       "report JSON)",
+				       c->core);
+	struct gr_error *err = gr_cli_open_session(c, s);
+	if (!err)
+		err = gr_analysis_run(*s, p, a);
+	if (!err)
+		err = gr_diff_side_from_analysis(*a, &o->d.suspects, ret);
+	return err;
+}
+
 int gr_cmd_diff(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -58,8 +85,9 @@ int gr_cmd_diff(int argc, char **argv)
 	struct gr_cli_extra extra = {.longopts = lo,
 				     .fn = on_opt,
 				     .arg = &o,
-				     .positional_name = "LATER.core",
-				     .positional = &o.later};
+				     .positional_name = "LATER",
+				     .positional = &o.later,
+				     .exe_optional = true};
 	struct gr_cli_common c;
 	int rc = gr_cli_parse(argc, argv, usage, help, &extra, &c);
 	if (rc >= 0)
@@ -72,20 +100,18 @@ int gr_cmd_diff(int argc, char **argv)
 	cl.core = o.later;
 	struct gr_session *s[2] = {NULL, NULL};
 	struct gr_analysis *a[2] = {NULL, NULL};
+	struct gr_diff_side *d[2] = {NULL, NULL};
 	struct gr_progress *p = gr_cli_progress(&c);
-	struct gr_error *err = gr_cli_open_session(&cb, &s[0]);
+	struct gr_error *err = side(&cb, &o, p, &s[0], &a[0], &d[0]);
 	if (!err)
-		err = gr_analysis_run(s[0], p, &a[0]);
-	if (!err)
-		err = gr_cli_open_session(&cl, &s[1]);
-	if (!err)
-		err = gr_analysis_run(s[1], p, &a[1]);
+		err = side(&cl, &o, p, &s[1], &a[1], &d[1]);
 	if (!err) {
 		gr_progress_phase(p, "comparing", 0);
-		err = gr_diff_report(a[0], a[1], &o.d, stdout, "stdout");
+		err = gr_diff_report(d[0], d[1], &o.d, stdout, "stdout");
 		gr_progress_done(p);
 	}
 	for (int i = 0; i < 2; i++) {
+		gr_diff_side_destroy(d[i]);
 		gr_analysis_destroy(a[i]);
 		gr_session_destroy(s[i]);
 	}

@@ -471,6 +471,7 @@ void gr_types_destroy(struct gr_types *t)
 	if (!t)
 		return;
 	gr_maps_destroy(t->maps);
+	gr_closures_destroy(t->closures);
 	for (size_t i = 0; i < t->nstrings; i++)
 		free(t->strings[i]);
 	free(t->strings);

@@ -237,6 +237,9 @@ void gr_types_describe_offset(const struct gr_types *t, uint32_t id,
 	}
 	if (layout != GR_TYPES_NO_LAYOUT)
 		describe_in(t->dwarf, layout, rel, &b, 0);
+	else if (o->source == GR_TYPE_SOURCE_CLOSURE && rel &&
+		 gr_types_closure_slot(t, id, rel, buf, len))
+		return;
 	else if (rel)
 		put(&b, "+%#" PRIx64, rel);
 	fallback(&b, off);

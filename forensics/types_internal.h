@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "closures.h"
 #include "dwarf.h"
 #include "types.h"
 
@@ -74,6 +75,8 @@ struct gr_types_rt {
 	bool have_hchan;
 	/* structtype.fields and structfield.{typ, offset} (1.19-1.27). */
 	uint64_t struct_fields, sfield_typ, sfield_off;
+	uint64_t sfield_name; /* Name: a pointer to the encoded name */
+	uint64_t sfield_size; /* sizeof a StructField */
 	bool have_struct;
 };
 
@@ -88,6 +91,10 @@ struct gr_types {
 	struct gr_rtypes *rtypes;
 	struct gr_pcln *pcln;
 	struct gr_maps *maps; /* NULL without DWARF (or maps unsupported) */
+	/* Closure layouts from the code, built on first need (Go <= 1.22
+	 * records them nowhere else); NULL if that failed. */
+	struct gr_closures *closures;
+	bool closures_tried;
 	uint64_t bias, types_base;
 	struct gr_types_rt rt;
 
@@ -238,6 +245,10 @@ void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
 void gr_types_closure(struct gr_types *t, uint64_t v);
 /* "func literal in main.main" for "main.main.func1" into @buf. */
 void gr_types_closure_name(const char *fn, char *buf, size_t len);
+/* The captured variable at @rel bytes into closure object @id (".x"), from
+ * DWARF or the closure's struct type; false if unknown. */
+bool gr_types_closure_slot(const struct gr_types *t, uint32_t id,
+			   uint64_t rel, char *buf, size_t len);
 /* A cleanup special's {call, fn, arg} (Go 1.26+): @arg points at the
  * box holding the argument of the cleanup function at funcval @fn. */
 void gr_types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg);

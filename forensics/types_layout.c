@@ -342,13 +342,26 @@ void gr_types_rt_resolve(struct gr_types *t)
 	rt->struct_fields = field_off(d, "internal/abi.StructType", "Fields", &ok);
 	rt->sfield_typ = field_off(d, "internal/abi.StructField", "Typ", &ok);
 	rt->sfield_off = field_off(d, "internal/abi.StructField", "Offset", &ok);
+	rt->sfield_name = field_off(d, "internal/abi.StructField", "Name", &ok);
 	if (!ok) {
 		ok = true;
 		rt->struct_fields =
 			field_off(d, "runtime.structtype", "fields", &ok);
 		rt->sfield_typ = field_off(d, "runtime.structfield", "typ", &ok);
+		rt->sfield_name =
+			field_off(d, "runtime.structfield", "name", &ok);
 		rt->sfield_off =
 			field_off(d, "runtime.structfield", "offset", &ok);
 	}
+	uint32_t sf;
+	struct gr_error *err =
+		gr_dwarf_type_by_name(d, "internal/abi.StructField", &sf);
+	if (err) {
+		gr_error_destroy(err);
+		err = gr_dwarf_type_by_name(d, "runtime.structfield", &sf);
+	}
+	const struct gr_dwarf_type *sft = err ? NULL : gr_dwarf_type(d, sf);
+	gr_error_destroy(err);
+	rt->sfield_size = sft && sft->has_size ? sft->size : 0;
 	rt->have_struct = ok;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "moduledata.h"
 #include "pclntab.h"
 #include "rtype.h"
 #include "types_internal.h"
@@ -213,6 +214,137 @@ static void method_receiver(struct gr_types *t,
 		gr_types_visit_value(t, r, type, 8, 1);
 }
 
+/* Whether @fn's DWARF places any captured variable (Go 1.23+). */
+static bool has_capture_offsets(const struct gr_types *t,
+				const struct gr_dwarf_function *fn)
+{
+	for (uint32_t i = 0; fn && i < fn->nvars; i++)
+		if (gr_dwarf_function_var(t->dwarf, fn, i)->has_closure_offset)
+			return true;
+	return false;
+}
+
+/*
+ * The closure struct of func literal @entry as the allocating code names
+ * it (forensics/closures.h): each field after F typed by the DWARF type of
+ * its runtime descriptor.  Built once, on the first closure that needs it.
+ */
+static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
+			  uint64_t entry)
+{
+	if (!t->closures_tried) {
+		t->closures_tried = true;
+		const struct gr_moduledata *md = gr_session_moduledata(t->s);
+		struct gr_error *err =
+			md && t->rt.have_struct && t->rt.sfield_size
+				? gr_closures_create(t->mem, t->pcln, md->types,
+						     md->etypes, &t->closures)
+				: NULL;
+		gr_error_destroy(err);
+	}
+	uint64_t st = gr_closures_type(t->closures, entry);
+	const struct gr_rtype *rt;
+	uint64_t fields, n;
+	struct gr_error *err = st ? gr_rtype_get(t->rtypes, st, &rt) : NULL;
+	if (!st || err || rt->kind != GR_GO_KIND_STRUCT || rt->size > r->len ||
+	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields, &fields)) ||
+	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields + 8, &n)) ||
+	    n > rt->size / 8 + 1) {
+		gr_error_destroy(err);
+		return;
+	}
+	/* Field 0 is F, the code pointer, at offset 0. */
+	for (uint64_t i = 1; i < n && !t->nomem; i++) {
+		uint64_t at = fields + i * t->rt.sfield_size, typ, off;
+		err = gr_mem_u64(t->mem, at + t->rt.sfield_typ, &typ);
+		if (!err)
+			err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off);
+		if (err) {
+			gr_error_destroy(err);
+			return;
+		}
+		uint32_t d = gr_types_dwarf_of_rtype(t, typ);
+		uint64_t size = gr_types_dwarf_size(t->dwarf, d);
+		if (d == GR_DWARF_NO_TYPE || shaped(t, d) || !size ||
+		    off < 8 || off > rt->size || size > rt->size - off)
+			continue;
+		gr_types_visit_value(t, r, d, off, 1);
+	}
+}
+
+/* A runtime name (internal/abi.Name): flag byte, uvarint length, bytes. */
+static bool read_rt_name(const struct gr_types *t, uint64_t at, char *buf,
+			 size_t len)
+{
+	uint64_t n = 0;
+	unsigned shift = 0, i = 1;
+	for (;; i++) {
+		uint8_t b;
+		struct gr_error *err = gr_mem_u8(t->mem, at + i, &b);
+		if (err || i > 4) {
+			gr_error_destroy(err);
+			return false;
+		}
+		n |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			break;
+	}
+	if (!n || n >= len)
+		return false;
+	struct gr_error *err = gr_mem_read(t->mem, at + 1 + i, buf, n);
+	gr_error_destroy(err);
+	buf[err ? 0 : n] = '\0';
+	return !err;
+}
+
+bool gr_types_closure_slot(const struct gr_types *t, uint32_t id,
+			   uint64_t rel, char *buf, size_t len)
+{
+	uint64_t v = gr_heap_object_addr(t->heap, id) + gr_types_data_off(t, id);
+	uint64_t pc;
+	struct gr_error *err = gr_mem_u64(t->mem, v, &pc);
+	if (err) {
+		gr_error_destroy(err);
+		return false;
+	}
+	const struct gr_dwarf_function *df = dwarf_func(t, pc);
+	for (uint32_t i = 0; df && i < df->nvars; i++) {
+		const struct gr_dwarf_var *w = gr_dwarf_function_var(t->dwarf, df, i);
+		if (w->has_closure_offset && (uint64_t)w->closure_offset == rel &&
+		    w->name && !(w->flags & GR_DWARF_VAR_INLINED)) {
+			snprintf(buf, len, ".%s", w->name + (w->name[0] == '&'));
+			return true;
+		}
+	}
+	uint64_t st = gr_closures_type(t->closures, pc), fields, n;
+	if (!st || !t->rt.sfield_size)
+		return false;
+	if ((err = gr_mem_u64(t->mem, st + t->rt.struct_fields, &fields)) ||
+	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields + 8, &n))) {
+		gr_error_destroy(err);
+		return false;
+	}
+	for (uint64_t i = 1; i < n && i < 4096; i++) {
+		uint64_t at = fields + i * t->rt.sfield_size, off, name;
+		char raw[256];
+		if ((err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off)) ||
+		    (err = gr_mem_u64(t->mem, at + t->rt.sfield_name, &name))) {
+			gr_error_destroy(err);
+			return false;
+		}
+		if (off != rel)
+			continue;
+		if (!read_rt_name(t, name, raw, sizeof(raw)))
+			return false;
+		/* "main.captive": the compiler qualifies captured names. */
+		const char *dot = strrchr(raw, '.');
+		snprintf(buf, len, ".%s", dot ? dot + 1 : raw);
+		return true;
+	}
+	return false;
+}
+
 void gr_types_closure(struct gr_types *t, uint64_t v)
 {
 	uint64_t dlen, pc;
@@ -242,6 +374,8 @@ void gr_types_closure(struct gr_types *t, uint64_t v)
 	const struct gr_dwarf_function *df = dwarf_func(t, pc);
 	if (df)
 		captures(t, &r, df);
+	if (!has_capture_offsets(t, df) && dlen > 8)
+		code_captures(t, &r, pc);
 	method_receiver(t, &r, fn.name);
 }
 

@@ -9,8 +9,28 @@
 #include "escape.h"
 #include "format.h"
 #include "json.h"
+#include "json_read.h"
 #include "names.h"
+#include "report.h"
 #include "retention.h"
+
+/* One grouping of one dump: its rows, and whether they are all of its
+ * groups (a report JSON lists only the largest). */
+struct grouping {
+	struct gr_diff_row *rows;
+	size_t n;
+	bool complete;
+};
+
+struct gr_diff_side {
+	uint64_t live_bytes;
+	struct grouping by[GR_RETENTION_BY_COUNT];
+	struct gr_diff_suspect *suspects;
+	size_t nsuspects;
+	/* What the rows' strings point into. */
+	struct gr_retention *ret[GR_RETENTION_BY_COUNT];
+	struct gr_jv *doc;
+};
 
 struct entry {
 	const char *key, *detail;
@@ -21,6 +41,10 @@ struct entry {
 struct change {
 	const char *key, *detail;
 	uint64_t retained[2], members[2], shallow[2];
+	/* Present in that dump's list; a group missing from an incomplete
+	 * list is unknown there, not zero. */
+	bool seen[2];
+	bool known[2];
 	int64_t delta;
 };
 
@@ -34,17 +58,21 @@ static int entry_cmp(const void *x, const void *y)
 static int change_cmp(const void *x, const void *y)
 {
 	const struct change *a = x, *b = y;
+	bool ka = a->known[0] && a->known[1], kb = b->known[0] && b->known[1];
+	if (ka != kb)
+		return ka ? -1 : 1;
 	if (a->delta != b->delta)
 		return a->delta < b->delta ? 1 : -1;
 	int c = strcmp(a->key, b->key);
 	return c ? c : strcmp(a->detail, b->detail);
 }
 
-/* Both dumps' groups matched by key, biggest growth first. */
-static struct gr_error *changes(const struct gr_retention *r[2],
+/* Both dumps' groups matched by key, biggest growth first, then the
+ * groups whose growth is unknown. */
+static struct gr_error *changes(const struct grouping *g[2],
 				struct change **ret, size_t *count)
 {
-	size_t n = gr_retention_count(r[0]) + gr_retention_count(r[1]);
+	size_t n = g[0]->n + g[1]->n;
 	struct entry *e = malloc((n ? n : 1) * sizeof(*e));
 	struct change *c = calloc(n ? n : 1, sizeof(*c));
 	if (!e || !c) {
@@ -54,9 +82,8 @@ static struct gr_error *changes(const struct gr_retention *r[2],
 	}
 	size_t k = 0;
 	for (int side = 0; side < 2; side++)
-		for (size_t i = 0; i < gr_retention_count(r[side]); i++) {
-			const struct gr_retention_row *w =
-				gr_retention_row(r[side], i);
+		for (size_t i = 0; i < g[side]->n; i++) {
+			const struct gr_diff_row *w = &g[side]->rows[i];
 			e[k++] = (struct entry){w->key, w->detail, side,
 						w->retained_bytes, w->members,
 						w->shallow_bytes};
@@ -71,9 +98,15 @@ static struct gr_error *changes(const struct gr_retention *r[2],
 		x->retained[e[i].side] += e[i].retained;
 		x->members[e[i].side] += e[i].members;
 		x->shallow[e[i].side] += e[i].shallow;
+		x->seen[e[i].side] = true;
 	}
-	for (size_t i = 0; i < m; i++)
+	for (size_t i = 0; i < m; i++) {
+		for (int side = 0; side < 2; side++)
+			c[i].known[side] = c[i].seen[side] || g[side]->complete;
 		c[i].delta = (int64_t)c[i].retained[1] - (int64_t)c[i].retained[0];
+		if (!c[i].known[0] || !c[i].known[1])
+			c[i].delta = 0;
+	}
 	qsort(c, m, sizeof(*c), change_cmp);
 	free(e);
 	*ret = c;
@@ -81,23 +114,48 @@ static struct gr_error *changes(const struct gr_retention *r[2],
 	return NULL;
 }
 
+static void json_known_u64(struct gr_json *j, const char *key, bool known,
+			   uint64_t v)
+{
+	gr_json_key(j, key);
+	if (known)
+		gr_json_u64(j, v);
+	else
+		gr_json_null(j);
+}
+
+static void json_known_i64(struct gr_json *j, const char *key, bool known,
+			   int64_t v)
+{
+	gr_json_key(j, key);
+	if (known)
+		gr_json_i64(j, v);
+	else
+		gr_json_null(j);
+}
+
 static void json_changes(struct gr_json *j, const struct change *c, size_t n,
 			 size_t limit)
 {
 	gr_json_array_begin(j);
 	for (size_t i = 0; i < n && (!limit || i < limit); i++) {
+		bool both = c[i].known[0] && c[i].known[1];
 		gr_json_object_begin(j);
 		gr_json_kv_string(j, "key", c[i].key);
 		gr_json_kv_string(j, "detail", c[i].detail);
-		gr_json_kv_u64(j, "base_retained_bytes", c[i].retained[0]);
-		gr_json_kv_u64(j, "later_retained_bytes", c[i].retained[1]);
-		gr_json_kv_i64(j, "delta_retained_bytes", c[i].delta);
-		gr_json_kv_u64(j, "base_members", c[i].members[0]);
-		gr_json_kv_u64(j, "later_members", c[i].members[1]);
-		gr_json_kv_i64(j, "delta_members",
+		json_known_u64(j, "base_retained_bytes", c[i].known[0],
+			       c[i].retained[0]);
+		json_known_u64(j, "later_retained_bytes", c[i].known[1],
+			       c[i].retained[1]);
+		json_known_i64(j, "delta_retained_bytes", both, c[i].delta);
+		json_known_u64(j, "base_members", c[i].known[0],
+			       c[i].members[0]);
+		json_known_u64(j, "later_members", c[i].known[1],
+			       c[i].members[1]);
+		json_known_i64(j, "delta_members", both,
 			       (int64_t)c[i].members[1] -
 				       (int64_t)c[i].members[0]);
-		gr_json_kv_i64(j, "delta_shallow_bytes",
+		json_known_i64(j, "delta_shallow_bytes", both,
 			       (int64_t)c[i].shallow[1] -
 				       (int64_t)c[i].shallow[0]);
 		gr_json_object_end(j);
@@ -118,16 +176,30 @@ static void text_changes(FILE *f, enum gr_retention_by by,
 	fprintf(f, "\ngrowth by %s (retained bytes)\n", gr_retention_by_name(by));
 	fprintf(f, "  %11s %10s %10s %9s  %s\n", "delta", "base", "later",
 		"members", gr_retention_by_name(by));
-	size_t shown = 0;
+	size_t shown = 0, unknown = 0;
 	for (size_t i = 0; i < n && (!limit || shown < limit); i++) {
-		if (!c[i].delta && c[i].members[0] == c[i].members[1])
+		bool both = c[i].known[0] && c[i].known[1];
+		if (both && !c[i].delta && c[i].members[0] == c[i].members[1])
 			continue;
 		char d[40], b[32], l[32], m[40];
-		signed_bytes(d, sizeof(d), c[i].delta);
-		gr_human_bytes(b, sizeof(b), c[i].retained[0]);
-		gr_human_bytes(l, sizeof(l), c[i].retained[1]);
-		snprintf(m, sizeof(m), "%+" PRId64,
-			 (int64_t)c[i].members[1] - (int64_t)c[i].members[0]);
+		if (both) {
+			signed_bytes(d, sizeof(d), c[i].delta);
+			snprintf(m, sizeof(m), "%+" PRId64,
+				 (int64_t)c[i].members[1] -
+					 (int64_t)c[i].members[0]);
+		} else {
+			snprintf(d, sizeof(d), "?");
+			snprintf(m, sizeof(m), "?");
+			unknown++;
+		}
+		if (c[i].known[0])
+			gr_human_bytes(b, sizeof(b), c[i].retained[0]);
+		else
+			snprintf(b, sizeof(b), "?");
+		if (c[i].known[1])
+			gr_human_bytes(l, sizeof(l), c[i].retained[1]);
+		else
+			snprintf(l, sizeof(l), "?");
 		fprintf(f, "  %11s %10s %10s %9s  ", d, b, l, m);
 		char key[1024];
 		if ((by == GR_RETENTION_BY_ROOT || by == GR_RETENTION_BY_SITE) &&
@@ -143,36 +215,14 @@ static void text_changes(FILE *f, enum gr_retention_by by,
 	}
 	if (!shown)
 		fputs("  no change\n", f);
+	if (unknown)
+		fputs("  ? outside the largest groups a report JSON lists\n", f);
 }
 
-/* A suspect's identity across dumps. */
-static void suspect_key(const struct gr_analysis *a, const struct gr_suspect *s,
-			char *buf, size_t n)
+static void new_suspects(const struct gr_diff_side *base,
+			 const struct gr_diff_side *later, struct gr_json *j,
+			 FILE *f)
 {
-	char name[512];
-	switch (s->kind) {
-	case GR_SUSPECT_ROOT:
-		snprintf(buf, n, "root %s", gr_roots_get(a->roots, s->root)->name);
-		break;
-	case GR_SUSPECT_SHARED:
-		gr_name_object(a, s->object, name, sizeof(name));
-		snprintf(buf, n, "shared %s", name);
-		break;
-	default:
-		snprintf(buf, n, "site %s", s->site);
-	}
-}
-
-static struct gr_error *new_suspects(const struct gr_analysis *base,
-				     const struct gr_analysis *later,
-				     const struct gr_diff_options *o,
-				     struct gr_json *j, FILE *f)
-{
-	struct gr_suspect *s[2] = {NULL, NULL};
-	size_t n[2] = {0, 0};
-	struct gr_error *err = gr_suspects_find(base, &o->suspects, &s[0], &n[0]);
-	if (!err)
-		err = gr_suspects_find(later, &o->suspects, &s[1], &n[1]);
 	if (j) {
 		gr_json_key(j, "new_suspects");
 		gr_json_array_begin(j);
@@ -180,50 +230,238 @@ static struct gr_error *new_suspects(const struct gr_analysis *base,
 		fputs("\nnew leak suspects (not suspects in the base dump)\n", f);
 	}
 	size_t shown = 0;
-	for (size_t i = 0; !err && i < n[1]; i++) {
-		char k1[600], k0[600];
-		suspect_key(later, &s[1][i], k1, sizeof(k1));
+	for (size_t i = 0; i < later->nsuspects; i++) {
+		const struct gr_diff_suspect *x = &later->suspects[i];
 		bool old = false;
-		for (size_t b = 0; b < n[0] && !old; b++) {
-			suspect_key(base, &s[0][b], k0, sizeof(k0));
-			old = strcmp(k0, k1) == 0;
-		}
+		for (size_t b = 0; b < base->nsuspects && !old; b++)
+			old = strcmp(base->suspects[b].key, x->key) == 0;
 		if (old)
 			continue;
 		shown++;
 		if (j) {
 			gr_json_object_begin(j);
-			gr_json_kv_string(j, "suspect", k1);
-			gr_json_kv_u64(j, "retained_bytes",
-				       s[1][i].retained_bytes);
-			gr_json_kv_double(j, "share", s[1][i].share);
+			gr_json_kv_string(j, "suspect", x->key);
+			gr_json_kv_u64(j, "retained_bytes", x->retained_bytes);
+			gr_json_kv_double(j, "share", x->share);
 			gr_json_object_end(j);
 		} else {
 			char b[32];
-			gr_human_bytes(b, sizeof(b), s[1][i].retained_bytes);
+			gr_human_bytes(b, sizeof(b), x->retained_bytes);
 			fputs("  ", f);
-			gr_escape_term(f, k1, strlen(k1));
-			fprintf(f, " retains %s (%.1f%%)\n", b,
-				100 * s[1][i].share);
+			gr_escape_term_fit(f, x->key, strlen(x->key), 70);
+			fprintf(f, " retains %s (%.1f%%)\n", b, 100 * x->share);
 		}
 	}
 	if (j)
 		gr_json_array_end(j);
 	else if (!shown)
 		fputs("  none\n", f);
-	gr_suspects_free(s[0], n[0]);
-	gr_suspects_free(s[1], n[1]);
-	return err;
 }
 
-struct gr_error *gr_diff_report(const struct gr_analysis *base,
-				const struct gr_analysis *later,
+/* ---- sides ---- */
+
+void gr_diff_side_destroy(struct gr_diff_side *d)
+{
+	if (!d)
+		return;
+	for (int by = 0; by < GR_RETENTION_BY_COUNT; by++) {
+		free(d->by[by].rows);
+		gr_retention_destroy(d->ret[by]);
+	}
+	for (size_t i = 0; i < d->nsuspects; i++)
+		free(d->suspects[i].key);
+	free(d->suspects);
+	gr_jv_destroy(d->doc);
+	free(d);
+}
+
+/* A suspect's identity across dumps: the same words a report JSON
+ * carries (root name, shared object's type, site). */
+static char *suspect_key(const char *kind, const char *name)
+{
+	size_t len = strlen(kind) + strlen(name) + 2;
+	char *k = malloc(len);
+	if (k)
+		snprintf(k, len, "%s %s", kind, name);
+	return k;
+}
+
+struct gr_error *gr_diff_side_from_analysis(const struct gr_analysis *a,
+					    const struct gr_suspect_options *o,
+					    struct gr_diff_side **ret)
+{
+	struct gr_diff_side *d = calloc(1, sizeof(*d));
+	if (!d)
+		return gr_error_nomem();
+	d->live_bytes = gr_dom_totals(a->dom)->live_bytes;
+	struct gr_error *err = NULL;
+	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++) {
+		err = gr_retention_build(a, (enum gr_retention_by)by, 0,
+					 &d->ret[by]);
+		size_t n = err ? 0 : gr_retention_count(d->ret[by]);
+		struct grouping *g = &d->by[by];
+		g->complete = true;
+		g->rows = err ? NULL : calloc(n ? n : 1, sizeof(*g->rows));
+		if (!err && !g->rows)
+			err = gr_error_nomem();
+		for (size_t i = 0; !err && i < n; i++) {
+			const struct gr_retention_row *w =
+				gr_retention_row(d->ret[by], i);
+			g->rows[g->n++] = (struct gr_diff_row){
+				w->key, w->detail, w->retained_bytes,
+				w->members, w->shallow_bytes};
+		}
+	}
+	struct gr_suspect *s = NULL;
+	size_t n = 0;
+	if (!err)
+		err = gr_suspects_find(a, o, &s, &n);
+	if (!err && n && !(d->suspects = calloc(n, sizeof(*d->suspects))))
+		err = gr_error_nomem();
+	for (size_t i = 0; !err && i < n; i++) {
+		char name[512];
+		const char *kind = "site", *what = s[i].site;
+		if (s[i].kind == GR_SUSPECT_ROOT) {
+			kind = "root";
+			what = gr_roots_get(a->roots, s[i].root)->name;
+		} else if (s[i].kind == GR_SUSPECT_SHARED) {
+			kind = "shared";
+			gr_name_object(a, s[i].object, name, sizeof(name));
+			what = name;
+		}
+		struct gr_diff_suspect *x = &d->suspects[d->nsuspects];
+		if (!(x->key = suspect_key(kind, what))) {
+			err = gr_error_nomem();
+			break;
+		}
+		x->retained_bytes = s[i].retained_bytes;
+		x->share = s[i].share;
+		d->nsuspects++;
+	}
+	gr_suspects_free(s, n);
+	if (err) {
+		gr_diff_side_destroy(d);
+		return err;
+	}
+	*ret = d;
+	return NULL;
+}
+
+static struct gr_error *missing(const char *path, const char *what)
+{
+	return gr_error_create(GR_ERR_BAD_DATA,
+			       "%s: not a goretain report: %s", path, what);
+}
+
+static bool u64_of(const struct gr_jv *o, const char *key, uint64_t *ret)
+{
+	return gr_jv_u64(gr_jv_get(o, key), ret);
+}
+
+struct gr_error *gr_diff_side_from_report(const char *path,
+					  struct gr_diff_side **ret)
+{
+	struct gr_diff_side *d = calloc(1, sizeof(*d));
+	if (!d)
+		return gr_error_nomem();
+	struct gr_error *err = gr_jv_parse_file(path, &d->doc);
+	const struct gr_jv *doc = d->doc;
+	const char *schema = err ? NULL : gr_jv_str(gr_jv_get(doc, "schema"), NULL);
+	if (!err && (!schema || strcmp(schema, GR_REPORT_SCHEMA)))
+		err = missing(path, "no \"schema\": \"" GR_REPORT_SCHEMA "\"");
+	const struct gr_jv *top = gr_jv_get(doc, "top");
+	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++) {
+		const char *name = gr_retention_by_name((enum gr_retention_by)by);
+		const struct gr_jv *t = gr_jv_get(top, name);
+		const struct gr_jv *rows = gr_jv_get(t, "rows");
+		uint64_t groups;
+		if (gr_jv_type(rows) != GR_JV_ARRAY || !u64_of(t, "groups", &groups) ||
+		    (by == 0 && !u64_of(t, "live_bytes", &d->live_bytes))) {
+			err = missing(path, "top grouping without rows, groups "
+					    "or live_bytes");
+			break;
+		}
+		size_t n = gr_jv_len(rows);
+		struct grouping *g = &d->by[by];
+		g->complete = groups <= n;
+		g->rows = calloc(n ? n : 1, sizeof(*g->rows));
+		if (!g->rows) {
+			err = gr_error_nomem();
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct gr_jv *r = gr_jv_at(rows, i);
+			struct gr_diff_row *w = &g->rows[g->n];
+			w->key = gr_jv_str(gr_jv_get(r, "key"), NULL);
+			w->detail = gr_jv_str(gr_jv_get(r, "detail"), NULL);
+			if (!w->key || !w->detail ||
+			    !u64_of(r, "retained_bytes", &w->retained_bytes) ||
+			    !u64_of(r, "members", &w->members) ||
+			    !u64_of(r, "shallow_bytes", &w->shallow_bytes)) {
+				err = missing(path, "a top row without key, "
+						    "detail, retained_bytes, "
+						    "members or shallow_bytes");
+				break;
+			}
+			g->n++;
+		}
+	}
+	const struct gr_jv *sus = gr_jv_get(doc, "suspects");
+	size_t ns = gr_jv_len(sus);
+	if (!err && gr_jv_type(sus) != GR_JV_ARRAY)
+		err = missing(path, "no suspects array");
+	if (!err && ns && !(d->suspects = calloc(ns, sizeof(*d->suspects))))
+		err = gr_error_nomem();
+	for (size_t i = 0; !err && i < ns; i++) {
+		const struct gr_jv *x = gr_jv_at(sus, i);
+		const char *kind = gr_jv_str(gr_jv_get(x, "kind"), NULL);
+		const char *field = !kind			 ? NULL
+				    : !strcmp(kind, "root")	 ? "root"
+				    : !strcmp(kind, "shared") ? "object_type"
+				    : !strcmp(kind, "site")	 ? "site"
+							 : NULL;
+		const char *what = field ? gr_jv_str(gr_jv_get(x, field), NULL)
+					 : NULL;
+		struct gr_diff_suspect *y = &d->suspects[d->nsuspects];
+		if (!what || !u64_of(x, "retained_bytes", &y->retained_bytes) ||
+		    !gr_jv_double(gr_jv_get(x, "share"), &y->share)) {
+			err = missing(path, "a suspect without kind, its name, "
+					    "retained_bytes or share");
+			break;
+		}
+		if (!(y->key = suspect_key(kind, what)))
+			err = gr_error_nomem();
+		else
+			d->nsuspects++;
+	}
+	if (err) {
+		gr_diff_side_destroy(d);
+		return err;
+	}
+	*ret = d;
+	return NULL;
+}
+
+bool gr_diff_is_report(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	int c;
+	do
+		c = getc(f);
+	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	fclose(f);
+	return c == '{';
+}
+
+struct gr_error *gr_diff_report(const struct gr_diff_side *base,
+				const struct gr_diff_side *later,
 				const struct gr_diff_options *o, FILE *f,
 				const char *path)
 {
 	struct gr_json j;
-	uint64_t live[2] = {gr_dom_totals(base->dom)->live_bytes,
-			    gr_dom_totals(later->dom)->live_bytes};
+	uint64_t live[2] = {base->live_bytes, later->live_bytes};
 	if (o->json) {
 		gr_json_init(&j, f, true);
 		gr_json_object_begin(&j);
@@ -242,18 +480,10 @@ struct gr_error *gr_diff_report(const struct gr_analysis *base,
 	}
 	struct gr_error *err = NULL;
 	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++) {
-		const struct gr_retention *r[2] = {NULL, NULL};
-		struct gr_retention *rr[2] = {NULL, NULL};
+		const struct grouping *g[2] = {&base->by[by], &later->by[by]};
 		struct change *c = NULL;
 		size_t n = 0;
-		if (!(err = gr_retention_build(base, (enum gr_retention_by)by, 0,
-					       &rr[0])) &&
-		    !(err = gr_retention_build(later, (enum gr_retention_by)by,
-					       0, &rr[1]))) {
-			r[0] = rr[0];
-			r[1] = rr[1];
-			err = changes(r, &c, &n);
-		}
+		err = changes(g, &c, &n);
 		if (!err && o->json) {
 			gr_json_key(&j, gr_retention_by_name(
 						(enum gr_retention_by)by));
@@ -263,13 +493,11 @@ struct gr_error *gr_diff_report(const struct gr_analysis *base,
 				     o->limit);
 		}
 		free(c);
-		gr_retention_destroy(rr[0]);
-		gr_retention_destroy(rr[1]);
 	}
 	if (o->json)
 		gr_json_object_end(&j);
 	if (!err)
-		err = new_suspects(base, later, o, o->json ? &j : NULL, f);
+		new_suspects(base, later, o->json ? &j : NULL, f);
 	if (o->json) {
 		gr_json_object_end(&j);
 		struct gr_error *e2 = gr_json_finish(&j, path);

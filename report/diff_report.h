@@ -10,6 +10,13 @@
  * whose retained bytes changed most, with both sizes, the difference in
  * retained bytes and in members; leak suspects of the later dump that the
  * base did not have are listed as new.
+ *
+ * Either dump may be a core (analysed) or a report JSON of one
+ * ("goretain-report/1", from `goretain report --format json`): the same
+ * keys and figures come from its "top" and "suspects".  A report lists
+ * only the largest groups of each grouping (--top); a group missing from
+ * such a list is unknown on that side (null in JSON, "?" in text), never
+ * taken for zero.
  */
 #ifndef GR_DIFF_REPORT_H
 #define GR_DIFF_REPORT_H
@@ -27,8 +34,38 @@ struct gr_diff_options {
 	struct gr_suspect_options suspects;
 };
 
-struct gr_error *gr_diff_report(const struct gr_analysis *base,
-				const struct gr_analysis *later,
+/* One group of one dump; strings owned by its side. */
+struct gr_diff_row {
+	const char *key, *detail;
+	uint64_t retained_bytes, members, shallow_bytes;
+};
+
+/* A leak suspect by its identity across dumps: "root main.sessions",
+ * "shared TYPE", "site FUNC (FILE:LINE)". */
+struct gr_diff_suspect {
+	char *key;
+	uint64_t retained_bytes;
+	double share;
+};
+
+/* What one dump contributes to a diff. */
+struct gr_diff_side;
+
+/* From an analysed core (every group; suspects found with @o).  NOMEM. */
+struct gr_error *gr_diff_side_from_analysis(const struct gr_analysis *a,
+					    const struct gr_suspect_options *o,
+					    struct gr_diff_side **ret);
+/* From the report JSON at @path: OS errors, BAD_DATA naming the file
+ * (bad JSON, another schema, a field missing). */
+struct gr_error *gr_diff_side_from_report(const char *path,
+					  struct gr_diff_side **ret);
+void gr_diff_side_destroy(struct gr_diff_side *d);
+/* Whether @path holds JSON (its first non-blank byte is '{') rather than
+ * a core: cores start with ELF, gzip or zstd magic. */
+bool gr_diff_is_report(const char *path);
+
+struct gr_error *gr_diff_report(const struct gr_diff_side *base,
+				const struct gr_diff_side *later,
 				const struct gr_diff_options *o, FILE *out,
 				const char *path);
 

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "allocsites_report.h"
+#include "channels.h"
 #include "dwarf.h"
 #include "escape.h"
 #include "format.h"
@@ -31,6 +33,10 @@ struct facts {
 	size_t *maps, nmaps;
 	uint64_t damage_objects, damage_bytes;
 	char taken_at[32];
+	/* Busy channels; NULL when the binary lacks the runtime's channel
+	 * DWARF (chan_why says so). */
+	struct gr_channels *chans;
+	char *chan_why;
 };
 
 /* qsort_r comparator: maps by bytes, then address; @arg is the types. */
@@ -69,6 +75,16 @@ static struct gr_error *facts_build(const struct gr_analysis *a,
 	}
 	for (size_t i = 0; i < f->nmaps; i++)
 		f->maps[i] = i;
+	err = gr_channels_collect(a, &f->chans);
+	if (err && err->code != GR_ERR_NOMEM) {
+		f->chan_why = strdup(err->message);
+		gr_error_destroy(err);
+		err = NULL;
+	}
+	if (err) {
+		facts_free(f);
+		return err;
+	}
 	qsort_r(f->maps, f->nmaps, sizeof(*f->maps), map_by_bytes,
 		(void *)a->types);
 	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
@@ -90,6 +106,8 @@ static void facts_free(struct facts *f)
 	for (int by = 0; by < GR_RETENTION_BY_COUNT; by++)
 		gr_retention_destroy(f->by[by]);
 	free(f->maps);
+	gr_channels_destroy(f->chans);
+	free(f->chan_why);
 }
 
 /* The root a map hangs under: the root at the top of its dominator
@@ -236,6 +254,44 @@ static void json_maps(struct gr_json *j, const struct facts *f)
 		gr_json_object_end(j);
 	}
 	gr_json_array_end(j);
+}
+
+static void json_channels(struct gr_json *j, const struct facts *f)
+{
+	size_t n = f->chans ? gr_channels_count(f->chans) : 0;
+	gr_json_key(j, "channels");
+	gr_json_object_begin(j);
+	gr_json_key(j, "unavailable");
+	if (f->chan_why)
+		gr_json_string(j, f->chan_why);
+	else
+		gr_json_null(j);
+	gr_json_kv_u64(j, "live", f->chans ? gr_channels_total(f->chans) : 0);
+	gr_json_kv_u64(j, "busy", n);
+	gr_json_key(j, "list");
+	gr_json_array_begin(j);
+	for (size_t i = 0; i < n && i < f->o->maps; i++) {
+		const struct gr_channel *c = gr_channels_get(f->chans, i);
+		gr_json_object_begin(j);
+		gr_json_kv_hex(j, "addr", c->addr);
+		gr_json_kv_string(j, "elem_type", c->elem_type);
+		gr_json_kv_u64(j, "elem_size", c->elem_size);
+		gr_json_kv_u64(j, "cap", c->cap);
+		gr_json_kv_u64(j, "len", c->len);
+		gr_json_kv_u64(j, "queued_bytes", c->len * c->elem_size);
+		gr_json_kv_u64(j, "buffer_bytes", c->cap * c->elem_size);
+		gr_json_kv_bool(j, "closed", c->closed);
+		gr_json_kv_u64(j, "blocked_senders", c->senders);
+		gr_json_kv_u64(j, "blocked_receivers", c->receivers);
+		gr_json_kv_bool(j, "queue_cut", c->queue_cut);
+		gr_json_kv_u64(j, "retained_bytes", c->retained_bytes);
+		gr_json_kv_u64(j, "retained_objects", c->retained_objects);
+		gr_json_kv_string(j, "held_by", held_by(f->a, c->addr));
+		gr_json_kv_string(j, "global", c->global);
+		gr_json_object_end(j);
+	}
+	gr_json_array_end(j);
+	gr_json_object_end(j);
 }
 
 static void json_holders(struct gr_json *j, const struct facts *f,
@@ -428,22 +484,33 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 	gr_json_object_end(&j);
 	gr_json_key(&j, "suspects");
 	err = gr_suspects_json_array(&j, a, &o->suspects);
+	struct gr_allocsites *as = NULL;
+	if (!err)
+		err = gr_allocsites_create(a, &as);
+	if (!err) {
+		gr_json_key(&j, "allocation_profile");
+		gr_allocsites_json_info(&j, as);
+	}
 	gr_json_key(&j, "top");
 	gr_json_object_begin(&j);
 	for (int by = 0; by < GR_RETENTION_BY_COUNT; by++) {
 		gr_json_key(&j, gr_retention_by_name((enum gr_retention_by)by));
 		gr_json_object_begin(&j);
-		gr_top_report_json_fields(&j, f.by[by], (enum gr_retention_by)by,
-					  o->top);
+		if (!err)
+			err = gr_top_report_json_fields(
+				&j, f.by[by], (enum gr_retention_by)by, o->top,
+				as);
 		gr_json_object_end(&j);
 	}
 	gr_json_object_end(&j);
+	gr_allocsites_destroy(as);
 	struct gr_g_report_opts go = {.frames = 5};
 	gr_json_key(&j, "goroutines");
 	gr_json_object_begin(&j);
 	gr_goroutines_report_json_fields(&j, a->goroutines, &go);
 	gr_json_object_end(&j);
 	json_maps(&j, &f);
+	json_channels(&j, &f);
 	json_holders(&j, &f, "finalizers", false);
 	json_holders(&j, &f, "pools", true);
 	if (!err)
@@ -540,6 +607,41 @@ static void text_maps(FILE *out, const struct facts *f)
 	}
 }
 
+static void text_channels(FILE *out, const struct facts *f)
+{
+	size_t n = f->chans ? gr_channels_count(f->chans) : 0;
+	if (!n && !f->chan_why)
+		return;
+	heading(out, f, "CHANNELS with queued items or blocked goroutines");
+	if (f->chan_why) {
+		fputs("  ", out);
+		gr_escape_term_fit(out, f->chan_why, strlen(f->chan_why), 96);
+		fputc('\n', out);
+		return;
+	}
+	fprintf(out, "  %10s %9s %9s %6s %6s  %s\n", "retained", "queued",
+		"len/cap", "send", "recv", "chan (held by)");
+	for (size_t i = 0; i < n && i < f->o->maps; i++) {
+		const struct gr_channel *c = gr_channels_get(f->chans, i);
+		char x[32], y[32], lc[48];
+		hb(x, sizeof(x), c->retained_bytes);
+		hb(y, sizeof(y), c->len * c->elem_size);
+		snprintf(lc, sizeof(lc), "%" PRIu64 "/%" PRIu64, c->len, c->cap);
+		fprintf(out, "  %10s %9s %9s %6" PRIu64 " %6" PRIu64 "  ", x, y,
+			lc, c->senders, c->receivers);
+		char line[1024];
+		/* The global naming it, else the root that alone holds it. */
+		const char *h = *c->global ? c->global : held_by(f->a, c->addr);
+		snprintf(line, sizeof(line), "chan %s%s%s%s%s", c->elem_type,
+			 c->closed ? " (closed)" : "", *h ? " (" : "", h,
+			 *h ? ")" : "");
+		gr_escape_term_fit(out, line, strlen(line), 52);
+		fputc('\n', out);
+	}
+	if (n > f->o->maps)
+		fprintf(out, "  ... %zu more\n", n - f->o->maps);
+}
+
 static void text_holders(FILE *out, const struct facts *f, bool pools)
 {
 	const struct gr_retention *r = f->by[GR_RETENTION_BY_ROOT];
@@ -611,6 +713,7 @@ struct gr_error *gr_report_text(const struct gr_analysis *a,
 	}
 	if (!err) {
 		text_maps(out, &f);
+		text_channels(out, &f);
 		text_holders(out, &f, false);
 		text_holders(out, &f, true);
 		text_trust(out, &f);

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "allocsites_report.h"
 #include "escape.h"
 #include "format.h"
 #include "json.h"
@@ -19,9 +21,37 @@ static void term(FILE *f, const char *s)
 	gr_escape_term(f, s, strlen(s));
 }
 
-static void json_suspect(const struct gr_analysis *a, struct gr_json *j,
-			 const struct gr_suspect *s, const struct gr_path *p,
-			 size_t np)
+/* The allocation stacks of what suspect @s retains: its dominator
+ * subtree.  A goroutine site's suspects retain what the group retains
+ * together, which is no subtree of the tree: they get none. */
+static struct gr_error *sites_of(const struct gr_analysis *a,
+				 struct gr_allocsites *as,
+				 const struct gr_suspect *s,
+				 struct gr_allocsite **ret, size_t *n,
+				 struct gr_allocsite *all)
+{
+	*ret = NULL;
+	*n = 0;
+	*all = (struct gr_allocsite){SIZE_MAX, 0, 0, 0, 0};
+	if (s->kind == GR_SUSPECT_SITE)
+		return NULL;
+	uint32_t node = s->kind == GR_SUSPECT_ROOT
+				? gr_dom_root_node(a->dom, s->root)
+				: gr_dom_object_node(a->dom, s->object);
+	struct gr_error *err =
+		gr_allocsites_under(as, node, SIZE_MAX, ret, n, all);
+	if (!err)
+		err = gr_allocsites_merge(as, *ret, *n, n);
+	if (*n > GR_ALLOCSITES_SHOWN)
+		*n = GR_ALLOCSITES_SHOWN;
+	return err;
+}
+
+static struct gr_error *json_suspect(const struct gr_analysis *a,
+				     struct gr_json *j,
+				     struct gr_allocsites *as,
+				     const struct gr_suspect *s,
+				     const struct gr_path *p, size_t np)
 {
 	char name[512];
 	gr_json_object_begin(j);
@@ -82,12 +112,22 @@ static void json_suspect(const struct gr_analysis *a, struct gr_json *j,
 		gr_json_object_end(j);
 	}
 	gr_json_array_end(j);
+	struct gr_allocsite *sites, all;
+	size_t ns;
+	struct gr_error *err = sites_of(a, as, s, &sites, &ns, &all);
+	if (!err) {
+		gr_json_key(j, "allocated_at");
+		err = gr_allocsites_json(j, as, sites, ns, &all);
+	}
+	free(sites);
 	gr_json_object_end(j);
+	return err;
 }
 
-static void text_suspect(const struct gr_analysis *a, FILE *f, size_t i,
-			 const struct gr_suspect *s, const struct gr_path *p,
-			 size_t np)
+static struct gr_error *text_suspect(const struct gr_analysis *a, FILE *f,
+				     struct gr_allocsites *as, size_t i,
+				     const struct gr_suspect *s,
+				     const struct gr_path *p, size_t np)
 {
 	char b[32], name[512];
 	fprintf(f, "%zu) ", i + 1);
@@ -132,6 +172,13 @@ static void text_suspect(const struct gr_analysis *a, FILE *f, size_t i,
 		fputs("   path: ", f);
 		gr_why_path_line(a, &p[k], f, 9);
 	}
+	struct gr_allocsite *sites, all;
+	size_t ns;
+	struct gr_error *err = sites_of(a, as, s, &sites, &ns, &all);
+	if (!err)
+		err = gr_allocsites_text(f, as, sites, ns, &all, 3);
+	free(sites);
+	return err;
 }
 
 /* Suspects with their paths, to JSON or text. */
@@ -142,9 +189,12 @@ static struct gr_error *each(const struct gr_analysis *a,
 	struct gr_suspect *s = NULL;
 	size_t n = 0;
 	struct gr_paths *ps = NULL;
+	struct gr_allocsites *as = NULL;
 	struct gr_error *err = gr_suspects_find(a, o, &s, &n);
 	if (!err)
 		err = gr_paths_create(a, &ps);
+	if (!err)
+		err = gr_allocsites_create(a, &as);
 	if (!err && f && !n)
 		fputs("none\n", f);
 	for (size_t i = 0; !err && i < n; i++) {
@@ -158,14 +208,19 @@ static struct gr_error *each(const struct gr_analysis *a,
 					    s[i].kind == GR_SUSPECT_SHARED ? 2
 									   : 1,
 					    false, &p, &np);
-		if (!err) {
-			if (j)
-				json_suspect(a, j, &s[i], p, np);
-			else
-				text_suspect(a, f, i, &s[i], p, np);
-		}
+		if (!err)
+			err = j ? json_suspect(a, j, as, &s[i], p, np)
+				: text_suspect(a, f, as, i, &s[i], p, np);
 		gr_paths_free(p, np);
 	}
+	/* Say once why no suspect shows where it was allocated. */
+	const char *why = as && n ? gr_allocsites_missing(as) : NULL;
+	if (!err && f && why) {
+		fputs("no allocation stacks: ", f);
+		gr_escape_term_fit(f, why, strlen(why), 78);
+		fputc('\n', f);
+	}
+	gr_allocsites_destroy(as);
 	gr_paths_destroy(ps);
 	gr_suspects_free(s, n);
 	return err;

@@ -6,6 +6,7 @@
 
 #include "escape.h"
 #include "format.h"
+#include "allocsites_report.h"
 #include "json.h"
 
 static void json_known(struct gr_json *j, const char *key, bool known,
@@ -18,9 +19,13 @@ static void json_known(struct gr_json *j, const char *key, bool known,
 		gr_json_null(j);
 }
 
-void gr_top_report_json_fields(struct gr_json *j, const struct gr_retention *r,
-			       enum gr_retention_by by, size_t limit)
+struct gr_error *gr_top_report_json_fields(struct gr_json *j,
+					   const struct gr_retention *r,
+					   enum gr_retention_by by,
+					   size_t limit,
+					   struct gr_allocsites *as)
 {
+	struct gr_error *err = NULL;
 	size_t n = gr_retention_count(r);
 	if (limit && limit < n)
 		n = limit;
@@ -44,9 +49,17 @@ void gr_top_report_json_fields(struct gr_json *j, const struct gr_retention *r,
 			   w->reachable_bytes);
 		json_known(j, "reachable_objects", w->reachable_known,
 			   w->reachable_objects);
+		if (as && by == GR_RETENTION_BY_ROOT && !err) {
+			gr_json_key(j, "allocated_at");
+			err = gr_allocsites_json_top(
+				j, as,
+				gr_dom_root_node(gr_allocsites_analysis(as)->dom,
+						 w->index));
+		}
 		gr_json_object_end(j);
 	}
 	gr_json_array_end(j);
+	return err;
 }
 
 static struct gr_error *write_json(const struct gr_retention *r,
@@ -56,9 +69,13 @@ static struct gr_error *write_json(const struct gr_retention *r,
 	struct gr_json j;
 	gr_json_init(&j, out, true);
 	gr_json_object_begin(&j);
-	gr_top_report_json_fields(&j, r, by, limit);
+	struct gr_error *err = gr_top_report_json_fields(&j, r, by, limit, NULL);
 	gr_json_object_end(&j);
-	return gr_json_finish(&j, path);
+	struct gr_error *e2 = gr_json_finish(&j, path);
+	if (!err)
+		return e2;
+	gr_error_destroy(e2);
+	return err;
 }
 
 static const char *members_word(enum gr_retention_by by)

@@ -9,13 +9,22 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "allocsites.h"
 #include "error.h"
 #include "json.h"
 #include "retention.h"
 
-/* The fields of the JSON document into an object @j has open. */
-void gr_top_report_json_fields(struct gr_json *j, const struct gr_retention *r,
-			       enum gr_retention_by by, size_t limit);
+/*
+ * The fields of the JSON document into an object @j has open.  With @as
+ * (may be NULL) and @by ROOT, each row also gets "allocated_at": the
+ * largest allocation stack of what the root retains (null if nothing
+ * there was sampled).  NOMEM.
+ */
+struct gr_error *gr_top_report_json_fields(struct gr_json *j,
+					   const struct gr_retention *r,
+					   enum gr_retention_by by,
+					   size_t limit,
+					   struct gr_allocsites *as);
 /* @limit rows (0 = all), text or JSON, to @out (@path names it in
  * errors). */
 struct gr_error *gr_top_report(const struct gr_retention *r,

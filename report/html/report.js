@@ -254,7 +254,7 @@
 	function navBar() {
 		var links = [['summary', 'Summary'], ['suspects', 'Leak suspects'],
 			['dominators', 'Dominator tree'], ['top', 'Top retainers'],
-			['goroutines', 'Goroutines'], ['maps', 'Maps'],
+			['goroutines', 'Goroutines'], ['maps', 'Maps'], ['channels', 'Channels'],
 			['holders', 'Finalizers & pools'], ['trust', 'Could not read']];
 		return el('nav', {class: 'top'},
 			el('span', {class: 'brand'}, 'goretain'),
@@ -439,6 +439,33 @@
 		}
 	}
 
+	/* Where a suspect's objects were allocated: the runtime's memory
+	 * profile stacks of the sampled objects it retains. */
+	function allocSites(at) {
+		at = isObj(at) ? at : null;
+		var stacks = at ? arr(at.stacks) : [];
+		if (!stacks.length)
+			return null;
+		var rows = stacks.map(function (st) {
+			st = obj(st);
+			var fr = arr(st.frames).map(function (f) { return str(obj(f).function); });
+			var file = str(st.file).split('/').pop();
+			return el('tr', null,
+				el('td', {class: 'num'}, grouped(st.sampled_objects)),
+				el('td', {class: 'num'}, bytes(st.estimated_bytes)),
+				el('td', null, el('code', {title: fr.join(' \u2190 ')}, str(st.function)),
+					file ? el('span', {class: 'muted'}, ' ' + file + ':' + str(st.line)) : null,
+					fr.length > 1 ? el('span', {class: 'muted'},
+						' \u2190 ' + fr.slice(1, 4).join(' \u2190 ')) : null));
+		});
+		return [el('div', {class: 'muted'}, 'Allocated at: ' + objects(at.sampled_objects) +
+			' sampled by the memory profile, about ' + human(at.estimated_bytes) + ':'),
+			el('table', {class: 'alloc-sites'},
+				el('thead', null, el('tr', null, el('th', null, 'objects'),
+					el('th', null, 'bytes (est.)'), el('th', null, 'allocated by'))),
+				el('tbody', null, rows))];
+	}
+
 	function suspectCard(s, i) {
 		s = obj(s);
 		var acc = isObj(s.accumulation) ? s.accumulation : null;
@@ -466,6 +493,7 @@
 				'Paths from ' + paths.length + ' roots:'));
 			add(div, paths.map(chain));
 		}
+		add(div, allocSites(s.allocated_at));
 		return onActivate(div, function () {
 			showSuspect(s);
 		});
@@ -484,6 +512,9 @@
 		}
 		add(sec, el('p', {class: 'hint muted'}, 'Largest first.  Click a suspect for its ' +
 			'paths and dominator chain.'));
+		var ap = isObj(R.allocation_profile) ? R.allocation_profile : null;
+		if (ap && ap.reason)
+			add(sec, el('p', {class: 'hint muted'}, 'No allocation stacks: ' + str(ap.reason) + '.'));
 		add(sec, R.suspects.map(suspectCard));
 		return sec;
 	}
@@ -1007,6 +1038,21 @@
 		cols.push(bytesCol('Reachable', 'reachable_bytes', 'everything it reaches, shared or not'));
 		cols.push(countCol('Reachable objs', 'reachable_objects'));
 		var retainedIndex = cols.length - 4;
+		/* Where what a root retains was allocated, when the runtime's
+		 * memory profile sampled some of it. */
+		if (g[0] === 'root' && rows.some(function (r) { return isObj(r.allocated_at); })) {
+			cols.push({label: 'Allocated by', title: 'the largest allocation stack of what it retains ' +
+				'(sampled objects, estimated bytes)',
+				value: function (r) { return isObj(r.allocated_at) ? str(r.allocated_at.function) : ''; },
+				cell: function (r) {
+					var at = isObj(r.allocated_at) ? r.allocated_at : null;
+					if (!at)
+						return '';
+					return [el('code', {title: str(at.file) + ':' + str(at.line)}, str(at.function)),
+						el('span', {class: 'muted'}, ' ' + grouped(at.sampled_objects) + ', ' +
+							human(at.estimated_bytes))];
+				}});
+		}
 		var onRow = g[0] === 'root' ? function (r) {
 			var n = findNode(function (d) { return d.kind === 'root' && d.name === r.key; });
 			if (n) {
@@ -1203,6 +1249,45 @@
 		return sec;
 	}
 
+	function channelsSection() {
+		var sec = section('channels', 'Channels');
+		var c = isObj(R.channels) ? R.channels : null;
+		if (!c) {
+			add(sec, el('p', {class: 'empty'}, 'The report has no channel list.'));
+			return sec;
+		}
+		if (c.unavailable) {
+			add(sec, el('p', {class: 'empty'}, 'Channels could not be read: ' + str(c.unavailable)));
+			return sec;
+		}
+		var rows = arr(c.list).filter(isObj);
+		if (!rows.length) {
+			add(sec, el('p', {class: 'empty'}, 'No channel holds queued items or blocked goroutines (' +
+				grouped(c.live) + ' live channels).'));
+			return sec;
+		}
+		add(sec, el('p', null, grouped(c.busy) + ' of ' + grouped(c.live) + ' live channels hold queued ' +
+			'items or parked goroutines.  A goroutine in a select counts on every channel it waits on.'));
+		var cols = [
+			{label: 'Channel', value: function (r) { return 'chan ' + str(r.elem_type); },
+				cell: function (r) {
+					return [el('code', null, 'chan ' + str(r.elem_type)),
+						r.closed === true ? el('span', {class: 'muted'}, ' (closed)') : null];
+				}},
+			retainedCol(liveBytes),
+			countCol('Len', 'len', 'items queued'),
+			countCol('Cap', 'cap', 'buffer slots'),
+			bytesCol('Queued', 'queued_bytes', 'len \u00d7 element size'),
+			countCol('Senders', 'blocked_senders', 'goroutines parked sending'),
+			countCol('Receivers', 'blocked_receivers', 'goroutines parked receiving'),
+			textCol('Global', 'global', true),
+			textCol('Held by', 'held_by', true),
+			textCol('Address', 'addr', true)
+		];
+		add(sec, dataTable('channels-table', cols, rows, 1));
+		return sec;
+	}
+
 	function holderTable(id, rows) {
 		var cols = [textCol('Name', 'name', true), textCol('Kind', 'kind'), textCol('Type', 'type', true),
 			retainedCol(liveBytes), countCol('Retained objs', 'retained_objects'),
@@ -1366,7 +1451,7 @@
 		document.body.insertBefore(navBar(), app);
 		pathView = makePathView();
 		[summarySection, suspectsSection, dominatorSection, topSection, goroutinesSection,
-			mapsSection, holdersSection, trustSection].forEach(function (fn) {
+			mapsSection, channelsSection, holdersSection, trustSection].forEach(function (fn) {
 			var s = safely(fn);
 			if (s)
 				app.appendChild(s);

@@ -184,6 +184,7 @@ done
 expect "top by root: table" "$DOM" 'id="top-root-table"'
 expect "sortable tables" "$DOM" '<table class="data sortable">' 2
 expect "maps table" "$DOM" 'id="maps-table"'
+expect "channels table" "$DOM" 'id="channels-table"'
 expect "goroutine groups" "$DOM" '<details class="ggroup'
 expect "what could not be read" "$DOM" '<section id="trust"'
 if [[ -z ${GR_HTML:-} && -z ${GR_REPORT_JSON:-} ]]; then
@@ -241,6 +242,26 @@ if [[ $TARGET != "$PAGE" ]]; then
 	expect "hostile: names shown as text" "$SDOM" '&lt;img src=x onerror=' 3
 fi
 
+# ---- allocation stacks ----
+# The allocsites program is linked with memory profiling at rate 1: its
+# suspects show where their objects were allocated.
+AS=$(ls -d "$CACHE"/cores/go1.*/allocsites-exe 2>/dev/null | sort -t. -k2,2n | tail -n1)
+if [[ -n $AS && -z ${GR_HTML:-} && -z ${GR_REPORT_JSON:-} ]] && can_write_html; then
+	if "$GORETAIN" report --quiet --exe "$AS/bin" "$AS/core" --format html -o "$OUT/allocsites.html"; then
+		browse "$OUT/allocsites.html" "$OUT/allocsites-dom.html" "$OUT/allocsites-chrome.log" "" "#selftest" ||
+			fail "chromium (allocsites)" "exit status $?"
+		check_console "$OUT/allocsites-chrome.log" "allocsites"
+		expect "allocsites: clicked through" "$OUT/allocsites-dom.html" '<div id="selftest-ok"'
+		expect "allocsites: allocation stacks table" "$OUT/allocsites-dom.html" '<table class="alloc-sites">' 2
+		expect "allocsites: top roots name their allocation sites" "$OUT/allocsites-dom.html" \
+			'<code title="[^"]*main\.go:[0-9]+">main\.newPayload</code><span class="muted"> 3,000, '
+		expect "allocsites: main.newRecord allocated 3,000" "$OUT/allocsites-dom.html" \
+			'<td class="num">3,000</td><td class="num"><span[^>]*>[0-9.]+ KiB</span></td><td><code[^>]*>main\.newRecord</code>'
+	else
+		fail "allocsites page" "goretain report --format html failed"
+	fi
+fi
+
 # ---- a damaged report ----
 # Parts missing, of the wrong type, or inconsistent (a node its own
 # parent, one whose parent comes later): the page shows what is there.
@@ -251,14 +272,16 @@ if can_render; then
           "damage": {"heap_problems": 2, "problems": [{"addr": "0xc000100000", "bytes": 8192,
                      "what": "span not in the core"}, null]}},
  "suspects": [null, 7, {"kind": "weird", "paths": [{"steps": [null, {"edge": 5}]}]},
+              {"kind": "root", "allocated_at": {"stacks": [null, {"frames": [null, 5], "line": []}, 3]}},
               {"kind": "site", "site": "main.worker (main.go:9)", "share": 2}],
  "top": {"root": {"rows": [null, {}, {"key": "x", "retained_bytes": null}]}, "type": [],
          "kind": {"rows": "none"}},
  "goroutines": {"groups": [{"example": {"frames": [null, {"line": "9"}]}}, 3]},
  "maps": [{}, {"capacity": 0, "bytes": 0}],
+ "channels": {"live": "many", "busy": null, "list": [null, {"len": "x", "elem_type": 7, "closed": true}]},
  "dominator_tree": {"nodes": [{"id": 1, "parent": 2, "retained_bytes": 10}, {"id": 2, "parent": 2},
                               {"id": 3, "parent": null, "retained_bytes": 1e300}, {"id": "x"}]},
- "types": {"unknown_bytes": 5},
+ "types": {"unknown_bytes": 5}, "allocation_profile": {"reason": 17},
  "trust": {"partial": true, "notes": ["core truncated at 0x1000"]}}
 EOF
 	if "$RENDER" "$OUT/damaged.json" "$OUT/damaged.html"; then

@@ -9,7 +9,10 @@
 #   - when the program was linked with memory profiling (its oracle has a
 #     "memprofile" fact): main.newSession holds in-use bytes (> 0) in -top
 #     and main.main is on the stacks.  A core of a program linked without
-#     it must have rate 0 and is checked for the format only.
+#     it must have rate 0 and is checked for the format only;
+#   - for the allocsites cores (MemProfileRate 1, every allocation
+#     sampled): pprof's in-use object count of each allocating function
+#     (flat, -sample_index=inuse_objects) equals the program's own count.
 #
 #   GORETAIN=build/goretain GR_CACHE=~/.cache/goretain tests/integration/pprof.sh
 #
@@ -85,10 +88,32 @@ check_core() { # DIR ID
 	passed=$((passed + 1))
 }
 
+check_sites() { # DIR ID
+	local dir=$1 id=$2 out=$work/heap.pb.gz top fn n got
+	if ! "$GORETAIN" profile --quiet --exe "$dir/bin" "$dir/core" -o "$out" 2>"$work/err" ||
+		! top=$("$PPROF" -top -nodecount=1000 -nodefraction=0 -sample_index=inuse_objects "$out" 2>"$work/err"); then
+		fail "$id" "profile / pprof -top: $(head -c 300 "$work/err")"
+		return
+	fi
+	while IFS=$'\t' read -r fn n; do
+		got=$(awk -v f="$fn" '$6 == f { print $1 }' <<<"$top")
+		if [[ $got != "$n" ]]; then
+			fail "$id" "pprof -top: $fn has ${got:-no} in-use objects, the program counted $n"
+			return
+		fi
+	done < <(jq -r '.alloc_sites[] | [.func, .count] | @tsv' "$dir/oracle.json")
+	echo "ok   $id: pprof in-use objects per allocation site equal the program's counts"
+	passed=$((passed + 1))
+}
+
 shopt -s nullglob
 for dir in "$CACHE"/cores/go1.*/leakymap-{exe,pie}; do
 	[[ -f $dir/core && -f $dir/oracle.json ]] || continue
 	check_core "$dir" "${dir#"$CACHE"/cores/}"
+done
+for dir in "$CACHE"/cores/go1.*/allocsites-{exe,pie}; do
+	[[ -f $dir/core && -f $dir/oracle.json ]] || continue
+	check_sites "$dir" "${dir#"$CACHE"/cores/}"
 done
 if ((passed + fails == 0)); then
 	echo "pprof.sh: no leakymap core under $CACHE/cores (run make cores)" >&2

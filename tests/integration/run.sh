@@ -320,7 +320,60 @@ check_report() {
 		impl=$(jq -r '.maps[] | select(.held_by == "main.grown") | [.impl, .entries, (.wasted_bytes * 100 >= .bytes * 99)] | @tsv' "$j")
 		check "$id: report: main.grown is an empty $want_impl map, >= 99% wasted" "$impl" "$(printf '%s\t0\ttrue' "$want_impl")"
 	fi
+	if [[ $id == */chanblock-* ]]; then
+		# Each channel the program knows, found by its address, with
+		# its length, capacity and parked goroutines.
+		local got want
+		got=$(jq -r --slurpfile o "$d/oracle.json" '. as $r |
+			[$o[0].channels | to_entries[] | .key as $g | .value as $w |
+			 (($r.channels.list[] | select(.addr == $w.addr)) // {}) |
+			 [$g, .global, .len, .cap, .blocked_senders, .blocked_receivers] | map(tostring) | join(" ")] |
+			join("; ")' "$j")
+		want=$(jq -r '[.channels | to_entries[] | [.key, .key, .value.len, .value.cap,
+			(.value.waiting_senders // 0), (.value.waiting_receivers // 0)] | map(tostring) | join(" ")] |
+			join("; ")' "$d/oracle.json")
+		check "$id: report: channels as the program left them" "$got" "$want"
+		if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
+			grep -Eq '^ +[0-9.]+ KiB +16 B +2/2 +5 +0  chan \*main\.Parcel \(main\.results\)$' "$TMP/report.txt"; then
+			pass "$id: report as text: main.results full with 5 senders parked"
+		else
+			fail "$id: report as text lists the channels" "$(sed -n '/^CHANNELS/,/^$/p' "$TMP/report.txt" | head -c 400)"
+		fi
+	fi
+	if [[ $id == */allocsites-* ]]; then
+		# Every allocation was sampled (MemProfileRate 1): each suspect
+		# names the functions that allocated what it retains, with the
+		# program's own counts, exactly.
+		local site fn n root got
+		while IFS=$'\t' read -r fn n root; do
+			got=$(jq -r --arg r "${root#global }" --arg f "$fn" \
+				'.suspects[] | select(.root == $r) | .allocated_at.stacks[] |
+				 select(.function == $f) | [.sampled_objects, .estimated_objects] | @tsv' "$j")
+			check "$id: report: suspect ${root#global } allocated $n objects in $fn" "$got" "$(printf '%s\t%s' "$n" "$n")"
+		done < <(jq -r '.alloc_sites[] | [.func, .count, .root] | @tsv' "$d/oracle.json")
+		# The root table names, per root, its largest allocation site.
+		check "$id: report: top roots name their largest allocation site" \
+			"$(jq -r '[.top.root.rows[] | select(.allocated_at != null and (.key | test("^main\\."))) |
+				"\(.key) \(.allocated_at.function) \(.allocated_at.sampled_objects)"] | sort | join("; ")' "$j")" \
+			"$(jq -r '[.alloc_sites | group_by(.root)[] | max_by(.count * .size) |
+				"\(.root | sub("^global "; "")) \(.func) \(.count)"] | sort | join("; ")' "$d/oracle.json")"
+		check "$id: report: allocation profile at rate 1, not disabled" \
+			"$(jq -r '.allocation_profile | [.available, .rate, .disabled, .reason] | @tsv' "$j")" \
+			"$(printf 'true\t1\tfalse\t')"
+		if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
+			grep -Eq '^ +3000 +[0-9.]+ KiB +main\.newRecord \(main\.go:[0-9]+\) < main\.fillRegistry' "$TMP/report.txt"; then
+			pass "$id: report as text: main.registry allocated at main.newRecord"
+		else
+			fail "$id: report as text names the allocation sites" "$(grep -A3 'allocated at' "$TMP/report.txt" | head -c 300)"
+		fi
+	fi
 	[[ $id == */leakymap-* ]] || return
+	# Linked without runtime.MemProfile: the report says why no suspect
+	# has allocation stacks.
+	check "$id: report: allocation profile disabled by the linker" \
+		"$(jq -r '[.allocation_profile.disabled, (.allocation_profile.reason != null),
+			([.suspects[].allocated_at.stacks[]] | length)] | @tsv' "$j")" \
+		"$(printf 'true\ttrue\t0')"
 	if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
 		grep -q '^LEAK SUSPECTS' "$TMP/report.txt" && grep -q '^1) main.sessions' "$TMP/report.txt"; then
 		pass "$id: report as text names main.sessions first"
@@ -426,6 +479,31 @@ for d in "${DIRS[@]}"; do
 			"$(( $(jq .leaked_entries "$d/oracle.json") - $(jq .leaked_entries "$base/oracle.json") ))"
 	else
 		fail "$id: diff exits 0 with JSON" "exit $RC: $(head -c 300 "$TMP/run.err")"
+		continue
+	fi
+	# The same diff from the two cores' report JSON files (check_report
+	# wrote them): every group both reports list has the growth the
+	# cores' diff found, and the same suspects are new.
+	rb=$TMP/reports/$(rel "$base" | tr / _).json rl=$TMP/reports/${id//\//_}.json
+	if [[ -f $rb && -f $rl ]] && run_json "$TMP/diff-reports.json" diff "$rb" "$rl" -n 0 &&
+		run_json "$TMP/diff-all.json" diff --exe "$d/bin" --base-exe "$base/bin" "$base/core" "$d/core" -n 0; then
+		cmp=$(jq -r --slurpfile c "$TMP/diff-all.json" '
+			[.growth | to_entries[] | .key as $by | .value[] | select(.delta_retained_bytes != null) |
+			 . as $r | ($c[0].growth[$by][] | select(.key == $r.key and .detail == $r.detail)) as $o |
+			 ([$r.base_retained_bytes, $r.later_retained_bytes, $r.delta_members] ==
+			  [$o.base_retained_bytes, $o.later_retained_bytes, $o.delta_members])] |
+			[length, (map(select(. | not)) | length)] | @tsv' "$TMP/diff-reports.json")
+		read -r ncmp nbad <<<"$cmp"
+		if [[ $nbad == 0 && ${ncmp:-0} -ge 20 ]] &&
+			[[ $(jq -c '[.delta_live_bytes, .new_suspects]' "$TMP/diff-reports.json") == \
+				"$(jq -c '[.delta_live_bytes, .new_suspects]' "$TMP/diff-all.json")" ]] &&
+			[[ $(jq -r '.growth.root[] | select(.key == "main.sessions") | .delta_retained_bytes' "$TMP/diff-reports.json") == "$got" ]]; then
+			pass "$id: diff of the report JSONs: $ncmp groups grow as in the diff of the cores"
+		else
+			fail "$id: diff of the report JSONs agrees with the diff of the cores" "$ncmp groups compared, $nbad differ"
+		fi
+	else
+		fail "$id: diff of two report JSONs exits 0 with JSON" "exit $RC: $(head -c 300 "$TMP/run.err")"
 	fi
 done
 
@@ -508,6 +586,26 @@ printf 'this is not a core dump\n' >"$TMP/text"
 expect_error "non-ELF core file" "$TMP/text" -- --exe "$REF/bin" "$TMP/text"
 expect_error "non-ELF executable" "$TMP/text" -- --exe "$TMP/text" "$REF/core"
 expect_error "missing core file" "$TMP/no-such-core" -- --exe "$REF/bin" "$TMP/no-such-core"
+
+# diff of report JSON files: bad ones are one line naming the file.
+printf '{"schema": "other/1"}\n' >"$TMP/other.json"
+printf '{"schema": "goretain-report/1", "top": [1,\n' >"$TMP/cut.json"
+for bad in other.json cut.json; do
+	"$GORETAIN" diff "$TMP/$bad" "$TMP/$bad" >/dev/null 2>"$TMP/run.err"
+	RC=$?
+	if [[ $RC == 2 && $(wc -l <"$TMP/run.err") == 1 ]] && grep -q "^goretain: $TMP/$bad: " "$TMP/run.err"; then
+		pass "diff of a bad report ($bad): exit 2, $(cat "$TMP/run.err")"
+	else
+		fail "diff of a bad report ($bad): exit 2, one line naming it" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+done
+"$GORETAIN" diff "$(ls "$TMP"/reports/*.json | head -n 1)" "$REF/core" >/dev/null 2>"$TMP/run.err"
+RC=$?
+if [[ $RC == 2 ]] && grep -q -- '--exe' "$TMP/run.err"; then
+	pass "diff of a core without --exe: exit 2, asks for --exe"
+else
+	fail "diff of a core without --exe" "exit $RC: $(head -c 300 "$TMP/run.err")"
+fi
 
 if [[ -f $CORES/nongo/core ]]; then
 	expect_error "non-Go core (/bin/sleep)" "$CORES/nongo/core" "$CORES/nongo/bin" @Go -- \

@@ -10,6 +10,7 @@
 
 #include "escape.h"
 #include "json.h"
+#include "json_read.h"
 
 static char *render(void (*fn)(struct gr_json *), bool pretty)
 {
@@ -73,11 +74,115 @@ static void test_invalid_utf8_replaced(void **state)
 	free(buf);
 }
 
+/* What the writer writes, the reader reads back. */
+static void test_read_back(void **state)
+{
+	(void)state;
+	char *text = render(doc, true);
+	struct gr_jv *v;
+	assert_null(gr_jv_parse(text, strlen(text), "mem", &v));
+	size_t len;
+	assert_string_equal(gr_jv_str(gr_jv_get(v, "name"), &len),
+			    "a\"b\\c\n\x01<x>");
+	assert_int_equal(len, 10);
+	uint64_t u;
+	assert_true(gr_jv_u64(gr_jv_get(v, "n"), &u));
+	assert_true(u == 18446744073709551615ull);
+	assert_string_equal(gr_jv_str(gr_jv_get(v, "addr"), NULL),
+			    "0xc000012345");
+	const struct gr_jv *l = gr_jv_get(v, "list");
+	assert_int_equal(gr_jv_len(l), 4);
+	int64_t i;
+	assert_true(gr_jv_i64(gr_jv_at(l, 0), &i));
+	assert_int_equal(i, -5);
+	assert_false(gr_jv_u64(gr_jv_at(l, 0), &u));
+	bool b;
+	assert_true(gr_jv_bool(gr_jv_at(l, 1), &b) && b);
+	assert_int_equal(gr_jv_type(gr_jv_at(l, 2)), GR_JV_NULL);
+	assert_int_equal(gr_jv_type(gr_jv_at(l, 3)), GR_JV_OBJECT);
+	assert_null(gr_jv_at(l, 4));
+	assert_null(gr_jv_get(l, "x"));
+	assert_null(gr_jv_get(v, "absent"));
+	gr_jv_destroy(v);
+	free(text);
+
+	const char *t = "[\"\\u00e9\\ud83d\\ude00\\u0000z\", 1.5e3, -0, false]";
+	assert_null(gr_jv_parse(t, strlen(t), "mem", &v));
+	assert_memory_equal(gr_jv_str(gr_jv_at(v, 0), &len),
+			    "\xc3\xa9\xf0\x9f\x98\x80\0z", 8);
+	assert_int_equal(len, 8);
+	double d;
+	assert_true(gr_jv_double(gr_jv_at(v, 1), &d));
+	assert_true(d == 1500.0);
+	assert_false(gr_jv_u64(gr_jv_at(v, 1), &u));
+	assert_true(gr_jv_bool(gr_jv_at(v, 3), &b) && !b);
+	gr_jv_destroy(v);
+}
+
+/* Broken input: BAD_DATA naming the input and the offset. */
+static void test_read_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *message;
+	} cases[] = {
+		{"", "in.json: offset 0: unexpected end"},
+		{"{\"a\": 1,}", "in.json: offset 8: expected a key"},
+		{"[1 2]", "in.json: offset 3: expected ',' or ']'"},
+		{"{\"a\" 1}", "in.json: offset 5: expected ':'"},
+		{"\"abc", "in.json: offset 0: unterminated string"},
+		{"\"a\x01\"", "in.json: offset 2: control character in a string"},
+		{"\"\\x\"", "in.json: offset 1: bad escape in a string"},
+		{"\"\\ud800x\"", "in.json: offset 7: lone UTF-16 surrogate"},
+		{"\"\\udc00\"", "in.json: offset 7: lone UTF-16 surrogate"},
+		{"01", "in.json: offset 0: leading zero in a number"},
+		{"1e999", "in.json: offset 5: bad number"},
+		{"-", "in.json: offset 1: bad number"},
+		{"tru", "in.json: offset 0: unexpected character"},
+		{"{} x", "in.json: offset 3: trailing bytes after the document"},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct gr_jv *v = NULL;
+		struct gr_error *err = gr_jv_parse(
+			cases[k].text, strlen(cases[k].text), "in.json", &v);
+		assert_non_null(err);
+		assert_int_equal(err->code, GR_ERR_BAD_DATA);
+		assert_string_equal(err->message, cases[k].message);
+		assert_null(v);
+		gr_error_destroy(err);
+	}
+	/* Nesting deeper than the limit, and just within it. */
+	char deep[2 * GR_JV_MAX_DEPTH + 3];
+	for (int n = GR_JV_MAX_DEPTH; n <= GR_JV_MAX_DEPTH + 1; n++) {
+		memset(deep, '[', (size_t)n);
+		memset(deep + n, ']', (size_t)n);
+		struct gr_jv *v = NULL;
+		struct gr_error *err =
+			gr_jv_parse(deep, 2 * (size_t)n, "in.json", &v);
+		if (n == GR_JV_MAX_DEPTH) {
+			assert_null(err);
+			gr_jv_destroy(v);
+		} else {
+			assert_non_null(err);
+			assert_non_null(strstr(err->message, "nested too deeply"));
+			gr_error_destroy(err);
+		}
+	}
+	struct gr_jv *v = NULL;
+	struct gr_error *err = gr_jv_parse_file("/nonexistent/r.json", &v);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_OS);
+	assert_non_null(strstr(err->message, "/nonexistent/r.json"));
+	gr_error_destroy(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compact_document),
 		cmocka_unit_test(test_invalid_utf8_replaced),
+		cmocka_unit_test(test_read_back),
+		cmocka_unit_test(test_read_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,13 @@
  * main.newSession; main.newSession must hold in-use bytes, and the scaled
  * in-use bytes must be within a factor of MemStats.HeapAlloc.
  *
+ * Allocation stacks of live objects (gr_allocsites, and the report's
+ * merge of stacks that read the same): on the allocsites cores, linked
+ * with profiling at MemProfileRate 1, the subtree of each global the
+ * program leaks through holds exactly the objects the program allocated
+ * at each site, attributed to that function; on the leakymap cores
+ * (profiling disabled) nothing is sampled and no subtree has a stack.
+ *
  * Damage: a bucket list looping onto itself and a bucket claiming a stack
  * deeper than the runtime allows end the walk with the reason, keeping what
  * was read.
@@ -23,6 +30,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "allocsites.h"
+#include "allocsites_report.h"
+#include "analysis.h"
 #include "dwarf.h"
 #include "memprof_report.h"
 #include "memprofile.h"
@@ -237,12 +247,133 @@ static void test_scale(void **state)
 	assert_int_equal(b, 0);
 }
 
+/* The dominator node of the global named @name. */
+static uint32_t global_node(const struct rc_core *r,
+			    const struct gr_analysis *a, const char *name)
+{
+	for (size_t i = 0; i < gr_roots_count(a->roots); i++)
+		if (!strcmp(gr_roots_get(a->roots, i)->name, name))
+			return gr_dom_root_node(a->dom, (uint32_t)i);
+	fail_msg("%s: no root %s", r->id, name);
+	return 0;
+}
+
+/* The oracle's count for allocation site @fn, checked against the merged
+ * stacks under @node. */
+static void check_site(const struct rc_core *r, struct gr_allocsites *as,
+		       struct gr_allocsite *sites, size_t n, const char *fn)
+{
+	char from[128];
+	snprintf(from, sizeof(from), "{\"func\":\"%s\"", fn);
+	uint64_t want = rc_num(r, from, "count");
+	for (size_t i = 0; i < n; i++) {
+		const struct gr_memprof_frame *fr;
+		size_t nf;
+		rc_ok(gr_memprof_frames(gr_allocsites_profile(as),
+					sites[i].record, &fr, &nf));
+		if (!nf || strcmp(fr[0].func, fn))
+			continue;
+		assert_int_equal(sites[i].objects, want);
+		assert_int_equal(sites[i].est_objects, (int64_t)want);
+		/* Stacks are told apart by function, not only by bucket. */
+		for (size_t k = i + 1; k < n; k++) {
+			rc_ok(gr_memprof_frames(gr_allocsites_profile(as),
+						sites[k].record, &fr, &nf));
+			assert_true(!nf || strcmp(fr[0].func, fn) != 0);
+		}
+		print_message("%s: %s allocated %" PRIu64 " live objects\n",
+			      r->id, fn, want);
+		return;
+	}
+	fail_msg("%s: no allocation stack names %s", r->id, fn);
+}
+
+static void test_allocsites(void **state)
+{
+	(void)state;
+	struct rc_set set;
+	rc_load(&set, "allocsites");
+	for (size_t v = 0; v < set.n; v++) {
+		const struct rc_core *r = &set.v[v];
+		struct gr_session *s;
+		struct gr_analysis *a;
+		struct gr_allocsites *as;
+		rc_open(r, &s);
+		rc_ok(gr_analysis_run(s, NULL, &a));
+		rc_ok(gr_allocsites_create(a, &as));
+		const struct gr_allocsites_info *in = gr_allocsites_info(as);
+		assert_true(in->available);
+		assert_false(in->disabled);
+		assert_int_equal(in->rate, rc_num(r, NULL, "memprofile_rate"));
+		assert_int_equal(in->unknown_bucket, 0);
+		assert_null(gr_allocsites_missing(as));
+		static const char *const globals[][3] = {
+			{"main.registry", "main.newRecord", "main.newPayload"},
+			{"main.cache", "main.newEntry", NULL},
+		};
+		uint64_t total = 0;
+		for (size_t g = 0; g < 2; g++) {
+			struct gr_allocsite *sites, all;
+			size_t n;
+			uint32_t node = global_node(r, a, globals[g][0]);
+			rc_ok(gr_allocsites_under(as, node, SIZE_MAX, &sites,
+						  &n, &all));
+			/* Every allocation was sampled: the subtree's
+			 * objects, all of them. */
+			assert_int_equal(all.objects,
+					 gr_dom_retained(a->dom, node).objects);
+			total += all.objects;
+			rc_ok(gr_allocsites_merge(as, sites, n, &n));
+			for (size_t k = 1; k < 3 && globals[g][k]; k++)
+				check_site(r, as, sites, n, globals[g][k]);
+			free(sites);
+		}
+		assert_true(in->sampled_objects >= total);
+		gr_allocsites_destroy(as);
+		gr_analysis_destroy(a);
+		gr_session_destroy(s);
+	}
+	rc_free(&set);
+}
+
+/* Without a profile nothing has a stack, and the report says why. */
+static void test_allocsites_disabled(void **state)
+{
+	(void)state;
+	struct rc_set set;
+	rc_load(&set, "leakymap");
+	const struct rc_core *r = &set.v[set.n - 1];
+	struct gr_session *s;
+	struct gr_analysis *a;
+	struct gr_allocsites *as;
+	rc_open(r, &s);
+	rc_ok(gr_analysis_run(s, NULL, &a));
+	rc_ok(gr_allocsites_create(a, &as));
+	/* The runtime samples at its default rate until schedinit zeroes
+	 * it: a few early objects may carry a stack, none of the leak's. */
+	assert_true(gr_allocsites_info(as)->disabled);
+	assert_non_null(strstr(gr_allocsites_missing(as), "MemProfile"));
+	struct gr_allocsite *sites, all;
+	size_t n;
+	rc_ok(gr_allocsites_under(as, global_node(r, a, "main.sessions"),
+				  SIZE_MAX, &sites, &n, &all));
+	assert_int_equal(n, 0);
+	assert_null(sites);
+	assert_int_equal(all.objects, 0);
+	gr_allocsites_destroy(as);
+	gr_analysis_destroy(a);
+	gr_session_destroy(s);
+	rc_free(&set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_cores),
 		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_allocsites),
+		cmocka_unit_test(test_allocsites_disabled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
