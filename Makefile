@@ -7,9 +7,13 @@
 #   make unit       cmocka unit tests only (current BUILD)
 #   make cores      (re)generate the corpora core cache
 #   make pprof-tool build pprof from a Go toolchain's source (for the tests)
+#   make bench      scale cores (64 MB to 2 GB heaps, 100k goroutines; cached)
+#                   and the timing table of docs/PERFORMANCE.md
+#   make bench-smoke one run on the 64 MB core (part of make check)
 #
 # Variables: BUILD=dir (default build), SANITIZE=address,undefined,
-#            GR_CACHE=dir for corpora cores (default $HOME/.cache/goretain).
+#            GR_CACHE=dir for corpora cores (default $HOME/.cache/goretain),
+#            BENCH_ARGS=... for scripts/bench.py (e.g. --runs 1 --remeasure).
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -85,6 +89,20 @@ integration: $(BUILD)/goretain $(BUILD)/tests/test_html $(BUILD)/tests/gr-corrup
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) GR_PPROF=$(GR_CACHE)/tools/pprof \
 		tests/integration/pprof.sh
 
+# The benchmark (docs/PERFORMANCE.md): measures, never fails on slowness.
+BENCH_SMOKE_GO ?= 1.26
+bench-cores:
+	GR_CACHE=$(GR_CACHE) scripts/make-bench-cores.sh
+
+bench: $(BUILD)/goretain bench-cores
+	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) scripts/bench.py $(BENCH_ARGS)
+
+bench-smoke: $(BUILD)/goretain
+	GR_CACHE=$(GR_CACHE) GR_BENCH_GO=$(BENCH_SMOKE_GO) GR_BENCH_VARIANTS=heap-64m \
+		scripts/make-bench-cores.sh
+	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) scripts/bench.py --smoke \
+		--go $(BENCH_SMOKE_GO) --variants heap-64m
+
 deps:
 	scripts/install-deps.sh
 
@@ -116,6 +134,7 @@ check:
 	$(MAKE) pprof-tool
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 integration
+	$(MAKE) WERROR=1 bench-smoke
 	$(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined all tests
 	ASAN_OPTIONS=detect_leaks=1 $(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined unit
 	ASAN_OPTIONS=detect_leaks=1 GR_IT_LIGHT=1 $(MAKE) WERROR=1 BUILD=build-san SANITIZE=address,undefined integration
@@ -127,7 +146,8 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all tests unit integration deps go-toolchains cores pprof-tool demo check format clean
+.PHONY: all tests unit integration deps go-toolchains cores pprof-tool demo check format clean \
+	bench bench-cores bench-smoke
 
 include tests/fuzz/fuzz.mk
 include report/html/html.mk

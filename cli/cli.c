@@ -52,6 +52,7 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 		{"quiet", no_argument, NULL, 'q'},
 		{"tmpdir", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
+		{"timings", no_argument, NULL, 'T'},
 	};
 	enum { NCOMMON = sizeof(common) / sizeof(common[0]), MAX_OPTS = 32 };
 	struct option longopts[MAX_OPTS + 1];
@@ -62,6 +63,8 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 	for (size_t i = 0; extra && extra->longopts[i].name && n < MAX_OPTS; i++)
 		longopts[n++] = extra->longopts[i];
 	memset(c, 0, sizeof(*c));
+	const char *env = getenv("GR_TIMINGS");
+	c->timings = env && *env && strcmp(env, "0") != 0;
 	optind = 1;
 	opterr = 0;
 	int opt;
@@ -81,6 +84,9 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 			break;
 		case 't':
 			c->tmpdir = optarg;
+			break;
+		case 'T':
+			c->timings = true;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -156,25 +162,42 @@ struct gr_error *gr_cli_name_core(const char *core, struct gr_error *err)
 
 struct gr_progress *gr_cli_progress(const struct gr_cli_common *c)
 {
-	if (c->quiet || !isatty(STDERR_FILENO))
-		return NULL;
-	return gr_progress_create(stderr);
+	unsigned flags = 0;
+	if (!c->quiet && isatty(STDERR_FILENO))
+		flags |= GR_PROGRESS_BAR;
+	if (c->timings)
+		flags |= GR_PROGRESS_TIMINGS;
+	return flags ? gr_progress_create_flags(stderr, flags) : NULL;
 }
 
 void gr_cli_finish(struct gr_progress *p)
 {
 	if (!p)
 		return;
-	fprintf(stderr, "goretain: done in %.2f s, peak memory %.1f MiB\n",
-		gr_progress_elapsed(p), (double)gr_peak_rss() / (1 << 20));
+	if (gr_progress_has_bar(p))
+		fprintf(stderr,
+			"goretain: done in %.2f s, peak memory %.1f MiB\n",
+			gr_progress_elapsed(p),
+			(double)gr_peak_rss() / (1 << 20));
+	gr_progress_total(p);
 	gr_progress_destroy(p);
+}
+
+struct gr_error *gr_cli_load(const struct gr_cli_common *c,
+			     struct gr_progress *p, struct gr_session **ret)
+{
+	gr_progress_phase(p, "loading", 0);
+	struct gr_error *err = gr_cli_open_session(c, ret);
+	if (!err)
+		gr_progress_done(p);
+	return err;
 }
 
 int gr_cli_analyse(const struct gr_cli_common *c, struct gr_cli_run *run)
 {
 	memset(run, 0, sizeof(*run));
 	run->progress = gr_cli_progress(c);
-	struct gr_error *err = gr_cli_open_session(c, &run->session);
+	struct gr_error *err = gr_cli_load(c, run->progress, &run->session);
 	if (!err)
 		err = gr_cli_name_core(c->core,
 				       gr_analysis_run(run->session,

@@ -30,6 +30,9 @@ struct gr_cli_common {
 	bool json;
 	bool force;
 	bool quiet;
+	/* --timings or $GR_TIMINGS: per-phase wall, CPU and private memory
+	 * on stderr (docs/PERFORMANCE.md). */
+	bool timings;
 	const char *tmpdir;
 	bool record_access; /* goretain slim: not an option */
 };
@@ -60,8 +63,8 @@ struct gr_cli_extra {
 };
 
 /*
- * Parse the shared options (--exe, --json, --force, --quiet, --tmpdir,
- * --help), @extra's (may be NULL) and one positional CORE from @argv.
+ * Parse the shared options (--exe, --json, --force, --quiet, --timings,
+ * --tmpdir, --help), @extra's (may be NULL) and one positional CORE from @argv.
  * Returns -1 when parsing succeeded, else the exit code to return (help
  * printed: 0, error: 2).
  */
@@ -101,10 +104,15 @@ int gr_cli_analyse(const struct gr_cli_common *c, struct gr_cli_run *run);
 /* Tear @run down and return the exit code for @err (consumed; NULL: 0). */
 int gr_cli_run_end(struct gr_cli_run *run, struct gr_error *err);
 
-/* A progress sink on stderr when it is a terminal and --quiet is unset. */
+/* A progress sink on stderr: a bar when it is a terminal and --quiet is
+ * unset, timing lines with --timings; NULL when neither. */
 struct gr_progress *gr_cli_progress(const struct gr_cli_common *c);
-/* Final line (time and peak memory) when progress was shown; destroys @p. */
+/* Final line (time and peak memory) when a bar was shown, the total timing
+ * line with --timings; destroys @p. */
 void gr_cli_finish(struct gr_progress *p);
+/* gr_cli_open_session as a "loading" phase of @p (may be NULL). */
+struct gr_error *gr_cli_load(const struct gr_cli_common *c,
+			     struct gr_progress *p, struct gr_session **ret);
 
 int gr_cmd_info(int argc, char **argv);
 int gr_cmd_heap(int argc, char **argv);

@@ -25,6 +25,8 @@ static const char help[] =
 	"  --frames N    frames shown per group (default 5)\n"
 	"  --system      include the runtime's own system goroutines in groups\n"
 	"  --json        machine-readable output\n"
+	"  --timings     load and read times and private memory on stderr\n"
+	"                (also GR_TIMINGS=1)\n"
 	"\n"
 	"examples:\n"
 	"  goretain goroutines --exe ./server core.4242\n"
@@ -80,16 +82,30 @@ int gr_cmd_goroutines(int argc, char **argv)
 	int rc = gr_cli_parse(argc, argv, usage, help, &extra, &c);
 	if (rc >= 0)
 		return rc;
+	/* Reading goroutines is quick: no bar, only timings when asked. */
+	struct gr_progress *p =
+		c.timings ? gr_progress_create_flags(stderr, GR_PROGRESS_TIMINGS)
+			  : NULL;
 	struct gr_session *s;
-	struct gr_error *err = gr_cli_open_session(&c, &s);
-	if (err)
+	struct gr_error *err = gr_cli_load(&c, p, &s);
+	if (err) {
+		gr_progress_destroy(p);
 		return gr_cli_fail(err);
+	}
 	struct gr_goroutines *gs;
+	gr_progress_phase(p, "reading goroutines", 0);
 	err = gr_cli_name_core(c.core, gr_goroutines_load(s, &gs));
 	if (!err) {
+		gr_progress_done(p);
+		gr_progress_phase(p, "writing the report", 0);
 		err = gr_goroutines_report(gs, &o, c.json, stdout, "stdout");
 		gr_goroutines_destroy(gs);
 	}
 	gr_session_destroy(s);
-	return err ? gr_cli_fail(err) : GR_EXIT_OK;
+	if (err) {
+		gr_progress_destroy(p);
+		return gr_cli_fail(err);
+	}
+	gr_cli_finish(p);
+	return GR_EXIT_OK;
 }

@@ -36,6 +36,8 @@ static const char help[] =
 	"                   never\n"
 	"  -n N             rows per grouping (default 20)\n"
 	"  --json           the same as --format json\n"
+	"  --timings        each phase's wall and CPU time and private\n"
+	"                   memory on stderr (also GR_TIMINGS=1)\n"
 	"\n"
 	"The JSON follows docs/report-schema.json (\"goretain-report/1\").\n"
 	"The HTML page is one self-contained file (no network): summary,\n"

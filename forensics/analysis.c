@@ -61,6 +61,11 @@ struct gr_error *gr_analysis_run(struct gr_session *s,
 				  &a->graph)))
 		goto fail;
 	gr_progress_done(p);
+	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
+	gr_progress_count(p, "objects", gr_heap_object_count(a->heap));
+	gr_progress_count(p, "roots", gr_roots_count(a->roots));
+	gr_progress_count(p, "pointer_words", gs->pointer_words);
+	gr_progress_count(p, "edges", gs->edges + gs->root_edges);
 	gr_progress_phase(p, "marking", gr_roots_count(a->roots));
 	if ((err = gr_mark_run(a->heap, a->graph, a->roots, 0, &a->mark)))
 		goto fail;

@@ -82,6 +82,15 @@ struct gr_heap {
 	uint32_t *word_rank;
 	size_t nwords, words_cap;
 
+	/* Address -> span in O(1), like the runtime's heapArena.spans:
+	 * page_span[(addr - page_base) / page_size] is a span index + 1
+	 * (0: no span) for every page from page_base for npage_span pages,
+	 * the span of every page of every in-use and manual span.  NULL
+	 * when the spans are too spread out for one table (then
+	 * gr_heap_span_at searches). */
+	uint32_t *page_span;
+	uint64_t page_base, npage_span;
+
 	uint64_t *obj_addr;  /* by id */
 	uint32_t *obj_span;  /* index into spans, by id */
 	uint32_t nobjects;

@@ -47,7 +47,23 @@ static const char *const table_names[T_COUNT] = {
 	"funcnametab", "cutab", "filetab", "pctab", "pclntable",
 };
 
+/*
+ * A direct-mapped cache of pc-value lookups.  The key is the table, the
+ * function entry (the linker shares identical tables between functions,
+ * and their PCs are entry-relative) and the PC; only successful lookups
+ * are kept.  Entries with table_off 0 are empty (offset 0 is never a
+ * table: gr_pcln_pcvalue answers it without decoding).
+ */
+enum { PCVALUE_CACHE = 4096 };
+struct pcvalue_cache_entry {
+	uint64_t entry, pc, pc_start;
+	uint32_t table_off;
+	int32_t val;
+};
+
 struct gr_pcln {
+	/* Mutable through a const gr_pcln: a lookup cache, not state. */
+	struct pcvalue_cache_entry *cache;
 	const uint8_t *data;
 	size_t size;
 	uint64_t text_start, header_text_start;
@@ -185,10 +201,12 @@ struct gr_error *gr_pcln_create(const uint8_t *data, size_t size,
 	p->data = data;
 	p->size = size;
 	p->text_start = text_start;
-	struct gr_error *err = parse_header(p);
+	p->cache = calloc(PCVALUE_CACHE, sizeof(*p->cache));
+	struct gr_error *err = p->cache ? parse_header(p) : gr_error_nomem();
 	if (!err)
 		err = check_functab(p);
 	if (err) {
+		free(p->cache);
 		free(p);
 		return err;
 	}
@@ -198,6 +216,8 @@ struct gr_error *gr_pcln_create(const uint8_t *data, size_t size,
 
 void gr_pcln_destroy(struct gr_pcln *pcln)
 {
+	if (pcln)
+		free(pcln->cache);
 	free(pcln);
 }
 
@@ -425,6 +445,16 @@ struct gr_error *gr_pcln_pcvalue(const struct gr_pcln *pcln,
 			*pc_start_ret = fn->entry;
 		return NULL;
 	}
+	uint64_t h = (pc ^ fn->entry * 31 ^ (uint64_t)table_off * 0x9E3779B1u) *
+		     UINT64_C(0x9E3779B97F4A7C15);
+	struct pcvalue_cache_entry *ce = &pcln->cache[h >> 52];
+	if (ce->table_off == table_off && ce->pc == pc &&
+	    ce->entry == fn->entry) {
+		*ret = ce->val;
+		if (pc_start_ret)
+			*pc_start_ret = ce->pc_start;
+		return NULL;
+	}
 	struct gr_pcvalue_iter it;
 	uint64_t start, end;
 	int32_t val;
@@ -432,6 +462,13 @@ struct gr_error *gr_pcln_pcvalue(const struct gr_pcln *pcln,
 	gr_pcvalue_iter_init(&it, pcln, fn, table_off);
 	while (gr_pcvalue_iter_next(&it, &start, &end, &val, &err)) {
 		if (pc < end) {
+			*ce = (struct pcvalue_cache_entry){
+				.entry = fn->entry,
+				.pc = pc,
+				.pc_start = start,
+				.table_off = table_off,
+				.val = val,
+			};
 			*ret = val;
 			if (pc_start_ret)
 				*pc_start_ret = start;

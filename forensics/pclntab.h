@@ -33,6 +33,11 @@
  *
  * The section bytes are borrowed and must outlive the gr_pcln.  Names and
  * file names point into them.
+ *
+ * gr_pcln_pcvalue remembers its recent answers (like the runtime's own
+ * pcvalueCache): unwinding 100,000 goroutines parked at the same few PCs
+ * decodes each table once.  The cache makes a gr_pcln unsafe to share
+ * between threads.
  */
 #ifndef GR_PCLNTAB_H
 #define GR_PCLNTAB_H
