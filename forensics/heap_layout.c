@@ -348,7 +348,8 @@ struct gr_error *heap_layout_resolve(struct gr_session *s,
 	memset(L, 0, sizeof(*L));
 	if (!gr_dwarf_present(d))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "heap: the executable has no DWARF");
+				       "the executable has no DWARF (stripped): "
+				       "the heap layout cannot be read");
 	const struct gr_dwarf_global *g;
 	struct gr_error *err = gr_dwarf_global(d, "runtime.mheap_", &g);
 	if (err) {
