@@ -63,17 +63,25 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libgo
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libgoretain.a $(LIBS) -lcmocka
 
-tests: $(TEST_BIN)
+# The corruption suite's case generator (tests/integration/hostile.sh).
+$(BUILD)/tests/gr-corrupt: $(BUILD)/obj/tests/tools/corrupt.o $(BUILD)/libgoretain.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libgoretain.a $(LIBS)
+
+tests: $(TEST_BIN) $(BUILD)/tests/gr-corrupt
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
 # The integration suite runs the built binary over every cached core.
-integration: $(BUILD)/goretain $(BUILD)/tests/test_html
+integration: $(BUILD)/goretain $(BUILD)/tests/test_html $(BUILD)/tests/gr-corrupt
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/run.sh
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) GR_HTML_RENDER=$(BUILD)/tests/test_html \
 		tests/integration/html.sh $(BUILD)/html-test
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/batch.sh
+	GORETAIN=$(BUILD)/goretain GR_CORRUPT=$(BUILD)/tests/gr-corrupt \
+		GR_CACHE=$(GR_CACHE) tests/integration/hostile.sh
+	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) tests/integration/slim.sh
 	GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE) GR_PPROF=$(GR_CACHE)/tools/pprof \
 		tests/integration/pprof.sh
 

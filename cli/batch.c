@@ -20,13 +20,14 @@
 #include "batch_summary.h"
 #include "coreid.h"
 #include "dominators.h"
+#include "html.h"
 #include "names.h"
 #include "outfile.h"
 #include "pprof_retention.h"
 #include "report.h"
 #include "suspects.h"
 
-static const char *const extensions[] = {"json", "txt", "pb.gz"};
+static const char *const extensions[] = {"json", "txt", "pb.gz", "html"};
 
 /* What every worker shares, read-only after the fork. */
 struct batch {
@@ -76,14 +77,20 @@ static char *error_line(const char *input, const char *msg, int code)
 static char *fail_line(const char *input, struct gr_error *err)
 {
 	char *line = error_line(input, err->message,
-				err->code == GR_ERR_NOMEM ? 1 : 2);
+				err->code == GR_ERR_NOMEM ||
+						err->code == GR_ERR_OUTPUT
+					? 1
+					: 2);
 	gr_error_destroy(err);
 	return line;
 }
 
-static struct gr_error *write_report(const struct batch *b,
-				     const struct gr_analysis *a,
-				     const char *name)
+/* One report of @a in @format to DIR/@name, atomically; @json is the JSON
+ * report already in memory when the format needs it (HTML embeds it). */
+static struct gr_error *write_one(const struct batch *b,
+				  const struct gr_analysis *a,
+				  enum gr_batch_format format, const char *json,
+				  size_t json_len, const char *name)
 {
 	char *path;
 	if (asprintf(&path, "%s/%s", b->o->out, name) < 0)
@@ -92,21 +99,58 @@ static struct gr_error *write_report(const struct batch *b,
 	struct gr_error *err = gr_outfile_open(path, &out);
 	if (!err) {
 		struct gr_report_options ro = GR_REPORT_DEFAULTS;
-		switch (b->o->format) {
+		switch (format) {
 		case GR_BATCH_FORMAT_TEXT:
 			err = gr_report_text(a, &ro, out.f, path);
 			break;
 		case GR_BATCH_FORMAT_PPROF:
 			err = gr_pprof_retention_write(a, out.f, path);
 			break;
+		case GR_BATCH_FORMAT_HTML:
+			err = gr_html_write(json, json_len, out.f, path);
+			break;
 		default:
-			err = gr_report_json(a, &ro, out.f, path);
+			if (fwrite(json, 1, json_len, out.f) != json_len)
+				err = gr_error_output(errno ? errno : EIO, path,
+						      "write");
 		}
 		if (!err)
 			err = gr_outfile_commit(&out);
 		gr_outfile_abort(&out);
 	}
 	free(path);
+	return err;
+}
+
+/* Every report asked for, named by @hex; the JSON report is rendered once
+ * to memory, for the JSON file and the HTML page alike. */
+static struct gr_error *write_reports(const struct batch *b,
+				      const struct gr_analysis *a,
+				      const char *hex)
+{
+	char *json = NULL;
+	size_t json_len = 0;
+	struct gr_error *err = NULL;
+	bool need_json = false;
+	for (size_t i = 0; i < b->o->format_count; i++)
+		need_json |= b->o->formats[i] == GR_BATCH_FORMAT_JSON ||
+			     b->o->formats[i] == GR_BATCH_FORMAT_HTML;
+	if (need_json) {
+		FILE *mem = open_memstream(&json, &json_len);
+		if (!mem)
+			return gr_error_nomem();
+		struct gr_report_options ro = GR_REPORT_DEFAULTS;
+		err = gr_report_json(a, &ro, mem, "the JSON report");
+		if (fclose(mem) != 0 && !err)
+			err = gr_error_nomem();
+	}
+	for (size_t i = 0; !err && i < b->o->format_count; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s.%s", hex,
+			 extensions[b->o->formats[i]]);
+		err = write_one(b, a, b->o->formats[i], json, json_len, name);
+	}
+	free(json);
 	return err;
 }
 
@@ -184,14 +228,19 @@ static struct gr_error *identify(const struct batch *b, const char *input,
 	return NULL;
 }
 
-static bool report_exists(const struct batch *b, const char *name)
+/* Whether every report asked for is in the output directory. */
+static bool reports_exist(const struct batch *b, const char *hex)
 {
-	char *path;
-	if (asprintf(&path, "%s/%s", b->o->out, name) < 0)
-		return false;
-	struct stat st;
-	bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-	free(path);
+	bool ok = true;
+	for (size_t i = 0; ok && i < b->o->format_count; i++) {
+		char *path;
+		if (asprintf(&path, "%s/%s.%s", b->o->out, hex,
+			     extensions[b->o->formats[i]]) < 0)
+			return false;
+		struct stat st;
+		ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+		free(path);
+	}
 	return ok;
 }
 
@@ -206,8 +255,9 @@ static char *analyse_one(const struct batch *b, const char *input)
 		return fail_line(input, err);
 	char name[64], hex[17];
 	gr_batch_key_hex(key, hex);
-	snprintf(name, sizeof(name), "%s.%s", hex, extensions[b->o->format]);
-	if (report_exists(b, name) &&
+	snprintf(name, sizeof(name), "%s.%s", hex,
+		 extensions[b->o->formats[0]]);
+	if (reports_exist(b, hex) &&
 	    !(err = gr_batch_cache_skip(b->cache, key, name, input, &line))) {
 		free(exe);
 		return line;
@@ -222,7 +272,7 @@ static char *analyse_one(const struct batch *b, const char *input)
 	struct gr_analysis *a = NULL;
 	if (!(err = gr_session_open(&so, &s)) &&
 	    !(err = gr_analysis_run(s, NULL, &a)) &&
-	    !(err = write_report(b, a, name)))
+	    !(err = write_reports(b, a, hex)))
 		err = ok_line(a, input, exe, key, name, t0, &line);
 	gr_analysis_destroy(a);
 	gr_session_destroy(s);

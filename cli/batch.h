@@ -26,6 +26,8 @@ enum gr_batch_format {
 	GR_BATCH_FORMAT_JSON,
 	GR_BATCH_FORMAT_TEXT,
 	GR_BATCH_FORMAT_PPROF,
+	GR_BATCH_FORMAT_HTML,
+	GR_BATCH_FORMAT_COUNT_,
 };
 
 struct gr_batch_options {
@@ -35,7 +37,10 @@ struct gr_batch_options {
 	const char *out;	/* created if missing */
 	unsigned jobs;		/* >= 1 */
 	uint64_t max_memory;	/* 0: half of MemAvailable */
-	enum gr_batch_format format;
+	/* The reports to write, in the order given (none: json); the
+	 * record's "report" names the first. */
+	enum gr_batch_format formats[GR_BATCH_FORMAT_COUNT_];
+	size_t format_count;
 	unsigned shard_i, shard_n; /* shard_n 0: every input */
 	bool quiet;
 	const char *tmpdir;

@@ -16,6 +16,7 @@ int gr_cli_fail(struct gr_error *err)
 	int code;
 	switch (err->code) {
 	case GR_ERR_NOMEM:
+	case GR_ERR_OUTPUT:
 		code = GR_EXIT_INTERNAL;
 		break;
 	default:
@@ -138,9 +139,19 @@ struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 		.core_path = c->core,
 		.exe_path = c->exe,
 		.force = c->force,
+		.record_access = c->record_access,
 		.input = {.temp_dir = c->tmpdir},
 	};
 	return gr_session_open(&o, ret);
+}
+
+struct gr_error *gr_cli_name_core(const char *core, struct gr_error *err)
+{
+	/* Output errors name their own path; out of memory names nothing. */
+	if (!err || err->code == GR_ERR_NOMEM || err->code == GR_ERR_OUTPUT ||
+	    strstr(err->message, core))
+		return err;
+	return gr_error_prefix(err, "%s", core);
 }
 
 struct gr_progress *gr_cli_progress(const struct gr_cli_common *c)
@@ -165,8 +176,10 @@ int gr_cli_analyse(const struct gr_cli_common *c, struct gr_cli_run *run)
 	run->progress = gr_cli_progress(c);
 	struct gr_error *err = gr_cli_open_session(c, &run->session);
 	if (!err)
-		err = gr_analysis_run(run->session, run->progress,
-				      &run->analysis);
+		err = gr_cli_name_core(c->core,
+				       gr_analysis_run(run->session,
+						       run->progress,
+						       &run->analysis));
 	if (!err)
 		return -1;
 	return gr_cli_run_end(run, err);

@@ -31,6 +31,7 @@ struct gr_cli_common {
 	bool force;
 	bool quiet;
 	const char *tmpdir;
+	bool record_access; /* goretain slim: not an option */
 };
 
 /* Print "goretain: MESSAGE" on one line and return the exit code for @err.
@@ -76,6 +77,10 @@ void gr_cli_alias_short(int argc, char **argv, char c, const char *longname);
 int gr_cli_parse_count(const char *usage, const char *opt, const char *val,
 		       size_t *ret);
 
+/* @err (may be NULL) prefixed with the core's path unless it names it
+ * already: an analysis error says which file it is about, as the error
+ * lines of goretain promise (docs/goretain.1). */
+struct gr_error *gr_cli_name_core(const char *core, struct gr_error *err);
 /* Open a session for the shared options. */
 struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 				     struct gr_session **ret);
@@ -112,5 +117,6 @@ int gr_cmd_suspects(int argc, char **argv);
 int gr_cmd_report(int argc, char **argv);
 int gr_cmd_diff(int argc, char **argv);
 int gr_cmd_batch(int argc, char **argv);
+int gr_cmd_slim(int argc, char **argv);
 
 #endif /* GR_CLI_H */

@@ -11,7 +11,7 @@
 
 static const char usage[] =
 	"goretain batch [--exe BIN] [--exe-dir DIR]... --out DIR [-j N] "
-	"[--max-memory SIZE] [--format json|text|pprof] [--shard I/N] "
+	"[--max-memory SIZE] [--format json|text|html|pprof[,...]] [--shard I/N] "
 	"[--quiet] INPUT...";
 static const char help[] =
 	"usage: goretain batch [--exe BIN] [--exe-dir DIR]... --out DIR [-j N]\n"
@@ -37,7 +37,9 @@ static const char help[] =
 	"                    its own process\n"
 	"  --max-memory SIZE memory budget of the workers (8G, 512M; default\n"
 	"                    half of MemAvailable)\n"
-	"  --format F        json (default), text or pprof\n"
+	"  --format F[,F]... json (default), text, html or pprof; several\n"
+	"                    (--format json,html) write one report each,\n"
+	"                    <key>.json, .txt, .html, .pb.gz\n"
 	"  --shard I/N       only inputs whose index in the sorted list is I\n"
 	"                    modulo N (0 <= I < N)\n"
 	"  --tmpdir DIR      where compressed cores are decompressed\n"
@@ -64,6 +66,34 @@ enum {
 	OPT_TMPDIR,
 	OPT_HELP,
 };
+
+/* "json,html": each format once, in the order given. */
+static bool parse_formats(struct gr_batch_options *o, const char *val)
+{
+	static const char *const names[GR_BATCH_FORMAT_COUNT_] = {
+		[GR_BATCH_FORMAT_JSON] = "json",
+		[GR_BATCH_FORMAT_TEXT] = "text",
+		[GR_BATCH_FORMAT_PPROF] = "pprof",
+		[GR_BATCH_FORMAT_HTML] = "html",
+	};
+	o->format_count = 0;
+	for (const char *p = val;;) {
+		size_t len = strcspn(p, ",");
+		size_t f = 0;
+		while (f < GR_BATCH_FORMAT_COUNT_ &&
+		       (strlen(names[f]) != len || strncmp(p, names[f], len)))
+			f++;
+		if (f == GR_BATCH_FORMAT_COUNT_)
+			return false;
+		for (size_t i = 0; i < o->format_count; i++)
+			if (o->formats[i] == (enum gr_batch_format)f)
+				return false;
+		o->formats[o->format_count++] = (enum gr_batch_format)f;
+		if (!p[len])
+			return true;
+		p += len + 1;
+	}
+}
 
 static int parse_opt(struct gr_batch_options *o, int opt, const char *val)
 {
@@ -94,14 +124,11 @@ static int parse_opt(struct gr_batch_options *o, int opt, const char *val)
 						  val);
 		break;
 	case OPT_FORMAT:
-		if (!strcmp(val, "json"))
-			o->format = GR_BATCH_FORMAT_JSON;
-		else if (!strcmp(val, "text"))
-			o->format = GR_BATCH_FORMAT_TEXT;
-		else if (!strcmp(val, "pprof"))
-			o->format = GR_BATCH_FORMAT_PPROF;
-		else
-			return gr_cli_usage_error(usage, "bad --format '%s'",
+		if (!parse_formats(o, val))
+			return gr_cli_usage_error(usage, "bad --format '%s' "
+							 "(want a list of "
+							 "json, text, html, "
+							 "pprof)",
 						  val);
 		break;
 	case OPT_SHARD:
@@ -164,6 +191,8 @@ int gr_cmd_batch(int argc, char **argv)
 	if (rc < 0 && o.exe && o.exe_dir_count)
 		rc = gr_cli_usage_error(usage, "--exe and --exe-dir exclude "
 					       "each other");
+	if (rc < 0 && !o.format_count)
+		o.formats[o.format_count++] = GR_BATCH_FORMAT_JSON;
 	if (rc < 0) {
 		o.inputs = argv + optind;
 		o.input_count = (size_t)(argc - optind);

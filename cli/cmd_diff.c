@@ -67,7 +67,7 @@ static struct gr_error *side(const struct gr_cli_common *c,
 				       c->core);
 	struct gr_error *err = gr_cli_open_session(c, s);
 	if (!err)
-		err = gr_analysis_run(*s, p, a);
+		err = gr_cli_name_core(c->core, gr_analysis_run(*s, p, a));
 	if (!err)
 		err = gr_diff_side_from_analysis(*a, &o->d.suspects, ret);
 	return err;

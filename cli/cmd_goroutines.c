@@ -85,7 +85,7 @@ int gr_cmd_goroutines(int argc, char **argv)
 	if (err)
 		return gr_cli_fail(err);
 	struct gr_goroutines *gs;
-	err = gr_goroutines_load(s, &gs);
+	err = gr_cli_name_core(c.core, gr_goroutines_load(s, &gs));
 	if (!err) {
 		err = gr_goroutines_report(gs, &o, c.json, stdout, "stdout");
 		gr_goroutines_destroy(gs);

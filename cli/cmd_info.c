@@ -38,9 +38,5 @@ int gr_cmd_info(int argc, char **argv)
 	err = c.json ? gr_info_write_json(&info, stdout, "stdout")
 		     : gr_info_write_text(&info, stdout, "stdout");
 	gr_session_destroy(s);
-	if (err) {
-		gr_cli_fail(err);
-		return GR_EXIT_INTERNAL;
-	}
-	return GR_EXIT_OK;
+	return err ? gr_cli_fail(err) : GR_EXIT_OK;
 }

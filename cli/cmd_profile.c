@@ -141,7 +141,7 @@ int gr_cmd_profile(int argc, char **argv)
 	struct gr_error *err = gr_cli_open_session(&c, &s);
 	if (err)
 		return gr_cli_fail(err);
-	err = gr_memprof_read(s, &mp);
+	err = gr_cli_name_core(c.core, gr_memprof_read(s, &mp));
 	if (!err) {
 		warnings(mp);
 		if (out)

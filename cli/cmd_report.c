@@ -195,19 +195,23 @@ int gr_cmd_report(int argc, char **argv)
 	o.r.color = o.format == FMT_TEXT &&
 		    (o.color == 1 ||
 		     (o.color == -1 && to_stdout && isatty(STDOUT_FILENO)));
-	struct gr_cli_run run;
-	if ((rc = gr_cli_analyse(&c, &run)) >= 0)
-		return rc;
+	/* The output first: an unwritable path fails at once, not after a
+	 * minute of analysis. */
 	struct gr_outfile out = {0};
 	struct gr_error *err = gr_outfile_open(o.out ? o.out : "-", &out);
-	if (!err) {
-		gr_progress_phase(run.progress, "writing the report", 0);
-		err = write_report(run.analysis, &o, out.f,
-				   to_stdout ? "stdout" : o.out);
-		gr_progress_done(run.progress);
-		if (!err)
-			err = gr_outfile_commit(&out);
+	if (err)
+		return gr_cli_fail(err);
+	struct gr_cli_run run;
+	if ((rc = gr_cli_analyse(&c, &run)) >= 0) {
 		gr_outfile_abort(&out);
+		return rc;
 	}
+	gr_progress_phase(run.progress, "writing the report", 0);
+	err = write_report(run.analysis, &o, out.f,
+			   to_stdout ? "stdout" : o.out);
+	gr_progress_done(run.progress);
+	if (!err)
+		err = gr_outfile_commit(&out);
+	gr_outfile_abort(&out);
 	return gr_cli_run_end(&run, err);
 }

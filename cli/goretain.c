@@ -37,6 +37,9 @@ static const struct command commands[] = {
 	 "what grew between two dumps of one program"},
 	{"batch", gr_cmd_batch,
 	 "many cores unattended: a report each and a JSON Lines summary"},
+	{"slim", gr_cmd_slim,
+	 "a copy of the core with only what the analysis reads, for a "
+	 "ticket"},
 	{"why", gr_cmd_why,
 	 "why an object, global or type is alive: paths from roots, "
 	 "dominators"},
@@ -59,7 +62,8 @@ static void usage(FILE *out)
 	      "Run 'goretain COMMAND --help' for a command's options.\n"
 	      "\n"
 	      "exit status: 0 success; 1 internal error (out of memory, "
-	      "cannot write output);\n"
+	      "cannot write an output\n"
+	      "             or temporary file);\n"
 	      "             2 bad input (unreadable, truncated or mismatched "
 	      "core or executable) or bad usage\n",
 	      out);

@@ -50,6 +50,16 @@ struct gr_error *gr_error_os(int errnum, const char *path, const char *what)
 	return err;
 }
 
+struct gr_error *gr_error_output(int errnum, const char *path,
+				 const char *what)
+{
+	struct gr_error *err = gr_error_create(GR_ERR_OUTPUT, "%s: %s: %s",
+					       path, what, strerror(errnum));
+	if (err != &nomem_error)
+		err->errnum = errnum;
+	return err;
+}
+
 struct gr_error *gr_error_fault(uint64_t address, uint64_t len,
 				const char *reason)
 {

@@ -30,7 +30,8 @@
 	X(NOT_FOUND, "not found")                                              \
 	X(LIMIT, "limit exceeded")                                             \
 	X(MISMATCH, "core and executable do not match")                        \
-	X(USAGE, "invalid usage")
+	X(USAGE, "invalid usage")                                              \
+	X(OUTPUT, "cannot write output")
 
 enum gr_error_code {
 #define GR_X(name, desc) GR_ERR_##name,
@@ -61,6 +62,11 @@ struct gr_error *gr_error_vcreate(enum gr_error_code code, const char *fmt,
 	__attribute__((format(printf, 2, 0)));
 /* GR_ERR_OS from errno, naming the path and the operation. */
 struct gr_error *gr_error_os(int errnum, const char *path, const char *what);
+/* GR_ERR_OUTPUT from errno: writing a result (or a temporary file) to
+ * @path failed.  Kept apart from GR_ERR_OS, which is about reading the
+ * inputs, because the CLI exits 1 for it, not 2 (docs/goretain.1). */
+struct gr_error *gr_error_output(int errnum, const char *path,
+				 const char *what);
 /* GR_ERR_FAULT at @address with a reason ("not in the core", ...). */
 struct gr_error *gr_error_fault(uint64_t address, uint64_t len,
 				const char *reason);

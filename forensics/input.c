@@ -84,7 +84,7 @@ static struct gr_error *write_all(struct stream *s, const uint8_t *buf,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return gr_error_os(n < 0 ? errno : ENOSPC, s->temp_dir,
+			return gr_error_output(n < 0 ? errno : ENOSPC, s->temp_dir,
 					   "write temporary file");
 		buf += n;
 		len -= (size_t)n;
@@ -349,14 +349,14 @@ static struct gr_error *open_temp(const char *dir, int *ret)
 	}
 	/* EISDIR: kernel without O_TMPFILE; EOPNOTSUPP: file system without. */
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return gr_error_os(errno, dir, "create temporary file");
+		return gr_error_output(errno, dir, "create temporary file");
 	char *tmpl;
 	if (asprintf(&tmpl, "%s/goretain-XXXXXX", dir) < 0)
 		return gr_error_nomem();
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0) {
 		struct gr_error *err =
-			gr_error_os(errno, dir, "create temporary file");
+			gr_error_output(errno, dir, "create temporary file");
 		free(tmpl);
 		return err;
 	}
@@ -434,7 +434,7 @@ static struct gr_error *open_compressed(struct gr_input *input, int fd,
 		goto out;
 	}
 	if (ftruncate(s.out_fd, (off_t)s.out_bytes) < 0) {
-		err = gr_error_os(errno, s.temp_dir, "size temporary file");
+		err = gr_error_output(errno, s.temp_dir, "size temporary file");
 		goto out;
 	}
 	struct stat st;

@@ -8,7 +8,12 @@ struct gr_mem {
 	struct gr_mem_segment *segs; /* sorted by start, non-overlapping */
 	size_t n, cap;
 	size_t last; /* index of the last segment hit: reads cluster */
+	/* gr_mem_record_start(): per segment, a bitmap of the 4 KiB pages
+	 * read (CORE segments only, else NULL); NULL when not recording. */
+	uint8_t **touched;
 };
+
+enum { PAGE_SHIFT = 12 };
 
 struct gr_error *gr_mem_create(struct gr_mem **ret)
 {
@@ -23,6 +28,7 @@ void gr_mem_destroy(struct gr_mem *mem)
 {
 	if (!mem)
 		return;
+	gr_mem_record_stop(mem);
 	free(mem->segs);
 	free(mem);
 }
@@ -44,6 +50,11 @@ static size_t lower_bound(const struct gr_mem *mem, uint64_t addr)
 static struct gr_error *insert_at(struct gr_mem *mem, size_t i,
 				  const struct gr_mem_segment *seg)
 {
+	/* The bitmaps are indexed by segment: the table is fixed while
+	 * recording (sessions record only after they are opened). */
+	if (mem->touched)
+		return gr_error_create(GR_ERR_USAGE, "memory segment added "
+						     "while recording");
 	if (mem->n == mem->cap) {
 		size_t cap = mem->cap ? mem->cap * 2 : 64;
 		struct gr_mem_segment *segs =
@@ -168,16 +179,87 @@ struct gr_error *gr_mem_fill_missing(struct gr_mem *mem,
 	return NULL;
 }
 
+/* Record that [addr, addr + len) of segment @s was looked at. */
+static void mark(struct gr_mem *mem, const struct gr_mem_segment *s,
+		 uint64_t addr, uint64_t len)
+{
+	uint8_t *bits = mem->touched[s - mem->segs];
+	if (!bits || !len)
+		return;
+	if (addr < s->start)
+		len -= s->start - addr, addr = s->start;
+	if (len > s->end - addr)
+		len = s->end - addr;
+	uint64_t base = s->start >> PAGE_SHIFT;
+	uint64_t last = (addr + len - 1) >> PAGE_SHIFT;
+	for (uint64_t p = addr >> PAGE_SHIFT; p <= last; p++)
+		bits[(p - base) / 8] |= (uint8_t)(1u << ((p - base) % 8));
+}
+
+#define MARK(mem, s, addr, len)                                                \
+	do {                                                                   \
+		if ((mem)->touched)                                            \
+			mark(mem, s, addr, len);                               \
+	} while (0)
+
+struct gr_error *gr_mem_record_start(struct gr_mem *mem)
+{
+	if (mem->touched)
+		return NULL;
+	uint8_t **t = calloc(mem->n ? mem->n : 1, sizeof(*t));
+	if (!t)
+		return gr_error_nomem();
+	for (size_t i = 0; i < mem->n; i++) {
+		const struct gr_mem_segment *s = &mem->segs[i];
+		if (s->source != GR_MEM_CORE)
+			continue;
+		uint64_t pages = ((s->end - 1) >> PAGE_SHIFT) -
+				 (s->start >> PAGE_SHIFT) + 1;
+		if (!(t[i] = calloc(pages / 8 + 1, 1))) {
+			while (i--)
+				free(t[i]);
+			free(t);
+			return gr_error_nomem();
+		}
+	}
+	mem->touched = t;
+	return NULL;
+}
+
+void gr_mem_record_stop(struct gr_mem *mem)
+{
+	if (!mem->touched)
+		return;
+	for (size_t i = 0; i < mem->n; i++)
+		free(mem->touched[i]);
+	free(mem->touched);
+	mem->touched = NULL;
+}
+
+bool gr_mem_page_touched(const struct gr_mem *mem, uint64_t addr)
+{
+	if (!mem->touched)
+		return false;
+	size_t i = lower_bound(mem, addr);
+	if (i >= mem->n || mem->segs[i].start > addr || !mem->touched[i])
+		return false;
+	uint64_t p = (addr >> PAGE_SHIFT) - (mem->segs[i].start >> PAGE_SHIFT);
+	return mem->touched[i][p / 8] >> (p % 8) & 1;
+}
+
 const struct gr_mem_segment *gr_mem_find(struct gr_mem *mem, uint64_t addr)
 {
 	if (mem->last < mem->n) {
 		const struct gr_mem_segment *s = &mem->segs[mem->last];
-		if (addr >= s->start && addr < s->end)
+		if (addr >= s->start && addr < s->end) {
+			MARK(mem, s, addr, 1);
 			return s;
+		}
 	}
 	size_t i = lower_bound(mem, addr);
 	if (i < mem->n && mem->segs[i].start <= addr) {
 		mem->last = i;
+		MARK(mem, &mem->segs[i], addr, 1);
 		return &mem->segs[i];
 	}
 	return NULL;
@@ -199,6 +281,9 @@ struct gr_error *gr_mem_read(struct gr_mem *mem, uint64_t addr, void *buf,
 		size_t n = avail < left ? (size_t)avail : left;
 		switch (s->source) {
 		case GR_MEM_CORE:
+			MARK(mem, s, cur, n);
+			memcpy(out, s->data + (cur - s->start), n);
+			break;
 		case GR_MEM_EXE:
 			memcpy(out, s->data + (cur - s->start), n);
 			break;
@@ -228,6 +313,7 @@ struct gr_error *gr_mem_view(struct gr_mem *mem, uint64_t addr, size_t len,
 				      s->reason ? s->reason : "not in the core");
 	if (s->source == GR_MEM_ZERO || s->end - addr < len)
 		return gr_error_fault(addr, len, "not contiguous in one file");
+	MARK(mem, s, addr, len);
 	*ret = s->data + (addr - s->start);
 	return NULL;
 }
@@ -281,6 +367,7 @@ bool gr_mem_readable(struct gr_mem *mem, uint64_t addr, uint64_t len)
 		const struct gr_mem_segment *s = gr_mem_find(mem, cur);
 		if (!s || s->source == GR_MEM_MISSING)
 			return false;
+		MARK(mem, s, cur, addr + len - cur);
 		cur = s->end;
 	}
 	return true;

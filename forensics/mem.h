@@ -99,6 +99,17 @@ bool gr_mem_readable(struct gr_mem *mem, uint64_t addr, uint64_t len);
 /* The segment containing @addr, or NULL. */
 const struct gr_mem_segment *gr_mem_find(struct gr_mem *mem, uint64_t addr);
 
+/*
+ * Access recording, for `goretain slim`: after gr_mem_record_start() every
+ * page (4 KiB) of a CORE segment that a read, view, find or readable check
+ * touches is remembered until gr_mem_record_stop().  No segment may be
+ * added meanwhile (USAGE error).  Costs one bit per core page.
+ */
+struct gr_error *gr_mem_record_start(struct gr_mem *mem);
+void gr_mem_record_stop(struct gr_mem *mem);
+/* Whether the page holding @addr was touched since recording started. */
+bool gr_mem_page_touched(const struct gr_mem *mem, uint64_t addr);
+
 size_t gr_mem_segment_count(const struct gr_mem *mem);
 /* Segments in address order; @i < gr_mem_segment_count(). */
 const struct gr_mem_segment *gr_mem_segment_at(const struct gr_mem *mem,

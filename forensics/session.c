@@ -261,6 +261,7 @@ struct gr_error *gr_session_open(const struct gr_session_options *o,
 	    (err = gr_core_add_to_mem(s->core, s->mem)) ||
 	    (err = check_build_ids(s, o)) || (err = check_entry(s, o)) ||
 	    (err = fill_from_exe(s)) ||
+	    (o->record_access && (err = gr_mem_record_start(s->mem))) ||
 	    (err = gr_session_go_load(&s->go, s->exe, s->mem, s->bias))) {
 		gr_session_destroy(s);
 		return err;

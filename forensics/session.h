@@ -36,6 +36,9 @@ struct gr_session_options {
 	/* Analyse even if the build IDs say the executable is not the one the
 	 * core was taken from. */
 	bool force;
+	/* Record the core pages every read touches from the first read of
+	 * Go state on (gr_mem_record_start(); `goretain slim`). */
+	bool record_access;
 	/* Passed to gr_input_open(). */
 	struct gr_input_options input;
 };

@@ -507,6 +507,6 @@ struct gr_error *gr_diff_report(const struct gr_diff_side *base,
 		return err;
 	}
 	if (!err && (fflush(f) || ferror(f)))
-		err = gr_error_os(errno ? errno : EIO, path, "write");
+		err = gr_error_output(errno ? errno : EIO, path, "write");
 	return err;
 }

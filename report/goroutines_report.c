@@ -294,6 +294,6 @@ struct gr_error *gr_goroutines_report(const struct gr_goroutines *gs,
 		}
 	}
 	if (fflush(out) || ferror(out))
-		return gr_error_os(errno ? errno : EIO, path, "write");
+		return gr_error_output(errno ? errno : EIO, path, "write");
 	return NULL;
 }

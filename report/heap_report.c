@@ -351,6 +351,6 @@ struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 			     " objects whose pointers could not be read\n",
 			nd, gs->unscannable);
 	if (fflush(out) || ferror(out))
-		return gr_error_os(errno ? errno : EIO, path, "write");
+		return gr_error_output(errno ? errno : EIO, path, "write");
 	return NULL;
 }

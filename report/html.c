@@ -359,6 +359,6 @@ struct gr_error *gr_html_write(const char *report_json, size_t len, FILE *out,
 	/* One check at the end: stdio keeps the error flag, and a page cut
 	 * short is worth no more than no page. */
 	if (fflush(out) == EOF || ferror(out))
-		return gr_error_os(errno ? errno : EIO, path, "write");
+		return gr_error_output(errno ? errno : EIO, path, "write");
 	return NULL;
 }

@@ -235,6 +235,6 @@ struct gr_error *gr_info_write_text(const struct gr_info *info, FILE *out,
 	fprintf(out, "%-14s %" PRIu64 " functions, %" PRIu64 " files\n",
 		"pclntab:", info->pcln_functions, info->pcln_files);
 	if (fflush(out) || ferror(out))
-		return gr_error_os(errno ? errno : EIO, path, "write");
+		return gr_error_output(errno ? errno : EIO, path, "write");
 	return NULL;
 }

@@ -196,7 +196,7 @@ struct gr_error *gr_json_finish(struct gr_json *j, const char *path)
 	if (fflush(j->out) != 0)
 		j->failed = true;
 	if (j->failed || j->depth != 0)
-		return gr_error_os(errno ? errno : EIO, path ? path : "output",
+		return gr_error_output(errno ? errno : EIO, path ? path : "output",
 				   "writing JSON");
 	return NULL;
 }

@@ -35,14 +35,14 @@ struct gr_error *gr_outfile_open(const char *path, struct gr_outfile *o)
 			break;
 	}
 	if (fd < 0) {
-		struct gr_error *err = gr_error_os(errno, path, "create");
+		struct gr_error *err = gr_error_output(errno, path, "create");
 		free(o->tmp);
 		o->tmp = NULL;
 		return err;
 	}
 	o->f = fdopen(fd, "wb");
 	if (!o->f) {
-		struct gr_error *err = gr_error_os(errno, path, "fdopen");
+		struct gr_error *err = gr_error_output(errno, path, "fdopen");
 		close(fd);
 		unlink(o->tmp);
 		free(o->tmp);
@@ -59,20 +59,20 @@ struct gr_error *gr_outfile_commit(struct gr_outfile *o)
 		return NULL;
 	if (!o->tmp) {
 		if (fflush(o->f) != 0 || ferror(o->f))
-			err = gr_error_os(errno ? errno : EIO, "stdout",
+			err = gr_error_output(errno ? errno : EIO, "stdout",
 					  "write");
 		o->f = NULL;
 		return err;
 	}
 	if (fflush(o->f) != 0 || ferror(o->f))
-		err = gr_error_os(errno ? errno : EIO, o->path, "write");
+		err = gr_error_output(errno ? errno : EIO, o->path, "write");
 	else if (fsync(fileno(o->f)) != 0)
-		err = gr_error_os(errno, o->path, "fsync");
+		err = gr_error_output(errno, o->path, "fsync");
 	if (fclose(o->f) != 0 && !err)
-		err = gr_error_os(errno, o->path, "close");
+		err = gr_error_output(errno, o->path, "close");
 	o->f = NULL;
 	if (!err && rename(o->tmp, o->path) != 0)
-		err = gr_error_os(errno, o->path, "rename");
+		err = gr_error_output(errno, o->path, "rename");
 	if (err)
 		unlink(o->tmp);
 	free(o->tmp);

@@ -9,6 +9,7 @@
  * message is read.
  */
 #include "pprof.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -643,7 +644,7 @@ static void sink_deflate(struct sink *s, const uint8_t *data, size_t len,
 			}
 			size_t have = sizeof(out) - s->z->avail_out;
 			if (have && fwrite(out, 1, have, s->out) != have) {
-				s->err = gr_error_os(errno, s->name, "write");
+				s->err = gr_error_output(errno, s->name, "write");
 				return;
 			}
 		} while (s->z->avail_out == 0);
@@ -796,61 +797,20 @@ struct gr_error *gr_pprof_write_stream(const struct gr_pprof *p, FILE *out,
 	}
 	deflateEnd(&z);
 	if (!err && fflush(out) != 0)
-		err = gr_error_os(errno, name, "write");
-	return err;
-}
-
-/* Create a new file next to @path; its name into @tmp (malloc'd). */
-static struct gr_error *create_temp(const char *path, char **tmp, int *fd)
-{
-	size_t n = strlen(path) + 64;
-	char *name = malloc(n);
-	if (!name)
-		return gr_error_nomem();
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	/* O_EXCL with a fresh name, rather than mkstemp: the file gets
-	 * 0666 & ~umask like any output, not mkstemp's 0600. */
-	for (unsigned i = 0; i < 100; i++) {
-		snprintf(name, n, "%s.tmp-%ld-%lx", path, (long)getpid(),
-			 (unsigned long)(ts.tv_nsec + i * 7919));
-		*fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			   0666);
-		if (*fd >= 0) {
-			*tmp = name;
-			return NULL;
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	struct gr_error *err = gr_error_os(errno, name, "create");
-	free(name);
+		err = gr_error_output(errno, name, "write");
 	return err;
 }
 
 struct gr_error *gr_pprof_write_file(const struct gr_pprof *p,
 				     const char *path)
 {
-	char *tmp = NULL;
-	int fd = -1;
-	struct gr_error *err = create_temp(path, &tmp, &fd);
+	struct gr_outfile out;
+	struct gr_error *err = gr_outfile_open(path, &out);
 	if (err)
 		return err;
-	FILE *f = fdopen(fd, "wb");
-	if (!f) {
-		err = gr_error_os(errno, tmp, "fdopen");
-		close(fd);
-	} else {
-		err = gr_pprof_write_stream(p, f, path);
-		if (!err && fsync(fileno(f)) != 0)
-			err = gr_error_os(errno, path, "fsync");
-		if (fclose(f) != 0 && !err)
-			err = gr_error_os(errno, path, "close");
-	}
-	if (!err && rename(tmp, path) != 0)
-		err = gr_error_os(errno, path, "rename");
-	if (err)
-		unlink(tmp);
-	free(tmp);
+	err = gr_pprof_write_stream(p, out.f, path);
+	if (!err)
+		err = gr_outfile_commit(&out);
+	gr_outfile_abort(&out);
 	return err;
 }

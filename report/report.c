@@ -720,6 +720,6 @@ struct gr_error *gr_report_text(const struct gr_analysis *a,
 	}
 	facts_free(&f);
 	if (!err && (fflush(out) || ferror(out)))
-		err = gr_error_os(errno ? errno : EIO, path, "write");
+		err = gr_error_output(errno ? errno : EIO, path, "write");
 	return err;
 }

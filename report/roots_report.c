@@ -106,6 +106,6 @@ struct gr_error *gr_roots_report(const struct gr_analysis *a, bool json,
 			n - shown);
 	free(order);
 	if (fflush(out) || ferror(out))
-		return gr_error_os(errno ? errno : EIO, path, "write");
+		return gr_error_output(errno ? errno : EIO, path, "write");
 	return NULL;
 }

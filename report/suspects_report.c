@@ -271,6 +271,6 @@ struct gr_error *gr_suspects_report(const struct gr_analysis *a,
 	}
 	gr_suspects_text(a, o, f, &err);
 	if (!err && (fflush(f) || ferror(f)))
-		err = gr_error_os(errno ? errno : EIO, path, "write");
+		err = gr_error_output(errno ? errno : EIO, path, "write");
 	return err;
 }

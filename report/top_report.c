@@ -212,6 +212,6 @@ struct gr_error *gr_top_report(const struct gr_retention *r,
 	      "reaches, shared or not\n",
 	      out);
 	if (fflush(out) || ferror(out))
-		return gr_error_os(errno ? errno : EIO, path, "write");
+		return gr_error_output(errno ? errno : EIO, path, "write");
 	return NULL;
 }

@@ -338,7 +338,7 @@ struct gr_error *gr_why_report(const struct gr_analysis *a,
 		else
 			gr_error_destroy(e2);
 	} else if (!err && (fflush(f) || ferror(f))) {
-		err = gr_error_os(errno ? errno : EIO, path, "write");
+		err = gr_error_output(errno ? errno : EIO, path, "write");
 	}
 out:
 	gr_paths_free(paths, n);

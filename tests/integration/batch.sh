@@ -9,7 +9,8 @@
 # executable, empty, not a core), an --exe-dir in the .build-id layouts,
 # then checks: one report per good core and one error record per bad
 # input; the same summary (minus timing) with -j 1 and -j 2 and from two
-# shards; resume after the parent is SIGKILLed redoes nothing done.
+# shards; resume after the parent is SIGKILLed redoes nothing done; several
+# --format at once.
 # Exits 1 if a check failed, 2 if it cannot run.
 set -uo pipefail
 
@@ -160,6 +161,41 @@ for r in "${!MT[@]}"; do
 done
 check "resume: reports done before are untouched" "$same" "$DONE"
 check "resume: the result equals a clean run" "$(canon "$O/summary.jsonl" | md5sum)" "$(canon "$S1" | md5sum)"
+
+# Several formats: one file each, named by the key only, the JSON equal to
+# the one-format run's and embedded in the HTML page.
+F=$TMP/o6
+mkdir -p "$TMP/in6"
+for c in "$IN"/go1.2[4-9]-leakymap-exe.core; do ln -s "$(readlink "$c")" "$TMP/in6/${c##*/}"; done
+"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html,text,pprof "$TMP/in6" 2>"$F.err"
+check "--format json,html,text,pprof exit status" "$?" 0
+nf=0 bad=0
+for k in $(jq -r 'select(.status == "ok") | .key' "$F/summary.jsonl"); do
+	nf=$((nf + 1))
+	[[ $(jq -r "select(.key == \"$k\") | .report" "$F/summary.jsonl") == "$k.json" ]] || bad=$((bad + 1))
+	# analysis_seconds is the one field that differs between runs.
+	[[ $(jq -c 'del(.. | .analysis_seconds?)' "$F/$k.json") == \
+		"$(jq -c 'del(.. | .analysis_seconds?)' "$TMP/o1/$k.json")" ]] || bad=$((bad + 1))
+	grep -q '<!DOCTYPE html>' "$F/$k.html" || bad=$((bad + 1))
+	grep -q '"schema"' "$F/$k.html" || bad=$((bad + 1))
+	grep -q 'SUSPECTS' "$F/$k.txt" || bad=$((bad + 1))
+	gzip -t "$F/$k.pb.gz" 2>/dev/null || bad=$((bad + 1))
+done
+((nf > 0)) && pass "multi-format batch over $nf cores" || fail "multi-format" "no ok record"
+check "multi-format: every report written, JSON identical to --format json" "$bad" 0
+check "multi-format: only key-named files" \
+	"$(cd "$F" && ls | grep -Evc '^([0-9a-f]{16}\.(json|html|txt|pb\.gz)|summary\.jsonl)$')" 0
+"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html "$TMP/in6" 2>/dev/null
+check "multi-format: a re-run skips" \
+	"$(tail -n "$nf" "$F/summary.jsonl" | jq -s 'map(select(.status == "skipped")) | length')" "$nf"
+rm -f "$F"/*.html
+"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html "$TMP/in6" 2>/dev/null
+check "multi-format: a missing format is redone" \
+	"$(tail -n "$nf" "$F/summary.jsonl" | jq -s 'map(select(.status == "ok")) | length')" "$nf"
+"$GORETAIN" batch --out "$F" --format json,json "$TMP/in6" >/dev/null 2>&1
+check "a format twice is a usage error" "$?" 2
+"$GORETAIN" batch --out "$F" --format json,svg "$TMP/in6" >/dev/null 2>&1
+check "an unknown format is a usage error" "$?" 2
 
 # Usage errors exit 2.
 "$GORETAIN" batch "$IN" >/dev/null 2>&1

@@ -237,7 +237,7 @@ static void test_write_error(void **state)
 	assert_non_null(f);
 	struct gr_error *err = gr_html_write("{}", 2, f, "out.html");
 	assert_non_null(err);
-	assert_int_equal(err->code, GR_ERR_OS);
+	assert_int_equal(err->code, GR_ERR_OUTPUT);
 	assert_non_null(strstr(err->message, "out.html"));
 	gr_error_destroy(err);
 	fclose(f);

@@ -10,6 +10,11 @@
 
 #include "escape.h"
 #include "json.h"
+#include "outfile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
 #include "json_read.h"
 
 static char *render(void (*fn)(struct gr_json *), bool pretty)
@@ -72,6 +77,49 @@ static void test_invalid_utf8_replaced(void **state)
 	fclose(f);
 	assert_string_equal(buf, "ok\\x1b[31m\\xff");
 	free(buf);
+}
+
+/* Outputs: an unwritable path is GR_ERR_OUTPUT (exit 1) naming the path
+ * asked for, not the temporary; commit renames, abort leaves the target. */
+static void test_outfile(void **state)
+{
+	(void)state;
+	struct gr_outfile o;
+	struct gr_error *err = gr_outfile_open("/nonexistent/dir/x.json", &o);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_OUTPUT);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_string_equal(err->message, "/nonexistent/dir/x.json: create: "
+					  "No such file or directory");
+	gr_error_destroy(err);
+
+	char dir[] = "/tmp/gr-outfile-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	assert_null(gr_outfile_open(path, &o));
+	fputs("first", o.f);
+	assert_null(gr_outfile_commit(&o));
+	gr_outfile_abort(&o);
+	assert_null(gr_outfile_open(path, &o));
+	fputs("second", o.f);
+	gr_outfile_abort(&o);
+	char buf[16] = {0};
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf), f), 5);
+	fclose(f);
+	assert_string_equal(buf, "first");
+	/* Nothing but the target left behind. */
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(n, 1);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* What the writer writes, the reader reads back. */
@@ -180,6 +228,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compact_document),
+		cmocka_unit_test(test_outfile),
 		cmocka_unit_test(test_invalid_utf8_replaced),
 		cmocka_unit_test(test_read_back),
 		cmocka_unit_test(test_read_errors),

@@ -130,6 +130,47 @@ static void test_view_and_cstr(void **state)
 	gr_mem_destroy(m);
 }
 
+/* The access recorder of `goretain slim`: core pages read, viewed, found
+ * or checked readable are remembered; zero fill and other pages are not;
+ * no segment may be added while recording. */
+static void test_record_pages(void **state)
+{
+	(void)state;
+	static uint8_t big[5 * 4096];
+	struct gr_mem *m;
+	assert_null(gr_mem_create(&m));
+	struct gr_mem_segment core = {.start = 0x10000, .end = 0x15000,
+				      .source = GR_MEM_CORE, .data = big};
+	struct gr_mem_segment zero = {.start = 0x15000, .end = 0x20000,
+				      .source = GR_MEM_ZERO};
+	assert_null(gr_mem_add(m, &core));
+	assert_null(gr_mem_add(m, &zero));
+	assert_false(gr_mem_page_touched(m, 0x10000));
+	assert_null(gr_mem_record_start(m));
+	uint64_t v;
+	/* A read straddling pages 1 and 2. */
+	assert_null(gr_mem_u64(m, 0x11ffc, &v));
+	const uint8_t *p;
+	assert_null(gr_mem_view(m, 0x14010, 16, &p));
+	assert_true(gr_mem_readable(m, 0x14ff0, 0x100));
+	assert_false(gr_mem_page_touched(m, 0x10000));
+	assert_true(gr_mem_page_touched(m, 0x11000));
+	assert_true(gr_mem_page_touched(m, 0x12fff));
+	assert_false(gr_mem_page_touched(m, 0x13000));
+	assert_true(gr_mem_page_touched(m, 0x14000));
+	assert_false(gr_mem_page_touched(m, 0x15000)); /* zero fill */
+	assert_false(gr_mem_page_touched(m, 0x30000)); /* unmapped */
+	struct gr_mem_segment late = {.start = 0x40000, .end = 0x41000,
+				      .source = GR_MEM_ZERO};
+	struct gr_error *err = gr_mem_add(m, &late);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_USAGE);
+	gr_error_destroy(err);
+	gr_mem_record_stop(m);
+	assert_false(gr_mem_page_touched(m, 0x11000));
+	gr_mem_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_faults_name_address_and_reason),
 		cmocka_unit_test(test_overlap_rejected_and_under_fills_gaps),
 		cmocka_unit_test(test_view_and_cstr),
+		cmocka_unit_test(test_record_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
