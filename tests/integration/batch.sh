@@ -165,36 +165,37 @@ check "resume: the result equals a clean run" "$(canon "$O/summary.jsonl" | md5s
 # Several formats: one file each, named by the key only, the JSON equal to
 # the one-format run's and embedded in the HTML page.
 F=$TMP/o6
-mkdir -p "$TMP/in6"
-for c in "$IN"/go1.2[4-9]-leakymap-exe.core; do ln -s "$(readlink "$c")" "$TMP/in6/${c##*/}"; done
-"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html,text,pprof "$TMP/in6" 2>"$F.err"
+# The same input paths as the first run: the report names its core.
+IN6=("$IN"/go1.2[4-9]-leakymap-exe.core)
+"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html,text,pprof "${IN6[@]}" 2>"$F.err"
 check "--format json,html,text,pprof exit status" "$?" 0
-nf=0 bad=0
+nf=0 bad=0 why=
+nope() { bad=$((bad + 1)) why="$why $1"; }
 for k in $(jq -r 'select(.status == "ok") | .key' "$F/summary.jsonl"); do
 	nf=$((nf + 1))
-	[[ $(jq -r "select(.key == \"$k\") | .report" "$F/summary.jsonl") == "$k.json" ]] || bad=$((bad + 1))
+	[[ $(jq -r "select(.key == \"$k\") | .report" "$F/summary.jsonl") == "$k.json" ]] || nope "$k:record"
 	# analysis_seconds is the one field that differs between runs.
 	[[ $(jq -c 'del(.. | .analysis_seconds?)' "$F/$k.json") == \
-		"$(jq -c 'del(.. | .analysis_seconds?)' "$TMP/o1/$k.json")" ]] || bad=$((bad + 1))
-	grep -q '<!DOCTYPE html>' "$F/$k.html" || bad=$((bad + 1))
-	grep -q '"schema"' "$F/$k.html" || bad=$((bad + 1))
-	grep -q 'SUSPECTS' "$F/$k.txt" || bad=$((bad + 1))
-	gzip -t "$F/$k.pb.gz" 2>/dev/null || bad=$((bad + 1))
+		"$(jq -c 'del(.. | .analysis_seconds?)' "$TMP/o1/$k.json")" ]] || nope "$k:json"
+	grep -q '<!DOCTYPE html>' "$F/$k.html" || nope "$k:html"
+	grep -q '"schema"' "$F/$k.html" || nope "$k:html-json"
+	grep -q 'SUSPECTS' "$F/$k.txt" || nope "$k:text"
+	gzip -t "$F/$k.pb.gz" 2>/dev/null || nope "$k:pprof"
 done
 ((nf > 0)) && pass "multi-format batch over $nf cores" || fail "multi-format" "no ok record"
-check "multi-format: every report written, JSON identical to --format json" "$bad" 0
+check "multi-format: every report written, JSON identical to --format json" "$bad$why" 0
 check "multi-format: only key-named files" \
 	"$(cd "$F" && ls | grep -Evc '^([0-9a-f]{16}\.(json|html|txt|pb\.gz)|summary\.jsonl)$')" 0
-"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html "$TMP/in6" 2>/dev/null
+"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html "${IN6[@]}" 2>/dev/null
 check "multi-format: a re-run skips" \
 	"$(tail -n "$nf" "$F/summary.jsonl" | jq -s 'map(select(.status == "skipped")) | length')" "$nf"
 rm -f "$F"/*.html
-"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html "$TMP/in6" 2>/dev/null
+"$GORETAIN" batch --quiet --exe-dir "$IDS" --out "$F" --format json,html "${IN6[@]}" 2>/dev/null
 check "multi-format: a missing format is redone" \
 	"$(tail -n "$nf" "$F/summary.jsonl" | jq -s 'map(select(.status == "ok")) | length')" "$nf"
-"$GORETAIN" batch --out "$F" --format json,json "$TMP/in6" >/dev/null 2>&1
+"$GORETAIN" batch --out "$F" --format json,json "${IN6[@]}" >/dev/null 2>&1
 check "a format twice is a usage error" "$?" 2
-"$GORETAIN" batch --out "$F" --format json,svg "$TMP/in6" >/dev/null 2>&1
+"$GORETAIN" batch --out "$F" --format json,svg "${IN6[@]}" >/dev/null 2>&1
 check "an unknown format is a usage error" "$?" 2
 
 # Usage errors exit 2.

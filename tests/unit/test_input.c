@@ -530,7 +530,8 @@ static void test_os_errors(void **state)
 	o.temp_dir = "/nonexistent-gr-temp";
 	err = gr_input_open(path, &o, &in);
 	assert_non_null(err);
-	assert_int_equal(err->code, GR_ERR_OS);
+	/* Writing a temporary file, not reading the input: exit 1. */
+	assert_int_equal(err->code, GR_ERR_OUTPUT);
 	assert_non_null(strstr(err->message, "/nonexistent-gr-temp"));
 	gr_error_destroy(err);
 	free(path);
@@ -538,7 +539,7 @@ static void test_os_errors(void **state)
 }
 
 /* A write failing for lack of room (here EFBIG from RLIMIT_FSIZE, as ENOSPC
- * would from a full disk) is an OS error naming the temp directory. */
+ * would from a full disk) is an output error naming the temp directory. */
 static void test_write_failure(void **state)
 {
 	struct fixture *f = *state;
@@ -556,7 +557,7 @@ static void test_write_failure(void **state)
 	setrlimit(RLIMIT_FSIZE, &old);
 	signal(SIGXFSZ, old_handler);
 	assert_non_null(err);
-	assert_int_equal(err->code, GR_ERR_OS);
+	assert_int_equal(err->code, GR_ERR_OUTPUT);
 	assert_int_equal(err->errnum, EFBIG);
 	assert_non_null(strstr(err->message, f->dir));
 	gr_error_destroy(err);

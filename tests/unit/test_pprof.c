@@ -498,11 +498,14 @@ static void test_write_file(void **state)
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
 	assert_int_equal(system(cmd), 0);
-	/* A directory that does not exist: OS error, nothing created. */
+	/* A directory that does not exist: an output error naming the path
+	 * asked for, nothing created. */
 	snprintf(path, sizeof(path), "%s/no/such/heap.pb.gz", dir);
 	struct gr_error *err = gr_pprof_write_file(p, path);
 	assert_non_null(err);
-	assert_int_equal(err->code, GR_ERR_OS);
+	assert_int_equal(err->code, GR_ERR_OUTPUT);
+	assert_non_null(strstr(err->message, path));
+	assert_null(strstr(err->message, ".tmp-"));
 	gr_error_destroy(err);
 	gr_pprof_destroy(p);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
