@@ -72,7 +72,12 @@ $(BUILD)/tests/gr-corrupt: $(BUILD)/obj/tests/tools/corrupt.o $(BUILD)/libgoreta
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libgoretain.a $(LIBS)
 
-tests: $(TEST_BIN) $(BUILD)/tests/gr-corrupt
+# The layout pack maker (scripts/make-packs.sh, layouts/packs.h).
+$(BUILD)/tests/gr-mkpack: $(BUILD)/obj/tests/tools/mkpack.o $(BUILD)/libgoretain.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libgoretain.a $(LIBS)
+
+tests: $(TEST_BIN) $(BUILD)/tests/gr-corrupt $(BUILD)/tests/gr-mkpack
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -151,5 +156,6 @@ clean:
 
 include tests/fuzz/fuzz.mk
 include report/html/html.mk
+include layouts/packs/packs.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "exe.h"
@@ -315,5 +316,71 @@ const struct gr_dwarf_function *gr_dwarf_function_at(const struct gr_dwarf *d,
 const struct gr_dwarf_var *gr_dwarf_function_var(const struct gr_dwarf *d,
 						 const struct gr_dwarf_function *fn,
 						 uint32_t i);
+
+/* --- layout packs (dwarf_pack.c) --- */
+
+/*
+ * A layout pack is the part of a Go release's runtime DWARF that goretain's
+ * analysis reads (the runtime, internal and sync types it looks up by name
+ * with the types they contain, the constants and the runtime globals it
+ * asks for), written as text from the DWARF of binaries built by that
+ * release (tests/tools/mkpack.c, scripts/make-packs.sh) and compiled into
+ * goretain (layouts/packs.h).  A stripped binary's index is built from its
+ * release's pack: every layout query then answers as it would have with
+ * DWARF.  Globals have no address in a pack (each binary places them
+ * differently); the pack says how to find each one in the machine code
+ * instead: the @ordinal-th address that function @func refers to inside the
+ * binary's data and bss, plus @delta.  Runtime code is the same in every
+ * binary of a release, so that reference is too; gr_locate resolves it.
+ */
+struct gr_dwarf_locator {
+	const char *func; /* "runtime.(*mheap).init" */
+	uint32_t ordinal;
+	int64_t delta;
+};
+
+/* Resolve @loc to a link-time address; false if it cannot be. */
+typedef bool gr_dwarf_locate_fn(void *arg, const struct gr_dwarf_locator *loc,
+				uint64_t *addr);
+
+/*
+ * Build an index from the pack text @text/@len, asking @locate for every
+ * global's address; globals it cannot place are left out (counted by
+ * gr_dwarf_pack_unlocated).  BAD_DATA names the line of a malformed pack.
+ */
+struct gr_error *gr_dwarf_from_pack(const char *text, size_t len,
+				    gr_dwarf_locate_fn *locate, void *arg,
+				    struct gr_dwarf **ret);
+/* The Go version of the pack the index was built from, NULL for DWARF. */
+const char *gr_dwarf_pack_version(const struct gr_dwarf *d);
+/* Globals of the pack that the binary's code did not place. */
+size_t gr_dwarf_pack_unlocated(const struct gr_dwarf *d);
+
+/*
+ * Recording, for making packs: from this call on, every type, global and
+ * constant a query hands out is marked (gr_dwarf_recorded).  NOMEM only.
+ */
+struct gr_error *gr_dwarf_record(struct gr_dwarf *d);
+enum gr_dwarf_rec_kind { GR_DWARF_REC_TYPE, GR_DWARF_REC_GLOBAL,
+			 GR_DWARF_REC_CONSTANT };
+/* Whether item @i of @kind was used (@named: found by name); false when
+ * not recording. */
+bool gr_dwarf_recorded(const struct gr_dwarf *d, enum gr_dwarf_rec_kind kind,
+		       size_t i, bool named);
+
+/*
+ * Write the pack of @d to @f: header for @go_version, the types in
+ * @want (one byte per type id of @d, nonzero = keep; the caller closes it
+ * under what it needs), then every constant and global marked in
+ * @want_constants / @want_globals, each global with @locators[i].  Type
+ * references to types not kept are written as none.
+ */
+struct gr_error *gr_dwarf_pack_write(const struct gr_dwarf *d,
+				     const char *go_version,
+				     const uint8_t *want,
+				     const uint8_t *want_constants,
+				     const uint8_t *want_globals,
+				     const struct gr_dwarf_locator *locators,
+				     FILE *f);
 
 #endif /* GR_DWARF_H */

@@ -105,7 +105,27 @@ struct gr_dwarf {
 
 	struct gr_dwarf_names type_names, global_names, constant_names;
 	struct gr_dwarf_arena arena;
+
+	/*
+	 * Recording (gr_dwarf_record): one byte per type, global and constant,
+	 * set when a query hands it out.  NULL unless recording.  The index is
+	 * otherwise read-only; the marks are bookkeeping, not state.
+	 */
+	uint8_t *rec_types, *rec_globals, *rec_constants;
+
+	/* Built from a layout pack (dwarf_pack.c), not from .debug_info. */
+	const char *pack_go_version;
+	size_t pack_unlocated;
 };
+
+/* Marks of a recording index (see rec_types). */
+enum {
+	GR_DWARF_REC_USED = 1,	/* handed out by any query */
+	GR_DWARF_REC_NAMED = 2, /* found by name */
+};
+
+/* dwarf_resolve.c: the name and address tables of a filled index. */
+struct gr_error *gr_dwarf_build_tables(struct gr_dwarf *d);
 
 /* --- dwarf_attrs.c --- */
 

@@ -245,6 +245,9 @@ void gr_dwarf_destroy(struct gr_dwarf *d)
 	free(d->by_runtime_type);
 	free(d->globals_by_addr);
 	free(d->functions_by_pc);
+	free(d->rec_types);
+	free(d->rec_globals);
+	free(d->rec_constants);
 	gr_dwarf_names_deinit(&d->type_names);
 	gr_dwarf_names_deinit(&d->global_names);
 	gr_dwarf_names_deinit(&d->constant_names);

@@ -333,6 +333,12 @@ static struct gr_error *build_addr_tables(struct gr_dwarf *d)
 	return sorted_ids(d->by_runtime_type, nrt, NULL);
 }
 
+struct gr_error *gr_dwarf_build_tables(struct gr_dwarf *d)
+{
+	struct gr_error *err = build_names(d);
+	return err ? err : build_addr_tables(d);
+}
+
 /* Give back the slack of doubling growth; a failed shrink changes nothing. */
 static void shrink(void **p, size_t n, size_t elsize)
 {
@@ -363,9 +369,7 @@ struct gr_error *gr_dwarf_resolve(struct gr_dwarf_build *b)
 	resolve_refs(b);
 	err = resolve_sizes(b->d);
 	if (!err)
-		err = build_names(b->d);
-	if (!err)
-		err = build_addr_tables(b->d);
+		err = gr_dwarf_build_tables(b->d);
 	if (!err)
 		shrink_all(b->d);
 	return err;

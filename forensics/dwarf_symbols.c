@@ -35,6 +35,8 @@ struct gr_error *gr_dwarf_global(const struct gr_dwarf *d, const char *name,
 	if (i == GR_DWARF_NO_TYPE)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "DWARF: no global %s", name);
+	if (d->rec_globals)
+		d->rec_globals[i] |= GR_DWARF_REC_USED | GR_DWARF_REC_NAMED;
 	*ret = &d->globals[i];
 	return NULL;
 }
@@ -111,6 +113,8 @@ struct gr_error *gr_dwarf_constant(const struct gr_dwarf *d, const char *name,
 	if (i == GR_DWARF_NO_TYPE)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "DWARF: no constant %s", name);
+	if (d->rec_constants)
+		d->rec_constants[i] |= GR_DWARF_REC_USED | GR_DWARF_REC_NAMED;
 	*ret = d->constants[i].value;
 	return NULL;
 }

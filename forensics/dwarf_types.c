@@ -22,7 +22,11 @@ size_t gr_dwarf_type_count(const struct gr_dwarf *d)
 const struct gr_dwarf_type *gr_dwarf_type(const struct gr_dwarf *d,
 					  uint32_t id)
 {
-	return id < d->ntypes ? &d->types[id] : NULL;
+	if (id >= d->ntypes)
+		return NULL;
+	if (d->rec_types)
+		d->rec_types[id] |= GR_DWARF_REC_USED;
+	return &d->types[id];
 }
 
 struct gr_error *gr_dwarf_type_by_name(const struct gr_dwarf *d,
@@ -32,6 +36,8 @@ struct gr_error *gr_dwarf_type_by_name(const struct gr_dwarf *d,
 	if (id == GR_DWARF_NO_TYPE)
 		return gr_error_create(GR_ERR_NOT_FOUND, "DWARF: no type %s",
 				       name);
+	if (d->rec_types)
+		d->rec_types[id] |= GR_DWARF_REC_USED | GR_DWARF_REC_NAMED;
 	*ret = id;
 	return NULL;
 }
@@ -85,6 +91,8 @@ const struct gr_dwarf_field *gr_dwarf_type_field(const struct gr_dwarf *d,
 {
 	if (id >= d->ntypes || i >= d->types[id].nfields)
 		return NULL;
+	if (d->rec_types)
+		d->rec_types[id] |= GR_DWARF_REC_USED;
 	return &d->fields[d->types[id].first_field_ + i];
 }
 

@@ -6,7 +6,9 @@
 #include "buildinfo.h"
 #include "dwarf.h"
 #include "layouts.h"
+#include "locate.h"
 #include "moduledata.h"
+#include "packs.h"
 #include "pclntab.h"
 
 struct gr_error *gr_session_go_check_exe(struct gr_session_go *go,
@@ -62,6 +64,35 @@ static struct gr_error *load_layout(struct gr_session_go *go,
 	return gr_layout_moduledata(v.major, v.minor, l);
 }
 
+/*
+ * A binary without DWARF gets the index of its release's layout pack, its
+ * runtime globals placed through the machine code (locate.h).  Without a
+ * pack the empty index stays, and each analysis says what it cannot read.
+ */
+static struct gr_error *load_pack(struct gr_session_go *go, struct gr_mem *mem,
+				  uint64_t bias)
+{
+	struct gr_go_version v;
+	const char *text;
+	size_t len;
+	if (!gr_buildinfo_version(go->buildinfo, &v) || v.major != 1 ||
+	    !gr_layout_pack(v.minor, &text, &len))
+		return NULL;
+	struct gr_locate *loc;
+	struct gr_error *err =
+		gr_locate_create(mem, go->pcln, go->moduledata, bias, &loc);
+	if (err)
+		return err;
+	struct gr_dwarf *d;
+	err = gr_dwarf_from_pack(text, len, gr_locate_resolve, loc, &d);
+	gr_locate_destroy(loc);
+	if (err)
+		return gr_error_prefix(err, "go1.%u", v.minor);
+	gr_dwarf_destroy(go->dwarf);
+	go->dwarf = d;
+	return NULL;
+}
+
 struct gr_error *gr_session_go_load(struct gr_session_go *go, struct gr_exe *exe,
 				    struct gr_mem *mem, uint64_t bias)
 {
@@ -89,6 +120,8 @@ struct gr_error *gr_session_go_load(struct gr_session_go *go, struct gr_exe *exe
 	if ((err = gr_pcln_create(go->pcln_loc.data, go->pcln_loc.size,
 				  go->moduledata->text, &go->pcln)))
 		return gr_error_prefix(err, "%s: pclntab", path);
+	if (!gr_dwarf_present(go->dwarf) && (err = load_pack(go, mem, bias)))
+		return gr_error_prefix(err, "%s: layout pack", path);
 	return NULL;
 }
 

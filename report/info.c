@@ -40,7 +40,9 @@ void gr_info_collect(const struct gr_session *s, struct gr_info *ret)
 	ret->map.file_backed = gr_core_file_map_count(core);
 	ret->threads = gr_core_thread_count(core);
 	const struct gr_dwarf *d = gr_session_dwarf(s);
-	ret->dwarf_present = gr_dwarf_present(d);
+	ret->layout_pack = gr_dwarf_pack_version(d);
+	ret->pack_unlocated = gr_dwarf_pack_unlocated(d);
+	ret->dwarf_present = gr_dwarf_present(d) && !ret->layout_pack;
 	ret->dwarf_version = gr_dwarf_version(d);
 	ret->dwarf_types = gr_dwarf_type_count(d);
 	ret->dwarf_globals = gr_dwarf_global_count(d);
@@ -142,6 +144,12 @@ void gr_info_json_fields(struct gr_json *j, const struct gr_info *info)
 	gr_json_kv_u64(j, "globals", info->dwarf_globals);
 	gr_json_kv_u64(j, "functions", info->dwarf_functions);
 	gr_json_kv_u64(j, "constants", info->dwarf_constants);
+	gr_json_key(j, "layout_pack");
+	if (info->layout_pack)
+		gr_json_string(j, info->layout_pack);
+	else
+		gr_json_null(j);
+	gr_json_kv_u64(j, "pack_unlocated", info->pack_unlocated);
 	gr_json_object_end(j);
 
 	gr_json_key(j, "pclntab");
@@ -229,6 +237,13 @@ struct gr_error *gr_info_write_text(const struct gr_info *info, FILE *out,
 			"debug info:", info->dwarf_version, info->dwarf_types,
 			info->dwarf_globals, info->dwarf_functions,
 			info->dwarf_constants);
+	else if (info->layout_pack)
+		fprintf(out,
+			"%-14s none (stripped): runtime layout from the %s "
+			"layout pack, %" PRIu64 " runtime globals located%s; "
+			"variable names unavailable\n",
+			"debug info:", info->layout_pack, info->dwarf_globals,
+			info->pack_unlocated ? " (some not found)" : "");
 	else
 		fprintf(out, "%-14s none (no DWARF: variable names unavailable)\n",
 			"debug info:");

@@ -32,7 +32,11 @@ struct gr_info {
 	uint64_t threads;
 	uint64_t dwarf_types, dwarf_globals, dwarf_functions, dwarf_constants;
 	unsigned dwarf_version;
-	bool dwarf_present;
+	bool dwarf_present; /* the executable's own DWARF */
+	/* Stripped: the Go version of the layout pack that stands in for its
+	 * DWARF (NULL if none), and the pack's globals its code did not place. */
+	const char *layout_pack;
+	uint64_t pack_unlocated;
 	uint64_t pcln_functions, pcln_files;
 	uint64_t elf_symbols;
 };

@@ -19,7 +19,9 @@
 # classic ones (Go 1.24 and 1.25: the SwissMap experiment is on in
 # internal/buildcfg/exp.go's baseline; 1.26 removed it) also build
 # mapwaste-{exe,pie}-classic with GOEXPERIMENT=noswissmap, so the map tests
-# see both implementations on the same releases.
+# see both implementations on the same releases.  Every toolchain also makes
+# leakymap-{exe,pie}-stripped, built with -ldflags='-s -w' (no symbol table,
+# no DWARF): goretain must analyse it from pclntab and its layout packs.
 #
 # A variant is redone only when its stamp (sources hash, toolchain, script
 # version, settings) changes.  Bump SCRIPT_VERSION when the way cores are
@@ -236,6 +238,7 @@ write_meta() {
 # FLAVOR "classic" builds with GOEXPERIMENT=noswissmap (id suffix -classic);
 # "grown" runs the same build leaking GROW_N more sessions (leakymap only:
 # `goretain diff` of leakymap-exe and leakymap-exe-grown must find them).
+# "stripped" links with -ldflags='-s -w' (no .symtab, no DWARF).
 variant() {
 	local godir=$1 gokey=$2 prog=$3 mode=$4 with_gcore=$5 flavor=${6:-}
 	VARIANT=$prog-$mode${flavor:+-$flavor} PROG=$prog MODE=$mode GODIR=$godir GOEXP=""
@@ -250,7 +253,9 @@ variant() {
 	elif [[ $prog == leakymap ]]; then
 		envs+=("GR_LEAK_SESSIONS=$LEAK_N")
 	fi
-	local stamp="script=$SCRIPT_VERSION src=${SRC_HASH[$prog]} go=$GOVER mode=$mode gcore=$with_gcore compress=$compress method=$CORE_METHOD env=${envs[*]-}${GOEXP:+ goexperiment=$GOEXP}"
+	local ldflags=""
+	[[ $flavor == stripped ]] && ldflags="-s -w"
+	local stamp="script=$SCRIPT_VERSION src=${SRC_HASH[$prog]} go=$GOVER mode=$mode gcore=$with_gcore compress=$compress method=$CORE_METHOD env=${envs[*]-}${GOEXP:+ goexperiment=$GOEXP}${ldflags:+ ldflags=$ldflags}"
 	if [[ -f $dest/stamp && $(cat "$dest/stamp") == "$stamp" && -f $dest/core ]] &&
 		{ [[ $with_gcore == 0 ]] || [[ -f $gdest/stamp && $(cat "$gdest/stamp") == "$stamp" ]]; }; then
 		log "$id: up to date"
@@ -267,7 +272,8 @@ variant() {
 	pie) flags+=(-buildmode=pie) ;;
 	cgo) flags+=(-buildmode=exe -tags grcgo); cgo=1 ;;
 	esac
-	BUILD_CMD="${GOEXP:+GOEXPERIMENT=$GOEXP }CGO_ENABLED=$cgo go build ${flags[*]} -o bin ./cmd/$prog"
+	BUILD_CMD="${GOEXP:+GOEXPERIMENT=$GOEXP }CGO_ENABLED=$cgo go build ${flags[*]}${ldflags:+ -ldflags='$ldflags'} -o bin ./cmd/$prog"
+	[[ -n $ldflags ]] && flags+=("-ldflags=$ldflags")
 	if ! (cd "$ROOT/corpora" && GOEXPERIMENT=$GOEXP CGO_ENABLED=$cgo "$godir/bin/go" build "${flags[@]}" -o "$tmp/bin" "./cmd/$prog") >"$tmp/build.log" 2>&1; then
 		fail "$id" "build failed: $(head -n 5 "$tmp/build.log" | tr '\n' ' ')"
 		rm -rf "$tmp"
@@ -382,6 +388,7 @@ for godir in "${GODIRS[@]}"; do
 	done
 	[[ $godir == "$NEWEST" ]] && variant "$godir" "$gokey" leakymap cgo 0
 	variant "$godir" "$gokey" leakymap exe 0 grown
+	for mode in exe pie; do variant "$godir" "$gokey" leakymap "$mode" 0 stripped; done
 	if [[ -d $ROOT/corpora/cmd/mapwaste ]] &&
 		grep -Eq '^[[:space:]]*SwissMap:[[:space:]]*true,' "$godir/src/internal/buildcfg/exp.go" 2>/dev/null; then
 		for mode in exe pie; do variant "$godir" "$gokey" mapwaste "$mode" 0 classic; done

@@ -82,7 +82,8 @@ FUZZ_LIB_CFLAGS := $(filter-out -fsanitize=fuzzer%,$(FUZZ_CFLAGS)) \
 FUZZ_LIB_SRC := $(sort $(wildcard forensics/*.c layouts/*.c report/*.c))
 # The HTML page's script and style, embedded as report/html/html.mk does.
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
-                $(FUZZ_BUILD)/obj/gen/html_assets.o
+                $(FUZZ_BUILD)/obj/gen/html_assets.o \
+                $(FUZZ_BUILD)/obj/gen/layout_packs.o
 FUZZ_LIBS    := -ldwarf -lelf -lzstd -lz -lxxhash -lm
 FUZZ_TARGETS := core exe dwarf heap report
 
@@ -103,6 +104,15 @@ $(FUZZ_BUILD)/gen/html_assets.c: $(FUZZ_BUILD)/gen/report.js \
 		gr_html_report_css=report/html/report.css
 
 $(FUZZ_BUILD)/obj/gen/html_assets.o: $(FUZZ_BUILD)/gen/html_assets.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LIB_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/gen/layout_packs.c: $(sort $(wildcard layouts/packs/go1.*.pack)) \
+		scripts/embed-packs.sh scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-packs.sh $@ $(sort $(wildcard layouts/packs/go1.*.pack))
+
+$(FUZZ_BUILD)/obj/gen/layout_packs.o: $(FUZZ_BUILD)/gen/layout_packs.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LIB_CFLAGS) -c -o $@ $<
 
