@@ -329,15 +329,24 @@ const struct gr_dwarf_var *gr_dwarf_function_var(const struct gr_dwarf *d,
  * release's pack: every layout query then answers as it would have with
  * DWARF.  Globals have no address in a pack (each binary places them
  * differently); the pack says how to find each one in the machine code
- * instead: the @ordinal-th address that function @func refers to inside the
- * binary's data and bss, plus @delta.  Runtime code is the same in every
+ * instead: the @ordinal-th address, among those with code fingerprint @fp,
+ * that function @func refers to inside the binary's data and bss, minus
+ * @delta.  Runtime code is the same in every
  * binary of a release, so that reference is too; gr_locate resolves it.
  */
 struct gr_dwarf_locator {
-	const char *func; /* "runtime.(*mheap).init" */
-	uint32_t ordinal;
+	const char *func; /* "runtime.(*mheap).init"; NULL: none */
+	uint32_t fp;	  /* code fingerprint (locate.h) */
+	uint32_t ordinal; /* among the function's references with @fp */
 	int64_t delta;
 };
+/*
+ * A pack gives each global up to this many locators in different
+ * functions: a function the linker left out of one program (a String
+ * method nobody calls) does not lose the global.  Those that resolve must
+ * agree, else the global is left unplaced.
+ */
+#define GR_DWARF_MAX_LOCATORS 3
 
 /* Resolve @loc to a link-time address; false if it cannot be. */
 typedef bool gr_dwarf_locate_fn(void *arg, const struct gr_dwarf_locator *loc,
@@ -372,7 +381,8 @@ bool gr_dwarf_recorded(const struct gr_dwarf *d, enum gr_dwarf_rec_kind kind,
  * Write the pack of @d to @f: header for @go_version, the types in
  * @want (one byte per type id of @d, nonzero = keep; the caller closes it
  * under what it needs), then every constant and global marked in
- * @want_constants / @want_globals, each global with @locators[i].  Type
+ * @want_constants / @want_globals, each global with the locators
+ * @locators[i] (unused ones with a NULL func; none: not written).  Type
  * references to types not kept are written as none.
  */
 struct gr_error *gr_dwarf_pack_write(const struct gr_dwarf *d,
@@ -380,7 +390,8 @@ struct gr_error *gr_dwarf_pack_write(const struct gr_dwarf *d,
 				     const uint8_t *want,
 				     const uint8_t *want_constants,
 				     const uint8_t *want_globals,
-				     const struct gr_dwarf_locator *locators,
+				     const struct gr_dwarf_locator (*locators)
+					     [GR_DWARF_MAX_LOCATORS],
 				     FILE *f);
 
 #endif /* GR_DWARF_H */

@@ -11,7 +11,7 @@
  *   T	kind	go_kind	tag	encoding	size	count	type	elem	key	alias	nfields	name
  *   F	offset	type	embedded	name          (nfields of them follow a T)
  *   C	value	type	name
- *   G	type	size	ordinal	delta	func	name
+ *   G	type	size	n	(fp	ordinal	delta	func)×n	name
  *
  * Types are numbered in order from 0; a type reference is that number or
  * -1; an absent size or count is "-".  The reader trusts nothing: a pack is
@@ -26,7 +26,7 @@
 
 #define PACK_MAGIC "goretain-layout-pack"
 #define PACK_FORMAT 1
-enum { MAX_COLS = 16 };
+enum { MAX_COLS = 5 + 4 * GR_DWARF_MAX_LOCATORS };
 
 const char *gr_dwarf_pack_version(const struct gr_dwarf *d)
 {
@@ -88,7 +88,8 @@ struct gr_error *gr_dwarf_pack_write(const struct gr_dwarf *d,
 				     const uint8_t *want,
 				     const uint8_t *want_constants,
 				     const uint8_t *want_globals,
-				     const struct gr_dwarf_locator *locators,
+				     const struct gr_dwarf_locator (*locators)
+					     [GR_DWARF_MAX_LOCATORS],
 				     FILE *f)
 {
 	int64_t *map = malloc((d->ntypes + 1) * sizeof(*map));
@@ -127,12 +128,19 @@ struct gr_error *gr_dwarf_pack_write(const struct gr_dwarf *d,
 	}
 	for (size_t i = 0; i < d->nglobals; i++) {
 		const struct gr_dwarf_global *g = &d->globals[i];
-		if (!want_globals[i] || !locators[i].func)
+		unsigned nloc = 0;
+		while (nloc < GR_DWARF_MAX_LOCATORS && locators[i][nloc].func)
+			nloc++;
+		if (!want_globals[i] || !nloc)
 			continue;
 		fprintf(f, "G\t%" PRId64, REF(g->type));
 		put_size(f, g->has_size, g->size);
-		fprintf(f, "\t%u\t%" PRId64 "\t%s\t%s\n", locators[i].ordinal,
-			locators[i].delta, locators[i].func, g->name);
+		fprintf(f, "\t%u", nloc);
+		for (unsigned k = 0; k < nloc; k++)
+			fprintf(f, "\t%08x\t%u\t%" PRId64 "\t%s",
+				locators[i][k].fp, locators[i][k].ordinal,
+				locators[i][k].delta, locators[i][k].func);
+		fprintf(f, "\t%s\n", g->name);
 	}
 #undef REF
 	free(map);
@@ -287,18 +295,36 @@ static struct gr_error *read_global(struct reader *r, gr_dwarf_locate_fn *locate
 				    void *arg)
 {
 	struct gr_dwarf *d = r->d;
-	if (r->ncols != 7)
-		return bad(r, "a global needs 7 columns");
 	struct gr_dwarf_global g = {0};
-	uint64_t ordinal;
-	struct gr_dwarf_locator loc = {.func = r->cols[5]};
-	if (!ref(r->cols[1], &g.type) ||
+	uint64_t n;
+	if (r->ncols < 5 || !ref(r->cols[1], &g.type) ||
 	    !opt_size(r->cols[2], &g.has_size, &g.size) ||
-	    !num_u(r->cols[3], UINT32_MAX, &ordinal) ||
-	    !num_s(r->cols[4], &loc.delta) || !*loc.func)
+	    !num_u(r->cols[3], GR_DWARF_MAX_LOCATORS, &n) || n == 0 ||
+	    r->ncols != 5 + 4 * n)
 		return bad(r, "malformed global");
-	loc.ordinal = (uint32_t)ordinal;
-	if (!locate(arg, &loc, &g.addr)) {
+	/* Every locator that resolves must say the same. */
+	unsigned placed = 0;
+	bool conflict = false;
+	for (unsigned k = 0; k < n; k++) {
+		char **c = &r->cols[4 + 4 * k];
+		uint64_t fp, ordinal, addr;
+		char *end;
+		struct gr_dwarf_locator loc = {.func = c[3]};
+		errno = 0;
+		fp = strtoull(c[0], &end, 16);
+		if (errno || *end || !*c[0] || fp > UINT32_MAX ||
+		    !num_u(c[1], UINT32_MAX, &ordinal) ||
+		    !num_s(c[2], &loc.delta) || !*loc.func)
+			return bad(r, "malformed locator");
+		loc.fp = (uint32_t)fp;
+		loc.ordinal = (uint32_t)ordinal;
+		if (!locate(arg, &loc, &addr))
+			continue;
+		if (placed++ && addr != g.addr)
+			conflict = true;
+		g.addr = addr;
+	}
+	if (!placed || conflict) {
 		d->pack_unlocated++;
 		return NULL;
 	}
@@ -307,7 +333,7 @@ static struct gr_error *read_global(struct reader *r, gr_dwarf_locate_fn *locate
 		sizeof(*d->globals));
 	if (err)
 		return err;
-	if (!(g.name = name_copy(r, r->cols[6])))
+	if (!(g.name = name_copy(r, r->cols[r->ncols - 1])))
 		return gr_error_nomem();
 	d->globals[d->nglobals++] = g;
 	return NULL;

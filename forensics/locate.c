@@ -21,7 +21,7 @@ struct gr_locate {
 	const struct gr_pcln *pcln;
 	uint64_t bias, lo, hi; /* data range, runtime addresses */
 	uint8_t *buf;
-	uint64_t *refs;
+	struct gr_locate_ref *refs;
 	size_t nrefs, refs_cap;
 	/* Function names sorted, for gr_locate_func. */
 	struct name_slot *names;
@@ -109,22 +109,46 @@ uint32_t gr_locate_func(const struct gr_locate *l, const char *name)
 	return s ? s->idx : UINT32_MAX;
 }
 
-static bool push(struct gr_locate *l, uint64_t v)
+static bool push(struct gr_locate *l, uint64_t addr, uint32_t fp)
 {
 	if (l->nrefs == l->refs_cap) {
 		size_t cap = l->refs_cap ? 2 * l->refs_cap : 64;
-		uint64_t *p = realloc(l->refs, cap * sizeof(*p));
+		struct gr_locate_ref *p = realloc(l->refs, cap * sizeof(*p));
 		if (!p)
 			return false;
 		l->refs = p;
 		l->refs_cap = cap;
 	}
-	l->refs[l->nrefs++] = v;
+	l->refs[l->nrefs++] = (struct gr_locate_ref){addr, fp};
 	return true;
 }
 
+/* The shape of an instruction: what it does to what, not where. */
+static uint32_t shape(const struct gr_x86_insn *in)
+{
+	return (uint32_t)in->map << 24 | (uint32_t)in->opcode << 16 |
+	       (uint32_t)(in->has_modrm ? (in->mod << 6 | (in->reg & 7) << 3 |
+					  (in->rm & 7))
+				       : 0xff)
+		       << 8 |
+	       in->len;
+}
+
+/* FNV-1a over the two shapes. */
+static uint32_t fingerprint(uint32_t prev, uint32_t self)
+{
+	uint32_t h = 2166136261u;
+	uint32_t w[2] = {prev, self};
+	for (int i = 0; i < 2; i++)
+		for (int b = 0; b < 32; b += 8) {
+			h ^= (w[i] >> b) & 0xff;
+			h *= 16777619u;
+		}
+	return h;
+}
+
 struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
-				const uint64_t **refs, size_t *n)
+				const struct gr_locate_ref **refs, size_t *n)
 {
 	l->nrefs = 0;
 	*refs = l->refs;
@@ -147,14 +171,18 @@ struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
 		gr_error_destroy(err);
 		return NULL;
 	}
+	uint32_t prev = 0;
 	for (size_t at = 0; at < len;) {
 		struct gr_x86_insn in;
 		if (!gr_x86_decode(code + at, len - at, fn.entry + at, &in))
 			break;
 		at += in.len;
+		uint32_t self = shape(&in);
 		if (in.rip_rel && in.rip_target >= l->lo &&
-		    in.rip_target < l->hi && !push(l, in.rip_target - l->bias))
+		    in.rip_target < l->hi &&
+		    !push(l, in.rip_target - l->bias, fingerprint(prev, self)))
 			return gr_error_nomem();
+		prev = self;
 	}
 	*refs = l->refs;
 	*n = l->nrefs;
@@ -168,15 +196,18 @@ bool gr_locate_resolve(void *arg, const struct gr_dwarf_locator *loc,
 	uint32_t i = gr_locate_func(l, loc->func);
 	if (i == UINT32_MAX)
 		return false;
-	const uint64_t *refs;
+	const struct gr_locate_ref *refs;
 	size_t n;
 	struct gr_error *err = gr_locate_refs(l, i, &refs, &n);
 	if (err) {
 		gr_error_destroy(err);
 		return false;
 	}
-	if (loc->ordinal >= n)
-		return false;
-	*addr = refs[loc->ordinal] - (uint64_t)loc->delta;
-	return true;
+	for (size_t k = 0, seen = 0; k < n; k++) {
+		if (refs[k].fp != loc->fp || seen++ != loc->ordinal)
+			continue;
+		*addr = refs[k].addr - (uint64_t)loc->delta;
+		return true;
+	}
+	return false;
 }

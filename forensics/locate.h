@@ -9,8 +9,9 @@
  * access to a package-level variable is a RIP-relative operand.  The layout
  * pack of the binary's release names, for each global it needs, a runtime
  * function and which of that function's data references is the global
- * (struct gr_dwarf_locator); this module reads the function's instructions
- * with gr_x86 and answers with the address.  Only references that land in
+ * (struct gr_dwarf_locator: the ordinal counts the references that have
+ * the locator's code fingerprint); this module reads the function's
+ * instructions with gr_x86 and answers with the address.  Only references that land in
  * the module's data and bss (moduledata noptrdata..enoptrbss) count, so
  * loads of type descriptors, strings and code do not shift the numbering.
  *
@@ -38,13 +39,26 @@ struct gr_error *gr_locate_create(struct gr_mem *mem, const struct gr_pcln *pcln
 void gr_locate_destroy(struct gr_locate *l);
 
 /*
- * The link-time addresses inside data and bss that function @i of the
- * pclntab refers to, in instruction order (*refs valid until the next
- * call).  A function whose code cannot be read or decoded to its end gives
- * the references before the first undecodable byte.  NOMEM only.
+ * A data reference: the link-time address, and a fingerprint of the code
+ * around it (opcode, ModRM and length of the referring instruction and of
+ * the one before it; never the displacement, which differs per binary).
+ * A locator counts only references with its fingerprint, so that code that
+ * differs from the release's (another build mode, a patch release) finds
+ * nothing rather than something else.
+ */
+struct gr_locate_ref {
+	uint64_t addr;
+	uint32_t fp;
+};
+
+/*
+ * The references inside data and bss of function @i of the pclntab, in
+ * instruction order (*refs valid until the next call).  A function whose
+ * code cannot be read or decoded to its end gives the references before
+ * the first undecodable byte.  NOMEM only.
  */
 struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
-				const uint64_t **refs, size_t *n);
+				const struct gr_locate_ref **refs, size_t *n);
 /* Index of the function called @name, or UINT32_MAX; of several (a
  * function and its ABI wrapper), the biggest. */
 uint32_t gr_locate_func(const struct gr_locate *l, const char *name);

@@ -13,11 +13,12 @@
  *     the targets of their pointers, map and chan types where the analysis
  *     used those targets, closed transitively;
  *   - the constants and globals looked up by name (same packages), each
- *     global with a locator: a function, the ordinal of the global among the
- *     data references of its code, and the offset it refers to.  A locator
- *     is kept only if it finds the global in every input (exe and PIE
- *     builds, different programs), so that it depends on the runtime's code
- *     alone.
+ *     global with up to GR_DWARF_MAX_LOCATORS locators in different
+ *     functions: a function, the ordinal of the global among the data
+ *     references of its code, and the offset it refers to.  A locator is
+ *     kept only if it finds the global in every input (exe and PIE builds,
+ *     different programs), so that it depends on the runtime's code alone;
+ *     several, because the linker drops functions a program never calls.
  * The first pair's DWARF supplies the records; all pairs must be built by
  * the same release.  scripts/make-packs.sh runs this for every toolchain.
  */
@@ -195,7 +196,7 @@ static void close_types(const struct gr_dwarf *d, uint8_t *want,
 
 struct candidate {
 	const char *func;
-	uint32_t ordinal;
+	uint32_t fp, ordinal;
 	int64_t delta;
 };
 
@@ -210,7 +211,8 @@ static bool valid_everywhere(const struct candidate *c, const char *name,
 			gr_error_destroy(err);
 			return false;
 		}
-		struct gr_dwarf_locator loc = {c->func, c->ordinal, c->delta};
+		struct gr_dwarf_locator loc = {c->func, c->fp, c->ordinal,
+					       c->delta};
 		uint64_t addr;
 		if (!gr_locate_resolve(in[j].loc, &loc, &addr) ||
 		    addr != g->addr)
@@ -250,7 +252,7 @@ static bool locatable_func(const char *name)
  * every input; a global none finds is dropped from @want (and reported).
  */
 static void choose_locators(struct input *in, size_t nin, uint8_t *want,
-			    struct gr_dwarf_locator *locs)
+			    struct gr_dwarf_locator (*locs)[GR_DWARF_MAX_LOCATORS])
 {
 	const struct gr_dwarf *d = in[0].d;
 	size_t ng = gr_dwarf_global_count(d);
@@ -269,19 +271,22 @@ static void choose_locators(struct input *in, size_t nin, uint8_t *want,
 			gr_error_destroy(err);
 			continue;
 		}
-		const uint64_t *refs;
+		const struct gr_locate_ref *refs;
 		size_t nrefs;
 		check(gr_locate_refs(in[0].loc, f, &refs, &nrefs), "refs");
 		for (size_t k = 0; k < nrefs; k++) {
 			const struct gr_dwarf_global *g =
-				gr_dwarf_global_at(d, refs[k]);
+				gr_dwarf_global_at(d, refs[k].addr);
 			if (!g)
 				continue;
 			size_t gi = (size_t)(g - g0);
 			if (!want[gi])
 				continue;
-			struct candidate c = {fn.name, (uint32_t)k,
-					      (int64_t)(refs[k] - g->addr)};
+			uint32_t ord = 0; /* among this fingerprint's */
+			for (size_t j = 0; j < k; j++)
+				ord += refs[j].fp == refs[k].fp;
+			struct candidate c = {fn.name, refs[k].fp, ord,
+					      (int64_t)(refs[k].addr - g->addr)};
 			cands[gi] = realloc(cands[gi], (ncands[gi] + 1) *
 							       sizeof(c));
 			if (!cands[gi])
@@ -293,22 +298,35 @@ static void choose_locators(struct input *in, size_t nin, uint8_t *want,
 		if (!want[gi])
 			continue;
 		const char *name = gr_dwarf_global_at_index(d, gi)->name;
-		const struct candidate *best = NULL;
-		for (size_t k = 0; k < ncands[gi]; k++) {
-			const struct candidate *c = &cands[gi][k];
-			if ((!best || better(c, best)) &&
-			    valid_everywhere(c, name, in, nin))
-				best = c;
+		/* The best valid candidates, one per function. */
+		unsigned nloc = 0;
+		while (nloc < GR_DWARF_MAX_LOCATORS) {
+			const struct candidate *best = NULL;
+			for (size_t k = 0; k < ncands[gi]; k++) {
+				const struct candidate *c = &cands[gi][k];
+				bool used = false;
+				for (unsigned u = 0; u < nloc; u++)
+					used |= !strcmp(locs[gi][u].func, c->func);
+				if (!used && (!best || better(c, best)) &&
+				    valid_everywhere(c, name, in, nin))
+					best = c;
+			}
+			if (!best)
+				break;
+			if (!(locs[gi][nloc].func = strdup(best->func)))
+				die("out of memory");
+			locs[gi][nloc].fp = best->fp;
+			locs[gi][nloc].ordinal = best->ordinal;
+			locs[gi][nloc].delta = best->delta;
+			nloc++;
 		}
-		if (!best) {
+		if (!nloc) {
 			fprintf(stderr, "gr-mkpack: no locator for %s\n", name);
 			want[gi] = 0;
-			continue;
+		} else if (nloc < GR_DWARF_MAX_LOCATORS) {
+			fprintf(stderr, "gr-mkpack: %s: only %u locator%s\n",
+				name, nloc, nloc > 1 ? "s" : "");
 		}
-		if (!(locs[gi].func = strdup(best->func)))
-			die("out of memory");
-		locs[gi].ordinal = best->ordinal;
-		locs[gi].delta = best->delta;
 	}
 	for (size_t gi = 0; gi < ng; gi++)
 		free(cands[gi]);
@@ -347,7 +365,8 @@ int main(int argc, char **argv)
 	       ng = gr_dwarf_global_count(d);
 	uint8_t *want = calloc(nt + 1, 1), *wantc = calloc(nc + 1, 1),
 		*wantg = calloc(ng + 1, 1);
-	struct gr_dwarf_locator *locs = calloc(ng + 1, sizeof(*locs));
+	struct gr_dwarf_locator(*locs)[GR_DWARF_MAX_LOCATORS] =
+		calloc(ng + 1, sizeof(*locs));
 	if (!want || !wantc || !wantg || !locs)
 		die("out of memory");
 	for (size_t i = 0; i < named.n; i++) {
