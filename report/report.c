@@ -186,22 +186,20 @@ static size_t trust_notes(const struct facts *f, const char **notes,
 		notes[n++] = "more than 5% of live bytes have no known type";
 	const struct gr_dwarf *d = gr_session_dwarf(a->session);
 	if (gr_dwarf_pack_version(d) && n < max)
-		notes[n++] = "the executable is stripped: the runtime's layout "
-			     "comes from goretain's layout pack for its Go "
-			     "release; globals and stack variables are unnamed";
+		notes[n++] = "stripped executable: runtime layout from "
+			     "goretain's pack for its Go release; variables "
+			     "unnamed";
 	else if (!gr_dwarf_present(d) && n < max)
 		notes[n++] = "the executable has no DWARF: globals and stack "
 			     "variables are unnamed";
 	const char *pack = gr_dwarf_pack_version(d);
 	if (pack && strcmp(pack, gr_session_go_version(a->session)) != 0 &&
 	    n < max)
-		notes[n++] = "the layout pack comes from another patch release "
-			     "of the executable's Go version: runtime layouts "
-			     "seldom change within a release, but may";
+		notes[n++] = "layout pack from another patch release of this "
+			     "Go version: layouts seldom change, but may";
 	if (gr_dwarf_pack_unlocated(d) && n < max)
-		notes[n++] = "some runtime globals of the layout pack were not "
-			     "found in the executable's code: the roots they "
-			     "hold are missing";
+		notes[n++] = "some runtime globals were not found in the "
+			     "stripped code: what they hold may be missing";
 	return n;
 }
 

@@ -28,7 +28,12 @@ command -v jq >/dev/null || die "jq is missing (run scripts/install-deps.sh)"
 [[ -x $GORETAIN ]] || die "$GORETAIN is not an executable (build it with make)"
 shopt -s nullglob
 DIRS=()
-for d in "$CORES"/go1.*/*/; do [[ -f $d/core && -f $d/meta.json && -f $d/oracle.json ]] && DIRS+=("${d%/}"); done
+# GR_IT_ONLY=GLOB (a developer's filter, e.g. '*-stripped'): only the core
+# directories whose name matches.
+for d in "$CORES"/go1.*/*/; do
+	[[ -n ${GR_IT_ONLY:-} && $(basename "$d") != ${GR_IT_ONLY} ]] && continue
+	[[ -f $d/core && -f $d/meta.json && -f $d/oracle.json ]] && DIRS+=("${d%/}")
+done
 ((${#DIRS[@]})) || die "no cores in $CORES (run scripts/make-cores.sh, or make cores)"
 
 # The real pprof, built from a toolchain's source by scripts/build-pprof.sh.
@@ -116,7 +121,9 @@ check_core_dir() {
 	check "$id: core.size" "$g_size" "$(stat -c %s "$d/core")"
 
 	check_heap "$d" "$id"
-	if [[ $id == */leakymap-* ]] && [[ -z ${GR_IT_LIGHT:-} || $id == */leakymap-exe ]]; then
+	if [[ $id == */*-stripped ]]; then
+		check_stripped "$d" "$id"
+	elif [[ $id == */leakymap-* ]] && [[ -z ${GR_IT_LIGHT:-} || $id == */leakymap-exe ]]; then
 		check_retention "$d" "$id"
 	fi
 	check_report "$d" "$id"
@@ -283,6 +290,47 @@ check_retention() {
 	fi
 }
 
+# check_stripped DIR ID: a leakymap built with -ldflags='-s -w' (no symbols,
+# no DWARF), analysed through its release's layout pack: info says so, the
+# report says names are lost, and the leak is still found: the first
+# suspect is a bss root (unnamed) retaining, within 1%, the bytes the
+# program measured under main.sessions, reached through the map.
+check_stripped() {
+	local d=$1 id=$2 j=$TMP/stripped.json want
+	want=$(jq -r '.bytes_under_map.heap_delta' "$d/oracle.json")
+	if run_json "$j" info --exe "$d/bin" "$d/core"; then
+		check "$id: info: no DWARF; the layout pack of its release; every global placed" \
+			"$(jq -r '[.dwarf.present, (.dwarf.layout_pack // "" | split(".")[0:2] | join(".")),
+				.dwarf.pack_unlocated] | map(tostring) | @tsv' "$j")" \
+			"$(printf 'false\t%s\t0' "$(jq -r '.go_version | split(".")[0:2] | join(".")' "$d/oracle.json")")"
+	else
+		fail "$id: info exits 0" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+	if run_json "$j" suspects --exe "$d/bin" "$d/core"; then
+		local root kind got
+		IFS=$'\t' read -r root kind got < <(jq -r '.suspects[0] | [.root, .root_kind, .retained_bytes] | map(tostring) | @tsv' "$j")
+		if [[ $root == bss+* ]] && within_1pct "$got" "$want"; then
+			pass "$id: first suspect $root retains $got B, program measured $want B under main.sessions"
+		else
+			fail "$id: first suspect is the unnamed main.sessions" "$root ($kind) $got B vs $want B"
+		fi
+		check "$id: the suspect's path starts at the map header" \
+			"$(jq -r '.suspects[0].paths[0].steps[0].addr' "$j")" \
+			"$(jq -r '.map_header_addr' "$d/oracle.json")"
+	else
+		fail "$id: suspects exits 0" "exit $RC: $(head -c 300 "$TMP/run.err")"
+	fi
+	if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" >"$TMP/report.txt" 2>"$TMP/run.err" &&
+		grep -q 'stripped executable: runtime layout from' "$TMP/report.txt"; then
+		pass "$id: report says the executable is stripped"
+	else
+		fail "$id: report says the executable is stripped" "$(head -c 300 "$TMP/run.err")"
+	fi
+	local cols
+	cols=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$TMP/report.txt")
+	if ((cols <= 100)); then pass "$id: report text fits 100 columns"; else fail "$id: report text fits 100 columns" "$cols columns"; fi
+}
+
 # check_report DIR ID: `goretain report` as JSON on every core (validated
 # against docs/report-schema.json at the end, all at once) and as text on
 # the leakymap cores; the JSON's figures agree with the heap command's.
@@ -374,7 +422,7 @@ check_report() {
 			fail "$id: report as text names the allocation sites" "$(grep -A3 'allocated at' "$TMP/report.txt" | head -c 300)"
 		fi
 	fi
-	[[ $id == */leakymap-* ]] || return
+	[[ $id == */leakymap-* && $id != */*-stripped ]] || return
 	# Linked without runtime.MemProfile: the report says why no suspect
 	# has allocation stacks.
 	check "$id: report: allocation profile disabled by the linker" \
