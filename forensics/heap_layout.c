@@ -348,8 +348,9 @@ struct gr_error *heap_layout_resolve(struct gr_session *s,
 	memset(L, 0, sizeof(*L));
 	if (!gr_dwarf_present(d))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "the executable has no DWARF (stripped): "
-				       "the heap layout cannot be read");
+				       "the executable has no DWARF (stripped) and "
+				       "goretain has no layout pack for its Go "
+				       "release: the heap layout cannot be read");
 	const struct gr_dwarf_global *g;
 	struct gr_error *err = gr_dwarf_global(d, "runtime.mheap_", &g);
 	if (err) {

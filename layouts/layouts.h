@@ -11,6 +11,8 @@
  *   2. Add NN to tests/tools/testbins.sh's version list and run
  *      `make unit`: test_moduledata compares every table with the DWARF of
  *      a binary built by that toolchain (tests/tools/dwarfoff).
+ *   3. Make its layout pack (layouts/packs.h): `make cores tests &&
+ *      scripts/make-packs.sh`, then commit layouts/packs/go1.NN.pack.
  */
 #ifndef GR_LAYOUTS_H
 #define GR_LAYOUTS_H
