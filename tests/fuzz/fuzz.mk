@@ -85,7 +85,7 @@ FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                 $(FUZZ_BUILD)/obj/gen/html_assets.o \
                 $(FUZZ_BUILD)/obj/gen/layout_packs.o
 FUZZ_LIBS    := -ldwarf -lelf -lzstd -lz -lxxhash -lm
-FUZZ_TARGETS := core exe dwarf heap report
+FUZZ_TARGETS := core exe dwarf heap report pack json
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -133,14 +133,27 @@ $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: \
 # fuzz_dwarf: the first compile units of a binary's .debug_abbrev and
 # .debug_info, in the target's input format (tests/fuzz/fuzz_dwarf.c);
 # fuzz_heap: an empty patch list plus a few one-byte patches;
-# fuzz_report: a few awkward strings.
-$(FUZZ_BUILD)/seeds/parsers.stamp: tests/fuzz/fuzz.mk tests/fuzz/dwarf_seed.py
+# fuzz_report: a few awkward strings; fuzz_pack: a real layout pack and a
+# cut of one; fuzz_json: the report schema (a JSON document) and small ones.
+$(FUZZ_BUILD)/seeds/parsers.stamp: tests/fuzz/fuzz.mk tests/fuzz/dwarf_seed.py \
+		$(wildcard layouts/packs/go1.*.pack) docs/report-schema.json
 	rm -rf $(FUZZ_BUILD)/seeds/core $(FUZZ_BUILD)/seeds/exe \
 	       $(FUZZ_BUILD)/seeds/dwarf $(FUZZ_BUILD)/seeds/heap \
-	       $(FUZZ_BUILD)/seeds/report
+	       $(FUZZ_BUILD)/seeds/report $(FUZZ_BUILD)/seeds/pack \
+	       $(FUZZ_BUILD)/seeds/json
 	mkdir -p $(FUZZ_BUILD)/seeds/core $(FUZZ_BUILD)/seeds/exe \
 	         $(FUZZ_BUILD)/seeds/dwarf $(FUZZ_BUILD)/seeds/heap \
-	         $(FUZZ_BUILD)/seeds/report
+	         $(FUZZ_BUILD)/seeds/report $(FUZZ_BUILD)/seeds/pack \
+	         $(FUZZ_BUILD)/seeds/json
+	for p in layouts/packs/go1.*.pack; do \
+		[ -f $$p ] || continue; \
+		head -c 4000 $$p > $(FUZZ_BUILD)/seeds/pack/head-$${p##*/}; \
+	done
+	p=$$(ls layouts/packs/go1.*.pack 2>/dev/null | tail -n 1); \
+	[ -z "$$p" ] || cp $$p $(FUZZ_BUILD)/seeds/pack/full
+	cp docs/report-schema.json $(FUZZ_BUILD)/seeds/json/schema
+	printf '{"a":[1,-2.5e3,"\\u00e9\\ud83d\\ude00",true,null,{}]}' \
+		> $(FUZZ_BUILD)/seeds/json/small
 	n=0; for c in $(FUZZ_CORES)/go1.19/pool-exe/core \
 	              $(FUZZ_CORES)/go1.22/pool-exe/core \
 	              $(FUZZ_CORES)/go1.22/pool-pie/core \
@@ -174,6 +187,8 @@ FUZZ_MAXLEN_exe    := 1048576
 FUZZ_MAXLEN_dwarf  := 65536
 FUZZ_MAXLEN_heap   := 4096
 FUZZ_MAXLEN_report := 4096
+FUZZ_MAXLEN_pack   := 65536
+FUZZ_MAXLEN_json   := 65536
 
 # fuzz_dwarf: libdwarf's own leak on malformed DIEs is suppressed
 # (tests/fuzz/lsan.supp says why and at what cost).
