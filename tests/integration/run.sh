@@ -290,6 +290,13 @@ check_retention() {
 	fi
 }
 
+# check_cols ID FILE: the text report fits a 100-column terminal.
+check_cols() {
+	local cols
+	cols=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$2")
+	if ((cols <= 100)); then pass "$1: report text fits 100 columns"; else fail "$1: report text fits 100 columns" "$cols columns"; fi
+}
+
 # check_stripped DIR ID: a leakymap built with -ldflags='-s -w' (no symbols,
 # no DWARF), analysed through its release's layout pack: info says so, the
 # report says names are lost, and the leak is still found: the first
@@ -326,9 +333,7 @@ check_stripped() {
 	else
 		fail "$id: report says the executable is stripped" "$(head -c 300 "$TMP/run.err")"
 	fi
-	local cols
-	cols=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$TMP/report.txt")
-	if ((cols <= 100)); then pass "$id: report text fits 100 columns"; else fail "$id: report text fits 100 columns" "$cols columns"; fi
+	check_cols "$id" "$TMP/report.txt"
 }
 
 # check_report DIR ID: `goretain report` as JSON on every core (validated
@@ -435,9 +440,7 @@ check_report() {
 	else
 		fail "$id: report as text" "$(head -c 300 "$TMP/run.err")"
 	fi
-	local cols
-	cols=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$TMP/report.txt")
-	if ((cols <= 100)); then pass "$id: report text fits 100 columns"; else fail "$id: report text fits 100 columns" "$cols columns"; fi
+	check_cols "$id" "$TMP/report.txt"
 }
 
 # validate_reports: every report JSON against the schema; the schema must
