@@ -448,9 +448,14 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 		gr_types_destroy(t);
 		return gr_error_nomem();
 	}
-	qsort(t->storage, t->nstorage, sizeof(*t->storage), cmp_storage);
+	/* qsort's array may not be NULL even when empty (a stripped binary
+	 * has no map layouts, so no maps). */
+	if (t->nstorage)
+		qsort(t->storage, t->nstorage, sizeof(*t->storage),
+		      cmp_storage);
 	/* Maps in address order; storage records follow their map. */
-	qsort(t->mapv, t->nmaps, sizeof(*t->mapv), cmp_map);
+	if (t->nmaps)
+		qsort(t->mapv, t->nmaps, sizeof(*t->mapv), cmp_map);
 	uint32_t *newpos = malloc((t->nmaps ? t->nmaps : 1) * sizeof(*newpos));
 	if (!newpos) {
 		gr_types_destroy(t);
