@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "allocsites.h"
 #include "cli.h"
 #include "retention.h"
 #include "top_report.h"
@@ -31,7 +32,8 @@ static const char help[] =
 	"\n"
 	"  --by G   grouping (see above)\n"
 	"  -n N     rows (default 20, 0 = all)\n"
-	"  --json   machine-readable rows\n"
+	"  --json   machine-readable rows; by root or type, each with its\n"
+	"           largest allocation stack (when the core has a profile)\n"
 	"\n"
 	"examples:\n"
 	"  goretain top --exe ./server core.4242\n"
@@ -75,8 +77,16 @@ int gr_cmd_top(int argc, char **argv)
 	gr_progress_phase(run.progress, "grouping", 0);
 	struct gr_error *err = gr_retention_build(run.analysis, o.by, 0, &r);
 	gr_progress_done(run.progress);
+	/* JSON rows by root or type carry their allocation stacks, as the
+	 * report's do. */
+	struct gr_allocsites *as = NULL;
+	if (!err && c.json &&
+	    (o.by == GR_RETENTION_BY_ROOT || o.by == GR_RETENTION_BY_TYPE))
+		err = gr_allocsites_create(run.analysis, &as);
 	if (!err)
-		err = gr_top_report(r, o.by, c.json, o.limit, stdout, "stdout");
+		err = gr_top_report(r, o.by, c.json, as, o.limit, stdout,
+				    "stdout");
+	gr_allocsites_destroy(as);
 	gr_retention_destroy(r);
 	return gr_cli_run_end(&run, err);
 }

@@ -714,6 +714,7 @@ struct gr_error *gr_report_text(const struct gr_analysis *a,
 	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++) {
 		heading(out, &f, titles[by]);
 		err = gr_top_report(f.by[by], (enum gr_retention_by)by, false,
+				    NULL,
 				    o->top < 10 || by == GR_RETENTION_BY_ROOT
 					    ? o->top
 					    : 10,

@@ -132,12 +132,13 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 
 static struct gr_error *write_json(const struct gr_retention *r,
 				   enum gr_retention_by by, size_t limit,
-				   FILE *out, const char *path)
+				   struct gr_allocsites *as, FILE *out,
+				   const char *path)
 {
 	struct gr_json j;
 	gr_json_init(&j, out, true);
 	gr_json_object_begin(&j);
-	struct gr_error *err = gr_top_report_json_fields(&j, r, by, limit, NULL);
+	struct gr_error *err = gr_top_report_json_fields(&j, r, by, limit, as);
 	gr_json_object_end(&j);
 	struct gr_error *e2 = gr_json_finish(&j, path);
 	if (!err)
@@ -162,10 +163,11 @@ static const char *members_word(enum gr_retention_by by)
 
 struct gr_error *gr_top_report(const struct gr_retention *r,
 			       enum gr_retention_by by, bool json,
-			       size_t limit, FILE *out, const char *path)
+			       struct gr_allocsites *as, size_t limit,
+			       FILE *out, const char *path)
 {
 	if (json)
-		return write_json(r, by, limit, out, path);
+		return write_json(r, by, limit, as, out, path);
 	size_t n = gr_retention_count(r);
 	size_t shown = limit && limit < n ? limit : n;
 	uint64_t live = gr_retention_live_bytes(r);

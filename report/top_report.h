@@ -26,9 +26,10 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 					   size_t limit,
 					   struct gr_allocsites *as);
 /* @limit rows (0 = all), text or JSON, to @out (@path names it in
- * errors). */
+ * errors); JSON rows carry "allocated_at" as above when @as is given. */
 struct gr_error *gr_top_report(const struct gr_retention *r,
 			       enum gr_retention_by by, bool json,
+			       struct gr_allocsites *as,
 			       size_t limit, FILE *out, const char *path);
 
 #endif /* GR_TOP_REPORT_H */
