@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,18 @@ struct gr_error *gr_outfile_open(const char *path, struct gr_outfile *o)
 	o->path = path;
 	if (strcmp(path, "-") == 0) {
 		o->f = stdout;
+		return NULL;
+	}
+	/* Renaming over /dev/null or a FIFO would replace the device or the
+	 * pipe with a regular file: write to such a target in place. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return gr_error_output(EISDIR, path, "open");
+		o->f = fopen(path, "wb");
+		if (!o->f)
+			return gr_error_output(errno, path, "open");
+		o->direct = true;
 		return NULL;
 	}
 	size_t n = strlen(path) + 64;
@@ -57,6 +70,15 @@ struct gr_error *gr_outfile_commit(struct gr_outfile *o)
 	struct gr_error *err = NULL;
 	if (!o->f)
 		return NULL;
+	if (o->direct) {
+		if (fflush(o->f) != 0 || ferror(o->f))
+			err = gr_error_output(errno ? errno : EIO, o->path,
+					      "write");
+		if (fclose(o->f) != 0 && !err)
+			err = gr_error_output(errno, o->path, "close");
+		o->f = NULL;
+		return err;
+	}
 	if (!o->tmp) {
 		if (fflush(o->f) != 0 || ferror(o->f))
 			err = gr_error_output(errno ? errno : EIO, "stdout",
@@ -82,6 +104,8 @@ struct gr_error *gr_outfile_commit(struct gr_outfile *o)
 
 void gr_outfile_abort(struct gr_outfile *o)
 {
+	if (o->f && o->direct)
+		fclose(o->f);
 	if (o->f && o->tmp) {
 		fclose(o->f);
 		unlink(o->tmp);

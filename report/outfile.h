@@ -4,7 +4,9 @@
  * file beside the target (same directory, so rename() is atomic), which is
  * synced and renamed over the target only when everything was written: a
  * reader, or a batch run resuming after a crash, never sees half a report.
- * The path "-" means standard output, written directly.
+ * The path "-" means standard output, written directly; so is a target
+ * that exists and is not a regular file (/dev/null, a FIFO, a terminal),
+ * which a rename would replace with a regular file.
  */
 #ifndef GR_OUTFILE_H
 #define GR_OUTFILE_H
@@ -18,6 +20,9 @@ struct gr_outfile {
 	FILE *f;	  /* write here */
 	const char *path; /* the target ("-": stdout) */
 	char *tmp;	  /* the temporary file, NULL for stdout */
+	/* The target is not a regular file (/dev/null, a FIFO, a terminal):
+	 * written in place, never replaced. */
+	bool direct;
 };
 
 struct gr_error *gr_outfile_open(const char *path, struct gr_outfile *o);

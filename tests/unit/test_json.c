@@ -13,6 +13,8 @@
 #include "outfile.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <unistd.h>
 #include "json_read.h"
@@ -119,6 +121,32 @@ static void test_outfile(void **state)
 	closedir(d);
 	assert_int_equal(n, 1);
 	unlink(path);
+
+	/* A FIFO (as /dev/null, a device) is written in place, not replaced
+	 * by a regular file; a directory is refused. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	int rfd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	assert_null(gr_outfile_open(path, &o));
+	fputs("piped", o.f);
+	assert_null(gr_outfile_commit(&o));
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(read(rfd, buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "piped");
+	close(rfd);
+	unlink(path);
+	err = gr_outfile_open(dir, &o);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_OUTPUT);
+	gr_error_destroy(err);
+	assert_null(gr_outfile_open("/dev/null", &o));
+	fputs("nothing", o.f);
+	assert_null(gr_outfile_commit(&o));
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
 	rmdir(dir);
 }
 
