@@ -394,4 +394,24 @@ struct gr_error *gr_dwarf_pack_write(const struct gr_dwarf *d,
 					     [GR_DWARF_MAX_LOCATORS],
 				     FILE *f);
 
+/* --- types made from runtime type descriptors (dwarf_synth.c) --- */
+
+/*
+ * A stripped binary's index (a layout pack) knows the runtime's types but
+ * not the program's; gr_rtype_synth adds them from the binary's type
+ * descriptors, shaped as Go's DWARF would have them, so that everything
+ * built on DWARF types works.  New types start as placeholders (kind
+ * UNSPECIFIED, no size) and are filled through gr_dwarf_synth_edit; the
+ * fields of one type must be added one after another, with no other
+ * type's in between.  Lookups by name and runtime type see the new types
+ * after gr_dwarf_synth_done.
+ */
+struct gr_error *gr_dwarf_synth_type(struct gr_dwarf *d, const char *name,
+				     uint32_t *id);
+struct gr_dwarf_type *gr_dwarf_synth_edit(struct gr_dwarf *d, uint32_t id);
+struct gr_error *gr_dwarf_synth_field(struct gr_dwarf *d, uint32_t owner,
+				      const char *name, uint64_t offset,
+				      uint32_t type);
+struct gr_error *gr_dwarf_synth_done(struct gr_dwarf *d);
+
 #endif /* GR_DWARF_H */

@@ -394,6 +394,17 @@ static struct gr_error *read_name(struct gr_rtypes *rt, uint64_t at,
 	return NULL;
 }
 
+struct gr_error *gr_rtype_read_name(struct gr_rtypes *rt, uint64_t addr,
+				    char **ret)
+{
+	return read_name(rt, addr, ret);
+}
+
+uint32_t gr_rtype_desc_size(const struct gr_rtypes *rt)
+{
+	return rt->layout.size;
+}
+
 struct gr_error *gr_rtype_name(struct gr_rtypes *rt, const struct gr_rtype *t,
 			       const char **ret)
 {

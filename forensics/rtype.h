@@ -101,4 +101,12 @@ struct gr_error *gr_rtype_build_gcmask(struct gr_rtypes *rt,
 /* Number of descriptors cached (for tests and statistics). */
 size_t gr_rtypes_cached(const struct gr_rtypes *rt);
 
+/* The abi.Name (runtime.name before 1.21) at @addr, as a new string: a
+ * struct field's name.  FAULT, BAD_DATA, NOMEM. */
+struct gr_error *gr_rtype_read_name(struct gr_rtypes *rt, uint64_t addr,
+				    char **ret);
+/* sizeof(abi.Type) in this binary: where a PtrType's Elem, a SliceType's
+ * Elem, an ArrayType's Elem or a StructType's PkgPath starts. */
+uint32_t gr_rtype_desc_size(const struct gr_rtypes *rt);
+
 #endif /* GR_RTYPE_H */

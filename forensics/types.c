@@ -9,6 +9,7 @@
 #include "dwarf.h"
 #include "moduledata.h"
 #include "rtype.h"
+#include "rtype_synth.h"
 #include "types_internal.h"
 
 const char *gr_type_source_name(enum gr_type_source s)
@@ -338,6 +339,53 @@ static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
 				: GR_DWARF_NO_TYPE;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * A stripped binary's index has no program types: make them from the
+ * descriptors in the malloc headers (rtype_synth.h), before anything is
+ * sized by the number of types.  Only a descriptor limit is tolerated.
+ */
+static struct gr_error *synth_header_types(struct gr_types *t)
+{
+	if (!gr_dwarf_pack_version(t->dwarf))
+		return NULL;
+	size_t n = 0, cap = 0;
+	uint64_t *v = NULL;
+	for (uint32_t id = 0; id < t->nobjects; id++) {
+		uint64_t rt = gr_heap_object_rtype(t->heap, id);
+		if (!rt || !gr_mark_is_live(t->mark, id))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			uint64_t *p = realloc(v, cap * sizeof(*p));
+			if (!p) {
+				free(v);
+				return gr_error_nomem();
+			}
+			v = p;
+		}
+		v[n++] = rt;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!u || v[u - 1] != v[i])
+			v[u++] = v[i];
+	struct gr_error *err = gr_rtype_synth(t->s, t->rtypes, v, u, NULL);
+	free(v);
+	if (err && err->code == GR_ERR_LIMIT) {
+		gr_error_destroy(err);
+		err = NULL;
+	}
+	return err;
+}
+
 /* Header types for every allocated object: the strongest source. */
 static void type_headers(struct gr_types *t)
 {
@@ -422,6 +470,11 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	t->bias = gr_session_load_bias(s);
 	t->types_base = gr_session_moduledata(s)->types;
 	t->nobjects = gr_heap_object_count(heap);
+	struct gr_error *serr = synth_header_types(t);
+	if (serr) {
+		gr_types_destroy(t);
+		return serr;
+	}
 	size_t nd = gr_dwarf_type_count(t->dwarf), no = t->nobjects;
 	t->obj = malloc((no ? no : 1) * sizeof(*t->obj));
 	t->layout_type = malloc((no ? no : 1) * sizeof(*t->layout_type));

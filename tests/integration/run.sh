@@ -334,6 +334,14 @@ check_stripped() {
 		else
 			fail "$id: first suspect is the unnamed main.sessions" "$root ($kind) $got B vs $want B"
 		fi
+		# Go 1.22+: the map's groups are typed by their malloc header,
+		# and the types synthesized from descriptors carry that to the
+		# sessions (forensics/rtype_synth.h).
+		if [[ $(jq -r .malloc_headers "$d/oracle.json") == true ]]; then
+			check "$id: the suspect accumulates main.Session, every leaked one" \
+				"$(jq -r '.suspects[0] | [.member_type, .members] | map(tostring) | @tsv' "$j")" \
+				"$(printf 'main.Session\t%s' "$(jq -r .leaked_entries "$d/oracle.json")")"
+		fi
 		check "$id: the suspect's path starts at the map header" \
 			"$(jq -r '.suspects[0].paths[0].steps[0].addr' "$j")" \
 			"$(jq -r '.map_header_addr' "$d/oracle.json")"

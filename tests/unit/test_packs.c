@@ -217,7 +217,7 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 
 	uint32_t n = gr_heap_object_count(a1->heap);
 	assert_int_equal(n, gr_heap_object_count(a2->heap));
-	uint64_t live = 0, header = 0;
+	uint64_t live = 0, header = 0, mismatches = 0, mismatch_bytes = 0;
 	for (uint32_t id = 0; id < n; id++) {
 		bool l1 = gr_mark_is_live(a1->mark, id);
 		if (l1 != gr_mark_is_live(a2->mark, id))
@@ -227,17 +227,27 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 				 l1 ? "live" : "dead", l1 ? "dead" : "live");
 		live += l1;
 		struct gr_type_object t1 = gr_types_object(a1->types, id);
-		if (!l1 || t1.source != GR_TYPE_SOURCE_HEADER)
+		struct gr_type_object t2 = gr_types_object(a2->types, id);
+		if (!l1 || t2.type == GR_TYPE_UNKNOWN)
 			continue;
-		header++;
+		header += t1.source == GR_TYPE_SOURCE_HEADER;
+		/* Whatever the stripped analysis types, it types as DWARF
+		 * does (header types and those propagated from them). */
 		char n1[256], n2[256];
 		gr_types_object_name(a1->types, id, n1, sizeof(n1));
 		gr_types_object_name(a2->types, id, n2, sizeof(n2));
-		if (strcmp(n1, n2) != 0)
-			fail_msg("%s: object 0x%" PRIx64 ": %s with DWARF, %s "
-				 "stripped",
-				 c->dir, gr_heap_object_addr(a1->heap, id), n1,
-				 n2);
+		if (strcmp(n1, n2) == 0)
+			continue;
+		/* Bytes two paths reach ("string data" / "[8]uint8": the
+		 * first path wins) or that only DWARF details
+		 * ("runtime.hchan[os.Signal]": channel types stay opaque
+		 * stripped) are named otherwise; a few, never many. */
+		mismatch_bytes += gr_heap_object_size(a1->heap, id);
+		if (mismatches++ < 3 || getenv("GR_TEST_VERBOSE"))
+			print_message("%s: object 0x%" PRIx64 " (%s): %s with "
+				      "DWARF, %s stripped\n",
+				      c->dir, gr_heap_object_addr(a1->heap, id),
+				      gr_type_source_name(t2.source), n1, n2);
 	}
 	const struct gr_types_stats *t1 = gr_types_stats(a1->types),
 				    *t2 = gr_types_stats(a2->types);
@@ -245,11 +255,19 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 			 t2->source_objects[GR_TYPE_SOURCE_HEADER]);
 	if (c->minor >= 22)
 		assert_true(header > 0);
+	uint64_t all = t1->typed_bytes + t1->unknown_bytes;
 	print_message("%s: stripped copy: %" PRIu64 " live objects, same; %"
-		      PRIu64 " header-typed, same; typed bytes %" PRIu64
-		      " of %" PRIu64 " with DWARF, %" PRIu64 " stripped\n",
-		      c->dir, live, header, t1->typed_bytes,
-		      t1->typed_bytes + t1->unknown_bytes, t2->typed_bytes);
+		      PRIu64 " header-typed, same; typed %.1f%% with DWARF, "
+		      "%.1f%% stripped; %" PRIu64 " objects (%" PRIu64
+		      " B) named otherwise\n",
+		      c->dir, live, header,
+		      all ? 100.0 * (double)t1->typed_bytes / (double)all : 0,
+		      all ? 100.0 * (double)t2->typed_bytes / (double)all : 0,
+		      mismatches, mismatch_bytes);
+	assert_true(mismatch_bytes * 100 <= t2->typed_bytes);
+	/* Go 1.22+: the header types carry the rest (rtype_synth.h). */
+	if (c->minor >= 22 && strncmp(c->variant, "leakymap", 8) == 0)
+		assert_true(t2->typed_bytes * 100 >= all * 95);
 	gr_analysis_destroy(a1);
 	gr_analysis_destroy(a2);
 	gr_session_destroy(s1);
