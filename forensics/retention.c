@@ -294,100 +294,89 @@ static void members_free(struct members *m)
 	free(m->items);
 }
 
-/* ---- root groupings: dominators over grouped roots ---- */
+/* ---- root groupings: retained sizes from the main dominator tree ---- */
 
-struct grouped_input {
-	const struct gr_analysis *a;
-	uint32_t *edge_first; /* per group */
-	uint32_t *edges;
+enum {
+	LABEL_NONE = 0,		  /* not reached yet */
+	LABEL_MIXED = 0x7fffffff, /* reached from roots of two groups */
+	LABEL_PENDING = 0x80000000,
 };
 
-static void gi_object_edges(void *arg, uint32_t id, const uint32_t **ret,
-			    uint32_t *count)
+static void label_merge(uint32_t *label, uint32_t *stack, uint64_t *top,
+			uint32_t id, uint32_t lab)
 {
-	struct grouped_input *gi = arg;
-	gr_graph_edges(gi->a->graph, id, ret, count);
-}
-
-static void gi_root_edges(void *arg, uint32_t g, const uint32_t **ret,
-			  uint32_t *count)
-{
-	struct grouped_input *gi = arg;
-	*ret = gi->edges + gi->edge_first[g];
-	*count = gi->edge_first[g + 1] - gi->edge_first[g];
-}
-
-static uint64_t gi_size(void *arg, uint32_t id)
-{
-	struct grouped_input *gi = arg;
-	return gr_heap_object_size(gi->a->heap, id);
+	uint32_t cur = label[id] & ~(uint32_t)LABEL_PENDING;
+	uint32_t next = cur == LABEL_NONE ? lab
+			: cur == lab	  ? cur
+					  : LABEL_MIXED;
+	if (next == cur)
+		return;
+	if (!(label[id] & LABEL_PENDING))
+		stack[(*top)++] = id;
+	label[id] = next | LABEL_PENDING;
 }
 
 /*
- * Retained sizes of groups of roots: the dominator tree of the graph in
- * which each group's roots are one node.  @group_of maps every root to a
- * group (< ngroups: groups nobody reports still take part, or their
- * objects would look retained by the others).
+ * Retained sizes of groups of roots, as if each group's roots were one
+ * node of the graph, without another dominator tree.  A root node's only
+ * predecessor is the pseudo-root, so an object is dominated by a group
+ * exactly when every root reaching it is in the group; and every object
+ * is reached by the same roots as its topmost dominator below the
+ * pseudo-root (that dominator lies on all its paths and reaches it).  So
+ * one propagation of "reached from group g / from several groups" over
+ * the live graph (each object changes label at most twice) labels the
+ * pseudo-root's children, and a group retains the main tree's subtrees of
+ * the children labelled with it.  @group_of maps every root to a group
+ * (< ngroups: groups nobody reports still take part, or their objects
+ * would look retained by the others).  @label and @stack are scratch
+ * arrays of one entry per object; @label must be zero and is left zero.
  */
 static struct gr_error *grouped_retained(const struct gr_analysis *a,
 					 const uint32_t *group_of,
-					 uint32_t ngroups,
+					 uint32_t ngroups, uint32_t *label,
+					 uint32_t *stack,
 					 struct gr_retention_row *rows)
 {
 	uint32_t nroots = gr_graph_root_count(a->graph);
-	struct grouped_input gi = {.a = a};
-	struct members m = {0};
-	struct gr_error *err = members_build(group_of, nroots, ngroups, &m);
-	uint64_t total = 0;
-	for (uint32_t r = 0; !err && r < nroots; r++) {
-		const uint32_t *e;
-		uint32_t n;
+	uint32_t nobj = gr_graph_object_count(a->graph);
+	if (ngroups >= LABEL_MIXED)
+		return gr_error_create(GR_ERR_LIMIT, "%u root groups", ngroups);
+	uint64_t top = 0;
+	const uint32_t *e;
+	uint32_t n;
+	for (uint32_t r = 0; r < nroots; r++) {
 		gr_graph_root_edges(a->graph, r, &e, &n);
-		total += n;
+		for (uint32_t k = 0; k < n; k++)
+			if (e[k] < nobj)
+				label_merge(label, stack, &top, e[k],
+					    group_of[r] + 1);
 	}
-	if (!err && total >= UINT32_MAX)
-		err = gr_error_create(GR_ERR_LIMIT, "%llu root edges",
-				   (unsigned long long)total);
-	if (!err) {
-		gi.edge_first = calloc(ngroups + 1, sizeof(*gi.edge_first));
-		gi.edges = malloc((total ? total : 1) * sizeof(*gi.edges));
-		if (!gi.edge_first || !gi.edges)
-			err = gr_error_nomem();
+	while (top) {
+		uint32_t id = stack[--top];
+		label[id] &= ~(uint32_t)LABEL_PENDING;
+		gr_graph_edges(a->graph, id, &e, &n);
+		for (uint32_t k = 0; k < n; k++)
+			if (e[k] < nobj)
+				label_merge(label, stack, &top, e[k], label[id]);
 	}
-	uint32_t fill = 0;
-	for (uint32_t g = 0; !err && g < ngroups; g++) {
-		gi.edge_first[g] = fill;
-		for (uint32_t k = m.first[g]; k < m.first[g + 1]; k++) {
-			const uint32_t *e;
-			uint32_t n;
-			gr_graph_root_edges(a->graph, m.items[k], &e, &n);
-			memcpy(gi.edges + fill, e, n * sizeof(*e));
-			fill += n;
+	const uint32_t *ch;
+	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t node = ch[k], g;
+		if (node >= 1 && node <= nroots) {
+			g = group_of[node - 1];
+		} else {
+			uint32_t lab = label[node - 1 - nroots];
+			if (lab == LABEL_NONE || lab == LABEL_MIXED)
+				continue;
+			g = lab - 1;
 		}
+		struct gr_dom_retained rt = gr_dom_retained(a->dom, node);
+		rows[g].retained_bytes += rt.bytes;
+		rows[g].retained_objects += rt.objects;
 	}
-	struct gr_dom *d = NULL;
-	if (!err) {
-		gi.edge_first[ngroups] = fill;
-		struct gr_dom_input in = {
-			.nobjects = gr_graph_object_count(a->graph),
-			.nroots = ngroups,
-			.object_edges = gi_object_edges,
-			.root_edges = gi_root_edges,
-			.object_size = gi_size,
-			.arg = &gi,
-		};
-		err = gr_dom_build_input(&in, &d);
-	}
-	for (uint32_t g = 0; !err && g < ngroups; g++) {
-		struct gr_dom_retained rt = gr_dom_root_retained(d, g);
-		rows[g].retained_bytes = rt.bytes;
-		rows[g].retained_objects = rt.objects;
-	}
-	gr_dom_destroy(d);
-	free(gi.edge_first);
-	free(gi.edges);
-	members_free(&m);
-	return err;
+	memset(label, 0, (size_t)nobj * sizeof(*label));
+	return NULL;
 }
 
 static const char *site_of(const struct gr_analysis *a,
@@ -463,7 +452,8 @@ static struct gr_error *by_roots(const struct gr_analysis *a,
 		}
 	}
 	if (!err)
-		err = grouped_retained(a, group_of, (uint32_t)g->n, g->rows);
+		err = grouped_retained(a, group_of, (uint32_t)g->n, rc->seen,
+				       rc->queue, g->rows);
 	struct members m = {0};
 	uint32_t *order = NULL;
 	if (!err)

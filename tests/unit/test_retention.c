@@ -149,6 +149,51 @@ static void check_kinds(const char *id, struct remark *m,
 	free(skip);
 }
 
+/* The site of a root's goroutine as the grouping by site keys it. */
+static bool root_at_site(const struct gr_analysis *a, const struct gr_root *root,
+			 const struct gr_retention_row *w)
+{
+	if (root->goroutine == GR_ROOT_NO_GOROUTINE ||
+	    root->goroutine >= gr_goroutines_count(a->goroutines))
+		return false;
+	const struct gr_goroutine *g =
+		gr_goroutines_get(a->goroutines, root->goroutine);
+	const char *key = *g->creator_func ? g->creator_func : "(unknown site)";
+	char detail[4200] = "";
+	if (*g->creator_func && *g->creator_file)
+		snprintf(detail, sizeof(detail), "%s:%d", g->creator_file,
+			 (int)g->creator_line);
+	return strcmp(key, w->key) == 0 && strcmp(detail, w->detail) == 0;
+}
+
+/* Removing the stack roots of a creation site's goroutines loses what the
+ * site retains (the grouping derives it from the main dominator tree). */
+static void check_sites(const char *id, struct remark *m,
+			const struct gr_retention *r)
+{
+	const struct gr_analysis *a = m->a;
+	size_t nroots = gr_roots_count(a->roots);
+	bool *skip = calloc(nroots + 1, sizeof(*skip));
+	assert_non_null(skip);
+	assert_true(gr_retention_count(r) > 0);
+	for (size_t i = 0; i < gr_retention_count(r); i++) {
+		const struct gr_retention_row *w = gr_retention_row(r, i);
+		for (size_t k = 0; k < nroots; k++)
+			skip[k] = root_at_site(a, gr_roots_get(a->roots, k), w);
+		uint64_t bytes, objects;
+		lost_without(m, skip, NULL, &bytes, &objects);
+		if (bytes != w->retained_bytes || objects != w->retained_objects)
+			fail_msg("%s: removing the roots of site %s %s loses "
+				 "%llu B in %llu objects; retention says %llu B "
+				 "in %llu",
+				 id, w->key, w->detail, (unsigned long long)bytes,
+				 (unsigned long long)objects,
+				 (unsigned long long)w->retained_bytes,
+				 (unsigned long long)w->retained_objects);
+	}
+	free(skip);
+}
+
 /* Removing every instance of the @k largest types loses what they retain. */
 static void check_types(const char *id, struct remark *m,
 			const struct gr_retention *r, size_t k)
@@ -422,6 +467,8 @@ static void run_core(const struct rc_core *r, bool leakymap, uint64_t *seed)
 		check_rows(r->id, a, ret, (enum gr_retention_by)by);
 		if (by == GR_RETENTION_BY_KIND)
 			check_kinds(r->id, &m, ret);
+		if (by == GR_RETENTION_BY_SITE)
+			check_sites(r->id, &m, ret);
 		if (by == GR_RETENTION_BY_TYPE)
 			check_types(r->id, &m, ret, 4);
 		gr_retention_destroy(ret);
