@@ -247,6 +247,40 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
 	}
 }
 
+/*
+ * The slots of one value of a laid-out type, @first .. @first + @n in
+ * t->slots (indices, not pointers: nested layouts built below may move
+ * t->slots), at @base.  Layouts are looked up once per array, not once
+ * per element: arrays of millions of elements are common.
+ */
+static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
+			uint32_t first, uint32_t n, uint64_t base,
+			unsigned depth)
+{
+	for (uint32_t k = 0; k < n && !t->nomem; k++) {
+		struct gr_tslot s = t->slots[first + k];
+		uint32_t nfirst = 0, nn = 0;
+		if (s.kind == GR_TSLOT_NESTED) {
+			if (depth + 1 > MAX_NEST)
+				continue;
+			const struct gr_tslot *sl =
+				gr_types_layout(t, s.type, &nn);
+			if (!nn)
+				continue;
+			nfirst = (uint32_t)(sl - t->slots);
+		}
+		for (uint64_t j = 0; j < s.count && !t->nomem; j++) {
+			uint64_t off = base + s.off + j * s.stride;
+			if (off >= r->len)
+				break;
+			if (s.kind == GR_TSLOT_NESTED)
+				visit_slots(t, r, nfirst, nn, off, depth + 1);
+			else
+				visit_slot(t, r, &s, off, depth);
+		}
+	}
+}
+
 void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 			  uint32_t type, uint64_t base, unsigned depth)
 {
@@ -254,22 +288,7 @@ void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 	const struct gr_tslot *sl = gr_types_layout(t, type, &n);
 	if (!n || depth > MAX_NEST)
 		return;
-	/* Indices, not pointers: nested layouts built below may move
-	 * t->slots. */
-	uint32_t first = (uint32_t)(sl - t->slots);
-	for (uint32_t k = 0; k < n && !t->nomem; k++) {
-		struct gr_tslot s = t->slots[first + k];
-		for (uint64_t j = 0; j < s.count; j++) {
-			uint64_t off = base + s.off + j * s.stride;
-			if (off >= r->len)
-				break;
-			if (s.kind == GR_TSLOT_NESTED)
-				gr_types_visit_value(t, r, s.type, off,
-						     depth + 1);
-			else
-				visit_slot(t, r, &s, off, depth);
-		}
-	}
+	visit_slots(t, r, (uint32_t)(sl - t->slots), n, base, depth);
 }
 
 static void visit_object(struct gr_types *t, uint32_t id)
@@ -284,6 +303,11 @@ static void visit_object(struct gr_types *t, uint32_t id)
 	uint64_t n = o->count ? o->count : 1;
 	if (n > dlen / esize)
 		n = dlen / esize;
+	uint32_t nl;
+	const struct gr_tslot *sl = gr_types_layout(t, type, &nl);
+	if (!nl)
+		return;
+	uint32_t first = (uint32_t)(sl - t->slots);
 	struct gr_types_reader r = {
 		.t = t,
 		.base = gr_heap_object_addr(t->heap, id) + doff,
@@ -294,7 +318,7 @@ static void visit_object(struct gr_types *t, uint32_t id)
 	if (err)
 		r.view = NULL;
 	for (uint64_t i = 0; i < n && !t->nomem; i++)
-		gr_types_visit_value(t, &r, type, i * esize, 0);
+		visit_slots(t, &r, first, nl, i * esize, 0);
 }
 
 /* ---- roots ---- */
