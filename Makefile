@@ -38,7 +38,7 @@ ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LIBS := -ldwarf -lelf -lzstd -lz -lxxhash -lm
+LIBS := -ldwarf -lelf -lzstd -lz -lxxhash -lm -pthread
 
 LIB_SRC := $(sort $(wildcard forensics/*.c layouts/*.c report/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))

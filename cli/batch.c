@@ -266,6 +266,8 @@ static char *analyse_one(const struct batch *b, const char *input)
 	struct gr_session_options so = {
 		.core_path = input,
 		.exe_path = exe,
+		/* Parallelism is the workers' (-j): one thread each. */
+		.threads = 1,
 		.input = {.temp_dir = b->o->tmpdir},
 	};
 	struct gr_session *s = NULL;

@@ -53,6 +53,7 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 		{"tmpdir", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{"timings", no_argument, NULL, 'T'},
+		{"threads", required_argument, NULL, 'P'},
 	};
 	enum { NCOMMON = sizeof(common) / sizeof(common[0]), MAX_OPTS = 32 };
 	struct option longopts[MAX_OPTS + 1];
@@ -88,6 +89,19 @@ int gr_cli_parse(int argc, char **argv, const char *usage, const char *help,
 		case 'T':
 			c->timings = true;
 			break;
+		case 'P': {
+			size_t count;
+			int rc = gr_cli_parse_count(usage, "--threads", optarg,
+						    &count);
+			if (rc >= 0)
+				return rc;
+			if (count < 1 || count > 64)
+				return gr_cli_usage_error(
+					usage, "--threads takes 1 to 64, not '%s'",
+					optarg);
+			c->threads = (unsigned)count;
+			break;
+		}
 		case 'h':
 			fputs(help, stdout);
 			return GR_EXIT_OK;
@@ -146,6 +160,7 @@ struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 		.exe_path = c->exe,
 		.force = c->force,
 		.record_access = c->record_access,
+		.threads = c->threads,
 		.input = {.temp_dir = c->tmpdir},
 	};
 	return gr_session_open(&o, ret);

@@ -33,6 +33,8 @@ struct gr_cli_common {
 	/* --timings or $GR_TIMINGS: per-phase wall, CPU and private memory
 	 * on stderr (docs/PERFORMANCE.md). */
 	bool timings;
+	/* --threads N: threads for the object scan; 0: one per CPU. */
+	unsigned threads;
 	const char *tmpdir;
 	bool record_access; /* goretain slim: not an option */
 };
@@ -64,7 +66,7 @@ struct gr_cli_extra {
 
 /*
  * Parse the shared options (--exe, --json, --force, --quiet, --timings,
- * --tmpdir, --help), @extra's (may be NULL) and one positional CORE from @argv.
+ * --threads, --tmpdir, --help), @extra's (may be NULL) and one positional CORE from @argv.
  * Returns -1 when parsing succeeded, else the exit code to return (help
  * printed: 0, error: 2).
  */

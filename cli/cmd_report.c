@@ -38,6 +38,8 @@ static const char help[] =
 	"  --json           the same as --format json\n"
 	"  --timings        each phase's wall and CPU time and private\n"
 	"                   memory on stderr (also GR_TIMINGS=1)\n"
+	"  --threads N      threads scanning objects (default: one per CPU,\n"
+	"                   at most 8); the report is the same for any N\n"
 	"\n"
 	"The JSON follows docs/report-schema.json (\"goretain-report/1\").\n"
 	"The HTML page is one self-contained file (no network): summary,\n"

@@ -57,7 +57,11 @@ struct gr_error *gr_analysis_run(struct gr_session *s,
 	if ((err = add_roots(a, p)))
 		goto fail;
 	gr_progress_phase(p, "scanning objects", gr_heap_object_count(a->heap));
-	if ((err = gr_graph_build(a->heap, a->roots, graph_progress, p,
+	/* Recording the pages read (goretain slim) is not thread-safe. */
+	unsigned threads = gr_mem_recording(gr_session_mem(s))
+				   ? 1
+				   : gr_session_threads(s);
+	if ((err = gr_graph_build(a->heap, a->roots, threads, graph_progress, p,
 				  &a->graph)))
 		goto fail;
 	gr_progress_done(p);

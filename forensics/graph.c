@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "graph.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,37 +61,153 @@ static void on_pointer(void *arg, uint64_t slot, uint64_t value)
 		u32vec_push(c->out, t);
 }
 
+/* Most threads worth starting: the scan is bound by memory bandwidth. */
+enum { MAX_THREADS = 16 };
+
+/*
+ * One thread's share: objects [lo, hi), their edges in a vector of its
+ * own, start[] relative to it until the join.  Only worker 0 reports
+ * progress (the callback is not thread-safe), scaled by the count.
+ */
+struct worker {
+	struct gr_heap *heap;
+	struct gr_heap_scanner *scanner; /* NULL: single-threaded */
+	uint64_t *start;
+	uint32_t lo, hi, nworkers;
+	struct u32vec out;
+	struct gr_graph_stats stats;
+	gr_graph_progress_fn *progress;
+	void *arg;
+	uint32_t total;
+};
+
+static void *scan_range(void *arg)
+{
+	struct worker *w = arg;
+	struct scan_ctx c = {.heap = w->heap, .out = &w->out,
+			     .stats = &w->stats};
+	for (uint32_t id = w->lo; id < w->hi; id++) {
+		w->start[id] = w->out.n;
+		c.self = id;
+		struct gr_error *err =
+			w->scanner ? gr_heap_scanner_scan(w->scanner, id,
+							  on_pointer, &c)
+				   : gr_heap_scan_object(w->heap, id,
+							 on_pointer, &c);
+		if (err) {
+			/* Damage: the object's outgoing edges are unknown. */
+			w->stats.unscannable++;
+			w->stats.unscannable_bytes +=
+				gr_heap_object_size(w->heap, id);
+			gr_error_destroy(err);
+		}
+		if (w->out.failed)
+			break;
+		if (w->progress && ((id - w->lo) & 0xffff) == 0) {
+			uint64_t done = (uint64_t)(id - w->lo) * w->nworkers;
+			w->progress(w->arg, done < w->total ? done : w->total,
+				    w->total);
+		}
+	}
+	return NULL;
+}
+
+static void stats_add(struct gr_graph_stats *to,
+		      const struct gr_graph_stats *s)
+{
+	to->pointer_words += s->pointer_words;
+	to->dangling += s->dangling;
+	to->unscannable += s->unscannable;
+	to->unscannable_bytes += s->unscannable_bytes;
+}
+
 static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
+				      unsigned threads,
 				      gr_graph_progress_fn *progress,
 				      void *arg)
 {
-	struct u32vec out = {0};
-	struct scan_ctx c = {.heap = heap, .out = &out, .stats = &g->stats};
+	if (threads < 1)
+		threads = 1;
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+	/* 4096 objects a thread at least: tiny heaps stay serial. */
+	if (threads > g->nobjects / 4096 + 1)
+		threads = g->nobjects / 4096 + 1;
 	g->start = malloc(((uint64_t)g->nobjects + 1) * sizeof(*g->start));
 	if (!g->start)
 		return gr_error_nomem();
-	for (uint32_t id = 0; id < g->nobjects; id++) {
-		g->start[id] = out.n;
-		c.self = id;
-		struct gr_error *err =
-			gr_heap_scan_object(heap, id, on_pointer, &c);
-		if (err) {
-			/* Damage: the object's outgoing edges are unknown. */
-			g->stats.unscannable++;
-			g->stats.unscannable_bytes +=
-				gr_heap_object_size(heap, id);
-			gr_error_destroy(err);
-		}
-		if (out.failed) {
-			free(out.v);
-			return gr_error_nomem();
-		}
-		if (progress && (id & 0xffff) == 0)
-			progress(arg, id, g->nobjects);
+	struct worker w[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	bool started[MAX_THREADS] = {false};
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct gr_error *err = NULL;
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < threads; i++) {
+		w[i] = (struct worker){
+			.heap = heap,
+			.start = g->start,
+			.lo = (uint32_t)((uint64_t)g->nobjects * i / threads),
+			.hi = (uint32_t)((uint64_t)g->nobjects * (i + 1) /
+					 threads),
+			.nworkers = threads,
+			.progress = i == 0 ? progress : NULL,
+			.arg = arg,
+			.total = g->nobjects,
+		};
+		if (threads > 1 && !err)
+			err = gr_heap_scanner_create(heap, &lock, &w[i].scanner);
 	}
-	g->start[g->nobjects] = out.n;
-	g->edges = out.v;
-	g->stats.edges = out.n;
+	/* Workers 1.. on threads of their own, worker 0 here; a thread that
+	 * cannot be started leaves its range to this one. */
+	for (unsigned i = 1; !err && i < threads; i++)
+		started[i] = pthread_create(&tid[i], NULL, scan_range, &w[i]) == 0;
+	if (!err)
+		scan_range(&w[0]);
+	for (unsigned i = 1; i < threads; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else if (!err)
+			scan_range(&w[i]);
+	}
+	/* Join the edge lists in id order: the first worker's vector grows
+	 * to hold them all. */
+	uint64_t total = 0;
+	for (unsigned i = 0; i < threads; i++) {
+		if (w[i].out.failed && !err)
+			err = gr_error_nomem();
+		total += w[i].out.n;
+	}
+	if (!err && total > w[0].out.n) {
+		uint32_t *p = reallocarray(w[0].out.v, total, sizeof(*p));
+		if (!p)
+			err = gr_error_nomem();
+		else
+			w[0].out.v = p;
+	}
+	uint64_t off = w[0].out.n;
+	stats_add(&g->stats, &w[0].stats);
+	for (unsigned i = 1; !err && i < threads; i++) {
+		if (w[i].out.n)
+			memcpy(w[0].out.v + off, w[i].out.v,
+			       w[i].out.n * sizeof(*w[i].out.v));
+		for (uint32_t id = w[i].lo; id < w[i].hi; id++)
+			g->start[id] += off;
+		off += w[i].out.n;
+		stats_add(&g->stats, &w[i].stats);
+	}
+	for (unsigned i = 0; i < threads; i++) {
+		gr_heap_scanner_destroy(w[i].scanner);
+		if (i)
+			free(w[i].out.v);
+	}
+	pthread_mutex_destroy(&lock);
+	if (err) {
+		free(w[0].out.v);
+		return err;
+	}
+	g->start[g->nobjects] = total;
+	g->edges = w[0].out.v;
+	g->stats.edges = total;
 	if (progress)
 		progress(arg, g->nobjects, g->nobjects);
 	return NULL;
@@ -125,7 +242,7 @@ static struct gr_error *build_roots(struct gr_graph *g,
 }
 
 struct gr_error *gr_graph_build(struct gr_heap *heap,
-				const struct gr_roots *roots,
+				const struct gr_roots *roots, unsigned threads,
 				gr_graph_progress_fn *progress, void *arg,
 				struct gr_graph **ret)
 {
@@ -139,7 +256,7 @@ struct gr_error *gr_graph_build(struct gr_heap *heap,
 	}
 	g->nroots = (uint32_t)gr_roots_count(roots);
 	struct gr_error *err;
-	if ((err = build_objects(g, heap, progress, arg)) ||
+	if ((err = build_objects(g, heap, threads, progress, arg)) ||
 	    (err = build_roots(g, heap, roots))) {
 		gr_graph_destroy(g);
 		return err;

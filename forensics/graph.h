@@ -38,8 +38,14 @@ struct gr_graph;
 /* Progress callback: @done of @total objects scanned.  May be NULL. */
 typedef void gr_graph_progress_fn(void *arg, uint64_t done, uint64_t total);
 
+/*
+ * Build the graph, scanning objects with @threads threads (0 or 1: the
+ * calling thread alone).  Threads take contiguous ranges of object ids and
+ * their edge lists are joined in id order, so the graph is the same, byte
+ * for byte, whatever the count.  The heap's gr_mem must not be recording.
+ */
 struct gr_error *gr_graph_build(struct gr_heap *heap,
-				const struct gr_roots *roots,
+				const struct gr_roots *roots, unsigned threads,
 				gr_graph_progress_fn *progress, void *arg,
 				struct gr_graph **ret);
 void gr_graph_destroy(struct gr_graph *g);

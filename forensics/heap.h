@@ -22,7 +22,8 @@
  * walk depends on (DWARF layout, mheap_ itself, the arena list) fails the
  * load.  After load the heap is immutable: queries may run in parallel,
  * except gr_heap_scan_object and gr_heap_object_rtype's callers sharing the
- * type cache (gr_rtypes is not thread-safe) and the session's gr_mem.
+ * type cache (gr_rtypes is not thread-safe; gr_heap_scanner shares it under
+ * a lock) and a gr_mem recording the pages it reads.
  *
  * Runtime field offsets come from DWARF (fail closed: UNSUPPORTED naming the
  * missing field); encodings DWARF does not describe (pointer bitmaps per Go
@@ -31,6 +32,7 @@
 #ifndef GR_HEAP_H
 #define GR_HEAP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -142,6 +144,23 @@ struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
 				     void (*fn)(void *arg, uint64_t slot,
 						uint64_t value),
 				     void *arg);
+
+/*
+ * Scanning from several threads at once (gr_graph_build): each thread
+ * scans through its own scanner, whose small cache of type descriptors and
+ * their pointer masks answers most objects of the 1.22+ regimes; a miss
+ * takes the shared type cache under @lock (gr_rtypes is not thread-safe).
+ * The results are those of gr_heap_scan_object.
+ */
+struct gr_heap_scanner;
+struct gr_error *gr_heap_scanner_create(struct gr_heap *h,
+					pthread_mutex_t *lock,
+					struct gr_heap_scanner **ret);
+void gr_heap_scanner_destroy(struct gr_heap_scanner *sc);
+struct gr_error *gr_heap_scanner_scan(struct gr_heap_scanner *sc, uint32_t id,
+				      void (*fn)(void *arg, uint64_t slot,
+						 uint64_t value),
+				      void *arg);
 /*
  * The runtime type (*abi.Type / *_type address) recorded for object @id by
  * the allocator: the malloc header or mspan.largeType (Go 1.22+); 0 when

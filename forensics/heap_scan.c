@@ -14,10 +14,25 @@ enum {
 	HB2_CHUNK_WORDS = 4096,
 };
 
+/* Type descriptors a scanner remembers: a power of two. */
+enum { SCANNER_SLOTS = 512 };
+
+struct gr_heap_scanner {
+	struct gr_heap *h;
+	pthread_mutex_t *lock;
+	struct scanner_slot {
+		uint64_t typ; /* 0: empty */
+		const struct gr_rtype *t;
+		const uint8_t *mask;
+		uint64_t nbits;
+	} slot[SCANNER_SLOTS];
+};
+
 /* Where the scan reports to, and the object's bytes when they can be
  * viewed without copying. */
 struct scan {
 	struct gr_heap *h;
+	struct gr_heap_scanner *scanner; /* NULL: single-threaded */
 	uint64_t addr;
 	const uint8_t *view; /* NULL: read word by word */
 	uint64_t size;
@@ -176,6 +191,36 @@ static struct gr_error *scan_span_bits(struct scan *sc,
 	return emit_mask(sc, sc->addr, mask);
 }
 
+/* The type descriptor at @typ and its pointer mask, through the scanner's
+ * cache when there is one (records and masks never move once made). */
+static struct gr_error *type_mask(struct scan *sc, uint64_t typ,
+				  const struct gr_rtype **t,
+				  const uint8_t **mask, uint64_t *nbits)
+{
+	struct gr_heap_scanner *s = sc->scanner;
+	struct scanner_slot *e = NULL;
+	if (s) {
+		e = &s->slot[(typ >> 3) * UINT64_C(0x9e3779b97f4a7c15) >>
+			     (64 - 9)];
+		if (typ && e->typ == typ) {
+			*t = e->t;
+			*mask = e->mask;
+			*nbits = e->nbits;
+			return NULL;
+		}
+		pthread_mutex_lock(s->lock);
+	}
+	struct gr_error *err = gr_rtype_get(sc->h->rt, typ, t);
+	if (!err)
+		err = gr_rtype_gcmask(sc->h->rt, *t, mask, nbits);
+	if (s) {
+		pthread_mutex_unlock(s->lock);
+		if (!err)
+			*e = (struct scanner_slot){typ, *t, *mask, *nbits};
+	}
+	return err;
+}
+
 /* Go 1.22+: tile the type's mask from @data (after the header, if any)
  * to the end of the slot. */
 static struct gr_error *scan_typed(struct scan *sc, uint64_t typ,
@@ -184,9 +229,7 @@ static struct gr_error *scan_typed(struct scan *sc, uint64_t typ,
 	const struct gr_rtype *t;
 	const uint8_t *mask;
 	uint64_t nbits, off;
-	struct gr_error *err = gr_rtype_get(sc->h->rt, typ, &t);
-	if (!err)
-		err = gr_rtype_gcmask(sc->h->rt, t, &mask, &nbits);
+	struct gr_error *err = type_mask(sc, typ, &t, &mask, &nbits);
 	if (err)
 		return gr_error_prefix(err, "object 0x%" PRIx64, sc->addr);
 	struct gr_hb_tile tile;
@@ -220,10 +263,12 @@ static struct gr_error *scan_headers(struct scan *sc, const struct gr_span *sp)
 	return scan_typed(sc, typ, sc->addr + L->k.malloc_header_size);
 }
 
-struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
-				     void (*fn)(void *arg, uint64_t slot,
-						uint64_t value),
-				     void *arg)
+static struct gr_error *scan_object(struct gr_heap *h,
+				   struct gr_heap_scanner *scanner,
+				   uint32_t id,
+				   void (*fn)(void *arg, uint64_t slot,
+					      uint64_t value),
+				   void *arg)
 {
 	if (id >= h->nobjects)
 		return gr_error_create(GR_ERR_NOT_FOUND, "no heap object %u",
@@ -231,7 +276,8 @@ struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
 	const struct gr_span *sp = &h->spans[h->obj_span[id]];
 	if (sp->noscan)
 		return NULL;
-	struct scan sc = {h, h->obj_addr[id], NULL, sp->elemsize, fn, arg};
+	struct scan sc = {h, scanner, h->obj_addr[id], NULL, sp->elemsize,
+			  fn, arg};
 	if (sc.size < 8)
 		return NULL;
 	struct gr_error *err = gr_mem_view(h->mem, sc.addr, sc.size, &sc.view);
@@ -248,4 +294,38 @@ struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
 		return scan_headers(&sc, sp);
 	}
 	return NULL;
+}
+
+struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
+				     void (*fn)(void *arg, uint64_t slot,
+						uint64_t value),
+				     void *arg)
+{
+	return scan_object(h, NULL, id, fn, arg);
+}
+
+struct gr_error *gr_heap_scanner_create(struct gr_heap *h,
+					pthread_mutex_t *lock,
+					struct gr_heap_scanner **ret)
+{
+	struct gr_heap_scanner *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return gr_error_nomem();
+	sc->h = h;
+	sc->lock = lock;
+	*ret = sc;
+	return NULL;
+}
+
+void gr_heap_scanner_destroy(struct gr_heap_scanner *sc)
+{
+	free(sc);
+}
+
+struct gr_error *gr_heap_scanner_scan(struct gr_heap_scanner *sc, uint32_t id,
+				      void (*fn)(void *arg, uint64_t slot,
+						 uint64_t value),
+				      void *arg)
+{
+	return scan_object(sc->h, sc, id, fn, arg);
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "mem.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct gr_mem {
 	struct gr_mem_segment *segs; /* sorted by start, non-overlapping */
 	size_t n, cap;
-	size_t last; /* index of the last segment hit: reads cluster */
+	/* Index of the last segment hit: reads cluster.  Atomic (relaxed)
+	 * because threads scanning the heap read through one gr_mem. */
+	_Atomic size_t last;
 	/* gr_mem_record_start(): per segment, a bitmap of the 4 KiB pages
 	 * read (CORE segments only, else NULL); NULL when not recording. */
 	uint8_t **touched;
@@ -68,7 +71,7 @@ static struct gr_error *insert_at(struct gr_mem *mem, size_t i,
 		(mem->n - i) * sizeof(*mem->segs));
 	mem->segs[i] = *seg;
 	mem->n++;
-	mem->last = 0;
+	atomic_store_explicit(&mem->last, 0, memory_order_relaxed);
 	return NULL;
 }
 
@@ -202,6 +205,11 @@ static void mark(struct gr_mem *mem, const struct gr_mem_segment *s,
 			mark(mem, s, addr, len);                               \
 	} while (0)
 
+bool gr_mem_recording(const struct gr_mem *mem)
+{
+	return mem->touched != NULL;
+}
+
 struct gr_error *gr_mem_record_start(struct gr_mem *mem)
 {
 	if (mem->touched)
@@ -249,8 +257,9 @@ bool gr_mem_page_touched(const struct gr_mem *mem, uint64_t addr)
 
 const struct gr_mem_segment *gr_mem_find(struct gr_mem *mem, uint64_t addr)
 {
-	if (mem->last < mem->n) {
-		const struct gr_mem_segment *s = &mem->segs[mem->last];
+	size_t last = atomic_load_explicit(&mem->last, memory_order_relaxed);
+	if (last < mem->n) {
+		const struct gr_mem_segment *s = &mem->segs[last];
 		if (addr >= s->start && addr < s->end) {
 			MARK(mem, s, addr, 1);
 			return s;
@@ -258,7 +267,7 @@ const struct gr_mem_segment *gr_mem_find(struct gr_mem *mem, uint64_t addr)
 	}
 	size_t i = lower_bound(mem, addr);
 	if (i < mem->n && mem->segs[i].start <= addr) {
-		mem->last = i;
+		atomic_store_explicit(&mem->last, i, memory_order_relaxed);
 		MARK(mem, &mem->segs[i], addr, 1);
 		return &mem->segs[i];
 	}

@@ -107,6 +107,8 @@ const struct gr_mem_segment *gr_mem_find(struct gr_mem *mem, uint64_t addr);
  */
 struct gr_error *gr_mem_record_start(struct gr_mem *mem);
 void gr_mem_record_stop(struct gr_mem *mem);
+/* Whether reads are being recorded (recording is not thread-safe). */
+bool gr_mem_recording(const struct gr_mem *mem);
 /* Whether the page holding @addr was touched since recording started. */
 bool gr_mem_page_touched(const struct gr_mem *mem, uint64_t addr);
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cursor.h"
 #include "session_go.h"
@@ -23,6 +24,7 @@ struct gr_session {
 	const char *core_exe_path;
 	enum gr_build_match match;
 	struct gr_build_ids core_ids;
+	unsigned threads;
 };
 
 const char *gr_build_match_name(enum gr_build_match m)
@@ -255,6 +257,11 @@ struct gr_error *gr_session_open(const struct gr_session_options *o,
 	struct gr_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return gr_error_nomem();
+	s->threads = o->threads;
+	if (!s->threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		s->threads = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+	}
 	struct gr_error *err;
 	if ((err = open_inputs(s, o)) || (err = find_bias(s, o)) ||
 	    (err = gr_mem_create(&s->mem)) ||
@@ -300,6 +307,11 @@ struct gr_exe *gr_session_exe(const struct gr_session *s)
 struct gr_mem *gr_session_mem(const struct gr_session *s)
 {
 	return s->mem;
+}
+
+unsigned gr_session_threads(const struct gr_session *s)
+{
+	return s->threads;
 }
 
 struct gr_buildinfo *gr_session_buildinfo(const struct gr_session *s)

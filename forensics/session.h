@@ -39,6 +39,9 @@ struct gr_session_options {
 	/* Record the core pages every read touches from the first read of
 	 * Go state on (gr_mem_record_start(); `goretain slim`). */
 	bool record_access;
+	/* Threads the analysis may use (gr_graph_build); 0: one per online
+	 * CPU, at most 8.  Results do not depend on it. */
+	unsigned threads;
 	/* Passed to gr_input_open(). */
 	struct gr_input_options input;
 };
@@ -62,6 +65,8 @@ struct gr_input *gr_session_input(const struct gr_session *s);
 struct gr_core *gr_session_core(const struct gr_session *s);
 struct gr_exe *gr_session_exe(const struct gr_session *s);
 struct gr_mem *gr_session_mem(const struct gr_session *s);
+/* gr_session_options.threads, resolved: at least 1. */
+unsigned gr_session_threads(const struct gr_session *s);
 struct gr_buildinfo *gr_session_buildinfo(const struct gr_session *s);
 struct gr_pcln *gr_session_pcln(const struct gr_session *s);
 struct gr_moduledata *gr_session_moduledata(const struct gr_session *s);
