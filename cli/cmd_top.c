@@ -75,7 +75,8 @@ int gr_cmd_top(int argc, char **argv)
 		return rc;
 	struct gr_retention *r = NULL;
 	gr_progress_phase(run.progress, "grouping", 0);
-	struct gr_error *err = gr_retention_build(run.analysis, o.by, 0, &r);
+	struct gr_error *err = gr_retention_build(run.analysis, o.by, 0,
+						  o.limit, &r);
 	gr_progress_done(run.progress);
 	/* JSON rows by root or type carry their allocation stacks, as the
 	 * report's do. */

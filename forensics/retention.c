@@ -167,7 +167,24 @@ struct reach {
 	const struct gr_analysis *a;
 	uint32_t *seen, *queue, stamp;
 	uint64_t budget;
+	size_t rows; /* 0: every group */
 };
+
+/*
+ * Whether the group at position @k of the retained order (@order) gets
+ * its reachable size: within the first r->rows shown groups (@done of them
+ * so far), or retaining as much as the last of those (ties are ordered by
+ * reachable bytes).
+ */
+static bool reach_wanted(const struct reach *r, size_t done,
+			 const struct gr_retention_row *rows,
+			 const uint32_t *order, size_t k, uint32_t last)
+{
+	if (!r->rows || done < r->rows)
+		return true;
+	return last != NO_GROUP &&
+	       rows[order[k]].retained_bytes == rows[last].retained_bytes;
+}
 
 static void reach_push(struct reach *r, uint32_t id, uint64_t *tail)
 {
@@ -460,12 +477,18 @@ static struct gr_error *by_roots(const struct gr_analysis *a,
 		err = members_build(group_of, nroots, g->n, &m);
 	if (!err)
 		err = order_groups(g, &order);
+	size_t done = 0;
+	uint32_t last = NO_GROUP;
 	for (size_t k = 0; !err && k < g->n; k++) {
 		uint32_t i = order[k];
 		if (i == other)
 			continue;
+		if (!reach_wanted(rc, done, g->rows, order, k, last))
+			break;
 		reach_from(rc, m.items + m.first[i], m.first[i + 1] - m.first[i],
 			   NULL, 0, &g->rows[i]);
+		done++;
+		last = i;
 	}
 	free(order);
 	members_free(&m);
@@ -630,10 +653,16 @@ static struct gr_error *by_objects(const struct gr_analysis *a,
 		err = members_build(group_of, nobj, g->n, &m);
 	if (!err)
 		err = order_groups(g, &order);
+	size_t done = 0;
+	uint32_t last = NO_GROUP;
 	for (size_t k = 0; !err && k < g->n; k++) {
 		uint32_t i = order[k];
+		if (!reach_wanted(rc, done, g->rows, order, k, last))
+			break;
 		reach_from(rc, NULL, 0, m.items + m.first[i],
 			   m.first[i + 1] - m.first[i], &g->rows[i]);
+		done++;
+		last = i;
 	}
 	free(order);
 	members_free(&m);
@@ -644,7 +673,7 @@ static struct gr_error *by_objects(const struct gr_analysis *a,
 
 struct gr_error *gr_retention_build(const struct gr_analysis *a,
 				    enum gr_retention_by by,
-				    uint64_t reach_budget,
+				    uint64_t reach_budget, size_t reach_rows,
 				    struct gr_retention **ret)
 {
 	struct groups g = {0};
@@ -654,6 +683,7 @@ struct gr_error *gr_retention_build(const struct gr_analysis *a,
 		.seen = calloc(nobj ? nobj : 1, sizeof(*rc.seen)),
 		.queue = malloc((nobj ? nobj : 1) * sizeof(*rc.queue)),
 		.budget = reach_budget ? reach_budget : default_budget(a),
+		.rows = reach_rows,
 	};
 	struct gr_retention *r = calloc(1, sizeof(*r));
 	struct gr_error *err =

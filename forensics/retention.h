@@ -64,11 +64,16 @@ struct gr_retention;
 /*
  * Group @a's live heap by @by.  @reach_budget bounds the reachable
  * traversals in visited objects plus edges (0: the default, 32 x (objects
- * + edges), at least 64M).  Needs a->types for TYPE and PACKAGE.  NOMEM.
+ * + edges), at least 64M).  @reach_rows: reachable sizes only for the
+ * first @reach_rows rows (and rows retaining as much as the last of them),
+ * the others left unknown; the first @reach_rows rows are then the same,
+ * in the same order, as with 0 (every row).  Writers showing the top N
+ * pass N: a traversal per group of a 2 GB heap costs seconds.  Needs
+ * a->types for TYPE and PACKAGE.  NOMEM.
  */
 struct gr_error *gr_retention_build(const struct gr_analysis *a,
 				    enum gr_retention_by by,
-				    uint64_t reach_budget,
+				    uint64_t reach_budget, size_t reach_rows,
 				    struct gr_retention **ret);
 void gr_retention_destroy(struct gr_retention *r);
 

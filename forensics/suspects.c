@@ -196,7 +196,7 @@ struct gr_error *gr_suspects_find(const struct gr_analysis *a,
 	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
 	struct gr_retention *sites = NULL;
 	struct gr_error *err =
-		gr_retention_build(a, GR_RETENTION_BY_SITE, 1, &sites);
+		gr_retention_build(a, GR_RETENTION_BY_SITE, 1, 0, &sites);
 	if (err)
 		return err;
 	size_t nsites = gr_retention_count(sites);

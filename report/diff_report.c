@@ -296,7 +296,8 @@ struct gr_error *gr_diff_side_from_analysis(const struct gr_analysis *a,
 	d->live_bytes = gr_dom_totals(a->dom)->live_bytes;
 	struct gr_error *err = NULL;
 	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++) {
-		err = gr_retention_build(a, (enum gr_retention_by)by, 0,
+		/* Every group: growth is compared by key. */
+		err = gr_retention_build(a, (enum gr_retention_by)by, 0, 0,
 					 &d->ret[by]);
 		size_t n = err ? 0 : gr_retention_count(d->ret[by]);
 		struct grouping *g = &d->by[by];

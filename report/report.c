@@ -61,8 +61,9 @@ static struct gr_error *facts_build(const struct gr_analysis *a,
 	f->o = o;
 	struct gr_error *err = NULL;
 	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++)
+		/* Reachable sizes for the rows the writers show. */
 		err = gr_retention_build(a, (enum gr_retention_by)by, 0,
-					 &f->by[by]);
+					 o->top, &f->by[by]);
 	f->nmaps = a->types ? gr_types_map_count(a->types) : 0;
 	f->maps = err ? NULL
 		      : malloc((f->nmaps ? f->nmaps : 1) * sizeof(*f->maps));

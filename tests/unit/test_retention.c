@@ -84,8 +84,48 @@ static struct gr_retention *build(const struct gr_analysis *a,
 				  enum gr_retention_by by)
 {
 	struct gr_retention *r;
-	rc_ok(gr_retention_build(a, by, 0, &r));
+	rc_ok(gr_retention_build(a, by, 0, 0, &r));
 	return r;
+}
+
+/* Reachable sizes for the first @k rows only: those rows are the full
+ * build's, in its order; the rows after them that retain less are left
+ * unknown. */
+static void check_reach_rows(const char *id, const struct gr_analysis *a,
+			     const struct gr_retention *full,
+			     enum gr_retention_by by, size_t k)
+{
+	struct gr_retention *r;
+	rc_ok(gr_retention_build(a, by, 0, k, &r));
+	size_t n = gr_retention_count(full);
+	assert_int_equal(gr_retention_count(r), n);
+	size_t head = k < n ? k : n;
+	for (size_t i = 0; i < head; i++) {
+		const struct gr_retention_row *x = gr_retention_row(full, i),
+					      *y = gr_retention_row(r, i);
+		if (strcmp(x->key, y->key) || strcmp(x->detail, y->detail) ||
+		    x->retained_bytes != y->retained_bytes ||
+		    x->reachable_known != y->reachable_known ||
+		    x->reachable_bytes != y->reachable_bytes ||
+		    x->reachable_objects != y->reachable_objects)
+			fail_msg("%s: by %s, row %zu of %zu with reachable "
+				 "sizes for %zu rows: %s %s, not %s %s",
+				 id, gr_retention_by_name(by), i, n, k, y->key,
+				 y->detail, x->key, x->detail);
+	}
+	size_t unknown = 0;
+	/* Roots' reachable sizes come from the mark, all of them. */
+	for (size_t i = head; by != GR_RETENTION_BY_ROOT && i < n; i++) {
+		const struct gr_retention_row *y = gr_retention_row(r, i);
+		if (y->retained_bytes <
+		    gr_retention_row(r, head - 1)->retained_bytes) {
+			assert_false(y->reachable_known);
+			unknown++;
+		}
+	}
+	if (n > k + 1 && by == GR_RETENTION_BY_TYPE)
+		assert_true(unknown > 0);
+	gr_retention_destroy(r);
 }
 
 static void check_rows(const char *id, const struct gr_analysis *a,
@@ -465,6 +505,7 @@ static void run_core(const struct rc_core *r, bool leakymap, uint64_t *seed)
 	for (int by = 0; by < GR_RETENTION_BY_COUNT; by++) {
 		struct gr_retention *ret = build(a, (enum gr_retention_by)by);
 		check_rows(r->id, a, ret, (enum gr_retention_by)by);
+		check_reach_rows(r->id, a, ret, (enum gr_retention_by)by, 3);
 		if (by == GR_RETENTION_BY_KIND)
 			check_kinds(r->id, &m, ret);
 		if (by == GR_RETENTION_BY_SITE)
