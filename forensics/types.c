@@ -501,6 +501,11 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 		gr_types_destroy(t);
 		return gr_error_nomem();
 	}
+	/* The worklist has done its job: up to 4 B an object until the end
+	 * of the report otherwise. */
+	free(t->work);
+	t->work = NULL;
+	t->work_cap = 0;
 	/* qsort's array may not be NULL even when empty (a stripped binary
 	 * has no map layouts, so no maps). */
 	if (t->nstorage)
