@@ -9,6 +9,7 @@
 #include "dwarf.h"
 #include "mem.h"
 #include "moduledata.h"
+#include "u64map.h"
 
 /* A struct with more fields than this is not laid out (Go allows more,
  * programs do not write them). */
@@ -24,10 +25,8 @@ struct synth {
 	uint64_t types_base;
 	uint32_t desc; /* sizeof(abi.Type) */
 	uint32_t eface, iface;
-	/* descriptor address -> type id, open addressing (0 = empty). */
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, count;
+	/* descriptor address -> type id */
+	struct gr_u64map ids;
 	/* Descriptors whose type is reserved but not yet filled. */
 	uint64_t *todo;
 	uint32_t *todo_id;
@@ -35,67 +34,14 @@ struct synth {
 	size_t added;
 };
 
-static size_t slot_of(const struct synth *sy, uint64_t addr)
-{
-	uint64_t h = addr * 0x9e3779b97f4a7c15ull;
-	return (size_t)(h >> 20) & (sy->cap - 1);
-}
-
-static bool grow_map(struct synth *sy)
-{
-	size_t cap = sy->cap ? 2 * sy->cap : 1024;
-	uint64_t *k = calloc(cap, sizeof(*k));
-	uint32_t *v = calloc(cap, sizeof(*v));
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return false;
-	}
-	uint64_t *ok = sy->keys;
-	uint32_t *ov = sy->vals;
-	size_t ocap = sy->cap;
-	sy->keys = k;
-	sy->vals = v;
-	sy->cap = cap;
-	for (size_t i = 0; i < ocap; i++) {
-		if (!ok[i])
-			continue;
-		size_t j = slot_of(sy, ok[i]);
-		while (sy->keys[j])
-			j = (j + 1) & (cap - 1);
-		sy->keys[j] = ok[i];
-		sy->vals[j] = ov[i];
-	}
-	free(ok);
-	free(ov);
-	return true;
-}
-
 static bool lookup(const struct synth *sy, uint64_t addr, uint32_t *id)
 {
-	if (!sy->cap)
-		return false;
-	for (size_t j = slot_of(sy, addr); sy->keys[j];
-	     j = (j + 1) & (sy->cap - 1)) {
-		if (sy->keys[j] == addr) {
-			*id = sy->vals[j];
-			return true;
-		}
-	}
-	return false;
+	return gr_u64map_get(&sy->ids, addr, id);
 }
 
 static bool insert(struct synth *sy, uint64_t addr, uint32_t id)
 {
-	if ((sy->count + 1) * 2 > sy->cap && !grow_map(sy))
-		return false;
-	size_t j = slot_of(sy, addr);
-	while (sy->keys[j])
-		j = (j + 1) & (sy->cap - 1);
-	sy->keys[j] = addr;
-	sy->vals[j] = id;
-	sy->count++;
-	return true;
+	return gr_u64map_put(&sy->ids, addr, id);
 }
 
 /*
@@ -318,8 +264,7 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 		err = gr_dwarf_synth_done(d);
 	if (added)
 		*added = sy.added;
-	free(sy.keys);
-	free(sy.vals);
+	gr_u64map_free(&sy.ids);
 	free(sy.todo);
 	free(sy.todo_id);
 	return err;

@@ -47,13 +47,6 @@ uint64_t gr_types_hash_str(const char *s)
 	return h;
 }
 
-static uint64_t hash_u64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	return x ^ (x >> 33);
-}
-
 char *gr_types_keep_string(struct gr_types *t, const char *s)
 {
 	char *c = strdup(s);
@@ -216,49 +209,12 @@ uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype)
 	return GR_DWARF_NO_TYPE;
 }
 
-static bool rehash_rtypes(struct gr_types *t)
-{
-	size_t cap = t->rt_cap ? 2 * t->rt_cap : 256;
-	uint64_t *k = calloc(cap, sizeof(*k));
-	uint32_t *v = calloc(cap, sizeof(*v));
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return false;
-	}
-	for (size_t i = 0; i < t->rt_cap; i++) {
-		if (!t->rt_val[i])
-			continue;
-		size_t h = hash_u64(t->rt_key[i]) & (cap - 1);
-		while (v[h])
-			h = (h + 1) & (cap - 1);
-		k[h] = t->rt_key[i];
-		v[h] = t->rt_val[i];
-	}
-	free(t->rt_key);
-	free(t->rt_val);
-	t->rt_key = k;
-	t->rt_val = v;
-	t->rt_cap = cap;
-	return true;
-}
-
 uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 			   uint32_t *dwarf_ret)
 {
 	*dwarf_ret = GR_DWARF_NO_TYPE;
-	if (2 * (t->rt_n + 1) > t->rt_cap && !rehash_rtypes(t)) {
-		t->nomem = true;
-		return GR_TYPE_UNKNOWN;
-	}
-	size_t mask = t->rt_cap - 1, h = hash_u64(rtype) & mask;
-	for (; t->rt_val[h]; h = (h + 1) & mask)
-		if (t->rt_key[h] == rtype)
-			break;
 	uint32_t info;
-	if (t->rt_val[h]) {
-		info = t->rt_val[h] - 1;
-	} else {
+	if (!gr_u64map_get(&t->rt_info, rtype, &info)) {
 		const struct gr_rtype *r;
 		const char *name = NULL;
 		struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
@@ -282,9 +238,10 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 		}
 		if (info == GR_TYPE_UNKNOWN)
 			return info;
-		t->rt_key[h] = rtype;
-		t->rt_val[h] = info + 1;
-		t->rt_n++;
+		if (!gr_u64map_put(&t->rt_info, rtype, info)) {
+			t->nomem = true;
+			return GR_TYPE_UNKNOWN;
+		}
 	}
 	*dwarf_ret = t->info[info].dwarf_type;
 	return info;
@@ -545,8 +502,7 @@ void gr_types_destroy(struct gr_types *t)
 	free(t->info);
 	free(t->name_hash);
 	free(t->dwarf_info);
-	free(t->rt_key);
-	free(t->rt_val);
+	gr_u64map_free(&t->rt_info);
 	free(t->layout_of);
 	free(t->layouts);
 	free(t->slots);

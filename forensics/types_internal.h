@@ -19,6 +19,7 @@
 #include "closures.h"
 #include "dwarf.h"
 #include "types.h"
+#include "u64map.h"
 
 /* What a pointer-holding word (or words) of a value is. */
 enum gr_tslot_kind {
@@ -109,10 +110,8 @@ struct gr_types {
 	uint32_t *name_hash; /* index + 1, 0 empty */
 	size_t name_hash_cap;
 	uint32_t *dwarf_info; /* DWARF id -> info index + 1 */
-	/* rtype address -> info index + 1 (open addressing). */
-	uint64_t *rt_key;
-	uint32_t *rt_val;
-	size_t rt_cap, rt_n;
+	/* rtype address -> info index */
+	struct gr_u64map rt_info;
 
 	/* Layout cache: DWARF id -> index into layouts + 1. */
 	uint32_t *layout_of;

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* gr_u64map: keys of every shape (0, neighbours, far apart), growth,
+ * overwrite, absent keys. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "u64map.h"
+
+static void test_empty(void **state)
+{
+	(void)state;
+	struct gr_u64map m = {0};
+	uint32_t v = 7;
+	assert_false(gr_u64map_get(&m, 0, &v));
+	assert_false(gr_u64map_get(&m, 0x4a0000, &v));
+	assert_int_equal(v, 7);
+	gr_u64map_free(&m);
+}
+
+static void test_many(void **state)
+{
+	(void)state;
+	struct gr_u64map m = {0};
+	enum { N = 50000 };
+	/* Descriptor-like addresses: 8-aligned, clustered, plus 0 and the
+	 * largest key. */
+	for (uint32_t i = 0; i < N; i++)
+		assert_true(gr_u64map_put(&m, 0x400000 + 8 * (uint64_t)i, i));
+	assert_true(gr_u64map_put(&m, 0, 123));
+	assert_true(gr_u64map_put(&m, UINT64_MAX, UINT32_MAX - 1));
+	assert_int_equal(m.count, N + 2);
+	assert_true(m.cap >= 2 * m.count);
+	uint32_t v;
+	for (uint32_t i = 0; i < N; i++) {
+		assert_true(gr_u64map_get(&m, 0x400000 + 8 * (uint64_t)i, &v));
+		assert_int_equal(v, i);
+	}
+	assert_true(gr_u64map_get(&m, 0, &v));
+	assert_int_equal(v, 123);
+	assert_true(gr_u64map_get(&m, UINT64_MAX, &v));
+	assert_int_equal(v, UINT32_MAX - 1);
+	assert_false(gr_u64map_get(&m, 0x400004, &v));
+	assert_false(gr_u64map_get(&m, 0x400000 + 8 * (uint64_t)N, &v));
+	/* Overwriting keeps the count. */
+	assert_true(gr_u64map_put(&m, 0x400010, 99));
+	assert_true(gr_u64map_get(&m, 0x400010, &v));
+	assert_int_equal(v, 99);
+	assert_int_equal(m.count, N + 2);
+	gr_u64map_free(&m);
+	assert_int_equal(m.cap, 0);
+	assert_false(gr_u64map_get(&m, 0, &v));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_many),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
