@@ -200,8 +200,8 @@ static struct gr_error *type_mask(struct scan *sc, uint64_t typ,
 	struct gr_heap_scanner *s = sc->scanner;
 	struct scanner_slot *e = NULL;
 	if (s) {
-		e = &s->slot[(typ >> 3) * UINT64_C(0x9e3779b97f4a7c15) >>
-			     (64 - 9)];
+		e = &s->slot[((typ >> 3) * UINT64_C(0x9e3779b97f4a7c15) >>
+			      32) & (SCANNER_SLOTS - 1)];
 		if (typ && e->typ == typ) {
 			*t = e->t;
 			*mask = e->mask;
