@@ -374,6 +374,23 @@ check_report() {
 	check "$id: report: live bytes agree with heap" \
 		"$(jq -r '[.heap.live.bytes, .top.root.live_bytes] | @tsv' "$j")" \
 		"$(jq -r '[.live.bytes, .live.bytes] | @tsv' "$TMP/heap.json")"
+	# --threads: the same report on 1 and 3 scanning threads as on the
+	# default (one per CPU); leakymap's 12k objects make 3 ranges.
+	if [[ -z ${GR_IT_LIGHT:-} && ( $id == */leakymap-exe || $id == */mapwaste-exe ) ]]; then
+		local t want got strip='walk(if type == "object" then del(.analysis_seconds, .decompress_seconds) else . end)'
+		want=$(jq -S "$strip" "$j")
+		for t in 1 3; do
+			got=
+			"$GORETAIN" report --quiet --threads $t --format json --exe "$d/bin" "$d/core" \
+				-o "$TMP/threads.json" 2>"$TMP/run.err" &&
+				got=$(jq -S "$strip" "$TMP/threads.json")
+			if [[ -n $want && $got == "$want" ]]; then
+				pass "$id: report --threads $t: the same JSON"
+			else
+				fail "$id: report --threads $t: the same JSON" "$(head -c 300 "$TMP/run.err")"
+			fi
+		done
+	fi
 	# The HTML page for every core: one self-contained file (Chromium
 	# renders the newest leakymap's in tests/integration/html.sh).
 	local h=$TMP/report.html
