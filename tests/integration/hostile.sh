@@ -21,8 +21,8 @@
 # timeout, a sanitizer report or a leak is a failure.  Truncated cores that
 # still analyse must say so (trust.partial).
 #
-# GR_IT_LIGHT=1 (the sanitizer pass): every third case, and no
-# RLIMIT_DATA (ASan's shadow memory is a private mapping it would count).
+# GR_IT_SANITIZER=1 (make check's sanitizer pass): every third case, and
+# no RLIMIT_DATA (ASan's shadow memory is a private mapping it would count).
 # Exits 1 if a case failed, 2 if it cannot run.
 set -uo pipefail
 
@@ -32,7 +32,7 @@ CORRUPT=${GR_CORRUPT:-$(dirname "$GORETAIN")/tests/gr-corrupt}
 CACHE=${GR_CACHE:-$HOME/.cache/goretain}
 CORES=$CACHE/cores
 SEED=${GR_SEED:-1}
-LIGHT=${GR_IT_LIGHT:-}
+LIGHT=${GR_IT_SANITIZER:-}
 N=${GR_HOSTILE_CASES:-60}
 # The sanitizer pass runs every third case (ASan costs about 3x).
 STRIDE=${GR_HOSTILE_STRIDE:-$([[ -n $LIGHT ]] && echo 3 || echo 1)}

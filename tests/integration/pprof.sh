@@ -107,13 +107,28 @@ check_sites() { # DIR ID
 }
 
 shopt -s nullglob
-for dir in "$CACHE"/cores/go1.*/leakymap-{exe,pie}; do
-	[[ -f $dir/core && -f $dir/oracle.json ]] || continue
-	check_core "$dir" "${dir#"$CACHE"/cores/}"
+# GR_IT_SUBSET (as in run.sh; the Makefile says which pass uses which):
+# newest = the newest toolchain only, san = the oldest and the newest.
+VERS=()
+for v in "$CACHE"/cores/go1.*/; do v=${v%/}; VERS+=("${v##*/}"); done
+mapfile -t VERS < <(printf '%s\n' "${VERS[@]}" | sort -t. -k2,2n)
+case ${GR_IT_SUBSET:-} in
+"") ;;
+newest) VERS=("${VERS[-1]}") ;;
+san) VERS=("${VERS[0]}" "${VERS[-1]}") ;;
+*) echo "pprof.sh: GR_IT_SUBSET must be newest or san" >&2; exit 2 ;;
+esac
+for v in "${VERS[@]}"; do
+	for dir in "$CACHE/cores/$v"/leakymap-{exe,pie}; do
+		[[ -f $dir/core && -f $dir/oracle.json ]] || continue
+		check_core "$dir" "${dir#"$CACHE"/cores/}"
+	done
 done
-for dir in "$CACHE"/cores/go1.*/allocsites-{exe,pie}; do
-	[[ -f $dir/core && -f $dir/oracle.json ]] || continue
-	check_sites "$dir" "${dir#"$CACHE"/cores/}"
+for v in "${VERS[@]}"; do
+	for dir in "$CACHE/cores/$v"/allocsites-{exe,pie}; do
+		[[ -f $dir/core && -f $dir/oracle.json ]] || continue
+		check_sites "$dir" "${dir#"$CACHE"/cores/}"
+	done
 done
 if ((passed + fails == 0)); then
 	echo "pprof.sh: no leakymap core under $CACHE/cores (run make cores)" >&2

@@ -5,10 +5,6 @@
 #
 #   GORETAIN=build/goretain GR_CACHE=~/.cache/goretain tests/integration/run.sh
 #
-# GR_IT_LIGHT=1 (make check's sanitizer pass) runs the retention and
-# report-format checks on each program's -exe cores only, and the
-# allocsites cores of the newest toolchain only.
-#
 # Prints one PASS/FAIL line per check and a summary; exits 1 if any check
 # failed, 2 if it cannot run at all (no binary, no cores, no jq).
 #
@@ -35,6 +31,26 @@ for d in "$CORES"/go1.*/*/; do
 	[[ -f $d/core && -f $d/meta.json && -f $d/oracle.json ]] && DIRS+=("${d%/}")
 done
 ((${#DIRS[@]})) || die "no cores in $CORES (run scripts/make-cores.sh, or make cores)"
+ALL_DIRS=("${DIRS[@]}")
+# GR_IT_SUBSET (the Makefile says which pass uses which, and why): newest =
+# only the newest toolchain's cores (make check-quick); san = the oldest and
+# the newest toolchain's (make check's sanitizer pass).  The error cases
+# below still pick their two reference cores from every toolchain.
+case ${GR_IT_SUBSET:-} in
+"") ;;
+newest | san)
+	mapfile -t VERS < <(for d in "${DIRS[@]}"; do d=${d#"$CORES"/}; echo "${d%%/*}"; done | sort -u -t. -k2,2n)
+	keep=" ${VERS[-1]} "
+	[[ $GR_IT_SUBSET == san ]] && keep+=" ${VERS[0]} "
+	DIRS=()
+	for d in "${ALL_DIRS[@]}"; do
+		v=${d#"$CORES"/}
+		[[ $keep == *" ${v%%/*} "* ]] && DIRS+=("$d")
+	done
+	echo "== GR_IT_SUBSET=$GR_IT_SUBSET: ${#DIRS[@]} of ${#ALL_DIRS[@]} cores (${keep# })"
+	;;
+*) die "GR_IT_SUBSET must be newest or san, not '$GR_IT_SUBSET'" ;;
+esac
 
 # The real pprof, built from a toolchain's source by scripts/build-pprof.sh.
 PPROF=${GR_PPROF:-$CACHE/tools/pprof}
@@ -42,6 +58,11 @@ PPROF=${GR_PPROF:-$CACHE/tools/pprof}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/goretain-it.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+# Every core's report JSON, for the schema check and the diffs at the end.
+REPORTS=$TMP/reports
+mkdir -p "$REPORTS"
+JOBS=${GR_CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 PASS=0 FAIL=0
 FAILED=()
@@ -123,7 +144,7 @@ check_core_dir() {
 	check_heap "$d" "$id"
 	if [[ $id == */*-stripped ]]; then
 		check_stripped "$d" "$id"
-	elif [[ $id == */leakymap-* ]] && [[ -z ${GR_IT_LIGHT:-} || $id == */leakymap-exe ]]; then
+	elif [[ $id == */leakymap-* ]]; then
 		check_retention "$d" "$id"
 	fi
 	check_report "$d" "$id"
@@ -360,10 +381,9 @@ check_stripped() {
 # check_report DIR ID: `goretain report` as JSON on every core (validated
 # against docs/report-schema.json at the end, all at once) and as text on
 # the leakymap cores; the JSON's figures agree with the heap command's.
-mkdir -p "$TMP/reports"
 check_report() {
 	local d=$1 id=$2 j
-	j=$TMP/reports/${id//\//_}.json
+	j=$REPORTS/${id//\//_}.json
 	if ! "$GORETAIN" report --quiet --format json --exe "$d/bin" "$d/core" -o "$j" 2>"$TMP/run.err" ||
 		! jq -e . "$j" >/dev/null 2>&1; then
 		fail "$id: report --format json exits 0 with JSON" "$(head -c 300 "$TMP/run.err")"
@@ -376,7 +396,7 @@ check_report() {
 		"$(jq -r '[.live.bytes, .live.bytes] | @tsv' "$TMP/heap.json")"
 	# --threads: the same report on 1 and 3 scanning threads as on the
 	# default (one per CPU); leakymap's 12k objects make 3 ranges.
-	if [[ -z ${GR_IT_LIGHT:-} && ( $id == */leakymap-exe || $id == */mapwaste-exe ) ]]; then
+	if [[ $id == */leakymap-exe || $id == */mapwaste-exe ]]; then
 		local t want got strip='walk(if type == "object" then del(.analysis_seconds, .decompress_seconds) else . end)'
 		want=$(jq -S "$strip" "$j")
 		for t in 1 3; do
@@ -394,11 +414,7 @@ check_report() {
 	# The HTML page for every core: one self-contained file (Chromium
 	# renders the newest leakymap's in tests/integration/html.sh).
 	local h=$TMP/report.html
-	# GR_IT_LIGHT (the sanitizer pass): the writers once per program, not
-	# on every core.
-	if [[ -n ${GR_IT_LIGHT:-} && $id != */*-exe ]]; then
-		:
-	elif "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" -o "$h" 2>"$TMP/run.err" &&
+	if "$GORETAIN" report --quiet --exe "$d/bin" "$d/core" -o "$h" 2>"$TMP/run.err" &&
 		grep -q 'id="report"' "$h" && ! grep -Eq '(src|href)="?(https?:)?//' "$h"; then
 		pass "$id: report as HTML, self-contained"
 	else
@@ -503,9 +519,9 @@ validate_reports() {
 		return
 	fi
 	local one
-	one=$(ls "$TMP"/reports/*.json 2>/dev/null | head -n 1)
+	one=$(ls "$REPORTS"/*.json 2>/dev/null | head -n 1)
 	[[ -n $one ]] && jq 'del(.suspects)' "$one" >"$TMP/broken-report.json"
-	$py - "$ROOT/docs/report-schema.json" "$TMP"/reports/*.json <<'PY'
+	$py - "$ROOT/docs/report-schema.json" "$REPORTS"/*.json <<'PY'
 import json, sys
 import jsonschema
 schema = json.load(open(sys.argv[1]))
@@ -567,13 +583,42 @@ expect_error() {
 	pass "$name: exit 2, '$first'"
 }
 
-# GR_IT_LIGHT: the allocsites program (which only adds allocation stacks
-# to what the others cover) on the newest toolchain only.
-NEWEST_GO=$(for d in "${DIRS[@]}"; do rel "$d"; done | cut -d/ -f1 | sort -t. -k2,2n | tail -n 1)
-for d in "${DIRS[@]}"; do
-	[[ -n ${GR_IT_LIGHT:-} && ${d##*/} == allocsites-* && $(rel "$d") != "$NEWEST_GO"/* ]] && continue
-	check_core_dir "$d"
+CHECK=("${DIRS[@]}")
+# The cores are independent: check_core_dir runs on JOBS of them at a time,
+# each in a subshell with a TMP of its own (REPORTS is shared, one file per
+# core), and each core's PASS/FAIL lines are printed whole, in DIRS order,
+# as a serial run prints them.
+PAR=$TMP/par
+mkdir -p "$PAR"
+next=0
+flush_cores() {
+	local f
+	while ((next < ${#CHECK[@]})) && [[ -f $PAR/$next.done ]]; do
+		cat "$PAR/$next.out"
+		read -r p f <"$PAR/$next.done"
+		PASS=$((PASS + p)) FAIL=$((FAIL + f))
+		[[ -s $PAR/$next.failed ]] && mapfile -t -O "${#FAILED[@]}" FAILED <"$PAR/$next.failed"
+		next=$((next + 1))
+	done
+}
+for i in "${!CHECK[@]}"; do
+	while (($(jobs -rp | wc -l) >= JOBS)); do
+		wait -n
+		flush_cores
+	done
+	(
+		TMP=$PAR/$i
+		mkdir -p "$TMP"
+		PASS=0 FAIL=0 FAILED=()
+		check_core_dir "${CHECK[i]}" >"$PAR/$i.out" 2>&1
+		((${#FAILED[@]} == 0)) || printf '%s\n' "${FAILED[@]}" >"$PAR/$i.failed"
+		rm -rf "$TMP"
+		echo "$PASS $FAIL" >"$PAR/$i.tmp" && mv "$PAR/$i.tmp" "$PAR/$i.done"
+	) &
+	flush_cores
 done
+wait
+flush_cores
 # goretain diff: the same build leaking 2000 more sessions
 # (leakymap-exe-grown): the growth under main.sessions is what the program
 # measured it added, within 1%.
@@ -598,7 +643,7 @@ for d in "${DIRS[@]}"; do
 	# The same diff from the two cores' report JSON files (check_report
 	# wrote them): every group both reports list has the growth the
 	# cores' diff found, and the same suspects are new.
-	rb=$TMP/reports/$(rel "$base" | tr / _).json rl=$TMP/reports/${id//\//_}.json
+	rb=$REPORTS/$(rel "$base" | tr / _).json rl=$REPORTS/${id//\//_}.json
 	if [[ -f $rb && -f $rl ]] && run_json "$TMP/diff-reports.json" diff "$rb" "$rl" -n 0; then
 		cmp=$(jq -r --slurpfile c "$TMP/diff.json" '
 			[.growth | to_entries[] | .key as $by | .value[] | select(.delta_retained_bytes != null) |
@@ -631,13 +676,13 @@ done < <(validate_reports)
 
 # The reference core for the error cases: the newest toolchain's leakymap-exe.
 REF=""
-for d in "${DIRS[@]}"; do [[ ${d##*/} == leakymap-exe ]] && REF=$d; done
+for d in "${ALL_DIRS[@]}"; do [[ ${d##*/} == leakymap-exe ]] && REF=$d; done
 [[ -n $REF ]] || REF=${DIRS[-1]}
 echo "== error cases on $(rel "$REF")"
 
 # Mismatched executable: a core of one Go version with the bin of another.
 OTHER=""
-for d in "${DIRS[@]}"; do
+for d in "${ALL_DIRS[@]}"; do
 	[[ ${d##*/} == leakymap-exe && $d != "$REF" ]] && OTHER=$d
 done
 if [[ -n $OTHER ]]; then
@@ -712,7 +757,7 @@ for bad in other.json cut.json; do
 		fail "diff of a bad report ($bad): exit 2, one line naming it" "exit $RC: $(head -c 300 "$TMP/run.err")"
 	fi
 done
-"$GORETAIN" diff "$(ls "$TMP"/reports/*.json | head -n 1)" "$REF/core" >/dev/null 2>"$TMP/run.err"
+"$GORETAIN" diff "$(ls "$REPORTS"/*.json | head -n 1)" "$REF/core" >/dev/null 2>"$TMP/run.err"
 RC=$?
 if [[ $RC == 2 ]] && grep -q -- '--exe' "$TMP/run.err"; then
 	pass "diff of a core without --exe: exit 2, asks for --exe"

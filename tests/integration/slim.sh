@@ -45,8 +45,8 @@ canon() {
 		      .summary.info.mappings.bytes_missing)' "$1"
 }
 
-CASES=(go1.19/leakymap-exe go1.22/leakymap-exe go1.24/pool-pie go1.26/leakymap-exe)
-[[ -n ${GR_IT_LIGHT:-} ]] || CASES+=(go1.26/leakymap-pie go1.27/leakymap-exe-gcore)
+CASES=(go1.19/leakymap-exe go1.22/leakymap-exe go1.24/pool-pie go1.26/leakymap-exe
+	go1.26/leakymap-pie go1.27/leakymap-exe-gcore)
 for d in "${CASES[@]}"; do
 	src=$CORES/$d
 	[[ -f $src/core && -x $src/bin ]] || die "no $src/core (run make cores)"
