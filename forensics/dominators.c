@@ -80,7 +80,15 @@ struct lt {
 static void node_edges(const struct gr_dom_input *in, uint32_t node,
 		       const uint32_t **e, uint32_t *n)
 {
-	if (node <= in->nroots)
+	const struct gr_graph_csr *g = in->csr;
+	if (g && node <= in->nroots) {
+		*e = g->root_edges + g->root_start[node - 1];
+		*n = (uint32_t)(g->root_start[node] - g->root_start[node - 1]);
+	} else if (g) {
+		uint32_t id = node - 1 - in->nroots;
+		*e = g->edges + g->start[id];
+		*n = (uint32_t)(g->start[id + 1] - g->start[id]);
+	} else if (node <= in->nroots)
 		in->root_edges(in->arg, node - 1, e, n);
 	else
 		in->object_edges(in->arg, node - 1 - in->nroots, e, n);
@@ -290,7 +298,8 @@ static void retained(struct gr_dom *d, const struct gr_dom_input *in)
 		uint32_t v = d->pre[1 + d->nroots + id];
 		if (v == GR_DOM_NONE)
 			continue;
-		d->bytes[v] = in->object_size(in->arg, id);
+		d->bytes[v] = in->sizes ? gr_heap_size_of(in->sizes, id)
+					: in->object_size(in->arg, id);
 		d->objects[v] = 1;
 	}
 	for (uint32_t v = n - 1; v > 0; v--) {
@@ -484,7 +493,13 @@ struct gr_error *gr_dom_build(const struct gr_heap *heap,
 			      const struct gr_mark *mark, struct gr_dom **ret)
 {
 	struct graph_arg g = {.heap = heap, .graph = graph};
+	struct gr_graph_csr csr;
+	gr_graph_csr(graph, &csr);
+	struct gr_heap_sizes sizes;
+	gr_heap_sizes(heap, &sizes);
 	struct gr_dom_input in = {
+		.csr = &csr,
+		.sizes = &sizes,
 		.nobjects = gr_graph_object_count(graph),
 		.nroots = gr_graph_root_count(graph),
 		.object_edges = graph_object_edges,

@@ -62,6 +62,11 @@ struct gr_dom_input {
 			   uint32_t *count);
 	uint64_t (*object_size)(void *arg, uint32_t id);
 	void *arg;
+	/* Optional, for a gr_graph and its gr_heap (gr_dom_build): the same
+	 * edges and sizes read straight from the arrays, without a call per
+	 * node; the callbacks above are then not used. */
+	const struct gr_graph_csr *csr;
+	const struct gr_heap_sizes *sizes;
 };
 
 struct gr_dom_totals {

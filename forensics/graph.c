@@ -293,6 +293,69 @@ void gr_graph_edges(const struct gr_graph *g, uint32_t id,
 	*count = (uint32_t)(g->start[id + 1] - g->start[id]);
 }
 
+void gr_graph_csr(const struct gr_graph *g, struct gr_graph_csr *ret)
+{
+	ret->start = g->start;
+	ret->edges = g->edges;
+	ret->root_start = g->root_start;
+	ret->root_edges = g->root_edges;
+	ret->nobjects = g->nobjects;
+	ret->nroots = g->nroots;
+}
+
+static inline void reach_push(uint64_t *vis, uint32_t *queue, uint64_t *tail,
+			      uint32_t id)
+{
+	uint64_t bit = (uint64_t)1 << (id & 63);
+	if (vis[id >> 6] & bit)
+		return;
+	vis[id >> 6] |= bit;
+	queue[(*tail)++] = id;
+}
+
+void gr_graph_reach(const struct gr_graph_csr *g,
+		    const struct gr_heap_sizes *z, const uint32_t *roots,
+		    size_t nroots, bool root_work, const uint32_t *objs,
+		    size_t nobj, uint64_t *vis, uint32_t *queue,
+		    uint64_t budget, struct gr_graph_reach *ret)
+{
+	uint64_t head = 0, tail = 0, work = 0, bytes = 0;
+	for (size_t i = 0; i < nroots; i++) {
+		uint64_t b = g->root_start[roots[i]],
+			 e = g->root_start[roots[i] + 1];
+		if (root_work)
+			work += e - b;
+		for (; b < e; b++)
+			reach_push(vis, queue, &tail, g->root_edges[b]);
+	}
+	for (size_t i = 0; i < nobj; i++)
+		reach_push(vis, queue, &tail, objs[i]);
+	bool over = false;
+	while (head < tail) {
+		uint32_t id = queue[head++];
+		bytes += gr_heap_size_of(z, id);
+		uint64_t b = g->start[id], e = g->start[id + 1];
+		work += 1 + (e - b);
+		if (work > budget) {
+			over = true;
+			break;
+		}
+		for (; b < e; b++)
+			reach_push(vis, queue, &tail, g->edges[b]);
+	}
+	*ret = (struct gr_graph_reach){.bytes = bytes,
+				       .objects = head,
+				       .work = work,
+				       .queued = tail,
+				       .over = over};
+}
+
+void gr_graph_reach_clear(uint64_t *vis, const uint32_t *queue, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		vis[queue[i] >> 6] &= ~((uint64_t)1 << (queue[i] & 63));
+}
+
 void gr_graph_root_edges(const struct gr_graph *g, uint32_t r,
 			 const uint32_t **ret, uint32_t *count)
 {

@@ -52,6 +52,43 @@ void gr_graph_destroy(struct gr_graph *g);
 
 uint32_t gr_graph_object_count(const struct gr_graph *g);
 uint32_t gr_graph_root_count(const struct gr_graph *g);
+/*
+ * The graph's arrays, for the loops that visit every edge (marking,
+ * reachable sizes) without a call per object: the targets of object id
+ * are edges[start[id] .. start[id + 1]), those of root r root_edges[
+ * root_start[r] .. root_start[r + 1]).  Valid while @g lives.
+ */
+struct gr_graph_csr {
+	const uint64_t *start, *root_start;
+	const uint32_t *edges, *root_edges;
+	uint32_t nobjects, nroots;
+};
+void gr_graph_csr(const struct gr_graph *g, struct gr_graph_csr *ret);
+
+/*
+ * Breadth-first traversal over the objects whose bit in @vis is clear,
+ * from the targets of roots @roots[0..nroots) and from objects
+ * @objs[0..nobj): the one loop under marking and reachable sizes.  Each
+ * object queued gets its bit set and lands in @queue (room for every
+ * object), so on return queue[0..queued) are the objects whose bits this
+ * call set: the caller keeps them (marking) or clears them (one traversal
+ * of many).  Work is 1 + its out-degree per object taken off the queue,
+ * plus the roots' edge counts when @root_work; once it exceeds @budget the
+ * traversal stops with over set.  Bytes and objects count the objects
+ * taken off the queue.
+ */
+struct gr_graph_reach {
+	uint64_t bytes, objects, work, queued;
+	bool over;
+};
+void gr_graph_reach(const struct gr_graph_csr *g,
+		    const struct gr_heap_sizes *z, const uint32_t *roots,
+		    size_t nroots, bool root_work, const uint32_t *objs,
+		    size_t nobj, uint64_t *vis, uint32_t *queue,
+		    uint64_t budget, struct gr_graph_reach *ret);
+/* Clear the bits of queue[0..n) in @vis (after gr_graph_reach). */
+void gr_graph_reach_clear(uint64_t *vis, const uint32_t *queue, uint64_t n);
+
 /* Targets of object @id: *ret points at *count ids. */
 void gr_graph_edges(const struct gr_graph *g, uint32_t id,
 		    const uint32_t **ret, uint32_t *count);

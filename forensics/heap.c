@@ -97,7 +97,8 @@ enum { PAGE_SPAN_MAX_PAGES = 1u << 23 };
 static struct gr_error *build_page_index(struct gr_heap *h)
 {
 	uint64_t ps = h->L.k.page_size;
-	if (h->nspans == 0 || ps == 0 || h->nspans >= UINT32_MAX)
+	if (h->nspans == 0 || ps == 0 || (ps & (ps - 1)) ||
+	    h->nspans >= UINT32_MAX)
 		return NULL;
 	uint64_t lo = h->spans[0].base, hi = lo;
 	for (size_t i = 0; i < h->nspans; i++) {
@@ -126,6 +127,7 @@ static struct gr_error *build_page_index(struct gr_heap *h)
 			t[pg] = (uint32_t)i + 1;
 	}
 	h->page_span = t;
+	h->page_shift = (unsigned)__builtin_ctzll(ps);
 	h->page_base = lo;
 	h->npage_span = n;
 	return NULL;
@@ -199,6 +201,7 @@ void gr_heap_destroy(struct gr_heap *h)
 	free(h->word_rank);
 	free(h->obj_addr);
 	free(h->obj_span);
+	free(h->obj_class);
 	free(h->damage);
 	free(h);
 }
@@ -218,15 +221,26 @@ uint64_t gr_heap_object_size(const struct gr_heap *h, uint32_t id)
 	return id < h->nobjects ? h->spans[h->obj_span[id]].elemsize : 0;
 }
 
+void gr_heap_sizes(const struct gr_heap *h, struct gr_heap_sizes *ret)
+{
+	ret->cls = h->obj_class;
+	ret->class_size = h->class_size;
+	ret->obj_span = h->obj_span;
+	ret->spans = h->spans;
+}
+
 const struct gr_span *gr_heap_object_span(const struct gr_heap *h, uint32_t id)
 {
 	return id < h->nobjects ? &h->spans[h->obj_span[id]] : NULL;
 }
 
-const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr)
+/* gr_heap_span_at, inlined into gr_heap_find: the page table's O(1)
+ * lookup (a shift: pages are a power of two), else a binary search. */
+static inline const struct gr_span *span_at(const struct gr_heap *h,
+					    uint64_t addr)
 {
 	if (h->page_span) {
-		uint64_t pg = (addr - h->page_base) / h->L.k.page_size;
+		uint64_t pg = (addr - h->page_base) >> h->page_shift;
 		if (addr < h->page_base || pg >= h->npage_span)
 			return NULL;
 		uint32_t i = h->page_span[pg];
@@ -246,12 +260,38 @@ const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr)
 	return addr - sp->base < sp->npages * h->L.k.page_size ? sp : NULL;
 }
 
+const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr)
+{
+	return span_at(h, addr);
+}
+
+/* Set bits of @x, without a libgcc call on CPUs the build does not
+ * assume have POPCNT. */
+static inline unsigned popcount64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
 uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
 {
-	const struct gr_span *sp = gr_heap_span_at(h, addr);
+	const struct gr_span *sp = span_at(h, addr);
 	if (!sp || sp->state != GR_SPAN_IN_USE || !sp->elemsize)
 		return GR_HEAP_NO_OBJECT;
-	uint64_t slot = (addr - sp->base) / sp->elemsize;
+	uint64_t off = addr - sp->base, slot;
+	if (sp->div_mul_ && off < ((uint64_t)1 << 32)) {
+		/* ceil(2^32/size) overshoots off/size by less than one for
+		 * off < 2^32 (the runtime's divideByElemSize): at most one
+		 * step back makes it exact. */
+		slot = (off * sp->div_mul_) >> 32;
+		if (slot * sp->elemsize > off)
+			slot--;
+	} else {
+		slot = off / sp->elemsize;
+	}
 	if (slot >= sp->nelems)
 		return GR_HEAP_NO_OBJECT;
 	size_t w = sp->first_word_ + slot / 64;
@@ -259,7 +299,7 @@ uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
 	uint64_t bit = UINT64_C(1) << (slot % 64);
 	if (!(bits & bit))
 		return GR_HEAP_NO_OBJECT;
-	return h->word_rank[w] + (uint32_t)__builtin_popcountll(bits & (bit - 1));
+	return h->word_rank[w] + popcount64(bits & (bit - 1));
 }
 
 uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id)

@@ -73,6 +73,9 @@ struct gr_span {
 	uint32_t first_object;
 	/* Internal: first word of the span's allocation bitmap. */
 	uint32_t first_word_;
+	/* Internal: ceil(2^32 / elemsize), the runtime's mspan.divMul, so
+	 * an offset's slot is a multiply (gr_heap_find); 0 when unusable. */
+	uint32_t div_mul_;
 };
 
 /* A problem found while walking, kept for the report. */
@@ -121,6 +124,26 @@ void gr_heap_destroy(struct gr_heap *h);
 uint32_t gr_heap_object_count(const struct gr_heap *h);
 uint64_t gr_heap_object_addr(const struct gr_heap *h, uint32_t id);
 uint64_t gr_heap_object_size(const struct gr_heap *h, uint32_t id);
+/*
+ * Object sizes for the loops that visit every object or edge (marking,
+ * reachable sizes): gr_heap_size_of(&z, id) is gr_heap_object_size(h, id)
+ * for every valid id, inlined, from one byte per object and a table of 256
+ * (the size class's slot size) instead of two calls and a span lookup.
+ * Valid while @h lives.
+ */
+struct gr_heap_sizes {
+	const uint8_t *cls;
+	const uint64_t *class_size;
+	const uint32_t *obj_span;
+	const struct gr_span *spans;
+};
+void gr_heap_sizes(const struct gr_heap *h, struct gr_heap_sizes *ret);
+static inline uint64_t gr_heap_size_of(const struct gr_heap_sizes *z,
+				       uint32_t id)
+{
+	uint8_t c = z->cls[id];
+	return c ? z->class_size[c] : z->spans[z->obj_span[id]].elemsize;
+}
 /* The span holding object @id. */
 const struct gr_span *gr_heap_object_span(const struct gr_heap *h, uint32_t id);
 /*

@@ -90,10 +90,17 @@ struct gr_heap {
 	 * gr_heap_span_at searches). */
 	uint32_t *page_span;
 	uint64_t page_base, npage_span;
+	unsigned page_shift; /* log2 of the page size, which is a power of 2 */
 
 	uint64_t *obj_addr;  /* by id */
 	uint32_t *obj_span;  /* index into spans, by id */
 	uint32_t nobjects;
+	/* The size of each object in one byte, for the loops that visit
+	 * every object or edge (gr_heap_sizes): its span's size class, whose
+	 * slot size is class_size[]; 0 for a large object, or where a span's
+	 * elemsize disagrees with its class's (then obj_span says). */
+	uint8_t *obj_class;
+	uint64_t class_size[256];
 
 	struct gr_heap_damage *damage;
 	size_t ndamage, damage_cap;

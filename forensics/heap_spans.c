@@ -220,6 +220,9 @@ static struct gr_error *alloc_bitmap(struct gr_heap *h, struct gr_span *sp,
 		}
 	}
 	sp->first_word_ = (uint32_t)h->nwords;
+	sp->div_mul_ = sp->elemsize && sp->elemsize < ((uint64_t)1 << 32)
+			       ? (uint32_t)(UINT32_MAX / sp->elemsize + 1)
+			       : 0;
 	sp->alloc_count = count;
 	h->nwords += nw;
 	if (count != alloc_count)
@@ -392,16 +395,24 @@ struct gr_error *heap_build_objects(struct gr_heap *h)
 				       "heap: %" PRIu64 " objects", total);
 	h->obj_addr = malloc((total ? total : 1) * sizeof(*h->obj_addr));
 	h->obj_span = malloc((total ? total : 1) * sizeof(*h->obj_span));
+	h->obj_class = malloc(total ? total : 1);
 	h->word_rank = malloc((h->nwords ? h->nwords : 1) *
 			      sizeof(*h->word_rank));
-	if (!h->obj_addr || !h->obj_span || !h->word_rank)
+	if (!h->obj_addr || !h->obj_span || !h->obj_class || !h->word_rank)
 		return gr_error_nomem();
+	memset(h->class_size, 0, sizeof(h->class_size));
 	uint32_t id = 0;
 	for (size_t i = 0; i < h->nspans; i++) {
 		struct gr_span *sp = &h->spans[i];
 		sp->first_object = id;
 		if (sp->state != GR_SPAN_IN_USE)
 			continue;
+		uint8_t cls = sp->sizeclass;
+		if (cls && !h->class_size[cls])
+			h->class_size[cls] = sp->elemsize;
+		if (h->class_size[cls] != sp->elemsize)
+			cls = 0;
+		memset(h->obj_class + id, cls, sp->alloc_count);
 		for (uint32_t w = 0; w < (sp->nelems + 63) / 64; w++) {
 			uint64_t bits = h->alloc_words[sp->first_word_ + w];
 			h->word_rank[sp->first_word_ + w] = id;

@@ -165,7 +165,11 @@ static void groups_free(struct groups *g)
 
 struct reach {
 	const struct gr_analysis *a;
-	uint32_t *seen, *queue, stamp;
+	struct gr_graph_csr g;
+	struct gr_heap_sizes z;
+	uint64_t *vis;	  /* one traversal's objects, cleared after it */
+	uint32_t *seen;	  /* zeroed scratch: the groupings' labels */
+	uint32_t *queue;
 	uint64_t budget;
 	size_t rows; /* 0: every group */
 };
@@ -186,14 +190,6 @@ static bool reach_wanted(const struct reach *r, size_t done,
 	       rows[order[k]].retained_bytes == rows[last].retained_bytes;
 }
 
-static void reach_push(struct reach *r, uint32_t id, uint64_t *tail)
-{
-	if (r->seen[id] == r->stamp)
-		return;
-	r->seen[id] = r->stamp;
-	r->queue[(*tail)++] = id;
-}
-
 /*
  * Everything reachable from @nroots roots and @nobj objects, one
  * traversal; false (row left unknown) when the budget runs out.
@@ -202,33 +198,17 @@ static bool reach_from(struct reach *r, const uint32_t *roots, size_t nroots,
 		       const uint32_t *objs, size_t nobj,
 		       struct gr_retention_row *row)
 {
-	uint64_t head = 0, tail = 0, work = 0, bytes = 0;
-	const uint32_t *e;
-	uint32_t n;
-	r->stamp++;
-	for (size_t i = 0; i < nroots; i++) {
-		gr_graph_root_edges(r->a->graph, roots[i], &e, &n);
-		work += n;
-		for (uint32_t k = 0; k < n; k++)
-			reach_push(r, e[k], &tail);
+	struct gr_graph_reach w;
+	gr_graph_reach(&r->g, &r->z, roots, nroots, true, objs, nobj, r->vis,
+		       r->queue, r->budget, &w);
+	gr_graph_reach_clear(r->vis, r->queue, w.queued);
+	if (w.over) {
+		r->budget = 0;
+		return false;
 	}
-	for (size_t i = 0; i < nobj; i++)
-		reach_push(r, objs[i], &tail);
-	while (head < tail) {
-		uint32_t id = r->queue[head++];
-		bytes += gr_heap_object_size(r->a->heap, id);
-		gr_graph_edges(r->a->graph, id, &e, &n);
-		work += 1 + n;
-		if (work > r->budget) {
-			r->budget = 0;
-			return false;
-		}
-		for (uint32_t k = 0; k < n; k++)
-			reach_push(r, e[k], &tail);
-	}
-	r->budget -= work;
-	row->reachable_bytes = bytes;
-	row->reachable_objects = tail;
+	r->budget -= w.work;
+	row->reachable_bytes = w.bytes;
+	row->reachable_objects = w.objects;
 	row->reachable_known = true;
 	return true;
 }
@@ -359,23 +339,22 @@ static struct gr_error *grouped_retained(const struct gr_analysis *a,
 	if (ngroups >= LABEL_MIXED)
 		return gr_error_create(GR_ERR_LIMIT, "%u root groups", ngroups);
 	uint64_t top = 0;
-	const uint32_t *e;
-	uint32_t n;
-	for (uint32_t r = 0; r < nroots; r++) {
-		gr_graph_root_edges(a->graph, r, &e, &n);
-		for (uint32_t k = 0; k < n; k++)
-			if (e[k] < nobj)
-				label_merge(label, stack, &top, e[k],
-					    group_of[r] + 1);
-	}
+	struct gr_graph_csr c;
+	gr_graph_csr(a->graph, &c);
+	for (uint32_t r = 0; r < nroots; r++)
+		for (uint64_t k = c.root_start[r]; k < c.root_start[r + 1]; k++)
+			if (c.root_edges[k] < nobj)
+				label_merge(label, stack, &top,
+					    c.root_edges[k], group_of[r] + 1);
 	while (top) {
 		uint32_t id = stack[--top];
 		label[id] &= ~(uint32_t)LABEL_PENDING;
-		gr_graph_edges(a->graph, id, &e, &n);
-		for (uint32_t k = 0; k < n; k++)
-			if (e[k] < nobj)
-				label_merge(label, stack, &top, e[k], label[id]);
+		for (uint64_t k = c.start[id]; k < c.start[id + 1]; k++)
+			if (c.edges[k] < nobj)
+				label_merge(label, stack, &top, c.edges[k],
+					    label[id]);
 	}
+	uint32_t n;
 	const uint32_t *ch;
 	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
 	for (uint32_t k = 0; k < n; k++) {
@@ -680,14 +659,17 @@ struct gr_error *gr_retention_build(const struct gr_analysis *a,
 	uint32_t nobj = gr_heap_object_count(a->heap);
 	struct reach rc = {
 		.a = a,
+		.vis = calloc((nobj + 63) / 64 + 1, sizeof(*rc.vis)),
 		.seen = calloc(nobj ? nobj : 1, sizeof(*rc.seen)),
 		.queue = malloc((nobj ? nobj : 1) * sizeof(*rc.queue)),
 		.budget = reach_budget ? reach_budget : default_budget(a),
 		.rows = reach_rows,
 	};
+	gr_graph_csr(a->graph, &rc.g);
+	gr_heap_sizes(a->heap, &rc.z);
 	struct gr_retention *r = calloc(1, sizeof(*r));
 	struct gr_error *err =
-		rc.seen && rc.queue && r ? NULL : gr_error_nomem();
+		rc.vis && rc.seen && rc.queue && r ? NULL : gr_error_nomem();
 	if (!err) {
 		switch (by) {
 		case GR_RETENTION_BY_ROOT:
@@ -706,6 +688,7 @@ struct gr_error *gr_retention_build(const struct gr_analysis *a,
 					   (int)by);
 		}
 	}
+	free(rc.vis);
 	free(rc.seen);
 	free(rc.queue);
 	if (err) {
