@@ -210,14 +210,20 @@ struct gr_error *gr_cli_load(const struct gr_cli_common *c,
 
 int gr_cli_analyse(const struct gr_cli_common *c, struct gr_cli_run *run)
 {
+	return gr_cli_analyse_to(c, GR_ANALYSIS_FULL, run);
+}
+
+int gr_cli_analyse_to(const struct gr_cli_common *c, int depth,
+		      struct gr_cli_run *run)
+{
 	memset(run, 0, sizeof(*run));
 	run->progress = gr_cli_progress(c);
 	struct gr_error *err = gr_cli_load(c, run->progress, &run->session);
 	if (!err)
-		err = gr_cli_name_core(c->core,
-				       gr_analysis_run(run->session,
-						       run->progress,
-						       &run->analysis));
+		err = gr_cli_name_core(
+			c->core, gr_analysis_run_to(run->session, run->progress,
+						    (enum gr_analysis_depth)depth,
+						    &run->analysis));
 	if (!err)
 		return -1;
 	return gr_cli_run_end(run, err);

@@ -103,6 +103,10 @@ struct gr_cli_run {
  * code after printing the error (nothing to tear down then).
  */
 int gr_cli_analyse(const struct gr_cli_common *c, struct gr_cli_run *run);
+/* The same, as far as @depth (enum gr_analysis_depth): goretain heap
+ * needs no types or dominators. */
+int gr_cli_analyse_to(const struct gr_cli_common *c, int depth,
+		      struct gr_cli_run *run);
 /* Tear @run down and return the exit code for @err (consumed; NULL: 0). */
 int gr_cli_run_end(struct gr_cli_run *run, struct gr_error *err);
 

@@ -32,7 +32,8 @@ int gr_cmd_heap(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct gr_cli_run run;
-	if ((rc = gr_cli_analyse(&c, &run)) >= 0)
+	/* Live and garbage need the marking, not types or dominators. */
+	if ((rc = gr_cli_analyse_to(&c, GR_ANALYSIS_LIVE, &run)) >= 0)
 		return rc;
 	const struct gr_analysis *a = run.analysis;
 	struct gr_error *err = c.json ? gr_heap_report_json(a, stdout, "stdout")

@@ -43,6 +43,14 @@ struct gr_error *gr_analysis_run(struct gr_session *s,
 				 struct gr_progress *p,
 				 struct gr_analysis **ret)
 {
+	return gr_analysis_run_to(s, p, GR_ANALYSIS_FULL, ret);
+}
+
+struct gr_error *gr_analysis_run_to(struct gr_session *s,
+				    struct gr_progress *p,
+				    enum gr_analysis_depth depth,
+				    struct gr_analysis **ret)
+{
 	struct gr_analysis *a = calloc(1, sizeof(*a));
 	if (!a)
 		return gr_error_nomem();
@@ -71,9 +79,12 @@ struct gr_error *gr_analysis_run(struct gr_session *s,
 	gr_progress_count(p, "pointer_words", gs->pointer_words);
 	gr_progress_count(p, "edges", gs->edges + gs->root_edges);
 	gr_progress_phase(p, "marking", gr_roots_count(a->roots));
-	if ((err = gr_mark_run(a->heap, a->graph, a->roots, 0, &a->mark)))
+	if ((err = gr_mark_run(a->heap, a->graph, a->roots, 0,
+			       depth >= GR_ANALYSIS_FULL, &a->mark)))
 		goto fail;
 	gr_progress_done(p);
+	if (depth < GR_ANALYSIS_FULL)
+		goto done;
 	gr_progress_phase(p, "typing objects", 0);
 	if ((err = gr_types_build(s, a->heap, a->graph, a->roots, a->mark,
 				  &a->types)))
@@ -83,6 +94,7 @@ struct gr_error *gr_analysis_run(struct gr_session *s,
 	if ((err = gr_dom_build(a->heap, a->graph, a->mark, &a->dom)))
 		goto fail;
 	gr_progress_done(p);
+done:
 	a->seconds = gr_now() - t0;
 	*ret = a;
 	return NULL;

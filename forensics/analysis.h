@@ -42,10 +42,25 @@ struct gr_analysis {
 	double seconds;
 };
 
+/* How far an analysis goes: a command pays only for what it prints. */
+enum gr_analysis_depth {
+	/* Heap, roots, goroutines, graph and ownership marking: live and
+	 * garbage, owners and totals (goretain heap).  No per-root
+	 * reachable sizes (unknown), types or dominators (NULL). */
+	GR_ANALYSIS_LIVE,
+	/* Everything. */
+	GR_ANALYSIS_FULL,
+};
+
 /* Run everything on @s; @progress may be NULL. */
 struct gr_error *gr_analysis_run(struct gr_session *s,
 				 struct gr_progress *progress,
 				 struct gr_analysis **ret);
+/* Run on @s as far as @depth. */
+struct gr_error *gr_analysis_run_to(struct gr_session *s,
+				    struct gr_progress *progress,
+				    enum gr_analysis_depth depth,
+				    struct gr_analysis **ret);
 void gr_analysis_destroy(struct gr_analysis *a);
 
 #endif /* GR_ANALYSIS_H */

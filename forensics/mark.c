@@ -14,7 +14,7 @@ struct gr_mark {
 struct gr_error *gr_mark_run(const struct gr_heap *heap,
 			     const struct gr_graph *graph,
 			     const struct gr_roots *roots, uint64_t reach_budget,
-			     struct gr_mark **ret)
+			     bool reachable, struct gr_mark **ret)
 {
 	struct gr_mark *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -75,7 +75,8 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 			reach_budget = 64u << 20;
 	}
 	uint64_t left = reach_budget;
-	for (uint32_t r = 0; r < m->nroots && r < UINT32_MAX - 2; r++) {
+	for (uint32_t r = 0;
+	     reachable && r < m->nroots && r < UINT32_MAX - 2; r++) {
 		gr_graph_reach(&g, &z, &r, 1, false, NULL, 0, vis, queue, left,
 			       &w);
 		gr_graph_reach_clear(vis, queue, w.queued);

@@ -44,12 +44,14 @@ struct gr_mark;
 
 /*
  * @reach_budget bounds the per-root traversals in visited objects; 0 means
- * the default (32 x (objects + edges), at least 64M).
+ * the default (32 x (objects + edges), at least 64M).  Without @reachable
+ * only ownership and the totals are computed (one traversal of the live
+ * heap): every root's reachable size is left unknown.
  */
 struct gr_error *gr_mark_run(const struct gr_heap *heap,
 			     const struct gr_graph *graph,
 			     const struct gr_roots *roots, uint64_t reach_budget,
-			     struct gr_mark **ret);
+			     bool reachable, struct gr_mark **ret);
 void gr_mark_destroy(struct gr_mark *m);
 
 bool gr_mark_is_live(const struct gr_mark *m, uint32_t id);

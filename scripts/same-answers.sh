@@ -2,8 +2,9 @@
 # Same answers across a speed change: `goretain report --format json` of
 # two builds (the reference, then the candidate) on every corpora core and
 # any bench cores asked for, byte-identical but for the timing fields
-# (analysis_seconds, decompress_seconds); and the candidate's report with
-# --threads 1 identical to its default.
+# (analysis_seconds, decompress_seconds); the candidate's report with
+# --threads 1 identical to its default; and `goretain heap --json` (which
+# stops after marking) identical to the reference's.
 #
 #   scripts/same-answers.sh REF_GORETAIN NEW_GORETAIN [BENCH_VARIANT...]
 #
@@ -58,6 +59,15 @@ for d in "${DIRS[@]}"; do
 	if ((ok)); then
 		"$NEW" report --quiet --threads 1 --format json --exe "$d/bin" "$d/core" -o "$TMP/t1.json" 2>"$TMP/err" &&
 			canon "$TMP/t1.json" | cmp -s - "$KEEP/$key.json" || { ok=0; echo "DIFF $id: --threads 1"; }
+	fi
+	if ((ok)); then
+		if [[ ! -f $KEEP/$key.heap.json ]]; then
+			"$REF" heap --json --quiet --exe "$d/bin" "$d/core" >"$TMP/rh.json" 2>"$TMP/err" ||
+				{ echo "same-answers: $REF heap failed on $id: $(head -c 200 "$TMP/err")" >&2; exit 2; }
+			canon "$TMP/rh.json" >"$KEEP/$key.heap.json"
+		fi
+		"$NEW" heap --json --quiet --exe "$d/bin" "$d/core" >"$TMP/nh.json" 2>"$TMP/err" &&
+			canon "$TMP/nh.json" | cmp -s - "$KEEP/$key.heap.json" || { ok=0; echo "DIFF $id: heap --json"; }
 	fi
 	if ((ok)); then same=$((same + 1)); echo "same $id"; else differ=$((differ + 1)); fi
 done
