@@ -14,14 +14,19 @@ table (heap, objects, pointers, total wall and CPU, peak private memory,
 throughput, ratio to the runtime's own mark CPU) and a table per phase,
 with the medians over the runs (peak memory: the largest).
 
-The reference point, "runtime mark CPU", is the smaller of two readings the
-scale program took of the Go runtime marking the same heap (the median of
-several forced collections): runtime/metrics' mark CPU classes, which are
-P-time estimates that overcount when the machine is loaded, and the process
-CPU time across runtime.GC(), which is real CPU but includes the sweep.
---remeasure runs the cached scale binary again (same settings) to take that
-reference now, beside the goretain runs, instead of using the one recorded
-when the core was made.
+The reference point, "runtime mark CPU", is the runtime's own account of
+marking the same heap: GODEBUG=gctrace=1's CPU of the forced collections
+the scale program measured (assist + background + idle mark, the middle
+three of its "ms cpu" figures), the median of them, read from the run.log
+make-bench-cores.sh kept.  The second column, "older reference", is the
+smaller of the two readings the program took itself (runtime/metrics' mark
+CPU classes, P-time estimates that overcount on a loaded machine, and the
+process CPU across runtime.GC(), real CPU but with the sweep and
+stop-the-world work); on an idle machine the metrics agree with gctrace,
+on a loaded one they overcount, so it is shown, not used as the target.
+--remeasure runs the cached scale binary again (same settings) to take
+both references now, beside the goretain runs, instead of using the ones
+recorded when the core was made.
 
 Peers (viewcore, grf from goref, dlv) are run on the same cores when on
 PATH and skipped with a line saying so otherwise.
@@ -94,6 +99,23 @@ def reference(oracle):
     return min(cands) if cands else None
 
 
+# gc 14 @2.9s 9%: 0.02+96+0.01 ms clock, 0.05+1.2/180/3.4+0.02 ms cpu, ... (forced)
+GCTRACE = re.compile(r"^gc \d+ @[\d.]+s \d+%: [\d.+]+ ms clock, [\d.]+\+([\d.]+)/([\d.]+)/([\d.]+)\+[\d.]+ ms cpu,.*\(forced\)")
+
+
+def gctrace_mark(text, n):
+    """Median mark CPU seconds (assist + background + idle) of the last @n
+    forced collections gctrace reported in @text, or None."""
+    marks = []
+    for line in text.splitlines():
+        m = GCTRACE.match(line.strip())
+        if m:
+            marks.append(sum(float(x) for x in m.groups()) / 1000)
+    if not n or len(marks) < n:
+        return None
+    return statistics.median(marks[-n:])
+
+
 def remeasure(d, meta, timeout):
     """Run the cached scale binary with the core's settings; its oracle."""
     env = dict(os.environ)
@@ -101,10 +123,12 @@ def remeasure(d, meta, timeout):
         k, _, v = kv.partition("=")
         env[k] = v
     env.pop("GR_SCALE_RAW_ABORT", None)
+    env["GODEBUG"] = "gctrace=1"
     with tempfile.TemporaryDirectory(prefix="goretain-bench-") as tmp:
         out = os.path.join(tmp, "oracle.json")
+        log = open(os.path.join(tmp, "run.log"), "w")
         p = subprocess.Popen([os.path.join(d, "bin"), out], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         try:
             while not os.path.exists(out):
@@ -113,8 +137,13 @@ def remeasure(d, meta, timeout):
                 if time.monotonic() > deadline:
                     return None
                 time.sleep(0.1)
+            time.sleep(0.2)
             with open(out) as f:
-                return json.load(f)
+                doc = json.load(f)
+            log.flush()
+            with open(os.path.join(tmp, "run.log")) as f:
+                doc["gctrace_mark_cpu"] = gctrace_mark(f.read(), doc.get("gc", {}).get("forced"))
+            return doc
         finally:
             if p.poll() is None:
                 p.send_signal(signal.SIGUSR1)
@@ -163,6 +192,9 @@ def bench_core(args, gokey, var, d):
         with open(os.path.join(d, "meta.json")) as f:
             meta = json.load(f)
     ref_oracle = oracle
+    if os.path.exists(os.path.join(d, "run.log")):
+        with open(os.path.join(d, "run.log"), errors="replace") as f:
+            oracle["gctrace_mark_cpu"] = gctrace_mark(f.read(), oracle.get("gc", {}).get("forced"))
     if args.remeasure:
         fresh = remeasure(d, meta, args.timeout)
         if fresh is None:
@@ -174,7 +206,8 @@ def bench_core(args, gokey, var, d):
          "heap_bytes": oracle["memstats"]["heap_alloc"],
          "heap_objects_runtime": oracle["memstats"]["heap_objects"],
          "goroutines": oracle.get("num_goroutine"),
-         "runtime_mark_cpu": reference(ref_oracle),
+         "runtime_mark_cpu": ref_oracle.get("gctrace_mark_cpu"),
+         "runtime_gc_process_cpu": reference(ref_oracle),
          "runtime_gc_wall": ref_oracle.get("gc", {}).get("wall_seconds"),
          "reference_remeasured": ref_oracle is not oracle,
          "runs": []}
@@ -195,6 +228,15 @@ def bench_core(args, gokey, var, d):
             if args.keep and i == 0 and not goroutines:
                 os.makedirs(args.keep, exist_ok=True)
                 shutil.copy(out, os.path.join(args.keep, f"{gokey}-{var}.json"))
+        if not goroutines:
+            # `goretain heap` pays only for what it prints (no types or
+            # dominators): timed once beside the report.
+            p, wall = run_timed([args.goretain, "heap", "--exe", exe, core, "--json"], args.timeout)
+            if p.returncode == 0:
+                phases, _ = parse_timings(p.stderr)
+                tot = phases.get("total", {})
+                r["heap_cmd"] = {"wall": wall, "cpu": tot.get("cpu"),
+                                 "peak_private_mib": tot.get("peak_private_mib")}
     r["peers"] = run_peers(exe, core, args.timeout, args.peers_said)
     return r
 
@@ -229,8 +271,8 @@ def fmt(v, spec):
 
 def print_tables(results):
     print()
-    print("| core | heap MB | objects | pointers | wall s | CPU s | runtime mark CPU s | CPU ratio | MB/s | peak private MiB | % of heap |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| core | heap MB | objects | pointers | wall s | CPU s | runtime mark CPU s (gctrace) | CPU ratio | older reference s | MB/s | peak private MiB | % of heap |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         if "error" in r:
             print(f"| {r['go']}/{r['variant']} | error: {r['error']} |")
@@ -242,6 +284,7 @@ def print_tables(results):
               f"{c.get('objects', r['heap_objects_runtime']):,} | {fmt(c.get('edges'), ',')} | "
               f"{fmt(tot.get('wall'), '.2f')} | {fmt(tot.get('cpu'), '.2f')} | "
               f"{fmt(r['runtime_mark_cpu'], '.2f')} | {fmt(s['ratio_cpu'], '.1f')}x | "
+              f"{fmt(r['runtime_gc_process_cpu'], '.2f')} | "
               f"{fmt(s['throughput_mb_s'], '.0f')} | {s['peak_private_mib']:.0f} | "
               f"{fmt(s['private_pct_of_heap'], '.0f')}% |")
     heads = [short for _, short in PHASES]
@@ -259,6 +302,18 @@ def print_tables(results):
             p = ph.get(name)
             cells.append(f"{p['wall']:.2f} / {p['cpu']:.2f}" if p else "-")
         print(f"| {r['go']}/{r['variant']} | " + " | ".join(cells) + " |")
+    hs = [r for r in results if "error" not in r and r.get("heap_cmd")]
+    if hs:
+        print()
+        print("`goretain heap --json` (no types or dominators), one run:")
+        print()
+        print("| core | wall s | CPU s | x runtime mark CPU | peak private MiB |")
+        print("|---|---:|---:|---:|---:|")
+        for r in hs:
+            h = r["heap_cmd"]
+            ratio = h["cpu"] / r["runtime_mark_cpu"] if h.get("cpu") and r.get("runtime_mark_cpu") else None
+            print(f"| {r['go']}/{r['variant']} | {h['wall']:.2f} | {fmt(h.get('cpu'), '.2f')} | "
+                  f"{fmt(ratio, '.1f')}x | {fmt(h.get('peak_private_mib'), '.0f')} |")
     gs = [r for r in results if "error" not in r and r["variant"].startswith("goroutines")]
     if gs:
         print()
@@ -295,6 +350,10 @@ def smoke_check(r):
         problems.append(f"goretain counted {n} objects, the runtime {want}")
     if not r["summary"]["peak_private_mib"]:
         problems.append("no peak private memory reading")
+    if not r.get("runtime_mark_cpu"):
+        problems.append("no gctrace mark CPU of the forced collections in run.log")
+    if not (r.get("heap_cmd") or {}).get("cpu"):
+        problems.append("`goretain heap` was not timed")
     return problems
 
 

@@ -98,13 +98,16 @@ src_hash() {
 	(cd "$ROOT/corpora" && find go.mod bench/scale -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16
 }
 
-# settings VARIANT: the environment the program runs with.
+# settings VARIANT: the environment the program runs with.  gctrace=1
+# puts the runtime's own account of every collection in run.log: the mark
+# CPU of the forced collections the program measures is the benchmark's
+# reference (scripts/bench.py).
 settings() {
 	case $1 in
-	heap-64m) echo "GR_SCALE_MB=64" ;;
-	heap-512m) echo "GR_SCALE_MB=512" ;;
-	heap-2g) echo "GR_SCALE_MB=2048" ;;
-	goroutines-100k) echo "GR_SCALE_MB=64 GR_SCALE_GOROUTINES=100000 GR_SCALE_RAW_ABORT=1" ;;
+	heap-64m) echo "GR_SCALE_MB=64 GODEBUG=gctrace=1" ;;
+	heap-512m) echo "GR_SCALE_MB=512 GODEBUG=gctrace=1" ;;
+	heap-2g) echo "GR_SCALE_MB=2048 GODEBUG=gctrace=1" ;;
+	goroutines-100k) echo "GR_SCALE_MB=64 GR_SCALE_GOROUTINES=100000 GR_SCALE_RAW_ABORT=1 GODEBUG=gctrace=1" ;;
 	*) return 1 ;;
 	esac
 }
