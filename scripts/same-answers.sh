@@ -44,7 +44,8 @@ done
 same=0 differ=0
 for d in "${DIRS[@]}"; do
 	id=${d#"$CACHE"/}
-	key=${id//\//_}
+	# A remade core (same path) must not meet the old core's answers.
+	key=${id//\//_}.$(stat -c %s.%Y "$d/core")
 	if [[ ! -f $KEEP/$key.json ]]; then
 		"$REF" report --quiet --format json --exe "$d/bin" "$d/core" -o "$TMP/ref.json" 2>"$TMP/err" ||
 			{ echo "same-answers: $REF failed on $id: $(head -c 200 "$TMP/err")" >&2; exit 2; }

@@ -189,6 +189,117 @@ static void check_kinds(const char *id, struct remark *m,
 	free(skip);
 }
 
+/* Everything reachable from the roots of kind @kind, by a plain traversal
+ * of the graph's accessors; @work counts what the grouping's traversal
+ * counts (the roots' edges, then 1 + out-degree per object reached). */
+static void reach_kind(struct remark *m, uint32_t kind, uint64_t *bytes,
+		       uint64_t *objects, uint64_t *work)
+{
+	const struct gr_analysis *a = m->a;
+	uint32_t head = 0, tail = 0, s = ++m->stamp, n;
+	const uint32_t *e;
+	*bytes = *objects = *work = 0;
+	for (uint32_t r = 0; r < gr_roots_count(a->roots); r++) {
+		if (gr_roots_get(a->roots, r)->kind != kind)
+			continue;
+		gr_graph_root_edges(a->graph, r, &e, &n);
+		*work += n;
+		for (uint32_t k = 0; k < n; k++)
+			if (m->seen[e[k]] != s) {
+				m->seen[e[k]] = s;
+				m->queue[tail++] = e[k];
+			}
+	}
+	while (head < tail) {
+		uint32_t id = m->queue[head++];
+		*bytes += gr_heap_object_size(a->heap, id);
+		gr_graph_edges(a->graph, id, &e, &n);
+		*work += 1 + n;
+		for (uint32_t k = 0; k < n; k++)
+			if (m->seen[e[k]] != s) {
+				m->seen[e[k]] = s;
+				m->queue[tail++] = e[k];
+			}
+	}
+	*objects = tail;
+}
+
+/*
+ * The reachable budget, spent in the order rows are shown (retained
+ * bytes, then the group's first appearance): a kind whose traversal would
+ * exceed what is left is unknown and the budget is gone; the others are
+ * known with their exact reachable sizes.  Checked at budgets that fall
+ * on and beside the first kinds' work, against one traversal per kind.
+ */
+static void check_budget(const char *id, struct remark *m,
+			 const struct gr_retention *full)
+{
+	const struct gr_analysis *a = m->a;
+	enum { KMAX = GR_ROOT_KIND_COUNT };
+	uint32_t kinds[KMAX], nk = 0;
+	for (uint32_t r = 0; r < gr_roots_count(a->roots); r++) {
+		uint32_t k = gr_roots_get(a->roots, r)->kind, j = 0;
+		while (j < nk && kinds[j] != k)
+			j++;
+		if (j == nk)
+			kinds[nk++] = k;
+	}
+	uint64_t ret[KMAX] = {0}, bytes[KMAX], objects[KMAX], work[KMAX];
+	for (uint32_t j = 0; j < nk; j++) {
+		for (size_t i = 0; i < gr_retention_count(full); i++)
+			if (gr_retention_row(full, i)->index == kinds[j])
+				ret[j] = gr_retention_row(full, i)->retained_bytes;
+		reach_kind(m, kinds[j], &bytes[j], &objects[j], &work[j]);
+	}
+	/* Stable by retained bytes, descending: the grouping's order. */
+	uint32_t ord[KMAX];
+	for (uint32_t j = 0; j < nk; j++) {
+		uint32_t p = j;
+		while (p > 0 && ret[ord[p - 1]] < ret[j]) {
+			ord[p] = ord[p - 1];
+			p--;
+		}
+		ord[p] = j;
+	}
+	uint64_t w0 = work[ord[0]], w1 = nk > 1 ? work[ord[1]] : 0;
+	const uint64_t budgets[] = {1, w0, w0 + 1, w0 + w1 - 1, w0 + w1,
+				    (uint64_t)1 << 62};
+	for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+		if (!budgets[b])
+			continue;
+		struct gr_retention *r;
+		rc_ok(gr_retention_build(a, GR_RETENTION_BY_KIND, budgets[b], 0,
+					 &r));
+		uint64_t left = budgets[b];
+		for (uint32_t o = 0; o < nk; o++) {
+			uint32_t j = ord[o];
+			bool known = work[j] <= left;
+			left = known ? left - work[j] : 0;
+			const struct gr_retention_row *w = NULL;
+			for (size_t i = 0; i < gr_retention_count(r); i++)
+				if (gr_retention_row(r, i)->index == kinds[j])
+					w = gr_retention_row(r, i);
+			assert_non_null(w);
+			if (w->reachable_known != known ||
+			    (known && (w->reachable_bytes != bytes[j] ||
+				       w->reachable_objects != objects[j])))
+				fail_msg("%s: budget %llu: kind %s %s %llu B "
+					 "%llu objects; one traversal says %s "
+					 "%llu B %llu objects (work %llu)",
+					 id, (unsigned long long)budgets[b],
+					 w->key,
+					 w->reachable_known ? "known" : "unknown",
+					 (unsigned long long)w->reachable_bytes,
+					 (unsigned long long)w->reachable_objects,
+					 known ? "known" : "unknown",
+					 (unsigned long long)bytes[j],
+					 (unsigned long long)objects[j],
+					 (unsigned long long)work[j]);
+		}
+		gr_retention_destroy(r);
+	}
+}
+
 /* The site of a root's goroutine as the grouping by site keys it. */
 static bool root_at_site(const struct gr_analysis *a, const struct gr_root *root,
 			 const struct gr_retention_row *w)
@@ -506,8 +617,10 @@ static void run_core(const struct rc_core *r, bool leakymap, uint64_t *seed)
 		struct gr_retention *ret = build(a, (enum gr_retention_by)by);
 		check_rows(r->id, a, ret, (enum gr_retention_by)by);
 		check_reach_rows(r->id, a, ret, (enum gr_retention_by)by, 3);
-		if (by == GR_RETENTION_BY_KIND)
+		if (by == GR_RETENTION_BY_KIND) {
 			check_kinds(r->id, &m, ret);
+			check_budget(r->id, &m, ret);
+		}
 		if (by == GR_RETENTION_BY_SITE)
 			check_sites(r->id, &m, ret);
 		if (by == GR_RETENTION_BY_TYPE)
