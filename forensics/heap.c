@@ -276,7 +276,8 @@ static inline unsigned popcount64(uint64_t x)
 	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
 }
 
-uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
+static inline uint32_t find(const struct gr_heap *h, uint64_t addr,
+			    struct gr_heap_hit *hit)
 {
 	const struct gr_span *sp = span_at(h, addr);
 	if (!sp || sp->state != GR_SPAN_IN_USE || !sp->elemsize)
@@ -299,7 +300,23 @@ uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
 	uint64_t bit = UINT64_C(1) << (slot % 64);
 	if (!(bits & bit))
 		return GR_HEAP_NO_OBJECT;
+	hit->span = sp;
+	hit->addr = sp->base + slot * sp->elemsize;
 	return h->word_rank[w] + popcount64(bits & (bit - 1));
+}
+
+uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
+{
+	struct gr_heap_hit hit;
+	return find(h, addr, &hit);
+}
+
+uint32_t gr_heap_find_hit(const struct gr_heap *h, uint64_t addr,
+			  struct gr_heap_hit *hit)
+{
+	hit->span = NULL;
+	hit->addr = 0;
+	return hit->id = find(h, addr, hit);
 }
 
 uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id)

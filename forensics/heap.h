@@ -151,6 +151,15 @@ const struct gr_span *gr_heap_object_span(const struct gr_heap *h, uint32_t id);
  * or GR_HEAP_NO_OBJECT if @addr is not inside an allocated object.  Hot path.
  */
 uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr);
+/* What gr_heap_find found: the object, its span and its first address
+ * (gr_heap_object_span and gr_heap_object_addr, without looking again). */
+struct gr_heap_hit {
+	uint32_t id; /* GR_HEAP_NO_OBJECT: nothing found, then no span */
+	const struct gr_span *span;
+	uint64_t addr;
+};
+uint32_t gr_heap_find_hit(const struct gr_heap *h, uint64_t addr,
+			  struct gr_heap_hit *hit);
 /* The in-use or manual span containing @addr, or NULL. */
 const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr);
 

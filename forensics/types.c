@@ -256,7 +256,14 @@ uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id)
 	 * the 8-byte *_type header; large objects use mspan.largeType. */
 	if (gr_heap_regime(t->heap) != GR_HEAPBITS_HEADERS)
 		return 0;
-	const struct gr_span *sp = gr_heap_object_span(t->heap, id);
+	return gr_types_data_off_span(t, gr_heap_object_span(t->heap, id));
+}
+
+uint64_t gr_types_data_off_span(const struct gr_types *t,
+				const struct gr_span *sp)
+{
+	if (gr_heap_regime(t->heap) != GR_HEAPBITS_HEADERS)
+		return 0;
 	return sp && sp->sizeclass != 0 && !sp->noscan && sp->elemsize > 512
 		       ? 8
 		       : 0;

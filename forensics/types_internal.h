@@ -161,6 +161,9 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
 /* Bytes before the value in object @id (the 1.22+ malloc header). */
 uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id);
+/* The same for an object of span @sp (NULL: 0). */
+uint64_t gr_types_data_off_span(const struct gr_types *t,
+				const struct gr_span *sp);
 /* Size of DWARF type @id, 0 if unknown. */
 uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
 
@@ -223,6 +226,10 @@ bool gr_types_word(const struct gr_types_reader *r, uint64_t off,
  */
 uint32_t gr_types_object_at(const struct gr_types *t, uint64_t v,
 			    uint64_t *dlen_ret);
+/* The same, also giving what the heap found at @v (hit->id is
+ * GR_HEAP_NO_OBJECT when @v is in no object at all). */
+uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
+			     uint64_t *dlen_ret, struct gr_heap_hit *hit);
 /* Follow the pointers of one value of DWARF type @type at @base of @r. */
 void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 			  uint32_t type, uint64_t base, unsigned depth);

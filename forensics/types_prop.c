@@ -96,17 +96,26 @@ bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
 	return false;
 }
 
+uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
+			     uint64_t *dlen_ret, struct gr_heap_hit *hit)
+{
+	hit->id = GR_HEAP_NO_OBJECT;
+	hit->span = NULL;
+	uint32_t id = v ? gr_heap_find_hit(t->heap, v, hit) : GR_HEAP_NO_OBJECT;
+	if (id == GR_HEAP_NO_OBJECT)
+		return id;
+	uint64_t doff = gr_types_data_off_span(t, hit->span);
+	if (v != hit->addr + doff)
+		return GR_HEAP_NO_OBJECT;
+	*dlen_ret = hit->span->elemsize - doff;
+	return id;
+}
+
 uint32_t gr_types_object_at(const struct gr_types *t, uint64_t v,
 			    uint64_t *dlen_ret)
 {
-	uint32_t id = v ? gr_heap_find(t->heap, v) : GR_HEAP_NO_OBJECT;
-	if (id == GR_HEAP_NO_OBJECT)
-		return id;
-	uint64_t doff = gr_types_data_off(t, id);
-	if (v != gr_heap_object_addr(t->heap, id) + doff)
-		return GR_HEAP_NO_OBJECT;
-	*dlen_ret = gr_heap_object_size(t->heap, id) - doff;
-	return id;
+	struct gr_heap_hit hit;
+	return gr_types_object_hit(t, v, dlen_ret, &hit);
 }
 
 /*
@@ -129,12 +138,12 @@ bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
 			 enum gr_type_source source, unsigned depth)
 {
 	uint64_t dlen;
-	uint32_t id = gr_types_object_at(t, v, &dlen);
+	struct gr_heap_hit hit;
+	uint32_t id = gr_types_object_hit(t, v, &dlen, &hit);
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, type);
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, sid);
 	uint64_t size = gr_types_dwarf_size(t->dwarf, sid);
-	if (id == GR_HEAP_NO_OBJECT && v &&
-	    gr_heap_find(t->heap, v) == GR_HEAP_NO_OBJECT) {
+	if (id == GR_HEAP_NO_OBJECT && v && hit.id == GR_HEAP_NO_OBJECT) {
 		static_value(t, v, sid, size, depth);
 		return false;
 	}
@@ -144,7 +153,7 @@ bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
 	/* A scalar alone fills its size class (8, 16 B) or shares a 16-byte
 	 * tiny block; at the start of a bigger pointerless object it is the
 	 * first element of an array (&buf[0], unsafe.SliceData). */
-	const struct gr_span *sp = gr_heap_object_span(t->heap, id);
+	const struct gr_span *sp = hit.span;
 	if (dt && dt->kind == GR_DWARF_TYPE_BASE && size && sp && sp->noscan &&
 	    dlen > 16 && dlen / size >= 2)
 		return gr_types_assign(t, id, gr_types_of_dwarf(t, type), sid,
@@ -173,14 +182,16 @@ void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
 
 static void string_data(struct gr_types *t, uint64_t v)
 {
-	uint32_t id = v ? gr_heap_find(t->heap, v) : GR_HEAP_NO_OBJECT;
+	struct gr_heap_hit hit;
+	uint32_t id = v ? gr_heap_find_hit(t->heap, v, &hit)
+			: GR_HEAP_NO_OBJECT;
 	if (id == GR_HEAP_NO_OBJECT)
 		return;
 	/* Substrings point inside their bytes, and several short strings
 	 * share a tiny block: a pointerless object with string bytes
 	 * anywhere in it holds string data. */
-	const struct gr_span *sp = gr_heap_object_span(t->heap, id);
-	if (v == gr_heap_object_addr(t->heap, id) + gr_types_data_off(t, id) ||
+	const struct gr_span *sp = hit.span;
+	if (v == hit.addr + gr_types_data_off_span(t, sp) ||
 	    (sp && sp->noscan))
 		gr_types_assign(t, id, t->string_info, GR_TYPES_NO_LAYOUT, 0,
 				GR_TYPE_SOURCE_DWARF);
