@@ -72,6 +72,14 @@ for ((i = 0; i < N; i++)); do
 done
 wait
 flush
+# A binary whose runner died before recording its exit status failed.
+while ((next < N)); do
+	echo "== ${BINS[next]} (no exit status)"
+	[[ -f $OUT/$next.out ]] && cat "$OUT/$next.out"
+	BAD+=("${BINS[next]} (its runner ended without an exit status)")
+	next=$((next + 1))
+	flush
+done
 
 echo "== unit: $N binaries, $RAN tests run: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 if ((${#BAD[@]})); then

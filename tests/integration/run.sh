@@ -619,6 +619,14 @@ for i in "${!CHECK[@]}"; do
 done
 wait
 flush_cores
+# A core whose subshell died before saying how it went is a failure, not
+# a core with no checks.
+while ((next < ${#CHECK[@]})); do
+	[[ -f $PAR/$next.out ]] && cat "$PAR/$next.out"
+	fail "$(rel "${CHECK[next]}"): checks finished" "the subshell checking it ended without its counts"
+	next=$((next + 1))
+	flush_cores
+done
 # goretain diff: the same build leaking 2000 more sessions
 # (leakymap-exe-grown): the growth under main.sessions is what the program
 # measured it added, within 1%.
