@@ -622,6 +622,51 @@ struct gr_dom_retained gr_dom_root_retained(const struct gr_dom *d,
 	return gr_dom_retained(d, gr_dom_root_node(d, r));
 }
 
+struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
+				       const uint32_t *group_of, size_t ngroups,
+				       uint64_t *rows_bytes,
+				       uint64_t *rows_objects)
+{
+	/* active[g]: members of g on the current path.  Iterative: stack
+	 * entries are node << 1 | leaving; each node costs one pre[]
+	 * lookup, its arrays then read by preorder number. */
+	uint32_t *active = calloc(ngroups ? ngroups : 1, sizeof(*active));
+	uint64_t *stack =
+		malloc(((uint64_t)d->nreached * 2 + 2) * sizeof(*stack));
+	if (!active || !stack) {
+		free(active);
+		free(stack);
+		return gr_error_nomem();
+	}
+	size_t top = 0;
+	if (d->nreached)
+		stack[top++] = (uint64_t)GR_DOM_PSEUDO_ROOT << 1;
+	while (top) {
+		uint64_t e = stack[--top];
+		uint32_t node = (uint32_t)(e >> 1);
+		uint32_t grp = node > d->nroots ? group_of[node - d->nroots - 1]
+						: UINT32_MAX;
+		if (e & 1) {
+			if (grp != UINT32_MAX)
+				active[grp]--;
+			continue;
+		}
+		uint32_t v = d->pre[node];
+		if (grp != UINT32_MAX) {
+			if (!active[grp]++) {
+				rows_bytes[grp] += d->bytes[v];
+				rows_objects[grp] += d->objects[v];
+			}
+			stack[top++] = e | 1;
+		}
+		for (uint32_t k = d->cstart[v + 1]; k-- > d->cstart[v];)
+			stack[top++] = (uint64_t)d->children[k] << 1;
+	}
+	free(active);
+	free(stack);
+	return NULL;
+}
+
 void gr_dom_children(const struct gr_dom *d, uint32_t node,
 		     const uint32_t **ret, uint32_t *count)
 {

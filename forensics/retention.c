@@ -542,56 +542,26 @@ static struct gr_error *object_group(const struct gr_analysis *a,
 	return err;
 }
 
-/*
- * Retained size of each group: one walk of the dominator tree, counting
- * a subtree for a group only at its topmost member (active[] counts the
- * members on the current path), so nested instances are not counted
- * twice.  Iterative: entries on the stack are node << 1 | leaving.
- */
+/* Retained size of each group: its subtrees counted at its topmost
+ * members only, so nested instances are not counted twice. */
 static struct gr_error *tree_retained(const struct gr_analysis *a,
 				      const uint32_t *group_of, size_t ngroups,
 				      struct gr_retention_row *rows)
 {
-	uint32_t nroots = gr_graph_root_count(a->graph);
-	uint32_t *active = calloc(ngroups ? ngroups : 1, sizeof(*active));
-	uint64_t *stack = malloc(
-		((uint64_t)gr_dom_node_count(a->dom) * 2 + 2) * sizeof(*stack));
-	if (!active || !stack) {
-		free(active);
-		free(stack);
-		return gr_error_nomem();
+	uint64_t *bytes = calloc(ngroups ? ngroups : 1, sizeof(*bytes));
+	uint64_t *objects = calloc(ngroups ? ngroups : 1, sizeof(*objects));
+	struct gr_error *err =
+		bytes && objects
+			? gr_dom_group_retained(a->dom, group_of, ngroups,
+						bytes, objects)
+			: gr_error_nomem();
+	for (size_t g = 0; !err && g < ngroups; g++) {
+		rows[g].retained_bytes += bytes[g];
+		rows[g].retained_objects += objects[g];
 	}
-	size_t top = 0;
-	stack[top++] = (uint64_t)GR_DOM_PSEUDO_ROOT << 1;
-	while (top) {
-		uint64_t e = stack[--top];
-		uint32_t node = (uint32_t)(e >> 1);
-		uint32_t grp = NO_GROUP;
-		if (node > nroots)
-			grp = group_of[node - nroots - 1];
-		if (e & 1) {
-			if (grp != NO_GROUP)
-				active[grp]--;
-			continue;
-		}
-		if (grp != NO_GROUP) {
-			if (!active[grp]++) {
-				struct gr_dom_retained rt =
-					gr_dom_retained(a->dom, node);
-				rows[grp].retained_bytes += rt.bytes;
-				rows[grp].retained_objects += rt.objects;
-			}
-			stack[top++] = e | 1;
-		}
-		const uint32_t *ch;
-		uint32_t n;
-		gr_dom_children(a->dom, node, &ch, &n);
-		for (uint32_t k = n; k-- > 0;)
-			stack[top++] = (uint64_t)ch[k] << 1;
-	}
-	free(active);
-	free(stack);
-	return NULL;
+	free(bytes);
+	free(objects);
+	return err;
 }
 
 static struct gr_error *by_objects(const struct gr_analysis *a,
