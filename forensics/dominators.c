@@ -462,37 +462,10 @@ struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
 	return NULL;
 }
 
-/* gr_graph and gr_heap behind the gr_dom_input callbacks. */
-struct graph_arg {
-	const struct gr_heap *heap;
-	const struct gr_graph *graph;
-};
-
-static void graph_object_edges(void *arg, uint32_t id, const uint32_t **ret,
-			       uint32_t *count)
-{
-	const struct graph_arg *g = arg;
-	gr_graph_edges(g->graph, id, ret, count);
-}
-
-static void graph_root_edges(void *arg, uint32_t r, const uint32_t **ret,
-			     uint32_t *count)
-{
-	const struct graph_arg *g = arg;
-	gr_graph_root_edges(g->graph, r, ret, count);
-}
-
-static uint64_t heap_object_size(void *arg, uint32_t id)
-{
-	const struct graph_arg *g = arg;
-	return gr_heap_object_size(g->heap, id);
-}
-
 struct gr_error *gr_dom_build(const struct gr_heap *heap,
 			      const struct gr_graph *graph,
 			      const struct gr_mark *mark, struct gr_dom **ret)
 {
-	struct graph_arg g = {.heap = heap, .graph = graph};
 	struct gr_graph_csr csr;
 	gr_graph_csr(graph, &csr);
 	struct gr_heap_sizes sizes;
@@ -502,10 +475,6 @@ struct gr_error *gr_dom_build(const struct gr_heap *heap,
 		.sizes = &sizes,
 		.nobjects = gr_graph_object_count(graph),
 		.nroots = gr_graph_root_count(graph),
-		.object_edges = graph_object_edges,
-		.root_edges = graph_root_edges,
-		.object_size = heap_object_size,
-		.arg = &g,
 	};
 	struct gr_dom *d;
 	struct gr_error *err = gr_dom_build_input(&in, &d);

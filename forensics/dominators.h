@@ -137,12 +137,6 @@ struct gr_dom_retained gr_dom_root_retained(const struct gr_dom *d,
 					    uint32_t r);
 
 /*
- * Children of @node in the dominator tree, as node numbers in the order
- * the depth-first search met them (deterministic, otherwise meaningless:
- * sort them for output): *ret points at *count numbers owned by @d.  None
- * for unreached nodes.  P's children are every root and the shared tops.
- */
-/*
  * Retained sizes of groups of objects, each group's subtree counted only
  * at its topmost members (a member below another member of its group is
  * inside that one's subtree already): one walk of the tree.  @group_of[id]
@@ -153,6 +147,12 @@ struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 				       const uint32_t *group_of, size_t ngroups,
 				       uint64_t *rows_bytes,
 				       uint64_t *rows_objects);
+/*
+ * Children of @node in the dominator tree, as node numbers in the order
+ * the depth-first search met them (deterministic, otherwise meaningless:
+ * sort them for output): *ret points at *count numbers owned by @d.  None
+ * for unreached nodes.  P's children are every root and the shared tops.
+ */
 void gr_dom_children(const struct gr_dom *d, uint32_t node,
 		     const uint32_t **ret, uint32_t *count);
 

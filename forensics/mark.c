@@ -75,8 +75,7 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 			reach_budget = 64u << 20;
 	}
 	uint64_t left = reach_budget;
-	for (uint32_t r = 0;
-	     reachable && r < m->nroots && r < UINT32_MAX - 2; r++) {
+	for (uint32_t r = 0; reachable && r < m->nroots; r++) {
 		gr_graph_reach(&g, &z, &r, 1, false, NULL, 0, vis, queue, left,
 			       &w);
 		gr_graph_reach_clear(vis, queue, w.queued);

@@ -164,7 +164,6 @@ static void groups_free(struct groups *g)
 /* ---- reachable sizes ---- */
 
 struct reach {
-	const struct gr_analysis *a;
 	struct gr_graph_csr g;
 	struct gr_heap_sizes z;
 	uint64_t *vis;	  /* one traversal's objects, cleared after it */
@@ -628,7 +627,6 @@ struct gr_error *gr_retention_build(const struct gr_analysis *a,
 	struct groups g = {0};
 	uint32_t nobj = gr_heap_object_count(a->heap);
 	struct reach rc = {
-		.a = a,
 		.vis = calloc((nobj + 63) / 64 + 1, sizeof(*rc.vis)),
 		.seen = calloc(nobj ? nobj : 1, sizeof(*rc.seen)),
 		.queue = malloc((nobj ? nobj : 1) * sizeof(*rc.queue)),
