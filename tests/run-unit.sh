@@ -4,7 +4,7 @@
 #
 #   tests/run-unit.sh build/tests/test_a build/tests/test_b ...
 #
-# cmocka counts skip() as a pass; here a skipped test is a failure: a test
+# cmocka counts a skipped test as a pass; here it is a failure: a test
 # that could not check what it is for has not passed.  The summary says how
 # many tests ran, passed, failed and were skipped, per binary and in all.
 # Exit 1 if any binary fails or skips anything.

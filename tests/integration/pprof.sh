@@ -109,27 +109,22 @@ check_sites() { # DIR ID
 shopt -s nullglob
 # GR_IT_SUBSET (as in run.sh; the Makefile says which pass uses which):
 # newest = the newest toolchain only, san = the oldest and the newest.
+. "$ROOT/tests/integration/subset.sh"
+vers=$(it_versions "$CACHE/cores") || exit 2
 VERS=()
-for v in "$CACHE"/cores/go1.*/; do v=${v%/}; VERS+=("${v##*/}"); done
-mapfile -t VERS < <(printf '%s\n' "${VERS[@]}" | sort -t. -k2,2n)
-case ${GR_IT_SUBSET:-} in
-"") ;;
-newest) VERS=("${VERS[-1]}") ;;
-san) VERS=("${VERS[0]}" "${VERS[-1]}") ;;
-*) echo "pprof.sh: GR_IT_SUBSET must be newest or san" >&2; exit 2 ;;
-esac
-for v in "${VERS[@]}"; do
-	for dir in "$CACHE/cores/$v"/leakymap-{exe,pie}; do
-		[[ -f $dir/core && -f $dir/oracle.json ]] || continue
-		check_core "$dir" "${dir#"$CACHE"/cores/}"
+[[ -z $vers ]] || mapfile -t VERS <<<"$vers"
+# each PROG FUNC: FUNC DIR ID on PROG's exe and PIE cores, oldest first.
+each() {
+	local v dir
+	for v in "${VERS[@]}"; do
+		for dir in "$CACHE/cores/$v/$1"-{exe,pie}; do
+			[[ -f $dir/core && -f $dir/oracle.json ]] || continue
+			"$2" "$dir" "${dir#"$CACHE"/cores/}"
+		done
 	done
-done
-for v in "${VERS[@]}"; do
-	for dir in "$CACHE/cores/$v"/allocsites-{exe,pie}; do
-		[[ -f $dir/core && -f $dir/oracle.json ]] || continue
-		check_sites "$dir" "${dir#"$CACHE"/cores/}"
-	done
-done
+}
+each leakymap check_core
+each allocsites check_sites
 if ((passed + fails == 0)); then
 	echo "pprof.sh: no leakymap core under $CACHE/cores (run make cores)" >&2
 	exit 1

@@ -36,21 +36,16 @@ ALL_DIRS=("${DIRS[@]}")
 # only the newest toolchain's cores (make check-quick); san = the oldest and
 # the newest toolchain's (make check's sanitizer pass).  The error cases
 # below still pick their two reference cores from every toolchain.
-case ${GR_IT_SUBSET:-} in
-"") ;;
-newest | san)
-	mapfile -t VERS < <(for d in "${DIRS[@]}"; do d=${d#"$CORES"/}; echo "${d%%/*}"; done | sort -u -t. -k2,2n)
-	keep=" ${VERS[-1]} "
-	[[ $GR_IT_SUBSET == san ]] && keep+=" ${VERS[0]} "
+if [[ -n ${GR_IT_SUBSET:-} ]]; then
+	. "$ROOT/tests/integration/subset.sh"
+	keep=" $(it_versions "$CORES" | tr '\n' ' ')" || exit 2
 	DIRS=()
 	for d in "${ALL_DIRS[@]}"; do
 		v=${d#"$CORES"/}
 		[[ $keep == *" ${v%%/*} "* ]] && DIRS+=("$d")
 	done
 	echo "== GR_IT_SUBSET=$GR_IT_SUBSET: ${#DIRS[@]} of ${#ALL_DIRS[@]} cores (${keep# })"
-	;;
-*) die "GR_IT_SUBSET must be newest or san, not '$GR_IT_SUBSET'" ;;
-esac
+fi
 
 # The real pprof, built from a toolchain's source by scripts/build-pprof.sh.
 PPROF=${GR_PPROF:-$CACHE/tools/pprof}
@@ -583,7 +578,6 @@ expect_error() {
 	pass "$name: exit 2, '$first'"
 }
 
-CHECK=("${DIRS[@]}")
 # The cores are independent: check_core_dir runs on JOBS of them at a time,
 # each in a subshell with a TMP of its own (REPORTS is shared, one file per
 # core), and each core's PASS/FAIL lines are printed whole, in DIRS order,
@@ -593,7 +587,7 @@ mkdir -p "$PAR"
 next=0
 flush_cores() {
 	local f
-	while ((next < ${#CHECK[@]})) && [[ -f $PAR/$next.done ]]; do
+	while ((next < ${#DIRS[@]})) && [[ -f $PAR/$next.done ]]; do
 		cat "$PAR/$next.out"
 		read -r p f <"$PAR/$next.done"
 		PASS=$((PASS + p)) FAIL=$((FAIL + f))
@@ -601,7 +595,7 @@ flush_cores() {
 		next=$((next + 1))
 	done
 }
-for i in "${!CHECK[@]}"; do
+for i in "${!DIRS[@]}"; do
 	while (($(jobs -rp | wc -l) >= JOBS)); do
 		wait -n
 		flush_cores
@@ -610,7 +604,7 @@ for i in "${!CHECK[@]}"; do
 		TMP=$PAR/$i
 		mkdir -p "$TMP"
 		PASS=0 FAIL=0 FAILED=()
-		check_core_dir "${CHECK[i]}" >"$PAR/$i.out" 2>&1
+		check_core_dir "${DIRS[i]}" >"$PAR/$i.out" 2>&1
 		((${#FAILED[@]} == 0)) || printf '%s\n' "${FAILED[@]}" >"$PAR/$i.failed"
 		rm -rf "$TMP"
 		echo "$PASS $FAIL" >"$PAR/$i.tmp" && mv "$PAR/$i.tmp" "$PAR/$i.done"
@@ -621,9 +615,9 @@ wait
 flush_cores
 # A core whose subshell died before saying how it went is a failure, not
 # a core with no checks.
-while ((next < ${#CHECK[@]})); do
+while ((next < ${#DIRS[@]})); do
 	[[ -f $PAR/$next.out ]] && cat "$PAR/$next.out"
-	fail "$(rel "${CHECK[next]}"): checks finished" "the subshell checking it ended without its counts"
+	fail "$(rel "${DIRS[next]}"): checks finished" "the subshell checking it ended without its counts"
 	next=$((next + 1))
 	flush_cores
 done
