@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
+
 struct gr_dom {
 	uint32_t nroots, nobjects, nnodes, nreached;
 	uint32_t *pre;	    /* node -> preorder; GR_DOM_NONE: unreached */
@@ -207,7 +209,7 @@ static struct gr_error *build_preds(struct gr_dom *d, struct lt *lt)
 	for (uint32_t v = 0; v < n; v++)
 		lt->pstart[v + 1] += lt->pstart[v];
 	uint64_t m = lt->pstart[n];
-	lt->preds = malloc((m ? m : 1) * sizeof(*lt->preds));
+	lt->preds = gr_bigarray_alloc(m, sizeof(*lt->preds), false);
 	if (!lt->preds)
 		return gr_error_nomem();
 	/* Fill with pstart[t] as the write cursor (it ends at t's end, i.e.
@@ -366,11 +368,11 @@ static struct gr_error *run(struct gr_dom *d, struct lt *lt)
 	size_t nn = d->nnodes;
 	/* Sized for every node; only the pages of reached ones are touched
 	 * (and the unreached ones given back below). */
-	d->vertex = malloc(nn * sizeof(*d->vertex));
-	lt->parent = malloc(nn * sizeof(*lt->parent));
-	lt->sstart = malloc((nn + 1) * sizeof(*lt->sstart));
-	lt->pstart = calloc(nn + 1, sizeof(*lt->pstart));
-	lt->seen = calloc((nn + 63) / 64, sizeof(*lt->seen));
+	d->vertex = gr_bigarray_alloc(nn, sizeof(*d->vertex), false);
+	lt->parent = gr_bigarray_alloc(nn, sizeof(*lt->parent), false);
+	lt->sstart = gr_bigarray_alloc(nn + 1, sizeof(*lt->sstart), false);
+	lt->pstart = gr_bigarray_alloc(nn + 1, sizeof(*lt->pstart), true);
+	lt->seen = gr_bigarray_alloc((nn + 63) / 64, sizeof(*lt->seen), true);
 	if (!d->vertex || !lt->parent || !lt->sstart || !lt->pstart ||
 	    !lt->seen)
 		return gr_error_nomem();
@@ -397,13 +399,13 @@ static struct gr_error *run(struct gr_dom *d, struct lt *lt)
 	free(lt->sstart);
 	lt->succ = NULL;
 	lt->sstart = NULL;
-	lt->semi = malloc((size_t)n * sizeof(*lt->semi));
-	lt->label = malloc((size_t)n * sizeof(*lt->label));
-	lt->ancestor = malloc((size_t)n * sizeof(*lt->ancestor));
-	lt->bucket = malloc((size_t)n * sizeof(*lt->bucket));
+	lt->semi = gr_bigarray_alloc(n, sizeof(*lt->semi), false);
+	lt->label = gr_bigarray_alloc(n, sizeof(*lt->label), false);
+	lt->ancestor = gr_bigarray_alloc(n, sizeof(*lt->ancestor), false);
+	lt->bucket = gr_bigarray_alloc(n, sizeof(*lt->bucket), false);
 	lt->stack = malloc((lt->maxdepth ? lt->maxdepth : 1) *
 			   sizeof(*lt->stack));
-	d->idom = malloc((size_t)n * sizeof(*d->idom));
+	d->idom = gr_bigarray_alloc(n, sizeof(*d->idom), false);
 	if (!lt->semi || !lt->label || !lt->ancestor || !lt->bucket ||
 	    !lt->stack || !d->idom)
 		return gr_error_nomem();
@@ -440,7 +442,7 @@ struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
 	d->nroots = in->nroots;
 	d->nobjects = in->nobjects;
 	d->nnodes = (uint32_t)nnodes;
-	d->pre = malloc(nnodes * sizeof(*d->pre));
+	d->pre = gr_bigarray_alloc(nnodes, sizeof(*d->pre), false);
 	struct gr_error *err = gr_error_nomem();
 	if (d->pre) {
 		memset(d->pre, 0xff, nnodes * sizeof(*d->pre));
@@ -601,7 +603,7 @@ struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 	 * lookup, its arrays then read by preorder number. */
 	uint32_t *active = calloc(ngroups ? ngroups : 1, sizeof(*active));
 	uint64_t *stack =
-		malloc(((uint64_t)d->nreached * 2 + 2) * sizeof(*stack));
+		gr_bigarray_alloc((size_t)d->nreached * 2 + 2, sizeof(*stack), false);
 	if (!active || !stack) {
 		free(active);
 		free(stack);

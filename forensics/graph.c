@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
+
 /* A growable uint32_t array. */
 struct u32vec {
 	uint32_t *v;
@@ -16,7 +18,7 @@ static void u32vec_push(struct u32vec *vec, uint32_t x)
 {
 	if (vec->n == vec->cap) {
 		uint64_t cap = vec->cap ? vec->cap * 2 : 4096;
-		uint32_t *p = reallocarray(vec->v, cap, sizeof(*p));
+		uint32_t *p = gr_bigarray_realloc(vec->v, cap, sizeof(*p));
 		if (!p) {
 			vec->failed = true;
 			return;
@@ -133,7 +135,8 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 	/* 4096 objects a thread at least: tiny heaps stay serial. */
 	if (threads > g->nobjects / 4096 + 1)
 		threads = g->nobjects / 4096 + 1;
-	g->start = malloc(((uint64_t)g->nobjects + 1) * sizeof(*g->start));
+	g->start = gr_bigarray_alloc((size_t)g->nobjects + 1, sizeof(*g->start),
+				    false);
 	if (!g->start)
 		return gr_error_nomem();
 	struct worker w[MAX_THREADS];
@@ -178,7 +181,7 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 		total += w[i].out.n;
 	}
 	if (!err && total > w[0].out.n) {
-		uint32_t *p = reallocarray(w[0].out.v, total, sizeof(*p));
+		uint32_t *p = gr_bigarray_realloc(w[0].out.v, total, sizeof(*p));
 		if (!p)
 			err = gr_error_nomem();
 		else

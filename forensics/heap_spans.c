@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
 #include "heap_internal.h"
 
 enum {
@@ -393,11 +394,11 @@ struct gr_error *heap_build_objects(struct gr_heap *h)
 	if (total >= GR_HEAP_NO_OBJECT || h->nspans > UINT32_MAX)
 		return gr_error_create(GR_ERR_LIMIT,
 				       "heap: %" PRIu64 " objects", total);
-	h->obj_addr = malloc((total ? total : 1) * sizeof(*h->obj_addr));
-	h->obj_span = malloc((total ? total : 1) * sizeof(*h->obj_span));
-	h->obj_class = malloc(total ? total : 1);
-	h->word_rank = malloc((h->nwords ? h->nwords : 1) *
-			      sizeof(*h->word_rank));
+	h->obj_addr = gr_bigarray_alloc(total, sizeof(*h->obj_addr), false);
+	h->obj_span = gr_bigarray_alloc(total, sizeof(*h->obj_span), false);
+	h->obj_class = gr_bigarray_alloc(total, 1, false);
+	h->word_rank = gr_bigarray_alloc(h->nwords, sizeof(*h->word_rank),
+					  false);
 	if (!h->obj_addr || !h->obj_span || !h->obj_class || !h->word_rank)
 		return gr_error_nomem();
 	memset(h->class_size, 0, sizeof(h->class_size));

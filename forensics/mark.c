@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
+
 struct gr_mark {
 	uint32_t nobjects, nroots;
 	uint32_t *owner; /* per object */
@@ -22,14 +24,14 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 	m->nobjects = gr_graph_object_count(graph);
 	m->nroots = gr_graph_root_count(graph);
 	uint64_t n = m->nobjects ? m->nobjects : 1;
-	m->owner = malloc(n * sizeof(*m->owner));
+	m->owner = gr_bigarray_alloc(n, sizeof(*m->owner), false);
 	m->roots = calloc(m->nroots ? m->nroots : 1, sizeof(*m->roots));
 	/* live: the objects some root reaches, set for good by the ownership
 	 * traversals; vis: one reachable traversal's, cleared after it. */
 	uint64_t words = (n + 63) / 64;
-	uint64_t *live = calloc(words, sizeof(*live));
-	uint64_t *vis = calloc(words, sizeof(*vis));
-	uint32_t *queue = malloc(n * sizeof(*queue));
+	uint64_t *live = gr_bigarray_alloc(words, sizeof(*live), true);
+	uint64_t *vis = gr_bigarray_alloc(words, sizeof(*vis), true);
+	uint32_t *queue = gr_bigarray_alloc(n, sizeof(*queue), false);
 	if (!m->owner || !m->roots || !live || !vis || !queue) {
 		free(live);
 		free(vis);

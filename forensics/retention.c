@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
 #include "types.h"
 
 enum { NO_GROUP = UINT32_MAX };
@@ -265,7 +266,7 @@ static struct gr_error *members_build(const uint32_t *group_of, size_t n,
 				      size_t ngroups, struct members *m)
 {
 	m->first = calloc(ngroups + 1, sizeof(*m->first));
-	m->items = malloc((n ? n : 1) * sizeof(*m->items));
+	m->items = gr_bigarray_alloc(n, sizeof(*m->items), false);
 	if (!m->first || !m->items)
 		return gr_error_nomem();
 	for (size_t i = 0; i < n; i++)
@@ -573,7 +574,7 @@ static struct gr_error *by_objects(const struct gr_analysis *a,
 				    gr_retention_by_name(by));
 	uint32_t nobj = gr_heap_object_count(a->heap);
 	uint32_t ntypes = gr_types_count(a->types);
-	uint32_t *group_of = malloc((nobj ? nobj : 1) * sizeof(*group_of));
+	uint32_t *group_of = gr_bigarray_alloc(nobj, sizeof(*group_of), false);
 	uint32_t *cache = malloc(((size_t)ntypes * 2 + 1) * sizeof(*cache));
 	struct gr_error *err =
 		group_of && cache ? NULL : gr_error_nomem();
@@ -627,9 +628,9 @@ struct gr_error *gr_retention_build(const struct gr_analysis *a,
 	struct groups g = {0};
 	uint32_t nobj = gr_heap_object_count(a->heap);
 	struct reach rc = {
-		.vis = calloc((nobj + 63) / 64 + 1, sizeof(*rc.vis)),
-		.seen = calloc(nobj ? nobj : 1, sizeof(*rc.seen)),
-		.queue = malloc((nobj ? nobj : 1) * sizeof(*rc.queue)),
+		.vis = gr_bigarray_alloc((nobj + 63) / 64 + 1, sizeof(*rc.vis), true),
+		.seen = gr_bigarray_alloc(nobj, sizeof(*rc.seen), true),
+		.queue = gr_bigarray_alloc(nobj, sizeof(*rc.queue), false),
 		.budget = reach_budget ? reach_budget : default_budget(a),
 		.rows = reach_rows,
 	};
@@ -726,7 +727,7 @@ struct gr_error *gr_retention_of_set(const struct gr_analysis *a,
 				     struct gr_dom_retained *ret)
 {
 	uint32_t nobj = gr_heap_object_count(a->heap);
-	uint32_t *group_of = malloc((nobj ? nobj : 1) * sizeof(*group_of));
+	uint32_t *group_of = gr_bigarray_alloc(nobj, sizeof(*group_of), false);
 	if (!group_of)
 		return gr_error_nomem();
 	memset(group_of, 0xff, (size_t)nobj * sizeof(*group_of));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
 #include "dwarf.h"
 #include "moduledata.h"
 #include "rtype.h"
@@ -440,9 +441,9 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 		return serr;
 	}
 	size_t nd = gr_dwarf_type_count(t->dwarf), no = t->nobjects;
-	t->obj = malloc((no ? no : 1) * sizeof(*t->obj));
-	t->layout_type = malloc((no ? no : 1) * sizeof(*t->layout_type));
-	t->queued = calloc(no ? no : 1, 1);
+	t->obj = gr_bigarray_alloc(no, sizeof(*t->obj), false);
+	t->layout_type = gr_bigarray_alloc(no, sizeof(*t->layout_type), false);
+	t->queued = gr_bigarray_alloc(no, 1, true);
 	t->dwarf_info = calloc(nd ? nd : 1, sizeof(*t->dwarf_info));
 	t->layout_of = calloc(nd ? nd : 1, sizeof(*t->layout_of));
 	if (!t->obj || !t->layout_type || !t->queued || !t->dwarf_info ||
