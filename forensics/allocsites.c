@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
+
 struct gr_allocsites {
 	const struct gr_analysis *a;
 	struct gr_memprof *mp;
@@ -32,8 +34,7 @@ static struct gr_error *join(struct gr_allocsites *as)
 	size_t nrec = gr_memprof_count(as->mp);
 	struct bucket_ix *ix = malloc((nrec ? nrec : 1) * sizeof(*ix));
 	as->nobjects = gr_heap_object_count(a->heap);
-	as->rec_of = calloc(as->nobjects ? as->nobjects : 1,
-			    sizeof(*as->rec_of));
+	as->rec_of = gr_bigarray_alloc(as->nobjects, sizeof(*as->rec_of), true);
 	if (!ix || !as->rec_of || nrec >= UINT32_MAX) {
 		free(ix);
 		return gr_error_nomem();

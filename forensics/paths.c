@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigarray.h"
 #include "dwarf.h"
 #include "types.h"
 
@@ -41,9 +42,9 @@ struct gr_error *gr_paths_create(const struct gr_analysis *a,
 	p->a = a;
 	p->nobjects = gr_graph_object_count(a->graph);
 	size_t n = p->nobjects ? p->nobjects : 1;
-	p->first = calloc(n + 1, sizeof(*p->first));
-	p->dist = malloc(n * sizeof(*p->dist));
-	p->queue = malloc(n * sizeof(*p->queue));
+	p->first = gr_bigarray_alloc(n + 1, sizeof(*p->first), true);
+	p->dist = gr_bigarray_alloc(n, sizeof(*p->dist), false);
+	p->queue = gr_bigarray_alloc(n, sizeof(*p->queue), false);
 	if (!p->first || !p->dist || !p->queue)
 		goto nomem;
 	/* Two passes over live objects' edges: count, then place.  Edges
@@ -66,10 +67,10 @@ struct gr_error *gr_paths_create(const struct gr_analysis *a,
 	}
 	for (uint32_t i = 0; i < p->nobjects; i++)
 		p->first[i + 1] += p->first[i];
-	p->preds = malloc((total ? total : 1) * sizeof(*p->preds));
+	p->preds = gr_bigarray_alloc(total, sizeof(*p->preds), false);
 	if (!p->preds)
 		goto nomem;
-	uint32_t *fill = malloc(n * sizeof(*fill));
+	uint32_t *fill = gr_bigarray_alloc(n, sizeof(*fill), false);
 	if (!fill)
 		goto nomem;
 	memcpy(fill, p->first, n * sizeof(*fill));
