@@ -199,7 +199,6 @@ void gr_heap_destroy(struct gr_heap *h)
 	free(h->page_span);
 	free(h->alloc_words);
 	free(h->word_rank);
-	free(h->obj_addr);
 	free(h->obj_span);
 	free(h->obj_class);
 	free(h->damage);
@@ -213,7 +212,7 @@ uint32_t gr_heap_object_count(const struct gr_heap *h)
 
 uint64_t gr_heap_object_addr(const struct gr_heap *h, uint32_t id)
 {
-	return id < h->nobjects ? h->obj_addr[id] : 0;
+	return id < h->nobjects ? heap_object_addr(h, id) : 0;
 }
 
 uint64_t gr_heap_object_size(const struct gr_heap *h, uint32_t id)
@@ -265,17 +264,6 @@ const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr)
 	return span_at(h, addr);
 }
 
-/* Set bits of @x, without a libgcc call on CPUs the build does not
- * assume have POPCNT. */
-static inline unsigned popcount64(uint64_t x)
-{
-	x -= (x >> 1) & UINT64_C(0x5555555555555555);
-	x = (x & UINT64_C(0x3333333333333333)) +
-	    ((x >> 2) & UINT64_C(0x3333333333333333));
-	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
-}
-
 static inline uint32_t find(const struct gr_heap *h, uint64_t addr,
 			    struct gr_heap_hit *hit)
 {
@@ -302,7 +290,7 @@ static inline uint32_t find(const struct gr_heap *h, uint64_t addr,
 		return GR_HEAP_NO_OBJECT;
 	hit->span = sp;
 	hit->addr = sp->base + slot * sp->elemsize;
-	return h->word_rank[w] + popcount64(bits & (bit - 1));
+	return h->word_rank[w] + heap_popcount64(bits & (bit - 1));
 }
 
 uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
@@ -331,7 +319,7 @@ uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id)
 	if (gr_hb_in_span(&h->L.k, sp->elemsize))
 		return 0;
 	uint64_t typ;
-	struct gr_error *err = gr_mem_u64(h->mem, h->obj_addr[id], &typ);
+	struct gr_error *err = gr_mem_u64(h->mem, heap_object_addr(h, id), &typ);
 	if (err) {
 		gr_error_destroy(err);
 		return 0;

@@ -276,7 +276,7 @@ static struct gr_error *scan_object(struct gr_heap *h,
 	const struct gr_span *sp = &h->spans[h->obj_span[id]];
 	if (sp->noscan)
 		return NULL;
-	struct scan sc = {h, scanner, h->obj_addr[id], NULL, sp->elemsize,
+	struct scan sc = {h, scanner, heap_object_addr(h, id), NULL, sp->elemsize,
 			  fn, arg};
 	if (sc.size < 8)
 		return NULL;

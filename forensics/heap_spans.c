@@ -394,12 +394,11 @@ struct gr_error *heap_build_objects(struct gr_heap *h)
 	if (total >= GR_HEAP_NO_OBJECT || h->nspans > UINT32_MAX)
 		return gr_error_create(GR_ERR_LIMIT,
 				       "heap: %" PRIu64 " objects", total);
-	h->obj_addr = gr_bigarray_alloc(total, sizeof(*h->obj_addr), false);
 	h->obj_span = gr_bigarray_alloc(total, sizeof(*h->obj_span), false);
 	h->obj_class = gr_bigarray_alloc(total, 1, false);
 	h->word_rank = gr_bigarray_alloc(h->nwords, sizeof(*h->word_rank),
 					  false);
-	if (!h->obj_addr || !h->obj_span || !h->obj_class || !h->word_rank)
+	if (!h->obj_span || !h->obj_class || !h->word_rank)
 		return gr_error_nomem();
 	memset(h->class_size, 0, sizeof(h->class_size));
 	uint32_t id = 0;
@@ -415,17 +414,11 @@ struct gr_error *heap_build_objects(struct gr_heap *h)
 			cls = 0;
 		memset(h->obj_class + id, cls, sp->alloc_count);
 		for (uint32_t w = 0; w < (sp->nelems + 63) / 64; w++) {
-			uint64_t bits = h->alloc_words[sp->first_word_ + w];
 			h->word_rank[sp->first_word_ + w] = id;
-			while (bits) {
-				unsigned b = (unsigned)__builtin_ctzll(bits);
-				bits &= bits - 1;
-				h->obj_addr[id] = sp->base +
-						  (64 * (uint64_t)w + b) *
-							  sp->elemsize;
-				h->obj_span[id] = (uint32_t)i;
-				id++;
-			}
+			unsigned n = heap_popcount64(
+				h->alloc_words[sp->first_word_ + w]);
+			for (unsigned k = 0; k < n; k++)
+				h->obj_span[id++] = (uint32_t)i;
 		}
 	}
 	h->nobjects = id;
