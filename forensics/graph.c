@@ -73,7 +73,7 @@ enum { MAX_THREADS = 16 };
  */
 struct worker {
 	struct gr_heap *heap;
-	struct gr_heap_scanner *scanner; /* NULL: single-threaded */
+	struct gr_heap_scanner *scanner;
 	uint64_t *start;
 	uint32_t lo, hi, nworkers;
 	struct u32vec out;
@@ -92,10 +92,7 @@ static void *scan_range(void *arg)
 		w->start[id] = w->out.n;
 		c.self = id;
 		struct gr_error *err =
-			w->scanner ? gr_heap_scanner_scan(w->scanner, id,
-							  on_pointer, &c)
-				   : gr_heap_scan_object(w->heap, id,
-							 on_pointer, &c);
+			gr_heap_scanner_scan(w->scanner, id, on_pointer, &c);
 		if (err) {
 			/* Damage: the object's outgoing edges are unknown. */
 			w->stats.unscannable++;
@@ -157,8 +154,10 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 			.arg = arg,
 			.total = g->nobjects,
 		};
-		if (threads > 1 && !err)
-			err = gr_heap_scanner_create(heap, &lock, &w[i].scanner);
+		if (!err)
+			err = gr_heap_scanner_create(
+				heap, threads > 1 ? &lock : NULL,
+				&w[i].scanner);
 	}
 	/* Workers 1.. on threads of their own, worker 0 here; a thread that
 	 * cannot be started leaves its range to this one. */

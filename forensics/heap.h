@@ -181,8 +181,13 @@ struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
  * Scanning from several threads at once (gr_graph_build): each thread
  * scans through its own scanner, whose small cache of type descriptors and
  * their pointer masks answers most objects of the 1.22+ regimes; a miss
- * takes the shared type cache under @lock (gr_rtypes is not thread-safe).
- * The results are those of gr_heap_scan_object.
+ * takes the shared type cache under @lock (gr_rtypes is not thread-safe;
+ * NULL: one thread only).  A scanner also keeps the span it is in: its
+ * bytes and its heap bitmap looked up once for all its objects, so
+ * scanning objects in id order (span by span) costs no memory lookup per
+ * object (except while the memory records the pages read: then per
+ * object, as gr_heap_scan_object).  The results are those of
+ * gr_heap_scan_object.
  */
 struct gr_heap_scanner;
 struct gr_error *gr_heap_scanner_create(struct gr_heap *h,

@@ -159,30 +159,36 @@ static inline unsigned heap_popcount64(uint64_t x)
 }
 
 /* Position of the set bit of @x with @k set bits below it (k <
- * popcount(x)): bytes by their running counts, then bits. */
+ * popcount(x)): the byte from the bytes' running counts (one multiply),
+ * then the bit within it. */
 static inline unsigned heap_select64(uint64_t x, unsigned k)
 {
-	unsigned base = 0;
-	for (;;) {
-		unsigned c = heap_popcount64(x & 0xff);
-		if (k < c)
-			break;
-		k -= c;
-		x >>= 8;
-		base += 8;
-	}
-	while (k--)
-		x &= x - 1;
-	return base + (unsigned)__builtin_ctzll(x);
+	uint64_t s = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+	s = (s & UINT64_C(0x3333333333333333)) +
+	    ((s >> 2) & UINT64_C(0x3333333333333333));
+	/* Byte i: set bits in bytes 0..i. */
+	s = ((s + (s >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f)) *
+	    UINT64_C(0x0101010101010101);
+	/* High bit of byte i set iff its count exceeds k: no borrow
+	 * crosses a byte, as every count is at most 64 < 0x80. */
+	uint64_t over = ((s | UINT64_C(0x8080808080808080)) -
+			 (uint64_t)(k + 1) * UINT64_C(0x0101010101010101)) &
+			UINT64_C(0x8080808080808080);
+	unsigned i = (unsigned)__builtin_ctzll(over) / 8;
+	unsigned below = i ? (unsigned)(s >> (8 * i - 8)) & 0xff : 0;
+	unsigned byte = (unsigned)(x >> (8 * i)) & 0xff;
+	for (k -= below; k; k--)
+		byte &= byte - 1;
+	return 8 * i + (unsigned)__builtin_ctz(byte);
 }
 
 /*
- * Address of object @id (< nobjects): its slot is the allocated slot of
- * rank id - first_object in its span, found by a binary search of the
- * span's word ranks (at most 16 words: 1024 slots) and a select in one
- * word.  The arrays searched are small (a bit per slot) and stay cached.
+ * Slot of object @id (< nobjects) in its span: the allocated slot of
+ * rank id - first_object, found by a binary search of the span's word
+ * ranks (at most 16 words: 1024 slots) and a select in one word.  The
+ * arrays searched are small (a bit per slot) and stay cached.
  */
-static inline uint64_t heap_object_addr(const struct gr_heap *h, uint32_t id)
+static inline uint64_t heap_object_slot(const struct gr_heap *h, uint32_t id)
 {
 	const struct gr_span *sp = &h->spans[h->obj_span[id]];
 	size_t lo = sp->first_word_, hi = lo + (sp->nelems + 63) / 64;
@@ -193,9 +199,31 @@ static inline uint64_t heap_object_addr(const struct gr_heap *h, uint32_t id)
 		else
 			hi = mid;
 	}
-	uint64_t slot = 64 * (uint64_t)(lo - sp->first_word_) +
-			heap_select64(h->alloc_words[lo], id - h->word_rank[lo]);
-	return sp->base + slot * sp->elemsize;
+	return 64 * (uint64_t)(lo - sp->first_word_) +
+	       heap_select64(h->alloc_words[lo], id - h->word_rank[lo]);
+}
+
+/* Address of object @id (< nobjects). */
+static inline uint64_t heap_object_addr(const struct gr_heap *h, uint32_t id)
+{
+	const struct gr_span *sp = &h->spans[h->obj_span[id]];
+	return sp->base + heap_object_slot(h, id) * sp->elemsize;
+}
+
+/* The next allocated slot of span @sp after slot @slot (which is one),
+ * for walks in id order. */
+static inline uint64_t heap_next_slot(const struct gr_heap *h,
+				      const struct gr_span *sp, uint64_t slot)
+{
+	size_t w = sp->first_word_ + (slot + 1) / 64;
+	uint64_t bits = (slot + 1) % 64
+				? h->alloc_words[w] &
+					  (~UINT64_C(0) << ((slot + 1) % 64))
+				: h->alloc_words[w];
+	while (!bits)
+		bits = h->alloc_words[++w];
+	return 64 * (uint64_t)(w - sp->first_word_) +
+	       (unsigned)__builtin_ctzll(bits);
 }
 
 /* heap.c */

@@ -19,7 +19,17 @@ enum { SCANNER_SLOTS = 512 };
 
 struct gr_heap_scanner {
 	struct gr_heap *h;
-	pthread_mutex_t *lock;
+	pthread_mutex_t *lock; /* NULL: one thread */
+	/* The span of the last object scanned, and where its bytes and (for
+	 * 1.22+ small objects) its bitmap are in the core; NULL where they
+	 * are not in one piece of the file (then per object, as before). */
+	bool span_views;
+	size_t span; /* SIZE_MAX: none yet */
+	const uint8_t *span_bytes, *span_bitmap;
+	/* The last object scanned and its slot: the next id in the same
+	 * span is at the next allocated slot. */
+	uint32_t last_id;
+	uint64_t last_slot;
 	struct scanner_slot {
 		uint64_t typ; /* 0: empty */
 		const struct gr_rtype *t;
@@ -32,7 +42,7 @@ struct gr_heap_scanner {
  * viewed without copying. */
 struct scan {
 	struct gr_heap *h;
-	struct gr_heap_scanner *scanner; /* NULL: single-threaded */
+	struct gr_heap_scanner *scanner; /* NULL: no cache */
 	uint64_t addr;
 	const uint8_t *view; /* NULL: read word by word */
 	uint64_t size;
@@ -172,16 +182,22 @@ static struct gr_error *scan_span_bits(struct scan *sc,
 	uint64_t off = sc->addr - sp->base;
 	/* Only the one or two words holding this object's bits. */
 	uint64_t first = off / 8 / 64 * 8;
-	uint8_t bm[16];
+	uint8_t buf[16];
+	const uint8_t *bm = buf;
 	uint64_t n = bm_size - first < 16 ? bm_size - first : 16;
 	if (first >= bm_size)
 		return gr_error_create(GR_ERR_BAD_DATA,
 				       "object 0x%" PRIx64
 				       " past its span's bitmap",
 				       sc->addr);
-	struct gr_error *err = gr_mem_read(sc->h->mem, bm_base + first, bm, n);
-	if (err)
-		return gr_error_prefix(err, "span heap bits");
+	if (sc->scanner && sc->scanner->span_bitmap) {
+		bm = sc->scanner->span_bitmap + first;
+	} else {
+		struct gr_error *err =
+			gr_mem_read(sc->h->mem, bm_base + first, buf, n);
+		if (err)
+			return gr_error_prefix(err, "span heap bits");
+	}
 	if (!gr_hb_span_object_bits(bm, n, off - first * 64, sp->elemsize,
 				    &mask))
 		return gr_error_create(GR_ERR_BAD_DATA,
@@ -208,13 +224,15 @@ static struct gr_error *type_mask(struct scan *sc, uint64_t typ,
 			*nbits = e->nbits;
 			return NULL;
 		}
-		pthread_mutex_lock(s->lock);
+		if (s->lock)
+			pthread_mutex_lock(s->lock);
 	}
 	struct gr_error *err = gr_rtype_get(sc->h->rt, typ, t);
 	if (!err)
 		err = gr_rtype_gcmask(sc->h->rt, *t, mask, nbits);
 	if (s) {
-		pthread_mutex_unlock(s->lock);
+		if (s->lock)
+			pthread_mutex_unlock(s->lock);
 		if (!err)
 			*e = (struct scanner_slot){typ, *t, *mask, *nbits};
 	}
@@ -263,6 +281,36 @@ static struct gr_error *scan_headers(struct scan *sc, const struct gr_span *sp)
 	return scan_typed(sc, typ, sc->addr + L->k.malloc_header_size);
 }
 
+/* Look up the bytes and the bitmap of span @i once for its objects.  A
+ * view that fails leaves NULL: each object is then read as alone. */
+static void span_enter(struct gr_heap_scanner *s, size_t i)
+{
+	const struct gr_heap *h = s->h;
+	const struct gr_span *sp = &h->spans[i];
+	const struct heap_layout *L = &h->L;
+	uint64_t bytes = sp->npages * L->k.page_size;
+	s->span = i;
+	s->span_bytes = s->span_bitmap = NULL;
+	if (!s->span_views)
+		return;
+	struct gr_error *err = gr_mem_view(h->mem, sp->base, bytes,
+					   &s->span_bytes);
+	if (err) {
+		gr_error_destroy(err);
+		s->span_bytes = NULL;
+	}
+	if (L->regime != GR_HEAPBITS_HEADERS || sp->sizeclass == 0 ||
+	    !gr_hb_in_span(&L->k, sp->elemsize))
+		return;
+	uint64_t bm_base, bm_size;
+	gr_hb_span_bitmap_range(&L->k, sp->base, bytes, sp->inline_marks,
+				&bm_base, &bm_size);
+	if ((err = gr_mem_view(h->mem, bm_base, bm_size, &s->span_bitmap))) {
+		gr_error_destroy(err);
+		s->span_bitmap = NULL;
+	}
+}
+
 static struct gr_error *scan_object(struct gr_heap *h,
 				   struct gr_heap_scanner *scanner,
 				   uint32_t id,
@@ -276,14 +324,31 @@ static struct gr_error *scan_object(struct gr_heap *h,
 	const struct gr_span *sp = &h->spans[h->obj_span[id]];
 	if (sp->noscan)
 		return NULL;
-	struct scan sc = {h, scanner, heap_object_addr(h, id), NULL, sp->elemsize,
-			  fn, arg};
-	if (sc.size < 8)
+	if (sp->elemsize < 8)
 		return NULL;
-	struct gr_error *err = gr_mem_view(h->mem, sc.addr, sc.size, &sc.view);
-	if (err) {
-		gr_error_destroy(err);
-		sc.view = NULL;
+	uint64_t slot;
+	if (scanner && scanner->span == h->obj_span[id] &&
+	    scanner->last_id + 1 == id)
+		slot = heap_next_slot(h, sp, scanner->last_slot);
+	else
+		slot = heap_object_slot(h, id);
+	struct scan sc = {h, scanner, sp->base + slot * sp->elemsize, NULL,
+			  sp->elemsize, fn, arg};
+	if (scanner) {
+		if (scanner->span != h->obj_span[id])
+			span_enter(scanner, h->obj_span[id]);
+		scanner->last_id = id;
+		scanner->last_slot = slot;
+		if (scanner->span_bytes)
+			sc.view = scanner->span_bytes + (sc.addr - sp->base);
+	}
+	if (!sc.view) {
+		struct gr_error *err =
+			gr_mem_view(h->mem, sc.addr, sc.size, &sc.view);
+		if (err) {
+			gr_error_destroy(err);
+			sc.view = NULL;
+		}
 	}
 	switch (h->L.regime) {
 	case GR_HEAPBITS_ARENA_2BIT:
@@ -313,6 +378,10 @@ struct gr_error *gr_heap_scanner_create(struct gr_heap *h,
 		return gr_error_nomem();
 	sc->h = h;
 	sc->lock = lock;
+	/* Views would record whole spans where the object's pages are
+	 * wanted (goretain slim). */
+	sc->span_views = !gr_mem_recording(h->mem);
+	sc->span = SIZE_MAX;
 	*ret = sc;
 	return NULL;
 }

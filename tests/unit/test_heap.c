@@ -29,6 +29,7 @@
 
 #include "dwarf.h"
 #include "heap.h"
+#include "heap_internal.h"
 #include "layouts/heap.h"
 #include "session.h"
 #include "corecache.h"
@@ -839,10 +840,36 @@ static void test_damage(void **state)
 	cc_free(&set);
 }
 
+/* heap_select64 against a bit-by-bit count: words of every density, and
+ * every rank of the full word (an object's slot from its rank). */
+static void test_select64(void **state)
+{
+	(void)state;
+	uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
+	for (int it = 0; it < 200000; it++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t w = it % 3 == 0 ? x & (x >> 5) : it % 3 == 1 ? x : x | (x << 9);
+		if (!w)
+			continue;
+		unsigned n = heap_popcount64(w), k = (unsigned)(x >> 40) % n;
+		unsigned c = 0, want = 64;
+		for (unsigned b = 0; b < 64 && want == 64; b++)
+			if (w >> b & 1 && c++ == k)
+				want = b;
+		assert_int_equal(heap_select64(w, k), want);
+	}
+	for (unsigned k = 0; k < 64; k++)
+		assert_int_equal(heap_select64(~UINT64_C(0), k), k);
+	assert_int_equal(heap_select64(UINT64_C(1) << 63, 0), 63);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizeclasses),
+		cmocka_unit_test(test_select64),
 		cmocka_unit_test(test_hb2),
 		cmocka_unit_test(test_hb1),
 		cmocka_unit_test(test_span_bits),
