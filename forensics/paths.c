@@ -48,17 +48,17 @@ struct gr_error *gr_paths_create(const struct gr_analysis *a,
 	if (!p->first || !p->dist || !p->queue)
 		goto nomem;
 	/* Two passes over live objects' edges: count, then place.  Edges
-	 * from garbage would explain nothing. */
+	 * from garbage would explain nothing.  The CSR arrays are read
+	 * directly: this runs over every edge of the heap. */
+	struct gr_graph_csr c;
+	gr_graph_csr(a->graph, &c);
 	uint64_t total = 0;
 	for (uint32_t id = 0; id < p->nobjects; id++) {
 		if (!gr_mark_is_live(a->mark, id))
 			continue;
-		const uint32_t *e;
-		uint32_t k;
-		gr_graph_edges(a->graph, id, &e, &k);
-		for (uint32_t i = 0; i < k; i++)
-			p->first[e[i] + 1]++;
-		total += k;
+		for (uint64_t k = c.start[id]; k < c.start[id + 1]; k++)
+			p->first[c.edges[k] + 1]++;
+		total += c.start[id + 1] - c.start[id];
 	}
 	if (total >= UINT32_MAX) {
 		gr_paths_destroy(p);
@@ -70,20 +70,16 @@ struct gr_error *gr_paths_create(const struct gr_analysis *a,
 	p->preds = gr_bigarray_alloc(total, sizeof(*p->preds), false);
 	if (!p->preds)
 		goto nomem;
-	uint32_t *fill = gr_bigarray_alloc(n, sizeof(*fill), false);
-	if (!fill)
-		goto nomem;
-	memcpy(fill, p->first, n * sizeof(*fill));
+	/* Placed at first[t]++, which leaves first[t] = the old first[t +
+	 * 1]; shifting back restores it, without a copy of first[]. */
 	for (uint32_t id = 0; id < p->nobjects; id++) {
 		if (!gr_mark_is_live(a->mark, id))
 			continue;
-		const uint32_t *e;
-		uint32_t k;
-		gr_graph_edges(a->graph, id, &e, &k);
-		for (uint32_t i = 0; i < k; i++)
-			p->preds[fill[e[i]]++] = id;
+		for (uint64_t k = c.start[id]; k < c.start[id + 1]; k++)
+			p->preds[p->first[c.edges[k]]++] = id;
 	}
-	free(fill);
+	memmove(p->first + 1, p->first, (size_t)p->nobjects * sizeof(*p->first));
+	p->first[0] = 0;
 	*ret = p;
 	return NULL;
 nomem:

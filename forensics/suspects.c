@@ -158,6 +158,21 @@ static int by_bytes(const void *x, const void *y)
 	return a->root < b->root ? -1 : a->root > b->root;
 }
 
+/* Rows of a grouping by retained bytes, key and detail: the order
+ * gr_retention_build gives when no reachable size is known. */
+static int site_order(const void *x, const void *y, void *arg)
+{
+	const struct gr_retention *r = arg;
+	const struct gr_retention_row *a =
+		gr_retention_row(r, *(const size_t *)x);
+	const struct gr_retention_row *b =
+		gr_retention_row(r, *(const size_t *)y);
+	if (a->retained_bytes != b->retained_bytes)
+		return a->retained_bytes < b->retained_bytes ? 1 : -1;
+	int c = strcmp(a->key, b->key);
+	return c ? c : strcmp(a->detail, b->detail);
+}
+
 static struct gr_error *add_node(const struct gr_analysis *a,
 				 const struct gr_suspect_options *o,
 				 uint32_t node, struct gr_suspect *s)
@@ -194,16 +209,27 @@ struct gr_error *gr_suspects_find(const struct gr_analysis *a,
 	const uint32_t *ch;
 	uint32_t n;
 	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
-	struct gr_retention *sites = NULL;
+	struct gr_retention *built = NULL;
 	struct gr_error *err =
-		gr_retention_build(a, GR_RETENTION_BY_SITE, 1, 0, &sites);
+		o->sites ? NULL
+			 : gr_retention_build(a, GR_RETENTION_BY_SITE, 1, 0,
+					      &built);
 	if (err)
 		return err;
+	const struct gr_retention *sites = o->sites ? o->sites : built;
 	size_t nsites = gr_retention_count(sites);
 	struct gr_suspect *s = calloc((size_t)n + nsites + 1, sizeof(*s));
+	size_t *order = malloc((nsites ? nsites : 1) * sizeof(*order));
 	size_t k = 0;
-	if (!s)
+	if (!s || !order)
 		err = gr_error_nomem();
+	for (size_t i = 0; order && i < nsites; i++)
+		order[i] = i;
+	/* Site suspects in one order whoever built the grouping: by bytes
+	 * and key, as rows come without reachable sizes. */
+	if (order)
+		qsort_r(order, nsites, sizeof(*order), site_order,
+			(void *)sites);
 	for (uint32_t i = 0; !err && i < n; i++) {
 		if (!live ||
 		    (double)gr_dom_retained(a->dom, ch[i]).bytes < min)
@@ -214,7 +240,8 @@ struct gr_error *gr_suspects_find(const struct gr_analysis *a,
 	/* Goroutines of one site that together hold much, each holding a
 	 * little, are a leak of goroutines. */
 	for (size_t i = 0; !err && live && i < nsites; i++) {
-		const struct gr_retention_row *w = gr_retention_row(sites, i);
+		const struct gr_retention_row *w =
+			gr_retention_row(sites, order[i]);
 		if ((double)w->retained_bytes < min || w->members < 2)
 			continue;
 		struct gr_suspect *x = &s[k++];
@@ -234,7 +261,8 @@ struct gr_error *gr_suspects_find(const struct gr_analysis *a,
 			snprintf(x->site, len, *w->detail ? "%s (%s)" : "%s",
 				 w->key, w->detail);
 	}
-	gr_retention_destroy(sites);
+	gr_retention_destroy(built);
+	free(order);
 	if (err) {
 		gr_suspects_free(s, k);
 		return err;

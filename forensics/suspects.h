@@ -28,8 +28,12 @@ struct gr_suspect_options {
 	double min_share;	   /* default 0.10 */
 	double accumulation_share; /* default 0.80 */
 	size_t max;		   /* default 10 */
+	/* The analysis grouped by goroutine creation site, when the caller
+	 * has it (a report): borrowed, saves building it again.  NULL:
+	 * built and freed inside gr_suspects_find. */
+	const struct gr_retention *sites;
 };
-#define GR_SUSPECT_DEFAULTS {0.10, 0.80, 10}
+#define GR_SUSPECT_DEFAULTS {0.10, 0.80, 10, NULL}
 
 enum gr_suspect_kind {
 	GR_SUSPECT_ROOT,   /* .root */

@@ -497,7 +497,9 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 	gr_heap_report_json_fields(&j, a);
 	gr_json_object_end(&j);
 	gr_json_key(&j, "suspects");
-	err = gr_suspects_json_array(&j, a, &o->suspects);
+	struct gr_suspect_options so = o->suspects;
+	so.sites = f.by[GR_RETENTION_BY_SITE];
+	err = gr_suspects_json_array(&j, a, &so);
 	struct gr_allocsites *as = NULL;
 	if (!err)
 		err = gr_allocsites_create(a, &as);
@@ -708,7 +710,9 @@ struct gr_error *gr_report_text(const struct gr_analysis *a,
 		return err;
 	text_summary(out, &f);
 	heading(out, &f, "LEAK SUSPECTS");
-	gr_suspects_text(a, &o->suspects, out, &err);
+	struct gr_suspect_options so = o->suspects;
+	so.sites = f.by[GR_RETENTION_BY_SITE];
+	gr_suspects_text(a, &so, out, &err);
 	static const char *const titles[] = {
 		"TOP RETAINERS BY ROOT", "BY ROOT KIND",
 		"BY GOROUTINE CREATION SITE", "BY TYPE", "BY PACKAGE"};

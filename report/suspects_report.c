@@ -192,8 +192,6 @@ static struct gr_error *each(const struct gr_analysis *a,
 	struct gr_allocsites *as = NULL;
 	struct gr_error *err = gr_suspects_find(a, o, &s, &n);
 	if (!err)
-		err = gr_paths_create(a, &ps);
-	if (!err)
 		err = gr_allocsites_create(a, &as);
 	if (!err && f && !n)
 		fputs("none\n", f);
@@ -203,7 +201,11 @@ static struct gr_error *each(const struct gr_analysis *a,
 		uint32_t target = s[i].accumulation;
 		if (target == GR_HEAP_NO_OBJECT && s[i].kind == GR_SUSPECT_SHARED)
 			target = s[i].object;
-		if (target != GR_HEAP_NO_OBJECT)
+		/* The reversed graph only when a suspect wants paths (a
+		 * third of the heap's size in memory). */
+		if (target != GR_HEAP_NO_OBJECT && !ps)
+			err = gr_paths_create(a, &ps);
+		if (!err && target != GR_HEAP_NO_OBJECT)
 			err = gr_paths_find(ps, &target, 1,
 					    s[i].kind == GR_SUSPECT_SHARED ? 2
 									   : 1,
