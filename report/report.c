@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 #include "json.h"
 #include "names.h"
 #include "retention.h"
+#include "session.h"
 #include "suspects_report.h"
 #include "top_report.h"
 #include "types.h"
@@ -52,6 +55,64 @@ static int map_by_bytes(const void *x, const void *y, void *arg)
 
 static void facts_free(struct facts *f);
 
+/*
+ * The groupings, on up to the session's thread count: each reads the
+ * finished analysis only and writes its own slot, so the result is the
+ * one of a serial build.  The heaviest (by type, by package: a walk of
+ * every object) are taken first.
+ */
+struct groupings {
+	const struct gr_analysis *a;
+	size_t top;
+	atomic_int next;
+	struct gr_retention *by[GR_RETENTION_BY_COUNT];
+	struct gr_error *err[GR_RETENTION_BY_COUNT];
+};
+
+static const enum gr_retention_by heavy_first[GR_RETENTION_BY_COUNT] = {
+	GR_RETENTION_BY_TYPE, GR_RETENTION_BY_PACKAGE, GR_RETENTION_BY_SITE,
+	GR_RETENTION_BY_KIND, GR_RETENTION_BY_ROOT,
+};
+
+static void *groupings_worker(void *arg)
+{
+	struct groupings *g = arg;
+	int k;
+	while ((k = atomic_fetch_add(&g->next, 1)) < GR_RETENTION_BY_COUNT) {
+		enum gr_retention_by by = heavy_first[k];
+		/* Reachable sizes for the rows the writers show. */
+		g->err[by] = gr_retention_build(g->a, by, 0, g->top, &g->by[by]);
+	}
+	return NULL;
+}
+
+static struct gr_error *groupings_build(const struct gr_analysis *a,
+					size_t top, struct facts *f)
+{
+	struct groupings g = {.a = a, .top = top};
+	unsigned threads = gr_session_threads(a->session);
+	if (threads > GR_RETENTION_BY_COUNT)
+		threads = GR_RETENTION_BY_COUNT;
+	pthread_t tid[GR_RETENTION_BY_COUNT];
+	bool started[GR_RETENTION_BY_COUNT] = {false};
+	for (unsigned i = 1; i < threads; i++)
+		started[i] = pthread_create(&tid[i], NULL, groupings_worker,
+					    &g) == 0;
+	groupings_worker(&g);
+	for (unsigned i = 1; i < threads; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
+	struct gr_error *err = NULL;
+	for (int by = 0; by < GR_RETENTION_BY_COUNT; by++) {
+		f->by[by] = g.by[by];
+		if (!err)
+			err = g.err[by];
+		else
+			gr_error_destroy(g.err[by]);
+	}
+	return err;
+}
+
 static struct gr_error *facts_build(const struct gr_analysis *a,
 				    const struct gr_report_options *o,
 				    struct facts *f)
@@ -59,11 +120,7 @@ static struct gr_error *facts_build(const struct gr_analysis *a,
 	memset(f, 0, sizeof(*f));
 	f->a = a;
 	f->o = o;
-	struct gr_error *err = NULL;
-	for (int by = 0; !err && by < GR_RETENTION_BY_COUNT; by++)
-		/* Reachable sizes for the rows the writers show. */
-		err = gr_retention_build(a, (enum gr_retention_by)by, 0,
-					 o->top, &f->by[by]);
+	struct gr_error *err = groupings_build(a, o->top, f);
 	f->nmaps = a->types ? gr_types_map_count(a->types) : 0;
 	f->maps = err ? NULL
 		      : malloc((f->nmaps ? f->nmaps : 1) * sizeof(*f->maps));
