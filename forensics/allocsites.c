@@ -11,9 +11,16 @@ struct gr_allocsites {
 	struct gr_memprof *mp;
 	struct gr_allocsites_info info;
 	char *unavailable;
-	/* Per heap object: its record + 1, 0 when not sampled. */
-	uint32_t *rec_of;
-	uint32_t nobjects;
+	/* The sampled live objects and their records, by id: a few
+	 * thousand (one per MemProfileRate bytes allocated), not an entry
+	 * per heap object. */
+	struct sampled {
+		uint32_t id, rec;
+	} *sampled;
+	size_t nsampled;
+	/* Dominator nodes with a sampled object in their subtree (a bit per
+	 * node): subtree counts skip the rest.  NULL without a tree. */
+	uint64_t *keep;
 };
 
 struct bucket_ix {
@@ -27,15 +34,49 @@ static int by_addr(const void *x, const void *y)
 	return a->addr < b->addr ? -1 : a->addr > b->addr;
 }
 
-/* Fill rec_of from the profile specials on live objects. */
+struct sampled_pos {
+	struct sampled s;
+	size_t pos;
+};
+
+static int by_id_pos(const void *x, const void *y)
+{
+	const struct sampled_pos *a = x, *b = y;
+	if (a->s.id != b->s.id)
+		return a->s.id < b->s.id ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Mark every sampled object's node and its dominators in as->keep. */
+static struct gr_error *keep_build(struct gr_allocsites *as)
+{
+	const struct gr_dom *d = as->a->dom;
+	if (!d)
+		return NULL;
+	uint32_t nn = gr_dom_node_count(d);
+	as->keep = gr_bigarray_alloc((size_t)nn / 64 + 1, sizeof(*as->keep),
+				     true);
+	if (!as->keep)
+		return gr_error_nomem();
+	for (size_t i = 0; i < as->nsampled; i++)
+		/* Up to the first node already marked: every node once. */
+		for (uint32_t x = gr_dom_object_node(d, as->sampled[i].id);
+		     x < nn && !(as->keep[x / 64] >> (x % 64) & 1);
+		     x = gr_dom_idom(d, x))
+			as->keep[x / 64] |= UINT64_C(1) << (x % 64);
+	return NULL;
+}
+
+/* The sampled live objects, from the profile specials. */
 static struct gr_error *join(struct gr_allocsites *as)
 {
 	const struct gr_analysis *a = as->a;
 	size_t nrec = gr_memprof_count(as->mp);
 	struct bucket_ix *ix = malloc((nrec ? nrec : 1) * sizeof(*ix));
-	as->nobjects = gr_heap_object_count(a->heap);
-	as->rec_of = gr_bigarray_alloc(as->nobjects, sizeof(*as->rec_of), true);
-	if (!ix || !as->rec_of || nrec >= UINT32_MAX) {
+	uint32_t nobjects = gr_heap_object_count(a->heap);
+	size_t ns = a->specials ? gr_specials_count(a->specials) : 0;
+	as->sampled = malloc((ns ? ns : 1) * sizeof(*as->sampled));
+	if (!ix || !as->sampled || nrec >= UINT32_MAX) {
 		free(ix);
 		return gr_error_nomem();
 	}
@@ -43,29 +84,41 @@ static struct gr_error *join(struct gr_allocsites *as)
 		ix[i] = (struct bucket_ix){gr_memprof_record(as->mp, i)->bucket,
 					   (uint32_t)i};
 	qsort(ix, nrec, sizeof(*ix), by_addr);
-	size_t ns = a->specials ? gr_specials_count(a->specials) : 0;
+	size_t n = 0;
 	for (size_t i = 0; i < ns; i++) {
 		const struct gr_special *x = gr_specials_get(a->specials, i);
 		if (x->kind != GR_SPECIAL_PROFILE ||
-		    x->object_id >= as->nobjects ||
+		    x->object_id >= nobjects ||
 		    !gr_mark_is_live(a->mark, x->object_id))
 			continue;
 		struct bucket_ix key = {x->bucket, 0};
 		const struct bucket_ix *hit =
 			nrec ? bsearch(&key, ix, nrec, sizeof(*ix), by_addr)
 			     : NULL;
-		/* One profile special per object (mProf_Malloc runs once
-		 * per allocation); a second would be damage: keep the
-		 * first. */
-		if (!hit) {
+		if (!hit)
 			as->info.unknown_bucket++;
-		} else if (!as->rec_of[x->object_id]) {
-			as->rec_of[x->object_id] = hit->rec + 1;
-			as->info.sampled_objects++;
-		}
+		else
+			as->sampled[n++] = (struct sampled){x->object_id,
+							    hit->rec};
 	}
 	free(ix);
-	return NULL;
+	/* One profile special per object (mProf_Malloc runs once per
+	 * allocation); a second would be damage: keep the first.  Sorted
+	 * by id and, within an id, by position (qsort is not stable). */
+	struct sampled_pos *v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		return gr_error_nomem();
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct sampled_pos){as->sampled[i], i};
+	qsort(v, n, sizeof(*v), by_id_pos);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!k || as->sampled[k - 1].id != v[i].s.id)
+			as->sampled[k++] = v[i].s;
+	free(v);
+	as->nsampled = k;
+	as->info.sampled_objects = k;
+	return keep_build(as);
 }
 
 struct gr_error *gr_allocsites_create(const struct gr_analysis *a,
@@ -108,7 +161,8 @@ void gr_allocsites_destroy(struct gr_allocsites *as)
 		return;
 	gr_memprof_destroy(as->mp);
 	free(as->unavailable);
-	free(as->rec_of);
+	free(as->sampled);
+	free(as->keep);
 	free(as);
 }
 
@@ -131,9 +185,17 @@ const struct gr_analysis *gr_allocsites_analysis(const struct gr_allocsites *as)
 size_t gr_allocsites_object_record(const struct gr_allocsites *as,
 				   uint32_t id)
 {
-	if (!as->rec_of || id >= as->nobjects || !as->rec_of[id])
-		return SIZE_MAX;
-	return as->rec_of[id] - 1;
+	size_t lo = 0, hi = as->nsampled;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (as->sampled[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < as->nsampled && as->sampled[lo].id == id
+		       ? as->sampled[lo].rec
+		       : SIZE_MAX;
 }
 
 static int by_bytes(const void *x, const void *y)
@@ -146,12 +208,23 @@ static int by_bytes(const void *x, const void *y)
 	return a->record < b->record ? -1 : a->record > b->record;
 }
 
+static bool kept(const struct gr_allocsites *as, uint32_t node)
+{
+	/* No tree to prune by (or a node past it): walk everything. */
+	if (!as->keep || node >= gr_dom_node_count(as->a->dom))
+		return true;
+	return as->keep[node / 64] >> (node % 64) & 1;
+}
+
 /* Count the sampled objects of @node's subtree per record into @count:
  * an explicit stack, dominator trees can be as deep as a linked list. */
 static struct gr_error *count_subtree(const struct gr_allocsites *as,
 				      uint32_t node, uint64_t *count)
 {
 	const struct gr_dom *d = as->a->dom;
+	/* Only subtrees holding a sampled object are walked. */
+	if (!kept(as, node))
+		return NULL;
 	size_t cap = 1024, top = 0;
 	uint32_t *stack = malloc(cap * sizeof(*stack));
 	if (!stack)
@@ -180,8 +253,9 @@ static struct gr_error *count_subtree(const struct gr_allocsites *as,
 			stack = p;
 			cap = c;
 		}
-		memcpy(stack + top, ch, n * sizeof(*ch));
-		top += n;
+		for (uint32_t i = 0; i < n; i++)
+			if (kept(as, ch[i]))
+				stack[top++] = ch[i];
 	}
 	free(stack);
 	return NULL;
