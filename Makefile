@@ -128,6 +128,17 @@ it-slim: $(BUILD)/goretain
 it-pprof: $(BUILD)/goretain
 	$(IT_ENV) GR_PPROF=$(GR_CACHE)/tools/pprof tests/integration/pprof.sh
 
+# The thread pass (tests/integration/threads.sh): a ThreadSanitizer build
+# analyses the newest toolchain's cores with --threads 2 and must give the
+# one-thread answers without a race report.  Not part of `integration`: it
+# needs the ThreadSanitizer build, `make tsan` (check.sh times both).
+TSAN_BUILD := build-tsan
+tsan:
+	$(MAKE) BUILD=$(TSAN_BUILD) SANITIZE=thread CFLAGS='-O1 -g' \
+		$(TSAN_BUILD)/goretain
+it-threads: $(BUILD)/goretain
+	$(IT_ENV) GORETAIN_TSAN=$(TSAN_BUILD)/goretain tests/integration/threads.sh
+
 # The benchmark (docs/PERFORMANCE.md): measures, never fails on slowness.
 BENCH_SMOKE_GO ?= 1.26
 bench-cores:
@@ -181,6 +192,7 @@ clean:
 	rm -rf build build-san build-fuzz
 
 .PHONY: all tests unit integration it-run it-html it-batch it-hostile it-slim it-pprof \
+	tsan it-threads \
 	check-quick deps go-toolchains cores pprof-tool demo check format clean \
 	bench bench-cores bench-smoke
 

@@ -102,6 +102,8 @@ else
 		stage "it-$s" "${M[@]}" WERROR=1 "it-$s"
 	done
 	stage bench-smoke "${M[@]}" WERROR=1 bench-smoke
+	stage tsan-build "${M[@]}" WERROR=1 tsan
+	stage it-threads "${M[@]}" WERROR=1 it-threads
 	stage san-build "${M[@]}" WERROR=1 "${SAN[@]}" all tests
 	stage san-unit env ASAN_OPTIONS=detect_leaks=1 "${M[@]}" WERROR=1 "${SAN[@]}" unit
 	# The sanitizer pass of the integration suites: the representative
