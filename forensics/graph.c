@@ -31,7 +31,9 @@ static void u32vec_push(struct u32vec *vec, uint32_t x)
 
 struct gr_graph {
 	uint32_t nobjects, nroots;
-	uint64_t *start;      /* nobjects + 1 */
+	/* nobjects + 1; 32 bits (4 bytes an object, not 8): a heap with
+	 * 2^32 edges or more (a 16 GB edge array) is refused with LIMIT. */
+	uint32_t *start;
 	uint32_t *edges;
 	uint64_t *root_start; /* nroots + 1 */
 	uint32_t *root_edges;
@@ -74,7 +76,7 @@ enum { MAX_THREADS = 16 };
 struct worker {
 	struct gr_heap *heap;
 	struct gr_heap_scanner *scanner;
-	uint64_t *start;
+	uint32_t *start;
 	uint32_t lo, hi, nworkers;
 	struct u32vec out;
 	struct gr_graph_stats stats;
@@ -89,7 +91,8 @@ static void *scan_range(void *arg)
 	struct scan_ctx c = {.heap = w->heap, .out = &w->out,
 			     .stats = &w->stats};
 	for (uint32_t id = w->lo; id < w->hi; id++) {
-		w->start[id] = w->out.n;
+		/* Truncated past 2^32 edges, which the join refuses. */
+		w->start[id] = (uint32_t)w->out.n;
 		c.self = id;
 		struct gr_error *err =
 			gr_heap_scanner_scan(w->scanner, id, on_pointer, &c);
@@ -186,7 +189,12 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 		else
 			w[0].out.v = p;
 	}
-	uint64_t off = w[0].out.n;
+	if (!err && total >= UINT32_MAX)
+		err = gr_error_create(GR_ERR_LIMIT,
+				       "object graph: %llu edges (at most %u)",
+				       (unsigned long long)total,
+				       (unsigned)UINT32_MAX - 1);
+	uint32_t off = (uint32_t)w[0].out.n;
 	stats_add(&g->stats, &w[0].stats);
 	for (unsigned i = 1; !err && i < threads; i++) {
 		if (w[i].out.n)
@@ -194,7 +202,7 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 			       w[i].out.n * sizeof(*w[i].out.v));
 		for (uint32_t id = w[i].lo; id < w[i].hi; id++)
 			g->start[id] += off;
-		off += w[i].out.n;
+		off += (uint32_t)w[i].out.n;
 		stats_add(&g->stats, &w[i].stats);
 	}
 	for (unsigned i = 0; i < threads; i++) {
@@ -207,7 +215,7 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 		free(w[0].out.v);
 		return err;
 	}
-	g->start[g->nobjects] = total;
+	g->start[g->nobjects] = (uint32_t)total;
 	g->edges = w[0].out.v;
 	g->stats.edges = total;
 	if (progress)

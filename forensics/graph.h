@@ -59,7 +59,8 @@ uint32_t gr_graph_root_count(const struct gr_graph *g);
  * root_start[r] .. root_start[r + 1]).  Valid while @g lives.
  */
 struct gr_graph_csr {
-	const uint64_t *start, *root_start;
+	const uint32_t *start; /* fewer than 2^32 edges (gr_graph_build) */
+	const uint64_t *root_start;
 	const uint32_t *edges, *root_edges;
 	uint32_t nobjects, nroots;
 };
