@@ -172,11 +172,12 @@ static void display_name(const char *name, char *buf, size_t len)
 
 uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id)
 {
+	/* Asked for every pointer typed: the cache first. */
+	if (id < t->ndwarf && t->dwarf_info[id])
+		return t->dwarf_info[id] - 1;
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, id);
 	if (!dt)
 		return GR_TYPE_UNKNOWN;
-	if (t->dwarf_info[id])
-		return t->dwarf_info[id] - 1;
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, id);
 	const struct gr_dwarf_type *st = gr_dwarf_type(t->dwarf, sid);
 	const char *name = dt->name[0] ? dt->name : st ? st->name : "";
@@ -252,22 +253,99 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 
 uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id)
 {
-	/* runtime/malloc.go (1.22+): pointerful small objects above
-	 * minSizeForMallocHeader (one pointer-bitmap word: 512 B) start with
-	 * the 8-byte *_type header; large objects use mspan.largeType. */
-	if (gr_heap_regime(t->heap) != GR_HEAPBITS_HEADERS)
+	if (!t->headers || id >= t->nobjects)
 		return 0;
-	return gr_types_data_off_span(t, gr_heap_object_span(t->heap, id));
+	return gr_types_data_off_span(
+		t, &t->sizes.spans[t->sizes.obj_span[id]]);
 }
 
-uint64_t gr_types_data_off_span(const struct gr_types *t,
-				const struct gr_span *sp)
+static uint64_t kind_hash(uint32_t type, uint32_t layout, uint8_t source)
 {
-	if (gr_heap_regime(t->heap) != GR_HEAPBITS_HEADERS)
+	uint64_t h = ((uint64_t)type << 32 | layout) * 0x9e3779b97f4a7c15ull;
+	return (h ^ (h >> 29) ^ source) * 0xbf58476d1ce4e5b9ull;
+}
+
+static bool rehash_kinds(struct gr_types *t)
+{
+	size_t cap = t->kind_hash_cap ? 2 * t->kind_hash_cap : 1024;
+	uint32_t *h = calloc(cap, sizeof(*h));
+	if (!h)
+		return false;
+	for (uint32_t i = 1; i < t->nkinds; i++) {
+		const struct gr_types_kind *k = &t->kinds[i];
+		size_t j = kind_hash(k->type, k->layout, k->source) >> 32 &
+			   (cap - 1);
+		while (h[j])
+			j = (j + 1) & (cap - 1);
+		h[j] = i;
+	}
+	free(t->kind_hash);
+	t->kind_hash = h;
+	t->kind_hash_cap = cap;
+	return true;
+}
+
+uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
+		       uint8_t source)
+{
+	const struct gr_types_kind *last = &t->kinds[t->last_kind];
+	if (last->type == type && last->layout == layout &&
+	    last->source == source)
+		return t->last_kind;
+	if (2 * ((size_t)t->nkinds + 1) > t->kind_hash_cap &&
+	    !rehash_kinds(t)) {
+		t->nomem = true;
 		return 0;
-	return sp && sp->sizeclass != 0 && !sp->noscan && sp->elemsize > 512
-		       ? 8
-		       : 0;
+	}
+	size_t mask = t->kind_hash_cap - 1;
+	size_t j = kind_hash(type, layout, source) >> 32 & mask;
+	for (; t->kind_hash[j]; j = (j + 1) & mask) {
+		const struct gr_types_kind *k = &t->kinds[t->kind_hash[j]];
+		if (k->type == type && k->layout == layout &&
+		    k->source == source)
+			return t->last_kind = t->kind_hash[j];
+	}
+	size_t cap = t->kinds_cap;
+	/* The top bits of an object's word are its flags. */
+	if (t->nkinds > GR_TYPES_KIND_MASK ||
+	    !gr_types_grow((void **)&t->kinds, &cap, (size_t)t->nkinds + 1,
+			   sizeof(*t->kinds))) {
+		t->nomem = true;
+		return 0;
+	}
+	t->kinds_cap = (uint32_t)cap;
+	t->kinds[t->nkinds] = (struct gr_types_kind){
+		.type = type,
+		.layout = layout,
+		.esize = layout == GR_TYPES_NO_LAYOUT
+				 ? 0
+				 : gr_types_dwarf_size(t->dwarf, layout),
+		.source = source,
+	};
+	t->kind_hash[j] = t->nkinds;
+	return t->last_kind = t->nkinds++;
+}
+
+/* Out of line: inlined, its map lookup would cost every count read a
+ * stack frame (gr_types_object is called for every object). */
+__attribute__((noinline)) uint64_t gr_types_big_count(const struct gr_types *t,
+						      uint32_t id)
+{
+	uint32_t i;
+	return gr_u64map_get(&t->big_of, id, &i) ? t->big_count[i] : 0;
+}
+
+bool gr_types_set_big_count(struct gr_types *t, uint32_t id, uint64_t count)
+{
+	if (!gr_types_grow((void **)&t->big_count, &t->big_cap, t->nbig + 1,
+			   sizeof(*t->big_count)) ||
+	    !gr_u64map_put(&t->big_of, id, (uint32_t)t->nbig)) {
+		t->nomem = true;
+		return false;
+	}
+	t->big_count[t->nbig++] = count;
+	t->objs[id].count = GR_TYPES_BIG_COUNT;
+	return true;
 }
 
 /*
@@ -400,7 +478,7 @@ static void count_stats(struct gr_types *t)
 		if (!gr_mark_is_live(t->mark, id))
 			continue;
 		uint64_t size = gr_heap_object_size(t->heap, id);
-		const struct gr_type_object *o = &t->obj[id];
+		const struct gr_types_kind *o = gr_types_kind_of(t, id);
 		if (o->type == GR_TYPE_UNKNOWN) {
 			st->unknown_objects++;
 			st->unknown_bytes += size;
@@ -435,27 +513,29 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	t->bias = gr_session_load_bias(s);
 	t->types_base = gr_session_moduledata(s)->types;
 	t->nobjects = gr_heap_object_count(heap);
+	t->headers = gr_heap_regime(heap) == GR_HEAPBITS_HEADERS;
+	gr_heap_sizes(heap, &t->sizes);
 	struct gr_error *serr = synth_header_types(t);
 	if (serr) {
 		gr_types_destroy(t);
 		return serr;
 	}
 	size_t nd = gr_dwarf_type_count(t->dwarf), no = t->nobjects;
-	t->obj = gr_bigarray_alloc(no, sizeof(*t->obj), false);
-	t->layout_type = gr_bigarray_alloc(no, sizeof(*t->layout_type), false);
-	t->queued = gr_bigarray_alloc(no, 1, true);
+	t->ndwarf = (uint32_t)nd;
+	/* All zero: every object of kind 0, untyped, count 0, no flags. */
+	t->objs = gr_bigarray_alloc(no, sizeof(*t->objs), true);
+	t->kinds = malloc(16 * sizeof(*t->kinds));
+	t->kinds_cap = 16;
 	t->dwarf_info = calloc(nd ? nd : 1, sizeof(*t->dwarf_info));
 	t->layout_of = calloc(nd ? nd : 1, sizeof(*t->layout_of));
-	if (!t->obj || !t->layout_type || !t->queued || !t->dwarf_info ||
-	    !t->layout_of) {
+	if (!t->objs || !t->kinds || !t->dwarf_info || !t->layout_of) {
 		gr_types_destroy(t);
 		return gr_error_nomem();
 	}
-	for (size_t i = 0; i < no; i++) {
-		t->obj[i] = (struct gr_type_object){GR_TYPE_UNKNOWN,
-						    GR_TYPE_SOURCE_NONE, 0};
-		t->layout_type[i] = GR_TYPES_NO_LAYOUT;
-	}
+	t->kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
+					     .layout = GR_TYPES_NO_LAYOUT,
+					     .source = GR_TYPE_SOURCE_NONE};
+	t->nkinds = 1;
 	if (gr_dwarf_present(t->dwarf)) {
 		gr_types_rt_resolve(t);
 		/* Without a map layout the maps stay unknown, nothing else. */
@@ -504,9 +584,11 @@ void gr_types_destroy(struct gr_types *t)
 		free(t->strings[i]);
 	free(t->strings);
 	free(t->pkg);
-	free(t->obj);
-	free(t->layout_type);
-	free(t->queued);
+	free(t->objs);
+	free(t->kinds);
+	free(t->kind_hash);
+	gr_u64map_free(&t->big_of);
+	free(t->big_count);
 	free(t->info);
 	free(t->name_hash);
 	free(t->dwarf_info);
@@ -536,7 +618,9 @@ struct gr_type_object gr_types_object(const struct gr_types *t, uint32_t id)
 	if (id >= t->nobjects)
 		return (struct gr_type_object){GR_TYPE_UNKNOWN,
 					       GR_TYPE_SOURCE_NONE, 0};
-	return t->obj[id];
+	const struct gr_types_kind *k = gr_types_kind_of(t, id);
+	return (struct gr_type_object){k->type, k->source,
+				       gr_types_count_of(t, id)};
 }
 
 void gr_types_object_name(const struct gr_types *t, uint32_t id, char *buf,

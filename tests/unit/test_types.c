@@ -402,10 +402,72 @@ static void test_packages(void **state)
 	assert_string_equal(gr_type_source_name(GR_TYPE_SOURCE_COUNT), "?");
 }
 
+/* Per-object records: kinds interned once each, counts of 2^32 and more
+ * kept beside the 32-bit ones. */
+static void test_records(void **state)
+{
+	(void)state;
+	struct gr_types t = {0};
+	t.nobjects = 4;
+	t.objs = calloc(t.nobjects, sizeof(*t.objs));
+	t.kinds = calloc(16, sizeof(*t.kinds));
+	assert_non_null(t.objs);
+	assert_non_null(t.kinds);
+	t.kinds_cap = 16;
+	t.kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
+					    .layout = GR_TYPES_NO_LAYOUT};
+	t.nkinds = 1;
+	enum { N = 3000 }; /* several rehashes */
+	static uint32_t k[N][2];
+	for (uint32_t i = 0; i < N; i++)
+		for (uint8_t src = 0; src < 2; src++) {
+			k[i][src] = gr_types_kind(&t, i, GR_TYPES_NO_LAYOUT,
+						  src + GR_TYPE_SOURCE_HEADER);
+			assert_int_not_equal(k[i][src], 0);
+		}
+	assert_int_equal(t.nkinds, 1 + 2 * N);
+	assert_false(t.nomem);
+	for (uint32_t i = 0; i < N; i++)
+		for (uint8_t src = 0; src < 2; src++) {
+			uint32_t again = gr_types_kind(
+				&t, i, GR_TYPES_NO_LAYOUT,
+				src + GR_TYPE_SOURCE_HEADER);
+			assert_int_equal(again, k[i][src]);
+			assert_int_equal(t.kinds[again].type, i);
+			assert_int_equal(t.kinds[again].source,
+					 src + GR_TYPE_SOURCE_HEADER);
+		}
+	assert_int_equal(t.nkinds, 1 + 2 * N);
+
+	const uint64_t counts[] = {0, UINT32_MAX - 1, UINT32_MAX,
+				   (uint64_t)1 << 40};
+	for (uint32_t id = 0; id < t.nobjects; id++) {
+		t.objs[id].kind = GR_TYPES_WALKED | k[id][0];
+		assert_true(gr_types_set_count(&t, id, counts[id]));
+	}
+	for (uint32_t id = 0; id < t.nobjects; id++) {
+		assert_true(gr_types_count_of(&t, id) == counts[id]);
+		assert_int_equal(gr_types_kind_of(&t, id)->type, id);
+		struct gr_type_object o = gr_types_object(&t, id);
+		assert_int_equal(o.type, id);
+		assert_int_equal(o.source, GR_TYPE_SOURCE_HEADER);
+		assert_true(o.count == counts[id]);
+	}
+	assert_int_equal(t.nbig, 2);
+	assert_int_equal(gr_types_object(&t, t.nobjects).type,
+			 GR_TYPE_UNKNOWN);
+	free(t.objs);
+	free(t.kinds);
+	free(t.kind_hash);
+	gr_u64map_free(&t.big_of);
+	free(t.big_count);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_packages),
+		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_leakymap),
 		cmocka_unit_test(test_oracle),
 		cmocka_unit_test(test_coverage),
