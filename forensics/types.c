@@ -2,6 +2,7 @@
 #include "types.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,7 +450,7 @@ static void type_headers(struct gr_types *t)
 		if (d != GR_DWARF_NO_TYPE &&
 		    gr_types_dwarf_size(t->dwarf, d) != size)
 			d = GR_DWARF_NO_TYPE;
-		if (d == GR_DWARF_NO_TYPE && gr_mark_is_live(t->mark, id) &&
+		if (d == GR_DWARF_NO_TYPE && (t->objs[id].kind & GR_TYPES_LIVE) &&
 		    (d = prefix_layout(t, rt, size)) != GR_DWARF_NO_TYPE) {
 			gr_types_assign_prefix(t, id, info, d, count);
 			continue;
@@ -475,9 +476,9 @@ static void count_stats(struct gr_types *t)
 {
 	struct gr_types_stats *st = &t->stats;
 	for (uint32_t id = 0; id < t->nobjects; id++) {
-		if (!gr_mark_is_live(t->mark, id))
+		if (!(t->objs[id].kind & GR_TYPES_LIVE))
 			continue;
-		uint64_t size = gr_heap_object_size(t->heap, id);
+		uint64_t size = gr_heap_size_of(&t->sizes, id);
 		const struct gr_types_kind *o = gr_types_kind_of(t, id);
 		if (o->type == GR_TYPE_UNKNOWN) {
 			st->unknown_objects++;
@@ -522,7 +523,8 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	}
 	size_t nd = gr_dwarf_type_count(t->dwarf), no = t->nobjects;
 	t->ndwarf = (uint32_t)nd;
-	/* All zero: every object of kind 0, untyped, count 0, no flags. */
+	/* All zero: every object of kind 0, untyped, count 0, no flags
+	 * but LIVE, set below. */
 	t->objs = gr_bigarray_alloc(no, sizeof(*t->objs), true);
 	t->kinds = malloc(16 * sizeof(*t->kinds));
 	t->kinds_cap = 16;
@@ -532,6 +534,9 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 		gr_types_destroy(t);
 		return gr_error_nomem();
 	}
+	for (uint32_t id = 0; id < t->nobjects; id++)
+		if (gr_mark_is_live(mark, id))
+			t->objs[id].kind = GR_TYPES_LIVE;
 	t->kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
 					     .layout = GR_TYPES_NO_LAYOUT,
 					     .source = GR_TYPE_SOURCE_NONE};
@@ -593,6 +598,8 @@ void gr_types_destroy(struct gr_types *t)
 	free(t->name_hash);
 	free(t->dwarf_info);
 	gr_u64map_free(&t->rt_info);
+	gr_u64map_free(&t->iface_of);
+	free(t->iface_rt);
 	free(t->layout_of);
 	free(t->layouts);
 	free(t->slots);
@@ -613,14 +620,36 @@ const struct gr_type_info *gr_types_info(const struct gr_types *t,
 	return type < t->ninfo ? &t->info[type] : NULL;
 }
 
+/* gr_types_object copies a kind's first 8 bytes as the object's. */
+_Static_assert(offsetof(struct gr_types_kind, type) ==
+			       offsetof(struct gr_type_object, type) &&
+		       offsetof(struct gr_types_kind, source) ==
+			       offsetof(struct gr_type_object, source) &&
+		       offsetof(struct gr_type_object, count) == 8,
+	       "gr_types_kind starts as gr_type_object");
+
+__attribute__((noinline)) static struct gr_type_object
+object_big(const struct gr_types *t, uint32_t id)
+{
+	const struct gr_types_kind *k = gr_types_kind_of(t, id);
+	return (struct gr_type_object){k->type, k->source,
+				       gr_types_big_count(t, id)};
+}
+
 struct gr_type_object gr_types_object(const struct gr_types *t, uint32_t id)
 {
 	if (id >= t->nobjects)
 		return (struct gr_type_object){GR_TYPE_UNKNOWN,
 					       GR_TYPE_SOURCE_NONE, 0};
-	const struct gr_types_kind *k = gr_types_kind_of(t, id);
-	return (struct gr_type_object){k->type, k->source,
-				       gr_types_count_of(t, id)};
+	/* Called for every object by the report: the common case is a
+	 * leaf of two loads, a count of 2^32 - 1 and more a tail call. */
+	struct gr_types_obj w = t->objs[id];
+	if (w.count == GR_TYPES_BIG_COUNT)
+		return object_big(t, id);
+	struct gr_type_object o;
+	memcpy(&o, &t->kinds[w.kind & GR_TYPES_KIND_MASK], 8);
+	o.count = w.count;
+	return o;
 }
 
 void gr_types_object_name(const struct gr_types *t, uint32_t id, char *buf,

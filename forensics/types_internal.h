@@ -74,13 +74,16 @@ enum { GR_TYPES_NO_LAYOUT = UINT32_MAX };
  * few, objects many).  Entry 0 is the untyped object's.
  */
 struct gr_types_kind {
-	uint32_t type;	 /* index into the table, or GR_TYPE_UNKNOWN */
+	/* type and source first, laid out as in struct gr_type_object:
+	 * gr_types_object copies these 8 bytes whole (pad_ stays 0). */
+	uint32_t type;	/* index into the table, or GR_TYPE_UNKNOWN */
+	uint8_t source; /* enum gr_type_source */
+	uint8_t pad_[3];
 	uint32_t layout; /* DWARF type giving the layout, or NO_LAYOUT */
 	uint64_t esize;	 /* size of @layout, 0 if none or unknown */
 	/* The layout's slots t->slots[lfirst, lfirst + ln), once
 	 * lresolved (on the first visit of an object of this kind). */
 	uint32_t lfirst, ln;
-	uint8_t source; /* enum gr_type_source */
 	bool lresolved;
 };
 
@@ -102,7 +105,10 @@ struct gr_types_obj {
 /* Laid out by its header type's first field: a later whole-value layout
  * replaces it. */
 #define GR_TYPES_PREFIX 0x20000000u
-#define GR_TYPES_KIND_MASK 0x1fffffffu
+/* Live (gr_mark_is_live), copied in so that queueing an object reads the
+ * word it writes, not the marking's array as well. */
+#define GR_TYPES_LIVE 0x10000000u
+#define GR_TYPES_KIND_MASK 0x0fffffffu
 #define GR_TYPES_BIG_COUNT UINT32_MAX
 
 struct gr_types_map {
@@ -127,6 +133,13 @@ struct gr_types_rt {
 	uint64_t sfield_name; /* Name: a pointer to the encoded name */
 	uint64_t sfield_size; /* sizeof a StructField */
 	bool have_struct;
+};
+
+/* A dynamic type met in an interface (gr_types_iface_data). */
+struct gr_types_iface_rt {
+	uint64_t size; /* of a value */
+	uint32_t info; /* the type's table entry */
+	bool direct;   /* pointer-shaped: stored in the data word itself */
 };
 
 struct gr_types {
@@ -172,6 +185,11 @@ struct gr_types {
 	uint32_t ndwarf;      /* DWARF types */
 	/* rtype address -> info index */
 	struct gr_u64map rt_info;
+	/* rtype address -> index into iface_rt: what an interface's data
+	 * word needs of its dynamic type, looked up once per type. */
+	struct gr_u64map iface_of;
+	struct gr_types_iface_rt *iface_rt;
+	size_t niface_rt, iface_rt_cap;
 
 	/* Layout cache: DWARF id -> index into layouts + 1. */
 	uint32_t *layout_of;

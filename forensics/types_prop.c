@@ -44,8 +44,8 @@ static bool allowed(const struct gr_types_reader *r, uint64_t off)
 
 static void push_work(struct gr_types *t, uint32_t id)
 {
-	if ((t->objs[id].kind & GR_TYPES_QUEUED) ||
-	    !gr_mark_is_live(t->mark, id))
+	if ((t->objs[id].kind & (GR_TYPES_QUEUED | GR_TYPES_LIVE)) !=
+	    GR_TYPES_LIVE)
 		return;
 	if (t->nwork == t->work_cap &&
 	    !gr_types_grow((void **)&t->work, &t->work_cap, t->nwork + 1,
@@ -141,8 +141,9 @@ static uint32_t slot_kind(struct gr_types *t, struct gr_tslot *s, uint32_t si)
 	return k;
 }
 
-uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
-			     uint64_t *dlen_ret, struct gr_heap_hit *hit)
+/* gr_types_object_hit, inlined into the per-pointer paths. */
+static inline uint32_t object_hit(const struct gr_types *t, uint64_t v,
+				  uint64_t *dlen_ret, struct gr_heap_hit *hit)
 {
 	hit->id = GR_HEAP_NO_OBJECT;
 	hit->span = NULL;
@@ -156,11 +157,17 @@ uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
 	return id;
 }
 
+uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
+			     uint64_t *dlen_ret, struct gr_heap_hit *hit)
+{
+	return object_hit(t, v, dlen_ret, hit);
+}
+
 uint32_t gr_types_object_at(const struct gr_types *t, uint64_t v,
 			    uint64_t *dlen_ret)
 {
 	struct gr_heap_hit hit;
-	return gr_types_object_hit(t, v, dlen_ret, &hit);
+	return object_hit(t, v, dlen_ret, &hit);
 }
 
 /*
@@ -191,7 +198,7 @@ static bool type_value_of(struct gr_types *t, uint64_t v, uint32_t type,
 {
 	uint64_t dlen;
 	struct gr_heap_hit hit;
-	uint32_t id = gr_types_object_hit(t, v, &dlen, &hit);
+	uint32_t id = object_hit(t, v, &dlen, &hit);
 	if (id == GR_HEAP_NO_OBJECT && v && hit.id == GR_HEAP_NO_OBJECT) {
 		static_value(t, v, sid, size, depth);
 		return false;
@@ -342,6 +349,32 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
 }
 
 /*
+ * Most slots of the heap: pointers read from an object's view, with no
+ * root's allowed words (visit_slot's PTR case, shortened).  The slot is
+ * t->slots[@si], read in place (nothing before the typing of a target
+ * moves t->slots; static_value may, and returns).
+ */
+static void ptr_slot(struct gr_types *t, const struct gr_types_reader *r,
+		     uint32_t si, uint64_t base, unsigned depth)
+{
+	uint64_t soff = t->slots[si].off, stride = t->slots[si].stride;
+	uint64_t count = t->slots[si].count;
+	for (uint64_t j = 0; j < count && !t->nomem; j++) {
+		uint64_t off = base + soff + j * stride, v;
+		if (off >= r->len)
+			break;
+		if (off < r->lo || r->len - off < 8)
+			continue;
+		memcpy(&v, r->view + off, 8);
+		if (!v)
+			continue;
+		struct gr_tslot *s = &t->slots[si];
+		type_value_of(t, v, s->type, s->sid, s->size, s->base,
+			      GR_TYPE_SOURCE_DWARF, depth, s, si);
+	}
+}
+
+/*
  * The slots of one value of a laid-out type, @first .. @first + @n in
  * t->slots (indices, not pointers: nested layouts built below may move
  * t->slots), at @base.  Layouts are looked up once per array, not once
@@ -351,17 +384,35 @@ static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
 			uint32_t first, uint32_t n, uint64_t base,
 			unsigned depth)
 {
+	bool plain = r->view && !r->allowed;
 	for (uint32_t k = 0; k < n && !t->nomem; k++) {
+		struct gr_tslot *sl = &t->slots[first + k];
+		if (plain && sl->kind == GR_TSLOT_PTR) {
+			/* One pointer, the commonest slot, without a loop. */
+			uint64_t off = base + sl->off, v;
+			if (sl->count != 1) {
+				ptr_slot(t, r, first + k, base, depth);
+			} else if (off < r->len && off >= r->lo &&
+				   r->len - off >= 8) {
+				memcpy(&v, r->view + off, 8);
+				if (v)
+					type_value_of(t, v, sl->type, sl->sid,
+						      sl->size, sl->base,
+						      GR_TYPE_SOURCE_DWARF,
+						      depth, sl, first + k);
+			}
+			continue;
+		}
 		struct gr_tslot s = t->slots[first + k];
 		uint32_t nfirst = 0, nn = 0;
 		if (s.kind == GR_TSLOT_NESTED) {
 			if (depth + 1 > MAX_NEST)
 				continue;
-			const struct gr_tslot *sl =
+			const struct gr_tslot *nl =
 				gr_types_layout(t, s.type, &nn);
 			if (!nn)
 				continue;
-			nfirst = (uint32_t)(sl - t->slots);
+			nfirst = (uint32_t)(nl - t->slots);
 		}
 		for (uint64_t j = 0; j < s.count && !t->nomem; j++) {
 			uint64_t off = base + s.off + j * s.stride;
