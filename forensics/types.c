@@ -307,8 +307,7 @@ uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 			return t->last_kind = t->kind_hash[j];
 	}
 	size_t cap = t->kinds_cap;
-	/* The top bits of an object's word are its flags. */
-	if (t->nkinds > GR_TYPES_KIND_MASK ||
+	if (t->nkinds == UINT32_MAX ||
 	    !gr_types_grow((void **)&t->kinds, &cap, (size_t)t->nkinds + 1,
 			   sizeof(*t->kinds))) {
 		t->nomem = true;
@@ -327,25 +326,47 @@ uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 	return t->last_kind = t->nkinds++;
 }
 
-/* Out of line: inlined, its map lookup would cost every count read a
- * stack frame (gr_types_object is called for every object). */
-__attribute__((noinline)) uint64_t gr_types_big_count(const struct gr_types *t,
-						      uint32_t id)
+/* A new t->wide entry for @kind and @count; false on NOMEM. */
+static bool new_wide(struct gr_types *t, uint32_t kind, uint64_t count,
+		     uint32_t *ret)
 {
-	uint32_t i;
-	return gr_u64map_get(&t->big_of, id, &i) ? t->big_count[i] : 0;
-}
-
-bool gr_types_set_big_count(struct gr_types *t, uint32_t id, uint64_t count)
-{
-	if (!gr_types_grow((void **)&t->big_count, &t->big_cap, t->nbig + 1,
-			   sizeof(*t->big_count)) ||
-	    !gr_u64map_put(&t->big_of, id, (uint32_t)t->nbig)) {
+	if (t->nwide > GR_TYPES_WIDE_MAX ||
+	    !gr_types_grow((void **)&t->wide, &t->wide_cap, t->nwide + 1,
+			   sizeof(*t->wide))) {
 		t->nomem = true;
 		return false;
 	}
-	t->big_count[t->nbig++] = count;
-	t->objs[id].count = GR_TYPES_BIG_COUNT;
+	t->wide[t->nwide] = (struct gr_types_wide){count, kind};
+	*ret = (uint32_t)t->nwide++;
+	return true;
+}
+
+bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
+		       uint64_t count)
+{
+	uint32_t i;
+	if (!new_wide(t, kind, count, &i))
+		return false;
+	t->objs[id] |= GR_TYPES_WIDE | i;
+	return true;
+}
+
+bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind)
+{
+	uint32_t w = t->objs[id], i;
+	if (w & GR_TYPES_WIDE) {
+		t->wide[w & GR_TYPES_WIDE_MAX].kind = kind;
+		return true;
+	}
+	uint32_t count = w & (GR_TYPES_NARROW_COUNT - 1);
+	if (kind < GR_TYPES_NARROW_KINDS) {
+		t->objs[id] = (w & GR_TYPES_FLAGS) |
+			      kind << GR_TYPES_KIND_SHIFT | count;
+		return true;
+	}
+	if (!new_wide(t, kind, count, &i))
+		return false;
+	t->objs[id] = (w & GR_TYPES_FLAGS) | GR_TYPES_WIDE | i;
 	return true;
 }
 
@@ -450,7 +471,7 @@ static void type_headers(struct gr_types *t)
 		if (d != GR_DWARF_NO_TYPE &&
 		    gr_types_dwarf_size(t->dwarf, d) != size)
 			d = GR_DWARF_NO_TYPE;
-		if (d == GR_DWARF_NO_TYPE && (t->objs[id].kind & GR_TYPES_LIVE) &&
+		if (d == GR_DWARF_NO_TYPE && (t->objs[id] & GR_TYPES_LIVE) &&
 		    (d = prefix_layout(t, rt, size)) != GR_DWARF_NO_TYPE) {
 			gr_types_assign_prefix(t, id, info, d, count);
 			continue;
@@ -476,7 +497,7 @@ static void count_stats(struct gr_types *t)
 {
 	struct gr_types_stats *st = &t->stats;
 	for (uint32_t id = 0; id < t->nobjects; id++) {
-		if (!(t->objs[id].kind & GR_TYPES_LIVE))
+		if (!(t->objs[id] & GR_TYPES_LIVE))
 			continue;
 		uint64_t size = gr_heap_size_of(&t->sizes, id);
 		const struct gr_types_kind *o = gr_types_kind_of(t, id);
@@ -536,7 +557,7 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	}
 	for (uint32_t id = 0; id < t->nobjects; id++)
 		if (gr_mark_is_live(mark, id))
-			t->objs[id].kind = GR_TYPES_LIVE;
+			t->objs[id] = GR_TYPES_LIVE;
 	t->kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
 					     .layout = GR_TYPES_NO_LAYOUT,
 					     .source = GR_TYPE_SOURCE_NONE};
@@ -592,8 +613,7 @@ void gr_types_destroy(struct gr_types *t)
 	free(t->objs);
 	free(t->kinds);
 	free(t->kind_hash);
-	gr_u64map_free(&t->big_of);
-	free(t->big_count);
+	free(t->wide);
 	free(t->info);
 	free(t->name_hash);
 	free(t->dwarf_info);
@@ -629,11 +649,11 @@ _Static_assert(offsetof(struct gr_types_kind, type) ==
 	       "gr_types_kind starts as gr_type_object");
 
 __attribute__((noinline)) static struct gr_type_object
-object_big(const struct gr_types *t, uint32_t id)
+object_wide(const struct gr_types *t, uint32_t id)
 {
 	const struct gr_types_kind *k = gr_types_kind_of(t, id);
 	return (struct gr_type_object){k->type, k->source,
-				       gr_types_big_count(t, id)};
+				       gr_types_count_of(t, id)};
 }
 
 struct gr_type_object gr_types_object(const struct gr_types *t, uint32_t id)
@@ -642,13 +662,14 @@ struct gr_type_object gr_types_object(const struct gr_types *t, uint32_t id)
 		return (struct gr_type_object){GR_TYPE_UNKNOWN,
 					       GR_TYPE_SOURCE_NONE, 0};
 	/* Called for every object by the report: the common case is a
-	 * leaf of two loads, a count of 2^32 - 1 and more a tail call. */
-	struct gr_types_obj w = t->objs[id];
-	if (w.count == GR_TYPES_BIG_COUNT)
-		return object_big(t, id);
+	 * leaf of two loads, a wide object a tail call. */
+	uint32_t w = t->objs[id];
+	if (w & GR_TYPES_WIDE)
+		return object_wide(t, id);
 	struct gr_type_object o;
-	memcpy(&o, &t->kinds[w.kind & GR_TYPES_KIND_MASK], 8);
-	o.count = w.count;
+	memcpy(&o, &t->kinds[(w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT],
+	       8);
+	o.count = w & (GR_TYPES_NARROW_COUNT - 1);
 	return o;
 }
 

@@ -70,8 +70,8 @@ enum { GR_TYPES_NO_LAYOUT = UINT32_MAX };
 
 /*
  * What types objects share: one entry per distinct (type, source,
- * layout), so an object's record is one word and an index (kinds are
- * few, objects many).  Entry 0 is the untyped object's.
+ * layout), so an object's word holds an index (kinds are few, objects
+ * many).  Entry 0 is the untyped object's.
  */
 struct gr_types_kind {
 	/* type and source first, laid out as in struct gr_type_object:
@@ -88,18 +88,13 @@ struct gr_types_kind {
 };
 
 /*
- * One object's typing, 8 bytes: the kind with the propagation flags in
- * its top bits, and the element count (0: one value).  A count is at
- * most the object's size over its element's, so it fits 32 bits unless
- * the object is 4 GiB or more: then it is GR_TYPES_BIG_COUNT and the
- * count lives in big_count.
+ * One object's typing is one 32-bit word (t->objs[id]): four flags on
+ * top, then its kind and element count (0: one value).  Kinds are few
+ * (about a hundred on the bench cores) and a count is at most the
+ * object's size over its element's, so both nearly always fit 11 and 16
+ * bits: kind << 16 | count.  Otherwise (WIDE) the rest of the word
+ * indexes t->wide, which holds them whole.  0 below the flags: untyped.
  */
-struct gr_types_obj {
-	uint32_t kind;
-	uint32_t count;
-};
-
-/* Flags of gr_types_obj.kind; the rest is the kind's index. */
 #define GR_TYPES_QUEUED 0x80000000u /* pushed on the worklist */
 #define GR_TYPES_WALKED 0x40000000u /* a map header or funcval handled */
 /* Laid out by its header type's first field: a later whole-value layout
@@ -108,8 +103,18 @@ struct gr_types_obj {
 /* Live (gr_mark_is_live), copied in so that queueing an object reads the
  * word it writes, not the marking's array as well. */
 #define GR_TYPES_LIVE 0x10000000u
-#define GR_TYPES_KIND_MASK 0x0fffffffu
-#define GR_TYPES_BIG_COUNT UINT32_MAX
+#define GR_TYPES_FLAGS 0xf0000000u
+#define GR_TYPES_WIDE 0x08000000u
+#define GR_TYPES_WIDE_MAX 0x07ffffffu /* indices into t->wide */
+#define GR_TYPES_KIND_SHIFT 16
+#define GR_TYPES_NARROW_KINDS 0x800u   /* kinds below this fit the word */
+#define GR_TYPES_NARROW_COUNT 0x10000u /* and counts below this */
+
+/* The kind and count of an object whose word cannot hold them. */
+struct gr_types_wide {
+	uint64_t count;
+	uint32_t kind;
+};
 
 struct gr_types_map {
 	struct gr_map_info info;
@@ -165,16 +170,14 @@ struct gr_types {
 	struct gr_heap_sizes sizes;
 
 	uint32_t nobjects;
-	struct gr_types_obj *objs;
+	uint32_t *objs; /* one word per object, see GR_TYPES_WIDE */
+	struct gr_types_wide *wide;
+	size_t nwide, wide_cap;
 	struct gr_types_kind *kinds;
 	uint32_t nkinds, kinds_cap;
 	uint32_t *kind_hash; /* index, 0 empty (kind 0 is never looked up) */
 	size_t kind_hash_cap;
 	uint32_t last_kind; /* the kind interned last: runs of one kind */
-	/* Object id -> index into big_count, for counts >= 2^32 - 1. */
-	struct gr_u64map big_of;
-	uint64_t *big_count;
-	size_t nbig, big_cap;
 
 	/* The type table, deduplicated by name (open addressing). */
 	struct gr_type_info *info;
@@ -236,33 +239,54 @@ uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id);
  * NOMEM. */
 uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 		       uint8_t source);
-/* gr_types_count_of and gr_types_set_count for a count >= 2^32 - 1. */
-uint64_t gr_types_big_count(const struct gr_types *t, uint32_t id);
-bool gr_types_set_big_count(struct gr_types *t, uint32_t id, uint64_t count);
-
-/* The element count of object @id. */
-static inline uint64_t gr_types_count_of(const struct gr_types *t,
-					 uint32_t id)
+/* Whether object @id has a type. */
+static inline bool gr_types_typed(const struct gr_types *t, uint32_t id)
 {
-	uint32_t c = t->objs[id].count;
-	return c != GR_TYPES_BIG_COUNT ? c : gr_types_big_count(t, id);
+	return (t->objs[id] & ~GR_TYPES_FLAGS) != 0;
 }
 
-/* Record @count for object @id; false (and t->nomem) on NOMEM. */
-static inline bool gr_types_set_count(struct gr_types *t, uint32_t id,
-				      uint64_t count)
+/* The kind of object @id (0: untyped). */
+static inline uint32_t gr_types_kind_index(const struct gr_types *t,
+					   uint32_t id)
 {
-	if (count >= GR_TYPES_BIG_COUNT)
-		return gr_types_set_big_count(t, id, count);
-	t->objs[id].count = (uint32_t)count;
-	return true;
+	uint32_t w = t->objs[id];
+	return w & GR_TYPES_WIDE ? t->wide[w & GR_TYPES_WIDE_MAX].kind
+				 : (w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT;
 }
 
 static inline const struct gr_types_kind *
 gr_types_kind_of(const struct gr_types *t, uint32_t id)
 {
-	return &t->kinds[t->objs[id].kind & GR_TYPES_KIND_MASK];
+	return &t->kinds[gr_types_kind_index(t, id)];
 }
+
+/* The element count of object @id. */
+static inline uint64_t gr_types_count_of(const struct gr_types *t,
+					 uint32_t id)
+{
+	uint32_t w = t->objs[id];
+	return w & GR_TYPES_WIDE ? t->wide[w & GR_TYPES_WIDE_MAX].count
+				 : w & (GR_TYPES_NARROW_COUNT - 1);
+}
+
+/* gr_types_set_object into t->wide; false (and t->nomem) on NOMEM. */
+bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
+		       uint64_t count);
+
+/* Type the untyped object @id as @kind (not 0) with @count; its flags
+ * stay.  False (and t->nomem) on NOMEM. */
+static inline bool gr_types_set_object(struct gr_types *t, uint32_t id,
+				       uint32_t kind, uint64_t count)
+{
+	if (kind >= GR_TYPES_NARROW_KINDS || count >= GR_TYPES_NARROW_COUNT)
+		return gr_types_set_wide(t, id, kind, count);
+	t->objs[id] |= kind << GR_TYPES_KIND_SHIFT | (uint32_t)count;
+	return true;
+}
+
+/* Give the typed object @id kind @kind, its count and flags unchanged;
+ * false (and t->nomem) on NOMEM. */
+bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind);
 /* The table entry and DWARF layout for runtime type @rtype. */
 uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 			   uint32_t *dwarf_ret);

@@ -44,8 +44,7 @@ static bool allowed(const struct gr_types_reader *r, uint64_t off)
 
 static void push_work(struct gr_types *t, uint32_t id)
 {
-	if ((t->objs[id].kind & (GR_TYPES_QUEUED | GR_TYPES_LIVE)) !=
-	    GR_TYPES_LIVE)
+	if ((t->objs[id] & (GR_TYPES_QUEUED | GR_TYPES_LIVE)) != GR_TYPES_LIVE)
 		return;
 	if (t->nwork == t->work_cap &&
 	    !gr_types_grow((void **)&t->work, &t->work_cap, t->nwork + 1,
@@ -53,7 +52,7 @@ static void push_work(struct gr_types *t, uint32_t id)
 		t->nomem = true;
 		return;
 	}
-	t->objs[id].kind |= GR_TYPES_QUEUED;
+	t->objs[id] |= GR_TYPES_QUEUED;
 	t->work[t->nwork++] = id;
 }
 
@@ -61,7 +60,7 @@ void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 			    uint32_t layout, uint64_t count)
 {
 	if (gr_types_assign(t, id, info, layout, count, GR_TYPE_SOURCE_HEADER))
-		t->objs[id].kind |= GR_TYPES_PREFIX;
+		t->objs[id] |= GR_TYPES_PREFIX;
 }
 
 /*
@@ -72,20 +71,17 @@ void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 static void relayout(struct gr_types *t, uint32_t id, uint32_t layout,
 		     uint64_t lsize)
 {
-	struct gr_types_obj *o = &t->objs[id];
-	const struct gr_types_kind *cur = &t->kinds[o->kind & GR_TYPES_KIND_MASK];
+	const struct gr_types_kind *cur = gr_types_kind_of(t, id);
 	if (cur->source != GR_TYPE_SOURCE_HEADER ||
 	    (cur->layout != GR_TYPES_NO_LAYOUT &&
-	     !(o->kind & GR_TYPES_PREFIX)) ||
+	     !(t->objs[id] & GR_TYPES_PREFIX)) ||
 	    layout == GR_TYPES_NO_LAYOUT || lsize != t->info[cur->type].size)
 		return;
 	uint32_t k = gr_types_kind(t, cur->type, layout, GR_TYPE_SOURCE_HEADER);
-	if (!k)
+	if (!k || !gr_types_set_kind(t, id, k))
 		return;
 	/* A whole-value layout is visited again after a prefix. */
-	o->kind = (o->kind & ~(GR_TYPES_KIND_MASK | GR_TYPES_PREFIX |
-			       GR_TYPES_QUEUED)) |
-		  k;
+	t->objs[id] &= ~(GR_TYPES_PREFIX | GR_TYPES_QUEUED);
 	push_work(t, id);
 }
 
@@ -93,14 +89,12 @@ static void relayout(struct gr_types *t, uint32_t id, uint32_t layout,
 static bool assign_kind(struct gr_types *t, uint32_t id, uint32_t k,
 			uint64_t count)
 {
-	struct gr_types_obj *o = &t->objs[id];
-	if (o->kind & GR_TYPES_KIND_MASK) {
+	if (gr_types_typed(t, id)) {
 		relayout(t, id, t->kinds[k].layout, t->kinds[k].esize);
 		return false;
 	}
-	if (!gr_types_set_count(t, id, count))
+	if (!gr_types_set_object(t, id, k, count))
 		return false;
-	o->kind |= k;
 	if (t->kinds[k].layout != GR_TYPES_NO_LAYOUT)
 		push_work(t, id);
 	return true;
@@ -112,7 +106,7 @@ bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
 {
 	if (info == GR_TYPE_UNKNOWN)
 		return false;
-	if (t->objs[id].kind & GR_TYPES_KIND_MASK) {
+	if (gr_types_typed(t, id)) {
 		if (layout != GR_TYPES_NO_LAYOUT)
 			relayout(t, id, layout,
 				 gr_types_dwarf_size(t->dwarf, layout));
@@ -438,7 +432,7 @@ void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 
 static void visit_object(struct gr_types *t, uint32_t id)
 {
-	uint32_t k = t->objs[id].kind & GR_TYPES_KIND_MASK;
+	uint32_t k = gr_types_kind_index(t, id);
 	uint64_t esize = t->kinds[k].esize;
 	if (!esize)
 		return;

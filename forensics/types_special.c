@@ -349,7 +349,7 @@ void gr_types_closure(struct gr_types *t, uint64_t v)
 {
 	uint64_t dlen, pc;
 	uint32_t id = gr_types_object_at(t, v, &dlen);
-	if (id == GR_HEAP_NO_OBJECT || (t->objs[id].kind & GR_TYPES_WALKED) ||
+	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED) ||
 	    !t->pcln)
 		return;
 	struct gr_pcln_func fn;
@@ -361,11 +361,11 @@ void gr_types_closure(struct gr_types *t, uint64_t v)
 		return;
 	}
 	/* Once per funcval, typed or not by its malloc header. */
-	t->objs[id].kind |= GR_TYPES_WALKED;
+	t->objs[id] |= GR_TYPES_WALKED;
 	char name[512];
 	gr_types_closure_name(fn.name, name, sizeof(name));
 	uint32_t info = gr_types_intern(t, name, 0, GR_DWARF_NO_TYPE, 0);
-	if (!(t->objs[id].kind & GR_TYPES_KIND_MASK))
+	if (!gr_types_typed(t, id))
 		gr_types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
 				GR_TYPE_SOURCE_CLOSURE);
 	if (!gr_dwarf_present(t->dwarf))
@@ -424,9 +424,9 @@ void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
 {
 	uint64_t dlen;
 	uint32_t id = gr_types_object_at(t, v, &dlen);
-	if (id == GR_HEAP_NO_OBJECT || (t->objs[id].kind & GR_TYPES_WALKED))
+	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED))
 		return;
-	t->objs[id].kind |= GR_TYPES_WALKED;
+	t->objs[id] |= GR_TYPES_WALKED;
 	const struct gr_dwarf_type *mt = gr_dwarf_type(t->dwarf, map_type);
 	const struct gr_dwarf_type *pt =
 		mt ? gr_dwarf_type(t->dwarf,
