@@ -2,6 +2,7 @@
 #include "types.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,11 +173,12 @@ static void display_name(const char *name, char *buf, size_t len)
 
 uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id)
 {
+	/* Asked for every pointer typed: the cache first. */
+	if (id < t->ndwarf && t->dwarf_info[id])
+		return t->dwarf_info[id] - 1;
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, id);
 	if (!dt)
 		return GR_TYPE_UNKNOWN;
-	if (t->dwarf_info[id])
-		return t->dwarf_info[id] - 1;
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, id);
 	const struct gr_dwarf_type *st = gr_dwarf_type(t->dwarf, sid);
 	const char *name = dt->name[0] ? dt->name : st ? st->name : "";
@@ -252,22 +254,120 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 
 uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id)
 {
-	/* runtime/malloc.go (1.22+): pointerful small objects above
-	 * minSizeForMallocHeader (one pointer-bitmap word: 512 B) start with
-	 * the 8-byte *_type header; large objects use mspan.largeType. */
-	if (gr_heap_regime(t->heap) != GR_HEAPBITS_HEADERS)
+	if (!t->headers || id >= t->nobjects)
 		return 0;
-	return gr_types_data_off_span(t, gr_heap_object_span(t->heap, id));
+	return gr_types_data_off_span(
+		t, &t->sizes.spans[t->sizes.obj_span[id]]);
 }
 
-uint64_t gr_types_data_off_span(const struct gr_types *t,
-				const struct gr_span *sp)
+static uint64_t kind_hash(uint32_t type, uint32_t layout, uint8_t source)
 {
-	if (gr_heap_regime(t->heap) != GR_HEAPBITS_HEADERS)
+	uint64_t h = ((uint64_t)type << 32 | layout) * 0x9e3779b97f4a7c15ull;
+	return (h ^ (h >> 29) ^ source) * 0xbf58476d1ce4e5b9ull;
+}
+
+static bool rehash_kinds(struct gr_types *t)
+{
+	size_t cap = t->kind_hash_cap ? 2 * t->kind_hash_cap : 1024;
+	uint32_t *h = calloc(cap, sizeof(*h));
+	if (!h)
+		return false;
+	for (uint32_t i = 1; i < t->nkinds; i++) {
+		const struct gr_types_kind *k = &t->kinds[i];
+		size_t j = kind_hash(k->type, k->layout, k->source) >> 32 &
+			   (cap - 1);
+		while (h[j])
+			j = (j + 1) & (cap - 1);
+		h[j] = i;
+	}
+	free(t->kind_hash);
+	t->kind_hash = h;
+	t->kind_hash_cap = cap;
+	return true;
+}
+
+uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
+		       uint8_t source)
+{
+	const struct gr_types_kind *last = &t->kinds[t->last_kind];
+	if (last->type == type && last->layout == layout &&
+	    last->source == source)
+		return t->last_kind;
+	if (2 * ((size_t)t->nkinds + 1) > t->kind_hash_cap &&
+	    !rehash_kinds(t)) {
+		t->nomem = true;
 		return 0;
-	return sp && sp->sizeclass != 0 && !sp->noscan && sp->elemsize > 512
-		       ? 8
-		       : 0;
+	}
+	size_t mask = t->kind_hash_cap - 1;
+	size_t j = kind_hash(type, layout, source) >> 32 & mask;
+	for (; t->kind_hash[j]; j = (j + 1) & mask) {
+		const struct gr_types_kind *k = &t->kinds[t->kind_hash[j]];
+		if (k->type == type && k->layout == layout &&
+		    k->source == source)
+			return t->last_kind = t->kind_hash[j];
+	}
+	size_t cap = t->kinds_cap;
+	if (t->nkinds == UINT32_MAX ||
+	    !gr_types_grow((void **)&t->kinds, &cap, (size_t)t->nkinds + 1,
+			   sizeof(*t->kinds))) {
+		t->nomem = true;
+		return 0;
+	}
+	t->kinds_cap = (uint32_t)cap;
+	t->kinds[t->nkinds] = (struct gr_types_kind){
+		.type = type,
+		.layout = layout,
+		.esize = layout == GR_TYPES_NO_LAYOUT
+				 ? 0
+				 : gr_types_dwarf_size(t->dwarf, layout),
+		.source = source,
+	};
+	t->kind_hash[j] = t->nkinds;
+	return t->last_kind = t->nkinds++;
+}
+
+/* A new t->wide entry for @kind and @count; false on NOMEM. */
+static bool new_wide(struct gr_types *t, uint32_t kind, uint64_t count,
+		     uint32_t *ret)
+{
+	if (t->nwide > GR_TYPES_WIDE_MAX ||
+	    !gr_types_grow((void **)&t->wide, &t->wide_cap, t->nwide + 1,
+			   sizeof(*t->wide))) {
+		t->nomem = true;
+		return false;
+	}
+	t->wide[t->nwide] = (struct gr_types_wide){count, kind};
+	*ret = (uint32_t)t->nwide++;
+	return true;
+}
+
+bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
+		       uint64_t count)
+{
+	uint32_t i;
+	if (!new_wide(t, kind, count, &i))
+		return false;
+	t->objs[id] |= GR_TYPES_WIDE | i;
+	return true;
+}
+
+bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind)
+{
+	uint32_t w = t->objs[id], i;
+	if (w & GR_TYPES_WIDE) {
+		t->wide[w & GR_TYPES_WIDE_MAX].kind = kind;
+		return true;
+	}
+	uint32_t count = w & (GR_TYPES_NARROW_COUNT - 1);
+	if (kind < GR_TYPES_NARROW_KINDS) {
+		t->objs[id] = (w & GR_TYPES_FLAGS) |
+			      kind << GR_TYPES_KIND_SHIFT | count;
+		return true;
+	}
+	if (!new_wide(t, kind, count, &i))
+		return false;
+	t->objs[id] = (w & GR_TYPES_FLAGS) | GR_TYPES_WIDE | i;
+	return true;
 }
 
 /*
@@ -371,7 +471,7 @@ static void type_headers(struct gr_types *t)
 		if (d != GR_DWARF_NO_TYPE &&
 		    gr_types_dwarf_size(t->dwarf, d) != size)
 			d = GR_DWARF_NO_TYPE;
-		if (d == GR_DWARF_NO_TYPE && gr_mark_is_live(t->mark, id) &&
+		if (d == GR_DWARF_NO_TYPE && (t->objs[id] & GR_TYPES_LIVE) &&
 		    (d = prefix_layout(t, rt, size)) != GR_DWARF_NO_TYPE) {
 			gr_types_assign_prefix(t, id, info, d, count);
 			continue;
@@ -397,10 +497,10 @@ static void count_stats(struct gr_types *t)
 {
 	struct gr_types_stats *st = &t->stats;
 	for (uint32_t id = 0; id < t->nobjects; id++) {
-		if (!gr_mark_is_live(t->mark, id))
+		if (!(t->objs[id] & GR_TYPES_LIVE))
 			continue;
-		uint64_t size = gr_heap_object_size(t->heap, id);
-		const struct gr_type_object *o = &t->obj[id];
+		uint64_t size = gr_heap_size_of(&t->sizes, id);
+		const struct gr_types_kind *o = gr_types_kind_of(t, id);
 		if (o->type == GR_TYPE_UNKNOWN) {
 			st->unknown_objects++;
 			st->unknown_bytes += size;
@@ -435,27 +535,33 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	t->bias = gr_session_load_bias(s);
 	t->types_base = gr_session_moduledata(s)->types;
 	t->nobjects = gr_heap_object_count(heap);
+	t->headers = gr_heap_regime(heap) == GR_HEAPBITS_HEADERS;
+	gr_heap_sizes(heap, &t->sizes);
 	struct gr_error *serr = synth_header_types(t);
 	if (serr) {
 		gr_types_destroy(t);
 		return serr;
 	}
 	size_t nd = gr_dwarf_type_count(t->dwarf), no = t->nobjects;
-	t->obj = gr_bigarray_alloc(no, sizeof(*t->obj), false);
-	t->layout_type = gr_bigarray_alloc(no, sizeof(*t->layout_type), false);
-	t->queued = gr_bigarray_alloc(no, 1, true);
+	t->ndwarf = (uint32_t)nd;
+	/* All zero: every object of kind 0, untyped, count 0, no flags
+	 * but LIVE, set below. */
+	t->objs = gr_bigarray_alloc(no, sizeof(*t->objs), true);
+	t->kinds = malloc(16 * sizeof(*t->kinds));
+	t->kinds_cap = 16;
 	t->dwarf_info = calloc(nd ? nd : 1, sizeof(*t->dwarf_info));
 	t->layout_of = calloc(nd ? nd : 1, sizeof(*t->layout_of));
-	if (!t->obj || !t->layout_type || !t->queued || !t->dwarf_info ||
-	    !t->layout_of) {
+	if (!t->objs || !t->kinds || !t->dwarf_info || !t->layout_of) {
 		gr_types_destroy(t);
 		return gr_error_nomem();
 	}
-	for (size_t i = 0; i < no; i++) {
-		t->obj[i] = (struct gr_type_object){GR_TYPE_UNKNOWN,
-						    GR_TYPE_SOURCE_NONE, 0};
-		t->layout_type[i] = GR_TYPES_NO_LAYOUT;
-	}
+	for (uint32_t id = 0; id < t->nobjects; id++)
+		if (gr_mark_is_live(mark, id))
+			t->objs[id] = GR_TYPES_LIVE;
+	t->kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
+					     .layout = GR_TYPES_NO_LAYOUT,
+					     .source = GR_TYPE_SOURCE_NONE};
+	t->nkinds = 1;
 	if (gr_dwarf_present(t->dwarf)) {
 		gr_types_rt_resolve(t);
 		/* Without a map layout the maps stay unknown, nothing else. */
@@ -504,13 +610,16 @@ void gr_types_destroy(struct gr_types *t)
 		free(t->strings[i]);
 	free(t->strings);
 	free(t->pkg);
-	free(t->obj);
-	free(t->layout_type);
-	free(t->queued);
+	free(t->objs);
+	free(t->kinds);
+	free(t->kind_hash);
+	free(t->wide);
 	free(t->info);
 	free(t->name_hash);
 	free(t->dwarf_info);
 	gr_u64map_free(&t->rt_info);
+	gr_u64map_free(&t->iface_of);
+	free(t->iface_rt);
 	free(t->layout_of);
 	free(t->layouts);
 	free(t->slots);
@@ -531,12 +640,37 @@ const struct gr_type_info *gr_types_info(const struct gr_types *t,
 	return type < t->ninfo ? &t->info[type] : NULL;
 }
 
+/* gr_types_object copies a kind's first 8 bytes as the object's. */
+_Static_assert(offsetof(struct gr_types_kind, type) ==
+			       offsetof(struct gr_type_object, type) &&
+		       offsetof(struct gr_types_kind, source) ==
+			       offsetof(struct gr_type_object, source) &&
+		       offsetof(struct gr_type_object, count) == 8,
+	       "gr_types_kind starts as gr_type_object");
+
+__attribute__((noinline)) static struct gr_type_object
+object_wide(const struct gr_types *t, uint32_t id)
+{
+	const struct gr_types_kind *k = gr_types_kind_of(t, id);
+	return (struct gr_type_object){k->type, k->source,
+				       gr_types_count_of(t, id)};
+}
+
 struct gr_type_object gr_types_object(const struct gr_types *t, uint32_t id)
 {
 	if (id >= t->nobjects)
 		return (struct gr_type_object){GR_TYPE_UNKNOWN,
 					       GR_TYPE_SOURCE_NONE, 0};
-	return t->obj[id];
+	/* Called for every object by the report: the common case is a
+	 * leaf of two loads, a wide object a tail call. */
+	uint32_t w = t->objs[id];
+	if (w & GR_TYPES_WIDE)
+		return object_wide(t, id);
+	struct gr_type_object o;
+	memcpy(&o, &t->kinds[(w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT],
+	       8);
+	o.count = w & (GR_TYPES_NARROW_COUNT - 1);
+	return o;
 }
 
 void gr_types_object_name(const struct gr_types *t, uint32_t id, char *buf,

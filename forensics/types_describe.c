@@ -225,13 +225,14 @@ void gr_types_describe_offset(const struct gr_types *t, uint32_t id,
 		gr_error_destroy(err);
 		buf[0] = '\0';
 	}
-	const struct gr_type_object *o = &t->obj[id];
-	uint32_t layout = t->layout_type[id];
+	const struct gr_types_kind *o = gr_types_kind_of(t, id);
+	uint32_t layout = o->layout;
 	uint64_t rel = off - doff;
 	uint64_t es = o->type != GR_TYPE_UNKNOWN ? t->info[o->type].size : 0;
 	if (layout != GR_TYPES_NO_LAYOUT)
-		es = gr_types_dwarf_size(t->dwarf, layout);
-	if (o->count && es) {
+		es = o->esize;
+	uint64_t count = gr_types_count_of(t, id);
+	if (count && es) {
 		put(&b, "[%" PRIu64 "]", rel / es);
 		rel %= es;
 	}

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "closures.h"
 #include "dwarf.h"
@@ -47,6 +48,17 @@ struct gr_tslot {
 	uint64_t count;	 /* repetitions, >= 1 */
 	uint32_t type;
 	uint8_t kind;	 /* enum gr_tslot_kind */
+	/* PTR and SLICE: what typing a target needs of @type, resolved
+	 * when the layout is built rather than for every pointer: @type
+	 * stripped of typedefs and qualifiers (sid), its size (0 if
+	 * unknown) and whether it is a DWARF base type.  Otherwise sid =
+	 * type, size 0. */
+	bool base;
+	uint32_t sid;
+	/* The gr_types_kind a target gets, once the first one was typed
+	 * (naming @type interns it: that stays where it was); 0 before. */
+	uint32_t tkind;
+	uint64_t size;
 };
 
 /* The slots of one DWARF type: slots[first, first + n). */
@@ -54,8 +66,55 @@ struct gr_tlayout {
 	uint32_t first, n;
 };
 
-/* Propagation state of one object (besides its gr_type_object). */
 enum { GR_TYPES_NO_LAYOUT = UINT32_MAX };
+
+/*
+ * What types objects share: one entry per distinct (type, source,
+ * layout), so an object's word holds an index (kinds are few, objects
+ * many).  Entry 0 is the untyped object's.
+ */
+struct gr_types_kind {
+	/* type and source first, laid out as in struct gr_type_object:
+	 * gr_types_object copies these 8 bytes whole (pad_ stays 0). */
+	uint32_t type;	/* index into the table, or GR_TYPE_UNKNOWN */
+	uint8_t source; /* enum gr_type_source */
+	uint8_t pad_[3];
+	uint32_t layout; /* DWARF type giving the layout, or NO_LAYOUT */
+	uint64_t esize;	 /* size of @layout, 0 if none or unknown */
+	/* The layout's slots t->slots[lfirst, lfirst + ln), once
+	 * lresolved (on the first visit of an object of this kind). */
+	uint32_t lfirst, ln;
+	bool lresolved;
+};
+
+/*
+ * One object's typing is one 32-bit word (t->objs[id]): four flags on
+ * top, then its kind and element count (0: one value).  Kinds are few
+ * (about a hundred on the bench cores) and a count is at most the
+ * object's size over its element's, so both nearly always fit 11 and 16
+ * bits: kind << 16 | count.  Otherwise (WIDE) the rest of the word
+ * indexes t->wide, which holds them whole.  0 below the flags: untyped.
+ */
+#define GR_TYPES_QUEUED 0x80000000u /* pushed on the worklist */
+#define GR_TYPES_WALKED 0x40000000u /* a map header or funcval handled */
+/* Laid out by its header type's first field: a later whole-value layout
+ * replaces it. */
+#define GR_TYPES_PREFIX 0x20000000u
+/* Live (gr_mark_is_live), copied in so that queueing an object reads the
+ * word it writes, not the marking's array as well. */
+#define GR_TYPES_LIVE 0x10000000u
+#define GR_TYPES_FLAGS 0xf0000000u
+#define GR_TYPES_WIDE 0x08000000u
+#define GR_TYPES_WIDE_MAX 0x07ffffffu /* indices into t->wide */
+#define GR_TYPES_KIND_SHIFT 16
+#define GR_TYPES_NARROW_KINDS 0x800u   /* kinds below this fit the word */
+#define GR_TYPES_NARROW_COUNT 0x10000u /* and counts below this */
+
+/* The kind and count of an object whose word cannot hold them. */
+struct gr_types_wide {
+	uint64_t count;
+	uint32_t kind;
+};
 
 struct gr_types_map {
 	struct gr_map_info info;
@@ -81,6 +140,13 @@ struct gr_types_rt {
 	bool have_struct;
 };
 
+/* A dynamic type met in an interface (gr_types_iface_data). */
+struct gr_types_iface_rt {
+	uint64_t size; /* of a value */
+	uint32_t info; /* the type's table entry */
+	bool direct;   /* pointer-shaped: stored in the data word itself */
+};
+
 struct gr_types {
 	struct gr_session *s;
 	struct gr_heap *heap;
@@ -99,10 +165,19 @@ struct gr_types {
 	uint64_t bias, types_base;
 	struct gr_types_rt rt;
 
+	/* The 1.22+ malloc header regime (gr_types_data_off_span). */
+	bool headers;
+	struct gr_heap_sizes sizes;
+
 	uint32_t nobjects;
-	struct gr_type_object *obj;
-	uint32_t *layout_type; /* DWARF type giving the layout, per object */
-	uint8_t *queued;       /* pushed on the worklist once */
+	uint32_t *objs; /* one word per object, see GR_TYPES_WIDE */
+	struct gr_types_wide *wide;
+	size_t nwide, wide_cap;
+	struct gr_types_kind *kinds;
+	uint32_t nkinds, kinds_cap;
+	uint32_t *kind_hash; /* index, 0 empty (kind 0 is never looked up) */
+	size_t kind_hash_cap;
+	uint32_t last_kind; /* the kind interned last: runs of one kind */
 
 	/* The type table, deduplicated by name (open addressing). */
 	struct gr_type_info *info;
@@ -110,8 +185,14 @@ struct gr_types {
 	uint32_t *name_hash; /* index + 1, 0 empty */
 	size_t name_hash_cap;
 	uint32_t *dwarf_info; /* DWARF id -> info index + 1 */
+	uint32_t ndwarf;      /* DWARF types */
 	/* rtype address -> info index */
 	struct gr_u64map rt_info;
+	/* rtype address -> index into iface_rt: what an interface's data
+	 * word needs of its dynamic type, looked up once per type. */
+	struct gr_u64map iface_of;
+	struct gr_types_iface_rt *iface_rt;
+	size_t niface_rt, iface_rt_cap;
 
 	/* Layout cache: DWARF id -> index into layouts + 1. */
 	uint32_t *layout_of;
@@ -154,6 +235,58 @@ uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
 			 uint32_t dwarf_type, uint64_t rtype);
 /* The table entry for DWARF type @id (named as a person reads Go). */
 uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id);
+/* The kind of (@type, @layout, @source), interned; 0 (and t->nomem) on
+ * NOMEM. */
+uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
+		       uint8_t source);
+/* Whether object @id has a type. */
+static inline bool gr_types_typed(const struct gr_types *t, uint32_t id)
+{
+	return (t->objs[id] & ~GR_TYPES_FLAGS) != 0;
+}
+
+/* The kind of object @id (0: untyped). */
+static inline uint32_t gr_types_kind_index(const struct gr_types *t,
+					   uint32_t id)
+{
+	uint32_t w = t->objs[id];
+	return w & GR_TYPES_WIDE ? t->wide[w & GR_TYPES_WIDE_MAX].kind
+				 : (w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT;
+}
+
+static inline const struct gr_types_kind *
+gr_types_kind_of(const struct gr_types *t, uint32_t id)
+{
+	return &t->kinds[gr_types_kind_index(t, id)];
+}
+
+/* The element count of object @id. */
+static inline uint64_t gr_types_count_of(const struct gr_types *t,
+					 uint32_t id)
+{
+	uint32_t w = t->objs[id];
+	return w & GR_TYPES_WIDE ? t->wide[w & GR_TYPES_WIDE_MAX].count
+				 : w & (GR_TYPES_NARROW_COUNT - 1);
+}
+
+/* gr_types_set_object into t->wide; false (and t->nomem) on NOMEM. */
+bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
+		       uint64_t count);
+
+/* Type the untyped object @id as @kind (not 0) with @count; its flags
+ * stay.  False (and t->nomem) on NOMEM. */
+static inline bool gr_types_set_object(struct gr_types *t, uint32_t id,
+				       uint32_t kind, uint64_t count)
+{
+	if (kind >= GR_TYPES_NARROW_KINDS || count >= GR_TYPES_NARROW_COUNT)
+		return gr_types_set_wide(t, id, kind, count);
+	t->objs[id] |= kind << GR_TYPES_KIND_SHIFT | (uint32_t)count;
+	return true;
+}
+
+/* Give the typed object @id kind @kind, its count and flags unchanged;
+ * false (and t->nomem) on NOMEM. */
+bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind);
 /* The table entry and DWARF layout for runtime type @rtype. */
 uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 			   uint32_t *dwarf_ret);
@@ -161,9 +294,19 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
 /* Bytes before the value in object @id (the 1.22+ malloc header). */
 uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id);
-/* The same for an object of span @sp (NULL: 0). */
-uint64_t gr_types_data_off_span(const struct gr_types *t,
-				const struct gr_span *sp);
+/* The same for an object of span @sp (NULL: 0); inline, as typing asks
+ * it for every pointer it follows. */
+static inline uint64_t gr_types_data_off_span(const struct gr_types *t,
+					      const struct gr_span *sp)
+{
+	/* runtime/malloc.go (1.22+): pointerful small objects above
+	 * minSizeForMallocHeader (one pointer-bitmap word: 512 B) start with
+	 * the 8-byte *_type header; large objects use mspan.largeType. */
+	return t->headers && sp && sp->sizeclass != 0 && !sp->noscan &&
+		       sp->elemsize > 512
+		       ? 8
+		       : 0;
+}
 /* Size of DWARF type @id, 0 if unknown. */
 uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
 
@@ -195,13 +338,6 @@ bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
 void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 			    uint32_t layout, uint64_t count);
 
-/* Bits of gr_types.queued. */
-enum {
-	GR_TYPES_QUEUED = 1, /* pushed on the worklist */
-	GR_TYPES_WALKED = 2, /* a map header handed to gr_maps_walk */
-	GR_TYPES_PREFIX = 4, /* laid out by its header type's first field */
-};
-
 /* The bytes of one value being visited: a zero-copy view of the core
  * when it has one, else word reads through gr_mem. */
 struct gr_types_reader {
@@ -216,9 +352,22 @@ struct gr_types_reader {
 	size_t nallowed;
 };
 
-/* The word at @off of @r; false if outside [lo, len) or unreadable. */
-bool gr_types_word(const struct gr_types_reader *r, uint64_t off,
-		   uint64_t *v);
+/* gr_types_word without a view: through gr_mem. */
+bool gr_types_word_mem(const struct gr_types_reader *r, uint64_t off,
+		       uint64_t *v);
+/* The word at @off of @r; false if outside [lo, len) or unreadable.
+ * Inline: propagation reads every pointer word of the live heap. */
+static inline bool gr_types_word(const struct gr_types_reader *r,
+				 uint64_t off, uint64_t *v)
+{
+	if (off < r->lo || off > r->len || r->len - off < 8)
+		return false;
+	if (r->view) {
+		memcpy(v, r->view + off, 8);
+		return true;
+	}
+	return gr_types_word_mem(r, off, v);
+}
 /*
  * The object whose value starts at @v (after its malloc header), or
  * GR_HEAP_NO_OBJECT: an interior pointer says nothing of the object's

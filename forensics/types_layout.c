@@ -34,6 +34,13 @@ static void push(struct lbuf *b, struct gr_tslot s)
 	b->v[b->n++] = s;
 }
 
+static void push_slot(struct lbuf *b, uint64_t off, uint64_t stride,
+		      uint64_t count, uint32_t type, enum gr_tslot_kind kind)
+{
+	push(b, (struct gr_tslot){.off = off, .stride = stride, .count = count,
+				  .type = type, .kind = (uint8_t)kind});
+}
+
 bool gr_types_is_map_internal(const char *name)
 {
 	/* cmd/link/internal/ld/dwarf.go synthesizemaptypes: the header's
@@ -109,12 +116,11 @@ static bool pool_slots(struct gr_types *t, struct lbuf *b, uint32_t id,
 		gr_error_destroy(err);
 		return false;
 	}
-	push(b, (struct gr_tslot){base + local->offset,
-				  local_size->offset - local->offset, 1, pl,
-				  GR_TSLOT_POOL_LOCAL});
-	push(b, (struct gr_tslot){base + victim->offset,
-				  victim_size->offset - victim->offset, 1, pl,
-				  GR_TSLOT_POOL_LOCAL});
+	push_slot(b, base + local->offset, local_size->offset - local->offset,
+		  1, pl, GR_TSLOT_POOL_LOCAL);
+	push_slot(b, base + victim->offset,
+		  victim_size->offset - victim->offset, 1, pl,
+		  GR_TSLOT_POOL_LOCAL);
 	return true;
 }
 
@@ -129,15 +135,13 @@ static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
 	if (atomic_pointer(t->dwarf, dt, id, &elem, &off)) {
 		const struct gr_dwarf_type *et = gr_dwarf_type(t->dwarf, elem);
 		bool node = et && !strncmp(et->name, "internal/sync.node[", 19);
-		push(b, (struct gr_tslot){base + off, 0, 1, elem,
-					  node ? GR_TSLOT_TRIE_NODE
-					       : GR_TSLOT_PTR});
+		push_slot(b, base + off, 0, 1, elem,
+			  node ? GR_TSLOT_TRIE_NODE : GR_TSLOT_PTR);
 		return;
 	}
 	/* The pool's own interface pairs: {typ, val unsafe.Pointer}. */
 	if (!strcmp(dt->name, "sync.eface")) {
-		push(b, (struct gr_tslot){base, 0, 1, GR_DWARF_NO_TYPE,
-					  GR_TSLOT_EFACE});
+		push_slot(b, base, 0, 1, GR_DWARF_NO_TYPE, GR_TSLOT_EFACE);
 		return;
 	}
 	/* Go <= 1.19 sync.entry{p unsafe.Pointer // *interface{}}. */
@@ -150,9 +154,8 @@ static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
 			struct gr_error *err = gr_dwarf_type_by_name(
 				t->dwarf, "interface {}", &any);
 			if (!err)
-				push(b, (struct gr_tslot){base + f->offset, 0,
-							  1, any,
-							  GR_TSLOT_PTR});
+				push_slot(b, base + f->offset, 0, 1, any,
+					  GR_TSLOT_PTR);
 			gr_error_destroy(err);
 			return;
 		}
@@ -198,8 +201,7 @@ static void add_array(struct gr_types *t, struct lbuf *b,
 				push(b, s);
 			}
 	} else if (n) {
-		push(b, (struct gr_tslot){base, esize, dt->count, elem,
-					  GR_TSLOT_NESTED});
+		push_slot(b, base, esize, dt->count, elem, GR_TSLOT_NESTED);
 	}
 }
 
@@ -210,7 +212,8 @@ static void add_type(struct gr_types *t, struct lbuf *b, uint32_t type,
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, id);
 	if (!dt || depth > MAX_DEPTH)
 		return;
-	struct gr_tslot s = {base, 0, 1, GR_DWARF_NO_TYPE, 0};
+	struct gr_tslot s = {.off = base, .count = 1,
+			     .type = GR_DWARF_NO_TYPE};
 	switch (dt->go_kind) {
 	case GR_GO_KIND_POINTER:
 		if (dt->type == GR_DWARF_NO_TYPE)
@@ -263,6 +266,22 @@ static void add_type(struct gr_types *t, struct lbuf *b, uint32_t type,
 	push(b, s);
 }
 
+/* What typing a PTR or SLICE slot's target needs of its type, once per
+ * slot instead of once per pointer (struct gr_tslot). */
+static void resolve_target(const struct gr_dwarf *d, struct gr_tslot *s)
+{
+	s->sid = s->type;
+	s->tkind = 0;
+	s->size = 0;
+	s->base = false;
+	if (s->kind != GR_TSLOT_PTR && s->kind != GR_TSLOT_SLICE)
+		return;
+	s->sid = gr_dwarf_type_strip(d, s->type);
+	const struct gr_dwarf_type *dt = gr_dwarf_type(d, s->sid);
+	s->size = gr_types_dwarf_size(d, s->sid);
+	s->base = dt && dt->kind == GR_DWARF_TYPE_BASE;
+}
+
 static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
 					unsigned depth, uint32_t *n)
 {
@@ -289,6 +308,8 @@ static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
 		}
 		t->layouts_cap = (uint32_t)lcap;
 		t->slots_cap = (uint32_t)scap;
+		for (size_t i = 0; i < b.n; i++)
+			resolve_target(t->dwarf, &b.v[i]);
 		if (b.n)
 			memcpy(t->slots + t->nslots, b.v, b.n * sizeof(*b.v));
 		free(b.v);

@@ -18,14 +18,9 @@
 
 enum { MAX_NEST = 24 };
 
-bool gr_types_word(const struct gr_types_reader *r, uint64_t off, uint64_t *v)
+bool gr_types_word_mem(const struct gr_types_reader *r, uint64_t off,
+		       uint64_t *v)
 {
-	if (off < r->lo || off > r->len || r->len - off < 8)
-		return false;
-	if (r->view) {
-		memcpy(v, r->view + off, 8);
-		return true;
-	}
 	struct gr_error *err = gr_mem_u64(r->t->mem, r->base + off, v);
 	gr_error_destroy(err);
 	return !err;
@@ -49,14 +44,15 @@ static bool allowed(const struct gr_types_reader *r, uint64_t off)
 
 static void push_work(struct gr_types *t, uint32_t id)
 {
-	if ((t->queued[id] & GR_TYPES_QUEUED) || !gr_mark_is_live(t->mark, id))
+	if ((t->objs[id] & (GR_TYPES_QUEUED | GR_TYPES_LIVE)) != GR_TYPES_LIVE)
 		return;
-	if (!gr_types_grow((void **)&t->work, &t->work_cap, t->nwork + 1,
+	if (t->nwork == t->work_cap &&
+	    !gr_types_grow((void **)&t->work, &t->work_cap, t->nwork + 1,
 			   sizeof(*t->work))) {
 		t->nomem = true;
 		return;
 	}
-	t->queued[id] |= GR_TYPES_QUEUED;
+	t->objs[id] |= GR_TYPES_QUEUED;
 	t->work[t->nwork++] = id;
 }
 
@@ -64,40 +60,84 @@ void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 			    uint32_t layout, uint64_t count)
 {
 	if (gr_types_assign(t, id, info, layout, count, GR_TYPE_SOURCE_HEADER))
-		t->queued[id] |= GR_TYPES_PREFIX;
+		t->objs[id] |= GR_TYPES_PREFIX;
+}
+
+/*
+ * Object @id, typed already, is offered @layout (of @lsize bytes): the
+ * header names the object; DWARF may still lay it out, when it describes
+ * a value of the same size.
+ */
+static void relayout(struct gr_types *t, uint32_t id, uint32_t layout,
+		     uint64_t lsize)
+{
+	const struct gr_types_kind *cur = gr_types_kind_of(t, id);
+	if (cur->source != GR_TYPE_SOURCE_HEADER ||
+	    (cur->layout != GR_TYPES_NO_LAYOUT &&
+	     !(t->objs[id] & GR_TYPES_PREFIX)) ||
+	    layout == GR_TYPES_NO_LAYOUT || lsize != t->info[cur->type].size)
+		return;
+	uint32_t k = gr_types_kind(t, cur->type, layout, GR_TYPE_SOURCE_HEADER);
+	if (!k || !gr_types_set_kind(t, id, k))
+		return;
+	/* A whole-value layout is visited again after a prefix. */
+	t->objs[id] &= ~(GR_TYPES_PREFIX | GR_TYPES_QUEUED);
+	push_work(t, id);
+}
+
+/* gr_types_assign of kind @k (not 0) already interned. */
+static bool assign_kind(struct gr_types *t, uint32_t id, uint32_t k,
+			uint64_t count)
+{
+	if (gr_types_typed(t, id)) {
+		relayout(t, id, t->kinds[k].layout, t->kinds[k].esize);
+		return false;
+	}
+	if (!gr_types_set_object(t, id, k, count))
+		return false;
+	if (t->kinds[k].layout != GR_TYPES_NO_LAYOUT)
+		push_work(t, id);
+	return true;
 }
 
 bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
 		     uint32_t layout, uint64_t count,
 		     enum gr_type_source source)
 {
-	struct gr_type_object *o = &t->obj[id];
 	if (info == GR_TYPE_UNKNOWN)
 		return false;
-	if (o->type == GR_TYPE_UNKNOWN) {
-		*o = (struct gr_type_object){info, (uint8_t)source, count};
-		t->layout_type[id] = layout;
+	if (gr_types_typed(t, id)) {
 		if (layout != GR_TYPES_NO_LAYOUT)
-			push_work(t, id);
-		return true;
+			relayout(t, id, layout,
+				 gr_types_dwarf_size(t->dwarf, layout));
+		return false;
 	}
-	/* The header names the object; DWARF may still lay it out, when it
-	 * describes a value of the same size. */
-	if (o->source == GR_TYPE_SOURCE_HEADER &&
-	    (t->layout_type[id] == GR_TYPES_NO_LAYOUT ||
-	     (t->queued[id] & GR_TYPES_PREFIX)) &&
-	    layout != GR_TYPES_NO_LAYOUT &&
-	    gr_types_dwarf_size(t->dwarf, layout) == t->info[o->type].size) {
-		t->layout_type[id] = layout;
-		/* A whole-value layout is visited again after a prefix. */
-		t->queued[id] &= (uint8_t)~(GR_TYPES_PREFIX | GR_TYPES_QUEUED);
-		push_work(t, id);
-	}
-	return false;
+	uint32_t k = gr_types_kind(t, info, layout, (uint8_t)source);
+	return k && assign_kind(t, id, k, count);
 }
 
-uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
-			     uint64_t *dlen_ret, struct gr_heap_hit *hit)
+/*
+ * The kind a target of slot @s (t->slots[@si], or a copy of it) gets:
+ * its type named, laid out by its stripped type when that has a size,
+ * from DWARF.  Cached in the slot after the first; 0 if unknown.
+ */
+static uint32_t slot_kind(struct gr_types *t, struct gr_tslot *s, uint32_t si)
+{
+	if (s->tkind)
+		return s->tkind;
+	uint32_t info = gr_types_of_dwarf(t, s->type);
+	if (info == GR_TYPE_UNKNOWN)
+		return 0;
+	uint32_t k = gr_types_kind(t, info,
+				   s->size ? s->sid : GR_TYPES_NO_LAYOUT,
+				   GR_TYPE_SOURCE_DWARF);
+	s->tkind = t->slots[si].tkind = k;
+	return k;
+}
+
+/* gr_types_object_hit, inlined into the per-pointer paths. */
+static inline uint32_t object_hit(const struct gr_types *t, uint64_t v,
+				  uint64_t *dlen_ret, struct gr_heap_hit *hit)
 {
 	hit->id = GR_HEAP_NO_OBJECT;
 	hit->span = NULL;
@@ -111,11 +151,17 @@ uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
 	return id;
 }
 
+uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
+			     uint64_t *dlen_ret, struct gr_heap_hit *hit)
+{
+	return object_hit(t, v, dlen_ret, hit);
+}
+
 uint32_t gr_types_object_at(const struct gr_types *t, uint64_t v,
 			    uint64_t *dlen_ret)
 {
 	struct gr_heap_hit hit;
-	return gr_types_object_hit(t, v, dlen_ret, &hit);
+	return object_hit(t, v, dlen_ret, &hit);
 }
 
 /*
@@ -134,15 +180,19 @@ static void static_value(struct gr_types *t, uint64_t v, uint32_t type,
 	gr_types_visit_value(t, &r, type, 0, depth + 1);
 }
 
-bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
-			 enum gr_type_source source, unsigned depth)
+/*
+ * gr_types_type_value with what it needs of @type resolved: @sid, @type
+ * stripped, its @size and whether it is a @base type (a layout slot
+ * resolves them once, struct gr_tslot).
+ */
+static bool type_value_of(struct gr_types *t, uint64_t v, uint32_t type,
+			  uint32_t sid, uint64_t size, bool base,
+			  enum gr_type_source source, unsigned depth,
+			  struct gr_tslot *slot, uint32_t si)
 {
 	uint64_t dlen;
 	struct gr_heap_hit hit;
-	uint32_t id = gr_types_object_hit(t, v, &dlen, &hit);
-	uint32_t sid = gr_dwarf_type_strip(t->dwarf, type);
-	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, sid);
-	uint64_t size = gr_types_dwarf_size(t->dwarf, sid);
+	uint32_t id = object_hit(t, v, &dlen, &hit);
 	if (id == GR_HEAP_NO_OBJECT && v && hit.id == GR_HEAP_NO_OBJECT) {
 		static_value(t, v, sid, size, depth);
 		return false;
@@ -154,30 +204,61 @@ bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
 	 * tiny block; at the start of a bigger pointerless object it is the
 	 * first element of an array (&buf[0], unsafe.SliceData). */
 	const struct gr_span *sp = hit.span;
-	if (dt && dt->kind == GR_DWARF_TYPE_BASE && size && sp && sp->noscan &&
-	    dlen > 16 && dlen / size >= 2)
-		return gr_types_assign(t, id, gr_types_of_dwarf(t, type), sid,
-				       dlen / size, source);
+	uint64_t count = base && size && sp && sp->noscan && dlen > 16 &&
+				 dlen / size >= 2
+			       ? dlen / size
+			       : 0;
+	if (slot) {
+		uint32_t k = slot_kind(t, slot, si);
+		return k && assign_kind(t, id, k, count);
+	}
 	return gr_types_assign(t, id, gr_types_of_dwarf(t, type),
-			       size ? sid : GR_TYPES_NO_LAYOUT, 0, source);
+			       size ? sid : GR_TYPES_NO_LAYOUT, count, source);
 }
 
-void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
-			 uint64_t n)
+bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
+			 enum gr_type_source source, unsigned depth)
+{
+	uint32_t sid = gr_dwarf_type_strip(t->dwarf, type);
+	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, sid);
+	return type_value_of(t, v, type, sid,
+			     gr_types_dwarf_size(t->dwarf, sid),
+			     dt && dt->kind == GR_DWARF_TYPE_BASE, source,
+			     depth, NULL, 0);
+}
+
+/* gr_types_type_array of @elem stripped (@sid) of size @esize; from
+ * slot @slot (t->slots[@si]) if not NULL. */
+static void type_array_of(struct gr_types *t, uint64_t v, uint32_t elem,
+			  uint32_t sid, uint64_t esize, uint64_t n,
+			  struct gr_tslot *slot, uint32_t si)
 {
 	uint64_t dlen;
 	uint32_t id = gr_types_object_at(t, v, &dlen);
-	uint32_t sid = gr_dwarf_type_strip(t->dwarf, elem);
-	uint64_t esize = gr_types_dwarf_size(t->dwarf, sid);
 	if (id == GR_HEAP_NO_OBJECT || !esize || !n)
 		return;
 	/* A cap or a channel size read from the core is checked against
 	 * what the object can hold. */
 	if (n > dlen / esize)
 		n = dlen / esize;
-	if (n)
-		gr_types_assign(t, id, gr_types_of_dwarf(t, elem), sid, n,
-				GR_TYPE_SOURCE_DWARF);
+	if (!n)
+		return;
+	if (slot) {
+		uint32_t k = slot_kind(t, slot, si);
+		if (k)
+			assign_kind(t, id, k, n);
+		return;
+	}
+	gr_types_assign(t, id, gr_types_of_dwarf(t, elem), sid, n,
+			GR_TYPE_SOURCE_DWARF);
+}
+
+void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
+			 uint64_t n)
+{
+	uint32_t sid = gr_dwarf_type_strip(t->dwarf, elem);
+	type_array_of(t, v, elem, sid, gr_types_dwarf_size(t->dwarf, sid), n,
+		      NULL, 0);
 }
 
 static void string_data(struct gr_types *t, uint64_t v)
@@ -207,8 +288,10 @@ static void pool_local(struct gr_types *t, const struct gr_types_reader *r,
 		gr_types_type_array(t, p, s->type, n);
 }
 
+/* Slot @s, a copy of t->slots[@si], at @off of @r. */
 static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
-		       const struct gr_tslot *s, uint64_t off, unsigned depth)
+		       struct gr_tslot *s, uint32_t si, uint64_t off,
+		       unsigned depth)
 {
 	uint64_t v, n;
 	/* The interface pairs' pointer is their second word. */
@@ -227,7 +310,8 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
 		return;
 	switch ((enum gr_tslot_kind)s->kind) {
 	case GR_TSLOT_PTR:
-		gr_types_type_value(t, v, s->type, GR_TYPE_SOURCE_DWARF, depth);
+		type_value_of(t, v, s->type, s->sid, s->size, s->base,
+			      GR_TYPE_SOURCE_DWARF, depth, s, si);
 		break;
 	case GR_TSLOT_SLICE:
 		/* A cap kept in a register (the stack word is stale) or 0
@@ -235,7 +319,7 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
 		 * is as big as its object. */
 		if (!gr_types_word(r, off + 16, &n) || !n)
 			n = UINT64_MAX;
-		gr_types_type_array(t, v, s->type, n);
+		type_array_of(t, v, s->type, s->sid, s->size, n, s, si);
 		break;
 	case GR_TSLOT_STRING:
 		if (!gr_types_word(r, off + 8, &n) || n)
@@ -259,6 +343,32 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
 }
 
 /*
+ * Most slots of the heap: pointers read from an object's view, with no
+ * root's allowed words (visit_slot's PTR case, shortened).  The slot is
+ * t->slots[@si], read in place (nothing before the typing of a target
+ * moves t->slots; static_value may, and returns).
+ */
+static void ptr_slot(struct gr_types *t, const struct gr_types_reader *r,
+		     uint32_t si, uint64_t base, unsigned depth)
+{
+	uint64_t soff = t->slots[si].off, stride = t->slots[si].stride;
+	uint64_t count = t->slots[si].count;
+	for (uint64_t j = 0; j < count && !t->nomem; j++) {
+		uint64_t off = base + soff + j * stride, v;
+		if (off >= r->len)
+			break;
+		if (off < r->lo || r->len - off < 8)
+			continue;
+		memcpy(&v, r->view + off, 8);
+		if (!v)
+			continue;
+		struct gr_tslot *s = &t->slots[si];
+		type_value_of(t, v, s->type, s->sid, s->size, s->base,
+			      GR_TYPE_SOURCE_DWARF, depth, s, si);
+	}
+}
+
+/*
  * The slots of one value of a laid-out type, @first .. @first + @n in
  * t->slots (indices, not pointers: nested layouts built below may move
  * t->slots), at @base.  Layouts are looked up once per array, not once
@@ -268,17 +378,35 @@ static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
 			uint32_t first, uint32_t n, uint64_t base,
 			unsigned depth)
 {
+	bool plain = r->view && !r->allowed;
 	for (uint32_t k = 0; k < n && !t->nomem; k++) {
+		struct gr_tslot *sl = &t->slots[first + k];
+		if (plain && sl->kind == GR_TSLOT_PTR) {
+			/* One pointer, the commonest slot, without a loop. */
+			uint64_t off = base + sl->off, v;
+			if (sl->count != 1) {
+				ptr_slot(t, r, first + k, base, depth);
+			} else if (off < r->len && off >= r->lo &&
+				   r->len - off >= 8) {
+				memcpy(&v, r->view + off, 8);
+				if (v)
+					type_value_of(t, v, sl->type, sl->sid,
+						      sl->size, sl->base,
+						      GR_TYPE_SOURCE_DWARF,
+						      depth, sl, first + k);
+			}
+			continue;
+		}
 		struct gr_tslot s = t->slots[first + k];
 		uint32_t nfirst = 0, nn = 0;
 		if (s.kind == GR_TSLOT_NESTED) {
 			if (depth + 1 > MAX_NEST)
 				continue;
-			const struct gr_tslot *sl =
+			const struct gr_tslot *nl =
 				gr_types_layout(t, s.type, &nn);
 			if (!nn)
 				continue;
-			nfirst = (uint32_t)(sl - t->slots);
+			nfirst = (uint32_t)(nl - t->slots);
 		}
 		for (uint64_t j = 0; j < s.count && !t->nomem; j++) {
 			uint64_t off = base + s.off + j * s.stride;
@@ -287,7 +415,7 @@ static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
 			if (s.kind == GR_TSLOT_NESTED)
 				visit_slots(t, r, nfirst, nn, off, depth + 1);
 			else
-				visit_slot(t, r, &s, off, depth);
+				visit_slot(t, r, &s, first + k, off, depth);
 		}
 	}
 }
@@ -304,21 +432,31 @@ void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 
 static void visit_object(struct gr_types *t, uint32_t id)
 {
-	uint32_t type = t->layout_type[id];
-	const struct gr_type_object *o = &t->obj[id];
-	uint64_t esize = gr_types_dwarf_size(t->dwarf, type);
-	uint64_t doff = gr_types_data_off(t, id);
-	uint64_t dlen = gr_heap_object_size(t->heap, id) - doff;
+	uint32_t k = gr_types_kind_index(t, id);
+	uint64_t esize = t->kinds[k].esize;
 	if (!esize)
 		return;
-	uint64_t n = o->count ? o->count : 1;
+	const struct gr_span *sp = &t->sizes.spans[t->sizes.obj_span[id]];
+	uint64_t doff = gr_types_data_off_span(t, sp);
+	uint64_t dlen = sp->elemsize - doff;
+	uint64_t count = gr_types_count_of(t, id);
+	uint64_t n = count ? count : 1;
 	if (n > dlen / esize)
 		n = dlen / esize;
-	uint32_t nl;
-	const struct gr_tslot *sl = gr_types_layout(t, type, &nl);
+	/* The layout of a kind is looked up once, not once per object. */
+	if (!t->kinds[k].lresolved) {
+		uint32_t nl;
+		const struct gr_tslot *sl =
+			gr_types_layout(t, t->kinds[k].layout, &nl);
+		if (t->nomem)
+			return;
+		t->kinds[k].lfirst = nl ? (uint32_t)(sl - t->slots) : 0;
+		t->kinds[k].ln = nl;
+		t->kinds[k].lresolved = true;
+	}
+	uint32_t first = t->kinds[k].lfirst, nl = t->kinds[k].ln;
 	if (!nl)
 		return;
-	uint32_t first = (uint32_t)(sl - t->slots);
 	struct gr_types_reader r = {
 		.t = t,
 		.base = gr_heap_object_addr(t->heap, id) + doff,

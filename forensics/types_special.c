@@ -349,7 +349,7 @@ void gr_types_closure(struct gr_types *t, uint64_t v)
 {
 	uint64_t dlen, pc;
 	uint32_t id = gr_types_object_at(t, v, &dlen);
-	if (id == GR_HEAP_NO_OBJECT || (t->queued[id] & GR_TYPES_WALKED) ||
+	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED) ||
 	    !t->pcln)
 		return;
 	struct gr_pcln_func fn;
@@ -361,11 +361,11 @@ void gr_types_closure(struct gr_types *t, uint64_t v)
 		return;
 	}
 	/* Once per funcval, typed or not by its malloc header. */
-	t->queued[id] |= GR_TYPES_WALKED;
+	t->objs[id] |= GR_TYPES_WALKED;
 	char name[512];
 	gr_types_closure_name(fn.name, name, sizeof(name));
 	uint32_t info = gr_types_intern(t, name, 0, GR_DWARF_NO_TYPE, 0);
-	if (t->obj[id].type == GR_TYPE_UNKNOWN)
+	if (!gr_types_typed(t, id))
 		gr_types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
 				GR_TYPE_SOURCE_CLOSURE);
 	if (!gr_dwarf_present(t->dwarf))
@@ -424,9 +424,9 @@ void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
 {
 	uint64_t dlen;
 	uint32_t id = gr_types_object_at(t, v, &dlen);
-	if (id == GR_HEAP_NO_OBJECT || (t->queued[id] & GR_TYPES_WALKED))
+	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED))
 		return;
-	t->queued[id] |= GR_TYPES_WALKED;
+	t->objs[id] |= GR_TYPES_WALKED;
 	const struct gr_dwarf_type *mt = gr_dwarf_type(t->dwarf, map_type);
 	const struct gr_dwarf_type *pt =
 		mt ? gr_dwarf_type(t->dwarf,
@@ -606,20 +606,54 @@ void gr_types_trie_node(struct gr_types *t, uint64_t v, uint32_t node)
  * pointer-shaped type (one word, a pointer: reflect's isDirectIface) is
  * stored in the data word itself; anything else is boxed.
  */
-void gr_types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
-			    unsigned depth)
+/* The facts of dynamic type @rtype, from iface_rt or looked up (and
+ * kept) the first time; false if the descriptor cannot be read.  Only a
+ * named type is kept: naming is what the first lookup does for good. */
+static bool iface_rt(struct gr_types *t, uint64_t rtype,
+		     struct gr_types_iface_rt *ret)
 {
+	uint32_t i;
+	if (gr_u64map_get(&t->iface_of, rtype, &i)) {
+		*ret = t->iface_rt[i];
+		return true;
+	}
 	const struct gr_rtype *rt;
-	if (!rtype || !data)
-		return;
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &rt);
 	if (err) {
 		gr_error_destroy(err);
-		return;
+		return false;
 	}
 	uint32_t d;
-	uint32_t info = gr_types_of_rtype(t, rtype, &d);
-	if (rt->size == 8 && rt->ptrbytes == 8) {
+	*ret = (struct gr_types_iface_rt){
+		.size = rt->size,
+		.info = gr_types_of_rtype(t, rtype, &d),
+		.direct = rt->size == 8 && rt->ptrbytes == 8,
+	};
+	if (ret->info == GR_TYPE_UNKNOWN)
+		return true;
+	if (!gr_types_grow((void **)&t->iface_rt, &t->iface_rt_cap,
+			   t->niface_rt + 1, sizeof(*t->iface_rt)) ||
+	    !gr_u64map_put(&t->iface_of, rtype, (uint32_t)t->niface_rt)) {
+		t->nomem = true;
+		return true;
+	}
+	t->iface_rt[t->niface_rt++] = *ret;
+	return true;
+}
+
+void gr_types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
+			    unsigned depth)
+{
+	struct gr_types_iface_rt f;
+	if (!rtype || !data || !iface_rt(t, rtype, &f))
+		return;
+	const struct gr_types_iface_rt *rt = &f;
+	uint32_t info = f.info;
+	/* What gr_types_of_rtype gives: the table entry's DWARF type, which
+	 * a later interning under the same name may still fill in. */
+	uint32_t d = info == GR_TYPE_UNKNOWN ? GR_DWARF_NO_TYPE
+					     : t->info[info].dwarf_type;
+	if (rt->direct) {
 		if (d == GR_DWARF_NO_TYPE)
 			return;
 		struct gr_types_reader one = {

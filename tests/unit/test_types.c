@@ -402,10 +402,102 @@ static void test_packages(void **state)
 	assert_string_equal(gr_type_source_name(GR_TYPE_SOURCE_COUNT), "?");
 }
 
+/* Per-object words: kinds interned once each; a kind and count that do
+ * not fit the word kept whole beside it, flags untouched. */
+static void test_records(void **state)
+{
+	(void)state;
+	struct gr_types t = {0};
+	t.nobjects = 8;
+	t.objs = calloc(t.nobjects, sizeof(*t.objs));
+	t.kinds = calloc(16, sizeof(*t.kinds));
+	assert_non_null(t.objs);
+	assert_non_null(t.kinds);
+	t.kinds_cap = 16;
+	t.kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
+					    .layout = GR_TYPES_NO_LAYOUT};
+	t.nkinds = 1;
+	enum { N = 3000 }; /* several rehashes, kinds past the word's */
+	static uint32_t k[N][2];
+	for (uint32_t i = 0; i < N; i++)
+		for (uint8_t src = 0; src < 2; src++) {
+			k[i][src] = gr_types_kind(&t, i, GR_TYPES_NO_LAYOUT,
+						  src + GR_TYPE_SOURCE_HEADER);
+			assert_int_not_equal(k[i][src], 0);
+		}
+	assert_int_equal(t.nkinds, 1 + 2 * N);
+	assert_false(t.nomem);
+	for (uint32_t i = 0; i < N; i++)
+		for (uint8_t src = 0; src < 2; src++) {
+			uint32_t again = gr_types_kind(
+				&t, i, GR_TYPES_NO_LAYOUT,
+				src + GR_TYPE_SOURCE_HEADER);
+			assert_int_equal(again, k[i][src]);
+			assert_int_equal(t.kinds[again].type, i);
+			assert_int_equal(t.kinds[again].source,
+					 src + GR_TYPE_SOURCE_HEADER);
+		}
+	assert_int_equal(t.nkinds, 1 + 2 * N);
+
+	/* Object id: its type (kind k[type][0]) and count. */
+	const struct {
+		uint32_t type;
+		uint64_t count;
+	} want[] = {
+		{1, 0},	      {2, 0xffff},		{3, 0x10000},
+		{4, UINT32_MAX}, {5, (uint64_t)1 << 40}, {2999, 0},
+		{2500, 7},
+	};
+	enum { NW = sizeof(want) / sizeof(*want) };
+	for (uint32_t id = 0; id < NW; id++) {
+		t.objs[id] = GR_TYPES_WALKED | GR_TYPES_LIVE;
+		assert_false(gr_types_typed(&t, id));
+		assert_true(gr_types_set_object(&t, id, k[want[id].type][0],
+						want[id].count));
+		assert_true(gr_types_typed(&t, id));
+	}
+	/* Objects 2 to 6 do not fit their word. */
+	assert_int_equal(t.nwide, 5);
+	for (uint32_t id = 0; id < NW; id++) {
+		assert_int_equal(t.objs[id] & GR_TYPES_FLAGS,
+				 GR_TYPES_WALKED | GR_TYPES_LIVE);
+		assert_true(gr_types_count_of(&t, id) == want[id].count);
+		assert_int_equal(gr_types_kind_of(&t, id)->type, want[id].type);
+		struct gr_type_object o = gr_types_object(&t, id);
+		assert_int_equal(o.type, want[id].type);
+		assert_int_equal(o.source, GR_TYPE_SOURCE_HEADER);
+		assert_true(o.count == want[id].count);
+	}
+	/* A new kind keeps the count: in the word, into t->wide, within it. */
+	assert_true(gr_types_set_kind(&t, 1, k[9][1]));
+	assert_true(gr_types_set_kind(&t, 0, k[2000][1]));
+	assert_true(gr_types_set_kind(&t, 2, k[10][1]));
+	assert_int_equal(t.nwide, 6);
+	const uint32_t moved[][2] = {{0, 2000}, {1, 9}, {2, 10}};
+	for (size_t i = 0; i < 3; i++) {
+		uint32_t id = moved[i][0];
+		struct gr_type_object o = gr_types_object(&t, id);
+		assert_int_equal(o.type, moved[i][1]);
+		assert_int_equal(o.source, GR_TYPE_SOURCE_DWARF);
+		assert_true(o.count == want[id].count);
+		assert_int_equal(t.objs[id] & GR_TYPES_FLAGS,
+				 GR_TYPES_WALKED | GR_TYPES_LIVE);
+	}
+	assert_false(gr_types_typed(&t, NW));
+	assert_int_equal(gr_types_object(&t, NW).type, GR_TYPE_UNKNOWN);
+	assert_int_equal(gr_types_object(&t, t.nobjects).type,
+			 GR_TYPE_UNKNOWN);
+	free(t.objs);
+	free(t.kinds);
+	free(t.kind_hash);
+	free(t.wide);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_packages),
+		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_leakymap),
 		cmocka_unit_test(test_oracle),
 		cmocka_unit_test(test_coverage),
