@@ -20,6 +20,28 @@
  * arrays are dense and hold only reached vertices.  The DFS and COMPRESS
  * use explicit stacks: a heap's linked list is a path of millions of
  * vertices.
+ *
+ * Memory is what limits a big heap (the build runs while the graph and
+ * the types are held), so the arrays share what their lifetimes allow:
+ *
+ *  - A predecessor v < w of w is unlinked when w is processed, so EVAL(v)
+ *    is v and semi(v) is still v: such edges (tree and forward edges, most
+ *    of a heap's) only lower semi(w) to v, and the DFS does that as it
+ *    meets them.  Only the edges v -> w with v > w (cross and back edges)
+ *    are kept, as predecessor lists sorted by w.
+ *  - Vertices are processed in decreasing preorder and LINK(parent(w), w)
+ *    happens when w is, so "x is linked" is "x > w": the forest's
+ *    ancestor array starts as the DFS tree's parents and needs no other
+ *    mark, and parent(w), read once when w is processed, no array.
+ *  - Until w is linked its label is unused: it holds where w's
+ *    predecessor list starts.
+ *  - idom(v) is written when v leaves its bucket (or when v is processed,
+ *    if it never enters one), after its bucket link was last read and
+ *    after its own bucket was last emptied: one array holds both.
+ *
+ * The tree is then renumbered breadth-first (see struct gr_dom), so that
+ * the children lists the API hands out are the node array itself and a
+ * parent is found by binary search: no idom array is kept.
  */
 #include "dominators.h"
 
@@ -29,49 +51,50 @@
 
 #include "bigarray.h"
 
+/*
+ * The reached nodes are numbered breadth-first over the dominator tree
+ * ("tree index", P = 0), each node's children in DFS preorder: the
+ * children of index i are the indices first[i] .. first[i + 1], and first
+ * is nondecreasing, so i's parent is the last p with first[p] <= i.
+ */
 struct gr_dom {
 	uint32_t nroots, nobjects, nnodes, nreached;
-	uint32_t *pre;	    /* node -> preorder; GR_DOM_NONE: unreached */
-	uint32_t *vertex;   /* preorder -> node; only while building */
-	/* preorder -> idom: in preorder while building, then as a node
-	 * number; idom[0] = 0. */
-	uint32_t *idom;
-	uint64_t *bytes;    /* preorder -> retained bytes */
-	uint32_t *objects;  /* preorder -> retained objects */
-	uint32_t *cstart;   /* preorder -> children[cstart[i] .. cstart[i+1]) */
-	uint32_t *children; /* node numbers */
+	uint32_t *at;	   /* node -> tree index; GR_DOM_NONE: unreached */
+	uint32_t *node;	   /* tree index -> node (the children lists) */
+	uint32_t *first;   /* tree index -> first child; nreached + 1 */
+	uint32_t *objects; /* tree index -> retained objects */
+	/* Retained bytes; BIG: in big[], sorted by index (a retained
+	 * size of 4 GiB or more is rare, even on a big heap). */
+	uint32_t *bytes;
+	struct big {
+		uint32_t index;
+		uint64_t bytes;
+	} *big;
+	size_t nbig;
 	struct gr_dom_totals totals;
 };
 
-/* A node of the DFS path: its edges and how far we are through them. */
+enum { BIG = UINT32_MAX };
+
+/* A node of the DFS path: the edges left to scan. */
 struct dfs_frame {
-	const uint32_t *e;
-	uint32_t cnt, next, v;
+	const uint32_t *next, *end;
 };
 
 /* Working state of one build; arrays indexed by preorder number. */
 struct lt {
 	const struct gr_dom_input *in;
-	uint32_t n;
-	uint32_t *parent;   /* DFS tree parent */
-	uint32_t *semi;	    /* semidominator */
-	uint32_t *label;    /* EVAL's answer for the compressed path */
-	uint32_t *ancestor; /* the LINK/EVAL forest, GR_DOM_NONE at its roots */
-	uint32_t *bucket;   /* circular bucket lists, bucket[i] = i if empty */
-	uint64_t *pstart;   /* predecessors: preds[pstart[i] .. pstart[i+1]) */
-	uint32_t *preds;
-	/*
-	 * The DFS writes down every edge it scans, in preorder numbers
-	 * (succ[sstart[v] .. sstart[v+1]), in preorder), and counts
-	 * in-degrees into pstart: the predecessor lists are then built
-	 * without a second look at the graph, reading succ in order.
-	 */
-	uint64_t *sstart;
-	uint32_t *succ;
-	uint64_t nsucc, succ_cap;
-	/* One bit per node number: whether the DFS has visited it, so that a
-	 * tree edge costs no read of pre[]. */
-	uint64_t *seen;
+	uint32_t n;	    /* vertices numbered */
+	uint32_t *pre;	    /* node -> preorder (the result's at[]) */
+	uint32_t *anc;	    /* DFS parent, then the LINK/EVAL forest */
+	uint32_t *semi;	    /* during the DFS, the least predecessor below */
+	uint32_t *label;    /* until linked, start of the predecessor list */
+	uint32_t *bucket;   /* bucket heads and links, then idom */
+	/* Edges v -> w with v > w: (w, v) pairs during the DFS, then the
+	 * v's sorted by w. */
+	uint32_t *back, *preds;
+	uint64_t nback, back_cap;
+	uint64_t edges;
 	struct dfs_frame *frames; /* the DFS path */
 	size_t cap, maxdepth;
 	/* COMPRESS's stack: its paths follow DFS tree ancestors, so are
@@ -96,9 +119,21 @@ static void node_edges(const struct gr_dom_input *in, uint32_t node,
 		in->object_edges(in->arg, node - 1 - in->nroots, e, n);
 }
 
-static struct gr_error *bad_edge(const struct gr_dom_input *in,
-				 uint32_t node, uint32_t target)
+static uint64_t object_size(const struct gr_dom_input *in, uint32_t id)
 {
+	return in->sizes ? gr_heap_size_of(in->sizes, id)
+			 : in->object_size(in->arg, id);
+}
+
+/* Vertex @v's edge to @target is out of range.  The error path looks the
+ * node up rather than every frame carrying it. */
+static struct gr_error *bad_edge(const struct lt *lt, uint32_t v,
+				 uint32_t target)
+{
+	const struct gr_dom_input *in = lt->in;
+	uint32_t node = 0;
+	while (lt->pre[node] != v)
+		node++;
 	if (node <= in->nroots)
 		return gr_error_create(GR_ERR_BAD_DATA,
 				       "root %u: edge to object %u of %u",
@@ -108,28 +143,10 @@ static struct gr_error *bad_edge(const struct gr_dom_input *in,
 			       node - 1 - in->nroots, target, in->nobjects);
 }
 
-/* Make room for @k more entries of succ and take them. */
-static struct gr_error *take_succ(struct lt *lt, uint64_t k)
+/* Push @node's edges on the DFS path at @depth. */
+static struct gr_error *push(struct lt *lt, size_t depth, uint32_t node)
 {
-	if (lt->succ_cap - lt->nsucc < k) {
-		uint64_t cap = lt->succ_cap ? lt->succ_cap : 1u << 16;
-		while (cap - lt->nsucc < k)
-			cap *= 2;
-		uint32_t *s = reallocarray(lt->succ, cap, sizeof(*s));
-		if (!s)
-			return gr_error_nomem();
-		lt->succ = s;
-		lt->succ_cap = cap;
-	}
-	lt->nsucc += k;
-	return NULL;
-}
-
-/* Give @node the next preorder number and push it on the DFS path. */
-static struct gr_error *visit(struct gr_dom *d, struct lt *lt, size_t *depth,
-			      uint32_t node, uint32_t parent)
-{
-	if (*depth == lt->cap) {
+	if (depth == lt->cap) {
 		size_t cap = lt->cap ? lt->cap * 2 : 1024;
 		struct dfs_frame *f = reallocarray(lt->frames, cap, sizeof(*f));
 		if (!f)
@@ -137,100 +154,121 @@ static struct gr_error *visit(struct gr_dom *d, struct lt *lt, size_t *depth,
 		lt->frames = f;
 		lt->cap = cap;
 	}
-	uint32_t v = lt->n++;
-	d->pre[node] = v;
-	d->vertex[v] = node;
-	lt->parent[v] = parent;
-	lt->seen[node / 64] |= UINT64_C(1) << (node % 64);
-	struct dfs_frame *f = &lt->frames[(*depth)++];
-	node_edges(lt->in, node, &f->e, &f->cnt);
-	f->next = 0;
-	f->v = v;
-	if (*depth > lt->maxdepth)
-		lt->maxdepth = *depth;
-	lt->sstart[v] = lt->nsucc;
-	return take_succ(lt, f->cnt);
-}
-
-/* Record the edge in slot @k of succ to preorder number @t. */
-static void record(struct lt *lt, uint64_t k, uint32_t t)
-{
-	lt->succ[k] = t;
-	lt->pstart[t + 1]++;
-}
-
-/* Step 1: number the reachable nodes in DFS preorder from P. */
-static struct gr_error *dfs(struct gr_dom *d, struct lt *lt)
-{
-	const struct gr_dom_input *in = lt->in;
-	struct gr_error *err;
-	d->pre[0] = 0;
-	d->vertex[0] = 0;
-	lt->parent[0] = 0;
-	lt->sstart[0] = 0;
-	lt->n = 1;
-	if ((err = take_succ(lt, in->nroots)))
-		return err;
-	for (uint32_t r = 0; r < in->nroots; r++) {
-		size_t depth = 0;
-		record(lt, r, lt->n);
-		if ((err = visit(d, lt, &depth, 1 + r, 0)))
-			return err;
-		while (depth) {
-			struct dfs_frame *f = &lt->frames[depth - 1];
-			uint32_t next = GR_DOM_NONE;
-			while (f->next < f->cnt) {
-				uint32_t t = f->e[f->next];
-				uint64_t k = lt->sstart[f->v] + f->next++;
-				if (t >= in->nobjects)
-					return bad_edge(in, d->vertex[f->v], t);
-				t += 1 + in->nroots;
-				if (!(lt->seen[t / 64] >> (t % 64) & 1)) {
-					record(lt, k, lt->n);
-					next = t;
-					break;
-				}
-				record(lt, k, d->pre[t]);
-			}
-			if (next == GR_DOM_NONE)
-				depth--;
-			else if ((err = visit(d, lt, &depth, next, f->v)))
-				return err;
-		}
-	}
-	lt->sstart[lt->n] = lt->nsucc;
+	const uint32_t *e;
+	uint32_t cnt;
+	node_edges(lt->in, node, &e, &cnt);
+	lt->frames[depth] = (struct dfs_frame){e, e + cnt};
+	lt->edges += cnt;
+	if (depth + 1 > lt->maxdepth)
+		lt->maxdepth = depth + 1;
 	return NULL;
 }
 
-/* Predecessor lists from the DFS's record: counts are in pstart already. */
-static struct gr_error *build_preds(struct gr_dom *d, struct lt *lt)
+/* Keep the edge @v -> @w, v > w. */
+static struct gr_error *add_back(struct lt *lt, uint32_t w, uint32_t v)
+{
+	if (lt->nback == lt->back_cap) {
+		uint64_t cap = lt->back_cap ? lt->back_cap * 2 : 1u << 16;
+		uint32_t *b = gr_bigarray_realloc(lt->back, cap, 2 * sizeof(*b));
+		if (!b)
+			return gr_error_nomem();
+		lt->back = b;
+		lt->back_cap = cap;
+	}
+	lt->back[2 * lt->nback] = w;
+	lt->back[2 * lt->nback + 1] = v;
+	lt->nback++;
+	return NULL;
+}
+
+/* Step 1: number the reachable nodes in DFS preorder from P, recording
+ * parents, the least smaller predecessor of each vertex, and the edges to
+ * smaller vertices. */
+static struct gr_error *dfs(struct lt *lt)
+{
+	const struct gr_dom_input *in = lt->in;
+	uint32_t *pre = lt->pre, *anc = lt->anc, *semi = lt->semi;
+	uint32_t base = 1 + in->nroots;
+	struct gr_error *err;
+	pre[0] = anc[0] = semi[0] = 0;
+	lt->n = 1;
+	lt->edges = in->nroots;
+	for (uint32_t r = 0; r < in->nroots; r++) {
+		uint32_t cur = lt->n++;
+		pre[1 + r] = cur;
+		anc[cur] = semi[cur] = 0;
+		size_t depth = 0;
+		if ((err = push(lt, depth++, 1 + r)))
+			return err;
+		const uint32_t *next = lt->frames[0].next, *end = lt->frames[0].end;
+		for (;;) {
+			if (next == end) {
+				if (--depth == 0)
+					break;
+				cur = anc[cur];
+				next = lt->frames[depth - 1].next;
+				end = lt->frames[depth - 1].end;
+				continue;
+			}
+			uint32_t t = *next++;
+			if (t >= in->nobjects)
+				return bad_edge(lt, cur, t);
+			uint32_t u = pre[base + t];
+			if (u == GR_DOM_NONE) {
+				lt->frames[depth - 1].next = next;
+				u = lt->n++;
+				pre[base + t] = u;
+				anc[u] = semi[u] = cur;
+				cur = u;
+				if ((err = push(lt, depth++, base + t)))
+					return err;
+				next = lt->frames[depth - 1].next;
+				end = lt->frames[depth - 1].end;
+			} else if (u > cur) {
+				/* A descendant's: cur is unlinked then. */
+				if (cur < semi[u])
+					semi[u] = cur;
+			} else if (u < cur && (err = add_back(lt, u, cur))) {
+				return err;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* The kept edges as lists by target: label[w] .. label[w + 1] (nback for
+ * the last) in preds. */
+static struct gr_error *sort_back(struct lt *lt)
 {
 	uint32_t n = lt->n;
-	for (uint32_t v = 0; v < n; v++)
-		lt->pstart[v + 1] += lt->pstart[v];
-	uint64_t m = lt->pstart[n];
-	lt->preds = gr_bigarray_alloc(m, sizeof(*lt->preds), false);
-	if (!lt->preds)
+	if (lt->nback >= UINT32_MAX)
+		return gr_error_create(GR_ERR_LIMIT,
+				       "dominators: %" PRIu64
+				       " cross edges are too many",
+				       lt->nback);
+	lt->label = gr_bigarray_alloc(n, sizeof(*lt->label), true);
+	lt->preds = gr_bigarray_alloc(lt->nback, sizeof(*lt->preds), false);
+	if (!lt->label || !lt->preds)
 		return gr_error_nomem();
-	/* Fill with pstart[t] as the write cursor (it ends at t's end, i.e.
-	 * t + 1's start), then shift back. */
-	for (uint32_t v = 0; v < n; v++)
-		for (uint64_t k = lt->sstart[v]; k < lt->sstart[v + 1]; k++)
-			lt->preds[lt->pstart[lt->succ[k]]++] = v;
-	for (uint32_t v = n; v > 0; v--)
-		lt->pstart[v] = lt->pstart[v - 1];
-	lt->pstart[0] = 0;
-	d->totals.edges = m;
+	uint32_t *cnt = lt->label, *b = lt->back;
+	for (uint64_t k = 0; k < lt->nback; k++)
+		cnt[b[2 * k]]++;
+	for (uint32_t w = 1; w < n; w++)
+		cnt[w] += cnt[w - 1];
+	for (uint64_t k = lt->nback; k-- > 0;)
+		lt->preds[--cnt[b[2 * k]]] = b[2 * k + 1];
+	free(lt->back);
+	lt->back = NULL;
 	return NULL;
 }
 
 /* COMPRESS, iteratively: the recursion's updates run from the top of the
- * path down, so push the path then pop it. */
-static void compress(struct lt *lt, uint32_t v)
+ * path down, so push the path then pop it.  Linked means > @lim. */
+static void compress(struct lt *lt, uint32_t v, uint32_t lim)
 {
-	uint32_t *anc = lt->ancestor, *label = lt->label, *semi = lt->semi;
+	uint32_t *anc = lt->anc, *label = lt->label, *semi = lt->semi;
 	size_t top = 0;
-	while (anc[anc[v]] != GR_DOM_NONE) {
+	while (anc[v] > lim) {
 		lt->stack[top++] = v;
 		v = anc[v];
 	}
@@ -243,187 +281,264 @@ static void compress(struct lt *lt, uint32_t v)
 	}
 }
 
-static uint32_t eval(struct lt *lt, uint32_t v)
+/* EVAL of a linked vertex @v. */
+static uint32_t eval(struct lt *lt, uint32_t v, uint32_t lim)
 {
-	if (lt->ancestor[v] == GR_DOM_NONE)
-		return v;
-	compress(lt, v);
+	if (lt->anc[v] > lim)
+		compress(lt, v, lim);
 	return lt->label[v];
 }
 
-/* Steps 2-4 of the paper: semidominators, implicit then explicit idoms. */
-static void semidominators(struct gr_dom *d, struct lt *lt)
+/* Steps 2-4 of the paper: semidominators, implicit then explicit idoms,
+ * into bucket[]. */
+static void semidominators(struct lt *lt)
 {
-	uint32_t n = lt->n, *semi = lt->semi, *idom = d->idom;
-	for (uint32_t i = 0; i < n; i++) {
-		semi[i] = lt->label[i] = lt->bucket[i] = i;
-		lt->ancestor[i] = GR_DOM_NONE;
-	}
-	idom[0] = 0;
+	uint32_t n = lt->n, *semi = lt->semi, *anc = lt->anc;
+	uint32_t *label = lt->label, *bucket = lt->bucket;
+	memset(bucket, 0xff, (size_t)n * sizeof(*bucket));
+	uint64_t end = lt->nback;
 	for (uint32_t w = n - 1; w > 0; w--) {
-		uint32_t p = lt->parent[w];
-		for (uint64_t k = lt->pstart[w]; k < lt->pstart[w + 1]; k++) {
-			uint32_t u = eval(lt, lt->preds[k]);
-			if (semi[u] < semi[w])
-				semi[w] = semi[u];
+		uint32_t p = anc[w], s = semi[w];
+		for (uint64_t k = label[w]; k < end; k++) {
+			uint32_t u = eval(lt, lt->preds[k], w);
+			if (semi[u] < s)
+				s = semi[u];
 		}
+		end = label[w];
+		semi[w] = s;
+		label[w] = w; /* LINK(p, w): w > w - 1 is linked now */
 		/* Bucket(w) was emptied when w's children were linked, so
-		 * bucket[w] is free to be w's link in bucket(semi(w)). */
-		if (semi[w] == p) {
-			idom[w] = p;
+		 * bucket[w] is free to be w's link in bucket(s). */
+		if (s == p) {
+			bucket[w] = p;
 		} else {
-			lt->bucket[w] = lt->bucket[semi[w]];
-			lt->bucket[semi[w]] = w;
+			bucket[w] = bucket[s];
+			bucket[s] = w;
 		}
-		lt->ancestor[w] = p; /* LINK */
-		for (uint32_t v = lt->bucket[p]; v != p;) {
-			uint32_t next = lt->bucket[v];
-			uint32_t u = eval(lt, v);
-			idom[v] = semi[u] < semi[v] ? u : p;
+		for (uint32_t v = bucket[p]; v != GR_DOM_NONE;) {
+			uint32_t next = bucket[v];
+			uint32_t u = eval(lt, v, w - 1);
+			bucket[v] = semi[u] < semi[v] ? u : p;
 			v = next;
 		}
-		lt->bucket[p] = p;
+		bucket[p] = GR_DOM_NONE;
 	}
+	bucket[0] = 0;
 	for (uint32_t w = 1; w < n; w++)
-		if (idom[w] != semi[w])
-			idom[w] = idom[idom[w]];
+		if (bucket[w] != semi[w])
+			bucket[w] = bucket[bucket[w]];
 }
 
-/* idom(v) < v in preorder, so one backward pass sums every subtree. */
-static void retained(struct gr_dom *d, const struct gr_dom_input *in)
+static void lt_free(struct lt *lt)
+{
+	free(lt->anc);
+	free(lt->semi);
+	free(lt->label);
+	free(lt->bucket);
+	free(lt->back);
+	free(lt->preds);
+	free(lt->frames);
+	free(lt->stack);
+}
+
+static void *shrink(void *p, size_t count, size_t size)
+{
+	void *q = reallocarray(p, count ? count : 1, size);
+	return q ? q : p;
+}
+
+/* Number the reached nodes (d->at) and find their idoms: *idom[v] is the
+ * preorder number of v's idom, idom[0] = 0. */
+static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
+{
+	struct gr_error *err;
+	size_t nn = d->nnodes;
+	/* Sized for every node; only the pages of reached ones are touched
+	 * (and the rest given back below). */
+	lt->anc = gr_bigarray_alloc(nn, sizeof(*lt->anc), false);
+	lt->semi = gr_bigarray_alloc(nn, sizeof(*lt->semi), false);
+	if (!lt->anc || !lt->semi)
+		return gr_error_nomem();
+	if ((err = dfs(lt)))
+		return err;
+	free(lt->frames);
+	lt->frames = NULL;
+	uint32_t n = d->nreached = lt->n;
+	d->totals.edges = lt->edges;
+	lt->anc = shrink(lt->anc, n, sizeof(*lt->anc));
+	lt->semi = shrink(lt->semi, n, sizeof(*lt->semi));
+	if ((err = sort_back(lt)))
+		return err;
+	lt->bucket = gr_bigarray_alloc(n, sizeof(*lt->bucket), false);
+	lt->stack = malloc((lt->maxdepth ? lt->maxdepth : 1) *
+			   sizeof(*lt->stack));
+	if (!lt->bucket || !lt->stack)
+		return gr_error_nomem();
+	semidominators(lt);
+	*idom = lt->bucket;
+	lt->bucket = NULL;
+	return NULL;
+}
+
+/*
+ * The breadth-first tree indices from @idom (freed here): d->first, then
+ * d->at rewritten from preorder to tree index, and d->node.
+ */
+static struct gr_error *layout(struct gr_dom *d, uint32_t *idom)
 {
 	uint32_t n = d->nreached;
-	memset(d->bytes, 0, (size_t)n * sizeof(*d->bytes));
-	memset(d->objects, 0, (size_t)n * sizeof(*d->objects));
-	/* In object order, the caller's per-object data is read in order. */
-	for (uint32_t id = 0; id < d->nobjects; id++) {
-		uint32_t v = d->pre[1 + d->nroots + id];
-		if (v == GR_DOM_NONE)
+	/* Children by preorder: kids[cs[v] .. cs[v + 1]), in preorder. */
+	uint32_t *cs = gr_bigarray_alloc((size_t)n + 1, sizeof(*cs), true);
+	uint32_t *kids = gr_bigarray_alloc(n, sizeof(*kids), false);
+	if (!cs || !kids) {
+		free(idom);
+		free(cs);
+		free(kids);
+		return gr_error_nomem();
+	}
+	for (uint32_t v = 1; v < n; v++)
+		cs[idom[v]]++;
+	for (uint32_t v = 1; v <= n; v++)
+		cs[v] += cs[v - 1];
+	for (uint32_t v = n; v-- > 1;)
+		kids[--cs[idom[v]]] = v;
+	free(idom);
+	/* Breadth-first: order[i] is index i's preorder number. */
+	uint32_t *order = gr_bigarray_alloc(n, sizeof(*order), false);
+	d->first = gr_bigarray_alloc((size_t)n + 1, sizeof(*d->first), false);
+	if (!order || !d->first) {
+		free(cs);
+		free(kids);
+		free(order);
+		return gr_error_nomem();
+	}
+	uint32_t tail = 1;
+	order[0] = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = order[i];
+		d->first[i] = tail;
+		for (uint32_t k = cs[v]; k < cs[v + 1]; k++)
+			order[tail++] = kids[k];
+	}
+	d->first[n] = tail;
+	free(cs);
+	free(kids);
+	/* Preorder -> index, then node -> index and index -> node. */
+	uint32_t *index = gr_bigarray_alloc(n, sizeof(*index), false);
+	if (!index) {
+		free(order);
+		return gr_error_nomem();
+	}
+	for (uint32_t i = 0; i < n; i++)
+		index[order[i]] = i;
+	free(order);
+	d->node = gr_bigarray_alloc(n, sizeof(*d->node), false);
+	if (!d->node) {
+		free(index);
+		return gr_error_nomem();
+	}
+	for (uint32_t x = 0; x < d->nnodes; x++) {
+		uint32_t v = d->at[x];
+		if (v != GR_DOM_NONE) {
+			d->at[x] = index[v];
+			d->node[index[v]] = x;
+		}
+	}
+	free(index);
+	return NULL;
+}
+
+static uint64_t bytes_at(const struct gr_dom *d, uint32_t i)
+{
+	if (d->bytes[i] != BIG)
+		return d->bytes[i];
+	size_t lo = 0, hi = d->nbig;
+	while (d->big[lo].index != i) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->big[mid].index <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return d->big[lo].bytes;
+}
+
+/* Children have higher indices than their parent, so one backward pass
+ * sums every subtree.  Big sizes are appended in decreasing index order
+ * and found there by a binary search on a reversed view. */
+static struct gr_error *retained(struct gr_dom *d,
+				 const struct gr_dom_input *in)
+{
+	uint32_t n = d->nreached;
+	d->bytes = gr_bigarray_alloc(n, sizeof(*d->bytes), false);
+	d->objects = gr_bigarray_alloc(n, sizeof(*d->objects), false);
+	if (!d->bytes || !d->objects)
+		return gr_error_nomem();
+	size_t cap = 0;
+	for (uint32_t i = n; i-- > 0;) {
+		uint32_t x = d->node[i];
+		uint64_t bytes = 0;
+		uint32_t objects = 0;
+		if (x > d->nroots) {
+			bytes = object_size(in, x - 1 - d->nroots);
+			objects = 1;
+		}
+		for (uint32_t c = d->first[i]; c < d->first[i + 1]; c++) {
+			objects += d->objects[c];
+			if (d->bytes[c] != BIG) {
+				bytes += d->bytes[c];
+				continue;
+			}
+			size_t lo = 0, hi = d->nbig;
+			while (d->big[lo].index != c) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (d->big[mid].index >= c)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			bytes += d->big[lo].bytes;
+		}
+		d->objects[i] = objects;
+		if (bytes < BIG) {
+			d->bytes[i] = (uint32_t)bytes;
 			continue;
-		d->bytes[v] = in->sizes ? gr_heap_size_of(in->sizes, id)
-					: in->object_size(in->arg, id);
-		d->objects[v] = 1;
+		}
+		if (d->nbig == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct big *b = reallocarray(d->big, cap, sizeof(*b));
+			if (!b)
+				return gr_error_nomem();
+			d->big = b;
+		}
+		d->bytes[i] = BIG;
+		d->big[d->nbig++] = (struct big){i, bytes};
 	}
-	for (uint32_t v = n - 1; v > 0; v--) {
-		d->bytes[d->idom[v]] += d->bytes[v];
-		d->objects[d->idom[v]] += d->objects[v];
+	for (size_t k = 0; k < d->nbig / 2; k++) {
+		struct big t = d->big[k];
+		d->big[k] = d->big[d->nbig - 1 - k];
+		d->big[d->nbig - 1 - k] = t;
 	}
-}
-
-static void children(struct gr_dom *d)
-{
-	uint32_t n = d->nreached;
-	memset(d->cstart, 0, ((size_t)n + 1) * sizeof(*d->cstart));
-	for (uint32_t v = 1; v < n; v++)
-		d->cstart[d->idom[v] + 1]++;
-	for (uint32_t v = 0; v < n; v++)
-		d->cstart[v + 1] += d->cstart[v];
-	/* Same cursor-then-shift fill as build_preds, in preorder: idom[]
-	 * and vertex[] are read in order. */
-	for (uint32_t v = 1; v < n; v++)
-		d->children[d->cstart[d->idom[v]]++] = d->vertex[v];
-	for (uint32_t v = n; v > 0; v--)
-		d->cstart[v] = d->cstart[v - 1];
-	d->cstart[0] = 0;
+	return NULL;
 }
 
 static void totals(struct gr_dom *d)
 {
 	struct gr_dom_totals *t = &d->totals;
 	t->nodes = d->nreached;
-	t->live_bytes = d->bytes[0];
+	t->live_bytes = bytes_at(d, 0);
 	t->live_objects = d->objects[0];
-	for (uint32_t k = d->cstart[0]; k < d->cstart[1]; k++) {
-		uint32_t v = d->pre[d->children[k]];
-		if (d->children[k] <= d->nroots) {
-			t->root_bytes += d->bytes[v];
-			t->root_objects += d->objects[v];
+	for (uint32_t i = d->first[0]; i < d->first[1]; i++) {
+		uint64_t bytes = bytes_at(d, i);
+		if (d->node[i] <= d->nroots) {
+			t->root_bytes += bytes;
+			t->root_objects += d->objects[i];
 		} else {
 			t->shared_tops++;
-			t->shared_bytes += d->bytes[v];
-			t->shared_objects += d->objects[v];
+			t->shared_bytes += bytes;
+			t->shared_objects += d->objects[i];
 		}
 	}
-}
-
-static void lt_free(struct lt *lt)
-{
-	free(lt->parent);
-	free(lt->semi);
-	free(lt->label);
-	free(lt->ancestor);
-	free(lt->bucket);
-	free(lt->pstart);
-	free(lt->preds);
-	free(lt->sstart);
-	free(lt->succ);
-	free(lt->seen);
-	free(lt->frames);
-	free(lt->stack);
-}
-
-static struct gr_error *run(struct gr_dom *d, struct lt *lt)
-{
-	struct gr_error *err;
-	size_t nn = d->nnodes;
-	/* Sized for every node; only the pages of reached ones are touched
-	 * (and the unreached ones given back below). */
-	d->vertex = gr_bigarray_alloc(nn, sizeof(*d->vertex), false);
-	lt->parent = gr_bigarray_alloc(nn, sizeof(*lt->parent), false);
-	lt->sstart = gr_bigarray_alloc(nn + 1, sizeof(*lt->sstart), false);
-	lt->pstart = gr_bigarray_alloc(nn + 1, sizeof(*lt->pstart), true);
-	lt->seen = gr_bigarray_alloc((nn + 63) / 64, sizeof(*lt->seen), true);
-	if (!d->vertex || !lt->parent || !lt->sstart || !lt->pstart ||
-	    !lt->seen)
-		return gr_error_nomem();
-	if ((err = dfs(d, lt)))
-		return err;
-	free(lt->seen);
-	free(lt->frames);
-	lt->seen = NULL;
-	lt->frames = NULL;
-	uint32_t n = d->nreached = lt->n;
-	uint32_t *shrunk = reallocarray(d->vertex, n, sizeof(*shrunk));
-	if (shrunk)
-		d->vertex = shrunk;
-	shrunk = reallocarray(lt->parent, n, sizeof(*shrunk));
-	if (shrunk)
-		lt->parent = shrunk;
-	uint64_t *shrunk64 = reallocarray(lt->pstart, (size_t)n + 1,
-					  sizeof(*shrunk64));
-	if (shrunk64)
-		lt->pstart = shrunk64;
-	if ((err = build_preds(d, lt)))
-		return err;
-	free(lt->succ);
-	free(lt->sstart);
-	lt->succ = NULL;
-	lt->sstart = NULL;
-	lt->semi = gr_bigarray_alloc(n, sizeof(*lt->semi), false);
-	lt->label = gr_bigarray_alloc(n, sizeof(*lt->label), false);
-	lt->ancestor = gr_bigarray_alloc(n, sizeof(*lt->ancestor), false);
-	lt->bucket = gr_bigarray_alloc(n, sizeof(*lt->bucket), false);
-	lt->stack = malloc((lt->maxdepth ? lt->maxdepth : 1) *
-			   sizeof(*lt->stack));
-	d->idom = gr_bigarray_alloc(n, sizeof(*d->idom), false);
-	if (!lt->semi || !lt->label || !lt->ancestor || !lt->bucket ||
-	    !lt->stack || !d->idom)
-		return gr_error_nomem();
-	semidominators(d, lt);
-	/* The result's arrays take over work arrays of the same sizes: a
-	 * fresh page costs a fault and the kernel's zeroing, which on a
-	 * 25M-object heap took longer than steps 2-4 themselves. */
-	uint32_t *cstart = reallocarray(lt->ancestor, (size_t)n + 1,
-					sizeof(*cstart));
-	if (!cstart)
-		return gr_error_nomem();
-	d->cstart = cstart;
-	d->bytes = lt->pstart;
-	d->objects = lt->semi;
-	d->children = lt->label;
-	lt->ancestor = lt->semi = lt->label = NULL;
-	lt->pstart = NULL;
-	return NULL;
 }
 
 struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
@@ -442,24 +557,20 @@ struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
 	d->nroots = in->nroots;
 	d->nobjects = in->nobjects;
 	d->nnodes = (uint32_t)nnodes;
-	d->pre = gr_bigarray_alloc(nnodes, sizeof(*d->pre), false);
+	d->at = lt.pre = gr_bigarray_alloc(nnodes, sizeof(*d->at), false);
+	uint32_t *idom = NULL;
 	struct gr_error *err = gr_error_nomem();
-	if (d->pre) {
-		memset(d->pre, 0xff, nnodes * sizeof(*d->pre));
-		err = run(d, &lt);
+	if (d->at) {
+		memset(d->at, 0xff, nnodes * sizeof(*d->at));
+		err = run(d, &lt, &idom);
 	}
 	lt_free(&lt);
+	if (!err && !(err = layout(d, idom)) && !(err = retained(d, in)))
+		totals(d);
 	if (err) {
 		gr_dom_destroy(d);
 		return err;
 	}
-	retained(d, in);
-	children(d);
-	totals(d);
-	for (uint32_t v = 0; v < d->nreached; v++)
-		d->idom[v] = d->vertex[d->idom[v]];
-	free(d->vertex);
-	d->vertex = NULL;
 	*ret = d;
 	return NULL;
 }
@@ -503,13 +614,12 @@ void gr_dom_destroy(struct gr_dom *d)
 {
 	if (!d)
 		return;
-	free(d->pre);
-	free(d->vertex);
-	free(d->idom);
+	free(d->at);
+	free(d->node);
+	free(d->first);
 	free(d->bytes);
 	free(d->objects);
-	free(d->cstart);
-	free(d->children);
+	free(d->big);
 	free(d);
 }
 
@@ -540,23 +650,38 @@ struct gr_dom_ref gr_dom_ref(const struct gr_dom *d, uint32_t node)
 	return (struct gr_dom_ref){GR_DOM_KIND_OBJECT, node - 1 - d->nroots};
 }
 
-/* Preorder number of @node, or GR_DOM_NONE. */
-static uint32_t pre_of(const struct gr_dom *d, uint32_t node)
+/* Tree index of @node, or GR_DOM_NONE. */
+static uint32_t index_of(const struct gr_dom *d, uint32_t node)
 {
-	return node < d->nnodes ? d->pre[node] : GR_DOM_NONE;
+	return node < d->nnodes ? d->at[node] : GR_DOM_NONE;
+}
+
+/* The parent of tree index @i > 0: the last p with first[p] <= i, and
+ * p < i (first[i] > i). */
+static uint32_t parent_of(const struct gr_dom *d, uint32_t i)
+{
+	uint32_t lo = 0, hi = i;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (d->first[mid] <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 bool gr_dom_reached(const struct gr_dom *d, uint32_t node)
 {
-	return pre_of(d, node) != GR_DOM_NONE;
+	return index_of(d, node) != GR_DOM_NONE;
 }
 
 uint32_t gr_dom_idom(const struct gr_dom *d, uint32_t node)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE || v == 0)
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE || i == 0)
 		return GR_DOM_NONE;
-	return d->idom[v];
+	return d->node[parent_of(d, i)];
 }
 
 struct gr_dom_ref gr_dom_object_idom(const struct gr_dom *d, uint32_t id)
@@ -571,10 +696,10 @@ struct gr_dom_ref gr_dom_object_idom(const struct gr_dom *d, uint32_t id)
 
 struct gr_dom_retained gr_dom_retained(const struct gr_dom *d, uint32_t node)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE)
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE)
 		return (struct gr_dom_retained){0, 0};
-	return (struct gr_dom_retained){d->bytes[v], d->objects[v]};
+	return (struct gr_dom_retained){bytes_at(d, i), d->objects[i]};
 }
 
 struct gr_dom_retained gr_dom_object_retained(const struct gr_dom *d,
@@ -593,81 +718,103 @@ struct gr_dom_retained gr_dom_root_retained(const struct gr_dom *d,
 	return gr_dom_retained(d, gr_dom_root_node(d, r));
 }
 
+/* Group of tree index @i, or UINT32_MAX. */
+static uint32_t group_at(const struct gr_dom *d, const uint32_t *group_of,
+			 uint32_t i)
+{
+	uint32_t x = d->node[i];
+	return x > d->nroots ? group_of[x - 1 - d->nroots] : UINT32_MAX;
+}
+
 struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 				       const uint32_t *group_of, size_t ngroups,
 				       uint64_t *rows_bytes,
 				       uint64_t *rows_objects)
 {
-	/* active[g]: members of g on the current path.  Iterative: stack
-	 * entries are node << 1 | leaving; each node costs one pre[]
-	 * lookup, its arrays then read by preorder number. */
+	/* active[g]: members of g on the current path.  The path is a stack
+	 * of tree indices, each with the next of its children to enter;
+	 * leaves are entered and left without a frame. */
 	uint32_t *active = calloc(ngroups ? ngroups : 1, sizeof(*active));
-	uint64_t *stack =
-		gr_bigarray_alloc((size_t)d->nreached * 2 + 2, sizeof(*stack), false);
-	if (!active || !stack) {
+	size_t cap = 1024, depth = 0;
+	uint32_t(*path)[2] = malloc(cap * sizeof(*path));
+	if (!active || !path) {
 		free(active);
-		free(stack);
+		free(path);
 		return gr_error_nomem();
 	}
-	size_t top = 0;
-	if (d->nreached)
-		stack[top++] = (uint64_t)GR_DOM_PSEUDO_ROOT << 1;
-	while (top) {
-		uint64_t e = stack[--top];
-		uint32_t node = (uint32_t)(e >> 1);
-		uint32_t grp = node > d->nroots ? group_of[node - d->nroots - 1]
-						: UINT32_MAX;
-		if (e & 1) {
-			if (grp != UINT32_MAX)
-				active[grp]--;
+	if (d->nreached) {
+		path[0][0] = 0;
+		path[0][1] = d->first[0];
+		depth = 1;
+	}
+	while (depth) {
+		uint32_t i = path[depth - 1][0], c = path[depth - 1][1];
+		if (c == d->first[i + 1]) {
+			uint32_t g = group_at(d, group_of, i);
+			if (g != UINT32_MAX)
+				active[g]--;
+			depth--;
 			continue;
 		}
-		uint32_t v = d->pre[node];
-		if (grp != UINT32_MAX) {
-			if (!active[grp]++) {
-				rows_bytes[grp] += d->bytes[v];
-				rows_objects[grp] += d->objects[v];
-			}
-			stack[top++] = e | 1;
+		path[depth - 1][1] = c + 1;
+		uint32_t g = group_at(d, group_of, c);
+		if (g != UINT32_MAX && !active[g]) {
+			rows_bytes[g] += bytes_at(d, c);
+			rows_objects[g] += d->objects[c];
 		}
-		for (uint32_t k = d->cstart[v + 1]; k-- > d->cstart[v];)
-			stack[top++] = (uint64_t)d->children[k] << 1;
+		if (d->first[c] == d->first[c + 1])
+			continue;
+		if (depth == cap) {
+			cap *= 2;
+			uint32_t(*p)[2] = reallocarray(path, cap, sizeof(*p));
+			if (!p) {
+				free(active);
+				free(path);
+				return gr_error_nomem();
+			}
+			path = p;
+		}
+		if (g != UINT32_MAX)
+			active[g]++;
+		path[depth][0] = c;
+		path[depth][1] = d->first[c];
+		depth++;
 	}
 	free(active);
-	free(stack);
+	free(path);
 	return NULL;
 }
 
 void gr_dom_children(const struct gr_dom *d, uint32_t node,
 		     const uint32_t **ret, uint32_t *count)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE) {
-		*ret = d->children;
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE) {
+		*ret = d->node;
 		*count = 0;
 		return;
 	}
-	*ret = d->children + d->cstart[v];
-	*count = d->cstart[v + 1] - d->cstart[v];
+	*ret = d->node + d->first[i];
+	*count = d->first[i + 1] - d->first[i];
 }
 
 struct gr_error *gr_dom_chain(const struct gr_dom *d, uint32_t node,
 			      uint32_t **ret, size_t *len)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE)
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "dominators: node %u is not reached",
 				       node);
 	size_t n = 1;
-	for (uint32_t x = node; x; x = d->idom[d->pre[x]])
+	for (uint32_t x = i; x; x = parent_of(d, x))
 		n++;
 	uint32_t *chain = malloc(n * sizeof(*chain));
 	if (!chain)
 		return gr_error_nomem();
 	size_t k = 0;
-	for (uint32_t x = node; x; x = d->idom[d->pre[x]])
-		chain[k++] = x;
+	for (uint32_t x = i; x; x = parent_of(d, x))
+		chain[k++] = d->node[x];
 	chain[k] = GR_DOM_PSEUDO_ROOT;
 	*ret = chain;
 	*len = n;
