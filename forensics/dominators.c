@@ -54,27 +54,40 @@
 /*
  * The reached nodes are numbered breadth-first over the dominator tree
  * ("tree index", P = 0), each node's children in DFS preorder: the
- * children of index i are the indices first[i] .. first[i + 1], and first
- * is nondecreasing, so i's parent is the last p with first[p] <= i.
+ * children of index i are the indices first(i) .. first(i + 1), and first
+ * is nondecreasing, so i's parent is the last p with first(p) <= i.
  */
 struct gr_dom {
 	uint32_t nroots, nobjects, nnodes, nreached;
 	uint32_t *at;	   /* node -> tree index; GR_DOM_NONE: unreached */
 	uint32_t *node;	   /* tree index -> node (the children lists) */
-	uint32_t *first;   /* tree index -> first child; nreached + 1 */
-	uint32_t *objects; /* tree index -> retained objects */
-	/* Retained bytes; BIG: in big[], sorted by index (a retained
-	 * size of 4 GiB or more is rare, even on a big heap). */
-	uint32_t *bytes;
-	struct big {
-		uint32_t index;
-		uint64_t bytes;
-	} *big;
-	size_t nbig;
+	/* first(i), i <= nreached: first_base[i / FB] plus first_off[i]
+	 * (most nodes have few children), or for an offset of FAR, in far[]
+	 * by index (a block only reaches that far under hundreds of
+	 * children). */
+	uint32_t *first_base;
+	uint8_t *first_off;
+	struct far {
+		uint32_t index, first;
+	} *far;
+	size_t nfar;
+	/* Retained bytes and objects: the low 32 and 16 bits, and the high
+	 * ones per block of HI_BLOCK indices, NULL where all are 0: a few
+	 * nodes retain 4 GiB or 64K objects, and those near each other in
+	 * breadth-first order (the tops, a long list's tail); at worst it
+	 * is a full uint64 and uint32. */
+	uint32_t *bytes, **bytes_hi;
+	uint16_t *objects, **objects_hi;
 	struct gr_dom_totals totals;
 };
 
-enum { BIG = UINT32_MAX };
+enum {
+	HI_SHIFT = 12,
+	HI_BLOCK = 1u << HI_SHIFT,
+	FB_SHIFT = 5,
+	FB = 1u << FB_SHIFT,
+	FAR = UINT8_MAX,
+};
 
 /* A node of the DFS path: the edges left to scan. */
 struct dfs_frame {
@@ -87,7 +100,7 @@ struct lt {
 	uint32_t n;	    /* vertices numbered */
 	uint32_t *pre;	    /* node -> preorder (the result's at[]) */
 	uint32_t *anc;	    /* DFS parent, then the LINK/EVAL forest */
-	uint32_t *semi;	    /* during the DFS, the least predecessor below */
+	uint32_t *semi;	    /* first the least smaller predecessor */
 	uint32_t *label;    /* until linked, start of the predecessor list */
 	uint32_t *bucket;   /* bucket heads and links, then idom */
 	/* Edges v -> w with v > w: (w, v) pairs during the DFS, then the
@@ -380,8 +393,54 @@ static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
 	return NULL;
 }
 
+static uint32_t far_first(const struct gr_dom *d, uint32_t i)
+{
+	size_t lo = 0, hi = d->nfar;
+	while (d->far[lo].index != i) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->far[mid].index <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return d->far[lo].first;
+}
+
+static inline uint32_t first_of(const struct gr_dom *d, uint32_t i)
+{
+	uint8_t off = d->first_off[i];
+	return off != FAR ? d->first_base[i >> FB_SHIFT] + off
+			  : far_first(d, i);
+}
+
+/* Keep first(i) = @first, an offset of FAR or more in far[]. */
+static struct gr_error *add_far(struct gr_dom *d, uint32_t i, uint32_t first,
+				size_t *cap)
+{
+	if (d->nfar == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		struct far *f = reallocarray(d->far, *cap, sizeof(*f));
+		if (!f)
+			return gr_error_nomem();
+		d->far = f;
+	}
+	d->far[d->nfar++] = (struct far){i, first};
+	return NULL;
+}
+
+/* Append first(i) = @first, i in increasing order. */
+static inline struct gr_error *set_first(struct gr_dom *d, uint32_t i,
+					 uint32_t first, size_t *cap)
+{
+	if (i % FB == 0)
+		d->first_base[i >> FB_SHIFT] = first;
+	uint32_t off = first - d->first_base[i >> FB_SHIFT];
+	d->first_off[i] = off < FAR ? (uint8_t)off : FAR;
+	return off < FAR ? NULL : add_far(d, i, first, cap);
+}
+
 /*
- * The breadth-first tree indices from @idom (freed here): d->first, then
+ * The breadth-first tree indices from @idom (freed here): first(), then
  * d->at rewritten from preorder to tree index, and d->node.
  */
 static struct gr_error *layout(struct gr_dom *d, uint32_t *idom)
@@ -405,24 +464,30 @@ static struct gr_error *layout(struct gr_dom *d, uint32_t *idom)
 	free(idom);
 	/* Breadth-first: order[i] is index i's preorder number. */
 	uint32_t *order = gr_bigarray_alloc(n, sizeof(*order), false);
-	d->first = gr_bigarray_alloc((size_t)n + 1, sizeof(*d->first), false);
-	if (!order || !d->first) {
-		free(cs);
-		free(kids);
-		free(order);
-		return gr_error_nomem();
-	}
+	d->first_base = gr_bigarray_alloc(((size_t)n >> FB_SHIFT) + 1,
+					  sizeof(*d->first_base), false);
+	d->first_off = gr_bigarray_alloc((size_t)n + 1, 1, false);
+	struct gr_error *err = order && d->first_base && d->first_off
+				       ? NULL
+				       : gr_error_nomem();
 	uint32_t tail = 1;
-	order[0] = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	size_t cap = 0;
+	if (!err)
+		order[0] = 0;
+	for (uint32_t i = 0; !err && i < n; i++) {
 		uint32_t v = order[i];
-		d->first[i] = tail;
+		err = set_first(d, i, tail, &cap);
 		for (uint32_t k = cs[v]; k < cs[v + 1]; k++)
 			order[tail++] = kids[k];
 	}
-	d->first[n] = tail;
+	if (!err)
+		err = set_first(d, n, tail, &cap);
 	free(cs);
 	free(kids);
+	if (err) {
+		free(order);
+		return err;
+	}
 	/* Preorder -> index, then node -> index and index -> node. */
 	uint32_t *index = gr_bigarray_alloc(n, sizeof(*index), false);
 	if (!index) {
@@ -450,74 +515,60 @@ static struct gr_error *layout(struct gr_dom *d, uint32_t *idom)
 
 static uint64_t bytes_at(const struct gr_dom *d, uint32_t i)
 {
-	if (d->bytes[i] != BIG)
-		return d->bytes[i];
-	size_t lo = 0, hi = d->nbig;
-	while (d->big[lo].index != i) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->big[mid].index <= i)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return d->big[lo].bytes;
+	const uint32_t *hi = d->bytes_hi[i >> HI_SHIFT];
+	return d->bytes[i] | (hi ? (uint64_t)hi[i % HI_BLOCK] << 32 : 0);
+}
+
+static uint32_t objects_at(const struct gr_dom *d, uint32_t i)
+{
+	const uint16_t *hi = d->objects_hi[i >> HI_SHIFT];
+	return d->objects[i] | (hi ? (uint32_t)hi[i % HI_BLOCK] << 16 : 0);
+}
+
+/* Block @hi of HI_BLOCK entries of @size bytes, allocated if need be. */
+static bool hi_block(void **hi, size_t size)
+{
+	return *hi || (*hi = calloc(HI_BLOCK, size));
 }
 
 /* Children have higher indices than their parent, so one backward pass
- * sums every subtree.  Big sizes are appended in decreasing index order
- * and found there by a binary search on a reversed view. */
+ * sums every subtree. */
 static struct gr_error *retained(struct gr_dom *d,
 				 const struct gr_dom_input *in)
 {
 	uint32_t n = d->nreached;
 	d->bytes = gr_bigarray_alloc(n, sizeof(*d->bytes), false);
 	d->objects = gr_bigarray_alloc(n, sizeof(*d->objects), false);
-	if (!d->bytes || !d->objects)
+	size_t blocks = ((size_t)n >> HI_SHIFT) + 1;
+	d->bytes_hi = calloc(blocks, sizeof(*d->bytes_hi));
+	d->objects_hi = calloc(blocks, sizeof(*d->objects_hi));
+	if (!d->bytes || !d->objects || !d->bytes_hi || !d->objects_hi)
 		return gr_error_nomem();
-	size_t cap = 0;
+	uint32_t end = first_of(d, n);
 	for (uint32_t i = n; i-- > 0;) {
-		uint32_t x = d->node[i];
+		uint32_t x = d->node[i], start = first_of(d, i);
 		uint64_t bytes = 0;
 		uint32_t objects = 0;
 		if (x > d->nroots) {
 			bytes = object_size(in, x - 1 - d->nroots);
 			objects = 1;
 		}
-		for (uint32_t c = d->first[i]; c < d->first[i + 1]; c++) {
-			objects += d->objects[c];
-			if (d->bytes[c] != BIG) {
-				bytes += d->bytes[c];
-				continue;
-			}
-			size_t lo = 0, hi = d->nbig;
-			while (d->big[lo].index != c) {
-				size_t mid = lo + (hi - lo) / 2;
-				if (d->big[mid].index >= c)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			bytes += d->big[lo].bytes;
+		for (uint32_t c = start; c < end; c++) {
+			objects += objects_at(d, c);
+			bytes += bytes_at(d, c);
 		}
-		d->objects[i] = objects;
-		if (bytes < BIG) {
-			d->bytes[i] = (uint32_t)bytes;
-			continue;
-		}
-		if (d->nbig == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct big *b = reallocarray(d->big, cap, sizeof(*b));
-			if (!b)
-				return gr_error_nomem();
-			d->big = b;
-		}
-		d->bytes[i] = BIG;
-		d->big[d->nbig++] = (struct big){i, bytes};
-	}
-	for (size_t k = 0; k < d->nbig / 2; k++) {
-		struct big t = d->big[k];
-		d->big[k] = d->big[d->nbig - 1 - k];
-		d->big[d->nbig - 1 - k] = t;
+		end = start;
+		d->bytes[i] = (uint32_t)bytes;
+		d->objects[i] = (uint16_t)objects;
+		void **bhi = (void **)&d->bytes_hi[i >> HI_SHIFT];
+		void **ohi = (void **)&d->objects_hi[i >> HI_SHIFT];
+		if ((bytes >> 32 && !hi_block(bhi, sizeof(uint32_t))) ||
+		    (objects >> 16 && !hi_block(ohi, sizeof(uint16_t))))
+			return gr_error_nomem();
+		if (*bhi)
+			((uint32_t *)*bhi)[i % HI_BLOCK] = (uint32_t)(bytes >> 32);
+		if (*ohi)
+			((uint16_t *)*ohi)[i % HI_BLOCK] = (uint16_t)(objects >> 16);
 	}
 	return NULL;
 }
@@ -527,16 +578,17 @@ static void totals(struct gr_dom *d)
 	struct gr_dom_totals *t = &d->totals;
 	t->nodes = d->nreached;
 	t->live_bytes = bytes_at(d, 0);
-	t->live_objects = d->objects[0];
-	for (uint32_t i = d->first[0]; i < d->first[1]; i++) {
+	t->live_objects = objects_at(d, 0);
+	uint32_t end = first_of(d, 1);
+	for (uint32_t i = first_of(d, 0); i < end; i++) {
 		uint64_t bytes = bytes_at(d, i);
 		if (d->node[i] <= d->nroots) {
 			t->root_bytes += bytes;
-			t->root_objects += d->objects[i];
+			t->root_objects += objects_at(d, i);
 		} else {
 			t->shared_tops++;
 			t->shared_bytes += bytes;
-			t->shared_objects += d->objects[i];
+			t->shared_objects += objects_at(d, i);
 		}
 	}
 }
@@ -616,10 +668,19 @@ void gr_dom_destroy(struct gr_dom *d)
 		return;
 	free(d->at);
 	free(d->node);
-	free(d->first);
+	free(d->first_base);
+	free(d->first_off);
+	free(d->far);
 	free(d->bytes);
 	free(d->objects);
-	free(d->big);
+	for (uint32_t b = 0; b <= d->nreached >> HI_SHIFT; b++) {
+		if (d->bytes_hi)
+			free(d->bytes_hi[b]);
+		if (d->objects_hi)
+			free(d->objects_hi[b]);
+	}
+	free(d->bytes_hi);
+	free(d->objects_hi);
 	free(d);
 }
 
@@ -656,14 +717,23 @@ static uint32_t index_of(const struct gr_dom *d, uint32_t node)
 	return node < d->nnodes ? d->at[node] : GR_DOM_NONE;
 }
 
-/* The parent of tree index @i > 0: the last p with first[p] <= i, and
- * p < i (first[i] > i). */
+/* The parent of tree index @i > 0: the last p with first(p) <= i, and
+ * p < i (first(i) > i).  The last such block first, then within it. */
 static uint32_t parent_of(const struct gr_dom *d, uint32_t i)
 {
-	uint32_t lo = 0, hi = i;
+	uint32_t lo = 0, hi = (i >> FB_SHIFT) + 1;
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (d->first[mid] <= i)
+		if (d->first_base[mid] <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	hi = lo * FB + FB < i ? lo * FB + FB : i;
+	lo *= FB;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (first_of(d, mid) <= i)
 			lo = mid;
 		else
 			hi = mid;
@@ -699,7 +769,7 @@ struct gr_dom_retained gr_dom_retained(const struct gr_dom *d, uint32_t node)
 	uint32_t i = index_of(d, node);
 	if (i == GR_DOM_NONE)
 		return (struct gr_dom_retained){0, 0};
-	return (struct gr_dom_retained){bytes_at(d, i), d->objects[i]};
+	return (struct gr_dom_retained){bytes_at(d, i), objects_at(d, i)};
 }
 
 struct gr_dom_retained gr_dom_object_retained(const struct gr_dom *d,
@@ -732,41 +802,46 @@ struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 				       uint64_t *rows_objects)
 {
 	/* active[g]: members of g on the current path.  The path is a stack
-	 * of tree indices, each with the next of its children to enter;
-	 * leaves are entered and left without a frame. */
+	 * of tree indices, each with the range of its children left to
+	 * enter and the first child of the next one; leaves are entered and
+	 * left without a frame. */
+	struct frame {
+		uint32_t i, c, end, cfirst;
+	};
 	uint32_t *active = calloc(ngroups ? ngroups : 1, sizeof(*active));
 	size_t cap = 1024, depth = 0;
-	uint32_t(*path)[2] = malloc(cap * sizeof(*path));
+	struct frame *path = malloc(cap * sizeof(*path));
 	if (!active || !path) {
 		free(active);
 		free(path);
 		return gr_error_nomem();
 	}
 	if (d->nreached) {
-		path[0][0] = 0;
-		path[0][1] = d->first[0];
+		uint32_t c = first_of(d, 0);
+		path[0] = (struct frame){0, c, first_of(d, 1), first_of(d, c)};
 		depth = 1;
 	}
 	while (depth) {
-		uint32_t i = path[depth - 1][0], c = path[depth - 1][1];
-		if (c == d->first[i + 1]) {
-			uint32_t g = group_at(d, group_of, i);
+		struct frame *f = &path[depth - 1];
+		if (f->c == f->end) {
+			uint32_t g = group_at(d, group_of, f->i);
 			if (g != UINT32_MAX)
 				active[g]--;
 			depth--;
 			continue;
 		}
-		path[depth - 1][1] = c + 1;
+		uint32_t c = f->c++, cfirst = f->cfirst;
+		uint32_t cend = f->cfirst = first_of(d, c + 1);
 		uint32_t g = group_at(d, group_of, c);
 		if (g != UINT32_MAX && !active[g]) {
 			rows_bytes[g] += bytes_at(d, c);
-			rows_objects[g] += d->objects[c];
+			rows_objects[g] += objects_at(d, c);
 		}
-		if (d->first[c] == d->first[c + 1])
+		if (cfirst == cend)
 			continue;
 		if (depth == cap) {
 			cap *= 2;
-			uint32_t(*p)[2] = reallocarray(path, cap, sizeof(*p));
+			struct frame *p = reallocarray(path, cap, sizeof(*p));
 			if (!p) {
 				free(active);
 				free(path);
@@ -776,9 +851,8 @@ struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 		}
 		if (g != UINT32_MAX)
 			active[g]++;
-		path[depth][0] = c;
-		path[depth][1] = d->first[c];
-		depth++;
+		path[depth++] =
+			(struct frame){c, cfirst, cend, first_of(d, cfirst)};
 	}
 	free(active);
 	free(path);
@@ -794,8 +868,9 @@ void gr_dom_children(const struct gr_dom *d, uint32_t node,
 		*count = 0;
 		return;
 	}
-	*ret = d->node + d->first[i];
-	*count = d->first[i + 1] - d->first[i];
+	uint32_t first = first_of(d, i);
+	*ret = d->node + first;
+	*count = first_of(d, i + 1) - first;
 }
 
 struct gr_error *gr_dom_chain(const struct gr_dom *d, uint32_t node,

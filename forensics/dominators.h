@@ -28,10 +28,10 @@
  * is O(m log n) time (Lengauer-Tarjan, see dominators.c) without
  * recursion.  Memory, for N node numbers, n reached nodes and c edges to
  * a node the depth-first search numbered earlier (back and cross edges, a
- * fraction of the m edges): the result keeps 4N + 16n bytes (and 16 more
- * per node retaining 4 GiB or more); the build peaks at
- * 4N + max(16n + 4c, 12n + 12c) bytes, result included, plus 16 bytes per
- * node of the longest search path.
+ * fraction of the m edges): the result keeps about 4N + 11.2n bytes (up to
+ * 6n more where many nodes retain 4 GiB or 64K objects); the build peaks
+ * at 4N + max(16n + 4c, 12n + 12c) bytes, result included, plus 16 bytes
+ * per node of the longest search path.
  */
 #ifndef GR_DOM_H
 #define GR_DOM_H

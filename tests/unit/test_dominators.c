@@ -479,6 +479,31 @@ static void test_big_sizes(void **state)
 	assert_true(big > 1000);
 }
 
+/* Nodes with hundreds of children (a big slice, a map's buckets): the
+ * children ranges far from their block's start, between ordinary ones. */
+static void test_wide(void **state)
+{
+	(void)state;
+	enum { HUBS = 5, KIDS = 300 };
+	struct tg g;
+	uint32_t nobj = HUBS * (KIDS + 2);
+	tg_init(&g, 2, nobj);
+	for (uint32_t h = 0; h < HUBS; h++) {
+		uint32_t hub = h * (KIDS + 2);
+		tg_root_edge(&g, h % 2, hub);
+		tg_obj_edge(&g, hub, hub + 1); /* a small one first */
+		for (uint32_t k = 2; k < KIDS + 2 - h * 40; k++)
+			tg_obj_edge(&g, hub + 1 - (k % 7 == 0), hub + k);
+		if (h)
+			tg_obj_edge(&g, hub + 5, hub - 3); /* cross edges */
+	}
+	tg_finish(&g);
+	struct gr_dom *d = tg_dom(&g);
+	check_brute(&g, d);
+	gr_dom_destroy(d);
+	tg_free(&g);
+}
+
 /* No roots (P alone), no objects (P and roots). */
 static void test_degenerate(void **state)
 {
@@ -1034,6 +1059,7 @@ int main(void)
 		cmocka_unit_test(test_random_graphs),
 		cmocka_unit_test(test_random_larger),
 		cmocka_unit_test(test_big_sizes),
+		cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_diamond),
 		cmocka_unit_test(test_shared),
