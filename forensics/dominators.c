@@ -98,7 +98,7 @@ struct dfs_frame {
 struct lt {
 	const struct gr_dom_input *in;
 	uint32_t n;	    /* vertices numbered */
-	uint32_t *pre;	    /* node -> preorder (the result's at[]) */
+	uint32_t *pre;	    /* node -> preorder, in step 1 only */
 	uint32_t *anc;	    /* DFS parent, then the LINK/EVAL forest */
 	uint32_t *semi;	    /* first the least smaller predecessor */
 	uint32_t *label;    /* until linked, start of the predecessor list */
@@ -115,8 +115,8 @@ struct lt {
 	uint32_t *stack;
 };
 
-static void node_edges(const struct gr_dom_input *in, uint32_t node,
-		       const uint32_t **e, uint32_t *n)
+static inline void node_edges(const struct gr_dom_input *in, uint32_t node,
+			      const uint32_t **e, uint32_t *n)
 {
 	const struct gr_graph_csr *g = in->csr;
 	if (g && node <= in->nroots) {
@@ -156,24 +156,28 @@ static struct gr_error *bad_edge(const struct lt *lt, uint32_t v,
 			       node - 1 - in->nroots, target, in->nobjects);
 }
 
-/* Push @node's edges on the DFS path at @depth. */
-static struct gr_error *push(struct lt *lt, size_t depth, uint32_t node)
+static struct gr_error *grow_frames(struct lt *lt)
 {
-	if (depth == lt->cap) {
-		size_t cap = lt->cap ? lt->cap * 2 : 1024;
-		struct dfs_frame *f = reallocarray(lt->frames, cap, sizeof(*f));
-		if (!f)
-			return gr_error_nomem();
-		lt->frames = f;
-		lt->cap = cap;
-	}
+	size_t cap = lt->cap ? lt->cap * 2 : 1024;
+	struct dfs_frame *f = reallocarray(lt->frames, cap, sizeof(*f));
+	if (!f)
+		return gr_error_nomem();
+	lt->frames = f;
+	lt->cap = cap;
+	return NULL;
+}
+
+/* Push @node's edges on the DFS path at @depth. */
+static inline struct gr_error *push(struct lt *lt, size_t depth,
+				    uint32_t node)
+{
+	struct gr_error *err;
+	if (depth == lt->cap && (err = grow_frames(lt)))
+		return err;
 	const uint32_t *e;
 	uint32_t cnt;
 	node_edges(lt->in, node, &e, &cnt);
 	lt->frames[depth] = (struct dfs_frame){e, e + cnt};
-	lt->edges += cnt;
-	if (depth + 1 > lt->maxdepth)
-		lt->maxdepth = depth + 1;
 	return NULL;
 }
 
@@ -214,6 +218,9 @@ static struct gr_error *dfs(struct lt *lt)
 		if ((err = push(lt, depth++, 1 + r)))
 			return err;
 		const uint32_t *next = lt->frames[0].next, *end = lt->frames[0].end;
+		lt->edges += (uint64_t)(end - next);
+		if (!lt->maxdepth)
+			lt->maxdepth = 1;
 		for (;;) {
 			if (next == end) {
 				if (--depth == 0)
@@ -237,6 +244,9 @@ static struct gr_error *dfs(struct lt *lt)
 					return err;
 				next = lt->frames[depth - 1].next;
 				end = lt->frames[depth - 1].end;
+				lt->edges += (uint64_t)(end - next);
+				if (depth > lt->maxdepth)
+					lt->maxdepth = depth;
 			} else if (u > cur) {
 				/* A descendant's: cur is unlinked then. */
 				if (cur < semi[u])
@@ -350,6 +360,7 @@ static void lt_free(struct lt *lt)
 	free(lt->bucket);
 	free(lt->back);
 	free(lt->preds);
+	free(lt->pre);
 	free(lt->frames);
 	free(lt->stack);
 }
@@ -360,7 +371,7 @@ static void *shrink(void *p, size_t count, size_t size)
 	return q ? q : p;
 }
 
-/* Number the reached nodes (d->at) and find their idoms: *idom[v] is the
+/* Number the reached nodes in preorder and find their idoms: *idom[v] is the
  * preorder number of v's idom, idom[0] = 0. */
 static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
 {
@@ -368,14 +379,17 @@ static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
 	size_t nn = d->nnodes;
 	/* Sized for every node; only the pages of reached ones are touched
 	 * (and the rest given back below). */
+	lt->pre = gr_bigarray_alloc(nn, sizeof(*lt->pre), false);
 	lt->anc = gr_bigarray_alloc(nn, sizeof(*lt->anc), false);
 	lt->semi = gr_bigarray_alloc(nn, sizeof(*lt->semi), false);
-	if (!lt->anc || !lt->semi)
+	if (!lt->pre || !lt->anc || !lt->semi)
 		return gr_error_nomem();
+	memset(lt->pre, 0xff, nn * sizeof(*lt->pre));
 	if ((err = dfs(lt)))
 		return err;
-	free(lt->frames);
-	lt->frames = NULL;
+	/* Steps 2-4 need no node numbers: renumber() finds them again. */
+	free(lt->pre);
+	lt->pre = NULL;
 	uint32_t n = d->nreached = lt->n;
 	d->totals.edges = lt->edges;
 	lt->anc = shrink(lt->anc, n, sizeof(*lt->anc));
@@ -390,6 +404,11 @@ static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
 	semidominators(lt);
 	*idom = lt->bucket;
 	lt->bucket = NULL;
+	uint32_t *done[] = {lt->anc, lt->semi, lt->label, lt->preds,
+			    lt->stack};
+	for (size_t k = 0; k < sizeof(done) / sizeof(*done); k++)
+		free(done[k]);
+	lt->anc = lt->semi = lt->label = lt->preds = lt->stack = NULL;
 	return NULL;
 }
 
@@ -439,11 +458,62 @@ static inline struct gr_error *set_first(struct gr_dom *d, uint32_t i,
 	return off < FAR ? NULL : add_far(d, i, first, cap);
 }
 
+/* Node @x is preorder @v: give it its tree index. */
+static inline void number(struct gr_dom *d, const uint32_t *index,
+			  uint32_t x, uint32_t v)
+{
+	d->at[x] = index[v];
+	d->node[index[v]] = x;
+}
+
+/*
+ * The DFS of step 1 again (its edges were checked then), to number the
+ * nodes with their tree index: the k-th node it meets is preorder k.
+ * Cheaper than keeping step 1's node -> preorder array through steps
+ * 2-4, the build's peak.
+ */
+static struct gr_error *renumber(struct gr_dom *d, struct lt *lt,
+				 const uint32_t *index)
+{
+	const struct gr_dom_input *in = lt->in;
+	uint32_t *at = d->at, base = 1 + in->nroots, k = 1;
+	struct gr_error *err;
+	memset(at, 0xff, (size_t)d->nnodes * sizeof(*at));
+	number(d, index, 0, 0);
+	for (uint32_t r = 0; r < in->nroots; r++) {
+		number(d, index, 1 + r, k++);
+		size_t depth = 0;
+		if ((err = push(lt, depth++, 1 + r)))
+			return err;
+		const uint32_t *next = lt->frames[0].next, *end = lt->frames[0].end;
+		for (;;) {
+			if (next == end) {
+				if (--depth == 0)
+					break;
+				next = lt->frames[depth - 1].next;
+				end = lt->frames[depth - 1].end;
+				continue;
+			}
+			uint32_t x = base + *next++;
+			if (at[x] != GR_DOM_NONE)
+				continue;
+			lt->frames[depth - 1].next = next;
+			number(d, index, x, k++);
+			if ((err = push(lt, depth++, x)))
+				return err;
+			next = lt->frames[depth - 1].next;
+			end = lt->frames[depth - 1].end;
+		}
+	}
+	return NULL;
+}
+
 /*
  * The breadth-first tree indices from @idom (freed here): first(), then
- * d->at rewritten from preorder to tree index, and d->node.
+ * d->at and d->node by renumber().
  */
-static struct gr_error *layout(struct gr_dom *d, uint32_t *idom)
+static struct gr_error *layout(struct gr_dom *d, struct lt *lt,
+			       uint32_t *idom)
 {
 	uint32_t n = d->nreached;
 	/* Children by preorder: kids[cs[v] .. cs[v + 1]), in preorder. */
@@ -497,20 +567,14 @@ static struct gr_error *layout(struct gr_dom *d, uint32_t *idom)
 	for (uint32_t i = 0; i < n; i++)
 		index[order[i]] = i;
 	free(order);
+	d->at = gr_bigarray_alloc(d->nnodes, sizeof(*d->at), false);
 	d->node = gr_bigarray_alloc(n, sizeof(*d->node), false);
-	if (!d->node) {
-		free(index);
-		return gr_error_nomem();
-	}
-	for (uint32_t x = 0; x < d->nnodes; x++) {
-		uint32_t v = d->at[x];
-		if (v != GR_DOM_NONE) {
-			d->at[x] = index[v];
-			d->node[index[v]] = x;
-		}
-	}
+	if (!d->at || !d->node)
+		err = gr_error_nomem();
+	else
+		err = renumber(d, lt, index);
 	free(index);
-	return NULL;
+	return err;
 }
 
 static uint64_t bytes_at(const struct gr_dom *d, uint32_t i)
@@ -609,15 +673,12 @@ struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
 	d->nroots = in->nroots;
 	d->nobjects = in->nobjects;
 	d->nnodes = (uint32_t)nnodes;
-	d->at = lt.pre = gr_bigarray_alloc(nnodes, sizeof(*d->at), false);
 	uint32_t *idom = NULL;
-	struct gr_error *err = gr_error_nomem();
-	if (d->at) {
-		memset(d->at, 0xff, nnodes * sizeof(*d->at));
-		err = run(d, &lt, &idom);
-	}
+	struct gr_error *err = run(d, &lt, &idom);
+	if (!err)
+		err = layout(d, &lt, idom);
 	lt_free(&lt);
-	if (!err && !(err = layout(d, idom)) && !(err = retained(d, in)))
+	if (!err && !(err = retained(d, in)))
 		totals(d);
 	if (err) {
 		gr_dom_destroy(d);

@@ -30,8 +30,8 @@
  * a node the depth-first search numbered earlier (back and cross edges, a
  * fraction of the m edges): the result keeps about 4N + 11.2n bytes (up to
  * 6n more where many nodes retain 4 GiB or 64K objects); the build peaks
- * at 4N + max(16n + 4c, 12n + 12c) bytes, result included, plus 16 bytes
- * per node of the longest search path.
+ * at max(4N + 8n + 8c, 16n + 4c, 4N + 11.2n) bytes, result included, plus
+ * 16 bytes per node of the longest search path.
  */
 #ifndef GR_DOM_H
 #define GR_DOM_H
@@ -52,9 +52,12 @@ enum {
 
 /*
  * A synthetic or real object graph to build from.  Edges are object ids
- * (< nobjects); duplicates and self-edges are allowed.  The callbacks are
- * called once per reachable root or object, in no useful order; the edge
- * arrays they return must stay valid until gr_dom_build_input returns.
+ * (< nobjects); duplicates and self-edges are allowed.  The edge
+ * callbacks are called twice per reachable root or object (the build
+ * walks the graph again rather than keep a node -> preorder array through
+ * its peak) and must answer the same both times, the size callback once;
+ * in no useful order.  The edge arrays must stay valid until
+ * gr_dom_build_input returns.
  * 1 + nroots + nobjects must be below UINT32_MAX.
  */
 struct gr_dom_input {
