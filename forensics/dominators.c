@@ -108,6 +108,10 @@ struct lt {
 	uint32_t *back, *preds;
 	uint64_t nback, back_cap;
 	uint64_t edges;
+	/* One bit per object: whether the DFS has met it, so that an edge
+	 * to one it has met costs no miss in the renumbering DFS, and a
+	 * tree edge none in the first. */
+	uint64_t *seen;
 	struct dfs_frame *frames; /* the DFS path */
 	size_t cap, maxdepth;
 	/* COMPRESS's stack: its paths follow DFS tree ancestors, so are
@@ -206,6 +210,7 @@ static struct gr_error *dfs(struct lt *lt)
 	const struct gr_dom_input *in = lt->in;
 	uint32_t *pre = lt->pre, *anc = lt->anc, *semi = lt->semi;
 	uint32_t base = 1 + in->nroots;
+	uint64_t *seen = lt->seen;
 	struct gr_error *err;
 	pre[0] = anc[0] = semi[0] = 0;
 	lt->n = 1;
@@ -233,8 +238,9 @@ static struct gr_error *dfs(struct lt *lt)
 			uint32_t t = *next++;
 			if (t >= in->nobjects)
 				return bad_edge(lt, cur, t);
-			uint32_t u = pre[base + t];
-			if (u == GR_DOM_NONE) {
+			uint32_t u;
+			if (!(seen[t / 64] >> (t % 64) & 1)) {
+				seen[t / 64] |= UINT64_C(1) << (t % 64);
 				lt->frames[depth - 1].next = next;
 				u = lt->n++;
 				pre[base + t] = u;
@@ -247,7 +253,7 @@ static struct gr_error *dfs(struct lt *lt)
 				lt->edges += (uint64_t)(end - next);
 				if (depth > lt->maxdepth)
 					lt->maxdepth = depth;
-			} else if (u > cur) {
+			} else if ((u = pre[base + t]) > cur) {
 				/* A descendant's: cur is unlinked then. */
 				if (cur < semi[u])
 					semi[u] = cur;
@@ -361,6 +367,7 @@ static void lt_free(struct lt *lt)
 	free(lt->back);
 	free(lt->preds);
 	free(lt->pre);
+	free(lt->seen);
 	free(lt->frames);
 	free(lt->stack);
 }
@@ -382,7 +389,9 @@ static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
 	lt->pre = gr_bigarray_alloc(nn, sizeof(*lt->pre), false);
 	lt->anc = gr_bigarray_alloc(nn, sizeof(*lt->anc), false);
 	lt->semi = gr_bigarray_alloc(nn, sizeof(*lt->semi), false);
-	if (!lt->pre || !lt->anc || !lt->semi)
+	lt->seen = gr_bigarray_alloc(((size_t)d->nobjects + 63) / 64,
+				     sizeof(*lt->seen), true);
+	if (!lt->pre || !lt->anc || !lt->semi || !lt->seen)
 		return gr_error_nomem();
 	memset(lt->pre, 0xff, nn * sizeof(*lt->pre));
 	if ((err = dfs(lt)))
@@ -476,9 +485,11 @@ static struct gr_error *renumber(struct gr_dom *d, struct lt *lt,
 				 const uint32_t *index)
 {
 	const struct gr_dom_input *in = lt->in;
-	uint32_t *at = d->at, base = 1 + in->nroots, k = 1;
+	uint32_t base = 1 + in->nroots, k = 1;
+	uint64_t *seen = lt->seen;
 	struct gr_error *err;
-	memset(at, 0xff, (size_t)d->nnodes * sizeof(*at));
+	memset(d->at, 0xff, (size_t)d->nnodes * sizeof(*d->at));
+	memset(seen, 0, (((size_t)in->nobjects + 63) / 64) * sizeof(*seen));
 	number(d, index, 0, 0);
 	for (uint32_t r = 0; r < in->nroots; r++) {
 		number(d, index, 1 + r, k++);
@@ -494,9 +505,10 @@ static struct gr_error *renumber(struct gr_dom *d, struct lt *lt,
 				end = lt->frames[depth - 1].end;
 				continue;
 			}
-			uint32_t x = base + *next++;
-			if (at[x] != GR_DOM_NONE)
+			uint32_t t = *next++, x = base + t;
+			if (seen[t / 64] >> (t % 64) & 1)
 				continue;
+			seen[t / 64] |= UINT64_C(1) << (t % 64);
 			lt->frames[depth - 1].next = next;
 			number(d, index, x, k++);
 			if ((err = push(lt, depth++, x)))
