@@ -32,12 +32,15 @@
  *  - Vertices are processed in decreasing preorder and LINK(parent(w), w)
  *    happens when w is, so "x is linked" is "x > w": the forest's
  *    ancestor array starts as the DFS tree's parents and needs no other
- *    mark, and parent(w), read once when w is processed, no array.
+ *    mark, and parent(w), read once when w is processed, needs no array.
  *  - Until w is linked its label is unused: it holds where w's
  *    predecessor list starts.
  *  - idom(v) is written when v leaves its bucket (or when v is processed,
  *    if it never enters one), after its bucket link was last read and
  *    after its own bucket was last emptied: one array holds both.
+ *  - Steps 2-4 need no node numbers, so the node -> preorder array is
+ *    freed after the DFS; a second DFS, meeting the nodes in the same
+ *    order, numbers them for the result (renumber()).
  *
  * The tree is then renumbered breadth-first (see struct gr_dom), so that
  * the children lists the API hands out are the node array itself and a
