@@ -20,6 +20,31 @@
  * arrays are dense and hold only reached vertices.  The DFS and COMPRESS
  * use explicit stacks: a heap's linked list is a path of millions of
  * vertices.
+ *
+ * Memory is what limits a big heap (the build runs while the graph and
+ * the types are held), so the arrays share what their lifetimes allow:
+ *
+ *  - A predecessor v < w of w is unlinked when w is processed, so EVAL(v)
+ *    is v and semi(v) is still v: such edges (tree and forward edges, most
+ *    of a heap's) only lower semi(w) to v, and the DFS does that as it
+ *    meets them.  Only the edges v -> w with v > w (cross and back edges)
+ *    are kept, as predecessor lists sorted by w.
+ *  - Vertices are processed in decreasing preorder and LINK(parent(w), w)
+ *    happens when w is, so "x is linked" is "x > w": the forest's
+ *    ancestor array starts as the DFS tree's parents and needs no other
+ *    mark, and parent(w), read once when w is processed, needs no array.
+ *  - Until w is linked its label is unused: it holds where w's
+ *    predecessor list starts.
+ *  - idom(v) is written when v leaves its bucket (or when v is processed,
+ *    if it never enters one), after its bucket link was last read and
+ *    after its own bucket was last emptied: one array holds both.
+ *  - Steps 2-4 need no node numbers, so the node -> preorder array is
+ *    freed after the DFS; a second DFS, meeting the nodes in the same
+ *    order, numbers them for the result (renumber()).
+ *
+ * The tree is then renumbered breadth-first (see struct gr_dom), so that
+ * the children lists the API hands out are the node array itself and a
+ * parent is found by binary search: no idom array is kept.
  */
 #include "dominators.h"
 
@@ -29,48 +54,66 @@
 
 #include "bigarray.h"
 
+/*
+ * The reached nodes are numbered breadth-first over the dominator tree
+ * ("tree index", P = 0), each node's children in DFS preorder: the
+ * children of index i are the indices first(i) .. first(i + 1), and first
+ * is nondecreasing, so i's parent is the last p with first(p) <= i.
+ */
 struct gr_dom {
 	uint32_t nroots, nobjects, nnodes, nreached;
-	uint32_t *pre;	    /* node -> preorder; GR_DOM_NONE: unreached */
-	uint32_t *vertex;   /* preorder -> node; only while building */
-	/* preorder -> idom: in preorder while building, then as a node
-	 * number; idom[0] = 0. */
-	uint32_t *idom;
-	uint64_t *bytes;    /* preorder -> retained bytes */
-	uint32_t *objects;  /* preorder -> retained objects */
-	uint32_t *cstart;   /* preorder -> children[cstart[i] .. cstart[i+1]) */
-	uint32_t *children; /* node numbers */
+	uint32_t *at;	   /* node -> tree index; GR_DOM_NONE: unreached */
+	uint32_t *node;	   /* tree index -> node (the children lists) */
+	/* first(i), i <= nreached: first_base[i / FB] plus first_off[i]
+	 * (most nodes have few children), or for an offset of FAR, in far[]
+	 * by index (a block only reaches that far under hundreds of
+	 * children). */
+	uint32_t *first_base;
+	uint8_t *first_off;
+	struct far {
+		uint32_t index, first;
+	} *far;
+	size_t nfar;
+	/* Retained bytes and objects: the low 32 and 16 bits, and the high
+	 * ones per block of HI_BLOCK indices, NULL where all are 0: a few
+	 * nodes retain 4 GiB or 64K objects, and those near each other in
+	 * breadth-first order (the tops, a long list's tail); at worst it
+	 * is a full uint64 and uint32. */
+	uint32_t *bytes, **bytes_hi;
+	uint16_t *objects, **objects_hi;
 	struct gr_dom_totals totals;
 };
 
-/* A node of the DFS path: its edges and how far we are through them. */
+enum {
+	HI_SHIFT = 12,
+	HI_BLOCK = 1u << HI_SHIFT,
+	FB_SHIFT = 5,
+	FB = 1u << FB_SHIFT,
+	FAR = UINT8_MAX,
+};
+
+/* A node of the DFS path: the edges left to scan. */
 struct dfs_frame {
-	const uint32_t *e;
-	uint32_t cnt, next, v;
+	const uint32_t *next, *end;
 };
 
 /* Working state of one build; arrays indexed by preorder number. */
 struct lt {
 	const struct gr_dom_input *in;
-	uint32_t n;
-	uint32_t *parent;   /* DFS tree parent */
-	uint32_t *semi;	    /* semidominator */
-	uint32_t *label;    /* EVAL's answer for the compressed path */
-	uint32_t *ancestor; /* the LINK/EVAL forest, GR_DOM_NONE at its roots */
-	uint32_t *bucket;   /* circular bucket lists, bucket[i] = i if empty */
-	uint64_t *pstart;   /* predecessors: preds[pstart[i] .. pstart[i+1]) */
-	uint32_t *preds;
-	/*
-	 * The DFS writes down every edge it scans, in preorder numbers
-	 * (succ[sstart[v] .. sstart[v+1]), in preorder), and counts
-	 * in-degrees into pstart: the predecessor lists are then built
-	 * without a second look at the graph, reading succ in order.
-	 */
-	uint64_t *sstart;
-	uint32_t *succ;
-	uint64_t nsucc, succ_cap;
-	/* One bit per node number: whether the DFS has visited it, so that a
-	 * tree edge costs no read of pre[]. */
+	uint32_t n;	    /* vertices numbered */
+	uint32_t *pre;	    /* node -> preorder, in step 1 only */
+	uint32_t *anc;	    /* DFS parent, then the LINK/EVAL forest */
+	uint32_t *semi;	    /* first the least smaller predecessor */
+	uint32_t *label;    /* until linked, start of the predecessor list */
+	uint32_t *bucket;   /* bucket heads and links, then idom */
+	/* Edges v -> w with v > w: (w, v) pairs during the DFS, then the
+	 * v's sorted by w. */
+	uint32_t *back, *preds;
+	uint64_t nback, back_cap;
+	uint64_t edges;
+	/* One bit per object: whether the DFS has met it, so that an edge
+	 * to one it has met costs no miss in the renumbering DFS, and a
+	 * tree edge none in the first. */
 	uint64_t *seen;
 	struct dfs_frame *frames; /* the DFS path */
 	size_t cap, maxdepth;
@@ -79,8 +122,8 @@ struct lt {
 	uint32_t *stack;
 };
 
-static void node_edges(const struct gr_dom_input *in, uint32_t node,
-		       const uint32_t **e, uint32_t *n)
+static inline void node_edges(const struct gr_dom_input *in, uint32_t node,
+			      const uint32_t **e, uint32_t *n)
 {
 	const struct gr_graph_csr *g = in->csr;
 	if (g && node <= in->nroots) {
@@ -96,9 +139,21 @@ static void node_edges(const struct gr_dom_input *in, uint32_t node,
 		in->object_edges(in->arg, node - 1 - in->nroots, e, n);
 }
 
-static struct gr_error *bad_edge(const struct gr_dom_input *in,
-				 uint32_t node, uint32_t target)
+static uint64_t object_size(const struct gr_dom_input *in, uint32_t id)
 {
+	return in->sizes ? gr_heap_size_of(in->sizes, id)
+			 : in->object_size(in->arg, id);
+}
+
+/* Vertex @v's edge to @target is out of range.  The error path looks the
+ * node up rather than every frame carrying it. */
+static struct gr_error *bad_edge(const struct lt *lt, uint32_t v,
+				 uint32_t target)
+{
+	const struct gr_dom_input *in = lt->in;
+	uint32_t node = 0;
+	while (lt->pre[node] != v)
+		node++;
 	if (node <= in->nroots)
 		return gr_error_create(GR_ERR_BAD_DATA,
 				       "root %u: edge to object %u of %u",
@@ -108,129 +163,144 @@ static struct gr_error *bad_edge(const struct gr_dom_input *in,
 			       node - 1 - in->nroots, target, in->nobjects);
 }
 
-/* Make room for @k more entries of succ and take them. */
-static struct gr_error *take_succ(struct lt *lt, uint64_t k)
+static struct gr_error *grow_frames(struct lt *lt)
 {
-	if (lt->succ_cap - lt->nsucc < k) {
-		uint64_t cap = lt->succ_cap ? lt->succ_cap : 1u << 16;
-		while (cap - lt->nsucc < k)
-			cap *= 2;
-		uint32_t *s = reallocarray(lt->succ, cap, sizeof(*s));
-		if (!s)
-			return gr_error_nomem();
-		lt->succ = s;
-		lt->succ_cap = cap;
-	}
-	lt->nsucc += k;
+	size_t cap = lt->cap ? lt->cap * 2 : 1024;
+	struct dfs_frame *f = reallocarray(lt->frames, cap, sizeof(*f));
+	if (!f)
+		return gr_error_nomem();
+	lt->frames = f;
+	lt->cap = cap;
 	return NULL;
 }
 
-/* Give @node the next preorder number and push it on the DFS path. */
-static struct gr_error *visit(struct gr_dom *d, struct lt *lt, size_t *depth,
-			      uint32_t node, uint32_t parent)
+/* Push @node's edges on the DFS path at @depth. */
+static inline struct gr_error *push(struct lt *lt, size_t depth,
+				    uint32_t node)
 {
-	if (*depth == lt->cap) {
-		size_t cap = lt->cap ? lt->cap * 2 : 1024;
-		struct dfs_frame *f = reallocarray(lt->frames, cap, sizeof(*f));
-		if (!f)
+	struct gr_error *err;
+	if (depth == lt->cap && (err = grow_frames(lt)))
+		return err;
+	const uint32_t *e;
+	uint32_t cnt;
+	node_edges(lt->in, node, &e, &cnt);
+	lt->frames[depth] = (struct dfs_frame){e, e + cnt};
+	return NULL;
+}
+
+/* Keep the edge @v -> @w, v > w. */
+static struct gr_error *add_back(struct lt *lt, uint32_t w, uint32_t v)
+{
+	if (lt->nback == lt->back_cap) {
+		uint64_t cap = lt->back_cap ? lt->back_cap * 2 : 1u << 16;
+		uint32_t *b = gr_bigarray_realloc(lt->back, cap, 2 * sizeof(*b));
+		if (!b)
 			return gr_error_nomem();
-		lt->frames = f;
-		lt->cap = cap;
+		lt->back = b;
+		lt->back_cap = cap;
 	}
-	uint32_t v = lt->n++;
-	d->pre[node] = v;
-	d->vertex[v] = node;
-	lt->parent[v] = parent;
-	lt->seen[node / 64] |= UINT64_C(1) << (node % 64);
-	struct dfs_frame *f = &lt->frames[(*depth)++];
-	node_edges(lt->in, node, &f->e, &f->cnt);
-	f->next = 0;
-	f->v = v;
-	if (*depth > lt->maxdepth)
-		lt->maxdepth = *depth;
-	lt->sstart[v] = lt->nsucc;
-	return take_succ(lt, f->cnt);
+	lt->back[2 * lt->nback] = w;
+	lt->back[2 * lt->nback + 1] = v;
+	lt->nback++;
+	return NULL;
 }
 
-/* Record the edge in slot @k of succ to preorder number @t. */
-static void record(struct lt *lt, uint64_t k, uint32_t t)
-{
-	lt->succ[k] = t;
-	lt->pstart[t + 1]++;
-}
-
-/* Step 1: number the reachable nodes in DFS preorder from P. */
-static struct gr_error *dfs(struct gr_dom *d, struct lt *lt)
+/* Step 1: number the reachable nodes in DFS preorder from P, recording
+ * parents, the least smaller predecessor of each vertex, and the edges to
+ * smaller vertices. */
+static struct gr_error *dfs(struct lt *lt)
 {
 	const struct gr_dom_input *in = lt->in;
+	uint32_t *pre = lt->pre, *anc = lt->anc, *semi = lt->semi;
+	uint32_t base = 1 + in->nroots;
+	uint64_t *seen = lt->seen;
 	struct gr_error *err;
-	d->pre[0] = 0;
-	d->vertex[0] = 0;
-	lt->parent[0] = 0;
-	lt->sstart[0] = 0;
+	pre[0] = anc[0] = semi[0] = 0;
 	lt->n = 1;
-	if ((err = take_succ(lt, in->nroots)))
-		return err;
+	lt->edges = in->nroots;
 	for (uint32_t r = 0; r < in->nroots; r++) {
+		uint32_t cur = lt->n++;
+		pre[1 + r] = cur;
+		anc[cur] = semi[cur] = 0;
 		size_t depth = 0;
-		record(lt, r, lt->n);
-		if ((err = visit(d, lt, &depth, 1 + r, 0)))
+		if ((err = push(lt, depth++, 1 + r)))
 			return err;
-		while (depth) {
-			struct dfs_frame *f = &lt->frames[depth - 1];
-			uint32_t next = GR_DOM_NONE;
-			while (f->next < f->cnt) {
-				uint32_t t = f->e[f->next];
-				uint64_t k = lt->sstart[f->v] + f->next++;
-				if (t >= in->nobjects)
-					return bad_edge(in, d->vertex[f->v], t);
-				t += 1 + in->nroots;
-				if (!(lt->seen[t / 64] >> (t % 64) & 1)) {
-					record(lt, k, lt->n);
-					next = t;
+		const uint32_t *next = lt->frames[0].next, *end = lt->frames[0].end;
+		lt->edges += (uint64_t)(end - next);
+		if (!lt->maxdepth)
+			lt->maxdepth = 1;
+		for (;;) {
+			if (next == end) {
+				if (--depth == 0)
 					break;
-				}
-				record(lt, k, d->pre[t]);
+				cur = anc[cur];
+				next = lt->frames[depth - 1].next;
+				end = lt->frames[depth - 1].end;
+				continue;
 			}
-			if (next == GR_DOM_NONE)
-				depth--;
-			else if ((err = visit(d, lt, &depth, next, f->v)))
+			uint32_t t = *next++;
+			if (t >= in->nobjects)
+				return bad_edge(lt, cur, t);
+			uint32_t u;
+			if (!(seen[t / 64] >> (t % 64) & 1)) {
+				seen[t / 64] |= UINT64_C(1) << (t % 64);
+				lt->frames[depth - 1].next = next;
+				u = lt->n++;
+				pre[base + t] = u;
+				anc[u] = semi[u] = cur;
+				cur = u;
+				if ((err = push(lt, depth++, base + t)))
+					return err;
+				next = lt->frames[depth - 1].next;
+				end = lt->frames[depth - 1].end;
+				lt->edges += (uint64_t)(end - next);
+				if (depth > lt->maxdepth)
+					lt->maxdepth = depth;
+			} else if ((u = pre[base + t]) > cur) {
+				/* A descendant's: cur is unlinked then. */
+				if (cur < semi[u])
+					semi[u] = cur;
+			} else if (u < cur && (err = add_back(lt, u, cur))) {
 				return err;
+			}
 		}
 	}
-	lt->sstart[lt->n] = lt->nsucc;
 	return NULL;
 }
 
-/* Predecessor lists from the DFS's record: counts are in pstart already. */
-static struct gr_error *build_preds(struct gr_dom *d, struct lt *lt)
+/* The kept edges as lists by target: label[w] .. label[w + 1] (nback for
+ * the last) in preds. */
+static struct gr_error *sort_back(struct lt *lt)
 {
 	uint32_t n = lt->n;
-	for (uint32_t v = 0; v < n; v++)
-		lt->pstart[v + 1] += lt->pstart[v];
-	uint64_t m = lt->pstart[n];
-	lt->preds = gr_bigarray_alloc(m, sizeof(*lt->preds), false);
-	if (!lt->preds)
+	if (lt->nback >= UINT32_MAX)
+		return gr_error_create(GR_ERR_LIMIT,
+				       "dominators: %" PRIu64
+				       " cross edges are too many",
+				       lt->nback);
+	lt->label = gr_bigarray_alloc(n, sizeof(*lt->label), true);
+	lt->preds = gr_bigarray_alloc(lt->nback, sizeof(*lt->preds), false);
+	if (!lt->label || !lt->preds)
 		return gr_error_nomem();
-	/* Fill with pstart[t] as the write cursor (it ends at t's end, i.e.
-	 * t + 1's start), then shift back. */
-	for (uint32_t v = 0; v < n; v++)
-		for (uint64_t k = lt->sstart[v]; k < lt->sstart[v + 1]; k++)
-			lt->preds[lt->pstart[lt->succ[k]]++] = v;
-	for (uint32_t v = n; v > 0; v--)
-		lt->pstart[v] = lt->pstart[v - 1];
-	lt->pstart[0] = 0;
-	d->totals.edges = m;
+	uint32_t *cnt = lt->label, *b = lt->back;
+	for (uint64_t k = 0; k < lt->nback; k++)
+		cnt[b[2 * k]]++;
+	for (uint32_t w = 1; w < n; w++)
+		cnt[w] += cnt[w - 1];
+	for (uint64_t k = lt->nback; k-- > 0;)
+		lt->preds[--cnt[b[2 * k]]] = b[2 * k + 1];
+	free(lt->back);
+	lt->back = NULL;
 	return NULL;
 }
 
 /* COMPRESS, iteratively: the recursion's updates run from the top of the
- * path down, so push the path then pop it. */
-static void compress(struct lt *lt, uint32_t v)
+ * path down, so push the path then pop it.  Linked means > @lim. */
+static void compress(struct lt *lt, uint32_t v, uint32_t lim)
 {
-	uint32_t *anc = lt->ancestor, *label = lt->label, *semi = lt->semi;
+	uint32_t *anc = lt->anc, *label = lt->label, *semi = lt->semi;
 	size_t top = 0;
-	while (anc[anc[v]] != GR_DOM_NONE) {
+	while (anc[v] > lim) {
 		lt->stack[top++] = v;
 		v = anc[v];
 	}
@@ -243,187 +313,363 @@ static void compress(struct lt *lt, uint32_t v)
 	}
 }
 
-static uint32_t eval(struct lt *lt, uint32_t v)
+/* EVAL of a linked vertex @v. */
+static uint32_t eval(struct lt *lt, uint32_t v, uint32_t lim)
 {
-	if (lt->ancestor[v] == GR_DOM_NONE)
-		return v;
-	compress(lt, v);
+	if (lt->anc[v] > lim)
+		compress(lt, v, lim);
 	return lt->label[v];
 }
 
-/* Steps 2-4 of the paper: semidominators, implicit then explicit idoms. */
-static void semidominators(struct gr_dom *d, struct lt *lt)
+/* Steps 2-4 of the paper: semidominators, implicit then explicit idoms,
+ * into bucket[]. */
+static void semidominators(struct lt *lt)
 {
-	uint32_t n = lt->n, *semi = lt->semi, *idom = d->idom;
-	for (uint32_t i = 0; i < n; i++) {
-		semi[i] = lt->label[i] = lt->bucket[i] = i;
-		lt->ancestor[i] = GR_DOM_NONE;
-	}
-	idom[0] = 0;
+	uint32_t n = lt->n, *semi = lt->semi, *anc = lt->anc;
+	uint32_t *label = lt->label, *bucket = lt->bucket;
+	memset(bucket, 0xff, (size_t)n * sizeof(*bucket));
+	uint64_t end = lt->nback;
 	for (uint32_t w = n - 1; w > 0; w--) {
-		uint32_t p = lt->parent[w];
-		for (uint64_t k = lt->pstart[w]; k < lt->pstart[w + 1]; k++) {
-			uint32_t u = eval(lt, lt->preds[k]);
-			if (semi[u] < semi[w])
-				semi[w] = semi[u];
+		uint32_t p = anc[w], s = semi[w];
+		for (uint64_t k = label[w]; k < end; k++) {
+			uint32_t u = eval(lt, lt->preds[k], w);
+			if (semi[u] < s)
+				s = semi[u];
 		}
+		end = label[w];
+		semi[w] = s;
+		label[w] = w; /* LINK(p, w): w > w - 1 is linked now */
 		/* Bucket(w) was emptied when w's children were linked, so
-		 * bucket[w] is free to be w's link in bucket(semi(w)). */
-		if (semi[w] == p) {
-			idom[w] = p;
+		 * bucket[w] is free to be w's link in bucket(s). */
+		if (s == p) {
+			bucket[w] = p;
 		} else {
-			lt->bucket[w] = lt->bucket[semi[w]];
-			lt->bucket[semi[w]] = w;
+			bucket[w] = bucket[s];
+			bucket[s] = w;
 		}
-		lt->ancestor[w] = p; /* LINK */
-		for (uint32_t v = lt->bucket[p]; v != p;) {
-			uint32_t next = lt->bucket[v];
-			uint32_t u = eval(lt, v);
-			idom[v] = semi[u] < semi[v] ? u : p;
+		for (uint32_t v = bucket[p]; v != GR_DOM_NONE;) {
+			uint32_t next = bucket[v];
+			uint32_t u = eval(lt, v, w - 1);
+			bucket[v] = semi[u] < semi[v] ? u : p;
 			v = next;
 		}
-		lt->bucket[p] = p;
+		bucket[p] = GR_DOM_NONE;
 	}
+	bucket[0] = 0;
 	for (uint32_t w = 1; w < n; w++)
-		if (idom[w] != semi[w])
-			idom[w] = idom[idom[w]];
+		if (bucket[w] != semi[w])
+			bucket[w] = bucket[bucket[w]];
 }
 
-/* idom(v) < v in preorder, so one backward pass sums every subtree. */
-static void retained(struct gr_dom *d, const struct gr_dom_input *in)
+static void lt_free(struct lt *lt)
 {
-	uint32_t n = d->nreached;
-	memset(d->bytes, 0, (size_t)n * sizeof(*d->bytes));
-	memset(d->objects, 0, (size_t)n * sizeof(*d->objects));
-	/* In object order, the caller's per-object data is read in order. */
-	for (uint32_t id = 0; id < d->nobjects; id++) {
-		uint32_t v = d->pre[1 + d->nroots + id];
-		if (v == GR_DOM_NONE)
-			continue;
-		d->bytes[v] = in->sizes ? gr_heap_size_of(in->sizes, id)
-					: in->object_size(in->arg, id);
-		d->objects[v] = 1;
-	}
-	for (uint32_t v = n - 1; v > 0; v--) {
-		d->bytes[d->idom[v]] += d->bytes[v];
-		d->objects[d->idom[v]] += d->objects[v];
-	}
+	free(lt->anc);
+	free(lt->semi);
+	free(lt->label);
+	free(lt->bucket);
+	free(lt->back);
+	free(lt->preds);
+	free(lt->pre);
+	free(lt->seen);
+	free(lt->frames);
+	free(lt->stack);
 }
 
-static void children(struct gr_dom *d)
+static void *shrink(void *p, size_t count, size_t size)
+{
+	void *q = reallocarray(p, count ? count : 1, size);
+	return q ? q : p;
+}
+
+/* Number the reached nodes in preorder and find their idoms: *idom[v] is the
+ * preorder number of v's idom, idom[0] = 0. */
+static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
+{
+	struct gr_error *err;
+	size_t nn = d->nnodes;
+	/* Sized for every node; only the pages of reached ones are touched
+	 * (and the rest given back below). */
+	lt->pre = gr_bigarray_alloc(nn, sizeof(*lt->pre), false);
+	lt->anc = gr_bigarray_alloc(nn, sizeof(*lt->anc), false);
+	lt->semi = gr_bigarray_alloc(nn, sizeof(*lt->semi), false);
+	lt->seen = gr_bigarray_alloc(((size_t)d->nobjects + 63) / 64,
+				     sizeof(*lt->seen), true);
+	if (!lt->pre || !lt->anc || !lt->semi || !lt->seen)
+		return gr_error_nomem();
+	memset(lt->pre, 0xff, nn * sizeof(*lt->pre));
+	if ((err = dfs(lt)))
+		return err;
+	/* Steps 2-4 need no node numbers: renumber() finds them again. */
+	free(lt->pre);
+	lt->pre = NULL;
+	uint32_t n = d->nreached = lt->n;
+	d->totals.edges = lt->edges;
+	lt->anc = shrink(lt->anc, n, sizeof(*lt->anc));
+	lt->semi = shrink(lt->semi, n, sizeof(*lt->semi));
+	if ((err = sort_back(lt)))
+		return err;
+	lt->bucket = gr_bigarray_alloc(n, sizeof(*lt->bucket), false);
+	lt->stack = malloc((lt->maxdepth ? lt->maxdepth : 1) *
+			   sizeof(*lt->stack));
+	if (!lt->bucket || !lt->stack)
+		return gr_error_nomem();
+	semidominators(lt);
+	*idom = lt->bucket;
+	lt->bucket = NULL;
+	uint32_t *done[] = {lt->anc, lt->semi, lt->label, lt->preds,
+			    lt->stack};
+	for (size_t k = 0; k < sizeof(done) / sizeof(*done); k++)
+		free(done[k]);
+	lt->anc = lt->semi = lt->label = lt->preds = lt->stack = NULL;
+	return NULL;
+}
+
+static uint32_t far_first(const struct gr_dom *d, uint32_t i)
+{
+	size_t lo = 0, hi = d->nfar;
+	while (d->far[lo].index != i) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->far[mid].index <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return d->far[lo].first;
+}
+
+static inline uint32_t first_of(const struct gr_dom *d, uint32_t i)
+{
+	uint8_t off = d->first_off[i];
+	return off != FAR ? d->first_base[i >> FB_SHIFT] + off
+			  : far_first(d, i);
+}
+
+/* Keep first(i) = @first, an offset of FAR or more in far[]. */
+static struct gr_error *add_far(struct gr_dom *d, uint32_t i, uint32_t first,
+				size_t *cap)
+{
+	if (d->nfar == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		struct far *f = reallocarray(d->far, *cap, sizeof(*f));
+		if (!f)
+			return gr_error_nomem();
+		d->far = f;
+	}
+	d->far[d->nfar++] = (struct far){i, first};
+	return NULL;
+}
+
+/* Append first(i) = @first, i in increasing order. */
+static inline struct gr_error *set_first(struct gr_dom *d, uint32_t i,
+					 uint32_t first, size_t *cap)
+{
+	if (i % FB == 0)
+		d->first_base[i >> FB_SHIFT] = first;
+	uint32_t off = first - d->first_base[i >> FB_SHIFT];
+	d->first_off[i] = off < FAR ? (uint8_t)off : FAR;
+	return off < FAR ? NULL : add_far(d, i, first, cap);
+}
+
+/* Node @x is preorder @v: give it its tree index. */
+static inline void number(struct gr_dom *d, const uint32_t *index,
+			  uint32_t x, uint32_t v)
+{
+	d->at[x] = index[v];
+	d->node[index[v]] = x;
+}
+
+/*
+ * The DFS of step 1 again (its edges were checked then), to number the
+ * nodes with their tree index: the k-th node it meets is preorder k.
+ * Cheaper than keeping step 1's node -> preorder array through steps
+ * 2-4, the build's peak.
+ */
+static struct gr_error *renumber(struct gr_dom *d, struct lt *lt,
+				 const uint32_t *index)
+{
+	const struct gr_dom_input *in = lt->in;
+	uint32_t base = 1 + in->nroots, k = 1;
+	uint64_t *seen = lt->seen;
+	struct gr_error *err;
+	memset(d->at, 0xff, (size_t)d->nnodes * sizeof(*d->at));
+	memset(seen, 0, (((size_t)in->nobjects + 63) / 64) * sizeof(*seen));
+	number(d, index, 0, 0);
+	for (uint32_t r = 0; r < in->nroots; r++) {
+		number(d, index, 1 + r, k++);
+		size_t depth = 0;
+		if ((err = push(lt, depth++, 1 + r)))
+			return err;
+		const uint32_t *next = lt->frames[0].next, *end = lt->frames[0].end;
+		for (;;) {
+			if (next == end) {
+				if (--depth == 0)
+					break;
+				next = lt->frames[depth - 1].next;
+				end = lt->frames[depth - 1].end;
+				continue;
+			}
+			uint32_t t = *next++, x = base + t;
+			if (seen[t / 64] >> (t % 64) & 1)
+				continue;
+			seen[t / 64] |= UINT64_C(1) << (t % 64);
+			lt->frames[depth - 1].next = next;
+			number(d, index, x, k++);
+			if ((err = push(lt, depth++, x)))
+				return err;
+			next = lt->frames[depth - 1].next;
+			end = lt->frames[depth - 1].end;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The breadth-first tree indices from @idom (freed here): first(), then
+ * d->at and d->node by renumber().
+ */
+static struct gr_error *layout(struct gr_dom *d, struct lt *lt,
+			       uint32_t *idom)
 {
 	uint32_t n = d->nreached;
-	memset(d->cstart, 0, ((size_t)n + 1) * sizeof(*d->cstart));
+	/* Children by preorder: kids[cs[v] .. cs[v + 1]), in preorder. */
+	uint32_t *cs = gr_bigarray_alloc((size_t)n + 1, sizeof(*cs), true);
+	uint32_t *kids = gr_bigarray_alloc(n, sizeof(*kids), false);
+	if (!cs || !kids) {
+		free(idom);
+		free(cs);
+		free(kids);
+		return gr_error_nomem();
+	}
 	for (uint32_t v = 1; v < n; v++)
-		d->cstart[d->idom[v] + 1]++;
-	for (uint32_t v = 0; v < n; v++)
-		d->cstart[v + 1] += d->cstart[v];
-	/* Same cursor-then-shift fill as build_preds, in preorder: idom[]
-	 * and vertex[] are read in order. */
-	for (uint32_t v = 1; v < n; v++)
-		d->children[d->cstart[d->idom[v]]++] = d->vertex[v];
-	for (uint32_t v = n; v > 0; v--)
-		d->cstart[v] = d->cstart[v - 1];
-	d->cstart[0] = 0;
+		cs[idom[v]]++;
+	for (uint32_t v = 1; v <= n; v++)
+		cs[v] += cs[v - 1];
+	for (uint32_t v = n; v-- > 1;)
+		kids[--cs[idom[v]]] = v;
+	free(idom);
+	/* Breadth-first: order[i] is index i's preorder number. */
+	uint32_t *order = gr_bigarray_alloc(n, sizeof(*order), false);
+	d->first_base = gr_bigarray_alloc(((size_t)n >> FB_SHIFT) + 1,
+					  sizeof(*d->first_base), false);
+	d->first_off = gr_bigarray_alloc((size_t)n + 1, 1, false);
+	struct gr_error *err = order && d->first_base && d->first_off
+				       ? NULL
+				       : gr_error_nomem();
+	uint32_t tail = 1;
+	size_t cap = 0;
+	if (!err)
+		order[0] = 0;
+	for (uint32_t i = 0; !err && i < n; i++) {
+		uint32_t v = order[i];
+		err = set_first(d, i, tail, &cap);
+		for (uint32_t k = cs[v]; k < cs[v + 1]; k++)
+			order[tail++] = kids[k];
+	}
+	if (!err)
+		err = set_first(d, n, tail, &cap);
+	free(cs);
+	free(kids);
+	if (err) {
+		free(order);
+		return err;
+	}
+	/* Preorder -> index, then node -> index and index -> node. */
+	uint32_t *index = gr_bigarray_alloc(n, sizeof(*index), false);
+	if (!index) {
+		free(order);
+		return gr_error_nomem();
+	}
+	for (uint32_t i = 0; i < n; i++)
+		index[order[i]] = i;
+	free(order);
+	d->at = gr_bigarray_alloc(d->nnodes, sizeof(*d->at), false);
+	d->node = gr_bigarray_alloc(n, sizeof(*d->node), false);
+	if (!d->at || !d->node)
+		err = gr_error_nomem();
+	else
+		err = renumber(d, lt, index);
+	free(index);
+	return err;
+}
+
+static uint64_t bytes_at(const struct gr_dom *d, uint32_t i)
+{
+	const uint32_t *hi = d->bytes_hi[i >> HI_SHIFT];
+	return d->bytes[i] | (hi ? (uint64_t)hi[i % HI_BLOCK] << 32 : 0);
+}
+
+static uint32_t objects_at(const struct gr_dom *d, uint32_t i)
+{
+	const uint16_t *hi = d->objects_hi[i >> HI_SHIFT];
+	return d->objects[i] | (hi ? (uint32_t)hi[i % HI_BLOCK] << 16 : 0);
+}
+
+/* Block @hi of HI_BLOCK entries of @size bytes, allocated if need be. */
+static bool hi_block(void **hi, size_t size)
+{
+	return *hi || (*hi = calloc(HI_BLOCK, size));
+}
+
+/* Children have higher indices than their parent, so one backward pass
+ * sums every subtree. */
+static struct gr_error *retained(struct gr_dom *d,
+				 const struct gr_dom_input *in)
+{
+	uint32_t n = d->nreached;
+	d->bytes = gr_bigarray_alloc(n, sizeof(*d->bytes), false);
+	d->objects = gr_bigarray_alloc(n, sizeof(*d->objects), false);
+	size_t blocks = ((size_t)n >> HI_SHIFT) + 1;
+	d->bytes_hi = calloc(blocks, sizeof(*d->bytes_hi));
+	d->objects_hi = calloc(blocks, sizeof(*d->objects_hi));
+	if (!d->bytes || !d->objects || !d->bytes_hi || !d->objects_hi)
+		return gr_error_nomem();
+	uint32_t end = first_of(d, n);
+	for (uint32_t i = n; i-- > 0;) {
+		uint32_t x = d->node[i], start = first_of(d, i);
+		uint64_t bytes = 0;
+		uint32_t objects = 0;
+		if (x > d->nroots) {
+			bytes = object_size(in, x - 1 - d->nroots);
+			objects = 1;
+		}
+		for (uint32_t c = start; c < end; c++) {
+			objects += objects_at(d, c);
+			bytes += bytes_at(d, c);
+		}
+		end = start;
+		d->bytes[i] = (uint32_t)bytes;
+		d->objects[i] = (uint16_t)objects;
+		void **bhi = (void **)&d->bytes_hi[i >> HI_SHIFT];
+		void **ohi = (void **)&d->objects_hi[i >> HI_SHIFT];
+		if ((bytes >> 32 && !hi_block(bhi, sizeof(uint32_t))) ||
+		    (objects >> 16 && !hi_block(ohi, sizeof(uint16_t))))
+			return gr_error_nomem();
+		if (*bhi)
+			((uint32_t *)*bhi)[i % HI_BLOCK] = (uint32_t)(bytes >> 32);
+		if (*ohi)
+			((uint16_t *)*ohi)[i % HI_BLOCK] = (uint16_t)(objects >> 16);
+	}
+	return NULL;
 }
 
 static void totals(struct gr_dom *d)
 {
 	struct gr_dom_totals *t = &d->totals;
 	t->nodes = d->nreached;
-	t->live_bytes = d->bytes[0];
-	t->live_objects = d->objects[0];
-	for (uint32_t k = d->cstart[0]; k < d->cstart[1]; k++) {
-		uint32_t v = d->pre[d->children[k]];
-		if (d->children[k] <= d->nroots) {
-			t->root_bytes += d->bytes[v];
-			t->root_objects += d->objects[v];
+	t->live_bytes = bytes_at(d, 0);
+	t->live_objects = objects_at(d, 0);
+	uint32_t end = first_of(d, 1);
+	for (uint32_t i = first_of(d, 0); i < end; i++) {
+		uint64_t bytes = bytes_at(d, i);
+		if (d->node[i] <= d->nroots) {
+			t->root_bytes += bytes;
+			t->root_objects += objects_at(d, i);
 		} else {
 			t->shared_tops++;
-			t->shared_bytes += d->bytes[v];
-			t->shared_objects += d->objects[v];
+			t->shared_bytes += bytes;
+			t->shared_objects += objects_at(d, i);
 		}
 	}
-}
-
-static void lt_free(struct lt *lt)
-{
-	free(lt->parent);
-	free(lt->semi);
-	free(lt->label);
-	free(lt->ancestor);
-	free(lt->bucket);
-	free(lt->pstart);
-	free(lt->preds);
-	free(lt->sstart);
-	free(lt->succ);
-	free(lt->seen);
-	free(lt->frames);
-	free(lt->stack);
-}
-
-static struct gr_error *run(struct gr_dom *d, struct lt *lt)
-{
-	struct gr_error *err;
-	size_t nn = d->nnodes;
-	/* Sized for every node; only the pages of reached ones are touched
-	 * (and the unreached ones given back below). */
-	d->vertex = gr_bigarray_alloc(nn, sizeof(*d->vertex), false);
-	lt->parent = gr_bigarray_alloc(nn, sizeof(*lt->parent), false);
-	lt->sstart = gr_bigarray_alloc(nn + 1, sizeof(*lt->sstart), false);
-	lt->pstart = gr_bigarray_alloc(nn + 1, sizeof(*lt->pstart), true);
-	lt->seen = gr_bigarray_alloc((nn + 63) / 64, sizeof(*lt->seen), true);
-	if (!d->vertex || !lt->parent || !lt->sstart || !lt->pstart ||
-	    !lt->seen)
-		return gr_error_nomem();
-	if ((err = dfs(d, lt)))
-		return err;
-	free(lt->seen);
-	free(lt->frames);
-	lt->seen = NULL;
-	lt->frames = NULL;
-	uint32_t n = d->nreached = lt->n;
-	uint32_t *shrunk = reallocarray(d->vertex, n, sizeof(*shrunk));
-	if (shrunk)
-		d->vertex = shrunk;
-	shrunk = reallocarray(lt->parent, n, sizeof(*shrunk));
-	if (shrunk)
-		lt->parent = shrunk;
-	uint64_t *shrunk64 = reallocarray(lt->pstart, (size_t)n + 1,
-					  sizeof(*shrunk64));
-	if (shrunk64)
-		lt->pstart = shrunk64;
-	if ((err = build_preds(d, lt)))
-		return err;
-	free(lt->succ);
-	free(lt->sstart);
-	lt->succ = NULL;
-	lt->sstart = NULL;
-	lt->semi = gr_bigarray_alloc(n, sizeof(*lt->semi), false);
-	lt->label = gr_bigarray_alloc(n, sizeof(*lt->label), false);
-	lt->ancestor = gr_bigarray_alloc(n, sizeof(*lt->ancestor), false);
-	lt->bucket = gr_bigarray_alloc(n, sizeof(*lt->bucket), false);
-	lt->stack = malloc((lt->maxdepth ? lt->maxdepth : 1) *
-			   sizeof(*lt->stack));
-	d->idom = gr_bigarray_alloc(n, sizeof(*d->idom), false);
-	if (!lt->semi || !lt->label || !lt->ancestor || !lt->bucket ||
-	    !lt->stack || !d->idom)
-		return gr_error_nomem();
-	semidominators(d, lt);
-	/* The result's arrays take over work arrays of the same sizes: a
-	 * fresh page costs a fault and the kernel's zeroing, which on a
-	 * 25M-object heap took longer than steps 2-4 themselves. */
-	uint32_t *cstart = reallocarray(lt->ancestor, (size_t)n + 1,
-					sizeof(*cstart));
-	if (!cstart)
-		return gr_error_nomem();
-	d->cstart = cstart;
-	d->bytes = lt->pstart;
-	d->objects = lt->semi;
-	d->children = lt->label;
-	lt->ancestor = lt->semi = lt->label = NULL;
-	lt->pstart = NULL;
-	return NULL;
 }
 
 struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
@@ -442,24 +688,17 @@ struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
 	d->nroots = in->nroots;
 	d->nobjects = in->nobjects;
 	d->nnodes = (uint32_t)nnodes;
-	d->pre = gr_bigarray_alloc(nnodes, sizeof(*d->pre), false);
-	struct gr_error *err = gr_error_nomem();
-	if (d->pre) {
-		memset(d->pre, 0xff, nnodes * sizeof(*d->pre));
-		err = run(d, &lt);
-	}
+	uint32_t *idom = NULL;
+	struct gr_error *err = run(d, &lt, &idom);
+	if (!err)
+		err = layout(d, &lt, idom);
 	lt_free(&lt);
+	if (!err && !(err = retained(d, in)))
+		totals(d);
 	if (err) {
 		gr_dom_destroy(d);
 		return err;
 	}
-	retained(d, in);
-	children(d);
-	totals(d);
-	for (uint32_t v = 0; v < d->nreached; v++)
-		d->idom[v] = d->vertex[d->idom[v]];
-	free(d->vertex);
-	d->vertex = NULL;
 	*ret = d;
 	return NULL;
 }
@@ -503,13 +742,21 @@ void gr_dom_destroy(struct gr_dom *d)
 {
 	if (!d)
 		return;
-	free(d->pre);
-	free(d->vertex);
-	free(d->idom);
+	free(d->at);
+	free(d->node);
+	free(d->first_base);
+	free(d->first_off);
+	free(d->far);
 	free(d->bytes);
 	free(d->objects);
-	free(d->cstart);
-	free(d->children);
+	for (uint32_t b = 0; b <= d->nreached >> HI_SHIFT; b++) {
+		if (d->bytes_hi)
+			free(d->bytes_hi[b]);
+		if (d->objects_hi)
+			free(d->objects_hi[b]);
+	}
+	free(d->bytes_hi);
+	free(d->objects_hi);
 	free(d);
 }
 
@@ -540,23 +787,47 @@ struct gr_dom_ref gr_dom_ref(const struct gr_dom *d, uint32_t node)
 	return (struct gr_dom_ref){GR_DOM_KIND_OBJECT, node - 1 - d->nroots};
 }
 
-/* Preorder number of @node, or GR_DOM_NONE. */
-static uint32_t pre_of(const struct gr_dom *d, uint32_t node)
+/* Tree index of @node, or GR_DOM_NONE. */
+static uint32_t index_of(const struct gr_dom *d, uint32_t node)
 {
-	return node < d->nnodes ? d->pre[node] : GR_DOM_NONE;
+	return node < d->nnodes ? d->at[node] : GR_DOM_NONE;
+}
+
+/* The parent of tree index @i > 0: the last p with first(p) <= i, and
+ * p < i (first(i) > i).  The last such block first, then within it. */
+static uint32_t parent_of(const struct gr_dom *d, uint32_t i)
+{
+	uint32_t lo = 0, hi = (i >> FB_SHIFT) + 1;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (d->first_base[mid] <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	hi = lo * FB + FB < i ? lo * FB + FB : i;
+	lo *= FB;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (first_of(d, mid) <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 bool gr_dom_reached(const struct gr_dom *d, uint32_t node)
 {
-	return pre_of(d, node) != GR_DOM_NONE;
+	return index_of(d, node) != GR_DOM_NONE;
 }
 
 uint32_t gr_dom_idom(const struct gr_dom *d, uint32_t node)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE || v == 0)
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE || i == 0)
 		return GR_DOM_NONE;
-	return d->idom[v];
+	return d->node[parent_of(d, i)];
 }
 
 struct gr_dom_ref gr_dom_object_idom(const struct gr_dom *d, uint32_t id)
@@ -571,10 +842,10 @@ struct gr_dom_ref gr_dom_object_idom(const struct gr_dom *d, uint32_t id)
 
 struct gr_dom_retained gr_dom_retained(const struct gr_dom *d, uint32_t node)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE)
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE)
 		return (struct gr_dom_retained){0, 0};
-	return (struct gr_dom_retained){d->bytes[v], d->objects[v]};
+	return (struct gr_dom_retained){bytes_at(d, i), objects_at(d, i)};
 }
 
 struct gr_dom_retained gr_dom_object_retained(const struct gr_dom *d,
@@ -593,81 +864,108 @@ struct gr_dom_retained gr_dom_root_retained(const struct gr_dom *d,
 	return gr_dom_retained(d, gr_dom_root_node(d, r));
 }
 
+/* Group of tree index @i, or UINT32_MAX. */
+static uint32_t group_at(const struct gr_dom *d, const uint32_t *group_of,
+			 uint32_t i)
+{
+	uint32_t x = d->node[i];
+	return x > d->nroots ? group_of[x - 1 - d->nroots] : UINT32_MAX;
+}
+
 struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 				       const uint32_t *group_of, size_t ngroups,
 				       uint64_t *rows_bytes,
 				       uint64_t *rows_objects)
 {
-	/* active[g]: members of g on the current path.  Iterative: stack
-	 * entries are node << 1 | leaving; each node costs one pre[]
-	 * lookup, its arrays then read by preorder number. */
+	/* active[g]: members of g on the current path.  The path is a stack
+	 * of tree indices, each with the range of its children left to
+	 * enter and the first child of the next one; leaves are entered and
+	 * left without a frame. */
+	struct frame {
+		uint32_t i, c, end, cfirst;
+	};
 	uint32_t *active = calloc(ngroups ? ngroups : 1, sizeof(*active));
-	uint64_t *stack =
-		gr_bigarray_alloc((size_t)d->nreached * 2 + 2, sizeof(*stack), false);
-	if (!active || !stack) {
+	size_t cap = 1024, depth = 0;
+	struct frame *path = malloc(cap * sizeof(*path));
+	if (!active || !path) {
 		free(active);
-		free(stack);
+		free(path);
 		return gr_error_nomem();
 	}
-	size_t top = 0;
-	if (d->nreached)
-		stack[top++] = (uint64_t)GR_DOM_PSEUDO_ROOT << 1;
-	while (top) {
-		uint64_t e = stack[--top];
-		uint32_t node = (uint32_t)(e >> 1);
-		uint32_t grp = node > d->nroots ? group_of[node - d->nroots - 1]
-						: UINT32_MAX;
-		if (e & 1) {
-			if (grp != UINT32_MAX)
-				active[grp]--;
+	if (d->nreached) {
+		uint32_t c = first_of(d, 0);
+		path[0] = (struct frame){0, c, first_of(d, 1), first_of(d, c)};
+		depth = 1;
+	}
+	while (depth) {
+		struct frame *f = &path[depth - 1];
+		if (f->c == f->end) {
+			uint32_t g = group_at(d, group_of, f->i);
+			if (g != UINT32_MAX)
+				active[g]--;
+			depth--;
 			continue;
 		}
-		uint32_t v = d->pre[node];
-		if (grp != UINT32_MAX) {
-			if (!active[grp]++) {
-				rows_bytes[grp] += d->bytes[v];
-				rows_objects[grp] += d->objects[v];
-			}
-			stack[top++] = e | 1;
+		uint32_t c = f->c++, cfirst = f->cfirst;
+		uint32_t cend = f->cfirst = first_of(d, c + 1);
+		uint32_t g = group_at(d, group_of, c);
+		if (g != UINT32_MAX && !active[g]) {
+			rows_bytes[g] += bytes_at(d, c);
+			rows_objects[g] += objects_at(d, c);
 		}
-		for (uint32_t k = d->cstart[v + 1]; k-- > d->cstart[v];)
-			stack[top++] = (uint64_t)d->children[k] << 1;
+		if (cfirst == cend)
+			continue;
+		if (depth == cap) {
+			cap *= 2;
+			struct frame *p = reallocarray(path, cap, sizeof(*p));
+			if (!p) {
+				free(active);
+				free(path);
+				return gr_error_nomem();
+			}
+			path = p;
+		}
+		if (g != UINT32_MAX)
+			active[g]++;
+		path[depth++] =
+			(struct frame){c, cfirst, cend, first_of(d, cfirst)};
 	}
 	free(active);
-	free(stack);
+	free(path);
 	return NULL;
 }
 
 void gr_dom_children(const struct gr_dom *d, uint32_t node,
 		     const uint32_t **ret, uint32_t *count)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE) {
-		*ret = d->children;
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE) {
+		*ret = d->node;
 		*count = 0;
 		return;
 	}
-	*ret = d->children + d->cstart[v];
-	*count = d->cstart[v + 1] - d->cstart[v];
+	uint32_t first = first_of(d, i);
+	*ret = d->node + first;
+	*count = first_of(d, i + 1) - first;
 }
 
 struct gr_error *gr_dom_chain(const struct gr_dom *d, uint32_t node,
 			      uint32_t **ret, size_t *len)
 {
-	uint32_t v = pre_of(d, node);
-	if (v == GR_DOM_NONE)
+	uint32_t i = index_of(d, node);
+	if (i == GR_DOM_NONE)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "dominators: node %u is not reached",
 				       node);
 	size_t n = 1;
-	for (uint32_t x = node; x; x = d->idom[d->pre[x]])
+	for (uint32_t x = i; x; x = parent_of(d, x))
 		n++;
 	uint32_t *chain = malloc(n * sizeof(*chain));
 	if (!chain)
 		return gr_error_nomem();
 	size_t k = 0;
-	for (uint32_t x = node; x; x = d->idom[d->pre[x]])
-		chain[k++] = x;
+	for (uint32_t x = i; x; x = parent_of(d, x))
+		chain[k++] = d->node[x];
 	chain[k] = GR_DOM_PSEUDO_ROOT;
 	*ret = chain;
 	*len = n;

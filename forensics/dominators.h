@@ -23,12 +23,15 @@
  * whose idom is P are kept alive by two roots or more and by none alone:
  * they are the tops of the *shared* subgraphs.
  *
- * The result is immutable; queries are O(1) (the chain is O(depth)) and
- * may run in parallel.  Building is O(m log n) time (Lengauer-Tarjan, see
- * dominators.c) without recursion.  Memory, for N node numbers, n reached
- * nodes and m edges between them: the result keeps 4N + 24n bytes; the
- * build peaks at 4N + max(24n + 8m, 36n + 4m) bytes, result included
- * (about 45 bytes per live object on real heaps).
+ * The result is immutable; queries are O(1), but for gr_dom_idom (O(log n))
+ * and the chain (O(log n) per step), and may run in parallel.  Building
+ * is O(m log n) time (Lengauer-Tarjan, see dominators.c) without
+ * recursion.  Memory, for N node numbers, n reached nodes and c edges to
+ * a node the depth-first search numbered earlier (back and cross edges, a
+ * fraction of the m edges): the result keeps about 4N + 11.2n bytes (up to
+ * 6n more where many nodes retain 4 GiB or 64K objects); the build peaks
+ * at max(4N + 8n + 8c, 16n + 4c, 4N + 11.2n) bytes, result included, plus
+ * 16 bytes per node of the longest search path.
  */
 #ifndef GR_DOM_H
 #define GR_DOM_H
@@ -49,9 +52,12 @@ enum {
 
 /*
  * A synthetic or real object graph to build from.  Edges are object ids
- * (< nobjects); duplicates and self-edges are allowed.  The callbacks are
- * called once per reachable root or object, in no useful order; the edge
- * arrays they return must stay valid until gr_dom_build_input returns.
+ * (< nobjects); duplicates and self-edges are allowed.  The edge
+ * callbacks are called twice per reachable root or object (the build
+ * walks the graph again rather than keep a node -> preorder array through
+ * its peak) and must answer the same both times, the size callback once;
+ * in no useful order.  The edge arrays must stay valid until
+ * gr_dom_build_input returns.
  * 1 + nroots + nobjects must be below UINT32_MAX.
  */
 struct gr_dom_input {
@@ -103,7 +109,8 @@ struct gr_dom;
  * The dominator tree of @graph's live objects, with sizes from @heap.
  * @mark is the cross-check: the tree must cover exactly its live objects
  * and bytes (BAD_DATA otherwise, which would be a bug).  NOMEM, LIMIT
- * (too many nodes).  The result does not refer to its arguments.
+ * (too many nodes, or 2^32 - 1 back and cross edges or more).  The result
+ * does not refer to its arguments.
  */
 struct gr_error *gr_dom_build(const struct gr_heap *heap,
 			      const struct gr_graph *graph,

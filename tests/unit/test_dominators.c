@@ -221,6 +221,43 @@ static void check_children(const struct tg *g, const struct gr_dom *d,
 	assert_int_equal(gr_dom_totals(d)->nodes, reached);
 }
 
+/* gr_dom_group_retained against the definition: a member counts unless
+ * another member of its group dominates it.  Groups: id % 3, none for
+ * every fifth object. */
+static void check_groups(const struct tg *g, const struct gr_dom *d,
+			 const bool *live, const bool *dom)
+{
+	enum { NG = 3 };
+	uint32_t t = 1 + g->nroots + g->nobjects;
+	uint32_t *group_of = malloc((g->nobjects + 1) * sizeof(*group_of));
+	assert_non_null(group_of);
+	for (uint32_t id = 0; id < g->nobjects; id++)
+		group_of[id] = id % 5 == 4 ? UINT32_MAX : id % NG;
+	uint64_t bytes[NG] = {0}, objects[NG] = {0};
+	uint64_t want_bytes[NG] = {0}, want_objects[NG] = {0};
+	rc_ok(gr_dom_group_retained(d, group_of, NG, bytes, objects));
+	for (uint32_t v = 1 + g->nroots; v < t; v++) {
+		uint32_t gv = group_of[v - 1 - g->nroots];
+		if (!live[v] || gv == UINT32_MAX)
+			continue;
+		bool top = true;
+		for (uint32_t a = 1 + g->nroots; a < t; a++)
+			if (a != v && dom[(size_t)a * t + v] &&
+			    group_of[a - 1 - g->nroots] == gv)
+				top = false;
+		if (top) {
+			struct gr_dom_retained rt = gr_dom_retained(d, v);
+			want_bytes[gv] += rt.bytes;
+			want_objects[gv] += rt.objects;
+		}
+	}
+	for (uint32_t k = 0; k < NG; k++) {
+		assert_int_equal(bytes[k], want_bytes[k]);
+		assert_int_equal(objects[k], want_objects[k]);
+	}
+	free(group_of);
+}
+
 /* Compare @d with the definition on @g. */
 static void check_brute(const struct tg *g, const struct gr_dom *d)
 {
@@ -295,6 +332,7 @@ static void check_brute(const struct tg *g, const struct gr_dom *d)
 			assert_int_equal(chain[k], gr_dom_idom(d, chain[k - 1]));
 		free(chain);
 	}
+	check_groups(g, d, live, dom);
 	const struct gr_dom_totals *tt = gr_dom_totals(d);
 	assert_int_equal(tt->shared_tops, shared_tops);
 	assert_int_equal(tt->shared_bytes, shared_bytes);
@@ -417,6 +455,53 @@ static void test_random_larger(void **state)
 	printf("   20 graphs of up to 1200 objects: deepest chain %u\n",
 	       deepest);
 	assert_true(deepest > 20);
+}
+
+/* Retained sizes of 4 GiB and more (kept apart from the 32-bit ones):
+ * objects of up to 3.5 GiB. */
+static void test_big_sizes(void **state)
+{
+	(void)state;
+	uint64_t seed = 4242, big = 0;
+	for (int round = 0; round < 300; round++) {
+		struct tg g;
+		random_graph(&g, &seed, 40, 4, round % 2 ? 2 : 0);
+		for (uint32_t i = 0; i < g.nobjects; i++)
+			g.size[i] = (uint64_t)(1 + rnd(&seed) % 7) << 29 |
+				    8 * (rnd(&seed) % 64);
+		struct gr_dom *d = tg_dom(&g);
+		check_brute(&g, d);
+		for (uint32_t v = 0; v < gr_dom_node_count(d); v++)
+			big += gr_dom_retained(d, v).bytes >= UINT32_MAX;
+		gr_dom_destroy(d);
+		tg_free(&g);
+	}
+	assert_true(big > 1000);
+}
+
+/* Nodes with hundreds of children (a big slice, a map's buckets): the
+ * children ranges far from their block's start, between ordinary ones. */
+static void test_wide(void **state)
+{
+	(void)state;
+	enum { HUBS = 5, KIDS = 300 };
+	struct tg g;
+	uint32_t nobj = HUBS * (KIDS + 2);
+	tg_init(&g, 2, nobj);
+	for (uint32_t h = 0; h < HUBS; h++) {
+		uint32_t hub = h * (KIDS + 2);
+		tg_root_edge(&g, h % 2, hub);
+		tg_obj_edge(&g, hub, hub + 1); /* a small one first */
+		for (uint32_t k = 2; k < KIDS + 2 - h * 40; k++)
+			tg_obj_edge(&g, hub + 1 - (k % 7 == 0), hub + k);
+		if (h)
+			tg_obj_edge(&g, hub + 5, hub - 3); /* cross edges */
+	}
+	tg_finish(&g);
+	struct gr_dom *d = tg_dom(&g);
+	check_brute(&g, d);
+	gr_dom_destroy(d);
+	tg_free(&g);
 }
 
 /* No roots (P alone), no objects (P and roots). */
@@ -973,6 +1058,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_graphs),
 		cmocka_unit_test(test_random_larger),
+		cmocka_unit_test(test_big_sizes),
+		cmocka_unit_test(test_wide),
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_diamond),
 		cmocka_unit_test(test_shared),
