@@ -3,6 +3,7 @@
  * goretain: what was holding the memory of a dead Go process, and why.
  * Subcommand dispatch; each subcommand lives in cli/cmd_<name>.c.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +77,15 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Blocks of 4 MiB and more (the analysis' per-object arrays) are
+	 * mapped on their own and unmapped when freed.  glibc's default
+	 * raises that threshold as big blocks are freed, up to 32 MiB, and
+	 * then keeps freed arrays below it in its heap, resident: a phase's
+	 * scratch would stay in the process's private memory through the
+	 * next phases.  A fixed threshold turns the raising off.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	if (argc < 2) {
 		usage(stderr);
 		return GR_EXIT_BAD_INPUT;
