@@ -90,6 +90,37 @@ void gr_graph_reach(const struct gr_graph_csr *g,
 /* Clear the bits of queue[0..n) in @vis (after gr_graph_reach). */
 void gr_graph_reach_clear(uint64_t *vis, const uint32_t *queue, uint64_t n);
 
+/*
+ * What gr_graph_reach would find, for up to GR_GRAPH_SETS_MAX seed sets
+ * in one propagation instead of one traversal each (graph_sets.c).  Seed
+ * the sets, propagate, then read the masks (bit k: set k reaches the
+ * object) and sum: ret[k] gets the bytes, objects (also in queued) and
+ * work of everything reachable from set k's seeds, without a budget (over
+ * stays false) and without root edges.  A sum leaves the masks zero, for
+ * the next round.  The caller lends @mask (zero, one word per object; zero
+ * again after each sum) and @queue (one word per object).  NOMEM.
+ */
+enum { GR_GRAPH_SETS_MAX = 31 };
+struct gr_graph_sets;
+struct gr_error *gr_graph_sets_create(const struct gr_graph_csr *g,
+				      const struct gr_heap_sizes *z,
+				      uint32_t *mask, uint32_t *queue,
+				      struct gr_graph_sets **ret);
+/*
+ * Seeds from items (objects, or roots when @roots: their targets) of
+ * groups @group_of[0..nitems) (UINT32_MAX: none): item i seeds set
+ * set_of[group_of[i]], when that is below GR_GRAPH_SETS_MAX.
+ */
+void gr_graph_sets_seed_groups(struct gr_graph_sets *s,
+			       const uint32_t *group_of, size_t nitems,
+			       bool roots, const uint32_t *set_of);
+void gr_graph_sets_propagate(struct gr_graph_sets *s);
+uint32_t gr_graph_sets_mask(const struct gr_graph_sets *s, uint32_t id);
+/* Sums of the sets whose bits are in @keep; the others' ret[] are zero. */
+void gr_graph_sets_sum(struct gr_graph_sets *s, uint32_t keep,
+		       struct gr_graph_reach *ret);
+void gr_graph_sets_destroy(struct gr_graph_sets *s);
+
 /* Targets of object @id: *ret points at *count ids. */
 void gr_graph_edges(const struct gr_graph *g, uint32_t id,
 		    const uint32_t **ret, uint32_t *count);

@@ -13,6 +13,58 @@ struct gr_mark {
 	struct gr_mark_totals totals;
 };
 
+/* One ownership traversal's state (see own). */
+struct owning {
+	uint64_t *live;
+	uint32_t *queue, *owner;
+	uint64_t tail;
+	uint32_t root;
+	bool met;
+};
+
+static inline void own_push(struct owning *o, uint32_t id)
+{
+	uint64_t bit = (uint64_t)1 << (id & 63);
+	if (o->live[id >> 6] & bit) {
+		o->met |= o->owner[id] != o->root;
+		return;
+	}
+	o->live[id >> 6] |= bit;
+	o->owner[id] = o->root;
+	o->queue[o->tail++] = id;
+}
+
+/*
+ * Root @r's ownership traversal: breadth-first from its targets over what
+ * no earlier root reached (bits in @live), each object owned by @r as it
+ * is queued.  Counts as gr_graph_reach does without root work.  *closed:
+ * it never met an earlier root's object, so it reached everything root r
+ * reaches and its reachable size needs no second traversal.
+ */
+static void own(const struct gr_graph_csr *g, const struct gr_heap_sizes *z,
+		uint32_t r, uint64_t *live, uint32_t *queue, uint32_t *owner,
+		struct gr_graph_reach *ret, bool *closed)
+{
+	struct owning o = {.live = live, .queue = queue, .owner = owner,
+			   .root = r};
+	for (uint64_t b = g->root_start[r]; b < g->root_start[r + 1]; b++)
+		own_push(&o, g->root_edges[b]);
+	uint64_t head = 0, work = 0, bytes = 0;
+	while (head < o.tail) {
+		uint32_t id = queue[head++];
+		bytes += gr_heap_size_of(z, id);
+		uint64_t b = g->start[id], e = g->start[id + 1];
+		work += 1 + (e - b);
+		for (; b < e; b++)
+			own_push(&o, g->edges[b]);
+	}
+	*ret = (struct gr_graph_reach){.bytes = bytes,
+				       .objects = head,
+				       .work = work,
+				       .queued = o.tail};
+	*closed = !o.met;
+}
+
 struct gr_error *gr_mark_run(const struct gr_heap *heap,
 			     const struct gr_graph *graph,
 			     const struct gr_roots *roots, uint64_t reach_budget,
@@ -32,10 +84,16 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 	uint64_t *live = gr_bigarray_alloc(words, sizeof(*live), true);
 	uint64_t *vis = gr_bigarray_alloc(words, sizeof(*vis), true);
 	uint32_t *queue = gr_bigarray_alloc(n, sizeof(*queue), false);
-	if (!m->owner || !m->roots || !live || !vis || !queue) {
+	size_t nr = m->nroots ? m->nroots : 1;
+	bool *closed = malloc(nr * sizeof(*closed));
+	uint64_t *owned_work = malloc(nr * sizeof(*owned_work));
+	if (!m->owner || !m->roots || !live || !vis || !queue || !closed ||
+	    !owned_work) {
 		free(live);
 		free(vis);
 		free(queue);
+		free(closed);
+		free(owned_work);
 		gr_mark_destroy(m);
 		return gr_error_nomem();
 	}
@@ -45,14 +103,14 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 	struct gr_heap_sizes z;
 	gr_heap_sizes(heap, &z);
 
-	/* Ownership: one traversal per root over what is still unmarked. */
+	/* Ownership: one traversal per root over what is still unmarked.
+	 * A root whose traversal met nothing earlier (closed) reaches just
+	 * what it owns: its owned work is its reachable work. */
 	struct gr_graph_reach w;
 	for (uint32_t r = 0; r < m->nroots; r++) {
 		enum gr_root_kind kind = gr_roots_get(roots, r)->kind;
-		gr_graph_reach(&g, &z, &r, 1, false, NULL, 0, live, queue,
-			       UINT64_MAX, &w);
-		for (uint64_t k = 0; k < w.queued; k++)
-			m->owner[queue[k]] = r;
+		own(&g, &z, r, live, queue, m->owner, &w, &closed[r]);
+		owned_work[r] = w.work;
 		m->roots[r].owned_bytes += w.bytes;
 		m->roots[r].owned_objects += w.objects;
 		m->totals.kind_bytes[kind] += w.bytes;
@@ -78,9 +136,25 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 	}
 	uint64_t left = reach_budget;
 	for (uint32_t r = 0; reachable && r < m->nroots; r++) {
-		gr_graph_reach(&g, &z, &r, 1, false, NULL, 0, vis, queue, left,
-			       &w);
-		gr_graph_reach_clear(vis, queue, w.queued);
+		if (closed[r]) {
+			/* The budget's decision on the same work. */
+			w = (struct gr_graph_reach){
+				.bytes = m->roots[r].owned_bytes,
+				.objects = m->roots[r].owned_objects,
+				.work = owned_work[r],
+				.over = owned_work[r] > left};
+			if (w.over)
+				w.bytes = w.objects = 0;
+		} else {
+			gr_graph_reach(&g, &z, &r, 1, false, NULL, 0, vis,
+				       queue, left, &w);
+		}
+		/* A big traversal's bits go faster in one memset (a few
+		 * roots reach most of the heap). */
+		if (w.queued > words / 16)
+			memset(vis, 0, words * sizeof(*vis));
+		else
+			gr_graph_reach_clear(vis, queue, w.queued);
 		if (w.over) {
 			m->roots[r].reachable_bytes = 0;
 			m->roots[r].reachable_objects = 0;
@@ -95,6 +169,8 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 	free(live);
 	free(vis);
 	free(queue);
+	free(closed);
+	free(owned_work);
 	*ret = m;
 	return NULL;
 }

@@ -168,7 +168,7 @@ struct reach {
 	struct gr_graph_csr g;
 	struct gr_heap_sizes z;
 	uint64_t *vis;	  /* one traversal's objects, cleared after it */
-	uint32_t *seen;	  /* zeroed scratch: the groupings' labels */
+	uint32_t *seen;	  /* zeroed scratch: labels, gr_graph_sets masks */
 	uint32_t *queue;
 	uint64_t budget;
 	size_t rows; /* 0: every group */
@@ -189,6 +189,8 @@ static bool reach_wanted(const struct reach *r, size_t done,
 	return last != NO_GROUP &&
 	       rows[order[k]].retained_bytes == rows[last].retained_bytes;
 }
+
+static struct gr_error *order_groups(const struct groups *g, uint32_t **ret);
 
 /*
  * Everything reachable from @nroots roots and @nobj objects, one
@@ -211,6 +213,154 @@ static bool reach_from(struct reach *r, const uint32_t *roots, size_t nroots,
 	row->reachable_objects = w.objects;
 	row->reachable_known = true;
 	return true;
+}
+
+/* reach_groups one traversal per group, for small budgets. */
+static struct gr_error *reach_each(struct reach *r, const uint32_t *group_of,
+				   size_t nitems, bool roots, size_t ngroups,
+				   const uint32_t *want, size_t nwant,
+				   struct gr_retention_row *rows)
+{
+	/* Members of each group in CSR form: first[g] .. first[g+1]. */
+	uint32_t *first = calloc(ngroups + 1, sizeof(*first));
+	uint32_t *fill = malloc((ngroups ? ngroups : 1) * sizeof(*fill));
+	uint32_t *items = gr_bigarray_alloc(nitems, sizeof(*items), false);
+	struct gr_error *err = first && fill && items ? NULL : gr_error_nomem();
+	for (size_t i = 0; !err && i < nitems; i++)
+		if (group_of[i] != NO_GROUP)
+			first[group_of[i] + 1]++;
+	for (size_t g = 0; !err && g < ngroups; g++)
+		first[g + 1] += first[g];
+	if (!err)
+		memcpy(fill, first, ngroups * sizeof(*fill));
+	for (size_t i = 0; !err && i < nitems; i++)
+		if (group_of[i] != NO_GROUP)
+			items[fill[group_of[i]]++] = (uint32_t)i;
+	for (size_t k = 0; !err && k < nwant; k++) {
+		uint32_t g = want[k], n = first[g + 1] - first[g];
+		reach_from(r, roots ? items + first[g] : NULL, roots ? n : 0,
+			   roots ? NULL : items + first[g], roots ? 0 : n,
+			   &rows[g]);
+	}
+	free(first);
+	free(fill);
+	free(items);
+	return err;
+}
+
+/*
+ * Reachable sizes of the groups want[0..nwant) (the shown ones, in
+ * retained order), as one traversal per group under the shared budget
+ * would give them: a group is known iff its traversal's work (1 + out
+ * degree per object reached, plus its roots' edges) fits in what the
+ * groups before it left, and the first one that does not fit empties
+ * the budget.  Work depends only on the set reached, so the sets come
+ * from gr_graph_sets, GR_GRAPH_SETS_MAX groups a round, and the budget
+ * is replayed on them in order.  Items are roots (@roots: a group's
+ * seeds are their targets) or objects, @group_of[0..nitems) their
+ * groups (NO_GROUP: none).  @all: every group's set, already known.
+ */
+static struct gr_error *reach_groups(struct reach *r, const uint32_t *group_of,
+				     size_t nitems, bool roots, size_t ngroups,
+				     const uint32_t *want, size_t nwant,
+				     const struct gr_graph_reach *all,
+				     struct gr_retention_row *rows)
+{
+	if (!nwant)
+		return NULL;
+	/* A budget short of one whole traversal (tests, sampling callers):
+	 * traversals that stop where it does cost less than any round. */
+	if (!all && r->budget < (uint64_t)r->g.nobjects +
+					 r->g.start[r->g.nobjects])
+		return reach_each(r, group_of, nitems, roots, ngroups, want,
+				  nwant, rows);
+	uint32_t *slot = malloc(ngroups * sizeof(*slot));
+	/* Per wanted group: its roots' edges, and its seeds. */
+	uint64_t *rwork = calloc(nwant, sizeof(*rwork));
+	uint64_t *nseeds = calloc(nwant, sizeof(*nseeds));
+	struct gr_graph_sets *s = NULL;
+	struct gr_error *err = slot && rwork && nseeds ? NULL : gr_error_nomem();
+	if (!err && !all)
+		err = gr_graph_sets_create(&r->g, &r->z, r->seen, r->queue,
+					   &s);
+	if (!err) {
+		memset(slot, 0xff, ngroups * sizeof(*slot));
+		for (size_t k = 0; k < nwant; k++)
+			slot[want[k]] = (uint32_t)k;
+	}
+	for (size_t i = 0; !err && i < nitems; i++) {
+		uint32_t k = group_of[i] == NO_GROUP ? NO_GROUP
+						     : slot[group_of[i]];
+		if (k == NO_GROUP)
+			continue;
+		uint64_t e = roots ? r->g.root_start[i + 1] - r->g.root_start[i]
+				   : 1;
+		rwork[k] += roots ? e : 0;
+		nseeds[k] += e;
+	}
+	struct gr_graph_reach res[GR_GRAPH_SETS_MAX] = {0};
+	for (size_t k0 = 0; !err && k0 < nwant; k0 += GR_GRAPH_SETS_MAX) {
+		size_t k1 = nwant - k0 < GR_GRAPH_SETS_MAX
+				    ? nwant
+				    : k0 + GR_GRAPH_SETS_MAX;
+		if (r->budget && !all) {
+			memset(slot, 0xff, ngroups * sizeof(*slot));
+			for (size_t k = k0; k < k1; k++)
+				slot[want[k]] = (uint32_t)(k - k0);
+			gr_graph_sets_seed_groups(s, group_of, nitems, roots,
+						  slot);
+			gr_graph_sets_propagate(s);
+			gr_graph_sets_sum(s, ~(uint32_t)0, res);
+		}
+		for (size_t k = k0; k < k1; k++) {
+			struct gr_retention_row *row = &rows[want[k]];
+			const struct gr_graph_reach *w =
+				all ? &all[want[k]] : &res[k - k0];
+			/* Past the budget only an empty set (no work) is
+			 * known, and it has nothing to sum. */
+			uint64_t work = r->budget ? w->work + rwork[k]
+						  : nseeds[k] ? 1 : 0;
+			if (work > r->budget) {
+				r->budget = 0;
+				continue;
+			}
+			r->budget -= work;
+			if (work) {
+				row->reachable_bytes = w->bytes;
+				row->reachable_objects = w->objects;
+			}
+			row->reachable_known = true;
+		}
+	}
+	gr_graph_sets_destroy(s);
+	free(slot);
+	free(rwork);
+	free(nseeds);
+	return err;
+}
+
+/* The groups whose reachable sizes are wanted, in retained order,
+ * without @skip: (*ret)[0..*n), to free. */
+static struct gr_error *wanted_groups(const struct reach *rc,
+				      const struct groups *g, uint32_t skip,
+				      uint32_t **ret, size_t *n)
+{
+	uint32_t *order = NULL;
+	struct gr_error *err = order_groups(g, &order);
+	size_t done = 0;
+	uint32_t last = NO_GROUP;
+	for (size_t k = 0; !err && k < g->n; k++) {
+		uint32_t i = order[k];
+		if (i == skip)
+			continue;
+		if (!reach_wanted(rc, done, g->rows, order, k, last))
+			break;
+		order[done++] = i; /* done <= k: read already */
+		last = i;
+	}
+	*ret = order;
+	*n = done;
+	return err;
 }
 
 static uint64_t default_budget(const struct gr_analysis *a)
@@ -255,40 +405,6 @@ static struct gr_error *order_groups(const struct groups *g, uint32_t **ret)
 	qsort_r(order, g->n, sizeof(*order), order_by_retained, g->rows);
 	*ret = order;
 	return NULL;
-}
-
-/* Members of each group in CSR form: first[g] .. first[g+1]. */
-struct members {
-	uint32_t *first, *items;
-};
-
-static struct gr_error *members_build(const uint32_t *group_of, size_t n,
-				      size_t ngroups, struct members *m)
-{
-	m->first = calloc(ngroups + 1, sizeof(*m->first));
-	m->items = gr_bigarray_alloc(n, sizeof(*m->items), false);
-	if (!m->first || !m->items)
-		return gr_error_nomem();
-	for (size_t i = 0; i < n; i++)
-		if (group_of[i] != NO_GROUP)
-			m->first[group_of[i] + 1]++;
-	for (size_t g = 0; g < ngroups; g++)
-		m->first[g + 1] += m->first[g];
-	uint32_t *fill = malloc((ngroups ? ngroups : 1) * sizeof(*fill));
-	if (!fill)
-		return gr_error_nomem();
-	memcpy(fill, m->first, ngroups * sizeof(*fill));
-	for (size_t i = 0; i < n; i++)
-		if (group_of[i] != NO_GROUP)
-			m->items[fill[group_of[i]]++] = (uint32_t)i;
-	free(fill);
-	return NULL;
-}
-
-static void members_free(struct members *m)
-{
-	free(m->first);
-	free(m->items);
 }
 
 /* ---- root groupings: retained sizes from the main dominator tree ---- */
@@ -375,6 +491,51 @@ static struct gr_error *grouped_retained(const struct gr_analysis *a,
 	return NULL;
 }
 
+/*
+ * What grouped_retained computes, from one gr_graph_sets propagation when
+ * the groups fit in its mask: an object's mask is the set of groups whose
+ * roots reach it, so a single bit is its label and more than one is
+ * LABEL_MIXED.  *ret keeps the masks for the groups' reachable sets.
+ */
+static struct gr_error *roots_propagated(const struct gr_analysis *a,
+					 struct reach *rc,
+					 const uint32_t *group_of,
+					 uint32_t ngroups,
+					 struct gr_retention_row *rows,
+					 struct gr_graph_sets **ret)
+{
+	uint32_t nroots = gr_graph_root_count(a->graph);
+	uint32_t set_of[GR_GRAPH_SETS_MAX];
+	for (uint32_t i = 0; i < GR_GRAPH_SETS_MAX; i++)
+		set_of[i] = i < ngroups ? i : NO_GROUP;
+	struct gr_graph_sets *s;
+	struct gr_error *err = gr_graph_sets_create(&rc->g, &rc->z, rc->seen,
+						    rc->queue, &s);
+	if (err)
+		return err;
+	gr_graph_sets_seed_groups(s, group_of, nroots, true, set_of);
+	gr_graph_sets_propagate(s);
+	uint32_t n;
+	const uint32_t *ch;
+	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t node = ch[k], g;
+		if (node >= 1 && node <= nroots) {
+			g = group_of[node - 1];
+		} else {
+			uint32_t m = gr_graph_sets_mask(s, node - 1 - nroots);
+			if (!m || (m & (m - 1)))
+				continue;
+			g = (uint32_t)__builtin_ctz(m);
+		}
+		struct gr_dom_retained rt = gr_dom_retained(a->dom, node);
+		rows[g].retained_bytes += rt.bytes;
+		rows[g].retained_objects += rt.objects;
+	}
+	*ret = s;
+	return NULL;
+}
+
 static const char *site_of(const struct gr_analysis *a,
 			   const struct gr_root *r, char *detail, size_t len)
 {
@@ -447,30 +608,33 @@ static struct gr_error *by_roots(const struct gr_analysis *a,
 			row->shallow_bytes += root->size;
 		}
 	}
-	if (!err)
+	/* Few groups (kinds, sites of a small program): labels and
+	 * reachable sets from one propagation. */
+	struct gr_graph_reach all[GR_GRAPH_SETS_MAX];
+	struct gr_graph_sets *s = NULL;
+	bool one = g->n <= GR_GRAPH_SETS_MAX;
+	if (!err && one)
+		err = roots_propagated(a, rc, group_of, (uint32_t)g->n, g->rows,
+				       &s);
+	else if (!err)
 		err = grouped_retained(a, group_of, (uint32_t)g->n, rc->seen,
 				       rc->queue, g->rows);
-	struct members m = {0};
-	uint32_t *order = NULL;
+	uint32_t *want = NULL;
+	size_t nwant = 0;
 	if (!err)
-		err = members_build(group_of, nroots, g->n, &m);
-	if (!err)
-		err = order_groups(g, &order);
-	size_t done = 0;
-	uint32_t last = NO_GROUP;
-	for (size_t k = 0; !err && k < g->n; k++) {
-		uint32_t i = order[k];
-		if (i == other)
-			continue;
-		if (!reach_wanted(rc, done, g->rows, order, k, last))
-			break;
-		reach_from(rc, m.items + m.first[i], m.first[i + 1] - m.first[i],
-			   NULL, 0, &g->rows[i]);
-		done++;
-		last = i;
+		err = wanted_groups(rc, g, other, &want, &nwant);
+	if (s) {
+		/* Only the shown groups' sets are summed. */
+		uint32_t keep = 0;
+		for (size_t k = 0; !err && k < nwant; k++)
+			keep |= (uint32_t)1 << want[k];
+		gr_graph_sets_sum(s, keep, all);
+		gr_graph_sets_destroy(s);
 	}
-	free(order);
-	members_free(&m);
+	if (!err)
+		err = reach_groups(rc, group_of, nroots, true, g->n, want,
+				   nwant, one ? all : NULL, g->rows);
+	free(want);
 	/* Drop the hidden group by emptying its key: the caller skips it. */
 	if (!err && other != NO_GROUP)
 		g->rows[other].index = NO_GROUP;
@@ -584,7 +748,7 @@ static struct gr_error *by_objects(const struct gr_analysis *a,
 		group_of[id] = NO_GROUP;
 		if (!gr_mark_is_live(a->mark, id))
 			continue;
-		uint64_t size = gr_heap_object_size(a->heap, id);
+		uint64_t size = gr_heap_size_of(&rc->z, id);
 		err = object_group(a, by, gr_types_object(a->types, id), size,
 				   cache, g, &group_of[id]);
 		if (err)
@@ -596,26 +760,16 @@ static struct gr_error *by_objects(const struct gr_analysis *a,
 	}
 	if (!err)
 		err = tree_retained(a, group_of, g->n, g->rows);
-	struct members m = {0};
-	uint32_t *order = NULL;
-	if (!err)
-		err = members_build(group_of, nobj, g->n, &m);
-	if (!err)
-		err = order_groups(g, &order);
-	size_t done = 0;
-	uint32_t last = NO_GROUP;
-	for (size_t k = 0; !err && k < g->n; k++) {
-		uint32_t i = order[k];
-		if (!reach_wanted(rc, done, g->rows, order, k, last))
-			break;
-		reach_from(rc, NULL, 0, m.items + m.first[i],
-			   m.first[i + 1] - m.first[i], &g->rows[i]);
-		done++;
-		last = i;
-	}
-	free(order);
-	members_free(&m);
 	free(cache);
+	cache = NULL;
+	uint32_t *want = NULL;
+	size_t nwant = 0;
+	if (!err)
+		err = wanted_groups(rc, g, NO_GROUP, &want, &nwant);
+	if (!err)
+		err = reach_groups(rc, group_of, nobj, false, g->n, want, nwant,
+				   NULL, g->rows);
+	free(want);
 	free(group_of);
 	return err;
 }

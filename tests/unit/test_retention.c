@@ -26,6 +26,8 @@
 #include <cmocka.h>
 
 #include "analysis.h"
+#include "graph.h"
+#include "mark.h"
 #include "paths.h"
 #include "retention.h"
 #include "rootcores.h"
@@ -602,6 +604,72 @@ static void check_shared(const struct rc_core *r, struct gr_analysis *a)
 	       (unsigned long long)shared);
 }
 
+/*
+ * Marking's per-root reachable sizes are one traversal per root under a
+ * budget spent in root order (a root that does not fit is unknown and
+ * empties it), whether marking ran that traversal or knew its answer
+ * from the ownership traversal.  Checked against plain traversals at
+ * budgets around the roots' works.
+ */
+static void check_mark_reach(const char *id, const struct gr_analysis *a)
+{
+	struct gr_graph_csr g;
+	gr_graph_csr(a->graph, &g);
+	struct gr_heap_sizes z;
+	gr_heap_sizes(a->heap, &z);
+	uint32_t nr = g.nroots;
+	uint64_t *vis = calloc(g.nobjects / 64 + 1, sizeof(*vis));
+	uint32_t *queue = malloc(((size_t)g.nobjects + 1) * sizeof(*queue));
+	struct gr_graph_reach *want = calloc(nr + 1, sizeof(*want));
+	assert_true(vis && queue && want);
+	uint64_t total = 0, firstw = 0;
+	for (uint32_t r = 0; r < nr; r++) {
+		gr_graph_reach(&g, &z, &r, 1, false, NULL, 0, vis, queue,
+			       UINT64_MAX, &want[r]);
+		gr_graph_reach_clear(vis, queue, want[r].queued);
+		total += want[r].work;
+		if (!firstw)
+			firstw = want[r].work;
+	}
+	const uint64_t budgets[] = {0, 1, firstw, firstw + 1, total / 2,
+				    total - 1, total};
+	for (size_t b = 0; b < sizeof(budgets) / sizeof(*budgets); b++) {
+		if (b && !budgets[b])
+			continue;
+		struct gr_mark *m;
+		rc_ok(gr_mark_run(a->heap, a->graph, a->roots, budgets[b], true,
+				  &m));
+		uint64_t left = budgets[b];
+		if (!left) {
+			left = 32 * ((uint64_t)g.nobjects +
+				     gr_graph_stats(a->graph)->edges);
+			if (left < (64u << 20))
+				left = 64u << 20;
+		}
+		for (uint32_t r = 0; r < nr; r++) {
+			const struct gr_mark_root *mr = gr_mark_root(m, r);
+			bool known = want[r].work <= left;
+			left = known ? left - want[r].work : 0;
+			if (mr->reachable_known != known ||
+			    (known && (mr->reachable_bytes != want[r].bytes ||
+				       mr->reachable_objects !=
+					       want[r].objects)))
+				fail_msg("%s: budget %llu: root %u: %s %llu B, "
+					 "want %s %llu B",
+					 id, (unsigned long long)budgets[b], r,
+					 mr->reachable_known ? "known"
+							     : "unknown",
+					 (unsigned long long)mr->reachable_bytes,
+					 known ? "known" : "unknown",
+					 (unsigned long long)want[r].bytes);
+		}
+		gr_mark_destroy(m);
+	}
+	free(vis);
+	free(queue);
+	free(want);
+}
+
 static void run_core(const struct rc_core *r, bool leakymap, uint64_t *seed)
 {
 	struct gr_session *s;
@@ -628,6 +696,7 @@ static void run_core(const struct rc_core *r, bool leakymap, uint64_t *seed)
 		gr_retention_destroy(ret);
 	}
 	check_paths(r->id, &m, seed);
+	check_mark_reach(r->id, a);
 	if (leakymap)
 		check_leakymap(r, a);
 	if (strstr(r->id, "/shared-"))
