@@ -101,7 +101,7 @@ void gr_graph_sets_seed_groups(struct gr_graph_sets *s,
 void gr_graph_sets_propagate(struct gr_graph_sets *s)
 {
 	const struct gr_graph_csr *g = &s->g;
-	const uint64_t *start = g->start;
+	const uint32_t *start = g->start;
 	const uint32_t *edges = g->edges;
 	while (s->len) {
 		uint32_t v = s->queue[--s->len];
@@ -133,7 +133,7 @@ static void flush(uint32_t m, uint64_t bytes, uint64_t objects, uint64_t work,
 void gr_graph_sets_sum(struct gr_graph_sets *s, uint32_t keep,
 		       struct gr_graph_reach *ret)
 {
-	const uint64_t *start = s->g.start;
+	const uint32_t *start = s->g.start;
 	uint32_t *mask = s->mask, n = s->g.nobjects;
 	memset(ret, 0, GR_GRAPH_SETS_MAX * sizeof(*ret));
 	/* Runs of neighbours with one mask (the common case: an array's
