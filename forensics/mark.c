@@ -8,7 +8,11 @@
 
 struct gr_mark {
 	uint32_t nobjects, nroots;
-	uint32_t *owner; /* per object */
+	/* A bit per object: live.  The owner of each object (the first root
+	 * reaching it) is only needed while marking, to tell a root that met
+	 * an earlier root's objects: an array per object (4 bytes each) that
+	 * the analysis does not keep. */
+	uint64_t *live;
 	struct gr_mark_root *roots;
 	struct gr_mark_totals totals;
 };
@@ -76,20 +80,21 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 	m->nobjects = gr_graph_object_count(graph);
 	m->nroots = gr_graph_root_count(graph);
 	uint64_t n = m->nobjects ? m->nobjects : 1;
-	m->owner = gr_bigarray_alloc(n, sizeof(*m->owner), false);
+	uint32_t *owner = gr_bigarray_alloc(n, sizeof(*owner), false);
 	m->roots = calloc(m->nroots ? m->nroots : 1, sizeof(*m->roots));
 	/* live: the objects some root reaches, set for good by the ownership
 	 * traversals; vis: one reachable traversal's, cleared after it. */
 	uint64_t words = (n + 63) / 64;
-	uint64_t *live = gr_bigarray_alloc(words, sizeof(*live), true);
+	uint64_t *live = m->live =
+		gr_bigarray_alloc(words, sizeof(*live), true);
 	uint64_t *vis = gr_bigarray_alloc(words, sizeof(*vis), true);
 	uint32_t *queue = gr_bigarray_alloc(n, sizeof(*queue), false);
 	size_t nr = m->nroots ? m->nroots : 1;
 	bool *closed = malloc(nr * sizeof(*closed));
 	uint64_t *owned_work = malloc(nr * sizeof(*owned_work));
-	if (!m->owner || !m->roots || !live || !vis || !queue || !closed ||
+	if (!owner || !m->roots || !live || !vis || !queue || !closed ||
 	    !owned_work) {
-		free(live);
+		free(owner);
 		free(vis);
 		free(queue);
 		free(closed);
@@ -97,7 +102,7 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 		gr_mark_destroy(m);
 		return gr_error_nomem();
 	}
-	memset(m->owner, 0xff, n * sizeof(*m->owner));
+	memset(owner, 0xff, n * sizeof(*owner));
 	struct gr_graph_csr g;
 	gr_graph_csr(graph, &g);
 	struct gr_heap_sizes z;
@@ -109,7 +114,7 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 	struct gr_graph_reach w;
 	for (uint32_t r = 0; r < m->nroots; r++) {
 		enum gr_root_kind kind = gr_roots_get(roots, r)->kind;
-		own(&g, &z, r, live, queue, m->owner, &w, &closed[r]);
+		own(&g, &z, r, live, queue, owner, &w, &closed[r]);
 		owned_work[r] = w.work;
 		m->roots[r].owned_bytes += w.bytes;
 		m->roots[r].owned_objects += w.objects;
@@ -166,7 +171,7 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 		m->roots[r].reachable_objects += w.objects;
 		m->roots[r].reachable_known = true;
 	}
-	free(live);
+	free(owner);
 	free(vis);
 	free(queue);
 	free(closed);
@@ -179,19 +184,14 @@ void gr_mark_destroy(struct gr_mark *m)
 {
 	if (!m)
 		return;
-	free(m->owner);
+	free(m->live);
 	free(m->roots);
 	free(m);
 }
 
 bool gr_mark_is_live(const struct gr_mark *m, uint32_t id)
 {
-	return id < m->nobjects && m->owner[id] != GR_MARK_UNREACHED;
-}
-
-uint32_t gr_mark_owner(const struct gr_mark *m, uint32_t id)
-{
-	return id < m->nobjects ? m->owner[id] : GR_MARK_UNREACHED;
+	return id < m->nobjects && (m->live[id >> 6] >> (id & 63) & 1);
 }
 
 const struct gr_mark_totals *gr_mark_totals(const struct gr_mark *m)

@@ -24,8 +24,6 @@
 #include "heap.h"
 #include "roots.h"
 
-enum { GR_MARK_UNREACHED = UINT32_MAX };
-
 struct gr_mark_totals {
 	uint64_t live_objects, live_bytes;
 	uint64_t garbage_objects, garbage_bytes;
@@ -55,8 +53,6 @@ struct gr_error *gr_mark_run(const struct gr_heap *heap,
 void gr_mark_destroy(struct gr_mark *m);
 
 bool gr_mark_is_live(const struct gr_mark *m, uint32_t id);
-/* The root that owns object @id, or GR_MARK_UNREACHED. */
-uint32_t gr_mark_owner(const struct gr_mark *m, uint32_t id);
 const struct gr_mark_totals *gr_mark_totals(const struct gr_mark *m);
 const struct gr_mark_root *gr_mark_root(const struct gr_mark *m, uint32_t r);
 

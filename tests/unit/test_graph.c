@@ -154,7 +154,7 @@ static void check_round(const struct gr_graph_csr *g,
 static void check_sets(uint32_t n, unsigned degree, uint32_t chain,
 		       bool close_chain)
 {
-	uint64_t *start = calloc(n + 1, sizeof(*start));
+	uint32_t *start = calloc(n + 1, sizeof(*start));
 	uint32_t *edges = calloc((uint64_t)n * (degree + 1) + 1, sizeof(*edges));
 	uint64_t ne = 0;
 	for (uint32_t v = 0; v < n; v++) {

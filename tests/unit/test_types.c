@@ -66,16 +66,9 @@ static void debug_unknown(const struct rc_core *r, const struct typed *x)
 		    gr_types_object(x->t, id).type != GR_TYPE_UNKNOWN)
 			continue;
 		uint64_t size = gr_heap_object_size(x->a->heap, id);
-		uint32_t owner = gr_mark_owner(x->a->mark, id);
-		const struct gr_root *root =
-			owner != GR_MARK_UNREACHED
-				? gr_roots_get(x->a->roots, owner)
-				: NULL;
 		if (size >= 256 || getenv("GR_TYPES_DEBUG")[0] == '2')
-			printf("  %s unknown %#" PRIx64 " %" PRIu64
-			       " B owner %s\n",
-			       r->id, gr_heap_object_addr(x->a->heap, id), size,
-			       root ? root->name : "?");
+			printf("  %s unknown %#" PRIx64 " %" PRIu64 " B\n",
+			       r->id, gr_heap_object_addr(x->a->heap, id), size);
 	}
 }
 
