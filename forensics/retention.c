@@ -299,10 +299,19 @@ static struct gr_error *reach_groups(struct reach *r, const uint32_t *group_of,
 		nseeds[k] += e;
 	}
 	struct gr_graph_reach res[GR_GRAPH_SETS_MAX] = {0};
-	for (size_t k0 = 0; !err && k0 < nwant; k0 += GR_GRAPH_SETS_MAX) {
+	/* Each round walks every object; once a round's sets are small
+	 * (all groups wanted: the long tail of types), traversals are
+	 * cheaper for the rest. */
+	uint64_t round_work = UINT64_MAX,
+		 whole = (uint64_t)r->g.nobjects + r->g.start[r->g.nobjects];
+	size_t k0 = 0;
+	for (; !err && k0 < nwant; k0 += GR_GRAPH_SETS_MAX) {
 		size_t k1 = nwant - k0 < GR_GRAPH_SETS_MAX
 				    ? nwant
 				    : k0 + GR_GRAPH_SETS_MAX;
+		if (!all && r->budget && round_work < whole)
+			break;
+		round_work = 0;
 		if (r->budget && !all) {
 			memset(slot, 0xff, ngroups * sizeof(*slot));
 			for (size_t k = k0; k < k1; k++)
@@ -311,6 +320,8 @@ static struct gr_error *reach_groups(struct reach *r, const uint32_t *group_of,
 						  slot);
 			gr_graph_sets_propagate(s);
 			gr_graph_sets_sum(s, ~(uint32_t)0, res);
+			for (size_t k = k0; k < k1; k++)
+				round_work += res[k - k0].work;
 		}
 		for (size_t k = k0; k < k1; k++) {
 			struct gr_retention_row *row = &rows[want[k]];
@@ -336,6 +347,9 @@ static struct gr_error *reach_groups(struct reach *r, const uint32_t *group_of,
 	free(slot);
 	free(rwork);
 	free(nseeds);
+	if (!err && k0 < nwant)
+		err = reach_each(r, group_of, nitems, roots, ngroups, want + k0,
+				 nwant - k0, rows);
 	return err;
 }
 

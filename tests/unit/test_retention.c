@@ -605,6 +605,60 @@ static void check_shared(const struct rc_core *r, struct gr_analysis *a)
 }
 
 /*
+ * Every known reachable size of the types (all rows: rounds of
+ * gr_graph_sets, then traversals for the small tail) is a traversal from
+ * the type's instances.
+ */
+static void check_type_reach(const char *id, const struct gr_analysis *a,
+			     const struct gr_retention *r)
+{
+	struct gr_graph_csr g;
+	gr_graph_csr(a->graph, &g);
+	struct gr_heap_sizes z;
+	gr_heap_sizes(a->heap, &z);
+	uint64_t *vis = calloc(g.nobjects / 64 + 1, sizeof(*vis));
+	uint32_t *queue = malloc(((size_t)g.nobjects + 1) * sizeof(*queue));
+	uint32_t *objs = malloc(((size_t)g.nobjects + 1) * sizeof(*objs));
+	assert_true(vis && queue && objs);
+	size_t known = 0;
+	for (size_t i = 0; i < gr_retention_count(r) && i < 300; i++) {
+		const struct gr_retention_row *w = gr_retention_row(r, i);
+		if (!w->reachable_known || w->index == UINT32_MAX)
+			continue;
+		size_t n = 0;
+		char name[600];
+		for (uint32_t o = 0; o < g.nobjects; o++) {
+			if (!gr_mark_is_live(a->mark, o))
+				continue;
+			struct gr_type_object t = gr_types_object(a->types, o);
+			if (t.type != w->index)
+				continue;
+			snprintf(name, sizeof(name), "%s%s", t.count ? "[]" : "",
+				 gr_types_info(a->types, t.type)->name);
+			if (strcmp(name, w->key) == 0)
+				objs[n++] = o;
+		}
+		struct gr_graph_reach want;
+		gr_graph_reach(&g, &z, NULL, 0, false, objs, n, vis, queue,
+			       UINT64_MAX, &want);
+		gr_graph_reach_clear(vis, queue, want.queued);
+		if (want.bytes != w->reachable_bytes ||
+		    want.objects != w->reachable_objects)
+			fail_msg("%s: type %s reaches %llu B in %llu objects; "
+				 "retention says %llu B in %llu",
+				 id, w->key, (unsigned long long)want.bytes,
+				 (unsigned long long)want.objects,
+				 (unsigned long long)w->reachable_bytes,
+				 (unsigned long long)w->reachable_objects);
+		known++;
+	}
+	assert_true(known > 0);
+	free(vis);
+	free(queue);
+	free(objs);
+}
+
+/*
  * Marking's per-root reachable sizes are one traversal per root under a
  * budget spent in root order (a root that does not fit is unknown and
  * empties it), whether marking ran that traversal or knew its answer
@@ -691,8 +745,10 @@ static void run_core(const struct rc_core *r, bool leakymap, uint64_t *seed)
 		}
 		if (by == GR_RETENTION_BY_SITE)
 			check_sites(r->id, &m, ret);
-		if (by == GR_RETENTION_BY_TYPE)
+		if (by == GR_RETENTION_BY_TYPE) {
 			check_types(r->id, &m, ret, 4);
+			check_type_reach(r->id, a, ret);
+		}
 		gr_retention_destroy(ret);
 	}
 	check_paths(r->id, &m, seed);
