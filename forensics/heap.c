@@ -133,6 +133,30 @@ static struct gr_error *build_page_index(struct gr_heap *h)
 	return NULL;
 }
 
+static struct gr_error *build_find_spans(struct gr_heap *h)
+{
+	struct heap_find_span *f = calloc(h->nspans + 1, sizeof(*f));
+	if (!f)
+		return gr_error_nomem();
+	for (size_t i = 0; i < h->nspans; i++) {
+		const struct gr_span *sp = &h->spans[i];
+		if (sp->state != GR_SPAN_IN_USE || !sp->elemsize) {
+			f[i + 1] = (struct heap_find_span){
+				.base = sp->base, .elemsize = 1, .div_mul = 1};
+			continue;
+		}
+		f[i + 1] = (struct heap_find_span){
+			.base = sp->base,
+			.elemsize = sp->elemsize,
+			.nelems = sp->nelems,
+			.div_mul = sp->div_mul_,
+			.first_word = sp->first_word_,
+		};
+	}
+	h->find_spans = f;
+	return NULL;
+}
+
 static void breakdown(struct gr_heap *h)
 {
 	struct gr_heap_breakdown *bd = &h->bd;
@@ -175,7 +199,7 @@ struct gr_error *gr_heap_load(struct gr_session *s, struct gr_heap **ret)
 	    (err = gr_rtypes_create(s, &h->rt)) ||
 	    (err = heap_load_arenas(h)) || (err = heap_load_spans(h)) ||
 	    (err = heap_build_objects(h)) || (err = heap_load_pages(h)) ||
-	    (err = build_page_index(h))) {
+	    (err = build_page_index(h)) || (err = build_find_spans(h))) {
 		gr_heap_destroy(h);
 		return gr_error_prefix(err, "heap");
 	}
@@ -197,6 +221,7 @@ void gr_heap_destroy(struct gr_heap *h)
 	free(h->arenas);
 	free(h->spans);
 	free(h->page_span);
+	free(h->find_spans);
 	free(h->alloc_words);
 	free(h->word_rank);
 	free(h->obj_span);
@@ -264,47 +289,71 @@ const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr)
 	return span_at(h, addr);
 }
 
-static inline uint32_t find(const struct gr_heap *h, uint64_t addr,
-			    struct gr_heap_hit *hit)
+/*
+ * The span index + 1 of @addr for h->find_spans, 0 if in no span: the
+ * page table (an address below page_base wraps to a page past the end),
+ * else span_at's search.
+ */
+static inline uint32_t find_span_index(const struct gr_heap *h,
+				       uint64_t addr)
 {
+	if (h->page_span) {
+		uint64_t pg = (addr - h->page_base) >> h->page_shift;
+		return pg < h->npage_span ? h->page_span[pg] : 0;
+	}
 	const struct gr_span *sp = span_at(h, addr);
-	if (!sp || sp->state != GR_SPAN_IN_USE || !sp->elemsize)
+	return sp ? (uint32_t)(sp - h->spans) + 1 : 0;
+}
+
+/* Inlined into both callers, so that gr_heap_find computes nothing of
+ * the hit (the scan calls it for every pointer word). */
+static inline __attribute__((always_inline)) uint32_t
+find(const struct gr_heap *h, uint64_t addr, uint32_t *span_ret,
+     uint64_t *addr_ret)
+{
+	uint32_t i = find_span_index(h, addr);
+	if (!i)
 		return GR_HEAP_NO_OBJECT;
-	uint64_t off = addr - sp->base, slot;
-	if (sp->div_mul_ && off < ((uint64_t)1 << 32)) {
+	const struct heap_find_span *f = &h->find_spans[i];
+	uint64_t off = addr - f->base, slot;
+	if (f->div_mul && off < ((uint64_t)1 << 32)) {
 		/* ceil(2^32/size) overshoots off/size by less than one for
 		 * off < 2^32 (the runtime's divideByElemSize): at most one
 		 * step back makes it exact. */
-		slot = (off * sp->div_mul_) >> 32;
-		if (slot * sp->elemsize > off)
+		slot = (off * f->div_mul) >> 32;
+		if (slot * f->elemsize > off)
 			slot--;
 	} else {
-		slot = off / sp->elemsize;
+		slot = off / f->elemsize;
 	}
-	if (slot >= sp->nelems)
+	if (slot >= f->nelems)
 		return GR_HEAP_NO_OBJECT;
-	size_t w = sp->first_word_ + slot / 64;
+	size_t w = f->first_word + slot / 64;
 	uint64_t bits = h->alloc_words[w];
 	uint64_t bit = UINT64_C(1) << (slot % 64);
 	if (!(bits & bit))
 		return GR_HEAP_NO_OBJECT;
-	hit->span = sp;
-	hit->addr = sp->base + slot * sp->elemsize;
+	*span_ret = i;
+	*addr_ret = f->base + slot * f->elemsize;
 	return h->word_rank[w] + heap_popcount64(bits & (bit - 1));
 }
 
 uint32_t gr_heap_find(const struct gr_heap *h, uint64_t addr)
 {
-	struct gr_heap_hit hit;
-	return find(h, addr, &hit);
+	uint32_t span;
+	uint64_t start;
+	return find(h, addr, &span, &start);
 }
 
 uint32_t gr_heap_find_hit(const struct gr_heap *h, uint64_t addr,
 			  struct gr_heap_hit *hit)
 {
-	hit->span = NULL;
-	hit->addr = 0;
-	return hit->id = find(h, addr, hit);
+	uint32_t span = 0;
+	uint64_t start = 0;
+	hit->id = find(h, addr, &span, &start);
+	hit->span = span ? &h->spans[span - 1] : NULL;
+	hit->addr = start;
+	return hit->id;
 }
 
 uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id)

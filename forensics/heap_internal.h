@@ -65,6 +65,23 @@ struct heap_arena {
 	uint64_t ha;	 /* its *heapArena */
 };
 
+/*
+ * What gr_heap_find reads of a span, 32 bytes (two to a cache line)
+ * instead of the 80 of struct gr_span: find_spans[i + 1] is spans[i]'s
+ * (the page table's index; entry 0 unused).  A span find never answers in
+ * (manual, or elemsize 0) holds nothing: nelems 0, so every slot is past
+ * the end (elemsize and div_mul 1: no division by 0, and none at all
+ * below 4 GiB).
+ */
+struct heap_find_span {
+	uint64_t base;
+	uint64_t elemsize;
+	uint32_t nelems;
+	uint32_t div_mul;    /* gr_span.div_mul_ (0: divide) */
+	uint32_t first_word; /* gr_span.first_word_ */
+	uint32_t pad_;
+};
+
 struct gr_heap {
 	struct gr_session *s;
 	struct gr_mem *mem;
@@ -93,6 +110,7 @@ struct gr_heap {
 	uint32_t *page_span;
 	uint64_t page_base, npage_span;
 	unsigned page_shift; /* log2 of the page size, which is a power of 2 */
+	struct heap_find_span *find_spans; /* nspans + 1 */
 
 	/* No address per object (8 bytes an object, 185 MB on a 2 GB
 	 * heap): heap_object_addr finds it from the span, word_rank and

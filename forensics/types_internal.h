@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared by the gr_types files; not part of the API.
- *   types.c           build, the type table, per-object results, statistics
+ *   types.c           build, the type table, statistics
+ *   types_records.c   per-object words and kinds, gr_types_object
  *   types_layout.c    pointer-slot layouts per DWARF type (cached)
  *   types_prop.c      the worklist: roots, values, slots
  *   types_special.c   what a slot's declared type does not lay out:
@@ -235,6 +236,31 @@ uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
 			 uint32_t dwarf_type, uint64_t rtype);
 /* The table entry for DWARF type @id (named as a person reads Go). */
 uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id);
+/* The table entry and DWARF layout for runtime type @rtype. */
+uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
+			   uint32_t *dwarf_ret);
+/* DWARF type whose go_runtime_type is @rtype (a runtime address). */
+uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
+/* Bytes before the value in object @id (the 1.22+ malloc header). */
+uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id);
+/* The same for an object of span @sp (NULL: 0); inline, as typing asks
+ * it for every pointer it follows. */
+static inline uint64_t gr_types_data_off_span(const struct gr_types *t,
+					      const struct gr_span *sp)
+{
+	/* runtime/malloc.go (1.22+): pointerful small objects above
+	 * minSizeForMallocHeader (one pointer-bitmap word: 512 B) start with
+	 * the 8-byte *_type header; large objects use mspan.largeType. */
+	return t->headers && sp && sp->sizeclass != 0 && !sp->noscan &&
+		       sp->elemsize > 512
+		       ? 8
+		       : 0;
+}
+/* Size of DWARF type @id, 0 if unknown. */
+uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
+
+/* ---- types_records.c ---- */
+
 /* The kind of (@type, @layout, @source), interned; 0 (and t->nomem) on
  * NOMEM. */
 uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
@@ -287,28 +313,6 @@ static inline bool gr_types_set_object(struct gr_types *t, uint32_t id,
 /* Give the typed object @id kind @kind, its count and flags unchanged;
  * false (and t->nomem) on NOMEM. */
 bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind);
-/* The table entry and DWARF layout for runtime type @rtype. */
-uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
-			   uint32_t *dwarf_ret);
-/* DWARF type whose go_runtime_type is @rtype (a runtime address). */
-uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
-/* Bytes before the value in object @id (the 1.22+ malloc header). */
-uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id);
-/* The same for an object of span @sp (NULL: 0); inline, as typing asks
- * it for every pointer it follows. */
-static inline uint64_t gr_types_data_off_span(const struct gr_types *t,
-					      const struct gr_span *sp)
-{
-	/* runtime/malloc.go (1.22+): pointerful small objects above
-	 * minSizeForMallocHeader (one pointer-bitmap word: 512 B) start with
-	 * the 8-byte *_type header; large objects use mspan.largeType. */
-	return t->headers && sp && sp->sizeclass != 0 && !sp->noscan &&
-		       sp->elemsize > 512
-		       ? 8
-		       : 0;
-}
-/* Size of DWARF type @id, 0 if unknown. */
-uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
 
 /* ---- types_layout.c ---- */
 
