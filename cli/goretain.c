@@ -78,14 +78,14 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	/*
-	 * Blocks of 4 MiB and more (the analysis' per-object arrays) are
-	 * mapped on their own and unmapped when freed.  glibc's default
-	 * raises that threshold as big blocks are freed, up to 32 MiB, and
-	 * then keeps freed arrays below it in its heap, resident: a phase's
-	 * scratch would stay in the process's private memory through the
-	 * next phases.  A fixed threshold turns the raising off.
+	 * Blocks of 128 KiB and more (among them the analysis' per-object
+	 * arrays) are mapped on their own and unmapped when freed: glibc's
+	 * default threshold, but fixed.  By default glibc raises it as big
+	 * blocks are freed, up to 32 MiB, and then keeps freed arrays below
+	 * it in its heap, resident: a phase's scratch would stay in the
+	 * process's private memory through the next phases.
 	 */
-	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	if (argc < 2) {
 		usage(stderr);
 		return GR_EXIT_BAD_INPUT;
