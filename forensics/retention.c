@@ -444,6 +444,47 @@ static void label_merge(uint32_t *label, uint32_t *stack, uint64_t *top,
 }
 
 /*
+ * A group of roots retains the main tree's subtrees under the
+ * pseudo-root's children that only its roots reach: a root child by its
+ * own group (@group_of), an object child by @object_group (NO_GROUP when
+ * several groups reach it, or none).
+ */
+static void credit_tops(const struct gr_analysis *a, const uint32_t *group_of,
+			uint32_t (*object_group)(const void *arg, uint32_t id),
+			const void *arg, struct gr_retention_row *rows)
+{
+	uint32_t nroots = gr_graph_root_count(a->graph);
+	uint32_t n;
+	const uint32_t *ch;
+	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t node = ch[k];
+		uint32_t g = node >= 1 && node <= nroots
+				     ? group_of[node - 1]
+				     : object_group(arg, node - 1 - nroots);
+		if (g == NO_GROUP)
+			continue;
+		struct gr_dom_retained rt = gr_dom_retained(a->dom, node);
+		rows[g].retained_bytes += rt.bytes;
+		rows[g].retained_objects += rt.objects;
+	}
+}
+
+/* credit_tops' object groups from label propagation's labels. */
+static uint32_t label_group(const void *arg, uint32_t id)
+{
+	uint32_t lab = ((const uint32_t *)arg)[id];
+	return lab == LABEL_NONE || lab == LABEL_MIXED ? NO_GROUP : lab - 1;
+}
+
+/* ... and from gr_graph_sets' masks: one bit is one group. */
+static uint32_t mask_group(const void *arg, uint32_t id)
+{
+	uint32_t m = gr_graph_sets_mask(arg, id);
+	return !m || (m & (m - 1)) ? NO_GROUP : (uint32_t)__builtin_ctz(m);
+}
+
+/*
  * Retained sizes of groups of roots, as if each group's roots were one
  * node of the graph, without another dominator tree.  A root node's only
  * predecessor is the pseudo-root, so an object is dominated by a group
@@ -484,23 +525,7 @@ static struct gr_error *grouped_retained(const struct gr_analysis *a,
 				label_merge(label, stack, &top, c.edges[k],
 					    label[id]);
 	}
-	uint32_t n;
-	const uint32_t *ch;
-	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t node = ch[k], g;
-		if (node >= 1 && node <= nroots) {
-			g = group_of[node - 1];
-		} else {
-			uint32_t lab = label[node - 1 - nroots];
-			if (lab == LABEL_NONE || lab == LABEL_MIXED)
-				continue;
-			g = lab - 1;
-		}
-		struct gr_dom_retained rt = gr_dom_retained(a->dom, node);
-		rows[g].retained_bytes += rt.bytes;
-		rows[g].retained_objects += rt.objects;
-	}
+	credit_tops(a, group_of, label_group, label, rows);
 	memset(label, 0, (size_t)nobj * sizeof(*label));
 	return NULL;
 }
@@ -529,23 +554,7 @@ static struct gr_error *roots_propagated(const struct gr_analysis *a,
 		return err;
 	gr_graph_sets_seed_groups(s, group_of, nroots, true, set_of);
 	gr_graph_sets_propagate(s);
-	uint32_t n;
-	const uint32_t *ch;
-	gr_dom_children(a->dom, GR_DOM_PSEUDO_ROOT, &ch, &n);
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t node = ch[k], g;
-		if (node >= 1 && node <= nroots) {
-			g = group_of[node - 1];
-		} else {
-			uint32_t m = gr_graph_sets_mask(s, node - 1 - nroots);
-			if (!m || (m & (m - 1)))
-				continue;
-			g = (uint32_t)__builtin_ctz(m);
-		}
-		struct gr_dom_retained rt = gr_dom_retained(a->dom, node);
-		rows[g].retained_bytes += rt.bytes;
-		rows[g].retained_objects += rt.objects;
-	}
+	credit_tops(a, group_of, mask_group, s, rows);
 	*ret = s;
 	return NULL;
 }
