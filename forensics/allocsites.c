@@ -19,8 +19,10 @@ struct gr_allocsites {
 	} *sampled;
 	size_t nsampled;
 	/* Dominator nodes with a sampled object in their subtree (a bit per
-	 * node): subtree counts skip the rest.  NULL without a tree. */
+	 * node, keep_nodes of them): subtree counts skip the rest.  NULL
+	 * without a tree. */
 	uint64_t *keep;
+	uint32_t keep_nodes;
 };
 
 struct bucket_ix {
@@ -32,6 +34,12 @@ static int by_addr(const void *x, const void *y)
 {
 	const struct bucket_ix *a = x, *b = y;
 	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+static int by_id(const void *x, const void *y)
+{
+	const struct sampled *a = x, *b = y;
+	return a->id < b->id ? -1 : a->id > b->id;
 }
 
 struct sampled_pos {
@@ -53,7 +61,7 @@ static struct gr_error *keep_build(struct gr_allocsites *as)
 	const struct gr_dom *d = as->a->dom;
 	if (!d)
 		return NULL;
-	uint32_t nn = gr_dom_node_count(d);
+	uint32_t nn = as->keep_nodes = gr_dom_node_count(d);
 	as->keep = gr_bigarray_alloc((size_t)nn / 64 + 1, sizeof(*as->keep),
 				     true);
 	if (!as->keep)
@@ -185,17 +193,12 @@ const struct gr_analysis *gr_allocsites_analysis(const struct gr_allocsites *as)
 size_t gr_allocsites_object_record(const struct gr_allocsites *as,
 				   uint32_t id)
 {
-	size_t lo = 0, hi = as->nsampled;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (as->sampled[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < as->nsampled && as->sampled[lo].id == id
-		       ? as->sampled[lo].rec
-		       : SIZE_MAX;
+	struct sampled key = {id, 0};
+	const struct sampled *hit =
+		as->nsampled ? bsearch(&key, as->sampled, as->nsampled,
+				       sizeof(key), by_id)
+			     : NULL;
+	return hit ? hit->rec : SIZE_MAX;
 }
 
 static int by_bytes(const void *x, const void *y)
@@ -211,7 +214,7 @@ static int by_bytes(const void *x, const void *y)
 static bool kept(const struct gr_allocsites *as, uint32_t node)
 {
 	/* No tree to prune by (or a node past it): walk everything. */
-	if (!as->keep || node >= gr_dom_node_count(as->a->dom))
+	if (!as->keep || node >= as->keep_nodes)
 		return true;
 	return as->keep[node / 64] >> (node % 64) & 1;
 }
