@@ -5,6 +5,7 @@
 #   make check      install what is missing, build with -Werror, unit + integration
 #                   tests, then the same under ASan+UBSan; ends with a table of
 #                   its stages' wall seconds (also build/make-check.times)
+#   make check-layers the include layering of forensics/STAGES (in check)
 #   make check-quick the developer's loop: build, unit tests and the integration
 #                   suites on the newest toolchain's cores (plain build, warm cache)
 #   make unit       cmocka unit tests only (current BUILD); a skipped test fails
@@ -36,8 +37,8 @@ WARN   := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
           -Wformat=2 -Wvla -Wno-format-nonliteral -fno-common
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-              -I. -Iforensics -Ilayouts -Ireport -Icli -Itests/support -I/usr/include/libdwarf \
-              -include forensics/banned.h -MMD -MP
+              -I. -I/usr/include/libdwarf \
+              -include forensics/base/banned.h -MMD -MP
 ifneq ($(WERROR),)
 ALL_CFLAGS += -Werror
 endif
@@ -47,7 +48,7 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LIBS := -ldwarf -lelf -lzstd -lz -lxxhash -lm -pthread
 
-LIB_SRC := $(sort $(wildcard forensics/*.c layouts/*.c report/*.c))
+LIB_SRC := $(sort $(wildcard forensics/*/*.c layouts/*.c report/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
@@ -67,12 +68,18 @@ $(BUILD)/libgoretain.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The command line's modules but main(), for the unit tests of its
+# orchestration (batch planning, executable lookup).
+$(BUILD)/libgoretain-cli.a: $(filter-out $(BUILD)/obj/cli/goretain.o,$(CLI_OBJ))
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/goretain: $(CLI_OBJ) $(BUILD)/libgoretain.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgoretain.a $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libgoretain.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libgoretain-cli.a $(BUILD)/libgoretain.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libgoretain.a $(LIBS) -lcmocka
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libgoretain-cli.a $(BUILD)/libgoretain.a $(LIBS) -lcmocka
 
 # The corruption suite's case generator (tests/integration/hostile.sh).
 $(BUILD)/tests/gr-corrupt: $(BUILD)/obj/tests/tools/corrupt.o $(BUILD)/libgoretain.a
@@ -80,9 +87,9 @@ $(BUILD)/tests/gr-corrupt: $(BUILD)/obj/tests/tools/corrupt.o $(BUILD)/libgoreta
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libgoretain.a $(LIBS)
 
 # The layout pack maker (scripts/make-packs.sh, layouts/packs.h).
-$(BUILD)/tests/gr-mkpack: $(BUILD)/obj/tests/tools/mkpack.o $(BUILD)/libgoretain.a
+$(BUILD)/tests/gr-mkpack: $(BUILD)/obj/tests/tools/mkpack.o $(BUILD)/obj/tests/tools/pack_write.o $(BUILD)/libgoretain.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libgoretain.a $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libgoretain.a $(LIBS)
 
 tests: $(TEST_BIN) $(BUILD)/tests/gr-corrupt $(BUILD)/tests/gr-mkpack
 
@@ -182,6 +189,13 @@ demo:
 check:
 	@MAKE="$(MAKE)" scripts/check.sh
 
+# The layering of forensics/STAGES (scripts/check-layers.py): no include
+# from a stage to a later one, path-qualified includes, internal headers
+# kept in their folder, the diagram of docs/ARCHITECTURE.md up to date.
+check-layers:
+	scripts/check-layers.py --self-test
+	scripts/check-layers.py
+
 check-quick:
 	@MAKE="$(MAKE)" scripts/check.sh --quick
 
@@ -191,7 +205,7 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all tests unit integration it-run it-html it-batch it-hostile it-slim it-pprof \
+.PHONY: all check-layers tests unit integration it-run it-html it-batch it-hostile it-slim it-pprof \
 	tsan it-threads \
 	check-quick deps go-toolchains cores pprof-tool demo check format clean \
 	bench bench-cores bench-smoke

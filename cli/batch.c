@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "batch.h"
+#include "cli/batch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,18 +14,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "batch_lookup.h"
-#include "batch_plan.h"
-#include "batch_summary.h"
-#include "coreid.h"
-#include "dominators.h"
-#include "html.h"
-#include "names.h"
-#include "outfile.h"
-#include "pprof_retention.h"
-#include "report.h"
-#include "suspects.h"
+#include "cli/batch_lookup.h"
+#include "cli/batch_plan.h"
+#include "forensics/base/outfile.h"
+#include "forensics/graph/dominators.h"
+#include "forensics/input/coreid.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/suspects.h"
+#include "report/batch_summary.h"
+#include "report/html.h"
+#include "report/names.h"
+#include "report/pprof_retention.h"
+#include "report/report.h"
 
 static const char *const extensions[] = {"json", "txt", "pb.gz", "html"};
 

@@ -5,7 +5,7 @@
  *
  * The parent lists the inputs, picks its shard, and runs one worker
  * process per input, at most @jobs at once and within the memory budget
- * (forensics/batch_plan.h).  A worker finds the executable, hashes the
+ * (cli/batch_plan.h).  A worker finds the executable, hashes the
  * pair into the key, skips what an earlier run finished, analyses, writes
  * the report atomically and sends its summary record up a pipe; it runs
  * under RLIMIT_DATA, so a runaway analysis fails with "out of memory"

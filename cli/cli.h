@@ -9,11 +9,11 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "analysis.h"
-#include "error.h"
-#include "progress.h"
-#include "session.h"
-#include "version.h"
+#include "forensics/base/error.h"
+#include "forensics/base/progress.h"
+#include "forensics/query/analysis.h"
+#include "forensics/session/session.h"
+#include "report/version.h"
 
 
 /* Documented in docs/goretain.1 and `goretain --help`. */

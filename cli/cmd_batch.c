@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "batch_plan.h"
-#include "cli.h"
+#include "cli/batch.h"
+#include "cli/batch_plan.h"
+#include "cli/cli.h"
 
 static const char usage[] =
 	"goretain batch [--exe BIN] [--exe-dir DIR]... --out DIR [-j N] "

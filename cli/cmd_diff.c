@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis.h"
-#include "cli.h"
-#include "diff_report.h"
+#include "cli/cli.h"
+#include "forensics/query/analysis.h"
+#include "report/diff_report.h"
 
 static const char usage[] =
 	"goretain diff [--exe BIN] BASE LATER [--base-exe BIN] [-n N] "

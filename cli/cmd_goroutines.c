@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "goroutines.h"
-#include "goroutines_report.h"
+#include "cli/cli.h"
+#include "forensics/stacks/goroutines.h"
+#include "report/goroutines_report.h"
 
 static const char usage[] =
 	"goretain goroutines --exe BIN CORE [--group site|wait|func] [--all] "

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "cli.h"
-#include "heap_report.h"
+#include "cli/cli.h"
+#include "forensics/query/analysis.h"
+#include "report/heap_report.h"
 
 static const char usage[] = "goretain heap --exe BIN CORE [--json]";
 static const char help[] =

@@ -2,8 +2,8 @@
 /* goretain info: what the core and the executable are. */
 #include <stdio.h>
 
-#include "cli.h"
-#include "info.h"
+#include "cli/cli.h"
+#include "report/info.h"
 
 static const char usage[] = "goretain info --exe BIN CORE [--json] [--force]";
 static const char help[] =

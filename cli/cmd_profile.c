@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "gcstate.h"
-#include "memprof_report.h"
-#include "memprofile.h"
-#include "pprof.h"
+#include "cli/cli.h"
+#include "forensics/session/gcstate.h"
+#include "forensics/stacks/memprofile.h"
+#include "report/memprof_report.h"
+#include "report/pprof.h"
 
 static const char usage[] =
 	"goretain profile --exe BIN CORE [-o FILE.pb.gz] [--json]";

@@ -5,12 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "cli.h"
-#include "html.h"
-#include "outfile.h"
-#include "pprof_retention.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "forensics/base/outfile.h"
+#include "forensics/query/analysis.h"
+#include "report/html.h"
+#include "report/pprof_retention.h"
+#include "report/report.h"
 
 static const char usage[] =
 	"goretain report --exe BIN CORE [-o FILE] [--format text|json|html|pprof]";

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "analysis.h"
-#include "cli.h"
-#include "roots_report.h"
+#include "cli/cli.h"
+#include "forensics/query/analysis.h"
+#include "report/roots_report.h"
 
 static const char usage[] = "goretain roots --exe BIN CORE [-n N] [--json]";
 static const char help[] =

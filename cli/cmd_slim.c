@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* goretain slim: a core small enough to attach to a ticket (report/slim.c). */
+/* goretain slim: a core small enough to attach to a ticket (forensics/session/slim.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "goroutines_report.h"
-#include "heap_report.h"
-#include "info.h"
-#include "memprof_report.h"
-#include "memprofile.h"
-#include "pprof_retention.h"
-#include "report.h"
-#include "slim.h"
+#include "cli/cli.h"
+#include "forensics/session/slim.h"
+#include "forensics/stacks/memprofile.h"
+#include "report/goroutines_report.h"
+#include "report/heap_report.h"
+#include "report/info.h"
+#include "report/memprof_report.h"
+#include "report/pprof_retention.h"
+#include "report/report.h"
 
 static const char usage[] =
 	"goretain slim --exe BIN CORE -o SMALL.core[.zst]";

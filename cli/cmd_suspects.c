@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "analysis.h"
-#include "cli.h"
-#include "suspects_report.h"
+#include "cli/cli.h"
+#include "forensics/query/analysis.h"
+#include "report/suspects_report.h"
 
 static const char usage[] =
 	"goretain suspects --exe BIN CORE [--min-share PCT] [-n N] [--json]";

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis.h"
-#include "allocsites.h"
-#include "cli.h"
-#include "retention.h"
-#include "top_report.h"
+#include "cli/cli.h"
+#include "forensics/query/allocsites.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/retention.h"
+#include "report/top_report.h"
 
 static const char usage[] =
 	"goretain top --exe BIN CORE [--by root|kind|site|type|package] "

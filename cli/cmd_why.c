@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis.h"
-#include "cli.h"
-#include "paths.h"
-#include "why_report.h"
+#include "cli/cli.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/paths.h"
+#include "report/why_report.h"
 
 static const char usage[] =
 	"goretain why --exe BIN CORE TARGET [--paths N] [--via all] [--json]";

@@ -3,7 +3,7 @@
  * Encodings of the Go heap's pointer bitmaps and the allocator constants
  * they depend on, per Go version.  See heap.h for the contracts.
  */
-#include "heap.h"
+#include "layouts/heapbits.h"
 
 void gr_heap_consts_default(struct gr_heap_consts *c)
 {

@@ -6,7 +6,7 @@
  *
  * Checklist for adding a Go version (1.NN):
  *   1. Read /usr/lib/go-1.NN/src/runtime/symtab.go `type moduledata` and
- *      compare with the newest table in layouts/moduledata.c; add a table or
+ *      compare with the newest table in layouts/moduledata_offsets.c; add a table or
  *      widen the last one's range.
  *   2. Add NN to tests/tools/testbins.sh's version list and run
  *      `make unit`: test_moduledata compares every table with the DWARF of
@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "forensics/base/error.h"
 
 /*
  * runtime.moduledata members (runtime/symtab.go), in declaration order:
@@ -123,7 +123,7 @@ bool gr_md_field_by_name(const char *name, enum gr_md_field *ret);
 struct gr_error *gr_md_layout_check(const struct gr_moduledata_layout *l);
 
 /*
- * The fallback layout of Go major.minor (layouts/moduledata.c), for binaries
+ * The fallback layout of Go major.minor (layouts/moduledata_offsets.c), for binaries
  * without DWARF.  UNSUPPORTED for versions without a verified table (1.20,
  * anything before 1.19 or after 1.27).
  */

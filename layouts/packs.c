@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "packs.h"
+#include "layouts/packs.h"
 
 bool gr_layout_pack(unsigned minor, const char **text, size_t *len)
 {

@@ -9,7 +9,7 @@
  * generated comments and the divisor tables around them changed.  test_heap
  * checks them against the binary's own table in each cached core.
  */
-#include "heap.h"
+#include "layouts/heapbits.h"
 
 static const uint16_t class_size[GR_NUM_SIZE_CLASSES] = {
 	0,     8,     16,    24,    32,    48,    64,    80,    96,    112,

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#include "allocsites_report.h"
+#include "report/allocsites_report.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "format.h"
+#include "report/escape.h"
+#include "report/format.h"
 
 static void counts(struct gr_json *j, const struct gr_allocsite *s)
 {

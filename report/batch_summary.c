@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "batch_summary.h"
+#include "report/batch_summary.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "report/json.h"
 
 static const char *const statuses[] = {"ok", "skipped", "error"};
 

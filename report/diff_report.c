@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-#include "diff_report.h"
+#include "report/diff_report.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "format.h"
-#include "json.h"
-#include "json_read.h"
-#include "names.h"
-#include "report.h"
-#include "retention.h"
+#include "forensics/query/retention.h"
+#include "report/escape.h"
+#include "report/format.h"
+#include "report/json.h"
+#include "report/json_read.h"
+#include "report/names.h"
+#include "report/report.h"
 
 /* One grouping of one dump: its rows, and whether they are all of its
  * groups (a report JSON lists only the largest). */

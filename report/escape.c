@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "escape.h"
+#include "report/escape.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "format.h"
+#include "report/format.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-#include "goroutines_report.h"
+#include "report/goroutines_report.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "json.h"
+#include "report/escape.h"
+#include "report/json.h"
 
 struct group {
 	char *key;

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "json.h"
-#include "goroutines.h"
+#include "forensics/base/error.h"
+#include "forensics/stacks/goroutines.h"
+#include "report/json.h"
 
 enum gr_g_group {
 	GR_G_GROUP_SITE_WAIT, /* creation site and wait reason (default) */

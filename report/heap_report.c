@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-#include "heap_report.h"
+#include "report/heap_report.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "gcstate.h"
-#include "goroutines.h"
-#include "format.h"
-#include "json.h"
-#include "version.h"
+#include "forensics/session/gcstate.h"
+#include "forensics/stacks/goroutines.h"
+#include "report/format.h"
+#include "report/json.h"
+#include "report/version.h"
 
 enum { MAX_CLASSES = 256 };
 

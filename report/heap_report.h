@@ -9,9 +9,9 @@
 
 #include <stdio.h>
 
-#include "analysis.h"
-#include "error.h"
-#include "json.h"
+#include "forensics/base/error.h"
+#include "forensics/query/analysis.h"
+#include "report/json.h"
 
 /* The fields of the JSON document, into an object @j has open (the
  * report command nests them). */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "html.h"
+#include "report/html.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-#include "info.h"
+#include "report/info.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "version.h"
-#include "dwarf.h"
-#include "escape.h"
-#include "format.h"
-#include "json.h"
-#include "pclntab.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/gobin/pclntab.h"
+#include "report/escape.h"
+#include "report/format.h"
+#include "report/json.h"
+#include "report/version.h"
 
 void gr_info_collect(const struct gr_session *s, struct gr_info *ret)
 {

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "json.h"
-#include "session.h"
+#include "forensics/base/error.h"
+#include "forensics/session/session.h"
+#include "report/json.h"
 
 struct gr_info_mappings {
 	uint64_t segments;	 /* segments of the address space */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#include "json.h"
+#include "report/json.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
-#include "escape.h"
+#include "report/escape.h"
 
 void gr_json_init(struct gr_json *j, FILE *out, bool pretty)
 {

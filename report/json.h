@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "forensics/base/error.h"
 
 enum { GR_JSON_MAX_DEPTH = 64 };
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "json_read.h"
+#include "report/json_read.h"
 
 #include <errno.h>
 #include <math.h>

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "forensics/base/error.h"
 
 enum { GR_JV_MAX_DEPTH = 128 };
 

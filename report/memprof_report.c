@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The heap profile of runtime/pprof protomem.go writeHeapProto. */
-#include "memprof_report.h"
+#include "report/memprof_report.h"
 
 #include <stdlib.h>
 
-#include "json.h"
+#include "report/json.h"
 
 /* runtime/pprof: what MemProfileRecord.InUseObjects/InUseBytes return. */
 static void values(const struct gr_memprof_record *r, int64_t rate,

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "memprofile.h"
-#include "pprof.h"
+#include "forensics/base/error.h"
+#include "forensics/stacks/memprofile.h"
+#include "report/pprof.h"
 
 /*
  * Build the heap profile: period type space/bytes with period

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include "names.h"
+#include "report/names.h"
 
 #include <stdio.h>
 
-#include "dwarf.h"
-#include "types.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/types/types.h"
 
 const char *gr_name_root_type(const struct gr_analysis *a, uint32_t root)
 {

@@ -8,8 +8,8 @@
  * strings) are written after them; pprof resolves indexes once the whole
  * message is read.
  */
-#include "pprof.h"
-#include "outfile.h"
+#include "forensics/base/outfile.h"
+#include "report/pprof.h"
 
 #include <errno.h>
 #include <fcntl.h>

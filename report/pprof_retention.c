@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#include "pprof_retention.h"
+#include "report/pprof_retention.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
-#include "pprof.h"
-#include "types.h"
+#include "forensics/types/types.h"
+#include "report/names.h"
+#include "report/pprof.h"
 
 enum { MAX_DEPTH = 64, NONE = UINT32_MAX };
 

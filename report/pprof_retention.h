@@ -22,8 +22,8 @@
 
 #include <stdio.h>
 
-#include "analysis.h"
-#include "error.h"
+#include "forensics/base/error.h"
+#include "forensics/query/analysis.h"
 
 /* Write the gzipped profile to @out (@path names it in errors). */
 struct gr_error *gr_pprof_retention_write(const struct gr_analysis *a,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "report.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -10,22 +10,22 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "allocsites_report.h"
-#include "channels.h"
-#include "dwarf.h"
-#include "escape.h"
-#include "format.h"
-#include "goroutines_report.h"
-#include "heap_report.h"
-#include "info.h"
-#include "json.h"
-#include "names.h"
-#include "retention.h"
-#include "session.h"
-#include "suspects_report.h"
-#include "top_report.h"
-#include "types.h"
-#include "version.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/query/channels.h"
+#include "forensics/query/retention.h"
+#include "forensics/session/session.h"
+#include "forensics/types/types.h"
+#include "report/allocsites_report.h"
+#include "report/escape.h"
+#include "report/format.h"
+#include "report/goroutines_report.h"
+#include "report/heap_report.h"
+#include "report/info.h"
+#include "report/json.h"
+#include "report/names.h"
+#include "report/suspects_report.h"
+#include "report/top_report.h"
+#include "report/version.h"
 
 /* Everything both writers need, computed once. */
 struct facts {

@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analysis.h"
-#include "error.h"
-#include "suspects.h"
+#include "forensics/base/error.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/suspects.h"
 
 #define GR_REPORT_SCHEMA "goretain-report/1"
 

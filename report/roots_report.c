@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-#include "roots_report.h"
+#include "report/roots_report.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "format.h"
-#include "json.h"
-#include "names.h"
+#include "report/escape.h"
+#include "report/format.h"
+#include "report/json.h"
+#include "report/names.h"
 
 
 /* Roots by reachable bytes, then owned bytes, descending; stable by index. */

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analysis.h"
-#include "error.h"
+#include "forensics/base/error.h"
+#include "forensics/query/analysis.h"
 
 /* @limit: text rows shown (0 = all); JSON always lists every root. */
 struct gr_error *gr_roots_report(const struct gr_analysis *a, bool json,

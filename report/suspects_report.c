@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-#include "suspects_report.h"
+#include "report/suspects_report.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "allocsites_report.h"
-#include "escape.h"
-#include "format.h"
-#include "json.h"
-#include "names.h"
-#include "paths.h"
-#include "why_report.h"
+#include "forensics/query/paths.h"
+#include "report/allocsites_report.h"
+#include "report/escape.h"
+#include "report/format.h"
+#include "report/json.h"
+#include "report/names.h"
+#include "report/why_report.h"
 
 static const char *const kinds[] = {"root", "shared", "site"};
 

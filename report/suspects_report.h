@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gr_suspects_report: `goretain suspects` — the leak suspects (see
- * forensics/suspects.h), each with the path from its root to where the
+ * forensics/query/suspects.h), each with the path from its root to where the
  * memory accumulates and what accumulates there.
  */
 #ifndef GR_SUSPECTS_REPORT_H
@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analysis.h"
-#include "error.h"
-#include "json.h"
-#include "suspects.h"
+#include "forensics/base/error.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/suspects.h"
+#include "report/json.h"
 
 /* The suspects as a JSON array (the value of a key @j has written). */
 struct gr_error *gr_suspects_json_array(struct gr_json *j,

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-#include "top_report.h"
+#include "report/top_report.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "format.h"
-#include "allocsites_report.h"
-#include "json.h"
-#include "types.h"
+#include "forensics/types/types.h"
+#include "report/allocsites_report.h"
+#include "report/escape.h"
+#include "report/format.h"
+#include "report/json.h"
 
 static void json_known(struct gr_json *j, const char *key, bool known,
 		       uint64_t v)
@@ -22,7 +22,7 @@ static void json_known(struct gr_json *j, const char *key, bool known,
 }
 
 /* The sampled live instances of each of the first @n type rows: objects
- * keyed as the type grouping keys them (forensics/retention.c). */
+ * keyed as the type grouping keys them (forensics/query/retention.c). */
 struct members {
 	uint32_t *ids;
 	size_t n, cap;

@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "allocsites.h"
-#include "error.h"
-#include "json.h"
-#include "retention.h"
+#include "forensics/base/error.h"
+#include "forensics/query/allocsites.h"
+#include "forensics/query/retention.h"
+#include "report/json.h"
 
 /*
  * The fields of the JSON document into an object @j has open.  With @as

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-#include "why_report.h"
+#include "report/why_report.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "format.h"
-#include "json.h"
-#include "names.h"
-#include "retention.h"
+#include "forensics/query/retention.h"
+#include "report/escape.h"
+#include "report/format.h"
+#include "report/json.h"
+#include "report/names.h"
 
 static const char *const target_kinds[] = {"object", "root", "type"};
 

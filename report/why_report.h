@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analysis.h"
-#include "error.h"
-#include "paths.h"
+#include "forensics/base/error.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/paths.h"
 
 struct gr_why_options {
 	const char *text;  /* the target as given */

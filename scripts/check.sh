@@ -87,6 +87,7 @@ M=("$MAKE" --no-print-directory -j"$JOBS")
 SAN=(BUILD=build-san SANITIZE=address,undefined)
 
 if ((QUICK)); then
+	stage layers "${M[@]}" check-layers
 	stage build "${M[@]}" WERROR=1 all tests
 	stage unit "${M[@]}" WERROR=1 unit
 	for s in run html batch hostile slim pprof; do
@@ -94,6 +95,7 @@ if ((QUICK)); then
 	done
 else
 	stage installs sh -c 'scripts/install-deps.sh && scripts/install-go.sh'
+	stage layers "${M[@]}" check-layers
 	stage build "${M[@]}" WERROR=1 all tests
 	stage cores "${M[@]}" WERROR=1 cores
 	stage pprof-tool "${M[@]}" pprof-tool

@@ -14,16 +14,16 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer \
                 -Wall -Wextra -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-                -I. -Iforensics -include forensics/banned.h \
+                -I. -include forensics/base/banned.h \
                 -DGR_INPUT_BUF_SIZE=8192
 
 # Small stream buffers (GR_INPUT_BUF_SIZE) let inputs of a few KiB cross
 # buffer boundaries, and spare ASan the cost of two 1 MiB allocations a run.
 # gr_input needs only gr_error: compile the two directly rather than the
 # whole library, whose objects are not built for the fuzzer.
-FUZZ_INPUT_SRC := tests/fuzz/fuzz_input.c forensics/input.c forensics/error.c
+FUZZ_INPUT_SRC := tests/fuzz/fuzz_input.c forensics/input/input.c forensics/base/error.c
 
-$(FUZZ_BUILD)/fuzz_input: $(FUZZ_INPUT_SRC) forensics/input.h forensics/error.h \
+$(FUZZ_BUILD)/fuzz_input: $(FUZZ_INPUT_SRC) forensics/input/input.h forensics/base/error.h \
 		tests/fuzz/fuzz_memfd.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_INPUT_SRC) -lzstd -lz
@@ -78,8 +78,8 @@ FUZZ_CORES   ?= $(or $(GR_CACHE),$(HOME)/.cache/goretain)/cores
 FUZZ_HEAP_DIR ?= $(FUZZ_CORES)/go1.22/pool-exe
 FUZZ_LIB_CFLAGS := $(filter-out -fsanitize=fuzzer%,$(FUZZ_CFLAGS)) \
                    -fsanitize=fuzzer-no-link,address,undefined \
-                   -Ilayouts -Ireport -I/usr/include/libdwarf
-FUZZ_LIB_SRC := $(sort $(wildcard forensics/*.c layouts/*.c report/*.c))
+                   -I/usr/include/libdwarf
+FUZZ_LIB_SRC := $(sort $(wildcard forensics/*/*.c layouts/*.c report/*.c))
 # The HTML page's script and style, embedded as report/html/html.mk does.
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                 $(FUZZ_BUILD)/obj/gen/html_assets.o \
@@ -122,7 +122,7 @@ $(FUZZ_BUILD)/lib.a: $(FUZZ_LIB_OBJ)
 
 $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: \
 		tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/lib.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilayouts -Ireport -MMD -MP -o $@ $< \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -o $@ $< \
 		$(FUZZ_BUILD)/lib.a $(FUZZ_LIBS)
 
 -include $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%.d)

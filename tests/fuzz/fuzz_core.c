@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
-#include "exe.h"
-#include "mem.h"
+#include "forensics/input/core.h"
+#include "forensics/input/exe.h"
+#include "forensics/input/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dwarf.h"
-#include "exe.h"
-#include "fuzz_memfd.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/input/exe.h"
+#include "tests/fuzz/fuzz_memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

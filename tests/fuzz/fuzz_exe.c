@@ -17,13 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buildinfo.h"
-#include "exe.h"
-#include "fuzz_memfd.h"
-#include "layouts.h"
-#include "mem.h"
-#include "moduledata.h"
-#include "pclntab.h"
+#include "forensics/gobin/buildinfo.h"
+#include "forensics/gobin/moduledata.h"
+#include "forensics/gobin/pclntab.h"
+#include "forensics/input/exe.h"
+#include "forensics/input/mem.h"
+#include "layouts/layouts.h"
+#include "tests/fuzz/fuzz_memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -33,12 +33,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "core.h"
-#include "dwarf.h"
-#include "heap.h"
-#include "memprofile.h"
-#include "session.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/heap/heap.h"
+#include "forensics/input/core.h"
+#include "forensics/query/analysis.h"
+#include "forensics/session/session.h"
+#include "forensics/stacks/memprofile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fuzz_memfd.h"
-#include "input.h"
+#include "forensics/input/input.h"
+#include "tests/fuzz/fuzz_memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "html.h"
+#include "report/escape.h"
+#include "report/html.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

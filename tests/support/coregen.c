@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "coregen.h"
+#include "tests/support/coregen.h"
 
 #include <elf.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gr-mkpack: make the layout pack of one Go release (forensics/dwarf.h,
+ * gr-mkpack: make the layout pack of one Go release (forensics/dwarf/dwarf.h,
  * "layout packs") from cores of programs that release built with DWARF.
  *
  *   gr-mkpack -o layouts/packs/go1.NN.pack EXE CORE [EXE CORE]...
@@ -27,11 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
-#include "dwarf.h"
-#include "locate.h"
-#include "report.h"
-#include "session.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/gobin/locate.h"
+#include "forensics/query/analysis.h"
+#include "forensics/session/session.h"
+#include "report/report.h"
+#include "tests/tools/pack_write.h"
 
 enum { MAX_INPUTS = 32 };
 

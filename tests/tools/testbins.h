@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "exe.h"
-#include "mem.h"
+#include "forensics/base/error.h"
+#include "forensics/input/exe.h"
+#include "forensics/input/mem.h"
 
 /* cmocka must be included before this header. */
 

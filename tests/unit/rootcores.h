@@ -24,9 +24,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "mem.h"
-#include "session.h"
+#include "forensics/base/error.h"
+#include "forensics/input/mem.h"
+#include "forensics/session/session.h"
 
 #define rc_ok(err)                                                             \
 	do {                                                                   \

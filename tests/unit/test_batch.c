@@ -14,11 +14,11 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "batch_lookup.h"
-#include "batch_plan.h"
-#include "batch_summary.h"
-#include "coregen.h"
-#include "coreid.h"
+#include "cli/batch_lookup.h"
+#include "cli/batch_plan.h"
+#include "forensics/input/coreid.h"
+#include "report/batch_summary.h"
+#include "tests/support/coregen.h"
 
 static char tmpdir[] = "/tmp/test_batch.XXXXXX";
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "bigarray.h"
+#include "forensics/base/bigarray.h"
 
 static void test_zeroed(void **state)
 {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildinfo.h"
-#include "exe.h"
-#include "../tools/testbins.h"
+#include "forensics/gobin/buildinfo.h"
+#include "forensics/input/exe.h"
+#include "tests/tools/testbins.h"
 
 /* ---- Go version strings ---- */
 

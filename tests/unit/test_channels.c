@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "analysis.h"
-#include "channels.h"
-#include "rootcores.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/channels.h"
+#include "tests/unit/rootcores.h"
 
 static const struct gr_channel *find(const struct gr_channels *c,
 				     uint64_t addr)

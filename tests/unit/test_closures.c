@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "closures.h"
-#include "dwarf.h"
-#include "moduledata.h"
-#include "rootcores.h"
-#include "rtype.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/gobin/closures.h"
+#include "forensics/gobin/moduledata.h"
+#include "forensics/rtype/rtype.h"
+#include "tests/unit/rootcores.h"
 
 static uint64_t entry_of(const struct gr_pcln *pcln, const char *name)
 {

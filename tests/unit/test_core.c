@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coregen.h"
-#include "core.h"
+#include "forensics/input/core.h"
+#include "tests/support/coregen.h"
 
 static uint8_t *sample(size_t *size)
 {

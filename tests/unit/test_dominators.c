@@ -25,9 +25,9 @@
 
 #include <time.h>
 
-#include "analysis.h"
-#include "dominators.h"
-#include "rootcores.h"
+#include "forensics/graph/dominators.h"
+#include "forensics/query/analysis.h"
+#include "tests/unit/rootcores.h"
 
 static double now(void)
 {

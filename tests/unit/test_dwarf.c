@@ -22,10 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cursor.h"
-#include "dwarf.h"
-#include "exe.h"
-#include "../tools/testbins.h"
+#include "forensics/base/cursor.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/input/exe.h"
+#include "tests/tools/testbins.h"
 
 /* ---- subjects ---- */
 

@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "globals.h"
-#include "moduledata.h"
-#include "roots.h"
-#include "rootcores.h"
+#include "forensics/gobin/moduledata.h"
+#include "forensics/roots/globals.h"
+#include "forensics/roots/roots.h"
+#include "tests/unit/rootcores.h"
 
 static void check_slots(const struct rc_core *r, const struct gr_roots *roots,
 			const struct gr_moduledata *md,

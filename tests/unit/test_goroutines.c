@@ -32,13 +32,13 @@
 
 #include <fcntl.h>
 
-#include "dwarf.h"
-#include "goroutines.h"
-#include "input.h"
-#include "mem.h"
-#include "roots.h"
-#include "session.h"
-#include "stackroots.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/input/input.h"
+#include "forensics/input/mem.h"
+#include "forensics/roots/roots.h"
+#include "forensics/roots/stackroots.h"
+#include "forensics/session/session.h"
+#include "forensics/stacks/goroutines.h"
 
 #define ok(expr)                                                               \
 	do {                                                                   \

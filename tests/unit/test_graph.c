@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "analysis.h"
-#include "graph.h"
-#include "rootcores.h"
+#include "forensics/graph/graph.h"
+#include "forensics/query/analysis.h"
+#include "tests/unit/rootcores.h"
 
 static void same_graph(const char *id, unsigned threads,
 		       const struct gr_graph *a, const struct gr_graph *b)

@@ -27,12 +27,12 @@
 #include <fcntl.h>
 #include <time.h>
 
-#include "dwarf.h"
-#include "heap.h"
-#include "heap_internal.h"
-#include "layouts/heap.h"
-#include "session.h"
-#include "corecache.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/heap/heap.h"
+#include "forensics/heap/heap_internal.h"
+#include "forensics/session/session.h"
+#include "layouts/heapbits.h"
+#include "tests/unit/corecache.h"
 
 /* ---- layouts/heapbits.c and sizeclasses.c on hand-made bytes ---- */
 

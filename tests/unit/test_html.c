@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "html.h"
+#include "report/html.h"
 
 static char *page(const char *json, size_t len)
 {

@@ -8,16 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "json.h"
-#include "outfile.h"
+#include "forensics/base/outfile.h"
+#include "report/escape.h"
+#include "report/json.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <unistd.h>
-#include "json_read.h"
+#include "report/json_read.h"
 
 static char *render(void (*fn)(struct gr_json *), bool pretty)
 {

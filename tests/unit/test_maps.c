@@ -24,12 +24,12 @@
 
 #include <glob.h>
 
-#include "analysis.h"
-#include "dwarf.h"
-#include "heap.h"
-#include "maps.h"
-#include "mark.h"
-#include "rootcores.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/graph/mark.h"
+#include "forensics/heap/heap.h"
+#include "forensics/heap/maps.h"
+#include "forensics/query/analysis.h"
+#include "tests/unit/rootcores.h"
 
 /* ---- helpers ---- */
 

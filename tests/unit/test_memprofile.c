@@ -30,13 +30,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "allocsites.h"
-#include "allocsites_report.h"
-#include "analysis.h"
-#include "dwarf.h"
-#include "memprof_report.h"
-#include "memprofile.h"
-#include "rootcores.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/query/allocsites.h"
+#include "forensics/query/analysis.h"
+#include "forensics/stacks/memprofile.h"
+#include "report/allocsites_report.h"
+#include "report/memprof_report.h"
+#include "tests/unit/rootcores.h"
 
 struct sums {
 	int64_t records, alloc_objects, alloc_space, inuse_objects, inuse_space;

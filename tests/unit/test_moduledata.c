@@ -13,11 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core.h"
-#include "layouts.h"
-#include "moduledata.h"
-#include "pclntab.h"
-#include "../tools/testbins.h"
+#include "forensics/gobin/moduledata.h"
+#include "forensics/gobin/pclntab.h"
+#include "forensics/input/core.h"
+#include "layouts/layouts.h"
+#include "tests/tools/testbins.h"
 
 /* Where each moduledata member lands in struct gr_moduledata. */
 static const struct {

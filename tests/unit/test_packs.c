@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Layout packs (forensics/dwarf_pack.c, forensics/locate.c, layouts/packs.h)
+ * Layout packs (forensics/dwarf/dwarf_pack.c, forensics/gobin/locate.c, layouts/packs.h)
  * against the truth of real binaries:
  *
  *   test_pack_matches_dwarf  for every unstripped core of every toolchain
@@ -24,13 +24,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "analysis.h"
-#include "corecache.h"
-#include "dwarf.h"
-#include "locate.h"
-#include "packs.h"
-#include "session.h"
-#include "types.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/gobin/locate.h"
+#include "forensics/query/analysis.h"
+#include "forensics/session/session.h"
+#include "forensics/types/types.h"
+#include "layouts/packs.h"
+#include "tests/unit/corecache.h"
 
 static struct gr_session *open_pair(const char *bin, const char *core)
 {

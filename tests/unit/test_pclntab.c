@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cursor.h"
-#include "pclntab.h"
-#include "../tools/testbins.h"
+#include "forensics/base/cursor.h"
+#include "forensics/gobin/pclntab.h"
+#include "tests/tools/testbins.h"
 
 /* One variant of the sample, opened, with its oracle and parsed pclntab. */
 struct subject {

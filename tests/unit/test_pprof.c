@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "pprof.h"
+#include "report/pprof.h"
 
 #define ok(e)                                                                  \
 	do {                                                                   \

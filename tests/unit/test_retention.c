@@ -25,14 +25,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "analysis.h"
-#include "graph.h"
-#include "mark.h"
-#include "paths.h"
-#include "retention.h"
-#include "rootcores.h"
-#include "suspects.h"
-#include "types.h"
+#include "forensics/graph/graph.h"
+#include "forensics/graph/mark.h"
+#include "forensics/query/analysis.h"
+#include "forensics/query/paths.h"
+#include "forensics/query/retention.h"
+#include "forensics/query/suspects.h"
+#include "forensics/types/types.h"
+#include "tests/unit/rootcores.h"
 
 struct remark {
 	const struct gr_analysis *a;

@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dwarf.h"
-#include "globals.h"
-#include "roots.h"
-#include "rtroots.h"
-#include "rootcores.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/roots/globals.h"
+#include "forensics/roots/roots.h"
+#include "forensics/roots/rtroots.h"
+#include "tests/unit/rootcores.h"
 
 static void load(const struct rc_core *r, struct gr_session *s,
 		 struct gr_roots **roots, struct gr_rtroots **rt)

@@ -12,11 +12,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dwarf.h"
-#include "moduledata.h"
-#include "rtype.h"
-#include "session.h"
-#include "corecache.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/gobin/moduledata.h"
+#include "forensics/rtype/rtype.h"
+#include "forensics/session/session.h"
+#include "tests/unit/corecache.h"
 
 static struct gr_session *open_core(const struct cc_core *c)
 {

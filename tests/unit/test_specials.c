@@ -2,7 +2,7 @@
 /*
  * gr_specials on the finalizer cores of every installed Go version, PIE
  * and not, checked against the program's oracle; the kind table of
- * layouts/specials.c against each binary's DWARF constants; corrupted
+ * layouts/special_kinds.c against each binary's DWARF constants; corrupted
  * specials lists (patched copies of a core) cut with damage, no hang.
  */
 #include <setjmp.h>
@@ -12,11 +12,11 @@
 #include <cmocka.h>
 #include <unistd.h>
 
-#include "dwarf.h"
-#include "heap.h"
-#include "roots.h"
-#include "specials.h"
-#include "rootcores.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/heap/heap.h"
+#include "forensics/roots/roots.h"
+#include "forensics/roots/specials.h"
+#include "tests/unit/rootcores.h"
 
 /* ---- the kind table ---- */
 

@@ -21,11 +21,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "analysis.h"
-#include "dwarf.h"
-#include "rootcores.h"
-#include "types.h"
-#include "types_internal.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/query/analysis.h"
+#include "forensics/types/types.h"
+#include "forensics/types/types_internal.h"
+#include "tests/unit/rootcores.h"
 
 struct typed {
 	struct gr_session *s;
@@ -86,7 +86,7 @@ static double typed_share(const struct typed *x)
  * The share of live bytes every core must have typed.  Before Go 1.23 the
  * finalizer corpus's captive objects are reachable only through closure
  * structs whose layout comes from the allocating code
- * (forensics/closures.c); without it they were 93% typed.
+ * (forensics/gobin/closures.c); without it they were 93% typed.
  */
 static double coverage_floor(void)
 {

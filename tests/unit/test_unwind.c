@@ -24,10 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core.h"
-#include "goroutines.h"
-#include "session.h"
-#include "unwind.h"
+#include "forensics/input/core.h"
+#include "forensics/session/session.h"
+#include "forensics/stacks/goroutines.h"
+#include "forensics/stacks/unwind.h"
 
 #define ok(expr)                                                               \
 	do {                                                                   \

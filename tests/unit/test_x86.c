@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corecache.h"
-#include "x86.h"
+#include "forensics/gobin/x86.h"
+#include "tests/unit/corecache.h"
 
 struct vec {
 	const char *what;

@@ -1,6 +1,6 @@
 // Command dwarfoff prints the members of a struct type in a Go binary's
 // DWARF, one "name<TAB>offset<TAB>size<TAB>type" line each, preceded by a
-// "size<TAB>N" line.  goretain's layouts/moduledata.c fallback offsets are
+// "size<TAB>N" line.  goretain's layouts/moduledata_offsets.c fallback offsets are
 // checked against it (tests/unit/test_moduledata.c):
 //
 //	dwarfoff BINARY [TYPE]   (TYPE defaults to runtime.moduledata)

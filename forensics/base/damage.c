@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#include "forensics/base/damage.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct gr_error *gr_damage_add(struct gr_damage_list *l, uint64_t addr,
+			       uint64_t bytes, const char *fmt, ...)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct gr_damage *p = reallocarray(l->v, cap, sizeof(*p));
+		if (!p)
+			return gr_error_nomem();
+		l->v = p;
+		l->cap = cap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = NULL;
+	int n = vasprintf(&what, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return gr_error_nomem();
+	l->v[l->n++] = (struct gr_damage){.addr = addr, .bytes = bytes,
+					  .what = what};
+	return NULL;
+}
+
+void gr_damage_list_deinit(struct gr_damage_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free((char *)l->v[i].what);
+	free(l->v);
+	*l = (struct gr_damage_list){0};
+}

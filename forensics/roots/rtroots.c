@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+#include "forensics/roots/rtroots.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/roots/rtroots_internal.h"
+
+/*
+ * allp has one entry per P.  GOMAXPROCS has no hard cap (procresize in
+ * runtime/proc.go only refuses n <= 0), but each runtime.p is ~16 KiB of
+ * heap: 1<<16 of them would be 1 GiB, so a larger len is taken as corrupt.
+ */
+enum { MAX_PROCS = 1 << 16 };
+
+/* ---- helpers shared with rtroots_queue.c and rtroots_pool.c ---- */
+
+/* Follow dotted @path from @type: offset and type id of the member. */
+static struct gr_error *walk(const struct gr_dwarf *d, uint32_t type,
+			     const char *path, uint64_t *off_ret,
+			     uint32_t *id_ret)
+{
+	char buf[96];
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+		return gr_error_create(GR_ERR_LIMIT, "member path too long");
+	uint64_t off = 0;
+	uint32_t id = type;
+	for (char *save = NULL, *name = strtok_r(buf, ".", &save); name;
+	     name = strtok_r(NULL, ".", &save)) {
+		const struct gr_dwarf_field *f;
+		struct gr_error *err = gr_dwarf_field(d, id, name, &f);
+		if (err)
+			return err;
+		off += f->offset;
+		id = f->type;
+	}
+	*off_ret = off;
+	*id_ret = id;
+	return NULL;
+}
+
+struct gr_error *gr_rt_member(const struct gr_dwarf *d, uint32_t type,
+			      const char *path, uint64_t *off_ret,
+			      uint64_t *size_ret)
+{
+	uint32_t id;
+	struct gr_error *err = walk(d, type, path, off_ret, &id);
+	if (!err && size_ret) {
+		const struct gr_dwarf_type *t =
+			gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+		*size_ret = t && t->has_size ? t->size : 0;
+	}
+	return err;
+}
+
+struct gr_error *gr_rt_member_of(const struct gr_dwarf *d,
+				 const char *type_name, const char *path,
+				 uint64_t *off_ret, uint64_t *size_ret)
+{
+	uint32_t id;
+	struct gr_error *err = gr_dwarf_type_by_name(d, type_name, &id);
+	return err ? err : gr_rt_member(d, id, path, off_ret, size_ret);
+}
+
+bool gr_rt_global(const struct gr_rt_ctx *c, const char *name,
+		  uint64_t *addr_ret, uint32_t *type_ret)
+{
+	const struct gr_dwarf_global *g;
+	struct gr_error *err = gr_dwarf_global(c->dwarf, name, &g);
+	if (err) {
+		gr_error_destroy(err);
+		return false;
+	}
+	*addr_ret = g->addr + c->bias;
+	*type_ret = g->type;
+	return true;
+}
+
+uint32_t gr_rt_pointee(const struct gr_dwarf *d, uint32_t id)
+{
+	const struct gr_dwarf_type *t =
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+	return t && t->kind == GR_DWARF_TYPE_POINTER ? t->type
+						     : GR_DWARF_NO_TYPE;
+}
+
+/* Offset, element count and element size of the array member @path. */
+struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
+				     const char *path, uint64_t *off_ret,
+				     uint64_t *count_ret, uint64_t *elem_ret)
+{
+	uint32_t id;
+	struct gr_error *err = walk(d, type, path, off_ret, &id);
+	if (err)
+		return err;
+	const struct gr_dwarf_type *t =
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+	if (!t || t->kind != GR_DWARF_TYPE_ARRAY || !t->has_count ||
+	    !t->count || !t->has_size || t->size % t->count)
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "DWARF: %s is not a sized array", path);
+	*count_ret = t->count;
+	*elem_ret = t->size / t->count;
+	return NULL;
+}
+
+/* ---- tiny blocks: runtime/mgcmark.go gcMarkTinyAllocs ---- */
+
+static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
+{
+	uint64_t allp, p_mcache, tiny_off, hdr[3];
+	uint32_t type;
+	if (!gr_rt_global(c, "runtime.allp", &allp, &type))
+		return gr_damage_add(&c->rt->damage, 0, 0,
+				     "tiny blocks not read: no "
+				     "runtime.allp in DWARF");
+	struct gr_error *err;
+	if ((err = gr_rt_member_of(c->dwarf, "runtime.p", "mcache", &p_mcache,
+				   NULL)) ||
+	    (err = gr_rt_member_of(c->dwarf, "runtime.mcache", "tiny",
+				   &tiny_off, NULL))) {
+		struct gr_error *e2 =
+			gr_damage_add(&c->rt->damage, allp, 0,
+				      "tiny blocks not read: %s", err->message);
+		gr_error_destroy(err);
+		return e2;
+	}
+	if ((err = gr_mem_read(c->mem, allp, hdr, sizeof(hdr)))) {
+		gr_error_destroy(err);
+		return gr_damage_add(&c->rt->damage, allp, 0,
+				     "runtime.allp unreadable");
+	}
+	if (hdr[1] > hdr[2] || hdr[1] > MAX_PROCS)
+		return gr_damage_add(&c->rt->damage, allp, 0,
+				     "runtime.allp: len %" PRIu64
+				     " cap %" PRIu64 " not believed",
+				     hdr[1], hdr[2]);
+	for (uint64_t i = 0; i < hdr[1]; i++) {
+		uint64_t pp, mc, tiny;
+		if ((err = gr_mem_u64(c->mem, hdr[0] + 8 * i, &pp)) ||
+		    (pp && (err = gr_mem_u64(c->mem, pp + p_mcache, &mc))) ||
+		    (pp && mc &&
+		     (err = gr_mem_u64(c->mem, mc + tiny_off, &tiny)))) {
+			gr_error_destroy(err);
+			if ((err = gr_damage_add(
+				     &c->rt->damage, hdr[0] + 8 * i, 0,
+				     "allp[%" PRIu64 "] or its mcache "
+				     "unreadable",
+				     i)))
+				return err;
+			continue;
+		}
+		if (!pp || !mc || !tiny)
+			continue;
+		char name[48];
+		snprintf(name, sizeof(name), "tiny block of P%" PRIu64, i);
+		c->rt->stats.tiny_blocks++;
+		if ((err = gr_roots_add(c->roots, GR_ROOT_TINY, name,
+					mc + tiny_off, 8, GR_ROOT_NO_TYPE,
+					GR_ROOT_NO_GOROUTINE, false, NULL)) ||
+		    (err = gr_roots_add_slot(c->roots, mc + tiny_off, tiny)))
+			return err;
+	}
+	return NULL;
+}
+
+/* ---- entry ---- */
+
+struct gr_error *gr_rtroots_add(struct gr_session *s, struct gr_roots *roots,
+				struct gr_rtroots **ret)
+{
+	struct gr_rtroots *rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return gr_error_nomem();
+	struct gr_rt_ctx c = {
+		.rt = rt,
+		.roots = roots,
+		.mem = gr_session_mem(s),
+		.dwarf = gr_session_dwarf(s),
+		.bias = gr_session_load_bias(s),
+	};
+	struct gr_error *err = NULL;
+	if (!gr_dwarf_present(c.dwarf))
+		err = gr_damage_add(&rt->damage, 0, 0,
+				    "no DWARF: finalizer and cleanup "
+				    "queues, pools and tiny blocks not read");
+	else if (!(err = gr_rt_finq(&c)) && !(err = gr_rt_cleanups(&c)) &&
+		 !(err = gr_rt_pools(&c)))
+		err = tiny_roots(&c);
+	if (err) {
+		gr_rtroots_destroy(rt);
+		return err;
+	}
+	*ret = rt;
+	return NULL;
+}
+
+void gr_rtroots_destroy(struct gr_rtroots *rt)
+{
+	if (!rt)
+		return;
+	gr_damage_list_deinit(&rt->damage);
+	free(rt);
+}
+
+const struct gr_rtroots_stats *gr_rtroots_stats(const struct gr_rtroots *rt)
+{
+	return &rt->stats;
+}
+
+size_t gr_rtroots_damage_count(const struct gr_rtroots *rt)
+{
+	return gr_damage_count(&rt->damage);
+}
+
+const struct gr_damage *gr_rtroots_damage(const struct gr_rtroots *rt, size_t i)
+{
+	return gr_damage_get(&rt->damage, i);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by rtroots.c (finalizer and cleanup queues, tiny blocks) and
+ * rtroots_pool.c (sync.Pool).  Not part of the API.
+ */
+#ifndef GR_RTROOTS_INTERNAL_H
+#define GR_RTROOTS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "forensics/base/damage.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/input/mem.h"
+#include "forensics/roots/rtroots.h"
+
+struct gr_rtroots {
+	struct gr_rtroots_stats stats;
+	struct gr_damage_list damage;
+};
+
+/* One gr_rtroots_add() call. */
+struct gr_rt_ctx {
+	struct gr_rtroots *rt;
+	struct gr_roots *roots;
+	struct gr_mem *mem;
+	const struct gr_dwarf *dwarf;
+	uint64_t bias;
+};
+
+/*
+ * Offset (and size, if @size_ret) of the member at dotted @path
+ * ("poolLocalInternal.shared.head") of type @type, following embedded and
+ * nested structs.  NOT_FOUND naming the missing piece.
+ */
+struct gr_error *gr_rt_member(const struct gr_dwarf *d, uint32_t type,
+			      const char *path, uint64_t *off_ret,
+			      uint64_t *size_ret);
+/* The same for the type named @type_name. */
+struct gr_error *gr_rt_member_of(const struct gr_dwarf *d,
+				 const char *type_name, const char *path,
+				 uint64_t *off_ret, uint64_t *size_ret);
+
+/*
+ * The package variable @name: runtime address in *addr_ret, DWARF type in
+ * *type_ret.  False (no error) when DWARF has no such variable.
+ */
+bool gr_rt_global(const struct gr_rt_ctx *c, const char *name,
+		  uint64_t *addr_ret, uint32_t *type_ret);
+
+/* Pointer target (after typedefs) of type @id, or GR_DWARF_NO_TYPE. */
+uint32_t gr_rt_pointee(const struct gr_dwarf *d, uint32_t id);
+
+/*
+ * Brent's cycle detection over a linked list, without memory: call
+ * gr_rt_brent_step() with each next pointer; true means it was seen before.
+ */
+struct gr_rt_brent {
+	uint64_t tortoise, power, lam;
+};
+
+static inline void gr_rt_brent_init(struct gr_rt_brent *b, uint64_t start)
+{
+	b->tortoise = start;
+	b->power = b->lam = 1;
+}
+
+static inline bool gr_rt_brent_step(struct gr_rt_brent *b, uint64_t next)
+{
+	if (next && next == b->tortoise)
+		return true;
+	if (b->power == b->lam) {
+		b->tortoise = next;
+		b->power *= 2;
+		b->lam = 0;
+	}
+	b->lam++;
+	return false;
+}
+
+/* Offset, element count and element size of the array member @path. */
+struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
+				    const char *path, uint64_t *off_ret,
+				    uint64_t *count_ret, uint64_t *elem_ret);
+
+/* The producers, in the order gr_rtroots_add() runs them. */
+struct gr_error *gr_rt_finq(struct gr_rt_ctx *c);     /* rtroots_queue.c */
+struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c); /* rtroots_queue.c */
+struct gr_error *gr_rt_pools(struct gr_rt_ctx *c);    /* rtroots_pool.c */
+
+#endif /* GR_RTROOTS_INTERNAL_H */

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The finalizer queue (runtime/mfinal.go) and, from Go 1.25, the cleanup
+ * queue (runtime/mcleanup.go): off-heap blocks that markroot scans as
+ * fixed roots.  See rtroots.h.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/roots/rtroots_internal.h"
+
+/* A finBlock is 4 KiB of persistentalloc'd memory and a cleanupBlock
+ * 512 B; a million of either is far past any real process. */
+enum {
+	MAX_BLOCKS = 1 << 20,
+	MAX_BLOCK_BYTES = 1 << 16,
+};
+
+/* ---- finalizer queue: runtime/mfinal.go ---- */
+
+struct fin_layout {
+	uint64_t alllink, next, cnt, fin, nfin, entry;
+	uint64_t fn, arg, fint, ot;
+};
+
+static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
+				   struct fin_layout *l)
+{
+	struct gr_error *err;
+	uint64_t cnt_size;
+	if ((err = gr_rt_member(d, block, "alllink", &l->alllink, NULL)) ||
+	    (err = gr_rt_member(d, block, "next", &l->next, NULL)) ||
+	    (err = gr_rt_member(d, block, "cnt", &l->cnt, &cnt_size)) ||
+	    (err = gr_rt_array_member(d, block, "fin", &l->fin, &l->nfin,
+				&l->entry)) ||
+	    (err = gr_rt_member_of(d, "runtime.finalizer", "fn", &l->fn,
+				   NULL)) ||
+	    (err = gr_rt_member_of(d, "runtime.finalizer", "arg", &l->arg,
+				   NULL)) ||
+	    (err = gr_rt_member_of(d, "runtime.finalizer", "fint", &l->fint,
+				   NULL)) ||
+	    (err = gr_rt_member_of(d, "runtime.finalizer", "ot", &l->ot,
+				   NULL)))
+		return err;
+	if (cnt_size != 4 || l->entry < 40 || l->nfin * l->entry > MAX_BLOCK_BYTES)
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "finalizer block layout not understood");
+	return NULL;
+}
+
+/* The blocks on finq (runfinq has not taken them yet), sorted. */
+static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
+				      const struct fin_layout *l, uint64_t head,
+				      uint64_t **ret, size_t *n_ret)
+{
+	uint64_t *v = NULL;
+	size_t n = 0, cap = 0;
+	struct gr_rt_brent b;
+	gr_rt_brent_init(&b, head);
+	struct gr_error *err = NULL;
+	for (uint64_t p = head; p && !err;) {
+		if (n == MAX_BLOCKS) {
+			err = gr_damage_add(&c->rt->damage, head, 0,
+					    "finq: more than %d "
+					    "blocks, rest not listed",
+					    MAX_BLOCKS);
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			uint64_t *q = reallocarray(v, cap, sizeof(*q));
+			if (!q) {
+				err = gr_error_nomem();
+				break;
+			}
+			v = q;
+		}
+		v[n++] = p;
+		struct gr_error *rerr = gr_mem_u64(c->mem, p + l->next, &p);
+		if (rerr) {
+			gr_error_destroy(rerr);
+			err = gr_damage_add(
+				&c->rt->damage, v[n - 1], 0,
+				"finq block %#" PRIx64 " unreadable", v[n - 1]);
+			break;
+		}
+		if (gr_rt_brent_step(&b, p)) {
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "finq loops back to %#" PRIx64, p);
+			break;
+		}
+	}
+	if (err) {
+		free(v);
+		return err;
+	}
+	*ret = v;
+	*n_ret = n;
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct gr_error *fin_entry(struct gr_rt_ctx *c,
+				  const struct fin_layout *l, uint64_t at,
+				  const uint8_t *e, bool queued)
+{
+	uint64_t w[4];
+	const uint64_t offs[4] = {l->fn, l->arg, l->fint, l->ot};
+	for (int i = 0; i < 4; i++)
+		memcpy(&w[i], e + offs[i], 8);
+	char name[96];
+	enum gr_root_kind kind;
+	/* 1.24 queues cleanups with arg == nil (mheap.go freeSpecial). */
+	if (!w[1]) {
+		kind = GR_ROOT_CLEANUP_QUEUE;
+		snprintf(name, sizeof(name), "queued cleanup %#" PRIx64, w[0]);
+		c->rt->stats.cleanups_queued++;
+	} else {
+		kind = GR_ROOT_FINQ;
+		snprintf(name, sizeof(name), "%s for %#" PRIx64,
+			 queued ? "queued finalizer" : "finalizer being run",
+			 w[1]);
+		if (queued)
+			c->rt->stats.finq_queued++;
+		else
+			c->rt->stats.finq_running++;
+	}
+	struct gr_error *err = gr_roots_add(c->roots, kind, name, at, l->entry,
+					    GR_ROOT_NO_TYPE,
+					    GR_ROOT_NO_GOROUTINE, false, NULL);
+	/* finptrmask: ptr ptr INT ptr ptr (mfinal.go finalizer1). */
+	for (int i = 0; i < 4 && !err; i++)
+		err = gr_roots_add_slot(c->roots, at + offs[i], w[i]);
+	return err;
+}
+
+static struct gr_error *fin_block(struct gr_rt_ctx *c,
+				  const struct fin_layout *l, uint64_t blk,
+				  bool queued, uint8_t *buf)
+{
+	uint32_t cnt;
+	struct gr_error *err = gr_mem_u32(c->mem, blk + l->cnt, &cnt);
+	if (!err && cnt > l->nfin) {
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "finalizer block %#" PRIx64
+				     ": cnt %u > %" PRIu64 " entries",
+				     blk, cnt, l->nfin);
+	}
+	if (!err && cnt)
+		err = gr_mem_read(c->mem, blk + l->fin, buf, cnt * l->entry);
+	if (err) {
+		gr_error_destroy(err);
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "finalizer block %#" PRIx64 " unreadable",
+				     blk);
+	}
+	for (uint32_t i = 0; i < cnt && !err; i++)
+		err = fin_entry(c, l, blk + l->fin + i * l->entry,
+				buf + i * l->entry, queued);
+	return err;
+}
+
+struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
+{
+	uint64_t allfin, finq = 0, head, qhead = 0;
+	uint32_t type, qtype;
+	if (!gr_rt_global(c, "runtime.allfin", &allfin, &type))
+		return gr_damage_add(&c->rt->damage, 0, 0,
+				     "finalizer queue not read: no "
+				     "runtime.allfin in DWARF");
+	struct fin_layout l;
+	struct gr_error *err =
+		fin_layout(c->dwarf, gr_rt_pointee(c->dwarf, type), &l);
+	if (err) {
+		struct gr_error *e2 = gr_damage_add(
+			&c->rt->damage, allfin, 0,
+			"finalizer queue not read: %s", err->message);
+		gr_error_destroy(err);
+		return e2;
+	}
+	if (!gr_rt_global(c, "runtime.finq", &finq, &qtype))
+		finq = 0;
+	if ((err = gr_mem_u64(c->mem, allfin, &head)) ||
+	    (finq && (err = gr_mem_u64(c->mem, finq, &qhead)))) {
+		gr_error_destroy(err);
+		return gr_damage_add(&c->rt->damage, allfin, 0,
+				     "runtime.allfin/finq unreadable");
+	}
+	uint64_t *q = NULL;
+	size_t nq = 0;
+	if ((err = queued_blocks(c, &l, qhead, &q, &nq)))
+		return err;
+	if (nq)
+		qsort(q, nq, sizeof(*q), cmp_u64);
+	uint8_t *buf = malloc(l.nfin * l.entry);
+	if (!buf) {
+		free(q);
+		return gr_error_nomem();
+	}
+	struct gr_rt_brent b;
+	gr_rt_brent_init(&b, head);
+	size_t n = 0;
+	for (uint64_t p = head; p && !err; n++) {
+		if (n == MAX_BLOCKS) {
+			err = gr_damage_add(&c->rt->damage, head, 0,
+					    "allfin: more than %d "
+					    "blocks, rest skipped",
+					    MAX_BLOCKS);
+			break;
+		}
+		c->rt->stats.finblocks++;
+		bool queued =
+			nq && bsearch(&p, q, nq, sizeof(*q), cmp_u64) != NULL;
+		if ((err = fin_block(c, &l, p, queued, buf)))
+			break;
+		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
+		if (rerr) {
+			gr_error_destroy(rerr);
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "allfin link unreadable");
+			break;
+		}
+		if (gr_rt_brent_step(&b, p)) {
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "allfin loops back to %#" PRIx64,
+					    p);
+			break;
+		}
+	}
+	free(buf);
+	free(q);
+	return err;
+}
+
+/* ---- cleanup queue, Go 1.25+: runtime/mcleanup.go ---- */
+
+struct cleanup_layout {
+	uint64_t all, alllink, n, cleanups, count, elem;
+};
+
+static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
+				       uint32_t qtype,
+				       struct cleanup_layout *l)
+{
+	uint32_t block;
+	uint64_t all_size, n_size;
+	struct gr_error *err = gr_dwarf_type_by_name(d, "runtime.cleanupBlock",
+						     &block);
+	/* cleanupQueue.all is an atomic.UnsafePointer: one word, the
+	 * pointer (its other member is the zero-sized noCopy). */
+	if (err || (err = gr_rt_member(d, qtype, "all", &l->all, &all_size)) ||
+	    (err = gr_rt_member(d, block, "cleanupBlockHeader.alllink",
+				&l->alllink, NULL)) ||
+	    (err = gr_rt_member(d, block, "cleanupBlockHeader.n", &l->n,
+				&n_size)) ||
+	    (err = gr_rt_array_member(d, block, "cleanups", &l->cleanups, &l->count,
+				&l->elem)))
+		return err;
+	if (all_size != 8 || n_size != 4 || l->elem % 8 ||
+	    l->count * l->elem > MAX_BLOCK_BYTES)
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "cleanup block layout not understood");
+	return NULL;
+}
+
+static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
+				      const struct cleanup_layout *l,
+				      uint64_t blk, uint64_t *buf)
+{
+	uint32_t n;
+	struct gr_error *err = gr_mem_u32(c->mem, blk + l->n, &n);
+	if (!err && n > l->count)
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "cleanup block %#" PRIx64
+				     ": n %u > %" PRIu64,
+				     blk, n, l->count);
+	if (!err && n)
+		err = gr_mem_read(c->mem, blk + l->cleanups, buf, n * l->elem);
+	if (err) {
+		gr_error_destroy(err);
+		return gr_damage_add(&c->rt->damage, blk, 0,
+				     "cleanup block %#" PRIx64 " unreadable",
+				     blk);
+	}
+	uint64_t words = l->elem / 8;
+	for (uint32_t i = 0; i < n && !err; i++) {
+		const uint64_t *w = buf + i * words;
+		uint64_t at = blk + l->cleanups + i * l->elem;
+		/* 1.25: *funcval; 1.26+: cleanupFn{call, fn, arg}. */
+		char name[64];
+		snprintf(name, sizeof(name), "queued cleanup %#" PRIx64,
+			 words >= 2 ? w[1] : w[0]);
+		err = gr_roots_add(c->roots, GR_ROOT_CLEANUP_QUEUE, name, at,
+				   l->elem, GR_ROOT_NO_TYPE,
+				   GR_ROOT_NO_GOROUTINE, false, NULL);
+		/* cleanupBlockPtrMask is all ones (mgc.go gcinit). */
+		for (uint64_t k = 0; k < words && !err; k++)
+			err = gr_roots_add_slot(c->roots, at + 8 * k, w[k]);
+		c->rt->stats.cleanups_queued++;
+	}
+	return err;
+}
+
+struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
+{
+	uint64_t q, head;
+	uint32_t qtype;
+	/* Before 1.25 there is no gcCleanups: 1.24 cleanups use finq. */
+	if (!gr_rt_global(c, "runtime.gcCleanups", &q, &qtype))
+		return NULL;
+	struct cleanup_layout l;
+	struct gr_error *err = cleanup_layout(c->dwarf, qtype, &l);
+	if (err) {
+		struct gr_error *e2 = gr_damage_add(
+			&c->rt->damage, q, 0, "cleanup queue not read: %s",
+			err->message);
+		gr_error_destroy(err);
+		return e2;
+	}
+	if ((err = gr_mem_u64(c->mem, q + l.all, &head))) {
+		gr_error_destroy(err);
+		return gr_damage_add(&c->rt->damage, q, 0,
+				     "runtime.gcCleanups unreadable");
+	}
+	uint64_t *buf = malloc(l.count * l.elem);
+	if (!buf)
+		return gr_error_nomem();
+	struct gr_rt_brent b;
+	gr_rt_brent_init(&b, head);
+	size_t n = 0;
+	for (uint64_t p = head; p && !err; n++) {
+		if (n == MAX_BLOCKS) {
+			err = gr_damage_add(&c->rt->damage, head, 0,
+					    "gcCleanups.all: more "
+					    "than %d blocks, rest skipped",
+					    MAX_BLOCKS);
+			break;
+		}
+		c->rt->stats.cleanup_blocks++;
+		if ((err = cleanup_block(c, &l, p, buf)))
+			break;
+		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
+		if (rerr) {
+			gr_error_destroy(rerr);
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "cleanup block link "
+					    "unreadable");
+			break;
+		}
+		if (gr_rt_brent_step(&b, p)) {
+			err = gr_damage_add(&c->rt->damage, p, 0,
+					    "gcCleanups.all loops "
+					    "back to %#" PRIx64,
+					    p);
+			break;
+		}
+	}
+	free(buf);
+	return err;
+}
+

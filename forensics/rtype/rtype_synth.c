@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+#include "forensics/rtype/rtype_synth.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/base/u64map.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/gobin/moduledata.h"
+#include "forensics/input/mem.h"
+
+/* A struct with more fields than this is not laid out (Go allows more,
+ * programs do not write them). */
+enum { MAX_FIELDS = 4096 };
+
+/* internal/abi.StructField (runtime.structfield): Name, Typ, Offset. */
+enum { SFIELD_SIZE = 24, SFIELD_TYP = 8, SFIELD_OFF = 16 };
+
+struct synth {
+	struct gr_dwarf *d;
+	struct gr_rtypes *rt;
+	struct gr_mem *mem;
+	uint64_t types_base;
+	uint32_t desc; /* sizeof(abi.Type) */
+	uint32_t eface, iface;
+	/* descriptor address -> type id */
+	struct gr_u64map ids;
+	/* Descriptors whose type is reserved but not yet filled. */
+	uint64_t *todo;
+	uint32_t *todo_id;
+	size_t ntodo, todo_cap;
+	size_t added;
+};
+
+static bool lookup(const struct synth *sy, uint64_t addr, uint32_t *id)
+{
+	return gr_u64map_get(&sy->ids, addr, id);
+}
+
+static bool insert(struct synth *sy, uint64_t addr, uint32_t id)
+{
+	return gr_u64map_put(&sy->ids, addr, id);
+}
+
+/*
+ * The type id standing for the descriptor at @addr: known already, a
+ * type of the pack with its name (the runtime's own), or a new
+ * placeholder queued to be filled.  GR_DWARF_NO_TYPE for a NULL or
+ * unreadable descriptor.
+ */
+static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
+{
+	*ret = GR_DWARF_NO_TYPE;
+	if (!addr || lookup(sy, addr, ret))
+		return NULL;
+	const struct gr_rtype *r;
+	const char *name;
+	struct gr_error *err = gr_rtype_get(sy->rt, addr, &r);
+	if (!err)
+		err = gr_rtype_name(sy->rt, r, &name);
+	if (err) {
+		/* Not a descriptor goretain can read: no type, not fatal. */
+		gr_error_destroy(err);
+		return NULL;
+	}
+	uint32_t id;
+	err = gr_dwarf_type_by_name(sy->d, name, &id);
+	if (!err) {
+		struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, id);
+		if (t && !t->runtime_type)
+			t->runtime_type = addr - sy->types_base;
+		if (!insert(sy, addr, id))
+			return gr_error_nomem();
+		*ret = id;
+		return NULL;
+	}
+	gr_error_destroy(err);
+	if (sy->added >= GR_RTYPE_SYNTH_MAX)
+		return gr_error_create(GR_ERR_LIMIT,
+				       "more than %d type descriptors",
+				       GR_RTYPE_SYNTH_MAX);
+	if ((err = gr_dwarf_synth_type(sy->d, name, &id)))
+		return err;
+	sy->added++;
+	if (sy->ntodo == sy->todo_cap) {
+		size_t cap = sy->todo_cap ? 2 * sy->todo_cap : 256;
+		uint64_t *a = realloc(sy->todo, cap * sizeof(*a));
+		if (a)
+			sy->todo = a;
+		uint32_t *b = realloc(sy->todo_id, cap * sizeof(*b));
+		if (b)
+			sy->todo_id = b;
+		if (!a || !b)
+			return gr_error_nomem();
+		sy->todo_cap = cap;
+	}
+	sy->todo[sy->ntodo] = addr;
+	sy->todo_id[sy->ntodo++] = id;
+	if (!insert(sy, addr, id))
+		return gr_error_nomem();
+	*ret = id;
+	return NULL;
+}
+
+/* The word at @addr, or 0 when it cannot be read. */
+static uint64_t word(const struct synth *sy, uint64_t addr)
+{
+	uint64_t v = 0;
+	gr_error_destroy(gr_mem_u64(sy->mem, addr, &v));
+	return v;
+}
+
+static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
+				    uint64_t addr)
+{
+	uint64_t fields = word(sy, addr + sy->desc + 8);
+	uint64_t n = word(sy, addr + sy->desc + 16);
+	if (!fields || n > MAX_FIELDS)
+		return NULL;
+	/* Resolve the field types first: each may append a placeholder,
+	 * and this type's fields must be contiguous. */
+	uint32_t *ftype = malloc((n ? n : 1) * sizeof(*ftype));
+	if (!ftype)
+		return gr_error_nomem();
+	struct gr_error *err = NULL;
+	for (uint64_t i = 0; i < n && !err; i++)
+		err = id_for(sy, word(sy, fields + i * SFIELD_SIZE + SFIELD_TYP),
+			     &ftype[i]);
+	for (uint64_t i = 0; i < n && !err; i++) {
+		uint64_t at = fields + i * SFIELD_SIZE;
+		char *name = NULL, buf[32];
+		struct gr_error *e = gr_rtype_read_name(sy->rt, word(sy, at),
+							&name);
+		if (e) {
+			gr_error_destroy(e);
+			snprintf(buf, sizeof(buf), "field%" PRIu64, i);
+		}
+		err = gr_dwarf_synth_field(sy->d, id, name ? name : buf,
+					   word(sy, at + SFIELD_OFF), ftype[i]);
+		free(name);
+	}
+	free(ftype);
+	return err;
+}
+
+/* Fill the placeholder @id from the descriptor at @addr (see the header
+ * for the shapes). */
+static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
+{
+	const struct gr_rtype *r;
+	struct gr_error *err = gr_rtype_get(sy->rt, addr, &r);
+	if (err) {
+		gr_error_destroy(err);
+		return NULL;
+	}
+	uint32_t ref = GR_DWARF_NO_TYPE;
+	uint8_t kind = GR_DWARF_TYPE_BASE, go_kind = r->kind;
+	uint64_t count = 0;
+	bool has_count = false;
+	switch (r->kind) {
+	case GR_GO_KIND_POINTER:
+		kind = GR_DWARF_TYPE_POINTER;
+		err = id_for(sy, word(sy, addr + sy->desc), &ref);
+		break;
+	case GR_GO_KIND_SLICE:
+		kind = GR_DWARF_TYPE_STRUCT;
+		err = id_for(sy, word(sy, addr + sy->desc), &ref);
+		break;
+	case GR_GO_KIND_ARRAY:
+		kind = GR_DWARF_TYPE_ARRAY;
+		count = word(sy, addr + sy->desc + 16);
+		has_count = true;
+		err = id_for(sy, word(sy, addr + sy->desc), &ref);
+		break;
+	case GR_GO_KIND_STRING:
+		kind = GR_DWARF_TYPE_STRUCT;
+		break;
+	case GR_GO_KIND_STRUCT:
+		kind = GR_DWARF_TYPE_STRUCT;
+		break;
+	case GR_GO_KIND_INTERFACE:
+		/* InterfaceType{Type; PkgPath Name; Methods []Imethod}. */
+		kind = GR_DWARF_TYPE_TYPEDEF;
+		ref = word(sy, addr + sy->desc + 16) ? sy->iface : sy->eface;
+		break;
+	case GR_GO_KIND_FUNC:
+		kind = GR_DWARF_TYPE_POINTER;
+		break;
+	case GR_GO_KIND_MAP:
+	case GR_GO_KIND_CHAN:
+	case GR_GO_KIND_UNSAFE_POINTER:
+		/* Opaque: a pointer-sized value propagation does not follow. */
+		kind = GR_DWARF_TYPE_POINTER;
+		go_kind = GR_GO_KIND_UNSAFE_POINTER;
+		break;
+	default:
+		break;
+	}
+	if (err)
+		return err;
+	struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, id);
+	t->kind = kind;
+	t->go_kind = go_kind;
+	t->size = r->size;
+	t->has_size = true;
+	t->count = count;
+	t->has_count = has_count;
+	t->runtime_type = addr - sy->types_base;
+	if (r->kind == GR_GO_KIND_SLICE)
+		t->elem = ref;
+	else
+		t->type = ref;
+	if (r->kind == GR_GO_KIND_STRUCT)
+		return fill_struct(sy, id, addr);
+	return NULL;
+}
+
+/* runtime.eface / runtime.iface: the pack's, or two-word structs. */
+static struct gr_error *rep(struct synth *sy, const char *name, uint32_t *id)
+{
+	struct gr_error *err = gr_dwarf_type_by_name(sy->d, name, id);
+	if (!err)
+		return NULL;
+	gr_error_destroy(err);
+	if ((err = gr_dwarf_synth_type(sy->d, name, id)))
+		return err;
+	struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, *id);
+	t->kind = GR_DWARF_TYPE_STRUCT;
+	t->size = 16;
+	t->has_size = true;
+	return NULL;
+}
+
+struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
+				const uint64_t *addrs, size_t n, size_t *added)
+{
+	if (added)
+		*added = 0;
+	struct gr_dwarf *d = gr_session_dwarf(s);
+	if (!gr_dwarf_pack_version(d) || !gr_rtype_desc_size(rt))
+		return NULL;
+	struct synth sy = {
+		.d = d,
+		.rt = rt,
+		.mem = gr_session_mem(s),
+		.types_base = gr_session_moduledata(s)->types,
+		.desc = gr_rtype_desc_size(rt),
+	};
+	struct gr_error *err = rep(&sy, "runtime.eface", &sy.eface);
+	if (!err)
+		err = rep(&sy, "runtime.iface", &sy.iface);
+	for (size_t i = 0; i < n && !err; i++) {
+		uint32_t id;
+		err = id_for(&sy, addrs[i], &id);
+		/* Fill depth-first from the end: fill() may queue more. */
+		while (!err && sy.ntodo) {
+			sy.ntodo--;
+			err = fill(&sy, sy.todo_id[sy.ntodo], sy.todo[sy.ntodo]);
+		}
+	}
+	if (!err)
+		err = gr_dwarf_synth_done(d);
+	if (added)
+		*added = sy.added;
+	gr_u64map_free(&sy.ids);
+	free(sy.todo);
+	free(sy.todo_id);
+	return err;
+}

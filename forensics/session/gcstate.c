@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#include "forensics/session/gcstate.h"
+
+#include <string.h>
+
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/input/mem.h"
+
+static const struct {
+	const char *name, *global, *member;
+} fields[] = {
+#define GR_X(f, g, m) {#f, g, m},
+	GR_GCSTATE_FIELDS(GR_X)
+#undef GR_X
+};
+
+const char *gr_gcstate_name(enum gr_gcstate_field f)
+{
+	return (unsigned)f < GR_GCSTATE_COUNT ? fields[f].name : "unknown";
+}
+
+/*
+ * Address and size of global.member.  The runtime wraps some of these in
+ * atomic types (atomic.Int32 since 1.19, atomic.Uint64 for heapLive since
+ * 1.21): their value sits at offset 0, so the wrapper's size is the value's.
+ */
+static bool locate(const struct gr_dwarf *d, uint64_t bias, size_t i,
+		   uint64_t *addr, uint64_t *size)
+{
+	const struct gr_dwarf_global *g;
+	struct gr_error *err = gr_dwarf_global(d, fields[i].global, &g);
+	if (err) {
+		gr_error_destroy(err);
+		return false;
+	}
+	*addr = g->addr + bias;
+	uint32_t type = g->type;
+	if (fields[i].member) {
+		const struct gr_dwarf_field *f;
+		err = gr_dwarf_field(d, g->type, fields[i].member, &f);
+		if (err) {
+			gr_error_destroy(err);
+			return false;
+		}
+		*addr += f->offset;
+		type = f->type;
+	}
+	const struct gr_dwarf_type *t =
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, type));
+	if (!t || !t->has_size)
+		return false;
+	*size = t->size;
+	return *size == 1 || *size == 2 || *size == 4 || *size == 8;
+}
+
+struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
+{
+	const struct gr_dwarf *d = gr_session_dwarf(s);
+	struct gr_mem *mem = gr_session_mem(s);
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < GR_GCSTATE_COUNT; i++) {
+		uint64_t addr, size, v = 0;
+		if (!locate(d, gr_session_load_bias(s), i, &addr, &size))
+			continue;
+		struct gr_error *err = gr_mem_read(mem, addr, &v, size);
+		if (err) {
+			gr_error_destroy(err);
+			continue;
+		}
+		/* Sign-extend: gcPercent is -1 when GOGC=off. */
+		if (size < 8 && (v >> (size * 8 - 1)) & 1)
+			v |= ~(uint64_t)0 << (size * 8);
+		ret->value[i] = (int64_t)v;
+		ret->have[i] = true;
+	}
+	return NULL;
+}
+
+double gr_gcstate_cpu_fraction(const struct gr_gcstate *st)
+{
+	if (!st->have[GR_GCSTATE_gc_cpu_fraction_bits])
+		return -1;
+	double f;
+	int64_t bits = st->value[GR_GCSTATE_gc_cpu_fraction_bits];
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+uint64_t gr_gcstate_metadata_bytes(const struct gr_gcstate *st)
+{
+	uint64_t sum = 0;
+	for (int f = GR_GCSTATE_mspan_sys; f <= GR_GCSTATE_other_sys; f++)
+		if (st->have[f])
+			sum += (uint64_t)st->value[f];
+	return sum;
+}

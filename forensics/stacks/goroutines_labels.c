@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pprof labels of a goroutine.  g.labels is the unsafe.Pointer
+ * runtime/pprof passed to runtime_setProfLabel: a *labelMap
+ * (runtime/pprof/label.go, runtime.go SetGoroutineLabels).  Its shape:
+ *   Go 1.19-1.23  type labelMap map[string]string: the word at g.labels
+ *                 points to a runtime.hmap;
+ *   Go 1.24-1.25  type labelMap struct{ LabelSet } with
+ *                 LabelSet{ list []label{key, value string} };
+ *   Go 1.26+      type labelMap struct{ label.Set } with
+ *                 internal/runtime/pprof/label.Set{ List []Label }.
+ * The shape is taken from DWARF (runtime/pprof.labelMap), not from the
+ * version.  Classic maps are decoded only when not growing (oldbuckets
+ * nil); a growing map is reported undecoded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/stacks/goroutines_internal.h"
+
+enum {
+	MAX_LABELS = 4096,
+	MAX_LABEL_BYTES = 4096,
+	BUCKET_SLOTS = 8,  /* runtime/map.go bucketCnt */
+	MIN_TOP_HASH = 5,  /* runtime/map.go minTopHash */
+	MAX_B = 16,	   /* 65536 buckets: far beyond any label set */
+	GO_STRING = 16,
+	LABEL_SIZE = 2 * GO_STRING,
+};
+
+static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
+{
+	const struct gr_dwarf_type *t =
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+	if (!t || t->kind != GR_DWARF_TYPE_POINTER)
+		return GR_DWARF_NO_TYPE;
+	return gr_dwarf_type_strip(d, t->type);
+}
+
+static bool field(const struct gr_dwarf *d, uint32_t type, const char *name,
+		  uint64_t *off, uint32_t *ftype)
+{
+	const struct gr_dwarf_field *f;
+	struct gr_error *err = gr_dwarf_field(d, type, name, &f);
+	if (err) {
+		gr_error_destroy(err);
+		return false;
+	}
+	*off = f->offset;
+	if (ftype)
+		*ftype = f->type;
+	return true;
+}
+
+/* The hmap and bucket of a classic map type (Go's DWARF describes the map
+ * as a pointer to "hash<K,V>" whose buckets point to "bucket<K,V>"). */
+static bool map_layout(const struct gr_dwarf *d, uint32_t map,
+		       struct gr_g_layout *l)
+{
+	uint32_t hmap = pointee(d, map), buckets, bucket;
+	if (hmap == GR_DWARF_NO_TYPE)
+		return false;
+	if (!field(d, hmap, "count", &l->hmap_count, NULL) ||
+	    !field(d, hmap, "B", &l->hmap_b, NULL) ||
+	    !field(d, hmap, "buckets", &l->hmap_buckets, &buckets) ||
+	    !field(d, hmap, "oldbuckets", &l->hmap_oldbuckets, NULL))
+		return false;
+	bucket = pointee(d, buckets);
+	const struct gr_dwarf_type *bt = gr_dwarf_type(d, bucket);
+	if (!bt || !bt->has_size)
+		return false;
+	l->bucket_size = bt->size;
+	return field(d, bucket, "tophash", &l->bucket_tophash, NULL) &&
+	       field(d, bucket, "keys", &l->bucket_keys, NULL) &&
+	       field(d, bucket, "values", &l->bucket_values, NULL) &&
+	       field(d, bucket, "overflow", &l->bucket_overflow, NULL);
+}
+
+void gr_g_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l)
+{
+	uint32_t id;
+	l->labels_shape = GR_G_LABELS_UNKNOWN;
+	struct gr_error *err =
+		gr_dwarf_type_by_name(d, "runtime/pprof.labelMap", &id);
+	if (err) {
+		gr_error_destroy(err);
+		return;
+	}
+	const struct gr_dwarf_type *t =
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+	if (!t)
+		return;
+	if (t->go_kind == GR_GO_KIND_MAP) {
+		/* The map typedef's DW_AT_type is its runtime representation,
+		 * *hash<K,V> (cmd/link/internal/ld/dwarf.go). */
+		uint32_t rep = t->kind == GR_DWARF_TYPE_TYPEDEF
+				       ? t->type
+				       : gr_dwarf_type_strip(d, id);
+		if (map_layout(d, rep, l))
+			l->labels_shape = GR_G_LABELS_MAP;
+		return;
+	}
+	/* struct{ LabelSet / label.Set } whose only member is the slice, at
+	 * offset 0 all the way down. */
+	if (t->kind == GR_DWARF_TYPE_STRUCT && t->nfields >= 1) {
+		const struct gr_dwarf_field *f0 = gr_dwarf_type_field(
+			d, gr_dwarf_type_strip(d, id), 0);
+		const struct gr_dwarf_type *set =
+			f0 ? gr_dwarf_type(d, gr_dwarf_type_strip(d, f0->type))
+			   : NULL;
+		if (f0 && f0->offset == 0 && set &&
+		    set->kind == GR_DWARF_TYPE_STRUCT && set->nfields >= 1) {
+			const struct gr_dwarf_field *f1 = gr_dwarf_type_field(
+				d, gr_dwarf_type_strip(d, f0->type), 0);
+			const struct gr_dwarf_type *sl =
+				f1 ? gr_dwarf_type(d, gr_dwarf_type_strip(
+							      d, f1->type))
+				   : NULL;
+			if (f1 && f1->offset == 0 && sl &&
+			    sl->go_kind == GR_GO_KIND_SLICE)
+				l->labels_shape = GR_G_LABELS_SLICE;
+		}
+	}
+}
+
+static bool push_label(struct gr_goroutines *gs, struct gr_goroutine *g,
+		       uint64_t key, uint64_t value)
+{
+	if (g->nlabels >= MAX_LABELS)
+		return false;
+	if (gs->nlabels == gs->labels_cap) {
+		size_t cap = gs->labels_cap ? 2 * gs->labels_cap : 64;
+		struct gr_g_label *n = realloc(gs->labels, cap * sizeof(*n));
+		if (!n)
+			return false;
+		gs->labels = n;
+		gs->labels_cap = cap;
+	}
+	struct gr_g_label *lb = &gs->labels[gs->nlabels++];
+	lb->key = gr_g_read_gostring(gs, key, MAX_LABEL_BYTES);
+	lb->value = gr_g_read_gostring(gs, value, MAX_LABEL_BYTES);
+	g->nlabels++;
+	return true;
+}
+
+static bool decode_slice(struct gr_goroutines *gs, struct gr_goroutine *g,
+			 uint64_t lm)
+{
+	uint64_t sl[3];
+	struct gr_error *err = gr_mem_read(gs->mem, lm, sl, sizeof(sl));
+	if (err || sl[1] > sl[2] || sl[1] > MAX_LABELS ||
+	    !gr_mem_readable(gs->mem, sl[0], sl[1] * LABEL_SIZE)) {
+		gr_error_destroy(err);
+		return false;
+	}
+	for (uint64_t i = 0; i < sl[1]; i++)
+		if (!push_label(gs, g, sl[0] + i * LABEL_SIZE,
+				sl[0] + i * LABEL_SIZE + GO_STRING))
+			return false;
+	return true;
+}
+
+static bool decode_bucket_chain(struct gr_goroutines *gs,
+				struct gr_goroutine *g, uint64_t b)
+{
+	const struct gr_g_layout *l = &gs->l;
+	for (int hops = 0; b && hops < MAX_LABELS; hops++) {
+		uint8_t top[BUCKET_SLOTS];
+		struct gr_error *err = gr_mem_read(
+			gs->mem, b + l->bucket_tophash, top, sizeof(top));
+		if (err) {
+			gr_error_destroy(err);
+			return false;
+		}
+		for (int i = 0; i < BUCKET_SLOTS; i++) {
+			if (top[i] < MIN_TOP_HASH)
+				continue;
+			uint64_t off = (uint64_t)i * GO_STRING;
+			if (!push_label(gs, g, b + l->bucket_keys + off,
+					b + l->bucket_values + off))
+				return false;
+		}
+		if ((err = gr_mem_u64(gs->mem, b + l->bucket_overflow, &b))) {
+			gr_error_destroy(err);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool decode_map(struct gr_goroutines *gs, struct gr_goroutine *g,
+		       uint64_t lm)
+{
+	const struct gr_g_layout *l = &gs->l;
+	uint64_t h, buckets, old;
+	uint8_t b;
+	struct gr_error *err = gr_mem_u64(gs->mem, lm, &h);
+	if (!err && h == 0)
+		return true; /* nil map: no labels */
+	if (!err)
+		err = gr_mem_u8(gs->mem, h + l->hmap_b, &b);
+	if (!err)
+		err = gr_mem_u64(gs->mem, h + l->hmap_buckets, &buckets);
+	if (!err)
+		err = gr_mem_u64(gs->mem, h + l->hmap_oldbuckets, &old);
+	if (err || old != 0 || b > MAX_B) {
+		gr_error_destroy(err);
+		return false;
+	}
+	for (uint64_t i = 0; buckets && i < (1ull << b); i++)
+		if (!decode_bucket_chain(gs, g, buckets + i * l->bucket_size))
+			return false;
+	return true;
+}
+
+void gr_g_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g)
+{
+	g->first_label_ = (uint32_t)gs->nlabels;
+	g->nlabels = 0;
+	g->labels_decoded = true;
+	if (!g->labels_addr)
+		return;
+	bool ok = false;
+	if (gs->l.labels_shape == GR_G_LABELS_SLICE)
+		ok = decode_slice(gs, g, g->labels_addr);
+	else if (gs->l.labels_shape == GR_G_LABELS_MAP)
+		ok = decode_map(gs, g, g->labels_addr);
+	if (!ok) {
+		gs->nlabels = g->first_label_;
+		g->nlabels = 0;
+		g->labels_decoded = false;
+	}
+}

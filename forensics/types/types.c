@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: MIT */
+#include "forensics/types/types.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/base/bigarray.h"
+#include "forensics/dwarf/dwarf.h"
+#include "forensics/gobin/moduledata.h"
+#include "forensics/rtype/rtype.h"
+#include "forensics/rtype/rtype_synth.h"
+#include "forensics/types/types_internal.h"
+
+const char *gr_type_source_name(enum gr_type_source s)
+{
+	static const char *const names[] = {
+#define GR_X(e, str) str,
+		GR_TYPE_SOURCES(GR_X)
+#undef GR_X
+	};
+	return (unsigned)s < GR_TYPE_SOURCE_COUNT ? names[s] : "?";
+}
+
+bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return true;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	void *p = reallocarray(*v, n, size);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = n;
+	return true;
+}
+
+/* ---- the type table ---- */
+
+uint64_t gr_types_hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+char *gr_types_keep_string(struct gr_types *t, const char *s)
+{
+	char *c = strdup(s);
+	if (!c || !gr_types_grow((void **)&t->strings, &t->strings_cap,
+				 t->nstrings + 1, sizeof(*t->strings))) {
+		free(c);
+		t->nomem = true;
+		return NULL;
+	}
+	t->strings[t->nstrings++] = c;
+	return c;
+}
+
+static bool rehash_names(struct gr_types *t)
+{
+	size_t cap = t->name_hash_cap ? 2 * t->name_hash_cap : 256;
+	uint32_t *h = calloc(cap, sizeof(*h));
+	if (!h)
+		return false;
+	for (uint32_t i = 0; i < t->ninfo; i++) {
+		size_t k = gr_types_hash_str(t->info[i].name) & (cap - 1);
+		while (h[k])
+			k = (k + 1) & (cap - 1);
+		h[k] = i + 1;
+	}
+	free(t->name_hash);
+	t->name_hash = h;
+	t->name_hash_cap = cap;
+	return true;
+}
+
+uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
+			 uint32_t dwarf_type, uint64_t rtype)
+{
+	if (2 * ((size_t)t->ninfo + 1) > t->name_hash_cap && !rehash_names(t)) {
+		t->nomem = true;
+		return GR_TYPE_UNKNOWN;
+	}
+	size_t mask = t->name_hash_cap - 1, k = gr_types_hash_str(name) & mask;
+	for (; t->name_hash[k]; k = (k + 1) & mask) {
+		struct gr_type_info *e = &t->info[t->name_hash[k] - 1];
+		if (strcmp(e->name, name) != 0)
+			continue;
+		/* One name, several sources: keep what each knows. */
+		if (e->dwarf_type == GR_DWARF_NO_TYPE)
+			e->dwarf_type = dwarf_type;
+		if (!e->rtype)
+			e->rtype = rtype;
+		if (!e->size)
+			e->size = size;
+		return t->name_hash[k] - 1;
+	}
+	size_t cap = t->info_cap;
+	if (!gr_types_grow((void **)&t->info, &cap, (size_t)t->ninfo + 1,
+			   sizeof(*t->info))) {
+		t->nomem = true;
+		return GR_TYPE_UNKNOWN;
+	}
+	t->info_cap = (uint32_t)cap;
+	const char *n = gr_types_keep_string(t, name);
+	const char *pkg = n ? gr_types_package(t, n) : NULL;
+	if (!n || !pkg)
+		return GR_TYPE_UNKNOWN;
+	t->info[t->ninfo] = (struct gr_type_info){
+		.name = n,
+		.package = pkg,
+		.size = size,
+		.dwarf_type = dwarf_type,
+		.rtype = rtype,
+	};
+	t->name_hash[k] = t->ninfo + 1;
+	return t->ninfo++;
+}
+
+uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id)
+{
+	const struct gr_dwarf_type *dt = gr_dwarf_type(d, id);
+	return dt && dt->has_size ? dt->size : 0;
+}
+
+/*
+ * The linker names the types it synthesizes for maps and channels
+ * "bucket<K,V>", "hash<K,V>", "hchan<T>" (cmd/link/internal/ld/dwarf.go
+ * mkinternaltypename); the compiler and reflect say "map.bucket[K]V"
+ * (cmd/compile/internal/types/fmt.go).  Use the compiler's form, so a
+ * bucket array named by its malloc header and one named by DWARF agree.
+ */
+static void display_name(const char *name, char *buf, size_t len)
+{
+	const char *lt = strchr(name, '<');
+	size_t n = strlen(name);
+	const char *dot = strchr(name, '.');
+	if (!lt || lt == name || name[n - 1] != '>' || (dot && dot < lt)) {
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	/* The comma between the two arguments at nesting depth 0. */
+	const char *comma = NULL;
+	int depth = 0;
+	for (const char *p = lt + 1; p < name + n - 1; p++) {
+		/* "chan<- T" and "<-chan T" hold no bracket. */
+		if ((*p == '<' && p[1] != '-') || *p == '[' || *p == '(' ||
+		    *p == '{')
+			depth++;
+		else if ((*p == '>' && p[-1] != '-') || *p == ']' ||
+			 *p == ')' || *p == '}')
+			depth--;
+		else if (*p == ',' && depth == 0 && !comma)
+			comma = p;
+	}
+	int base = (int)(lt - name);
+	bool hdr = (base == 4 && !strncmp(name, "hash", 4)) ||
+		   (base == 3 && !strncmp(name, "map", 3));
+	if (comma)
+		snprintf(buf, len, "map.%.*s[%.*s]%.*s", hdr ? 3 : base,
+			 hdr ? "hdr" : name, (int)(comma - lt - 1), lt + 1,
+			 (int)(name + n - 1 - comma - 1), comma + 1);
+	else
+		snprintf(buf, len, "runtime.%.*s[%.*s]", base, name,
+			 (int)(name + n - 2 - lt), lt + 1);
+}
+
+uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id)
+{
+	/* Asked for every pointer typed: the cache first. */
+	if (id < t->ndwarf && t->dwarf_info[id])
+		return t->dwarf_info[id] - 1;
+	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, id);
+	if (!dt)
+		return GR_TYPE_UNKNOWN;
+	uint32_t sid = gr_dwarf_type_strip(t->dwarf, id);
+	const struct gr_dwarf_type *st = gr_dwarf_type(t->dwarf, sid);
+	const char *name = dt->name[0] ? dt->name : st ? st->name : "";
+	char buf[512];
+	if (!name[0])
+		snprintf(buf, sizeof(buf), "<anonymous %#" PRIx64 ">", dt->die);
+	else
+		display_name(name, buf, sizeof(buf));
+	uint64_t rt = st && st->runtime_type ? st->runtime_type + t->types_base
+					      : 0;
+	uint32_t i = gr_types_intern(t, buf, gr_types_dwarf_size(t->dwarf, sid),
+				     sid, rt);
+	if (i != GR_TYPE_UNKNOWN)
+		t->dwarf_info[id] = i + 1;
+	return i;
+}
+
+/*
+ * DW_AT_go_runtime_type is an offset from moduledata.types (see
+ * specials.c object_type); a link-time address is tried too.
+ */
+uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype)
+{
+	uint32_t id;
+	if ((rtype >= t->types_base &&
+	     gr_dwarf_type_by_runtime_type(t->dwarf, rtype - t->types_base,
+					   &id)) ||
+	    (rtype >= t->bias &&
+	     gr_dwarf_type_by_runtime_type(t->dwarf, rtype - t->bias, &id)))
+		return id;
+	return GR_DWARF_NO_TYPE;
+}
+
+uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
+			   uint32_t *dwarf_ret)
+{
+	*dwarf_ret = GR_DWARF_NO_TYPE;
+	uint32_t info;
+	if (!gr_u64map_get(&t->rt_info, rtype, &info)) {
+		const struct gr_rtype *r;
+		const char *name = NULL;
+		struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
+		if (!err)
+			err = gr_rtype_name(t->rtypes, r, &name);
+		gr_error_destroy(err);
+		uint32_t d = gr_types_dwarf_of_rtype(t, rtype);
+		char buf[48];
+		if (!name && d == GR_DWARF_NO_TYPE) {
+			snprintf(buf, sizeof(buf), "<type %#" PRIx64 ">", rtype);
+			name = buf;
+		}
+		if (name) {
+			info = gr_types_intern(t, name, err ? 0 : r->size, d,
+					       rtype);
+			if (info != GR_TYPE_UNKNOWN &&
+			    t->info[info].dwarf_type == GR_DWARF_NO_TYPE)
+				t->info[info].dwarf_type = d;
+		} else {
+			info = gr_types_of_dwarf(t, d);
+		}
+		if (info == GR_TYPE_UNKNOWN)
+			return info;
+		if (!gr_u64map_put(&t->rt_info, rtype, info)) {
+			t->nomem = true;
+			return GR_TYPE_UNKNOWN;
+		}
+	}
+	*dwarf_ret = t->info[info].dwarf_type;
+	return info;
+}
+
+/* ---- objects ---- */
+
+uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id)
+{
+	if (!t->headers || id >= t->nobjects)
+		return 0;
+	return gr_types_data_off_span(
+		t, &t->sizes.spans[t->sizes.obj_span[id]]);
+}
+
+/*
+ * A struct type the binary's DWARF leaves out (Go 1.27's runtime.mPadded,
+ * an m and its padding) is still laid out by its first field when that
+ * field sits at offset 0: the type descriptor lists the fields
+ * (internal/abi.StructType, runtime.structtype before 1.21).
+ */
+static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
+			      uint64_t size)
+{
+	const struct gr_rtype *r;
+	uint64_t fields, n, typ, off;
+	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
+	if (!err && (r->kind != GR_GO_KIND_STRUCT || !t->rt.have_struct)) {
+		gr_error_destroy(err);
+		return GR_DWARF_NO_TYPE;
+	}
+	if (!err)
+		err = gr_mem_u64(t->mem, rtype + t->rt.struct_fields, &fields);
+	if (!err)
+		err = gr_mem_u64(t->mem, rtype + t->rt.struct_fields + 8, &n);
+	if (!err && n)
+		err = gr_mem_u64(t->mem, fields + t->rt.sfield_typ, &typ);
+	if (!err && n)
+		err = gr_mem_u64(t->mem, fields + t->rt.sfield_off, &off);
+	if (err || !n || off != 0) {
+		gr_error_destroy(err);
+		return GR_DWARF_NO_TYPE;
+	}
+	uint32_t d = gr_types_dwarf_of_rtype(t, typ);
+	uint64_t ds = gr_types_dwarf_size(t->dwarf, d);
+	return ds && ds <= size ? gr_dwarf_type_strip(t->dwarf, d)
+				: GR_DWARF_NO_TYPE;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * A stripped binary's index has no program types: make them from the
+ * descriptors in the malloc headers (rtype_synth.h), before anything is
+ * sized by the number of types.  Only a descriptor limit is tolerated.
+ */
+static struct gr_error *synth_header_types(struct gr_types *t)
+{
+	if (!gr_dwarf_pack_version(t->dwarf))
+		return NULL;
+	size_t n = 0, cap = 0;
+	uint64_t *v = NULL;
+	for (uint32_t id = 0; id < t->nobjects; id++) {
+		uint64_t rt = gr_heap_object_rtype(t->heap, id);
+		if (!rt || !gr_mark_is_live(t->mark, id))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			uint64_t *p = realloc(v, cap * sizeof(*p));
+			if (!p) {
+				free(v);
+				return gr_error_nomem();
+			}
+			v = p;
+		}
+		v[n++] = rt;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!u || v[u - 1] != v[i])
+			v[u++] = v[i];
+	struct gr_error *err = gr_rtype_synth(t->s, t->rtypes, v, u, NULL);
+	free(v);
+	if (err && err->code == GR_ERR_LIMIT) {
+		gr_error_destroy(err);
+		err = NULL;
+	}
+	return err;
+}
+
+/* Header types for every allocated object: the strongest source. */
+static void type_headers(struct gr_types *t)
+{
+	for (uint32_t id = 0; id < t->nobjects && !t->nomem; id++) {
+		uint64_t rt = gr_heap_object_rtype(t->heap, id);
+		if (!rt)
+			continue;
+		uint32_t d;
+		uint32_t info = gr_types_of_rtype(t, rt, &d);
+		if (info == GR_TYPE_UNKNOWN)
+			continue;
+		uint64_t size = t->info[info].size;
+		uint64_t data = gr_heap_object_size(t->heap, id) -
+				gr_types_data_off(t, id);
+		/* mallocgc(n * size, typ): the header holds the element
+		 * type; several fit only if it was an array. */
+		uint64_t count = size && data / size >= 2 ? data / size : 0;
+		if (d != GR_DWARF_NO_TYPE &&
+		    gr_types_dwarf_size(t->dwarf, d) != size)
+			d = GR_DWARF_NO_TYPE;
+		if (d == GR_DWARF_NO_TYPE && (t->objs[id] & GR_TYPES_LIVE) &&
+		    (d = prefix_layout(t, rt, size)) != GR_DWARF_NO_TYPE) {
+			gr_types_assign_prefix(t, id, info, d, count);
+			continue;
+		}
+		gr_types_assign(t, id, info, d, count, GR_TYPE_SOURCE_HEADER);
+	}
+}
+
+static int cmp_storage(const void *a, const void *b)
+{
+	const struct gr_types_storage *x = a, *y = b;
+	return (x->object > y->object) - (x->object < y->object);
+}
+
+static int cmp_map(const void *a, const void *b)
+{
+	const struct gr_types_map *x = a, *y = b;
+	return (x->info.header > y->info.header) -
+	       (x->info.header < y->info.header);
+}
+
+static void count_stats(struct gr_types *t)
+{
+	struct gr_types_stats *st = &t->stats;
+	for (uint32_t id = 0; id < t->nobjects; id++) {
+		if (!(t->objs[id] & GR_TYPES_LIVE))
+			continue;
+		uint64_t size = gr_heap_size_of(&t->sizes, id);
+		const struct gr_types_kind *o = gr_types_kind_of(t, id);
+		if (o->type == GR_TYPE_UNKNOWN) {
+			st->unknown_objects++;
+			st->unknown_bytes += size;
+		} else {
+			st->typed_objects++;
+			st->typed_bytes += size;
+		}
+		st->source_objects[o->source]++;
+		st->source_bytes[o->source] += size;
+	}
+	st->maps = t->nmaps;
+}
+
+struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
+				const struct gr_graph *graph,
+				const struct gr_roots *roots,
+				const struct gr_mark *mark,
+				struct gr_types **ret)
+{
+	struct gr_types *t = calloc(1, sizeof(*t));
+	if (!t)
+		return gr_error_nomem();
+	t->s = s;
+	t->heap = heap;
+	t->graph = graph;
+	t->roots = roots;
+	t->mark = mark;
+	t->dwarf = gr_session_dwarf(s);
+	t->mem = gr_session_mem(s);
+	t->rtypes = gr_heap_rtypes(heap);
+	t->pcln = gr_session_pcln(s);
+	t->bias = gr_session_load_bias(s);
+	t->types_base = gr_session_moduledata(s)->types;
+	t->nobjects = gr_heap_object_count(heap);
+	t->headers = gr_heap_regime(heap) == GR_HEAPBITS_HEADERS;
+	gr_heap_sizes(heap, &t->sizes);
+	struct gr_error *serr = synth_header_types(t);
+	if (serr) {
+		gr_types_destroy(t);
+		return serr;
+	}
+	size_t nd = gr_dwarf_type_count(t->dwarf), no = t->nobjects;
+	t->ndwarf = (uint32_t)nd;
+	/* All zero: every object of kind 0, untyped, count 0, no flags
+	 * but LIVE, set below. */
+	t->objs = gr_bigarray_alloc(no, sizeof(*t->objs), true);
+	t->kinds = malloc(16 * sizeof(*t->kinds));
+	t->kinds_cap = 16;
+	t->dwarf_info = calloc(nd ? nd : 1, sizeof(*t->dwarf_info));
+	t->layout_of = calloc(nd ? nd : 1, sizeof(*t->layout_of));
+	if (!t->objs || !t->kinds || !t->dwarf_info || !t->layout_of) {
+		gr_types_destroy(t);
+		return gr_error_nomem();
+	}
+	for (uint32_t id = 0; id < t->nobjects; id++)
+		if (gr_mark_is_live(mark, id))
+			t->objs[id] = GR_TYPES_LIVE;
+	t->kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
+					     .layout = GR_TYPES_NO_LAYOUT,
+					     .source = GR_TYPE_SOURCE_NONE};
+	t->nkinds = 1;
+	if (gr_dwarf_present(t->dwarf)) {
+		gr_types_rt_resolve(t);
+		/* Without a map layout the maps stay unknown, nothing else. */
+		gr_error_destroy(gr_maps_create(s, heap, &t->maps));
+	}
+	type_headers(t);
+	if (t->nomem || !gr_types_propagate(t) || t->nomem) {
+		gr_types_destroy(t);
+		return gr_error_nomem();
+	}
+	/* The worklist has done its job: up to 4 B an object until the end
+	 * of the report otherwise. */
+	free(t->work);
+	t->work = NULL;
+	t->work_cap = 0;
+	/* qsort's array may not be NULL even when empty (a stripped binary
+	 * has no map layouts, so no maps). */
+	if (t->nstorage)
+		qsort(t->storage, t->nstorage, sizeof(*t->storage),
+		      cmp_storage);
+	/* Maps in address order; storage records follow their map. */
+	if (t->nmaps)
+		qsort(t->mapv, t->nmaps, sizeof(*t->mapv), cmp_map);
+	uint32_t *newpos = malloc((t->nmaps ? t->nmaps : 1) * sizeof(*newpos));
+	if (!newpos) {
+		gr_types_destroy(t);
+		return gr_error_nomem();
+	}
+	for (size_t i = 0; i < t->nmaps; i++)
+		newpos[t->mapv[i].order] = (uint32_t)i;
+	for (size_t i = 0; i < t->nstorage; i++)
+		t->storage[i].map = newpos[t->storage[i].map];
+	free(newpos);
+	count_stats(t);
+	*ret = t;
+	return NULL;
+}
+
+void gr_types_destroy(struct gr_types *t)
+{
+	if (!t)
+		return;
+	gr_maps_destroy(t->maps);
+	gr_closures_destroy(t->closures);
+	for (size_t i = 0; i < t->nstrings; i++)
+		free(t->strings[i]);
+	free(t->strings);
+	free(t->pkg);
+	free(t->objs);
+	free(t->kinds);
+	free(t->kind_hash);
+	free(t->wide);
+	free(t->info);
+	free(t->name_hash);
+	free(t->dwarf_info);
+	gr_u64map_free(&t->rt_info);
+	gr_u64map_free(&t->iface_of);
+	free(t->iface_rt);
+	free(t->layout_of);
+	free(t->layouts);
+	free(t->slots);
+	free(t->work);
+	free(t->mapv);
+	free(t->storage);
+	free(t);
+}
+
+uint32_t gr_types_count(const struct gr_types *t)
+{
+	return t->ninfo;
+}
+
+const struct gr_type_info *gr_types_info(const struct gr_types *t,
+					 uint32_t type)
+{
+	return type < t->ninfo ? &t->info[type] : NULL;
+}
+
+size_t gr_types_map_count(const struct gr_types *t)
+{
+	return t->nmaps;
+}
+
+const struct gr_map_info *gr_types_map(const struct gr_types *t, size_t i)
+{
+	return i < t->nmaps ? &t->mapv[i].info : NULL;
+}
+
+const struct gr_types_stats *gr_types_stats(const struct gr_types *t)
+{
+	return &t->stats;
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-object records of typing: kinds interned by (type, layout,
+ * source), each object's 32-bit word (flags, kind, count) and the side
+ * array of the objects whose kind or count does not fit it, and what the
+ * report reads of them (gr_types_object).
+ */
+#include "forensics/types/types.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/types/types_internal.h"
+
+static uint64_t kind_hash(uint32_t type, uint32_t layout, uint8_t source)
+{
+	uint64_t h = ((uint64_t)type << 32 | layout) * 0x9e3779b97f4a7c15ull;
+	return (h ^ (h >> 29) ^ source) * 0xbf58476d1ce4e5b9ull;
+}
+
+static bool rehash_kinds(struct gr_types *t)
+{
+	size_t cap = t->kind_hash_cap ? 2 * t->kind_hash_cap : 1024;
+	uint32_t *h = calloc(cap, sizeof(*h));
+	if (!h)
+		return false;
+	for (uint32_t i = 1; i < t->nkinds; i++) {
+		const struct gr_types_kind *k = &t->kinds[i];
+		size_t j = kind_hash(k->type, k->layout, k->source) >> 32 &
+			   (cap - 1);
+		while (h[j])
+			j = (j + 1) & (cap - 1);
+		h[j] = i;
+	}
+	free(t->kind_hash);
+	t->kind_hash = h;
+	t->kind_hash_cap = cap;
+	return true;
+}
+
+uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
+		       uint8_t source)
+{
+	const struct gr_types_kind *last = &t->kinds[t->last_kind];
+	if (last->type == type && last->layout == layout &&
+	    last->source == source)
+		return t->last_kind;
+	if (2 * ((size_t)t->nkinds + 1) > t->kind_hash_cap &&
+	    !rehash_kinds(t)) {
+		t->nomem = true;
+		return 0;
+	}
+	size_t mask = t->kind_hash_cap - 1;
+	size_t j = kind_hash(type, layout, source) >> 32 & mask;
+	for (; t->kind_hash[j]; j = (j + 1) & mask) {
+		const struct gr_types_kind *k = &t->kinds[t->kind_hash[j]];
+		if (k->type == type && k->layout == layout &&
+		    k->source == source)
+			return t->last_kind = t->kind_hash[j];
+	}
+	size_t cap = t->kinds_cap;
+	if (t->nkinds == UINT32_MAX ||
+	    !gr_types_grow((void **)&t->kinds, &cap, (size_t)t->nkinds + 1,
+			   sizeof(*t->kinds))) {
+		t->nomem = true;
+		return 0;
+	}
+	t->kinds_cap = (uint32_t)cap;
+	t->kinds[t->nkinds] = (struct gr_types_kind){
+		.type = type,
+		.layout = layout,
+		.esize = layout == GR_TYPES_NO_LAYOUT
+				 ? 0
+				 : gr_types_dwarf_size(t->dwarf, layout),
+		.source = source,
+	};
+	t->kind_hash[j] = t->nkinds;
+	return t->last_kind = t->nkinds++;
+}
+
+/* A new t->wide entry for @kind and @count; false on NOMEM. */
+static bool new_wide(struct gr_types *t, uint32_t kind, uint64_t count,
+		     uint32_t *ret)
+{
+	if (t->nwide > GR_TYPES_WIDE_MAX ||
+	    !gr_types_grow((void **)&t->wide, &t->wide_cap, t->nwide + 1,
+			   sizeof(*t->wide))) {
+		t->nomem = true;
+		return false;
+	}
+	t->wide[t->nwide] = (struct gr_types_wide){count, kind};
+	*ret = (uint32_t)t->nwide++;
+	return true;
+}
+
+bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
+		       uint64_t count)
+{
+	uint32_t i;
+	if (!new_wide(t, kind, count, &i))
+		return false;
+	t->objs[id] |= GR_TYPES_WIDE | i;
+	return true;
+}
+
+bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind)
+{
+	uint32_t w = t->objs[id], i;
+	if (w & GR_TYPES_WIDE) {
+		t->wide[w & GR_TYPES_WIDE_MAX].kind = kind;
+		return true;
+	}
+	uint32_t count = w & (GR_TYPES_NARROW_COUNT - 1);
+	if (kind < GR_TYPES_NARROW_KINDS) {
+		t->objs[id] = (w & GR_TYPES_FLAGS) |
+			      kind << GR_TYPES_KIND_SHIFT | count;
+		return true;
+	}
+	if (!new_wide(t, kind, count, &i))
+		return false;
+	t->objs[id] = (w & GR_TYPES_FLAGS) | GR_TYPES_WIDE | i;
+	return true;
+}
+
+/* gr_types_object copies a kind's first 8 bytes as the object's. */
+_Static_assert(offsetof(struct gr_types_kind, type) ==
+			       offsetof(struct gr_type_object, type) &&
+		       offsetof(struct gr_types_kind, source) ==
+			       offsetof(struct gr_type_object, source) &&
+		       offsetof(struct gr_type_object, count) == 8,
+	       "gr_types_kind starts as gr_type_object");
+
+__attribute__((noinline)) static struct gr_type_object
+object_wide(const struct gr_types *t, uint32_t id)
+{
+	const struct gr_types_kind *k = gr_types_kind_of(t, id);
+	return (struct gr_type_object){k->type, k->source,
+				       gr_types_count_of(t, id)};
+}
+
+struct gr_type_object gr_types_object(const struct gr_types *t, uint32_t id)
+{
+	if (id >= t->nobjects)
+		return (struct gr_type_object){GR_TYPE_UNKNOWN,
+					       GR_TYPE_SOURCE_NONE, 0};
+	/* Called for every object by the report: the common case is a
+	 * leaf of two loads, a wide object a tail call. */
+	uint32_t w = t->objs[id];
+	if (w & GR_TYPES_WIDE)
+		return object_wide(t, id);
+	struct gr_type_object o;
+	memcpy(&o, &t->kinds[(w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT],
+	       8);
+	o.count = w & (GR_TYPES_NARROW_COUNT - 1);
+	return o;
+}
+
+void gr_types_object_name(const struct gr_types *t, uint32_t id, char *buf,
+			  size_t len)
+{
+	if (!len)
+		return;
+	struct gr_type_object o = gr_types_object(t, id);
+	if (o.type == GR_TYPE_UNKNOWN)
+		snprintf(buf, len, "unknown (%" PRIu64 " B)",
+			 id < t->nobjects ? gr_heap_object_size(t->heap, id)
+					  : 0);
+	else if (o.count)
+		snprintf(buf, len, "[%" PRIu64 "]%s", o.count,
+			 t->info[o.type].name);
+	else
+		snprintf(buf, len, "%s", t->info[o.type].name);
+}
+
