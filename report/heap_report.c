@@ -116,7 +116,7 @@ static void json_damage(struct gr_json *j, const struct gr_analysis *a)
 	gr_json_key(j, "problems");
 	gr_json_array_begin(j);
 	for (size_t i = 0; i < gr_heap_damage_count(a->heap) && i < 100; i++) {
-		const struct gr_heap_damage *d = gr_heap_damage(a->heap, i);
+		const struct gr_damage *d = gr_heap_damage(a->heap, i);
 		gr_json_object_begin(j);
 		gr_json_kv_hex(j, "addr", d->addr);
 		gr_json_kv_u64(j, "bytes", d->bytes);

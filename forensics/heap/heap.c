@@ -15,21 +15,11 @@
 struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
 			     const char *what)
 {
-	if (h->ndamage == HEAP_MAX_DAMAGE) {
+	if (gr_damage_count(&h->damage) == HEAP_MAX_DAMAGE) {
 		h->damage_dropped++;
 		return NULL;
 	}
-	if (h->ndamage == h->damage_cap) {
-		size_t cap = h->damage_cap ? h->damage_cap * 2 : 16;
-		struct gr_heap_damage *d =
-			realloc(h->damage, cap * sizeof(*d));
-		if (!d)
-			return gr_error_nomem();
-		h->damage = d;
-		h->damage_cap = cap;
-	}
-	h->damage[h->ndamage++] = (struct gr_heap_damage){addr, bytes, what};
-	return NULL;
+	return gr_damage_add(&h->damage, addr, bytes, "%s", what);
 }
 
 const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr)
@@ -204,8 +194,12 @@ struct gr_error *gr_heap_load(struct gr_session *s, struct gr_heap **ret)
 		return gr_error_prefix(err, "heap");
 	}
 	breakdown(h);
+	/* Past the cap, so not through heap_damage. */
 	if (h->damage_dropped &&
-	    (err = heap_damage(h, 0, 0, "further damage not recorded"))) {
+	    (err = gr_damage_add(&h->damage, 0, 0,
+				 "further damage not recorded (%" PRIu64
+				 " records)",
+				 h->damage_dropped))) {
 		gr_heap_destroy(h);
 		return err;
 	}
@@ -226,7 +220,7 @@ void gr_heap_destroy(struct gr_heap *h)
 	free(h->word_rank);
 	free(h->obj_span);
 	free(h->obj_class);
-	free(h->damage);
+	gr_damage_list_deinit(&h->damage);
 	free(h);
 }
 
@@ -393,12 +387,12 @@ void gr_heap_breakdown(const struct gr_heap *h, struct gr_heap_breakdown *ret)
 
 size_t gr_heap_damage_count(const struct gr_heap *h)
 {
-	return h->ndamage;
+	return gr_damage_count(&h->damage);
 }
 
-const struct gr_heap_damage *gr_heap_damage(const struct gr_heap *h, size_t i)
+const struct gr_damage *gr_heap_damage(const struct gr_heap *h, size_t i)
 {
-	return i < h->ndamage ? &h->damage[i] : NULL;
+	return gr_damage_get(&h->damage, i);
 }
 
 struct gr_rtypes *gr_heap_rtypes(const struct gr_heap *h)

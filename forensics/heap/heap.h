@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/base/damage.h"
 #include "forensics/base/error.h"
 #include "forensics/rtype/rtype.h"
 #include "forensics/session/session.h"
@@ -76,13 +77,6 @@ struct gr_span {
 	/* Internal: ceil(2^32 / elemsize), the runtime's mspan.divMul, so
 	 * an offset's slot is a multiply (gr_heap_find); 0 when unusable. */
 	uint32_t div_mul_;
-};
-
-/* A problem found while walking, kept for the report. */
-struct gr_heap_damage {
-	uint64_t addr;	   /* span, object or structure at fault */
-	uint64_t bytes;	   /* bytes whose analysis was lost (0 if unknown) */
-	const char *what;  /* static: "unreadable span", "bad allocBits", ... */
 };
 
 /* Where the process's memory went, from mheap_ and the spans. */
@@ -208,8 +202,11 @@ uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id);
 size_t gr_heap_span_count(const struct gr_heap *h);
 const struct gr_span *gr_heap_span(const struct gr_heap *h, size_t i);
 void gr_heap_breakdown(const struct gr_heap *h, struct gr_heap_breakdown *ret);
+/* Problems found while walking (the span, object or structure at fault,
+ * the bytes whose analysis was lost, what was wrong), in the order met;
+ * record @i is NULL past the count. */
 size_t gr_heap_damage_count(const struct gr_heap *h);
-const struct gr_heap_damage *gr_heap_damage(const struct gr_heap *h, size_t i);
+const struct gr_damage *gr_heap_damage(const struct gr_heap *h, size_t i);
 
 /* The type-descriptor cache the walker reads headers with (for names of
  * gr_heap_object_rtype() results); owned by @h. */

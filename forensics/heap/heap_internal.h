@@ -124,8 +124,10 @@ struct gr_heap {
 	uint8_t *obj_class;
 	uint64_t class_size[256];
 
-	struct gr_heap_damage *damage;
-	size_t ndamage, damage_cap;
+	/* At most HEAP_MAX_DAMAGE records, then one saying more were
+	 * dropped: a core whose every span is garbage must not cost a
+	 * record per span. */
+	struct gr_damage_list damage;
 	uint64_t damage_dropped;
 
 	struct gr_heap_breakdown bd;

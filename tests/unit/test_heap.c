@@ -559,7 +559,7 @@ static void test_cores(void **state)
 			worst_dir = c->dir;
 		}
 		for (size_t k = 0; k < gr_heap_damage_count(h); k++) {
-			const struct gr_heap_damage *d = gr_heap_damage(h, k);
+			const struct gr_damage *d = gr_heap_damage(h, k);
 			fail_msg("%s: damage at 0x%" PRIx64 ": %s", c->dir,
 				 d->addr, d->what);
 		}
