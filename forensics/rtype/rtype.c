@@ -46,23 +46,17 @@ static struct gr_error *resolve_member(const struct gr_dwarf *d,
 				       enum rt_member m, int v,
 				       struct rt_layout *l)
 {
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = gr_dwarf_field(d, tid, member_names[m][v], &f);
-	if (err) {
-		gr_error_destroy(err);
+	struct gr_dwarf_member dm;
+	struct gr_error *err =
+		gr_dwarf_member(d, tid, member_names[m][v],
+				GR_DWARF_SIZES(member_sizes[m]), &dm);
+	if (err)
+		return err;
+	if (dm.off > l->size || l->size - dm.off < member_sizes[m])
 		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "DWARF: %s has no member %s", tname,
-				       member_names[m][v]);
-	}
-	const struct gr_dwarf_type *ft = gr_dwarf_type(d, f->type);
-	if (!ft || !ft->has_size || ft->size != member_sizes[m] ||
-	    f->offset > l->size || l->size - f->offset < member_sizes[m])
-		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "DWARF: %s.%s is not a %u-byte member "
-				       "inside the type",
-				       tname, member_names[m][v],
-				       (unsigned)member_sizes[m]);
-	l->off[m] = (uint32_t)f->offset;
+				       "DWARF: %s.%s lies outside the type",
+				       tname, member_names[m][v]);
+	l->off[m] = (uint32_t)dm.off;
 	return NULL;
 }
 
@@ -78,13 +72,13 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 			gr_error_destroy(err);
 			continue;
 		}
-		const struct gr_dwarf_type *t =
-			gr_dwarf_type(d, gr_dwarf_type_strip(d, tid));
-		if (!t || !t->has_size || t->size < 48 || t->size > 256)
+		uint64_t size;
+		if (!gr_dwarf_type_size(d, tid, &size) || size < 48 ||
+		    size > 256)
 			return gr_error_create(GR_ERR_UNSUPPORTED,
 					       "DWARF: %s has no plausible size",
 					       tnames[v]);
-		l->size = (uint32_t)t->size;
+		l->size = (uint32_t)size;
 		for (int m = 0; m < RT_MEMBER_COUNT; m++) {
 			err = resolve_member(d, tid, tnames[v], m, v, l);
 			if (err)
