@@ -12,7 +12,6 @@
 
 #include "forensics/base/cursor.h"
 #include "forensics/dwarf/dwarf.h"
-#include "forensics/gobin/buildinfo.h"
 #include "forensics/gobin/moduledata.h"
 #include "forensics/rtype/rtype_internal.h"
 
@@ -108,26 +107,26 @@ static int64_t constant_or(const struct gr_dwarf *d, const char *a,
 }
 
 /*
- * The Kind_ and TFlag bits that change how GCData reads.  DWARF keeps them
- * when the runtime uses them; the fallbacks follow the version: GC
- * programs exist up to 1.23 (internal/abi/type.go KindGCProg, removed by
- * 1.24), on-demand masks from 1.24 (TFlagGCMaskOnDemand; the same bit 4
- * is TFlagUnrolledBitmap in 1.22-1.23, a plain mask).
+ * The Kind_ and TFlag bits that change how GCData reads, from DWARF.  The
+ * runtime's own constants tell the two regimes apart: GC programs up to
+ * 1.23 (runtime.kindGCProg, internal/abi.KindGCProg; removed by 1.24),
+ * on-demand masks from 1.24 (internal/abi.TFlagGCMaskOnDemand, in the
+ * DWARF of every 1.24-1.27 binary and layout pack; the same bit 4 is
+ * TFlagUnrolledBitmap in 1.22-1.23, a plain mask).  Without the on-demand
+ * flag the runtime is the older one, and its GC program bit, if DWARF
+ * lacks that too, is 1 << 6 as in 1.19-1.23.
  */
 static void resolve_flags(struct gr_session *s, struct gr_rtypes *rt)
 {
 	const struct gr_dwarf *d = gr_session_dwarf(s);
-	struct gr_go_version v;
-	bool v124 = false;
-	if (gr_go_version_parse(gr_session_go_version(s), &v) == NULL)
-		v124 = gr_go_version_at_least(&v, 1, 24);
+	int64_t on_demand = constant_or(d, "internal/abi.TFlagGCMaskOnDemand",
+					NULL, 0);
 	rt->kind_mask = (uint8_t)constant_or(d, "internal/abi.KindMask",
 					     "runtime.kindMask", 31);
 	rt->kind_gcprog = (uint8_t)constant_or(d, "internal/abi.KindGCProg",
 					       "runtime.kindGCProg",
-					       v124 ? 0 : 64);
-	rt->tflag_on_demand = (uint8_t)constant_or(
-		d, "internal/abi.TFlagGCMaskOnDemand", NULL, v124 ? 16 : 0);
+					       on_demand ? 0 : 64);
+	rt->tflag_on_demand = (uint8_t)on_demand;
 }
 
 struct gr_error *gr_rtypes_create(struct gr_session *s,
