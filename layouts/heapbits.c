@@ -23,28 +23,6 @@ void gr_heap_consts_default(struct gr_heap_consts *c)
 	/* runtime/mgcmark_greenteagc.go 1.25+: spanInlineMarkBits is
 	 * scans [63]uint8, owned uint8, marks [63]uint8, class uint8. */
 	c->inline_mark_bytes = 128;
-	/* runtime/typekind.go 1.19 (kindMask, kindGCProg), internal/abi/type.go
-	 * 1.21-1.23 (KindMask, KindGCProg); 1.24 removed GC programs and the
-	 * bit is never set after, 1.26 keeps Kind_ below 32. */
-	c->kind_mask = 31;
-	c->kind_gcprog = 64;
-	/* internal/abi/type.go 1.24+: TFlagGCMaskOnDemand = 1 << 4; the same
-	 * bit is TFlagUnrolledBitmap in 1.22-1.23, so the loader sets this
-	 * only from DWARF or for a 1.24+ binary. */
-	c->tflag_mask_on_demand = 0;
-}
-
-const char *gr_heapbits_regime_name(enum gr_heapbits_regime r)
-{
-	switch (r) {
-	case GR_HEAPBITS_ARENA_2BIT:
-		return "arena bitmap, 2 bits per word (Go <= 1.19)";
-	case GR_HEAPBITS_ARENA_1BIT:
-		return "arena bitmap, 1 bit per word + noMorePtrs (Go 1.20-1.21)";
-	case GR_HEAPBITS_HEADERS:
-		return "span bitmaps and allocation headers (Go 1.22+)";
-	}
-	return "?";
 }
 
 /* ---- Go <= 1.19: runtime/mbitmap.go ---- */

@@ -33,11 +33,6 @@
 enum {
 	/* _NumSizeClasses / gc.NumSizeClasses, 1.19-1.27. */
 	GR_NUM_SIZE_CLASSES = 68,
-	/* _MaxSmallSize / gc.MaxSmallSize. */
-	GR_MAX_SMALL_SIZE = 32768,
-	/* maxTinySize, tinySizeClass (runtime/malloc.go). */
-	GR_TINY_SIZE = 16,
-	GR_TINY_SIZE_CLASS = 2,
 	/* Most objects one span can hold: pageSize / smallest class (8). */
 	GR_MAX_OBJS_PER_SPAN = 1024,
 };
@@ -62,9 +57,6 @@ struct gr_heap_consts {
 	uint64_t malloc_header_size;  /* runtime.mallocHeaderSize (1.22+) */
 	uint64_t min_size_for_header; /* runtime.minSizeForMallocHeader */
 	uint64_t inline_mark_bytes;   /* sizeof(spanInlineMarkBits) (1.25+) */
-	uint64_t kind_mask;	      /* abi.KindMask */
-	uint64_t kind_gcprog;	      /* abi.KindGCProg (<= 1.23), 0 after */
-	uint64_t tflag_mask_on_demand; /* abi.TFlagGCMaskOnDemand (1.24+) */
 };
 
 /* The linux/amd64 values, identical in Go 1.19-1.27 (see heapbits.c). */
@@ -81,8 +73,6 @@ enum gr_heapbits_regime {
 	/* Go 1.22+: span-tail bitmaps, malloc headers, mspan.largeType. */
 	GR_HEAPBITS_HEADERS,
 };
-
-const char *gr_heapbits_regime_name(enum gr_heapbits_regime r);
 
 /*
  * Go <= 1.19 (runtime/mbitmap.go heapBitsForAddr): the entry of the word at

@@ -284,6 +284,59 @@ struct gr_error *gr_dwarf_field_offset(const struct gr_dwarf *d,
 				       const char *type, const char *field,
 				       uint64_t *ret);
 
+/* --- runtime layouts: members by path, sizes (dwarf_member.c) --- */
+
+/*
+ * Every "where is member X of runtime type T" question goes through
+ * gr_dwarf_member: one walk, one size check, one message when the
+ * runtime's shape is not the one goretain reads.
+ */
+struct gr_dwarf_member {
+	/* From the start of the outer type: the offsets along the path
+	 * added up. */
+	uint64_t off;
+	/* Byte size of the member's type; 0 when DWARF gives none. */
+	uint64_t size;
+	/* The member's type (not stripped). */
+	uint32_t type;
+};
+
+/* The sizes a member may have, for gr_dwarf_member: GR_DWARF_SIZES(2, 8). */
+#define GR_DWARF_SIZES(...) ((const uint64_t[]){__VA_ARGS__, 0})
+
+/*
+ * The member at dotted @path ("sched.sp", "cleanupBlockHeader.n") of type
+ * @id, each step found as gr_dwarf_field finds it (typedefs followed).
+ * When @sizes (zero-terminated, see GR_DWARF_SIZES) is not NULL the
+ * member's size must be one of them.  UNSUPPORTED naming the type and the
+ * whole path ("DWARF: runtime.g.sched.sp is not described", "... is 4
+ * bytes, expected 8") when a step is missing or the size is not one
+ * accepted: the runtime is not shaped as the caller reads it.
+ */
+struct gr_error *gr_dwarf_member(const struct gr_dwarf *d, uint32_t id,
+				 const char *path, const uint64_t *sizes,
+				 struct gr_dwarf_member *ret);
+/* The same, from the type named @type ("runtime.mspan"); a missing type
+ * is UNSUPPORTED naming it and the path. */
+struct gr_error *gr_dwarf_member_of(const struct gr_dwarf *d,
+				    const char *type, const char *path,
+				    const uint64_t *sizes,
+				    struct gr_dwarf_member *ret);
+/* Whether @type (by name) has member @path; for shape tests. */
+bool gr_dwarf_has_member(const struct gr_dwarf *d, const char *type,
+			 const char *path);
+
+/*
+ * Byte size of type @id, typedefs and qualifiers followed.  False when
+ * DWARF gives it none (unspecified, incomplete, no such id): there is no
+ * default size, each caller says what an unknown one means to it.
+ */
+bool gr_dwarf_type_size(const struct gr_dwarf *d, uint32_t id, uint64_t *ret);
+/* The size of the type named @type; UNSUPPORTED naming it when it is
+ * absent or has no size. */
+struct gr_error *gr_dwarf_type_size_of(const struct gr_dwarf *d,
+				       const char *type, uint64_t *ret);
+
 /* --- globals, constants --- */
 
 /* Global @i in DIE order, or NULL. */

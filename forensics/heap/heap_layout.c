@@ -24,56 +24,46 @@ static struct gr_error *unsupported(const char *type, const char *field,
 /*
  * Member @field of @type: offset and byte size.  Absent: UNSUPPORTED when
  * @required, else size 0.  When @sizes is not NULL the size must be one of
- * its non-zero entries.
+ * its entries (GR_DWARF_SIZES).
  */
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *field, bool required,
 			       const uint64_t *sizes, struct heap_member *m)
 {
-	uint32_t tid;
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = gr_dwarf_type_by_name(d, type, &tid);
-	if (!err)
-		err = gr_dwarf_field(d, tid, field, &f);
-	if (err) {
-		gr_error_destroy(err);
-		m->off = m->size = 0;
-		return required ? unsupported(type, field, "is not described")
-				: NULL;
-	}
-	const struct gr_dwarf_type *ft = gr_dwarf_type(d, f->type);
-	if (!ft || !ft->has_size || f->offset > UINT32_MAX ||
-	    ft->size > UINT32_MAX)
-		return unsupported(type, field, "has no size");
-	bool ok = !sizes;
-	for (; sizes && *sizes; sizes++)
-		ok |= ft->size == *sizes;
-	if (!ok)
-		return unsupported(type, field, "has an unexpected size");
-	m->off = (uint32_t)f->offset;
-	m->size = (uint32_t)ft->size;
+	m->off = m->size = 0;
+	if (!required && !gr_dwarf_has_member(d, type, field))
+		return NULL;
+	struct gr_dwarf_member dm;
+	struct gr_error *err = gr_dwarf_member_of(d, type, field, sizes, &dm);
+	if (err)
+		return err;
+	/* Size 0 (unsized, or empty as heapArenaPtrScalar is in 1.22 with
+	 * allocation headers) reads as absent below. */
+	if (dm.off > UINT32_MAX || dm.size > UINT32_MAX)
+		return unsupported(type, field, "is out of range");
+	m->off = (uint32_t)dm.off;
+	m->size = (uint32_t)dm.size;
 	return NULL;
 }
 
-static const uint64_t SZ_1[] = {1, 0}, SZ_2[] = {2, 0}, SZ_8[] = {8, 0},
-		      SZ_2_8[] = {2, 8, 0}, SZ_SLICE[] = {24, 0};
+#define SZ_1 GR_DWARF_SIZES(1)
+#define SZ_2 GR_DWARF_SIZES(2)
+#define SZ_8 GR_DWARF_SIZES(8)
+#define SZ_2_8 GR_DWARF_SIZES(2, 8)
+#define SZ_SLICE GR_DWARF_SIZES(24)
 
+/* The size of runtime struct @type, which must be plausible. */
 static struct gr_error *type_size(const struct gr_dwarf *d, const char *type,
 				  uint32_t *ret)
 {
-	uint32_t tid;
-	struct gr_error *err = gr_dwarf_type_by_name(d, type, &tid);
-	if (err) {
-		gr_error_destroy(err);
-		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "DWARF: %s is not described", type);
-	}
-	const struct gr_dwarf_type *t =
-		gr_dwarf_type(d, gr_dwarf_type_strip(d, tid));
-	if (!t || !t->has_size || t->size == 0 || t->size > (1u << 26))
+	uint64_t size;
+	struct gr_error *err = gr_dwarf_type_size_of(d, type, &size);
+	if (err)
+		return err;
+	if (size == 0 || size > (1u << 26))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: %s has no plausible size", type);
-	*ret = (uint32_t)t->size;
+	*ret = (uint32_t)size;
 	return NULL;
 }
 
@@ -85,17 +75,12 @@ static struct gr_error *two_level(const struct gr_dwarf *d, const char *type,
 				  const char *field, uint64_t *l1,
 				  uint64_t *l2)
 {
-	uint32_t tid;
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = gr_dwarf_type_by_name(d, type, &tid);
-	if (!err)
-		err = gr_dwarf_field(d, tid, field, &f);
-	if (err) {
-		gr_error_destroy(err);
-		return unsupported(type, field, "is not described");
-	}
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, field, NULL, &m);
+	if (err)
+		return err;
 	const struct gr_dwarf_type *a =
-		gr_dwarf_type(d, gr_dwarf_type_strip(d, f->type));
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, m.type));
 	const struct gr_dwarf_type *p =
 		a ? gr_dwarf_type(d, gr_dwarf_type_strip(d, a->type)) : NULL;
 	const struct gr_dwarf_type *b =
@@ -151,7 +136,7 @@ static void resolve_consts(struct gr_session *s, struct heap_layout *L)
 		constant(d, "runtime.minSizeForMallocHeader",
 			 "internal/runtime/gc.MinSizeForMallocHeader",
 			 k->min_size_for_header);
-	uint32_t sz;
+	uint32_t sz = 0;
 	struct gr_error *err = type_size(d, "runtime.spanInlineMarkBits", &sz);
 	if (!err)
 		k->inline_mark_bytes = sz;

@@ -98,46 +98,25 @@ static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
 	return gr_dwarf_type_strip(d, t->type);
 }
 
-static uint64_t type_size(const struct gr_dwarf *d, uint32_t id)
-{
-	const struct gr_dwarf_type *t = stripped(d, id, NULL);
-	return t && t->has_size ? t->size : UINT64_MAX;
-}
-
-static struct gr_error *field(const struct gr_dwarf *d, uint32_t type,
-			      const char *name,
-			      const struct gr_dwarf_field **ret)
-{
-	struct gr_error *err = gr_dwarf_field(d, type, name, ret);
-	if (err)
-		err->code = GR_ERR_UNSUPPORTED;
-	return err;
-}
-
 /* A scalar member (1, 2, 4 or 8 bytes) of header struct @type. */
 static struct gr_error *member(const struct gr_dwarf *d, uint32_t type,
 			       const char *name, struct map_member *ret)
 {
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = field(d, type, name, &f);
+	struct gr_dwarf_member m;
+	struct gr_error *err =
+		gr_dwarf_member(d, type, name, GR_DWARF_SIZES(1, 2, 4, 8), &m);
 	if (err)
 		return err;
-	uint64_t size = type_size(d, f->type);
-	if (size != 1 && size != 2 && size != 4 && size != 8)
-		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "%s.%s: unexpected size %" PRIu64,
-				       gr_dwarf_type(d, type)->name, name,
-				       size);
-	ret->off = f->offset;
-	ret->size = (uint8_t)size;
+	ret->off = m.off;
+	ret->size = (uint8_t)m.size;
 	return NULL;
 }
 
 static bool has_field(const struct gr_dwarf *d, uint32_t type,
 		      const char *name)
 {
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = gr_dwarf_field(d, type, name, &f);
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member(d, type, name, NULL, &m);
 	gr_error_destroy(err);
 	return !err;
 }
@@ -150,18 +129,18 @@ static struct gr_error *slot_array(const struct gr_dwarf *d, uint32_t type,
 				   const char *name, uint64_t *off,
 				   uint64_t *stride, uint32_t *elem)
 {
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = field(d, type, name, &f);
+	struct gr_dwarf_member f;
+	struct gr_error *err = gr_dwarf_member(d, type, name, NULL, &f);
 	if (err)
 		return err;
-	const struct gr_dwarf_type *a = stripped(d, f->type, NULL);
+	const struct gr_dwarf_type *a = stripped(d, f.type, NULL);
 	if (!a || a->kind != GR_DWARF_TYPE_ARRAY || !a->has_size ||
 	    a->count != MAP_SLOTS)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "%s.%s: not an array of %d slots",
 				       gr_dwarf_type(d, type)->name, name,
 				       MAP_SLOTS);
-	*off = f->offset;
+	*off = f.off;
 	*stride = a->size / MAP_SLOTS;
 	*elem = a->type;
 	return NULL;
@@ -178,14 +157,12 @@ static bool indirect(const struct gr_dwarf *d, uint32_t kv, uint32_t slot_type,
 		     uint32_t *value_type)
 {
 	uint32_t target = pointee(d, slot_type);
+	uint64_t size;
 	if (kv != GR_DWARF_NO_TYPE) {
 		*value_type = kv;
-		uint64_t size = type_size(d, kv);
-		return size != UINT64_MAX && size > MAP_MAX_INLINE;
+		return gr_dwarf_type_size(d, kv, &size) && size > MAP_MAX_INLINE;
 	}
-	uint64_t size = type_size(d, target);
-	if (target != GR_DWARF_NO_TYPE && size != UINT64_MAX &&
-	    size > MAP_MAX_INLINE) {
+	if (gr_dwarf_type_size(d, target, &size) && size > MAP_MAX_INLINE) {
 		*value_type = target;
 		return true;
 	}
@@ -203,11 +180,12 @@ static void finish_kv(const struct gr_dwarf *d, struct map_shape *sh,
 				     elem_slot, &sh->elem_type);
 	sh->key_slot_size = sh->indirect_key ? 8 : sh->key_stride;
 	sh->elem_slot_size = sh->indirect_elem ? 8 : sh->elem_stride;
-	uint64_t ks = type_size(d, key_slot), es = type_size(d, elem_slot);
-	if (ks != UINT64_MAX)
-		sh->key_slot_size = ks;
-	if (es != UINT64_MAX)
-		sh->elem_slot_size = es;
+	/* Unsized slots keep the stride's (or a pointer's) size. */
+	uint64_t size;
+	if (gr_dwarf_type_size(d, key_slot, &size))
+		sh->key_slot_size = size;
+	if (gr_dwarf_type_size(d, elem_slot, &size))
+		sh->elem_slot_size = size;
 }
 
 /* ---- classic ---- */
@@ -224,10 +202,10 @@ static struct gr_error *classic_shape(const struct gr_dwarf *d,
 	    (err = member(d, h, "oldbuckets", &sh->oldbuckets)) ||
 	    (err = member(d, h, "extra", &sh->extra)))
 		return err;
-	const struct gr_dwarf_field *f;
-	if ((err = field(d, h, "buckets", &f)))
+	struct gr_dwarf_member f;
+	if ((err = gr_dwarf_member(d, h, "buckets", NULL, &f)))
 		return err;
-	uint32_t b = pointee(d, f->type);
+	uint32_t b = pointee(d, f.type);
 	const struct gr_dwarf_type *bt = gr_dwarf_type(d, b);
 	if (!bt || bt->kind != GR_DWARF_TYPE_STRUCT || !bt->has_size)
 		/* runtime.hmap itself: buckets is an unsafe.Pointer. */
@@ -241,21 +219,23 @@ static struct gr_error *classic_shape(const struct gr_dwarf *d,
 			      &kslot)) ||
 	    (err = slot_array(d, b, "values", &sh->elem_off, &sh->elem_stride,
 			      &eslot)) ||
-	    (err = field(d, b, "overflow", &f)))
+	    (err = gr_dwarf_member(d, b, "overflow", NULL, &f)))
 		return err;
-	sh->overflow_off = f->offset;
+	sh->overflow_off = f.off;
 	finish_kv(d, sh, kslot, eslot);
 	/* mapextra: overflow/oldoverflow *[]*bmap (runtime/map.go). */
-	if ((err = field(d, h, "extra", &f)))
+	if ((err = gr_dwarf_member(d, h, "extra", NULL, &f)))
 		return err;
-	sh->extra_type = pointee(d, f->type);
-	const struct gr_dwarf_field *ov, *old;
-	if ((err = field(d, sh->extra_type, "overflow", &ov)) ||
-	    (err = field(d, sh->extra_type, "oldoverflow", &old)))
+	sh->extra_type = pointee(d, f.type);
+	struct gr_dwarf_member ov, old;
+	if ((err = gr_dwarf_member(d, sh->extra_type, "overflow", NULL,
+				   &ov)) ||
+	    (err = gr_dwarf_member(d, sh->extra_type, "oldoverflow", NULL,
+				   &old)))
 		return err;
-	sh->extra_overflow = ov->offset;
-	sh->extra_oldoverflow = old->offset;
-	sh->extra_slice_type = pointee(d, ov->type);
+	sh->extra_overflow = ov.off;
+	sh->extra_oldoverflow = old.off;
+	sh->extra_slice_type = pointee(d, ov.type);
 	if (sh->key_off + MAP_SLOTS * sh->key_stride > sh->container_size ||
 	    sh->elem_off + MAP_SLOTS * sh->elem_stride > sh->container_size ||
 	    sh->overflow_off + 8 > sh->container_size ||
@@ -285,15 +265,15 @@ static struct gr_error *group_shape(const struct gr_dwarf *d,
 		uint32_t slot;
 		if ((err = slot_array(d, g, "slots", &off, &stride, &slot)))
 			return err;
-		const struct gr_dwarf_field *k, *e;
-		if ((err = field(d, slot, "key", &k)) ||
-		    (err = field(d, slot, "elem", &e)))
+		struct gr_dwarf_member k, e;
+		if ((err = gr_dwarf_member(d, slot, "key", NULL, &k)) ||
+		    (err = gr_dwarf_member(d, slot, "elem", NULL, &e)))
 			return err;
-		sh->key_off = off + k->offset;
-		sh->elem_off = off + e->offset;
+		sh->key_off = off + k.off;
+		sh->elem_off = off + e.off;
 		sh->key_stride = sh->elem_stride = stride;
-		kslot = k->type;
-		eslot = e->type;
+		kslot = k.type;
+		eslot = e.type;
 	} else if ((err = slot_array(d, g, "keys", &sh->key_off,
 				     &sh->key_stride, &kslot)) ||
 		   (err = slot_array(d, g, "elems", &sh->elem_off,
@@ -324,11 +304,11 @@ static struct gr_error *swiss_shape(const struct gr_dwarf *d,
 	    (err = member(d, h, "globalDepth", &sh->global_depth)) ||
 	    (err = member(d, h, "writing", &sh->writing)))
 		return err;
-	const struct gr_dwarf_field *f;
-	if ((err = field(d, h, "dirPtr", &f)))
+	struct gr_dwarf_member f;
+	if ((err = gr_dwarf_member(d, h, "dirPtr", NULL, &f)))
 		return err;
 	/* dirPtr is **table<K,V>: "pointer to the first entry" (dwarf.go). */
-	sh->table_ptr_type = pointee(d, f->type);
+	sh->table_ptr_type = pointee(d, f.type);
 	uint32_t t = pointee(d, sh->table_ptr_type);
 	const struct gr_dwarf_type *tt = gr_dwarf_type(d, t);
 	if (!tt || tt->kind != GR_DWARF_TYPE_STRUCT || !tt->has_size)
@@ -337,23 +317,20 @@ static struct gr_error *swiss_shape(const struct gr_dwarf *d,
 				       gr_dwarf_type(d, h)->name);
 	sh->table_type = t;
 	sh->table_size = tt->size;
-	const struct gr_dwarf_field *groups, *data, *mask;
+	struct gr_dwarf_member data, mask;
 	if ((err = member(d, t, "used", &sh->t_used)) ||
 	    (err = member(d, t, "capacity", &sh->t_capacity)) ||
 	    (err = member(d, t, "localDepth", &sh->t_local_depth)) ||
-	    (err = field(d, t, "groups", &groups)) ||
-	    (err = field(d, groups->type, "data", &data)) ||
-	    (err = field(d, groups->type, "lengthMask", &mask)))
+	    (err = gr_dwarf_member(d, t, "groups.data", NULL, &data)) ||
+	    (err = gr_dwarf_member(d, t, "groups.lengthMask", NULL, &mask)))
 		return err;
-	sh->t_groups_data = (struct map_member){groups->offset + data->offset,
-						8};
-	sh->t_groups_mask = (struct map_member){groups->offset + mask->offset,
-						8};
-	if (type_size(d, mask->type) != 8 || sh->table_size > MAP_MAX_HEADER)
+	sh->t_groups_data = (struct map_member){data.off, 8};
+	sh->t_groups_mask = (struct map_member){mask.off, 8};
+	if (mask.size != 8 || sh->table_size > MAP_MAX_HEADER)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "%s: unexpected groups member",
 				       tt->name);
-	return group_shape(d, sh, pointee(d, data->type));
+	return group_shape(d, sh, pointee(d, data.type));
 }
 
 /* ---- cache ---- */

@@ -6,12 +6,9 @@
 #include <string.h>
 
 #include "forensics/base/cursor.h"
+#include "layouts/elfcore.h"
 
-/* Sizes of the x86-64 note payloads (linux/elfcore.h, sys/procfs.h). */
 enum {
-	PRSTATUS_SIZE = 336,
-	PRSTATUS_REG_OFFSET = 112,
-	PRPSINFO_SIZE = 136,
 	/* Bound on counts read from the core before allocating. */
 	MAX_THREADS = 1 << 20,
 };
@@ -49,7 +46,7 @@ static struct gr_error *core_error(const struct gr_core *core,
 static struct gr_error *parse_prstatus(struct gr_core *core,
 				       const uint8_t *desc, size_t len)
 {
-	if (len < PRSTATUS_SIZE)
+	if (len < GR_PRSTATUS_SIZE)
 		return core_error(core, GR_ERR_BAD_DATA,
 				  "NT_PRSTATUS too short (%zu bytes)", len);
 	if (core->nthreads >= MAX_THREADS)
@@ -62,11 +59,11 @@ static struct gr_error *parse_prstatus(struct gr_core *core,
 	core->threads = t;
 	t = &core->threads[core->nthreads++];
 	memset(t, 0, sizeof(*t));
-	t->signo = gr_le16(desc + 12);
-	t->tid = (int32_t)gr_le32(desc + 32);
+	t->signo = gr_le16(desc + GR_PRSTATUS_CURSIG);
+	t->tid = (int32_t)gr_le32(desc + GR_PRSTATUS_PID);
 	uint64_t *regs = (uint64_t *)&t->regs;
 	for (size_t i = 0; i < sizeof(t->regs) / 8; i++)
-		regs[i] = gr_le64(desc + PRSTATUS_REG_OFFSET + 8 * i);
+		regs[i] = gr_le64(desc + GR_PRSTATUS_REG + 8 * i);
 	return NULL;
 }
 
@@ -79,18 +76,20 @@ static void copy_field(char *dst, const uint8_t *src, size_t n)
 static struct gr_error *parse_prpsinfo(struct gr_core *core,
 				       const uint8_t *desc, size_t len)
 {
-	if (len < PRPSINFO_SIZE)
+	if (len < GR_PRPSINFO_SIZE)
 		return core_error(core, GR_ERR_BAD_DATA,
 				  "NT_PRPSINFO too short (%zu bytes)", len);
 	struct gr_core_process *p = &core->proc;
 	p->have_psinfo = true;
-	p->state = (char)desc[1];
-	p->uid = (int32_t)gr_le32(desc + 16);
-	p->gid = (int32_t)gr_le32(desc + 20);
-	p->pid = (int32_t)gr_le32(desc + 24);
-	p->ppid = (int32_t)gr_le32(desc + 28);
-	copy_field(p->fname, desc + 40, 16);
-	copy_field(p->psargs, desc + 56, 80);
+	p->state = (char)desc[GR_PRPSINFO_SNAME];
+	p->uid = (int32_t)gr_le32(desc + GR_PRPSINFO_UID);
+	p->gid = (int32_t)gr_le32(desc + GR_PRPSINFO_GID);
+	p->pid = (int32_t)gr_le32(desc + GR_PRPSINFO_PID);
+	p->ppid = (int32_t)gr_le32(desc + GR_PRPSINFO_PPID);
+	copy_field(p->fname, desc + GR_PRPSINFO_FNAME,
+		   GR_PRPSINFO_FNAME_LEN);
+	copy_field(p->psargs, desc + GR_PRPSINFO_PSARGS,
+		   GR_PRPSINFO_PSARGS_LEN);
 	return NULL;
 }
 

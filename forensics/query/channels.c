@@ -28,10 +28,12 @@ struct gr_channels {
 static struct gr_error *off(const struct gr_dwarf *d, const char *type,
 			    const char *field, uint64_t *ret)
 {
-	struct gr_error *err = gr_dwarf_field_offset(d, type, field, ret);
-	if (err && err->code == GR_ERR_NOT_FOUND)
-		err->code = GR_ERR_UNSUPPORTED;
-	return err ? gr_error_prefix(err, "channels") : NULL;
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, field, NULL, &m);
+	if (err)
+		return gr_error_prefix(err, "channels");
+	*ret = m.off;
+	return NULL;
 }
 
 static struct gr_error *resolve(const struct gr_dwarf *d, struct layout *l)

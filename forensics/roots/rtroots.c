@@ -17,53 +17,6 @@ enum { MAX_PROCS = 1 << 16 };
 
 /* ---- helpers shared with rtroots_queue.c and rtroots_pool.c ---- */
 
-/* Follow dotted @path from @type: offset and type id of the member. */
-static struct gr_error *walk(const struct gr_dwarf *d, uint32_t type,
-			     const char *path, uint64_t *off_ret,
-			     uint32_t *id_ret)
-{
-	char buf[96];
-	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
-		return gr_error_create(GR_ERR_LIMIT, "member path too long");
-	uint64_t off = 0;
-	uint32_t id = type;
-	for (char *save = NULL, *name = strtok_r(buf, ".", &save); name;
-	     name = strtok_r(NULL, ".", &save)) {
-		const struct gr_dwarf_field *f;
-		struct gr_error *err = gr_dwarf_field(d, id, name, &f);
-		if (err)
-			return err;
-		off += f->offset;
-		id = f->type;
-	}
-	*off_ret = off;
-	*id_ret = id;
-	return NULL;
-}
-
-struct gr_error *gr_rt_member(const struct gr_dwarf *d, uint32_t type,
-			      const char *path, uint64_t *off_ret,
-			      uint64_t *size_ret)
-{
-	uint32_t id;
-	struct gr_error *err = walk(d, type, path, off_ret, &id);
-	if (!err && size_ret) {
-		const struct gr_dwarf_type *t =
-			gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
-		*size_ret = t && t->has_size ? t->size : 0;
-	}
-	return err;
-}
-
-struct gr_error *gr_rt_member_of(const struct gr_dwarf *d,
-				 const char *type_name, const char *path,
-				 uint64_t *off_ret, uint64_t *size_ret)
-{
-	uint32_t id;
-	struct gr_error *err = gr_dwarf_type_by_name(d, type_name, &id);
-	return err ? err : gr_rt_member(d, id, path, off_ret, size_ret);
-}
-
 bool gr_rt_global(const struct gr_rt_ctx *c, const char *name,
 		  uint64_t *addr_ret, uint32_t *type_ret)
 {
@@ -91,12 +44,13 @@ struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
 				     const char *path, uint64_t *off_ret,
 				     uint64_t *count_ret, uint64_t *elem_ret)
 {
-	uint32_t id;
-	struct gr_error *err = walk(d, type, path, off_ret, &id);
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member(d, type, path, NULL, &m);
 	if (err)
 		return err;
+	*off_ret = m.off;
 	const struct gr_dwarf_type *t =
-		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, m.type));
 	if (!t || t->kind != GR_DWARF_TYPE_ARRAY || !t->has_count ||
 	    !t->count || !t->has_size || t->size % t->count)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
@@ -110,17 +64,18 @@ struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
 
 static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 {
-	uint64_t allp, p_mcache, tiny_off, hdr[3];
+	uint64_t allp, hdr[3];
 	uint32_t type;
+	struct gr_dwarf_member p_mcache, mcache_tiny;
 	if (!gr_rt_global(c, "runtime.allp", &allp, &type))
 		return gr_damage_add(&c->rt->damage, 0, 0,
 				     "tiny blocks not read: no "
 				     "runtime.allp in DWARF");
 	struct gr_error *err;
-	if ((err = gr_rt_member_of(c->dwarf, "runtime.p", "mcache", &p_mcache,
-				   NULL)) ||
-	    (err = gr_rt_member_of(c->dwarf, "runtime.mcache", "tiny",
-				   &tiny_off, NULL))) {
+	if ((err = gr_dwarf_member_of(c->dwarf, "runtime.p", "mcache", NULL,
+				      &p_mcache)) ||
+	    (err = gr_dwarf_member_of(c->dwarf, "runtime.mcache", "tiny", NULL,
+				      &mcache_tiny))) {
 		struct gr_error *e2 =
 			gr_damage_add(&c->rt->damage, allp, 0,
 				      "tiny blocks not read: %s", err->message);
@@ -140,9 +95,9 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 	for (uint64_t i = 0; i < hdr[1]; i++) {
 		uint64_t pp, mc, tiny;
 		if ((err = gr_mem_u64(c->mem, hdr[0] + 8 * i, &pp)) ||
-		    (pp && (err = gr_mem_u64(c->mem, pp + p_mcache, &mc))) ||
+		    (pp && (err = gr_mem_u64(c->mem, pp + p_mcache.off, &mc))) ||
 		    (pp && mc &&
-		     (err = gr_mem_u64(c->mem, mc + tiny_off, &tiny)))) {
+		     (err = gr_mem_u64(c->mem, mc + mcache_tiny.off, &tiny)))) {
 			gr_error_destroy(err);
 			if ((err = gr_damage_add(
 				     &c->rt->damage, hdr[0] + 8 * i, 0,
@@ -158,9 +113,10 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 		snprintf(name, sizeof(name), "tiny block of P%" PRIu64, i);
 		c->rt->stats.tiny_blocks++;
 		if ((err = gr_roots_add(c->roots, GR_ROOT_TINY, name,
-					mc + tiny_off, 8, GR_ROOT_NO_TYPE,
+					mc + mcache_tiny.off, 8, GR_ROOT_NO_TYPE,
 					GR_ROOT_NO_GOROUTINE, false, NULL)) ||
-		    (err = gr_roots_add_slot(c->roots, mc + tiny_off, tiny)))
+		    (err = gr_roots_add_slot(c->roots, mc + mcache_tiny.off,
+					     tiny)))
 			return err;
 	}
 	return NULL;

@@ -29,19 +29,6 @@ struct gr_rt_ctx {
 };
 
 /*
- * Offset (and size, if @size_ret) of the member at dotted @path
- * ("poolLocalInternal.shared.head") of type @type, following embedded and
- * nested structs.  NOT_FOUND naming the missing piece.
- */
-struct gr_error *gr_rt_member(const struct gr_dwarf *d, uint32_t type,
-			      const char *path, uint64_t *off_ret,
-			      uint64_t *size_ret);
-/* The same for the type named @type_name. */
-struct gr_error *gr_rt_member_of(const struct gr_dwarf *d,
-				 const char *type_name, const char *path,
-				 uint64_t *off_ret, uint64_t *size_ret);
-
-/*
  * The package variable @name: runtime address in *addr_ret, DWARF type in
  * *type_ret.  False (no error) when DWARF has no such variable.
  */

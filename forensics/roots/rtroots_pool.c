@@ -57,47 +57,57 @@ static struct gr_error *slots_push(struct slots *s, uint64_t slot,
 static struct gr_error *pool_layout(const struct gr_dwarf *d,
 				    struct pool_layout *l)
 {
-	uint64_t prev_size, vals_size, data_size;
+	struct gr_dwarf_member local, local_size, victim, victim_size,
+		private_data, shared_head, elt_vals, elt_prev, eface_val;
 	struct gr_error *err = gr_dwarf_type_by_name(d, "sync.Pool",
 						     &l->pool_type);
-	const struct gr_dwarf_type *t =
-		err ? NULL
-		    : gr_dwarf_type(d, gr_dwarf_type_strip(d, l->pool_type));
-	l->pool_size = t && t->has_size ? t->size : 0;
-	if (err || (err = gr_rt_member(d, l->pool_type, "local", &l->local,
-				       NULL)) ||
-	    (err = gr_rt_member(d, l->pool_type, "localSize", &l->local_size,
-				NULL)) ||
-	    (err = gr_rt_member(d, l->pool_type, "victim", &l->victim, NULL)) ||
-	    (err = gr_rt_member(d, l->pool_type, "victimSize",
-				&l->victim_size, NULL)) ||
+	if (err || (err = gr_dwarf_member(d, l->pool_type, "local", NULL,
+					  &local)) ||
+	    (err = gr_dwarf_member(d, l->pool_type, "localSize", NULL,
+				   &local_size)) ||
+	    (err = gr_dwarf_member(d, l->pool_type, "victim", NULL, &victim)) ||
+	    (err = gr_dwarf_member(d, l->pool_type, "victimSize", NULL,
+				   &victim_size)) ||
 	    /* The local arrays are untyped: poolLocal's size strides them. */
-	    (err = gr_rt_member_of(d, "sync.poolLocal",
-				   "poolLocalInternal.private.data",
-				   &l->private_data, &data_size)) ||
-	    (err = gr_rt_member_of(d, "sync.poolLocal",
-				   "poolLocalInternal.shared.head",
-				   &l->shared_head, NULL)) ||
-	    (err = gr_rt_member_of(d, "sync.poolChainElt", "poolDequeue.vals",
-				   &l->elt_vals, &vals_size)) ||
+	    (err = gr_dwarf_member_of(d, "sync.poolLocal",
+				      "poolLocalInternal.private.data", NULL,
+				      &private_data)) ||
+	    (err = gr_dwarf_member_of(d, "sync.poolLocal",
+				      "poolLocalInternal.shared.head", NULL,
+				      &shared_head)) ||
+	    (err = gr_dwarf_member_of(d, "sync.poolChainElt",
+				      "poolDequeue.vals", NULL, &elt_vals)) ||
 	    /* *poolChainElt up to 1.19, atomic.Pointer[poolChainElt] (one
 	     * word: its other members are zero-sized) from 1.20. */
-	    (err = gr_rt_member_of(d, "sync.poolChainElt", "prev",
-				   &l->elt_prev, &prev_size)) ||
-	    (err = gr_rt_member_of(d, "sync.eface", "val", &l->eface_val,
-				   NULL)))
+	    (err = gr_dwarf_member_of(d, "sync.poolChainElt", "prev", NULL,
+				      &elt_prev)) ||
+	    (err = gr_dwarf_member_of(d, "sync.eface", "val", NULL,
+				      &eface_val)))
 		return err;
+	l->local = local.off;
+	l->local_size = local_size.off;
+	l->victim = victim.off;
+	l->victim_size = victim_size.off;
+	l->private_data = private_data.off;
+	l->shared_head = shared_head.off;
+	l->elt_vals = elt_vals.off;
+	l->elt_prev = elt_prev.off;
+	l->eface_val = eface_val.off;
+	/* Unsized (never in practice) reads as 0 and fails the test below. */
 	uint32_t id;
+	if (!gr_dwarf_type_size(d, l->pool_type, &l->pool_size))
+		l->pool_size = 0;
 	if ((err = gr_dwarf_type_by_name(d, "sync.poolLocal", &id)))
 		return err;
-	t = gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
-	l->pl_size = t && t->has_size ? t->size : 0;
+	if (!gr_dwarf_type_size(d, id, &l->pl_size))
+		l->pl_size = 0;
 	if ((err = gr_dwarf_type_by_name(d, "sync.eface", &id)))
 		return err;
-	t = gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
-	l->eface_size = t && t->has_size ? t->size : 0;
+	if (!gr_dwarf_type_size(d, id, &l->eface_size))
+		l->eface_size = 0;
 	if (!l->pool_size || !l->pl_size || l->eface_size != 16 ||
-	    prev_size != 8 || vals_size != 24 || data_size != 8)
+	    elt_prev.size != 8 || elt_vals.size != 24 ||
+	    private_data.size != 8)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "sync.Pool layout not understood");
 	return NULL;

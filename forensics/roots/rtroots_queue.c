@@ -28,23 +28,27 @@ struct fin_layout {
 static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 				   struct fin_layout *l)
 {
+	static const char F[] = "runtime.finalizer";
+	struct gr_dwarf_member alllink, next, cnt, fn, arg, fint, ot;
 	struct gr_error *err;
-	uint64_t cnt_size;
-	if ((err = gr_rt_member(d, block, "alllink", &l->alllink, NULL)) ||
-	    (err = gr_rt_member(d, block, "next", &l->next, NULL)) ||
-	    (err = gr_rt_member(d, block, "cnt", &l->cnt, &cnt_size)) ||
+	if ((err = gr_dwarf_member(d, block, "alllink", NULL, &alllink)) ||
+	    (err = gr_dwarf_member(d, block, "next", NULL, &next)) ||
+	    (err = gr_dwarf_member(d, block, "cnt", NULL, &cnt)) ||
 	    (err = gr_rt_array_member(d, block, "fin", &l->fin, &l->nfin,
 				&l->entry)) ||
-	    (err = gr_rt_member_of(d, "runtime.finalizer", "fn", &l->fn,
-				   NULL)) ||
-	    (err = gr_rt_member_of(d, "runtime.finalizer", "arg", &l->arg,
-				   NULL)) ||
-	    (err = gr_rt_member_of(d, "runtime.finalizer", "fint", &l->fint,
-				   NULL)) ||
-	    (err = gr_rt_member_of(d, "runtime.finalizer", "ot", &l->ot,
-				   NULL)))
+	    (err = gr_dwarf_member_of(d, F, "fn", NULL, &fn)) ||
+	    (err = gr_dwarf_member_of(d, F, "arg", NULL, &arg)) ||
+	    (err = gr_dwarf_member_of(d, F, "fint", NULL, &fint)) ||
+	    (err = gr_dwarf_member_of(d, F, "ot", NULL, &ot)))
 		return err;
-	if (cnt_size != 4 || l->entry < 40 || l->nfin * l->entry > MAX_BLOCK_BYTES)
+	l->alllink = alllink.off;
+	l->next = next.off;
+	l->cnt = cnt.off;
+	l->fn = fn.off;
+	l->arg = arg.off;
+	l->fint = fint.off;
+	l->ot = ot.off;
+	if (cnt.size != 4 || l->entry < 40 || l->nfin * l->entry > MAX_BLOCK_BYTES)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "finalizer block layout not understood");
 	return NULL;
@@ -250,20 +254,23 @@ static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
 				       struct cleanup_layout *l)
 {
 	uint32_t block;
-	uint64_t all_size, n_size;
+	struct gr_dwarf_member all, alllink, n;
 	struct gr_error *err = gr_dwarf_type_by_name(d, "runtime.cleanupBlock",
 						     &block);
 	/* cleanupQueue.all is an atomic.UnsafePointer: one word, the
 	 * pointer (its other member is the zero-sized noCopy). */
-	if (err || (err = gr_rt_member(d, qtype, "all", &l->all, &all_size)) ||
-	    (err = gr_rt_member(d, block, "cleanupBlockHeader.alllink",
-				&l->alllink, NULL)) ||
-	    (err = gr_rt_member(d, block, "cleanupBlockHeader.n", &l->n,
-				&n_size)) ||
+	if (err || (err = gr_dwarf_member(d, qtype, "all", NULL, &all)) ||
+	    (err = gr_dwarf_member(d, block, "cleanupBlockHeader.alllink", NULL,
+				   &alllink)) ||
+	    (err = gr_dwarf_member(d, block, "cleanupBlockHeader.n", NULL,
+				   &n)) ||
 	    (err = gr_rt_array_member(d, block, "cleanups", &l->cleanups, &l->count,
 				&l->elem)))
 		return err;
-	if (all_size != 8 || n_size != 4 || l->elem % 8 ||
+	l->all = all.off;
+	l->alllink = alllink.off;
+	l->n = n.off;
+	if (all.size != 8 || n.size != 4 || l->elem % 8 ||
 	    l->count * l->elem > MAX_BLOCK_BYTES)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "cleanup block layout not understood");

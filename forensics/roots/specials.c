@@ -25,33 +25,20 @@ enum { PAGE_SIZE = 8192 };
 /* ---- layout ---- */
 
 /*
- * Offset and size of the member at dotted @path ("cleanup.fn") of the type
- * named @type.
+ * Offset and size (0 if DWARF gives none) of the member at dotted @path
+ * ("cleanup.fn") of the type named @type.
  */
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *path, uint64_t *off_ret,
 			       uint64_t *size_ret)
 {
-	uint32_t id;
-	struct gr_error *err = gr_dwarf_type_by_name(d, type, &id);
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, path, NULL, &m);
 	if (err)
 		return err;
-	uint64_t off = 0;
-	char buf[64];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *save = NULL, *name = strtok_r(buf, ".", &save); name;
-	     name = strtok_r(NULL, ".", &save)) {
-		const struct gr_dwarf_field *f;
-		if ((err = gr_dwarf_field(d, id, name, &f)))
-			return err;
-		off += f->offset;
-		id = f->type;
-	}
-	const struct gr_dwarf_type *t =
-		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+	*off_ret = m.off;
 	if (size_ret)
-		*size_ret = t && t->has_size ? t->size : 0;
-	*off_ret = off;
+		*size_ret = m.size;
 	return NULL;
 }
 

@@ -521,20 +521,24 @@ static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 	if (!err)
 		sc->method_value_objs = glob->addr + gr_session_load_bias(s);
 	gr_error_destroy(err);
-	if ((err = gr_dwarf_field_offset(d, "runtime._defer", "fn",
-					 &sc->defer_fn)) ||
-	    (err = gr_dwarf_field_offset(d, "runtime._defer", "link",
-					 &sc->defer_link)) ||
-	    (err = gr_dwarf_field_offset(d, "runtime._defer", "heap",
-					 &sc->defer_heap)) ||
-	    (err = gr_dwarf_field_offset(d, "runtime.sudog", "elem",
-					 &sc->sudog_elem)))
+	struct gr_dwarf_member fn, link, heap, elem, waitlink;
+	if ((err = gr_dwarf_member_of(d, "runtime._defer", "fn", NULL, &fn)) ||
+	    (err = gr_dwarf_member_of(d, "runtime._defer", "link", NULL,
+				      &link)) ||
+	    (err = gr_dwarf_member_of(d, "runtime._defer", "heap", NULL,
+				      &heap)) ||
+	    (err = gr_dwarf_member_of(d, "runtime.sudog", "elem", NULL,
+				      &elem)))
 		return gr_error_prefix(err, "stack roots");
-	if ((err = gr_dwarf_field_offset(d, "runtime.sudog", "waitlink",
-					 &sc->sudog_waitlink))) {
-		gr_error_destroy(err);
-		sc->sudog_waitlink = UINT64_MAX;
-	}
+	sc->defer_fn = fn.off;
+	sc->defer_link = link.off;
+	sc->defer_heap = heap.off;
+	sc->sudog_elem = elem.off;
+	sc->sudog_waitlink = UINT64_MAX;
+	if (!(err = gr_dwarf_member_of(d, "runtime.sudog", "waitlink", NULL,
+				       &waitlink)))
+		sc->sudog_waitlink = waitlink.off;
+	gr_error_destroy(err);
 	return gr_sr_names_create(s, &sc->names);
 }
 

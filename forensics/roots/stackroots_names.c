@@ -135,12 +135,6 @@ static bool push(struct gr_sr_vars *out, const struct gr_sr_piece *p)
 	return true;
 }
 
-static uint64_t type_size(const struct gr_dwarf *d, uint32_t type)
-{
-	const struct gr_dwarf_type *t = gr_dwarf_type(d, type);
-	return t && t->has_size ? t->size : 8;
-}
-
 /*
  * Decode a location expression of @var: its stack pieces go to @out.
  * False on a memory allocation failure only.
@@ -196,9 +190,12 @@ static bool decode_expr(const struct gr_dwarf *d, const struct gr_dwarf_var *var
 		}
 	}
 	if (n == 0) {
-		struct gr_sr_piece p = {off, type_size(d, var->type), 0,
-					var->name, var->type, false};
-		return on_stack ? push(out, &p) : true;
+		/* A variable of unknown size names no slot (it used to claim
+		 * 8 bytes, a guess). */
+		struct gr_sr_piece p = {off, 0, 0, var->name, var->type, false};
+		return on_stack && gr_dwarf_type_size(d, var->type, &p.size)
+			       ? push(out, &p)
+			       : true;
 	}
 	for (int i = 0; i < n; i++) {
 		pieces[i].weak = bare[i] && n > 1;
@@ -290,10 +287,10 @@ struct gr_error *gr_sr_frame_vars(struct gr_sr_names *nm, uint64_t pc,
 		if (!v)
 			continue;
 		if (v->loc == GR_DWARF_LOC_FRAME) {
-			struct gr_sr_piece p = {v->frame_offset,
-						type_size(nm->d, v->type), 0,
-						v->name, v->type, false};
-			ok = push(out, &p);
+			struct gr_sr_piece p = {v->frame_offset, 0, 0, v->name,
+						v->type, false};
+			if (gr_dwarf_type_size(nm->d, v->type, &p.size))
+				ok = push(out, &p);
 		} else if (v->loc == GR_DWARF_LOC_EXPR) {
 			ok = decode_expr(nm->d, v, v->expr, v->expr_len, out);
 		} else if (v->loc == GR_DWARF_LOC_LOCLIST && nm->loc &&

@@ -12,7 +12,6 @@
 
 #include "forensics/base/cursor.h"
 #include "forensics/dwarf/dwarf.h"
-#include "forensics/gobin/buildinfo.h"
 #include "forensics/gobin/moduledata.h"
 #include "forensics/rtype/rtype_internal.h"
 
@@ -46,23 +45,17 @@ static struct gr_error *resolve_member(const struct gr_dwarf *d,
 				       enum rt_member m, int v,
 				       struct rt_layout *l)
 {
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = gr_dwarf_field(d, tid, member_names[m][v], &f);
-	if (err) {
-		gr_error_destroy(err);
+	struct gr_dwarf_member dm;
+	struct gr_error *err =
+		gr_dwarf_member(d, tid, member_names[m][v],
+				GR_DWARF_SIZES(member_sizes[m]), &dm);
+	if (err)
+		return err;
+	if (dm.off > l->size || l->size - dm.off < member_sizes[m])
 		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "DWARF: %s has no member %s", tname,
-				       member_names[m][v]);
-	}
-	const struct gr_dwarf_type *ft = gr_dwarf_type(d, f->type);
-	if (!ft || !ft->has_size || ft->size != member_sizes[m] ||
-	    f->offset > l->size || l->size - f->offset < member_sizes[m])
-		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "DWARF: %s.%s is not a %u-byte member "
-				       "inside the type",
-				       tname, member_names[m][v],
-				       (unsigned)member_sizes[m]);
-	l->off[m] = (uint32_t)f->offset;
+				       "DWARF: %s.%s lies outside the type",
+				       tname, member_names[m][v]);
+	l->off[m] = (uint32_t)dm.off;
 	return NULL;
 }
 
@@ -78,13 +71,13 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 			gr_error_destroy(err);
 			continue;
 		}
-		const struct gr_dwarf_type *t =
-			gr_dwarf_type(d, gr_dwarf_type_strip(d, tid));
-		if (!t || !t->has_size || t->size < 48 || t->size > 256)
+		uint64_t size;
+		if (!gr_dwarf_type_size(d, tid, &size) || size < 48 ||
+		    size > 256)
 			return gr_error_create(GR_ERR_UNSUPPORTED,
 					       "DWARF: %s has no plausible size",
 					       tnames[v]);
-		l->size = (uint32_t)t->size;
+		l->size = (uint32_t)size;
 		for (int m = 0; m < RT_MEMBER_COUNT; m++) {
 			err = resolve_member(d, tid, tnames[v], m, v, l);
 			if (err)
@@ -114,26 +107,26 @@ static int64_t constant_or(const struct gr_dwarf *d, const char *a,
 }
 
 /*
- * The Kind_ and TFlag bits that change how GCData reads.  DWARF keeps them
- * when the runtime uses them; the fallbacks follow the version: GC
- * programs exist up to 1.23 (internal/abi/type.go KindGCProg, removed by
- * 1.24), on-demand masks from 1.24 (TFlagGCMaskOnDemand; the same bit 4
- * is TFlagUnrolledBitmap in 1.22-1.23, a plain mask).
+ * The Kind_ and TFlag bits that change how GCData reads, from DWARF.  The
+ * runtime's own constants tell the two regimes apart: GC programs up to
+ * 1.23 (runtime.kindGCProg, internal/abi.KindGCProg; removed by 1.24),
+ * on-demand masks from 1.24 (internal/abi.TFlagGCMaskOnDemand, in the
+ * DWARF of every 1.24-1.27 binary and layout pack; the same bit 4 is
+ * TFlagUnrolledBitmap in 1.22-1.23, a plain mask).  Without the on-demand
+ * flag the runtime is the older one, and its GC program bit, if DWARF
+ * lacks that too, is 1 << 6 as in 1.19-1.23.
  */
 static void resolve_flags(struct gr_session *s, struct gr_rtypes *rt)
 {
 	const struct gr_dwarf *d = gr_session_dwarf(s);
-	struct gr_go_version v;
-	bool v124 = false;
-	if (gr_go_version_parse(gr_session_go_version(s), &v) == NULL)
-		v124 = gr_go_version_at_least(&v, 1, 24);
+	int64_t on_demand = constant_or(d, "internal/abi.TFlagGCMaskOnDemand",
+					NULL, 0);
 	rt->kind_mask = (uint8_t)constant_or(d, "internal/abi.KindMask",
 					     "runtime.kindMask", 31);
 	rt->kind_gcprog = (uint8_t)constant_or(d, "internal/abi.KindGCProg",
 					       "runtime.kindGCProg",
-					       v124 ? 0 : 64);
-	rt->tflag_on_demand = (uint8_t)constant_or(
-		d, "internal/abi.TFlagGCMaskOnDemand", NULL, v124 ? 16 : 0);
+					       on_demand ? 0 : 64);
+	rt->tflag_on_demand = (uint8_t)on_demand;
 }
 
 struct gr_error *gr_rtypes_create(struct gr_session *s,

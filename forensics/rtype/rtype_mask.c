@@ -23,15 +23,11 @@ enum {
 static struct gr_error *member_off(const struct gr_dwarf *d, const char *type,
 				   const char *field, uint32_t *ret)
 {
-	uint64_t off;
-	struct gr_error *err = gr_dwarf_field_offset(d, type, field, &off);
-	if (err) {
-		gr_error_destroy(err);
-		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "DWARF: %s has no member %s", type,
-				       field);
-	}
-	*ret = (uint32_t)off;
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, field, NULL, &m);
+	if (err)
+		return err;
+	*ret = (uint32_t)m.off;
 	return NULL;
 }
 
@@ -43,7 +39,7 @@ static struct gr_error *resolve_composite(struct gr_rtypes *rt)
 	struct rt_composite_layout *c = &rt->comp;
 	const struct gr_dwarf *d = gr_session_dwarf(rt->s);
 	struct gr_error *err;
-	uint32_t tid;
+	uint64_t size;
 	if ((err = member_off(d, "internal/abi.ArrayType", "Elem",
 			      &c->array_elem)) ||
 	    (err = member_off(d, "internal/abi.ArrayType", "Len",
@@ -55,14 +51,14 @@ static struct gr_error *resolve_composite(struct gr_rtypes *rt)
 	    (err = member_off(d, "internal/abi.StructField", "Offset",
 			      &c->field_offset)))
 		return err;
-	if ((err = gr_dwarf_type_by_name(d, "internal/abi.StructField", &tid)))
+	if ((err = gr_dwarf_type_size_of(d, "internal/abi.StructField",
+					 &size)))
 		return err;
-	const struct gr_dwarf_type *t = gr_dwarf_type(d, tid);
-	if (!t || !t->has_size || t->size < 24 || t->size > 64)
+	if (size < 24 || size > 64)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: internal/abi.StructField has no "
 				       "plausible size");
-	c->field_size = (uint32_t)t->size;
+	c->field_size = (uint32_t)size;
 	return NULL;
 }
 

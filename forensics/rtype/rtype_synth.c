@@ -10,13 +10,11 @@
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/moduledata.h"
 #include "forensics/input/mem.h"
+#include "layouts/typedesc.h"
 
 /* A struct with more fields than this is not laid out (Go allows more,
  * programs do not write them). */
 enum { MAX_FIELDS = 4096 };
-
-/* internal/abi.StructField (runtime.structfield): Name, Typ, Offset. */
-enum { SFIELD_SIZE = 24, SFIELD_TYP = 8, SFIELD_OFF = 16 };
 
 struct synth {
 	struct gr_dwarf *d;
@@ -115,8 +113,10 @@ static uint64_t word(const struct synth *sy, uint64_t addr)
 static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 				    uint64_t addr)
 {
-	uint64_t fields = word(sy, addr + sy->desc + 8);
-	uint64_t n = word(sy, addr + sy->desc + 16);
+	/* The kind's own members follow the common header. */
+	uint64_t tail = addr + sy->desc;
+	uint64_t fields = word(sy, tail + GR_DESC_STRUCT_FIELDS);
+	uint64_t n = word(sy, tail + GR_DESC_STRUCT_NFIELDS);
 	if (!fields || n > MAX_FIELDS)
 		return NULL;
 	/* Resolve the field types first: each may append a placeholder,
@@ -126,10 +126,12 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 		return gr_error_nomem();
 	struct gr_error *err = NULL;
 	for (uint64_t i = 0; i < n && !err; i++)
-		err = id_for(sy, word(sy, fields + i * SFIELD_SIZE + SFIELD_TYP),
+		err = id_for(sy,
+			     word(sy, fields + i * GR_SFIELD_SIZE +
+					      GR_SFIELD_TYP),
 			     &ftype[i]);
 	for (uint64_t i = 0; i < n && !err; i++) {
-		uint64_t at = fields + i * SFIELD_SIZE;
+		uint64_t at = fields + i * GR_SFIELD_SIZE;
 		char *name = NULL, buf[32];
 		struct gr_error *e = gr_rtype_read_name(sy->rt, word(sy, at),
 							&name);
@@ -138,7 +140,8 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 			snprintf(buf, sizeof(buf), "field%" PRIu64, i);
 		}
 		err = gr_dwarf_synth_field(sy->d, id, name ? name : buf,
-					   word(sy, at + SFIELD_OFF), ftype[i]);
+					   word(sy, at + GR_SFIELD_OFF),
+					   ftype[i]);
 		free(name);
 	}
 	free(ftype);
@@ -159,20 +162,21 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 	uint8_t kind = GR_DWARF_TYPE_BASE, go_kind = r->kind;
 	uint64_t count = 0;
 	bool has_count = false;
+	uint64_t tail = addr + sy->desc;
 	switch (r->kind) {
 	case GR_GO_KIND_POINTER:
 		kind = GR_DWARF_TYPE_POINTER;
-		err = id_for(sy, word(sy, addr + sy->desc), &ref);
+		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
 		break;
 	case GR_GO_KIND_SLICE:
 		kind = GR_DWARF_TYPE_STRUCT;
-		err = id_for(sy, word(sy, addr + sy->desc), &ref);
+		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
 		break;
 	case GR_GO_KIND_ARRAY:
 		kind = GR_DWARF_TYPE_ARRAY;
-		count = word(sy, addr + sy->desc + 16);
+		count = word(sy, tail + GR_DESC_ARRAY_LEN);
 		has_count = true;
-		err = id_for(sy, word(sy, addr + sy->desc), &ref);
+		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
 		break;
 	case GR_GO_KIND_STRING:
 		kind = GR_DWARF_TYPE_STRUCT;
@@ -183,7 +187,8 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 	case GR_GO_KIND_INTERFACE:
 		/* InterfaceType{Type; PkgPath Name; Methods []Imethod}. */
 		kind = GR_DWARF_TYPE_TYPEDEF;
-		ref = word(sy, addr + sy->desc + 16) ? sy->iface : sy->eface;
+		ref = word(sy, tail + GR_DESC_IFACE_NMETHODS) ? sy->iface
+								  : sy->eface;
 		break;
 	case GR_GO_KIND_FUNC:
 		kind = GR_DWARF_TYPE_POINTER;

@@ -34,23 +34,19 @@ static bool locate(const struct gr_dwarf *d, uint64_t bias, size_t i,
 		return false;
 	}
 	*addr = g->addr + bias;
-	uint32_t type = g->type;
-	if (fields[i].member) {
-		const struct gr_dwarf_field *f;
-		err = gr_dwarf_field(d, g->type, fields[i].member, &f);
-		if (err) {
-			gr_error_destroy(err);
-			return false;
-		}
-		*addr += f->offset;
-		type = f->type;
-	}
-	const struct gr_dwarf_type *t =
-		gr_dwarf_type(d, gr_dwarf_type_strip(d, type));
-	if (!t || !t->has_size)
+	if (!fields[i].member)
+		return gr_dwarf_type_size(d, g->type, size) &&
+		       (*size == 1 || *size == 2 || *size == 4 || *size == 8);
+	struct gr_dwarf_member m;
+	err = gr_dwarf_member(d, g->type, fields[i].member,
+			      GR_DWARF_SIZES(1, 2, 4, 8), &m);
+	if (err) {
+		gr_error_destroy(err);
 		return false;
-	*size = t->size;
-	return *size == 1 || *size == 2 || *size == 4 || *size == 8;
+	}
+	*addr += m.off;
+	*size = m.size;
+	return true;
 }
 
 struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)

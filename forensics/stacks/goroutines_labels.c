@@ -40,15 +40,15 @@ static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
 static bool field(const struct gr_dwarf *d, uint32_t type, const char *name,
 		  uint64_t *off, uint32_t *ftype)
 {
-	const struct gr_dwarf_field *f;
-	struct gr_error *err = gr_dwarf_field(d, type, name, &f);
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member(d, type, name, NULL, &m);
 	if (err) {
 		gr_error_destroy(err);
 		return false;
 	}
-	*off = f->offset;
+	*off = m.off;
 	if (ftype)
-		*ftype = f->type;
+		*ftype = m.type;
 	return true;
 }
 
@@ -66,10 +66,8 @@ static bool map_layout(const struct gr_dwarf *d, uint32_t map,
 	    !field(d, hmap, "oldbuckets", &l->hmap_oldbuckets, NULL))
 		return false;
 	bucket = pointee(d, buckets);
-	const struct gr_dwarf_type *bt = gr_dwarf_type(d, bucket);
-	if (!bt || !bt->has_size)
+	if (!gr_dwarf_type_size(d, bucket, &l->bucket_size))
 		return false;
-	l->bucket_size = bt->size;
 	return field(d, bucket, "tophash", &l->bucket_tophash, NULL) &&
 	       field(d, bucket, "keys", &l->bucket_keys, NULL) &&
 	       field(d, bucket, "values", &l->bucket_values, NULL) &&

@@ -11,23 +11,15 @@
 
 #include "forensics/stacks/goroutines_internal.h"
 
+/* Offset of the member at dotted @path ("sched.sp") of the type named
+ * @type. */
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
-			       const char *field, uint64_t *ret)
+			       const char *path, uint64_t *ret)
 {
-	return gr_dwarf_field_offset(d, type, field, ret);
-}
-
-/* Offset of @type.@outer.@inner, where @outer is of type @outer_type. */
-static struct gr_error *member2(const struct gr_dwarf *d, const char *type,
-				const char *outer, const char *outer_type,
-				const char *inner, uint64_t *ret)
-{
-	uint64_t a, b;
-	struct gr_error *err = member(d, type, outer, &a);
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, path, NULL, &m);
 	if (!err)
-		err = member(d, outer_type, inner, &b);
-	if (!err)
-		*ret = a + b;
+		*ret = m.off;
 	return err;
 }
 
@@ -88,11 +80,10 @@ static struct gr_error *g_members(const struct gr_dwarf *d,
 	uint32_t gt;
 	if ((err = gr_dwarf_type_by_name(d, "runtime.g", &gt)))
 		return err;
-	const struct gr_dwarf_type *t = gr_dwarf_type(d, gt);
-	if (!t || !t->has_size || t->size == 0 || t->size > 65536)
+	if (!gr_dwarf_type_size(d, gt, &l->g_size) || l->g_size == 0 ||
+	    l->g_size > 65536)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: runtime.g has no usable size");
-	l->g_size = t->size;
 
 	struct {
 		const char *field;
@@ -112,18 +103,12 @@ static struct gr_error *g_members(const struct gr_dwarf *d,
 		if ((err = member(d, "runtime.g", simple[i].field,
 				  simple[i].ret)))
 			return err;
-	if ((err = member2(d, "runtime.g", "stack", "runtime.stack", "lo",
-			   &l->stack_lo)) ||
-	    (err = member2(d, "runtime.g", "stack", "runtime.stack", "hi",
-			   &l->stack_hi)) ||
-	    (err = member2(d, "runtime.g", "sched", "runtime.gobuf", "sp",
-			   &l->sched_sp)) ||
-	    (err = member2(d, "runtime.g", "sched", "runtime.gobuf", "pc",
-			   &l->sched_pc)) ||
-	    (err = member2(d, "runtime.g", "sched", "runtime.gobuf", "ctxt",
-			   &l->sched_ctxt)) ||
-	    (err = member2(d, "runtime.g", "sched", "runtime.gobuf", "bp",
-			   &l->sched_bp)))
+	if ((err = member(d, "runtime.g", "stack.lo", &l->stack_lo)) ||
+	    (err = member(d, "runtime.g", "stack.hi", &l->stack_hi)) ||
+	    (err = member(d, "runtime.g", "sched.sp", &l->sched_sp)) ||
+	    (err = member(d, "runtime.g", "sched.pc", &l->sched_pc)) ||
+	    (err = member(d, "runtime.g", "sched.ctxt", &l->sched_ctxt)) ||
+	    (err = member(d, "runtime.g", "sched.bp", &l->sched_bp)))
 		return err;
 	optional(d, "runtime.g", "parentGoid", &l->parent_goid);
 	optional(d, "runtime.g", "runningCleanups", &l->running_cleanups);

@@ -57,23 +57,19 @@ struct gr_memprof {
 static struct gr_error *field(const struct gr_dwarf *d, const char *type,
 			      const char *name, uint64_t *ret)
 {
-	struct gr_error *err = gr_dwarf_field_offset(d, type, name, ret);
-	return err ? gr_error_prefix(err, "memory profile") : NULL;
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, name, NULL, &m);
+	if (err)
+		return gr_error_prefix(err, "memory profile");
+	*ret = m.off;
+	return NULL;
 }
 
 static struct gr_error *type_size(const struct gr_dwarf *d, const char *name,
 				  uint64_t *ret)
 {
-	uint32_t id;
-	struct gr_error *err = gr_dwarf_type_by_name(d, name, &id);
-	if (err)
-		return gr_error_prefix(err, "memory profile");
-	const struct gr_dwarf_type *t = gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
-	if (!t || !t->has_size)
-		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "memory profile: %s has no size", name);
-	*ret = t->size;
-	return NULL;
+	struct gr_error *err = gr_dwarf_type_size_of(d, name, ret);
+	return err ? gr_error_prefix(err, "memory profile") : NULL;
 }
 
 static struct gr_error *resolve_layout(const struct gr_dwarf *d,

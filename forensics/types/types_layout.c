@@ -332,12 +332,12 @@ const struct gr_tslot *gr_types_layout(struct gr_types *t, uint32_t id,
 static uint64_t field_off(const struct gr_dwarf *d, const char *type,
 			  const char *field, bool *ok)
 {
-	uint64_t off = 0;
-	struct gr_error *err = gr_dwarf_field_offset(d, type, field, &off);
+	struct gr_dwarf_member m = {0};
+	struct gr_error *err = gr_dwarf_member_of(d, type, field, NULL, &m);
 	if (err)
 		*ok = false;
 	gr_error_destroy(err);
-	return off;
+	return m.off;
 }
 
 void gr_types_rt_resolve(struct gr_types *t)
@@ -374,15 +374,15 @@ void gr_types_rt_resolve(struct gr_types *t)
 		rt->sfield_off =
 			field_off(d, "runtime.structfield", "offset", &ok);
 	}
-	uint32_t sf;
-	struct gr_error *err =
-		gr_dwarf_type_by_name(d, "internal/abi.StructField", &sf);
+	struct gr_error *err = gr_dwarf_type_size_of(
+		d, "internal/abi.StructField", &rt->sfield_size);
 	if (err) {
 		gr_error_destroy(err);
-		err = gr_dwarf_type_by_name(d, "runtime.structfield", &sf);
+		err = gr_dwarf_type_size_of(d, "runtime.structfield",
+					    &rt->sfield_size);
 	}
-	const struct gr_dwarf_type *sft = err ? NULL : gr_dwarf_type(d, sf);
+	if (err)
+		rt->sfield_size = 0;
 	gr_error_destroy(err);
-	rt->sfield_size = sft && sft->has_size ? sft->size : 0;
 	rt->have_struct = ok;
 }

@@ -16,6 +16,7 @@
 #include "forensics/input/mem.h"
 #include "forensics/rtype/rtype.h"
 #include "forensics/types/types_internal.h"
+#include "layouts/typedesc.h"
 
 /* ---- closures ---- */
 
@@ -210,8 +211,9 @@ static void method_receiver(struct gr_types *t,
 	if (err || shaped(t, type))
 		return;
 	uint64_t size = gr_types_dwarf_size(t->dwarf, type);
-	if (size && r->len >= 8 && size <= r->len - 8)
-		gr_types_visit_value(t, r, type, 8, 1);
+	if (size && r->len >= GR_METHOD_VALUE_RECV &&
+	    size <= r->len - GR_METHOD_VALUE_RECV)
+		gr_types_visit_value(t, r, type, GR_METHOD_VALUE_RECV, 1);
 }
 
 /* Whether @fn's DWARF places any captured variable (Go 1.23+). */
@@ -545,7 +547,7 @@ static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
 	/* Go aligns a field to its type's alignment; for the word-sized
 	 * and bigger key and value types of maps, 8. */
 	uint64_t va = vs >= 8 ? 8 : vs >= 4 ? 4 : vs >= 2 ? 2 : 1;
-	uint64_t voff = (16 + ks + va - 1) / va * va;
+	uint64_t voff = (GR_TRIE_ENTRY_KEY + ks + va - 1) / va * va;
 	char name[512];
 	snprintf(name, sizeof(name), "internal/sync.entry%s", args);
 	uint32_t info = gr_types_intern(t, name, voff + vs, GR_DWARF_NO_TYPE, 0);
@@ -558,9 +560,10 @@ static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
 			return;
 		struct gr_types_reader r = {.t = t, .base = v,
 					     .len = voff + vs};
-		gr_types_visit_value(t, &r, k, 16, 1);
+		gr_types_visit_value(t, &r, k, GR_TRIE_ENTRY_KEY, 1);
 		gr_types_visit_value(t, &r, val, voff, 1);
-		struct gr_error *err = gr_mem_u64(t->mem, v + 8, &v);
+		struct gr_error *err =
+			gr_mem_u64(t->mem, v + GR_TRIE_ENTRY_OVERFLOW, &v);
 		if (err) {
 			gr_error_destroy(err);
 			return;

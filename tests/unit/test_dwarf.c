@@ -453,6 +453,89 @@ static void test_runtime_structs(void **state)
 	}
 }
 
+/* ---- members by dotted path, sizes ---- */
+
+static void assert_unsupported(struct gr_error *err, const char *needle)
+{
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_UNSUPPORTED);
+	if (!strstr(err->message, needle))
+		fail_msg("\"%s\" does not say \"%s\"", err->message, needle);
+	gr_error_destroy(err);
+}
+
+static void check_members(const struct gr_dwarf *d)
+{
+	/* A dotted path adds the offsets along it. */
+	uint64_t sched, sp, hi, lo;
+	tb_ok(gr_dwarf_field_offset(d, "runtime.g", "sched", &sched));
+	tb_ok(gr_dwarf_field_offset(d, "runtime.gobuf", "sp", &sp));
+	struct gr_dwarf_member m;
+	tb_ok(gr_dwarf_member_of(d, "runtime.g", "sched.sp",
+				 GR_DWARF_SIZES(8), &m));
+	assert_int_equal(m.off, sched + sp);
+	assert_int_equal(m.size, 8);
+	tb_ok(gr_dwarf_field_offset(d, "runtime.g", "stack", &sched));
+	tb_ok(gr_dwarf_field_offset(d, "runtime.stack", "hi", &hi));
+	tb_ok(gr_dwarf_field_offset(d, "runtime.stack", "lo", &lo));
+	tb_ok(gr_dwarf_member_of(d, "runtime.g", "stack.hi", NULL, &m));
+	assert_int_equal(m.off, sched + hi);
+	/* By id the same as by name, and the type is the member's. */
+	uint32_t g;
+	tb_ok(gr_dwarf_type_by_name(d, "runtime.g", &g));
+	struct gr_dwarf_member byid;
+	tb_ok(gr_dwarf_member(d, g, "stack.hi", NULL, &byid));
+	assert_int_equal(byid.off, m.off);
+	assert_int_equal(byid.type, m.type);
+	uint64_t size;
+	assert_true(gr_dwarf_type_size(d, m.type, &size));
+	assert_int_equal(size, 8);
+	/* One of several sizes; a whole struct member. */
+	tb_ok(gr_dwarf_member_of(d, "runtime.mspan", "nelems",
+				 GR_DWARF_SIZES(2, 8), &m));
+	tb_ok(gr_dwarf_member_of(d, "runtime.g", "stack", GR_DWARF_SIZES(16),
+				 &m));
+	assert_int_equal(m.off, sched);
+	/* Misses and wrong sizes name the type and the whole path. */
+	assert_unsupported(gr_dwarf_member_of(d, "runtime.mspan", "startAddr",
+					      GR_DWARF_SIZES(4), &m),
+			   "runtime.mspan.startAddr is 8 bytes, expected 4");
+	assert_unsupported(gr_dwarf_member_of(d, "runtime.mspan", "nelems",
+					      GR_DWARF_SIZES(1, 3), &m),
+			   "expected 1 or 3");
+	assert_unsupported(gr_dwarf_member_of(d, "runtime.g", "sched.nosuch",
+					      NULL, &m),
+			   "runtime.g.sched.nosuch is not described");
+	assert_unsupported(gr_dwarf_member_of(d, "runtime.g", "nosuch.sp",
+					      NULL, &m),
+			   "runtime.g.nosuch.sp");
+	assert_unsupported(gr_dwarf_member_of(d, "runtime.NoSuchType", "x",
+					      NULL, &m),
+			   "runtime.NoSuchType.x");
+	assert_unsupported(gr_dwarf_member(d, g, "stack.hi.deeper", NULL, &m),
+			   "runtime.g.stack.hi.deeper");
+	assert_true(gr_dwarf_has_member(d, "runtime.g", "sched.pc"));
+	assert_false(gr_dwarf_has_member(d, "runtime.g", "sched.nosuch"));
+	/* Sizes: by id, by name, and misses. */
+	tb_ok(gr_dwarf_type_size_of(d, "runtime.stack", &size));
+	assert_int_equal(size, 16);
+	assert_false(gr_dwarf_type_size(d, GR_DWARF_NO_TYPE, &size));
+	assert_unsupported(gr_dwarf_type_size_of(d, "runtime.NoSuchType",
+						 &size),
+			   "runtime.NoSuchType is not described");
+}
+
+static void test_members(void **state)
+{
+	struct dw_state *st = *state;
+	for (size_t k = 0; k < st->set.n; k++) {
+		struct subject s;
+		subject_open(&s, &st->set.v[k], "exe");
+		check_members(s.d);
+		subject_close(&s);
+	}
+}
+
 /* ---- the shapes Go gives its types ---- */
 
 static const struct gr_dwarf_type *named(const struct gr_dwarf *d,
@@ -900,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_matches_oracle),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_runtime_structs),
+		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_go_shapes),
 		cmocka_unit_test(test_no_dwarf),
 		cmocka_unit_test(test_corrupt_abbrev_code),

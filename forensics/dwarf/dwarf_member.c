@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Members by dotted path and type sizes: the one place the runtime layout
+ * resolvers of the later stages (heap, maps, rtype, stacks, roots) ask
+ * DWARF where a member is and how big it is.
+ */
+#include "forensics/dwarf/dwarf.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Longest path segment: runtime member names are short, a longer one is a
+ * caller's mistake. */
+enum { MAX_SEGMENT = 128 };
+
+static const char *type_name(const struct gr_dwarf *d, uint32_t id)
+{
+	const struct gr_dwarf_type *t = gr_dwarf_type(d, id);
+	return t && t->name[0] ? t->name : "(anonymous)";
+}
+
+bool gr_dwarf_type_size(const struct gr_dwarf *d, uint32_t id, uint64_t *ret)
+{
+	const struct gr_dwarf_type *t =
+		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
+	if (!t || !t->has_size)
+		return false;
+	*ret = t->size;
+	return true;
+}
+
+struct gr_error *gr_dwarf_type_size_of(const struct gr_dwarf *d,
+				       const char *type, uint64_t *ret)
+{
+	uint32_t id;
+	struct gr_error *err = gr_dwarf_type_by_name(d, type, &id);
+	if (err) {
+		gr_error_destroy(err);
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "DWARF: %s is not described", type);
+	}
+	if (!gr_dwarf_type_size(d, id, ret))
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "DWARF: %s has no size", type);
+	return NULL;
+}
+
+static struct gr_error *walk(const struct gr_dwarf *d, uint32_t id,
+			     const char *tname, const char *path,
+			     const uint64_t *sizes, struct gr_dwarf_member *ret)
+{
+	uint64_t off = 0;
+	uint32_t type = id;
+	for (const char *p = path;;) {
+		size_t n = strcspn(p, ".");
+		char name[MAX_SEGMENT];
+		if (n >= sizeof(name))
+			return gr_error_create(GR_ERR_LIMIT,
+					       "DWARF: member path %s too long",
+					       path);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		const struct gr_dwarf_field *f;
+		struct gr_error *err = gr_dwarf_field(d, type, name, &f);
+		if (err) {
+			gr_error_destroy(err);
+			return gr_error_create(GR_ERR_UNSUPPORTED,
+					       "DWARF: %s.%s is not described",
+					       tname, path);
+		}
+		off += f->offset;
+		type = f->type;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	uint64_t size;
+	if (!gr_dwarf_type_size(d, type, &size))
+		size = 0;
+	bool ok = !sizes;
+	for (const uint64_t *s = sizes; s && *s; s++)
+		ok |= size == *s;
+	if (!ok) {
+		char want[64] = "";
+		for (size_t i = 0, len = 0; sizes[i] && len < sizeof(want); i++)
+			len += (size_t)snprintf(want + len, sizeof(want) - len,
+						"%s%" PRIu64, i ? " or " : "",
+						sizes[i]);
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "DWARF: %s.%s is %" PRIu64
+				       " bytes, expected %s",
+				       tname, path, size, want);
+	}
+	*ret = (struct gr_dwarf_member){.off = off, .size = size, .type = type};
+	return NULL;
+}
+
+struct gr_error *gr_dwarf_member(const struct gr_dwarf *d, uint32_t id,
+				 const char *path, const uint64_t *sizes,
+				 struct gr_dwarf_member *ret)
+{
+	return walk(d, id, type_name(d, id), path, sizes, ret);
+}
+
+struct gr_error *gr_dwarf_member_of(const struct gr_dwarf *d,
+				    const char *type, const char *path,
+				    const uint64_t *sizes,
+				    struct gr_dwarf_member *ret)
+{
+	uint32_t id;
+	struct gr_error *err = gr_dwarf_type_by_name(d, type, &id);
+	if (err) {
+		gr_error_destroy(err);
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "DWARF: %s.%s is not described (no type "
+				       "%s)",
+				       type, path, type);
+	}
+	return walk(d, id, type, path, sizes, ret);
+}
+
+bool gr_dwarf_has_member(const struct gr_dwarf *d, const char *type,
+			 const char *path)
+{
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, path, NULL, &m);
+	gr_error_destroy(err);
+	return !err;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runtime layouts goretain needs where DWARF has no type to ask: the
+ * kind-specific tails of type descriptors (read when a stripped binary's
+ * types are made from its descriptors, where the pack has no program
+ * types), the funcval of a method value, and the entries of
+ * internal/sync.HashTrieMap, which the linker may leave out of DWARF.
+ * linux/amd64, unchanged from Go 1.19 to 1.27.
+ */
+#ifndef GR_LAYOUTS_TYPEDESC_H
+#define GR_LAYOUTS_TYPEDESC_H
+
+/*
+ * Offsets from the end of the common header (sizeof(abi.Type), which
+ * DWARF or the pack gives): internal/abi/type.go 1.21-1.27 PtrType{Type;
+ * Elem}, SliceType{Type; Elem}, ArrayType{Type; Elem, Slice *Type; Len
+ * uintptr}, StructType{Type; PkgPath Name; Fields []StructField},
+ * InterfaceType{Type; PkgPath Name; Methods []Imethod}; runtime/type.go
+ * 1.19-1.20 ptrtype, slicetype, arraytype, structtype, interfacetype, the
+ * same members under lower-case names.  A Name is one pointer.
+ */
+enum {
+	GR_DESC_ELEM = 0,	    /* Ptr, Slice and Array: Elem *Type */
+	GR_DESC_ARRAY_LEN = 16,	    /* after Elem and Slice */
+	GR_DESC_STRUCT_FIELDS = 8,  /* Fields.ptr, after PkgPath */
+	GR_DESC_STRUCT_NFIELDS = 16, /* Fields.len */
+	GR_DESC_IFACE_NMETHODS = 16, /* Methods.len, after PkgPath */
+};
+
+/* internal/abi.StructField{Name Name; Typ *Type; Offset uintptr}
+ * (runtime.structfield{name, typ, offset} in 1.19-1.20). */
+enum {
+	GR_SFIELD_TYP = 8,
+	GR_SFIELD_OFF = 16,
+	GR_SFIELD_SIZE = 24,
+};
+
+/* A method value x.M is a funcval{F uintptr; R T}: the receiver after the
+ * code pointer (cmd/compile/internal/walk methodValueWrapper). */
+enum { GR_METHOD_VALUE_RECV = 8 };
+
+/*
+ * internal/sync/hashtriemap.go (1.24+): entry[K,V]{node[K,V]; overflow
+ * atomic.Pointer[entry[K,V]]; key K; value V}, node being {isEntry bool}:
+ * overflow is the second word, key starts the third, value follows at its
+ * alignment.
+ */
+enum {
+	GR_TRIE_ENTRY_OVERFLOW = 8,
+	GR_TRIE_ENTRY_KEY = 16,
+};
+
+#endif /* GR_LAYOUTS_TYPEDESC_H */
