@@ -34,6 +34,7 @@ struct gr_damage_list {
  * Append a record; @what is formatted from @fmt into a string the list
  * owns.  NOMEM is the only error, and then @l is unchanged.
  */
+GR_MUST_USE
 struct gr_error *gr_damage_add(struct gr_damage_list *l, uint64_t addr,
 			       uint64_t bytes, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -123,6 +123,7 @@ static void stats_add(struct gr_graph_stats *to,
 	to->unscannable_bytes += s->unscannable_bytes;
 }
 
+GR_MUST_USE
 static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 				      unsigned threads,
 				      gr_graph_progress_fn *progress,
@@ -223,6 +224,7 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *build_roots(struct gr_graph *g,
 				    const struct gr_heap *heap,
 				    const struct gr_roots *roots)

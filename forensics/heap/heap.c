@@ -64,6 +64,7 @@ bool heap_in_arenas(const struct gr_heap *h, uint64_t base, uint64_t bytes)
 }
 
 /* The binary's class_to_size must be layouts/sizeclasses.c's table. */
+GR_MUST_USE
 static struct gr_error *check_size_classes(struct gr_heap *h)
 {
 	uint8_t b[2 * GR_NUM_SIZE_CLASSES];
@@ -94,6 +95,7 @@ static struct gr_error *check_size_classes(struct gr_heap *h)
  * spread over more than 64 GiB of addresses keeps the binary search.
  */
 enum { PAGE_SPAN_MAX_PAGES = 1u << 23 };
+GR_MUST_USE
 static struct gr_error *build_page_index(struct gr_heap *h)
 {
 	uint64_t ps = h->L.k.page_size;
@@ -133,6 +135,7 @@ static struct gr_error *build_page_index(struct gr_heap *h)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *build_find_spans(struct gr_heap *h)
 {
 	struct heap_find_span *f = calloc(h->nspans + 1, sizeof(*f));

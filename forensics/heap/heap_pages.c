@@ -47,6 +47,7 @@ struct chunk_count {
 
 /* Count the free and free-and-scavenged pages of chunk @ci that lie in
  * [base, limit). */
+GR_MUST_USE
 static struct gr_error *count_chunk(struct gr_heap *h, uint64_t ci,
 				    uint64_t base, uint64_t limit,
 				    struct chunk_count *cc)
@@ -88,6 +89,7 @@ static struct gr_error *count_chunk(struct gr_heap *h, uint64_t ci,
 
 /* Free pages in the P page caches: cache bit set = free page, scav bit
  * set = that page is scavenged (mpagecache.go). */
+GR_MUST_USE
 static struct gr_error *count_page_caches(struct gr_heap *h,
 					  struct chunk_count *cc)
 {

@@ -25,6 +25,7 @@ static int cmp_arena(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+GR_MUST_USE
 static struct gr_error *read_slice(struct gr_mem *mem, uint64_t at,
 				   uint64_t *ptr, uint64_t *len)
 {
@@ -44,6 +45,7 @@ static struct gr_error *read_slice(struct gr_mem *mem, uint64_t at,
 }
 
 /* Append the arenas listed by the []arenaIdx at @slice_at. */
+GR_MUST_USE
 static struct gr_error *add_arena_list(struct gr_heap *h, uint64_t slice_at)
 {
 	const struct heap_layout *L = &h->L;
@@ -158,6 +160,7 @@ static bool has_inline_marks(struct gr_heap *h, const struct heap_arena *a,
 	return !err && ((b >> (page % 8)) & 1);
 }
 
+GR_MUST_USE
 static struct gr_error *push_span(struct gr_heap *h, const struct gr_span *sp)
 {
 	if (h->nspans == h->spans_cap) {
@@ -172,6 +175,7 @@ static struct gr_error *push_span(struct gr_heap *h, const struct gr_span *sp)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *reserve_words(struct gr_heap *h, size_t n)
 {
 	if (h->nwords + n <= h->words_cap)
@@ -196,6 +200,7 @@ static struct gr_error *reserve_words(struct gr_heap *h, size_t n)
  * resets freeindex to 0 with allocBits = the mark bits (mgcsweep.go), so
  * spans in mcaches and in mcentral read the same way.
  */
+GR_MUST_USE
 static struct gr_error *alloc_bitmap(struct gr_heap *h, struct gr_span *sp,
 				     uint64_t alloc_bits, uint16_t alloc_count,
 				     const char **bad)
@@ -258,6 +263,7 @@ static const char *check_inuse(const struct gr_heap *h, struct gr_span *sp,
 }
 
 /* Decode and check one span; *keep false (and damage recorded) if not. */
+GR_MUST_USE
 static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 {
 	const struct heap_layout *L = &h->L;
@@ -329,6 +335,7 @@ static int cmp_span(const void *a, const void *b)
 }
 
 /* Spans must not overlap: drop the later of two that do. */
+GR_MUST_USE
 static struct gr_error *drop_overlaps(struct gr_heap *h)
 {
 	size_t n = 0;

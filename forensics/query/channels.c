@@ -25,6 +25,7 @@ struct gr_channels {
 	struct gr_rtypes *rt;
 };
 
+GR_MUST_USE
 static struct gr_error *off(const struct gr_dwarf *d, const char *type,
 			    const char *field, uint64_t *ret)
 {
@@ -34,6 +35,7 @@ static struct gr_error *off(const struct gr_dwarf *d, const char *type,
 	return err ? gr_error_prefix(err, "channels") : NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve(const struct gr_dwarf *d, struct layout *l)
 {
 	struct gr_error *err;
@@ -135,6 +137,7 @@ static int by_retained(const void *x, const void *y)
 }
 
 /* One live object that is an hchan: add it if it is busy. */
+GR_MUST_USE
 static struct gr_error *visit(struct gr_channels *c, const struct gr_analysis *a,
 			      const struct layout *l, uint32_t id,
 			      const char *type_name)
@@ -194,6 +197,7 @@ static int cmp_u32(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+GR_MUST_USE
 static struct gr_error *add_id(uint32_t **v, size_t *n, size_t *cap,
 			       uint32_t id)
 {
@@ -215,6 +219,7 @@ static struct gr_error *add_id(uint32_t **v, size_t *n, size_t *cap,
  * linked through waitlink, each sudog's c), which finds the channels
  * only goroutine stacks refer to even when nothing typed them.
  */
+GR_MUST_USE
 static struct gr_error *candidates(const struct gr_analysis *a,
 				   const struct layout *l, uint32_t **ret,
 				   size_t *n_ret)
@@ -283,6 +288,7 @@ static int by_object(const void *x, const void *y)
 }
 
 /* The first global (in root order) pointing at each busy channel. */
+GR_MUST_USE
 static struct gr_error *name_globals(struct gr_channels *c,
 				     const struct gr_analysis *a)
 {

@@ -39,6 +39,7 @@ struct scan {
 	uint64_t bad_start, bad_words;
 };
 
+GR_MUST_USE
 static struct gr_error *open_root(struct scan *sc, uint64_t word,
 				  const struct gr_dwarf_global *gl)
 {
@@ -67,6 +68,7 @@ static struct gr_error *open_root(struct scan *sc, uint64_t word,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *emit(struct scan *sc, uint64_t word, uint64_t value)
 {
 	uint64_t slot = sc->base + 8 * word;
@@ -84,6 +86,7 @@ static struct gr_error *emit(struct scan *sc, uint64_t word, uint64_t value)
 	return gr_roots_add_slot(sc->roots, slot, value);
 }
 
+GR_MUST_USE
 static struct gr_error *flush_bad(struct scan *sc)
 {
 	if (!sc->bad_words)
@@ -98,6 +101,7 @@ static struct gr_error *flush_bad(struct scan *sc)
 }
 
 /* Words [w0, w0+n) of the section, masked ones emitted. */
+GR_MUST_USE
 static struct gr_error *scan_chunk(struct scan *sc, struct gr_mem *mem,
 				   const uint8_t *bits, uint64_t w0, uint64_t n)
 {
@@ -130,6 +134,7 @@ static struct gr_error *scan_chunk(struct scan *sc, struct gr_mem *mem,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_section(struct gr_globals *g,
 				     struct gr_session *s,
 				     struct gr_roots *roots,

@@ -18,6 +18,7 @@ enum { MAX_PROCS = 1 << 16 };
 /* ---- helpers shared with rtroots_queue.c and rtroots_pool.c ---- */
 
 /* Follow dotted @path from @type: offset and type id of the member. */
+GR_MUST_USE
 static struct gr_error *walk(const struct gr_dwarf *d, uint32_t type,
 			     const char *path, uint64_t *off_ret,
 			     uint32_t *id_ret)
@@ -108,6 +109,7 @@ struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
 
 /* ---- tiny blocks: runtime/mgcmark.go gcMarkTinyAllocs ---- */
 
+GR_MUST_USE
 static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 {
 	uint64_t allp, p_mcache, tiny_off, hdr[3];

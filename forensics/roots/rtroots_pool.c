@@ -39,6 +39,7 @@ struct slots {
 	size_t n, cap;
 };
 
+GR_MUST_USE
 static struct gr_error *slots_push(struct slots *s, uint64_t slot,
 				   uint64_t value)
 {
@@ -54,6 +55,7 @@ static struct gr_error *slots_push(struct slots *s, uint64_t slot,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *pool_layout(const struct gr_dwarf *d,
 				    struct pool_layout *l)
 {
@@ -115,6 +117,7 @@ struct pool_ptr {
  * type *sync.Pool with its value.  Unreadable ones are skipped (they only
  * name things).
  */
+GR_MUST_USE
 static struct gr_error *pool_pointers(const struct gr_rt_ctx *c,
 				      struct pool_ptr **ret, size_t *n_ret)
 {
@@ -184,6 +187,7 @@ static void pool_name(const struct gr_rt_ctx *c, const struct pool_ptr *ptrs,
 }
 
 /* Every non-nil value of one poolDequeue's ring. */
+GR_MUST_USE
 static struct gr_error *dequeue_values(struct gr_rt_ctx *c,
 				       const struct pool_layout *l,
 				       uint64_t elt, struct slots *out)
@@ -223,6 +227,7 @@ static struct gr_error *dequeue_values(struct gr_rt_ctx *c,
 }
 
 /* The poolChain from @head, newest to oldest (poolChainElt.prev). */
+GR_MUST_USE
 static struct gr_error *chain_values(struct gr_rt_ctx *c,
 				     const struct pool_layout *l,
 				     uint64_t head, struct slots *out)
@@ -256,6 +261,7 @@ static struct gr_error *chain_values(struct gr_rt_ctx *c,
 }
 
 /* One cache ([size]poolLocal at @arr) of the pool at @pool. */
+GR_MUST_USE
 static struct gr_error *cache_roots(struct gr_rt_ctx *c,
 				    const struct pool_layout *l,
 				    const struct pool_ptr *ptrs, size_t nptrs,
@@ -313,6 +319,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Append the *Pool entries of the []*Pool global @name to @v. */
+GR_MUST_USE
 static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 				  uint64_t **v, size_t *n)
 {

@@ -25,6 +25,7 @@ struct fin_layout {
 	uint64_t fn, arg, fint, ot;
 };
 
+GR_MUST_USE
 static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 				   struct fin_layout *l)
 {
@@ -51,6 +52,7 @@ static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 }
 
 /* The blocks on finq (runfinq has not taken them yet), sorted. */
+GR_MUST_USE
 static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 				      const struct fin_layout *l, uint64_t head,
 				      uint64_t **ret, size_t *n_ret)
@@ -107,6 +109,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+GR_MUST_USE
 static struct gr_error *fin_entry(struct gr_rt_ctx *c,
 				  const struct fin_layout *l, uint64_t at,
 				  const uint8_t *e, bool queued)
@@ -141,6 +144,7 @@ static struct gr_error *fin_entry(struct gr_rt_ctx *c,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *fin_block(struct gr_rt_ctx *c,
 				  const struct fin_layout *l, uint64_t blk,
 				  bool queued, uint8_t *buf)
@@ -245,6 +249,7 @@ struct cleanup_layout {
 	uint64_t all, alllink, n, cleanups, count, elem;
 };
 
+GR_MUST_USE
 static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
 				       uint32_t qtype,
 				       struct cleanup_layout *l)
@@ -270,6 +275,7 @@ static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 				      const struct cleanup_layout *l,
 				      uint64_t blk, uint64_t *buf)

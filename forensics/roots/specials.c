@@ -28,6 +28,7 @@ enum { PAGE_SIZE = 8192 };
  * Offset and size of the member at dotted @path ("cleanup.fn") of the type
  * named @type.
  */
+GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *path, uint64_t *off_ret,
 			       uint64_t *size_ret)
@@ -63,6 +64,7 @@ static bool has_type(const struct gr_dwarf *d, const char *name)
 	return err == NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 				       struct gr_specials_layout *l)
 {
@@ -124,6 +126,7 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
  * Kind bytes: the version's table, overridden by every DWARF constant
  * present (DWARF describes the binary at hand; the table only the release).
  */
+GR_MUST_USE
 static struct gr_error *resolve_kinds(struct gr_session *s,
 				      struct gr_special_kinds *k)
 {
@@ -166,6 +169,7 @@ static struct gr_error *resolve_kinds(struct gr_session *s,
 
 /* ---- the walk ---- */
 
+GR_MUST_USE
 static struct gr_error *push(struct gr_specials *sp, const struct gr_special *x)
 {
 	if (sp->n == sp->cap) {
@@ -276,6 +280,7 @@ static bool read_header(struct gr_specials *sp, uint64_t p, uint64_t *next,
 	return err == NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *walk_span(struct gr_specials *sp, struct gr_heap *heap,
 				  const struct gr_span *span, uint64_t head)
 {

@@ -32,6 +32,7 @@ static void type_suffix(const struct gr_specials *sp, uint32_t type, char *buf,
 		buf[0] = '\0';
 }
 
+GR_MUST_USE
 static struct gr_error *finalizer_roots(struct gr_specials *sp,
 					struct gr_heap *heap,
 					const struct gr_special *x,
@@ -85,6 +86,7 @@ static struct gr_error *finalizer_roots(struct gr_specials *sp,
 	return gr_roots_add_slot(roots, 0, x->object);
 }
 
+GR_MUST_USE
 static struct gr_error *cleanup_roots(struct gr_specials *sp,
 				      const struct gr_special *x,
 				      struct gr_roots *roots)
@@ -108,6 +110,7 @@ static struct gr_error *cleanup_roots(struct gr_specials *sp,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *weak_roots(struct gr_specials *sp,
 				   const struct gr_special *x,
 				   struct gr_roots *roots)

@@ -277,6 +277,7 @@ static bool stackmap(struct gr_sr_scan *sc, uint64_t map, int32_t idx,
 	return true;
 }
 
+GR_MUST_USE
 static struct gr_error *conservative_frame(struct gr_sr_scan *sc,
 					   uint32_t k, uint64_t argbytes)
 {
@@ -326,6 +327,7 @@ static bool reflect_args(struct gr_sr_scan *sc, const struct gr_frame *f,
 	return true;
 }
 
+GR_MUST_USE
 static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 				      const struct gr_pcln_func *fn,
 				      bool reflect)
@@ -371,6 +373,7 @@ static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 {
 	const struct gr_frame *f = &sc->frames[k];
@@ -438,6 +441,7 @@ static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 	return frame_objects(sc, k, &fn, reflect);
 }
 
+GR_MUST_USE
 static struct gr_error *scan_frame(struct gr_sr_scan *sc, uint32_t k)
 {
 	const struct gr_frame *f = &sc->frames[k];
@@ -457,6 +461,7 @@ static struct gr_error *scan_frame(struct gr_sr_scan *sc, uint32_t k)
 
 /* --- goroutines --- */
 
+GR_MUST_USE
 static struct gr_error *registers(struct gr_sr_scan *sc)
 {
 	const struct gr_regs *r = &sc->g->regs;
@@ -473,6 +478,7 @@ static struct gr_error *registers(struct gr_sr_scan *sc)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_goroutine(struct gr_sr_scan *sc, size_t gi)
 {
 	const struct gr_goroutine *g = gr_goroutines_get(sc->gs, gi);
@@ -506,6 +512,7 @@ static struct gr_error *scan_goroutine(struct gr_sr_scan *sc, size_t gi)
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 {
 	const struct gr_moduledata *md = gr_session_moduledata(s);

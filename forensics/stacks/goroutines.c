@@ -137,6 +137,7 @@ static void read_clocks(struct gr_goroutines *gs)
 
 /* --- allgs --- */
 
+GR_MUST_USE
 static struct gr_error *read_allgs(struct gr_goroutines *gs, uint64_t **ret,
 				   uint64_t *n_ret)
 {
@@ -300,6 +301,7 @@ bool gr_g_is_dead(const struct gr_goroutine *g)
 	       g->status == GR_G_IDLE;
 }
 
+GR_MUST_USE
 static struct gr_error *push_frame(struct gr_goroutines *gs,
 				   const struct gr_frame *f)
 {
@@ -315,6 +317,7 @@ static struct gr_error *push_frame(struct gr_goroutines *gs,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *unwind_g(struct gr_goroutines *gs,
 				 struct gr_goroutine *g)
 {
@@ -403,6 +406,7 @@ static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *load_all(struct gr_goroutines *gs)
 {
 	uint64_t *ptrs = NULL, n = 0;

@@ -11,6 +11,7 @@
 
 #include "forensics/stacks/goroutines_internal.h"
 
+GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *field, uint64_t *ret)
 {
@@ -18,6 +19,7 @@ static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 }
 
 /* Offset of @type.@outer.@inner, where @outer is of type @outer_type. */
+GR_MUST_USE
 static struct gr_error *member2(const struct gr_dwarf *d, const char *type,
 				const char *outer, const char *outer_type,
 				const char *inner, uint64_t *ret)
@@ -81,6 +83,7 @@ static void global_member(const struct gr_dwarf *d, uint64_t bias,
 	*ret = base + off;
 }
 
+GR_MUST_USE
 static struct gr_error *g_members(const struct gr_dwarf *d,
 				  struct gr_g_layout *l)
 {
@@ -130,6 +133,7 @@ static struct gr_error *g_members(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *other_members(const struct gr_dwarf *d,
 				      struct gr_g_layout *l)
 {
@@ -180,6 +184,7 @@ static void globals(const struct gr_dwarf *d, uint64_t bias,
 }
 
 /* Every member read from a copy of the g must lie inside it. */
+GR_MUST_USE
 static struct gr_error *check_g(const struct gr_g_layout *l)
 {
 	const struct {

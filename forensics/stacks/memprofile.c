@@ -54,6 +54,7 @@ struct gr_memprof {
 	struct gr_logical_frame *lf;
 };
 
+GR_MUST_USE
 static struct gr_error *field(const struct gr_dwarf *d, const char *type,
 			      const char *name, uint64_t *ret)
 {
@@ -61,6 +62,7 @@ static struct gr_error *field(const struct gr_dwarf *d, const char *type,
 	return err ? gr_error_prefix(err, "memory profile") : NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *type_size(const struct gr_dwarf *d, const char *name,
 				  uint64_t *ret)
 {
@@ -76,6 +78,7 @@ static struct gr_error *type_size(const struct gr_dwarf *d, const char *name,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 				       struct layout *l)
 {
@@ -132,6 +135,7 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *global_addr(struct gr_session *s, const char *name,
 				    uint64_t *ret)
 {
@@ -144,6 +148,7 @@ static struct gr_error *global_addr(struct gr_session *s, const char *name,
 }
 
 /* MemProfileRate, disableMemoryProfiling, mProfCycle and the stack cap. */
+GR_MUST_USE
 static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 {
 	struct gr_session *s = mp->s;
@@ -258,20 +263,23 @@ static void stop(struct gr_memprof *mp, const char *why, uint64_t at)
 }
 
 /* Most buckets the runtime's bucket memory could hold. */
-static uint64_t max_buckets(struct gr_session *s, const struct layout *l)
+GR_MUST_USE
+static struct gr_error *max_buckets(struct gr_session *s,
+				    const struct layout *l, uint64_t *ret)
 {
 	struct gr_gcstate st;
 	struct gr_error *err = gr_gcstate_read(s, &st);
-	if (err) {
-		gr_error_destroy(err);
-		return DEFAULT_MAX_BUCKETS;
+	if (err)
+		return err;
+	if (!st.have[GR_GCSTATE_buckhash_sys]) {
+		*ret = DEFAULT_MAX_BUCKETS;
+		return NULL;
 	}
-	if (!st.have[GR_GCSTATE_buckhash_sys])
-		return DEFAULT_MAX_BUCKETS;
 	/* Every bucket, of whatever profile, was persistentalloc'd out of
 	 * memstats.buckhash_sys. */
 	uint64_t sys = (uint64_t)st.value[GR_GCSTATE_buckhash_sys];
-	return sys / (l->header_size + l->record_size) + 1;
+	*ret = sys / (l->header_size + l->record_size) + 1;
+	return NULL;
 }
 
 /* Per bucket while walking: the cycles MemProfile may add up. */
@@ -297,6 +305,7 @@ static void *room(void *arr, size_t *cap, size_t n, size_t size)
 }
 
 /* Append one bucket read into @buf. */
+GR_MUST_USE
 static struct gr_error *add_bucket(struct gr_memprof *mp,
 				   const struct layout *l, uint64_t b,
 				   const uint8_t *buf, struct raw **raws,
@@ -341,16 +350,19 @@ static struct gr_error *add_bucket(struct gr_memprof *mp,
 }
 
 /* Walk mbuckets from @head into records and their raw cycle counts. */
+GR_MUST_USE
 static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			     uint64_t head, struct raw **raws)
 {
 	struct gr_mem *mem = gr_session_mem(mp->s);
-	uint64_t limit = max_buckets(mp->s, l);
+	uint64_t limit;
+	struct gr_error *err = max_buckets(mp->s, l, &limit);
+	if (err)
+		return err;
 	size_t cap = l->header_size + (size_t)mp->info.max_stack * 8 +
 		     l->record_size, raw_cap = 0;
 	uint8_t *buf = malloc(cap);
 	struct addr_set seen = {0};
-	struct gr_error *err = NULL;
 	if (!buf)
 		return gr_error_nomem();
 	for (uint64_t b = head; b && !err; b = word(buf, l->allnext_off)) {

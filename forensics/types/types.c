@@ -305,6 +305,7 @@ static int cmp_u64(const void *a, const void *b)
  * descriptors in the malloc headers (rtype_synth.h), before anything is
  * sized by the number of types.  Only a descriptor limit is tolerated.
  */
+GR_MUST_USE
 static struct gr_error *synth_header_types(struct gr_types *t)
 {
 	if (!gr_dwarf_pack_version(t->dwarf))
