@@ -110,7 +110,8 @@ static struct gr_error *field(const struct gr_dwarf *d, uint32_t type,
 			      const struct gr_dwarf_field **ret)
 {
 	struct gr_error *err = gr_dwarf_field(d, type, name, ret);
-	if (err)
+	/* Not NOMEM: that one is the shared static error. */
+	if (err && err->code == GR_ERR_NOT_FOUND)
 		err->code = GR_ERR_UNSUPPORTED;
 	return err;
 }

@@ -131,16 +131,17 @@ static uint64_t hash_slot(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* Insert @slot in the seen set; true if it was there already. */
-static bool seen_before(struct gr_sr_scan *sc, uint64_t slot, bool *nomem)
+/* Insert @slot in the seen set; *@before says whether it was there
+ * already.  NOMEM only. */
+GR_MUST_USE
+static struct gr_error *seen_before(struct gr_sr_scan *sc, uint64_t slot,
+				    bool *before)
 {
 	if (2 * (sc->seen_n + 1) > sc->seen_cap) {
 		size_t cap = sc->seen_cap ? 2 * sc->seen_cap : 1024;
 		struct gr_sr_seen *n = calloc(cap, sizeof(*n));
-		if (!n) {
-			*nomem = true;
-			return false;
-		}
+		if (!n)
+			return gr_error_nomem();
 		for (size_t i = 0; i < sc->seen_cap; i++) {
 			const struct gr_sr_seen *e = &sc->seen[i];
 			if (e->gen != sc->gen)
@@ -155,12 +156,14 @@ static bool seen_before(struct gr_sr_scan *sc, uint64_t slot, bool *nomem)
 		sc->seen_cap = cap;
 	}
 	size_t h = hash_slot(slot) & (sc->seen_cap - 1);
+	*before = true;
 	for (; sc->seen[h].gen == sc->gen; h = (h + 1) & (sc->seen_cap - 1))
 		if (sc->seen[h].slot == slot)
-			return true;
+			return NULL;
+	*before = false;
 	sc->seen[h] = (struct gr_sr_seen){slot, sc->gen};
 	sc->seen_n++;
-	return false;
+	return NULL;
 }
 
 struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
@@ -178,17 +181,17 @@ struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
 	}
 	if (cons && sc->heap && gr_heap_find(sc->heap, value) == GR_HEAP_NO_OBJECT)
 		return NULL;
-	bool nomem = false;
-	if (slot && seen_before(sc, slot, &nomem))
+	struct gr_error *err;
+	bool before = false;
+	if (slot && (err = seen_before(sc, slot, &before)))
+		return err;
+	if (before)
 		return NULL;
-	if (nomem)
-		return gr_error_nomem();
 
 	char name[sizeof(sc->root_name)];
 	uint32_t type;
 	uint64_t size;
 	root_name(sc, frame, what, slot, name, sizeof(name), &type, &size);
-	struct gr_error *err;
 	if (!sc->have_root || sc->root_kind != kind ||
 	    strcmp(name, sc->root_name) != 0) {
 		err = gr_roots_add(sc->roots, kind, name, slot, size, type,

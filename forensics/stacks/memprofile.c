@@ -202,16 +202,16 @@ struct addr_set {
 	size_t mask, n;
 };
 
-/* False if @a was already there; *nomem on allocation failure. */
-static bool set_add(struct addr_set *set, uint64_t a, bool *nomem)
+/* Add @a; *@added says whether it was new.  NOMEM only. */
+GR_MUST_USE
+static struct gr_error *set_add(struct addr_set *set, uint64_t a,
+				bool *added)
 {
 	if ((set->n + 1) * 2 > set->mask) {
 		size_t cap = set->mask ? (set->mask + 1) * 2 : 256;
 		uint64_t *ns = calloc(cap, sizeof(*ns));
-		if (!ns) {
-			*nomem = true;
-			return false;
-		}
+		if (!ns)
+			return gr_error_nomem();
 		for (size_t i = 0; set->mask && i <= set->mask; i++) {
 			if (!set->slot[i])
 				continue;
@@ -226,12 +226,14 @@ static bool set_add(struct addr_set *set, uint64_t a, bool *nomem)
 		set->mask = cap - 1;
 	}
 	size_t j = (a * 0x9e3779b97f4a7c15ull) >> 7 & set->mask;
+	*added = false;
 	for (; set->slot[j]; j = (j + 1) & set->mask)
 		if (set->slot[j] == a)
-			return false;
+			return NULL;
+	*added = true;
 	set->slot[j] = a;
 	set->n++;
-	return true;
+	return NULL;
 }
 
 static uint64_t word(const uint8_t *p, uint64_t off)
@@ -366,17 +368,16 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 	if (!buf)
 		return gr_error_nomem();
 	for (uint64_t b = head; b && !err; b = word(buf, l->allnext_off)) {
-		bool nomem = false;
+		bool added;
 		if (mp->nrec >= limit) {
 			stop(mp, "more buckets than memstats.buckhash_sys holds",
 			     b);
 			break;
 		}
-		if (!set_add(&seen, b, &nomem)) {
-			if (nomem)
-				err = gr_error_nomem();
-			else
-				stop(mp, "bucket list loops", b);
+		if ((err = set_add(&seen, b, &added)))
+			break;
+		if (!added) {
+			stop(mp, "bucket list loops", b);
 			break;
 		}
 		struct gr_error *e = gr_mem_read(mem, b, buf, l->header_size);

@@ -455,8 +455,13 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	t->nkinds = 1;
 	if (gr_dwarf_present(t->dwarf)) {
 		gr_types_rt_resolve(t);
-		/* Without a map layout the maps stay unknown, nothing else. */
-		gr_error_destroy(gr_maps_create(s, heap, &t->maps));
+		/* Without a map layout the maps stay unknown, nothing else;
+		 * out of memory is not that. */
+		struct gr_error *err = gr_maps_create(s, heap, &t->maps);
+		if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) && err) {
+			gr_types_destroy(t);
+			return err;
+		}
 	}
 	type_headers(t);
 	if (t->nomem || !gr_types_propagate(t) || t->nomem) {
