@@ -116,6 +116,14 @@ struct gr_error *gr_error_prefix(struct gr_error *err, const char *fmt, ...)
  * (drgn's drgn_error_catch(), for a set of codes.)
  */
 bool gr_error_catch(struct gr_error **errp, unsigned int codes);
+/*
+ * The codes a core's or an executable's content can cause, as against the
+ * machine's (NOMEM, OS, OUTPUT) or the caller's (USAGE): for a reader that
+ * goes on without a value whatever in the bytes stopped it.
+ */
+#define GR_ERR_CONTENT                                                          \
+	(GR_ERR_BIT(FAULT) | GR_ERR_BIT(BAD_DATA) | GR_ERR_BIT(UNSUPPORTED) |  \
+	 GR_ERR_BIT(NOT_FOUND) | GR_ERR_BIT(LIMIT) | GR_ERR_BIT(MISMATCH))
 
 /* Name of a code ("FAULT"); stable, used in JSON error records. */
 const char *gr_error_code_name(enum gr_error_code code);

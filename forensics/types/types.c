@@ -223,7 +223,7 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 		struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
 		if (!err)
 			err = gr_rtype_name(t->rtypes, r, &name);
-		gr_error_destroy(err);
+		bool read = !gr_types_failed(t, err, GR_ERR_CONTENT);
 		uint32_t d = gr_types_dwarf_of_rtype(t, rtype);
 		char buf[48];
 		if (!name && d == GR_DWARF_NO_TYPE) {
@@ -231,7 +231,7 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 			name = buf;
 		}
 		if (name) {
-			info = gr_types_intern(t, name, err ? 0 : r->size, d,
+			info = gr_types_intern(t, name, read ? r->size : 0, d,
 					       rtype);
 			if (info != GR_TYPE_UNKNOWN &&
 			    t->info[info].dwarf_type == GR_DWARF_NO_TYPE)
@@ -272,10 +272,8 @@ static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
 	const struct gr_rtype *r;
 	uint64_t fields, n, typ, off;
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
-	if (!err && (r->kind != GR_GO_KIND_STRUCT || !t->rt.have_struct)) {
-		gr_error_destroy(err);
+	if (!err && (r->kind != GR_GO_KIND_STRUCT || !t->rt.have_struct))
 		return GR_DWARF_NO_TYPE;
-	}
 	if (!err)
 		err = gr_mem_u64(t->mem, rtype + t->rt.struct_fields, &fields);
 	if (!err)
@@ -284,10 +282,8 @@ static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_typ, &typ);
 	if (!err && n)
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_off, &off);
-	if (err || !n || off != 0) {
-		gr_error_destroy(err);
+	if (gr_types_failed(t, err, GR_ERR_CONTENT) || !n || off != 0)
 		return GR_DWARF_NO_TYPE;
-	}
 	uint32_t d = gr_types_dwarf_of_rtype(t, typ);
 	uint64_t ds = gr_types_dwarf_size(t->dwarf, d);
 	return ds && ds <= size ? gr_dwarf_type_strip(t->dwarf, d)
@@ -335,10 +331,7 @@ static struct gr_error *synth_header_types(struct gr_types *t)
 			v[u++] = v[i];
 	struct gr_error *err = gr_rtype_synth(t->s, t->rtypes, v, u, NULL);
 	free(v);
-	if (err && err->code == GR_ERR_LIMIT) {
-		gr_error_destroy(err);
-		err = NULL;
-	}
+	gr_error_catch(&err, GR_ERR_BIT(LIMIT));
 	return err;
 }
 
