@@ -76,7 +76,7 @@ _Static_assert(GR_ERR_COUNT_ <= 32, "GR_ERR_BIT() sets fit an unsigned int");
 bool gr_error_catch(struct gr_error **errp, unsigned int codes)
 {
 	struct gr_error *err = *errp;
-	if (!err || err->code == GR_ERR_NOMEM || !(codes & (1u << err->code)))
+	if (!err || !gr_error_catchable(err, codes))
 		return false;
 	gr_error_destroy(err);
 	*errp = NULL;

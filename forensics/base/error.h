@@ -116,12 +116,19 @@ struct gr_error *gr_error_prefix(struct gr_error *err, const char *fmt, ...)
  * (drgn's drgn_error_catch(), for a set of codes.)
  */
 bool gr_error_catch(struct gr_error **errp, unsigned int codes);
+/* Whether gr_error_catch() would catch @err (not NULL): its code is in
+ * @codes and is not NOMEM. */
+static inline bool gr_error_catchable(const struct gr_error *err,
+				      unsigned int codes)
+{
+	return err->code != GR_ERR_NOMEM && (codes & (1u << err->code));
+}
 /*
  * The codes a core's or an executable's content can cause, as against the
  * machine's (NOMEM, OS, OUTPUT) or the caller's (USAGE): for a reader that
  * goes on without a value whatever in the bytes stopped it.
  */
-#define GR_ERR_CONTENT                                                          \
+#define GR_ERR_CONTENT                                                         \
 	(GR_ERR_BIT(FAULT) | GR_ERR_BIT(BAD_DATA) | GR_ERR_BIT(UNSUPPORTED) |  \
 	 GR_ERR_BIT(NOT_FOUND) | GR_ERR_BIT(LIMIT) | GR_ERR_BIT(MISMATCH))
 

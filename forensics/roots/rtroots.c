@@ -123,17 +123,13 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 				   NULL)) ||
 	    (err = gr_rt_member_of(c->dwarf, "runtime.mcache", "tiny",
 				   &tiny_off, NULL))) {
-		struct gr_error *e2 =
-			gr_damage_add(&c->rt->damage, allp, 0,
-				      "tiny blocks not read: %s", err->message);
-		gr_error_destroy(err);
-		return e2;
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
+				       allp, 0, "tiny blocks not read: %s",
+				       err->message);
 	}
-	if ((err = gr_mem_read(c->mem, allp, hdr, sizeof(hdr)))) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, allp, 0,
-				     "runtime.allp unreadable");
-	}
+	if ((err = gr_mem_read(c->mem, allp, hdr, sizeof(hdr))))
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       allp, 0, "runtime.allp unreadable");
 	if (hdr[1] > hdr[2] || hdr[1] > MAX_PROCS)
 		return gr_damage_add(&c->rt->damage, allp, 0,
 				     "runtime.allp: len %" PRIu64
@@ -145,9 +141,9 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 		    (pp && (err = gr_mem_u64(c->mem, pp + p_mcache, &mc))) ||
 		    (pp && mc &&
 		     (err = gr_mem_u64(c->mem, mc + tiny_off, &tiny)))) {
-			gr_error_destroy(err);
-			if ((err = gr_damage_add(
-				     &c->rt->damage, hdr[0] + 8 * i, 0,
+			if ((err = gr_damage_catch(
+				     &c->rt->damage, err, GR_ERR_BIT(FAULT),
+				     hdr[0] + 8 * i, 0,
 				     "allp[%" PRIu64 "] or its mcache "
 				     "unreadable",
 				     i)))

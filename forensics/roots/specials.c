@@ -397,11 +397,11 @@ struct gr_error *gr_specials_load(struct gr_session *s, struct gr_heap *heap,
 		err = gr_mem_u64(sp->mem, span->addr + sp->l.span_specials,
 				 &head);
 		if (err) {
-			gr_error_destroy(err);
-			err = gr_damage_add(&sp->damage, span->addr, 0,
-					    "mspan %#" PRIx64
-					    ".specials unreadable",
-					    span->addr);
+			err = gr_damage_catch(&sp->damage, err,
+					      GR_ERR_BIT(FAULT), span->addr, 0,
+					      "mspan %#" PRIx64
+					      ".specials unreadable",
+					      span->addr);
 			continue;
 		}
 		if (!head)

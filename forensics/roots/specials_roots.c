@@ -70,16 +70,14 @@ static struct gr_error *finalizer_roots(struct gr_specials *sp,
 			gr_error_destroy(serr);
 			return a.err;
 		}
-		if (serr) {
-			err = gr_damage_add(&sp->damage, x->object, 0,
-					    "object %#" PRIx64
-					    " with a finalizer: "
-					    "pointer words unreadable: %s",
-					    x->object, serr->message);
-			gr_error_destroy(serr);
-			if (err)
-				return err;
-		}
+		if (serr &&
+		    (err = gr_damage_catch(&sp->damage, serr, GR_ERR_CONTENT,
+					   x->object, 0,
+					   "object %#" PRIx64
+					   " with a finalizer: "
+					   "pointer words unreadable: %s",
+					   x->object, serr->message)))
+			return err;
 	}
 	/* The object itself: kept (resurrected onto finq) until its
 	 * finalizer has run, see specials.h. */
