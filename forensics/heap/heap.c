@@ -32,6 +32,15 @@ struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
 	return NULL;
 }
 
+struct gr_error *heap_damage_catch(struct gr_heap *h, struct gr_error *err,
+				   unsigned int codes, uint64_t addr,
+				   uint64_t bytes, const char *what)
+{
+	if (err && !gr_error_catch(&err, codes))
+		return err;
+	return heap_damage(h, addr, bytes, what);
+}
+
 const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr)
 {
 	uint64_t idx = (addr - h->L.k.arena_base_offset) /

@@ -250,6 +250,13 @@ static inline uint64_t heap_next_slot(const struct gr_heap *h,
 GR_MUST_USE
 struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
 			     const char *what);
+/* heap_damage for a read that failed (@err, destroyed) or a check that did
+ * (@err NULL); an @err of a code outside @codes (NOMEM always) is returned
+ * as it is, nothing recorded (gr_damage_catch's rule). */
+GR_MUST_USE
+struct gr_error *heap_damage_catch(struct gr_heap *h, struct gr_error *err,
+				   unsigned int codes, uint64_t addr,
+				   uint64_t bytes, const char *what);
 /* The arena holding @addr, or NULL. */
 const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr);
 /* True if every arena of [base, base + bytes) is known (bytes > 0). */

@@ -81,9 +81,9 @@ static struct gr_error *add_arena_list(struct gr_heap *h, uint64_t slice_at)
 		uint64_t at = L->mheap_addr + L->mheap_arenas.off + 8 * l1;
 		if ((err = gr_mem_u64(h->mem, at, &l2base)) ||
 		    (err = gr_mem_u64(h->mem, l2base + 8 * l2, &ha))) {
-			gr_error_destroy(err);
-			err = heap_damage(h, at, L->k.heap_arena_bytes,
-					  "unreadable arena index");
+			err = heap_damage_catch(h, err, GR_ERR_BIT(FAULT), at,
+						L->k.heap_arena_bytes,
+						"unreadable arena index");
 			if (err)
 				return err;
 			continue;
@@ -209,11 +209,12 @@ static struct gr_error *alloc_bitmap(struct gr_heap *h, struct gr_span *sp,
 	size_t nbytes = (sp->nelems + 7) / 8;
 	size_t nw = (sp->nelems + 63) / 64;
 	struct gr_error *err = gr_mem_read(h->mem, alloc_bits, bits, nbytes);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 		*bad = "unreadable allocBits";
 		return NULL;
 	}
+	if (err)
+		return err;
 	if ((err = reserve_words(h, nw)))
 		return err;
 	uint64_t *w = h->alloc_words + h->nwords;
@@ -269,10 +270,9 @@ static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 	const struct heap_layout *L = &h->L;
 	uint8_t buf[1024];
 	struct gr_error *err = gr_mem_read(h->mem, addr, buf, L->span_size);
-	if (err) {
-		gr_error_destroy(err);
-		return heap_damage(h, addr, 0, "unreadable span");
-	}
+	if (err)
+		return heap_damage_catch(h, err, GR_ERR_BIT(FAULT), addr, 0,
+					 "unreadable span");
 	struct gr_span sp = {0};
 	sp.addr = addr;
 	sp.state = (uint8_t)heap_get(buf, L->sp_state);
