@@ -156,9 +156,10 @@ static struct gr_error *read_allgs(struct gr_goroutines *gs, uint64_t **ret,
 						      (unsigned long)sl[2]);
 		}
 	}
-	if ((err || !gs->l.allgs) && gs->l.allgptr && gs->l.allglen) {
+	if (gs->l.allgptr && gs->l.allglen &&
+	    (!gs->l.allgs ||
+	     gr_error_catch(&err, GR_ERR_BIT(FAULT) | GR_ERR_BIT(BAD_DATA)))) {
 		/* proc.go allgadd keeps allgptr/allglen for lock-free readers. */
-		gr_error_destroy(err);
 		if (!(err = gr_mem_u64(gs->mem, gs->l.allgptr, &ptr)))
 			err = gr_mem_u64(gs->mem, gs->l.allglen, &len);
 	}

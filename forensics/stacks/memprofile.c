@@ -171,7 +171,9 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 	err = global_addr(s, "runtime.disableMemoryProfiling", &a);
 	if (!err)
 		err = gr_mem_u8(mem, a, &dis);
-	gr_error_destroy(err);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND) | GR_ERR_BIT(FAULT)) &&
+	    err)
+		return err;
 	mp->info.disabled = dis != 0;
 	/* mProfCycleHolder.value (atomic.Uint32): cycle << 1 | flushed. */
 	uint32_t cyc;
@@ -183,13 +185,13 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 	mp->info.cycle = cyc >> 1;
 	mp->info.flushed = cyc & 1;
 	int64_t max;
-	if ((err = gr_dwarf_constant(d, "runtime.maxProfStackDepth", &max))) {
-		gr_error_destroy(err);
-		if ((err = gr_dwarf_constant(d, "runtime.maxStack", &max))) {
-			gr_error_destroy(err);
-			max = DEFAULT_MAX_STACK;
-		}
-	}
+	err = gr_dwarf_constant(d, "runtime.maxProfStackDepth", &max);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		err = gr_dwarf_constant(d, "runtime.maxStack", &max);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		max = DEFAULT_MAX_STACK;
+	if (err)
+		return err;
 	mp->info.max_stack = max > 0 && max <= DEFAULT_MAX_STACK * 64
 				     ? (uint32_t)max
 				     : DEFAULT_MAX_STACK;
@@ -380,12 +382,13 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			stop(mp, "bucket list loops", b);
 			break;
 		}
-		struct gr_error *e = gr_mem_read(mem, b, buf, l->header_size);
-		if (e) {
-			gr_error_destroy(e);
+		err = gr_mem_read(mem, b, buf, l->header_size);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 			stop(mp, "bucket not readable", b);
 			break;
 		}
+		if (err)
+			break;
 		uint64_t nstk = word(buf, l->nstk_off);
 		if (word(buf, l->typ_off) != MEM_PROFILE) {
 			stop(mp, "bucket is not of the memory profile", b);
@@ -401,13 +404,14 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			stop(mp, "bucket wraps the address space", b);
 			break;
 		}
-		e = gr_mem_read(mem, b + l->header_size, buf + l->header_size,
-				body);
-		if (e) {
-			gr_error_destroy(e);
+		err = gr_mem_read(mem, b + l->header_size, buf + l->header_size,
+				  body);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 			stop(mp, "bucket not readable", b);
 			break;
 		}
+		if (err)
+			break;
 		err = add_bucket(mp, l, b, buf, raws, &raw_cap);
 	}
 	free(seen.slot);
