@@ -81,10 +81,9 @@ static struct gr_error *check_size_classes(struct gr_heap *h)
 		return NULL;
 	struct gr_error *err = gr_mem_read(h->mem, h->L.class_to_size_addr, b,
 					   sizeof(b));
-	if (err) {
-		gr_error_destroy(err);
-		return NULL; /* the table is the fallback */
-	}
+	/* Unreadable: the table is the fallback. */
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+		return err;
 	for (unsigned c = 0; c < GR_NUM_SIZE_CLASSES; c++) {
 		unsigned v = b[2 * c] | b[2 * c + 1] << 8;
 		if (v != gr_sizeclass_size(c))

@@ -355,10 +355,11 @@ static struct gr_error *scan_object(struct gr_heap *h,
 	if (!sc.view) {
 		struct gr_error *err =
 			gr_mem_view(h->mem, sc.addr, sc.size, &sc.view);
-		if (err) {
-			gr_error_destroy(err);
+		/* Not one view: the words are read one by one. */
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 			sc.view = NULL;
-		}
+		else if (err)
+			return err;
 	}
 	switch (h->L.regime) {
 	case GR_HEAPBITS_ARENA_2BIT:

@@ -136,9 +136,11 @@ static struct gr_error *pool_pointers(const struct gr_rt_ctx *c,
 		uint64_t pool;
 		struct gr_error *err =
 			gr_mem_u64(c->mem, g->addr + c->bias, &pool);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 			continue;
+		if (err) {
+			free(v);
+			return err;
 		}
 		if (!pool)
 			continue;

@@ -147,9 +147,11 @@ static struct gr_error *resolve_kinds(struct gr_session *s,
 		struct gr_error *err = gr_dwarf_constant(
 			d, gr_special_kind_constant((enum gr_special_kind)i),
 			&val);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 			continue;
+		if (err) {
+			gr_error_destroy(table_err);
+			return err;
 		}
 		if (val <= 0 || val > 255)
 			continue;

@@ -227,7 +227,8 @@ struct gr_error *gr_sr_block(struct gr_sr_scan *sc, uint32_t frame,
 		if (mask && i % 8 == 0 &&
 		    (err = gr_mem_u8(sc->mem, mask + i / 8, &byte))) {
 			/* An unreadable bitmap: the rest is unknown. */
-			gr_error_destroy(err);
+			if (!gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+				return err;
 			sc->st.damaged_frames++;
 			return NULL;
 		}
@@ -235,7 +236,8 @@ struct gr_error *gr_sr_block(struct gr_sr_scan *sc, uint32_t frame,
 			continue;
 		uint64_t v;
 		if ((err = gr_mem_u64(sc->mem, addr + 8 * i, &v))) {
-			gr_error_destroy(err);
+			if (!gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+				return err;
 			continue;
 		}
 		if ((err = gr_sr_word(sc, frame, what, kind, addr + 8 * i, v)))
@@ -348,8 +350,9 @@ static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 		if (!funcdata(sc, fn, GR_FUNCDATA_STACK_OBJECTS, &p))
 			return NULL;
 		struct gr_error *err = gr_mem_u64(sc->mem, p, &n);
+		if (err && !gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+			return err;
 		if (err || n > MAX_FRAME_OBJECTS) {
-			gr_error_destroy(err);
 			sc->st.damaged_frames++;
 			return NULL;
 		}
@@ -359,11 +362,12 @@ static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 		int32_t r[4];
 		struct gr_error *err = gr_mem_read(
 			sc->mem, recs + i * STACK_OBJECT_RECORD, r, sizeof(r));
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 			sc->st.damaged_frames++;
 			return NULL;
 		}
+		if (err)
+			return err;
 		uint64_t base = r[0] >= 0 ? f->argp : f->varp;
 		uint64_t ptr = base + (uint64_t)(int64_t)r[0];
 		if (ptr < f->sp)
@@ -385,7 +389,8 @@ static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 	if (f->continpc == 0)
 		return NULL; /* dead frame: getStackMap returns nothing */
 	if ((err = gr_pcln_func_at(sc->pcln, f->func_index, &fn))) {
-		gr_error_destroy(err);
+		if (!gr_error_catch(&err, GR_ERR_CONTENT))
+			return err;
 		sc->st.damaged_frames++;
 		return conservative_frame(sc, k, 0);
 	}
@@ -394,10 +399,10 @@ static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 	uint64_t target = f->continpc;
 	if (target != fn.entry) {
 		target--;
-		if ((err = gr_pcln_pcdata(sc->pcln, &fn,
-					  GR_PCDATA_STACK_MAP_INDEX, target,
-					  &idx)))
-			gr_error_destroy(err);
+		err = gr_pcln_pcdata(sc->pcln, &fn, GR_PCDATA_STACK_MAP_INDEX,
+				     target, &idx);
+		if (!gr_error_catch(&err, GR_ERR_CONTENT) && err)
+			return err;
 	}
 	if (idx == -1)
 		idx = 0; /* "likely the function prologue" */
@@ -530,7 +535,8 @@ static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 		gr_dwarf_global(d, "runtime.methodValueCallFrameObjs", &glob);
 	if (!err)
 		sc->method_value_objs = glob->addr + gr_session_load_bias(s);
-	gr_error_destroy(err);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) && err)
+		return err;
 	if ((err = gr_dwarf_field_offset(d, "runtime._defer", "fn",
 					 &sc->defer_fn)) ||
 	    (err = gr_dwarf_field_offset(d, "runtime._defer", "link",
@@ -540,11 +546,12 @@ static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 	    (err = gr_dwarf_field_offset(d, "runtime.sudog", "elem",
 					 &sc->sudog_elem)))
 		return gr_error_prefix(err, "stack roots");
-	if ((err = gr_dwarf_field_offset(d, "runtime.sudog", "waitlink",
-					 &sc->sudog_waitlink))) {
-		gr_error_destroy(err);
+	err = gr_dwarf_field_offset(d, "runtime.sudog", "waitlink",
+				   &sc->sudog_waitlink);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 		sc->sudog_waitlink = UINT64_MAX;
-	}
+	else if (err)
+		return err;
 	return gr_sr_names_create(s, &sc->names);
 }
 
