@@ -87,6 +87,7 @@ static char *fail_line(const char *input, struct gr_error *err)
 
 /* One report of @a in @format to DIR/@name, atomically; @json is the JSON
  * report already in memory when the format needs it (HTML embeds it). */
+GR_MUST_USE
 static struct gr_error *write_one(const struct batch *b,
 				  const struct gr_analysis *a,
 				  enum gr_batch_format format, const char *json,
@@ -124,6 +125,7 @@ static struct gr_error *write_one(const struct batch *b,
 
 /* Every report asked for, named by @hex; the JSON report is rendered once
  * to memory, for the JSON file and the HTML page alike. */
+GR_MUST_USE
 static struct gr_error *write_reports(const struct batch *b,
 				      const struct gr_analysis *a,
 				      const char *hex)
@@ -155,6 +157,7 @@ static struct gr_error *write_reports(const struct batch *b,
 }
 
 /* The record of a finished analysis. */
+GR_MUST_USE
 static struct gr_error *ok_line(const struct gr_analysis *a, const char *input,
 				const char *exe, uint64_t key,
 				const char *report, double t0, char **ret)
@@ -200,6 +203,7 @@ static struct gr_error *ok_line(const struct gr_analysis *a, const char *input,
 }
 
 /* Which executable, then the key; *@exe_ret owned. */
+GR_MUST_USE
 static struct gr_error *identify(const struct batch *b, const char *input,
 				 char **exe_ret, uint64_t *key_ret)
 {
@@ -507,6 +511,7 @@ static int open_out(const struct gr_batch_options *o, int *summary_ret)
 }
 
 /* The inputs of this shard, and what each is expected to need. */
+GR_MUST_USE
 static struct gr_error *plan(struct batch *b, uint64_t **need_ret)
 {
 	const struct gr_batch_options *o = b->o;

@@ -29,6 +29,7 @@
  * such file), MISMATCH (other build IDs), BAD_DATA (not a whole Go
  * executable), naming @path.
  */
+GR_MUST_USE
 struct gr_error *gr_batch_exe_check(const char *path,
 				    const struct gr_build_ids *want);
 
@@ -39,6 +40,7 @@ struct gr_error *gr_batch_exe_check(const char *path,
  * candidate matched, MISMATCH when the only candidates found beside the
  * core had other build IDs, BAD_DATA when the core holds no build ID.
  */
+GR_MUST_USE
 struct gr_error *gr_batch_lookup_exe(const struct gr_coreid *id,
 				     const char *core_path,
 				     const char *const *dirs, size_t ndirs,

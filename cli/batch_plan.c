@@ -15,6 +15,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+GR_MUST_USE
 static struct gr_error *push(struct gr_batch_inputs *in, const char *path)
 {
 	if (in->count == in->cap) {
@@ -33,6 +34,7 @@ static struct gr_error *push(struct gr_batch_inputs *in, const char *path)
 
 /* Explicit stack of directories, not recursion: trees of cores can be
  * deep and wide. */
+GR_MUST_USE
 static struct gr_error *walk(struct gr_batch_inputs *in, const char *top,
 			     uint64_t skip_dev, uint64_t skip_ino)
 {
@@ -279,6 +281,7 @@ void gr_batch_budget_give(struct gr_batch_budget *b, uint64_t need)
 		b->running--;
 }
 
+GR_MUST_USE
 static struct gr_error *hash_file(XXH64_state_t *st, const char *path,
 				  uint64_t *size_ret)
 {

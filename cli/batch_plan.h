@@ -28,6 +28,7 @@ struct gr_batch_inputs {
  * missing file becomes an error record later, not a usage error).
  * Call gr_batch_inputs_finish() after the last add.
  */
+GR_MUST_USE
 struct gr_error *gr_batch_inputs_add(struct gr_batch_inputs *in,
 				     const char *arg, uint64_t skip_dev,
 				     uint64_t skip_ino);
@@ -47,6 +48,7 @@ static inline bool gr_batch_in_shard(size_t index, unsigned i, unsigned n)
  * optionally followed by "B" or "iB"); false if malformed or zero. */
 bool gr_batch_parse_size(const char *s, uint64_t *ret);
 /* MemAvailable from /proc/meminfo (@path, NULL for it), in bytes. */
+GR_MUST_USE
 struct gr_error *gr_batch_mem_available(const char *path, uint64_t *ret);
 
 /*
@@ -65,6 +67,7 @@ enum {
 	GR_BATCH_MEM_RATIO = 10,
 };
 #define GR_BATCH_MEM_BASE (UINT64_C(128) << 20)
+GR_MUST_USE
 struct gr_error *gr_batch_estimate(const char *path, uint64_t *ret);
 
 /*
@@ -86,6 +89,7 @@ void gr_batch_budget_give(struct gr_batch_budget *b, uint64_t need);
  * little-endian bytes, then the executable's bytes.  Read through mmap in
  * order: the cost is reading the files once.
  */
+GR_MUST_USE
 struct gr_error *gr_batch_hash(const char *core_path, const char *exe_path,
 			       uint64_t *ret);
 

@@ -85,8 +85,10 @@ int gr_cli_parse_count(const char *usage, const char *opt, const char *val,
 /* @err (may be NULL) prefixed with the core's path unless it names it
  * already: an analysis error says which file it is about, as the error
  * lines of goretain promise (docs/goretain.1). */
+GR_MUST_USE
 struct gr_error *gr_cli_name_core(const char *core, struct gr_error *err);
 /* Open a session for the shared options. */
+GR_MUST_USE
 struct gr_error *gr_cli_open_session(const struct gr_cli_common *c,
 				     struct gr_session **ret);
 
@@ -117,6 +119,7 @@ struct gr_progress *gr_cli_progress(const struct gr_cli_common *c);
  * line with --timings; destroys @p. */
 void gr_cli_finish(struct gr_progress *p);
 /* gr_cli_open_session as a "loading" phase of @p (may be NULL). */
+GR_MUST_USE
 struct gr_error *gr_cli_load(const struct gr_cli_common *c,
 			     struct gr_progress *p, struct gr_session **ret);
 

@@ -53,6 +53,7 @@ static int on_opt(void *arg, int opt, const char *val)
 }
 
 /* One side of the diff: a report JSON, or a core analysed with @c. */
+GR_MUST_USE
 static struct gr_error *side(const struct gr_cli_common *c,
 			     const struct opts *o, struct gr_progress *p,
 			     struct gr_session **s, struct gr_analysis **a,

@@ -46,19 +46,20 @@ static int on_opt(void *arg, int opt, const char *val)
 }
 
 /* Profile.time_nanos: the end of the last GC, which the profile reflects. */
-static int64_t profile_time(struct gr_session *s)
+GR_MUST_USE
+static struct gr_error *profile_time(struct gr_session *s, int64_t *ret)
 {
 	struct gr_gcstate st;
 	struct gr_error *err = gr_gcstate_read(s, &st);
-	if (err) {
-		gr_error_destroy(err);
-		return 0;
-	}
-	return st.have[GR_GCSTATE_last_gc_unix_ns]
+	if (err)
+		return err;
+	*ret = st.have[GR_GCSTATE_last_gc_unix_ns]
 		       ? st.value[GR_GCSTATE_last_gc_unix_ns]
 		       : 0;
+	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *write_pprof(struct gr_session *s,
 				    struct gr_memprof *mp, const char *path)
 {
@@ -67,8 +68,10 @@ static struct gr_error *write_pprof(struct gr_session *s,
 		 "goretain: runtime heap profile recovered from core %s",
 		 gr_session_go_version(s));
 	struct gr_pprof *p;
-	struct gr_error *err =
-		gr_memprof_report_pprof(mp, profile_time(s), comment, &p);
+	int64_t when;
+	struct gr_error *err = profile_time(s, &when);
+	if (!err)
+		err = gr_memprof_report_pprof(mp, when, comment, &p);
 	if (err)
 		return err;
 	/* runtime/pprof names the executable's mapping with its GNU build

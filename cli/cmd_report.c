@@ -138,6 +138,7 @@ static int pick_format(struct opts *o, bool json)
 }
 
 /* The HTML page embeds the JSON report: write that to memory first. */
+GR_MUST_USE
 static struct gr_error *write_html(const struct gr_analysis *a,
 				   const struct opts *o, FILE *f,
 				   const char *name)
@@ -156,6 +157,7 @@ static struct gr_error *write_html(const struct gr_analysis *a,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *write_report(const struct gr_analysis *a,
 				     const struct opts *o, FILE *f,
 				     const char *name)

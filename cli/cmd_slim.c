@@ -51,6 +51,7 @@ static int on_opt(void *arg, int opt, const char *val)
 
 /* Everything the report, heap, goroutines, info and profile commands
  * read, rendered to nowhere: the memory reader records the pages. */
+GR_MUST_USE
 static struct gr_error *read_all(struct gr_cli_run *run, FILE *null)
 {
 	struct gr_analysis *a = run->analysis;

@@ -120,6 +120,7 @@ bool gr_md_field_by_name(const char *name, enum gr_md_field *ret);
  * UNSUPPORTED naming the first required member that is absent; BAD_DATA if
  * a member does not fit in @l->size or the size is absurd (> 4096).
  */
+GR_MUST_USE
 struct gr_error *gr_md_layout_check(const struct gr_moduledata_layout *l);
 
 /*
@@ -127,6 +128,7 @@ struct gr_error *gr_md_layout_check(const struct gr_moduledata_layout *l);
  * without DWARF.  UNSUPPORTED for versions without a verified table (1.20,
  * anything before 1.19 or after 1.27).
  */
+GR_MUST_USE
 struct gr_error *gr_layout_moduledata(unsigned major, unsigned minor,
 				      struct gr_moduledata_layout *ret);
 

@@ -63,6 +63,7 @@ const char *gr_special_kind_constant(enum gr_special_kind k);
  * The table row of Go 1.@minor (major must be 1).  UNSUPPORTED for a
  * version without a verified row (1.20, before 1.19, after 1.27).
  */
+GR_MUST_USE
 struct gr_error *gr_layout_special_kinds(unsigned major, unsigned minor,
 					 struct gr_special_kinds *ret);
 

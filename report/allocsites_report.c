@@ -187,6 +187,7 @@ static int by_est_bytes(const void *x, const void *y)
 }
 
 /* The frames of @rec as one string, the merge key. */
+GR_MUST_USE
 static struct gr_error *stack_key(struct gr_allocsites *as, size_t rec,
 				  char **ret)
 {
@@ -257,6 +258,7 @@ struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
 }
 
 /* The largest of @n sites (merged, freed here) as JSON, or null. */
+GR_MUST_USE
 static struct gr_error *json_top(struct gr_json *j, struct gr_allocsites *as,
 				 struct gr_allocsite *s, size_t n,
 				 struct gr_error *err)

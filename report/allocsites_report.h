@@ -22,6 +22,7 @@ enum { GR_ALLOCSITES_SHOWN = 5 };
  * file, line}], sampled_objects, sampled_bytes, estimated_objects,
  * estimated_bytes}]} for @n sites out of @all.  NOMEM (frames).
  */
+GR_MUST_USE
 struct gr_error *gr_allocsites_json(struct gr_json *j, struct gr_allocsites *as,
 				    const struct gr_allocsite *s, size_t n,
 				    const struct gr_allocsite *all);
@@ -33,6 +34,7 @@ void gr_allocsites_json_info(struct gr_json *j, const struct gr_allocsites *as);
  * Text: a heading line then one line per site, indented by @indent (at
  * most 8) columns, 100 columns in all; nothing when @n is 0.  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_allocsites_text(FILE *f, struct gr_allocsites *as,
 				    const struct gr_allocsite *s, size_t n,
 				    const struct gr_allocsite *all,
@@ -42,6 +44,7 @@ struct gr_error *gr_allocsites_text(FILE *f, struct gr_allocsites *as,
  * runtime frames pprof hides are what told their buckets apart), summing
  * their counts; *n_ret sites remain, sorted by sampled bytes.  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
 				     struct gr_allocsite *s, size_t n,
 				     size_t *n_ret);
@@ -50,10 +53,12 @@ struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
  * node @node: {function, file, line, sampled_objects, estimated_objects,
  * estimated_bytes} or null when nothing there was sampled.  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_allocsites_json_top(struct gr_json *j,
 					struct gr_allocsites *as,
 					uint32_t node);
 /* The same for the live objects @ids. */
+GR_MUST_USE
 struct gr_error *gr_allocsites_json_top_of(struct gr_json *j,
 					   struct gr_allocsites *as,
 					   const uint32_t *ids, size_t n);

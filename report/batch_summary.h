@@ -52,6 +52,7 @@ struct gr_batch_record {
 void gr_batch_key_hex(uint64_t key, char out[17]);
 
 /* Format @r as one line (with its '\n'), malloc'd into *@ret. */
+GR_MUST_USE
 struct gr_error *gr_batch_record_format(const struct gr_batch_record *r,
 					char **ret, size_t *len_ret);
 
@@ -60,6 +61,7 @@ struct gr_batch_cache;
 
 /* Read @path (a missing file is an empty cache).  Lines that are not
  * records of ours (a line cut by a crash) are ignored. */
+GR_MUST_USE
 struct gr_error *gr_batch_cache_load(const char *path,
 				     struct gr_batch_cache **ret);
 void gr_batch_cache_destroy(struct gr_batch_cache *c);
@@ -70,6 +72,7 @@ size_t gr_batch_cache_count(const struct gr_batch_cache *c);
  * re-stated for @input with status "skipped" (the rest, timing included,
  * as recorded); malloc'd into *@ret.  NOT_FOUND if there is none.
  */
+GR_MUST_USE
 struct gr_error *gr_batch_cache_skip(const struct gr_batch_cache *c,
 				     uint64_t key, const char *report,
 				     const char *input, char **ret);

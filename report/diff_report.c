@@ -69,6 +69,7 @@ static int change_cmp(const void *x, const void *y)
 
 /* Both dumps' groups matched by key, biggest growth first, then the
  * groups whose growth is unknown. */
+GR_MUST_USE
 static struct gr_error *changes(const struct grouping *g[2],
 				struct change **ret, size_t *count)
 {
@@ -348,6 +349,7 @@ struct gr_error *gr_diff_side_from_analysis(const struct gr_analysis *a,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *missing(const char *path, const char *what)
 {
 	return gr_error_create(GR_ERR_BAD_DATA,

@@ -52,11 +52,13 @@ struct gr_diff_suspect {
 struct gr_diff_side;
 
 /* From an analysed core (every group; suspects found with @o).  NOMEM. */
+GR_MUST_USE
 struct gr_error *gr_diff_side_from_analysis(const struct gr_analysis *a,
 					    const struct gr_suspect_options *o,
 					    struct gr_diff_side **ret);
 /* From the report JSON at @path: OS errors, BAD_DATA naming the file
  * (bad JSON, another schema, a field missing). */
+GR_MUST_USE
 struct gr_error *gr_diff_side_from_report(const char *path,
 					  struct gr_diff_side **ret);
 void gr_diff_side_destroy(struct gr_diff_side *d);
@@ -64,6 +66,7 @@ void gr_diff_side_destroy(struct gr_diff_side *d);
  * a core: cores start with ELF, gzip or zstd magic. */
 bool gr_diff_is_report(const char *path);
 
+GR_MUST_USE
 struct gr_error *gr_diff_report(const struct gr_diff_side *base,
 				const struct gr_diff_side *later,
 				const struct gr_diff_options *o, FILE *out,

@@ -33,6 +33,7 @@ struct gr_g_report_opts {
 void gr_goroutines_report_json_fields(struct gr_json *j,
 				      const struct gr_goroutines *gs,
 				      const struct gr_g_report_opts *o);
+GR_MUST_USE
 struct gr_error *gr_goroutines_report(const struct gr_goroutines *gs,
 				      const struct gr_g_report_opts *o,
 				      bool json, FILE *out, const char *path);

@@ -82,6 +82,7 @@ static uint64_t core_resident(const struct gr_analysis *a)
 }
 
 static void json_breakdown(struct gr_json *j, const struct gr_heap_breakdown *b,
+			   const struct gr_gcstate *st,
 			   const struct gr_analysis *a)
 {
 	gr_json_key(j, "breakdown");
@@ -96,9 +97,7 @@ static void json_breakdown(struct gr_json *j, const struct gr_heap_breakdown *b,
 	gr_json_kv_u64(j, "heap_idle_bytes", b->heap_idle_bytes);
 	gr_json_kv_u64(j, "heap_released_bytes", b->heap_released_bytes);
 	gr_json_kv_u64(j, "arena_bytes", b->arena_bytes);
-	struct gr_gcstate st;
-	gr_gcstate_read(a->session, &st);
-	gr_json_kv_u64(j, "runtime_metadata_bytes", gr_gcstate_metadata_bytes(&st));
+	gr_json_kv_u64(j, "runtime_metadata_bytes", gr_gcstate_metadata_bytes(st));
 	gr_json_kv_u64(j, "other_file_mapping_bytes", other_file_mappings(a));
 	gr_json_kv_u64(j, "core_resident_bytes", core_resident(a));
 	gr_json_object_end(j);
@@ -138,50 +137,48 @@ static int64_t since_last_gc(const struct gr_analysis *a,
 	return now >= last ? now - last : -1;
 }
 
-static void json_collector(struct gr_json *j, const struct gr_analysis *a)
+static void json_collector(struct gr_json *j, const struct gr_analysis *a,
+			   const struct gr_gcstate *st)
 {
-	struct gr_gcstate st;
-	gr_gcstate_read(a->session, &st);
 	gr_json_key(j, "collector");
 	gr_json_object_begin(j);
 	for (int f = 0; f < GR_GCSTATE_COUNT; f++) {
 		if (f == GR_GCSTATE_gc_cpu_fraction_bits)
 			continue;
 		gr_json_key(j, gr_gcstate_name(f));
-		if (st.have[f])
-			gr_json_i64(j, st.value[f]);
+		if (st->have[f])
+			gr_json_i64(j, st->value[f]);
 		else
 			gr_json_null(j);
 	}
 	gr_json_key(j, "gc_cpu_fraction");
-	if (st.have[GR_GCSTATE_gc_cpu_fraction_bits])
-		gr_json_double(j, gr_gcstate_cpu_fraction(&st));
+	if (st->have[GR_GCSTATE_gc_cpu_fraction_bits])
+		gr_json_double(j, gr_gcstate_cpu_fraction(st));
 	else
 		gr_json_null(j);
 	gr_json_key(j, "gc_in_progress");
-	if (st.have[GR_GCSTATE_gc_phase])
-		gr_json_bool(j, st.value[GR_GCSTATE_gc_phase] != 0);
+	if (st->have[GR_GCSTATE_gc_phase])
+		gr_json_bool(j, st->value[GR_GCSTATE_gc_phase] != 0);
 	else
 		gr_json_null(j);
-	gr_json_kv_i64(j, "ns_since_last_gc", since_last_gc(a, &st));
+	gr_json_kv_i64(j, "ns_since_last_gc", since_last_gc(a, st));
 	gr_json_object_end(j);
 }
 
-static void text_collector(FILE *out, const struct gr_analysis *a)
+static void text_collector(FILE *out, const struct gr_analysis *a,
+			   const struct gr_gcstate *st)
 {
-	struct gr_gcstate st;
-	gr_gcstate_read(a->session, &st);
 	char x[32], y[32];
 	fputs("\ncollector at the time of death:\n", out);
-	if (st.have[GR_GCSTATE_gc_percent]) {
-		if (st.value[GR_GCSTATE_gc_percent] < 0)
+	if (st->have[GR_GCSTATE_gc_percent]) {
+		if (st->value[GR_GCSTATE_gc_percent] < 0)
 			fputs("  GOGC                 off\n", out);
 		else
 			fprintf(out, "  GOGC                 %" PRId64 "\n",
-				st.value[GR_GCSTATE_gc_percent]);
+				st->value[GR_GCSTATE_gc_percent]);
 	}
-	if (st.have[GR_GCSTATE_memory_limit]) {
-		int64_t l = st.value[GR_GCSTATE_memory_limit];
+	if (st->have[GR_GCSTATE_memory_limit]) {
+		int64_t l = st->value[GR_GCSTATE_memory_limit];
 		if (l == INT64_MAX)
 			fputs("  GOMEMLIMIT           none\n", out);
 		else {
@@ -189,33 +186,38 @@ static void text_collector(FILE *out, const struct gr_analysis *a)
 			fprintf(out, "  GOMEMLIMIT           %s\n", x);
 		}
 	}
-	if (st.have[GR_GCSTATE_heap_goal] && st.have[GR_GCSTATE_heap_marked]) {
-		gr_human_bytes(x, sizeof(x), (uint64_t)st.value[GR_GCSTATE_heap_goal]);
+	if (st->have[GR_GCSTATE_heap_goal] && st->have[GR_GCSTATE_heap_marked]) {
+		gr_human_bytes(x, sizeof(x), (uint64_t)st->value[GR_GCSTATE_heap_goal]);
 		gr_human_bytes(y, sizeof(y),
-			       (uint64_t)st.value[GR_GCSTATE_heap_marked]);
+			       (uint64_t)st->value[GR_GCSTATE_heap_marked]);
 		fprintf(out, "  heap goal            %s (marked live at the last "
 			     "GC: %s)\n", x, y);
 	}
-	if (st.have[GR_GCSTATE_num_gc])
+	if (st->have[GR_GCSTATE_num_gc])
 		fprintf(out, "  GCs completed        %" PRId64 " (%" PRId64
 			     " forced)\n",
-			st.value[GR_GCSTATE_num_gc],
-			st.have[GR_GCSTATE_num_forced_gc]
-				? st.value[GR_GCSTATE_num_forced_gc] : 0);
-	int64_t since = since_last_gc(a, &st);
+			st->value[GR_GCSTATE_num_gc],
+			st->have[GR_GCSTATE_num_forced_gc]
+				? st->value[GR_GCSTATE_num_forced_gc] : 0);
+	int64_t since = since_last_gc(a, st);
 	if (since >= 0)
 		fprintf(out, "  since the last GC    %.3f s\n", (double)since / 1e9);
-	double cpu = gr_gcstate_cpu_fraction(&st);
+	double cpu = gr_gcstate_cpu_fraction(st);
 	if (cpu >= 0)
 		fprintf(out, "  GC CPU fraction      %.4f\n", cpu);
-	if (st.have[GR_GCSTATE_gc_phase])
+	if (st->have[GR_GCSTATE_gc_phase])
 		fprintf(out, "  GC in progress       %s\n",
-			st.value[GR_GCSTATE_gc_phase] ? "yes" : "no");
+			st->value[GR_GCSTATE_gc_phase] ? "yes" : "no");
 }
 
-void gr_heap_report_json_fields(struct gr_json *j, const struct gr_analysis *a)
+struct gr_error *gr_heap_report_json_fields(struct gr_json *j,
+					    const struct gr_analysis *a)
 {
 	static struct class_stats cs[MAX_CLASSES];
+	struct gr_gcstate st;
+	struct gr_error *err = gr_gcstate_read(a->session, &st);
+	if (err)
+		return err;
 	const struct gr_mark_totals *t = gr_mark_totals(a->mark);
 	struct gr_heap_breakdown b;
 	gr_heap_breakdown(a->heap, &b);
@@ -244,7 +246,7 @@ void gr_heap_report_json_fields(struct gr_json *j, const struct gr_analysis *a)
 		gr_json_object_end(j);
 	}
 	gr_json_object_end(j);
-	json_breakdown(j, &b, a);
+	json_breakdown(j, &b, &st, a);
 	gr_json_key(j, "size_classes");
 	gr_json_array_begin(j);
 	for (int c = 0; c < MAX_CLASSES; c++) {
@@ -265,9 +267,10 @@ void gr_heap_report_json_fields(struct gr_json *j, const struct gr_analysis *a)
 		gr_json_object_end(j);
 	}
 	gr_json_array_end(j);
-	json_collector(j, a);
+	json_collector(j, a, &st);
 	json_damage(j, a);
 	gr_json_kv_double(j, "analysis_seconds", a->seconds);
+	return NULL;
 }
 
 struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
@@ -276,9 +279,13 @@ struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
 	struct gr_json j;
 	gr_json_init(&j, out, true);
 	gr_json_object_begin(&j);
-	gr_heap_report_json_fields(&j, a);
+	struct gr_error *err = gr_heap_report_json_fields(&j, a);
 	gr_json_object_end(&j);
-	return gr_json_finish(&j, path);
+	struct gr_error *finish = gr_json_finish(&j, path);
+	if (!err)
+		return finish;
+	gr_error_destroy(finish);
+	return err;
 }
 
 static void row(FILE *out, const char *label, uint64_t bytes, const char *note)
@@ -292,6 +299,10 @@ struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 				     const char *path)
 {
 	static struct class_stats cs[MAX_CLASSES];
+	struct gr_gcstate st;
+	struct gr_error *err = gr_gcstate_read(a->session, &st);
+	if (err)
+		return err;
 	const struct gr_mark_totals *t = gr_mark_totals(a->mark);
 	struct gr_heap_breakdown b;
 	gr_heap_breakdown(a->heap, &b);
@@ -314,8 +325,6 @@ struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 	row(out, "  of which released", b.heap_released_bytes,
 	    "returned to the OS");
 	row(out, "heap arenas", b.arena_bytes, "address space reserved");
-	struct gr_gcstate st;
-	gr_gcstate_read(a->session, &st);
 	row(out, "runtime metadata", gr_gcstate_metadata_bytes(&st),
 	    "spans, mcaches, GC and profiling metadata (memstats)");
 	row(out, "other file mappings", other_file_mappings(a),
@@ -343,7 +352,7 @@ struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 			     " %12s\n",
 			cs[c].spans, cs[c].slots, cs[c].used, cs[c].live, x);
 	}
-	text_collector(out, a);
+	text_collector(out, a, &st);
 	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
 	size_t nd = gr_heap_damage_count(a->heap);
 	if (nd || gs->unscannable)

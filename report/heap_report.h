@@ -15,9 +15,13 @@
 
 /* The fields of the JSON document, into an object @j has open (the
  * report command nests them). */
-void gr_heap_report_json_fields(struct gr_json *j, const struct gr_analysis *a);
+GR_MUST_USE
+struct gr_error *gr_heap_report_json_fields(struct gr_json *j,
+					    const struct gr_analysis *a);
+GR_MUST_USE
 struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
 				     const char *path);
+GR_MUST_USE
 struct gr_error *gr_heap_report_text(const struct gr_analysis *a, FILE *out,
 				     const char *path);
 

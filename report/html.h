@@ -31,6 +31,7 @@
  * them.  JSON that does not parse still makes a page: the script shows
  * what is wrong.  Fails only when writing fails.
  */
+GR_MUST_USE
 struct gr_error *gr_html_write(const char *report_json, size_t len, FILE *out,
 			       const char *path);
 

@@ -45,8 +45,10 @@ void gr_info_collect(const struct gr_session *s, struct gr_info *ret);
 /* The fields of the JSON document, into an object @j has open. */
 void gr_info_json_fields(struct gr_json *j, const struct gr_info *info);
 /* Write @info as one JSON document to @out; @path names @out in errors. */
+GR_MUST_USE
 struct gr_error *gr_info_write_json(const struct gr_info *info, FILE *out,
 				    const char *path);
+GR_MUST_USE
 struct gr_error *gr_info_write_text(const struct gr_info *info, FILE *out,
 				    const char *path);
 

@@ -55,6 +55,7 @@ void gr_json_kv_bool(struct gr_json *j, const char *key, bool v);
 void gr_json_kv_hex(struct gr_json *j, const char *key, uint64_t v);
 
 /* Trailing newline, flush; OS error if any write failed. */
+GR_MUST_USE
 struct gr_error *gr_json_finish(struct gr_json *j, const char *path);
 
 #endif /* GR_JSON_H */

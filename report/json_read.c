@@ -31,6 +31,7 @@ struct parser {
 	int depth;
 };
 
+GR_MUST_USE
 static struct gr_error *bad(const struct parser *ps, const char *what)
 {
 	return gr_error_create(GR_ERR_BAD_DATA, "%s: offset %zu: %s", ps->path,
@@ -97,6 +98,7 @@ static size_t utf8(char *out, uint32_t c)
 
 /* A string at ps->p (the opening quote); decoded bytes never outnumber
  * the encoded ones, so one buffer of the raw length suffices. */
+GR_MUST_USE
 static struct gr_error *string(struct parser *ps, char **ret, size_t *len)
 {
 	const char *q = ps->p + 1;
@@ -160,6 +162,7 @@ static struct gr_error *string(struct parser *ps, char **ret, size_t *len)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *number(struct parser *ps, struct gr_jv *v)
 {
 	const char *s = ps->p;
@@ -206,8 +209,10 @@ static struct gr_error *number(struct parser *ps, struct gr_jv *v)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *value(struct parser *ps, struct gr_jv **ret);
 
+GR_MUST_USE
 static struct gr_error *push(struct gr_jv *c, struct gr_jv *item, char *key)
 {
 	if (c->n == c->cap) {
@@ -230,6 +235,7 @@ static struct gr_error *push(struct gr_jv *c, struct gr_jv *item, char *key)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *container(struct parser *ps, struct gr_jv *v)
 {
 	bool obj = *ps->p == '{';
@@ -283,6 +289,7 @@ static struct gr_error *container(struct parser *ps, struct gr_jv *v)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *value(struct parser *ps, struct gr_jv **ret)
 {
 	ws(ps);

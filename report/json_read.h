@@ -33,9 +33,11 @@ enum gr_jv_type {
 struct gr_jv;
 
 /* Parse @len bytes at @buf; @path names the input in errors. */
+GR_MUST_USE
 struct gr_error *gr_jv_parse(const char *buf, size_t len, const char *path,
 			     struct gr_jv **ret);
 /* Read and parse the file at @path (OS errors name it). */
+GR_MUST_USE
 struct gr_error *gr_jv_parse_file(const char *path, struct gr_jv **ret);
 void gr_jv_destroy(struct gr_jv *v);
 

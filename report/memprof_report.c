@@ -34,6 +34,7 @@ static bool block_size(const struct gr_memprof_info *info,
 	return *ret != 0;
 }
 
+GR_MUST_USE
 static struct gr_error *add_record(struct gr_memprof *mp, struct gr_pprof *p,
 				   size_t i, uint64_t **locs, size_t *cap)
 {
@@ -155,6 +156,7 @@ static void json_info(struct gr_json *j, const struct gr_memprof_info *info)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *json_record(struct gr_json *j, struct gr_memprof *mp,
 				    size_t i)
 {

@@ -23,6 +23,7 @@
  * @time_nanos (0 = unset) becomes Profile.time_nanos; @comment (may be
  * NULL) a comment.  The caller destroys *ret.
  */
+GR_MUST_USE
 struct gr_error *gr_memprof_report_pprof(struct gr_memprof *mp,
 					 int64_t time_nanos,
 					 const char *comment,
@@ -39,6 +40,7 @@ void gr_memprof_report_totals(const struct gr_memprof *mp,
 			      struct gr_memprof_totals *ret);
 
 /* Every record with its frames, counts and scaled values, as JSON. */
+GR_MUST_USE
 struct gr_error *gr_memprof_report_json(struct gr_memprof *mp, FILE *out,
 					const char *path);
 

@@ -290,6 +290,7 @@ static const char *str_at(const struct gr_pprof *p, size_t i)
 }
 
 /* Index of string @s in the string table, added on first use. */
+GR_MUST_USE
 static struct gr_error *intern(struct gr_pprof *p, const char *s,
 			       uint64_t *ret)
 {
@@ -451,6 +452,7 @@ static uint64_t hash2(uint64_t a, uint64_t b)
 }
 
 /* Function id for (name, file) string indexes. */
+GR_MUST_USE
 static struct gr_error *function_id(struct gr_pprof *p, uint64_t name,
 				    uint64_t file, uint64_t *ret)
 {
@@ -524,6 +526,7 @@ struct gr_error *gr_pprof_location(struct gr_pprof *p, const char *func,
 }
 
 /* Encode one Label message into @b (after the labels' strings exist). */
+GR_MUST_USE
 static struct gr_error *encode_label(struct gr_pprof *p, struct buf *b,
 				     const struct gr_pprof_label *l)
 {
@@ -755,6 +758,7 @@ static void encode_tables(const struct gr_pprof *p, struct sink *s)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *encode_to(const struct gr_pprof *p, struct sink *s)
 {
 	struct buf hdr = {0};

@@ -41,6 +41,7 @@ struct gr_pprof_label {
 	const char *num_unit;
 };
 
+GR_MUST_USE
 struct gr_error *gr_pprof_create(struct gr_pprof **ret);
 void gr_pprof_destroy(struct gr_pprof *p);
 
@@ -48,12 +49,15 @@ void gr_pprof_destroy(struct gr_pprof *p);
  * Append a sample type.  All sample types must be added before the first
  * sample (USAGE otherwise).
  */
+GR_MUST_USE
 struct gr_error *gr_pprof_add_sample_type(struct gr_pprof *p, const char *type,
 					  const char *unit);
 /* The sample type pprof shows by default (one of the types added). */
+GR_MUST_USE
 struct gr_error *gr_pprof_set_default_sample_type(struct gr_pprof *p,
 						  const char *type);
 /* Profile.period_type and period (e.g. "space"/"bytes", 524288). */
+GR_MUST_USE
 struct gr_error *gr_pprof_set_period(struct gr_pprof *p, const char *type,
 				     const char *unit, int64_t period);
 /* Profile.time_nanos (Unix time of collection) and duration_nanos; 0 = unset. */
@@ -65,15 +69,18 @@ void gr_pprof_set_time(struct gr_pprof *p, int64_t time_nanos,
  * as already symbolized (functions, files, lines, inlined frames), so that
  * pprof names the binary and never tries to symbolize it again.
  */
+GR_MUST_USE
 struct gr_error *gr_pprof_set_mapping(struct gr_pprof *p, const char *file,
 				      const char *build_id);
 /* A free-form comment (Profile.comment), shown by `pprof -comments`. */
+GR_MUST_USE
 struct gr_error *gr_pprof_add_comment(struct gr_pprof *p, const char *comment);
 
 /*
  * The id (> 0) of the location for function @func (never NULL) in @file
  * (NULL or "" when unknown) at @line (0 when unknown), created on first use.
  */
+GR_MUST_USE
 struct gr_error *gr_pprof_location(struct gr_pprof *p, const char *func,
 				   const char *file, int64_t line,
 				   uint64_t *ret);
@@ -83,6 +90,7 @@ struct gr_error *gr_pprof_location(struct gr_pprof *p, const char *func,
  * @nlocs location ids leaf first, @nlabels labels (@labels may be NULL when
  * 0).
  */
+GR_MUST_USE
 struct gr_error *gr_pprof_add_sample(struct gr_pprof *p, const int64_t *values,
 				     size_t nvalues, const uint64_t *locs,
 				     size_t nlocs,
@@ -96,9 +104,11 @@ size_t gr_pprof_function_count(const struct gr_pprof *p);
 size_t gr_pprof_string_count(const struct gr_pprof *p);
 
 /* The uncompressed profile.proto message into a new buffer (free()). */
+GR_MUST_USE
 struct gr_error *gr_pprof_encode(const struct gr_pprof *p, uint8_t **buf_ret,
 				 size_t *len_ret);
 /* Gzip the profile onto @out (not closed); @name is for error messages. */
+GR_MUST_USE
 struct gr_error *gr_pprof_write_stream(const struct gr_pprof *p, FILE *out,
 				       const char *name);
 /*
@@ -106,6 +116,7 @@ struct gr_error *gr_pprof_write_stream(const struct gr_pprof *p, FILE *out,
  * directory, flushed, then renamed over @path, so a reader never sees half
  * a profile and a failed write leaves any old @path untouched.
  */
+GR_MUST_USE
 struct gr_error *gr_pprof_write_file(const struct gr_pprof *p,
 				     const char *path);
 

@@ -31,6 +31,7 @@ static size_t ctx_hash(uint32_t parent, uint64_t loc, size_t mask)
 	return (size_t)(h >> 17) & mask;
 }
 
+GR_MUST_USE
 static struct gr_error *cct_grow(struct cct *t)
 {
 	size_t nslots = t->nslots ? t->nslots * 2 : 1024;
@@ -51,6 +52,7 @@ static struct gr_error *cct_grow(struct cct *t)
 }
 
 /* The context for frame @loc under @parent (NONE: outermost). */
+GR_MUST_USE
 static struct gr_error *cct_get(struct cct *t, uint32_t parent, uint64_t loc,
 				uint32_t *ret)
 {
@@ -109,6 +111,7 @@ static void root_frame(const struct gr_analysis *a, uint32_t r, char *buf,
  * Walk the dominator tree from the pseudo-root, parents before children,
  * giving every node a context; objects add their size to theirs.
  */
+GR_MUST_USE
 static struct gr_error *build(const struct gr_analysis *a, struct gr_pprof *p,
 			      struct cct *t)
 {
@@ -168,6 +171,7 @@ static struct gr_error *build(const struct gr_analysis *a, struct gr_pprof *p,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *emit(const struct gr_analysis *a, struct gr_pprof *p,
 			     const struct cct *t)
 {

@@ -26,6 +26,7 @@
 #include "forensics/query/analysis.h"
 
 /* Write the gzipped profile to @out (@path names it in errors). */
+GR_MUST_USE
 struct gr_error *gr_pprof_retention_write(const struct gr_analysis *a,
 					  FILE *out, const char *path);
 

@@ -86,6 +86,7 @@ static void *groupings_worker(void *arg)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *groupings_build(const struct gr_analysis *a,
 					size_t top, struct facts *f)
 {
@@ -113,6 +114,7 @@ static struct gr_error *groupings_build(const struct gr_analysis *a,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *facts_build(const struct gr_analysis *a,
 				    const struct gr_report_options *o,
 				    struct facts *f)
@@ -410,6 +412,7 @@ static int kid_cmp(const void *x, const void *y)
  * the pseudo-root, children by retained size, keeping nodes that retain
  * at least tree_min_share of the heap, at most tree_nodes of them.
  */
+GR_MUST_USE
 static struct gr_error *json_tree(struct gr_json *j, const struct facts *f)
 {
 	const struct gr_analysis *a = f->a;
@@ -551,12 +554,13 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 	json_summary(&j, &f);
 	gr_json_key(&j, "heap");
 	gr_json_object_begin(&j);
-	gr_heap_report_json_fields(&j, a);
+	err = gr_heap_report_json_fields(&j, a);
 	gr_json_object_end(&j);
 	gr_json_key(&j, "suspects");
 	struct gr_suspect_options so = o->suspects;
 	so.sites = f.by[GR_RETENTION_BY_SITE];
-	err = gr_suspects_json_array(&j, a, &so);
+	if (!err)
+		err = gr_suspects_json_array(&j, a, &so);
 	struct gr_allocsites *as = NULL;
 	if (!err)
 		err = gr_allocsites_create(a, &as);

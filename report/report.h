@@ -32,10 +32,12 @@ struct gr_report_options {
 #define GR_REPORT_DEFAULTS {20, 20, 500, 0.001, GR_SUSPECT_DEFAULTS, false}
 
 /* The JSON document to @out (@path names it in errors). */
+GR_MUST_USE
 struct gr_error *gr_report_json(const struct gr_analysis *a,
 				const struct gr_report_options *o, FILE *out,
 				const char *path);
 /* The text report, 100 columns. */
+GR_MUST_USE
 struct gr_error *gr_report_text(const struct gr_analysis *a,
 				const struct gr_report_options *o, FILE *out,
 				const char *path);

@@ -26,6 +26,7 @@ static int by_reach(const void *x, const void *y, void *arg)
 	return a < b ? -1 : a > b;
 }
 
+GR_MUST_USE
 static struct gr_error *write_json(const struct gr_analysis *a, FILE *out,
 				   const char *path)
 {

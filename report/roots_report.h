@@ -14,6 +14,7 @@
 #include "forensics/query/analysis.h"
 
 /* @limit: text rows shown (0 = all); JSON always lists every root. */
+GR_MUST_USE
 struct gr_error *gr_roots_report(const struct gr_analysis *a, bool json,
 				 size_t limit, FILE *out, const char *path);
 

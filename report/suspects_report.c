@@ -24,6 +24,7 @@ static void term(FILE *f, const char *s)
 /* The allocation stacks of what suspect @s retains: its dominator
  * subtree.  A goroutine site's suspects retain what the group retains
  * together, which is no subtree of the tree: they get none. */
+GR_MUST_USE
 static struct gr_error *sites_of(const struct gr_analysis *a,
 				 struct gr_allocsites *as,
 				 const struct gr_suspect *s,
@@ -47,6 +48,7 @@ static struct gr_error *sites_of(const struct gr_analysis *a,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *json_suspect(const struct gr_analysis *a,
 				     struct gr_json *j,
 				     struct gr_allocsites *as,
@@ -124,6 +126,7 @@ static struct gr_error *json_suspect(const struct gr_analysis *a,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *text_suspect(const struct gr_analysis *a, FILE *f,
 				     struct gr_allocsites *as, size_t i,
 				     const struct gr_suspect *s,
@@ -182,6 +185,7 @@ static struct gr_error *text_suspect(const struct gr_analysis *a, FILE *f,
 }
 
 /* Suspects with their paths, to JSON or text. */
+GR_MUST_USE
 static struct gr_error *each(const struct gr_analysis *a,
 			     const struct gr_suspect_options *o,
 			     struct gr_json *j, FILE *f)

@@ -16,6 +16,7 @@
 #include "report/json.h"
 
 /* The suspects as a JSON array (the value of a key @j has written). */
+GR_MUST_USE
 struct gr_error *gr_suspects_json_array(struct gr_json *j,
 					const struct gr_analysis *a,
 					const struct gr_suspect_options *o);
@@ -23,6 +24,7 @@ struct gr_error *gr_suspects_json_array(struct gr_json *j,
 void gr_suspects_text(const struct gr_analysis *a,
 		      const struct gr_suspect_options *o, FILE *f,
 		      struct gr_error **err);
+GR_MUST_USE
 struct gr_error *gr_suspects_report(const struct gr_analysis *a,
 				    const struct gr_suspect_options *o,
 				    bool json, FILE *out, const char *path);

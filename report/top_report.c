@@ -35,6 +35,7 @@ static void members_free(struct members *m, size_t n)
 	free(m);
 }
 
+GR_MUST_USE
 static struct gr_error *type_members(struct gr_allocsites *as,
 				     const struct gr_retention *r, size_t n,
 				     struct members **ret)
@@ -130,6 +131,7 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *write_json(const struct gr_retention *r,
 				   enum gr_retention_by by, size_t limit,
 				   struct gr_allocsites *as, FILE *out,

@@ -20,6 +20,7 @@
  * the largest allocation stack of what the root retains, or of the
  * type's own live instances (null if none of them was sampled).  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 					   const struct gr_retention *r,
 					   enum gr_retention_by by,
@@ -27,6 +28,7 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 					   struct gr_allocsites *as);
 /* @limit rows (0 = all), text or JSON, to @out (@path names it in
  * errors); JSON rows carry "allocated_at" as above when @as is given. */
+GR_MUST_USE
 struct gr_error *gr_top_report(const struct gr_retention *r,
 			       enum gr_retention_by by, bool json,
 			       struct gr_allocsites *as,

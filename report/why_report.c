@@ -249,6 +249,7 @@ static void paths_out(struct out *o, const struct gr_path *paths, size_t n,
 }
 
 /* The dominator chain of @node, nearest first, P left out. */
+GR_MUST_USE
 static struct gr_error *chain_out(struct out *o, uint32_t node)
 {
 	uint32_t *chain;

@@ -21,6 +21,7 @@ struct gr_why_options {
 	bool json;
 };
 
+GR_MUST_USE
 struct gr_error *gr_why_report(const struct gr_analysis *a,
 			       const struct gr_target *t,
 			       const struct gr_why_options *o, FILE *out,

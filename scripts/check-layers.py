@@ -14,6 +14,9 @@ Rules (forensics/STAGES says them too):
   * a file includes headers of its own folder or of folders listed
     before it, never after (tests/ may include anything);
   * a *_internal.h is included only from its own folder or tests/;
+  * every function returning struct gr_error * is GR_MUST_USE (a static
+    one where it is declared, any other in its header), so no error is
+    dropped unseen;
   * docs/ARCHITECTURE.md holds the diagram this script generates from
     STAGES and the headers present, between its stage markers.
 Exit status 1 with one line per violation, naming the file and line.
@@ -94,6 +97,38 @@ def check_includes(root, stages):
     return errors
 
 
+MUST_USE_DECL = re.compile(
+    r'^(?P<pre>(?:GR_MUST_USE\s+)?)(?P<static>static\s+)?(?:inline\s+)?'
+    r'struct gr_error \*\s*(?P<name>\w+)\(', re.M)
+
+
+def check_must_use(root):
+    """Every function returning struct gr_error * is GR_MUST_USE: a
+    static one where it is declared, any other in its header."""
+    marked_public, marked_static, found = set(), set(), []
+    for path in c_files(root):
+        with open(os.path.join(root, path), errors="replace") as f:
+            text = f.read()
+        for m in MUST_USE_DECL.finditer(text):
+            line = text[:m.start()].rstrip("\n").rsplit("\n", 1)[-1]
+            marked = bool(m.group("pre")) or line.strip() == "GR_MUST_USE"
+            name, static = m.group("name"), bool(m.group("static"))
+            lineno = text.count("\n", 0, m.start()) + 1
+            if marked and static:
+                marked_static.add((path, name))
+            elif marked:
+                marked_public.add(name)
+            found.append((path, lineno, name, static))
+    errors = []
+    for path, lineno, name, static in found:
+        ok = (path, name) in marked_static if static else \
+            name in marked_public
+        if not ok:
+            errors.append(f"{path}:{lineno}: {name} returns struct gr_error *"
+                          " without GR_MUST_USE")
+    return sorted(set(errors))
+
+
 def diagram(root, stages):
     """The stages top down, each with the modules its headers name."""
     lines = ["```"]
@@ -145,6 +180,9 @@ def self_test():
         "internal": ('forensics/high/d.c', '#include "forensics/low/x_internal.h"\n',
                      "is internal to forensics/low"),
         "unlisted": ('forensics/other/e.c', '', "does not list"),
+        "must-use": ('forensics/high/f.c',
+                     'static struct gr_error *f(void);\n',
+                     "without GR_MUST_USE"),
     }
     failed = 0
     for name, (path, text, expect) in cases.items():
@@ -164,7 +202,7 @@ def self_test():
                 with open(os.path.join(root, p), "w") as f:
                     f.write(t)
             stages = read_stages(root)
-            errors = check_includes(root, stages)
+            errors = check_includes(root, stages) + check_must_use(root)
             hit = any(expect in e for e in errors)
             print(f"{'ok  ' if hit else 'FAIL'} self-test {name}: "
                   f"{errors[0] if errors else 'nothing reported'}")
@@ -177,8 +215,8 @@ def self_test():
             except OSError:
                 pass
             check_doc(root, stages, True)
-            rest = check_includes(root, stages) + check_doc(root, stages,
-                                                            False)
+            rest = check_includes(root, stages) + check_must_use(root) + \
+                check_doc(root, stages, False)
             if rest:
                 print(f"FAIL self-test {name}: clean tree reports {rest[0]}")
                 failed += 1
@@ -193,6 +231,7 @@ def main():
         sys.exit(1 if self_test() else 0)
     stages = read_stages(root)
     errors = check_includes(root, stages)
+    errors += check_must_use(root)
     errors += check_doc(root, stages, "--write" in sys.argv[1:])
     for e in errors:
         print(e)

@@ -17,6 +17,7 @@ struct gr_error *gr_cursor_error(const struct gr_cursor *c, const char *fmt,
 			       c->off);
 }
 
+GR_MUST_USE
 static struct gr_error *short_read(const struct gr_cursor *c, uint64_t len)
 {
 	return gr_cursor_error(c, "need %llu bytes, %zu left",

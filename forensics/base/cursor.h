@@ -45,27 +45,38 @@ static inline bool gr_range_ok(size_t size, uint64_t off, uint64_t len)
 	return off <= size && size - off >= len;
 }
 
+GR_MUST_USE
 struct gr_error *gr_cursor_error(const struct gr_cursor *c, const char *fmt,
 				 ...) __attribute__((format(printf, 2, 3)));
 
 /* Move to absolute offset @off (<= size). */
+GR_MUST_USE
 struct gr_error *gr_cursor_seek(struct gr_cursor *c, uint64_t off);
+GR_MUST_USE
 struct gr_error *gr_cursor_skip(struct gr_cursor *c, uint64_t len);
 /* Point *ret at @len bytes at the cursor and advance. */
+GR_MUST_USE
 struct gr_error *gr_cursor_bytes(struct gr_cursor *c, uint64_t len,
 				 const uint8_t **ret);
+GR_MUST_USE
 struct gr_error *gr_cursor_u8(struct gr_cursor *c, uint8_t *ret);
+GR_MUST_USE
 struct gr_error *gr_cursor_u16(struct gr_cursor *c, uint16_t *ret);
+GR_MUST_USE
 struct gr_error *gr_cursor_u32(struct gr_cursor *c, uint32_t *ret);
+GR_MUST_USE
 struct gr_error *gr_cursor_u64(struct gr_cursor *c, uint64_t *ret);
 /* Unsigned LEB128 / Go varint (at most 10 bytes, no overflow). */
+GR_MUST_USE
 struct gr_error *gr_cursor_uvarint(struct gr_cursor *c, uint64_t *ret);
 /* Go zig-zag signed varint as used by pclntab pc-value tables. */
+GR_MUST_USE
 struct gr_error *gr_cursor_svarint(struct gr_cursor *c, int64_t *ret);
 /*
  * A NUL-terminated string at the cursor; *ret points into the data, *len_ret
  * (if not NULL) gets its length.  Fails if no NUL before the end.
  */
+GR_MUST_USE
 struct gr_error *gr_cursor_cstr(struct gr_cursor *c, const char **ret,
 				size_t *len_ret);
 

@@ -5,8 +5,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+GR_MUST_USE
+static struct gr_error *vadd(struct gr_damage_list *l, uint64_t addr,
+			     uint64_t bytes, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
 struct gr_error *gr_damage_add(struct gr_damage_list *l, uint64_t addr,
 			       uint64_t bytes, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct gr_error *err = vadd(l, addr, bytes, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+struct gr_error *gr_damage_catch(struct gr_damage_list *l,
+				 struct gr_error *err, unsigned int codes,
+				 uint64_t addr, uint64_t bytes, const char *fmt,
+				 ...)
+{
+	if (!gr_error_catchable(err, codes))
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	struct gr_error *rec = vadd(l, addr, bytes, fmt, ap);
+	va_end(ap);
+	gr_error_destroy(err);
+	return rec;
+}
+
+static struct gr_error *vadd(struct gr_damage_list *l, uint64_t addr,
+			     uint64_t bytes, const char *fmt, va_list ap)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
@@ -16,11 +46,8 @@ struct gr_error *gr_damage_add(struct gr_damage_list *l, uint64_t addr,
 		l->v = p;
 		l->cap = cap;
 	}
-	va_list ap;
-	va_start(ap, fmt);
 	char *what = NULL;
 	int n = vasprintf(&what, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return gr_error_nomem();
 	l->v[l->n++] = (struct gr_damage){.addr = addr, .bytes = bytes,

@@ -34,9 +34,22 @@ struct gr_damage_list {
  * Append a record; @what is formatted from @fmt into a string the list
  * owns.  NOMEM is the only error, and then @l is unchanged.
  */
+GR_MUST_USE
 struct gr_error *gr_damage_add(struct gr_damage_list *l, uint64_t addr,
 			       uint64_t bytes, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * gr_error_catch() for a walker that keeps a damage list: when @err (not
+ * NULL) has a code in @codes, record it in @l as gr_damage_add() would
+ * and destroy it, returning what recording returns (NULL, or NOMEM).  Any
+ * other error (NOMEM always) is returned as it is, nothing recorded.  The
+ * message may quote @err's own (it is formatted before @err goes).
+ */
+GR_MUST_USE
+struct gr_error *gr_damage_catch(struct gr_damage_list *l,
+				 struct gr_error *err, unsigned int codes,
+				 uint64_t addr, uint64_t bytes, const char *fmt,
+				 ...) __attribute__((format(printf, 6, 7)));
 /* Free the records and their messages; @l is empty afterwards. */
 void gr_damage_list_deinit(struct gr_damage_list *l);
 

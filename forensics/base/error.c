@@ -71,6 +71,18 @@ struct gr_error *gr_error_fault(uint64_t address, uint64_t len,
 	return err;
 }
 
+_Static_assert(GR_ERR_COUNT_ <= 32, "GR_ERR_BIT() sets fit an unsigned int");
+
+bool gr_error_catch(struct gr_error **errp, unsigned int codes)
+{
+	struct gr_error *err = *errp;
+	if (!err || !gr_error_catchable(err, codes))
+		return false;
+	gr_error_destroy(err);
+	*errp = NULL;
+	return true;
+}
+
 struct gr_error *gr_error_prefix(struct gr_error *err, const char *fmt, ...)
 {
 	if (!err || err == &nomem_error)

@@ -25,9 +25,11 @@ struct gr_outfile {
 	bool direct;
 };
 
+GR_MUST_USE
 struct gr_error *gr_outfile_open(const char *path, struct gr_outfile *o);
 /* Flush, sync, close and rename into place; on error the target is left
  * as it was and the temporary removed. */
+GR_MUST_USE
 struct gr_error *gr_outfile_commit(struct gr_outfile *o);
 /* Give up: close and remove the temporary.  Safe after commit. */
 void gr_outfile_abort(struct gr_outfile *o);

@@ -228,6 +228,7 @@ struct gr_dwarf;
  * malformed DWARF, UNSUPPORTED for forms goretain does not read (.zdebug
  * sections, split DWARF).
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_open(struct gr_exe *exe, struct gr_dwarf **ret);
 void gr_dwarf_destroy(struct gr_dwarf *d);
 
@@ -252,6 +253,7 @@ const struct gr_dwarf_type *gr_dwarf_type(const struct gr_dwarf *d,
  * The type named @name ("runtime.mspan", "*runtime.g", "[]uint8").  When
  * several DIEs share the name, the first that is not a go_alias typedef.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_type_by_name(const struct gr_dwarf *d,
 				       const char *name, uint32_t *ret);
 /* The type whose DW_AT_go_runtime_type is @addr (link-time); false if none. */
@@ -273,6 +275,7 @@ const struct gr_dwarf_field *gr_dwarf_type_field(const struct gr_dwarf *d,
  * and qualifier (so that an interface type finds runtime.eface's "data").
  * NOT_FOUND names the type and the field.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_field(const struct gr_dwarf *d, uint32_t id,
 				const char *name,
 				const struct gr_dwarf_field **ret);
@@ -280,6 +283,7 @@ struct gr_error *gr_dwarf_field(const struct gr_dwarf *d, uint32_t id,
  * Offset of member @field of the type named @type ("runtime.mspan",
  * "nelems"); NOT_FOUND says "no field runtime.mspan.nelems" either way.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_field_offset(const struct gr_dwarf *d,
 				       const char *type, const char *field,
 				       uint64_t *ret);
@@ -313,11 +317,13 @@ struct gr_dwarf_member {
  * bytes, expected 8") when a step is missing or the size is not one
  * accepted: the runtime is not shaped as the caller reads it.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_member(const struct gr_dwarf *d, uint32_t id,
 				 const char *path, const uint64_t *sizes,
 				 struct gr_dwarf_member *ret);
 /* The same, from the type named @type ("runtime.mspan"); a missing type
  * is UNSUPPORTED naming it and the path. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_member_of(const struct gr_dwarf *d,
 				    const char *type, const char *path,
 				    const uint64_t *sizes,
@@ -334,6 +340,7 @@ bool gr_dwarf_has_member(const struct gr_dwarf *d, const char *type,
 bool gr_dwarf_type_size(const struct gr_dwarf *d, uint32_t id, uint64_t *ret);
 /* The size of the type named @type; UNSUPPORTED naming it when it is
  * absent or has no size. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_type_size_of(const struct gr_dwarf *d,
 				       const char *type, uint64_t *ret);
 
@@ -343,6 +350,7 @@ struct gr_error *gr_dwarf_type_size_of(const struct gr_dwarf *d,
 const struct gr_dwarf_global *gr_dwarf_global_at_index(const struct gr_dwarf *d,
 						       size_t i);
 /* By name ("runtime.mheap_"); the first in DIE order if repeated. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_global(const struct gr_dwarf *d, const char *name,
 				 const struct gr_dwarf_global **ret);
 /*
@@ -355,6 +363,7 @@ const struct gr_dwarf_global *gr_dwarf_global_at(const struct gr_dwarf *d,
 const struct gr_dwarf_constant *
 gr_dwarf_constant_at_index(const struct gr_dwarf *d, size_t i);
 /* By name ("runtime._PageSize"); the first in DIE order if repeated. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_constant(const struct gr_dwarf *d, const char *name,
 				   int64_t *ret);
 
@@ -410,6 +419,7 @@ typedef bool gr_dwarf_locate_fn(void *arg, const struct gr_dwarf_locator *loc,
  * global's address; globals it cannot place are left out (counted by
  * gr_dwarf_pack_unlocated).  BAD_DATA names the line of a malformed pack.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_from_pack(const char *text, size_t len,
 				    gr_dwarf_locate_fn *locate, void *arg,
 				    struct gr_dwarf **ret);
@@ -422,6 +432,7 @@ size_t gr_dwarf_pack_unlocated(const struct gr_dwarf *d);
  * Recording, for making packs: from this call on, every type, global and
  * constant a query hands out is marked (gr_dwarf_recorded).  NOMEM only.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_record(struct gr_dwarf *d);
 enum gr_dwarf_rec_kind { GR_DWARF_REC_TYPE, GR_DWARF_REC_GLOBAL,
 			 GR_DWARF_REC_CONSTANT };
@@ -442,12 +453,15 @@ bool gr_dwarf_recorded(const struct gr_dwarf *d, enum gr_dwarf_rec_kind kind,
  * type's in between.  Lookups by name and runtime type see the new types
  * after gr_dwarf_synth_done.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_synth_type(struct gr_dwarf *d, const char *name,
 				     uint32_t *id);
 struct gr_dwarf_type *gr_dwarf_synth_edit(struct gr_dwarf *d, uint32_t id);
+GR_MUST_USE
 struct gr_error *gr_dwarf_synth_field(struct gr_dwarf *d, uint32_t owner,
 				      const char *name, uint64_t offset,
 				      uint32_t type);
+GR_MUST_USE
 struct gr_error *gr_dwarf_synth_done(struct gr_dwarf *d);
 
 #endif /* GR_DWARF_H */

@@ -46,6 +46,7 @@ static bool wants_attrs(Dwarf_Half tag)
 }
 
 /* Record @die (a child of @parent) and say what it passes to its children. */
+GR_MUST_USE
 static struct gr_error *visit(struct walker *w, Dwarf_Die die,
 			      const struct frame *parent, struct frame *cur)
 {
@@ -109,6 +110,7 @@ static struct gr_error *visit(struct walker *w, Dwarf_Die die,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *push(struct walker *w, const struct frame *f)
 {
 	struct gr_error *err = gr_dwarf_vec_reserve(
@@ -120,6 +122,7 @@ static struct gr_error *push(struct walker *w, const struct frame *f)
 }
 
 /* Depth-first over one unit; frees every DIE it gets from libdwarf. */
+GR_MUST_USE
 static struct gr_error *walk_unit(struct walker *w, Dwarf_Die cu)
 {
 	Dwarf_Debug dbg = w->b->dbg;
@@ -183,6 +186,7 @@ static struct gr_error *walk_unit(struct walker *w, Dwarf_Die cu)
  * The next unit's DIE; *@off is where the unit starts (for messages) and
  * moves past it.
  */
+GR_MUST_USE
 static struct gr_error *next_unit(struct gr_dwarf_build *b, uint64_t *off,
 				  Dwarf_Die *ret, bool *done)
 {

@@ -53,6 +53,7 @@ struct gr_dwarf_names {
 	size_t mask;
 };
 
+GR_MUST_USE
 struct gr_error *gr_dwarf_names_init(struct gr_dwarf_names *t, size_t n);
 void gr_dwarf_names_add(struct gr_dwarf_names *t, const char *name,
 			uint32_t idx);
@@ -69,12 +70,14 @@ struct gr_dwarf_intern {
 	size_t mask, count;
 };
 
+GR_MUST_USE
 struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
 				 struct gr_dwarf_arena *a, const char *s,
 				 const char **ret);
 void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t);
 
 /* Make room for @need elements of @elsize in *@p (capacity *@cap). */
+GR_MUST_USE
 struct gr_error *gr_dwarf_vec_reserve(void **p, size_t *cap, size_t need,
 				      size_t elsize);
 
@@ -130,6 +133,7 @@ enum {
 };
 
 /* dwarf_resolve.c: the name and address tables of a filled index. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_build_tables(struct gr_dwarf *d);
 
 /* --- dwarf_attrs.c --- */
@@ -166,10 +170,12 @@ struct gr_dwarf_attrs {
  * Read the attributes of @die.  A libdwarf failure is returned as
  * BAD_DATA naming @path and the DIE offset @off.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_read_attrs(Dwarf_Debug dbg, Dwarf_Die die,
 				     uint64_t off, const char *path,
 				     struct gr_dwarf_attrs *ret);
 /* Translate a libdwarf error (freeing it) into BAD_DATA. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_lib_error(Dwarf_Debug dbg, Dwarf_Error e,
 				    const char *path, uint64_t off,
 				    const char *what);
@@ -214,28 +220,37 @@ struct gr_dwarf_build {
 int gr_dwarf_type_kind(Dwarf_Half tag);
 /* True if the location is exactly DW_OP_addr ADDR (a global's). */
 bool gr_dwarf_addr_expr(const struct gr_dwarf_attrs *a, uint64_t *addr);
+GR_MUST_USE
 struct gr_error *gr_dwarf_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
 				   uint64_t off, const struct gr_dwarf_attrs *a,
 				   uint32_t *ret);
+GR_MUST_USE
 struct gr_error *gr_dwarf_add_field(struct gr_dwarf_build *b, uint32_t owner,
 				    const struct gr_dwarf_attrs *a);
+GR_MUST_USE
 struct gr_error *gr_dwarf_add_global(struct gr_dwarf_build *b, uint64_t addr,
 				     const struct gr_dwarf_attrs *a);
+GR_MUST_USE
 struct gr_error *gr_dwarf_add_constant(struct gr_dwarf_build *b,
 				       const struct gr_dwarf_attrs *a);
+GR_MUST_USE
 struct gr_error *gr_dwarf_add_function(struct gr_dwarf_build *b, uint64_t off,
 				       const struct gr_dwarf_attrs *a,
 				       uint32_t *ret);
 /* @flags: GR_DWARF_VAR_PARAM / _INLINED; _RETURN comes from @a. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_add_var(struct gr_dwarf_build *b, uint32_t fn,
 				  uint8_t flags, const struct gr_dwarf_attrs *a);
 /* A DIE that concrete ones name through DW_AT_abstract_origin. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_add_abstract(struct gr_dwarf_build *b, uint64_t off,
 				       const struct gr_dwarf_attrs *a);
 
 /* Walk every compile unit of b->dbg into b->d. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_index(struct gr_dwarf_build *b);
 /* Turn offsets into ids and build the lookup tables. */
+GR_MUST_USE
 struct gr_error *gr_dwarf_resolve(struct gr_dwarf_build *b);
 
 #endif /* GR_DWARF_INTERNAL_H */

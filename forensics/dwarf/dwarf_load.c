@@ -139,6 +139,7 @@ static void error_handler(Dwarf_Error e, Dwarf_Ptr arg)
 }
 
 /* Prefer what our callbacks saw to libdwarf's summary of it. */
+GR_MUST_USE
 static struct gr_error *pick_error(struct loader *l, struct gr_error *err)
 {
 	if (!l->callback_err)
@@ -149,6 +150,7 @@ static struct gr_error *pick_error(struct loader *l, struct gr_error *err)
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *index_with_libdwarf(struct gr_dwarf *d,
 					    struct loader *l)
 {

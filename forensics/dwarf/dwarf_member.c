@@ -35,17 +35,18 @@ struct gr_error *gr_dwarf_type_size_of(const struct gr_dwarf *d,
 {
 	uint32_t id;
 	struct gr_error *err = gr_dwarf_type_by_name(d, type, &id);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: %s is not described", type);
-	}
+	if (err)
+		return err;
 	if (!gr_dwarf_type_size(d, id, ret))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: %s has no size", type);
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *walk(const struct gr_dwarf *d, uint32_t id,
 			     const char *tname, const char *path,
 			     const uint64_t *sizes, struct gr_dwarf_member *ret)
@@ -63,12 +64,12 @@ static struct gr_error *walk(const struct gr_dwarf *d, uint32_t id,
 		name[n] = '\0';
 		const struct gr_dwarf_field *f;
 		struct gr_error *err = gr_dwarf_field(d, type, name, &f);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 			return gr_error_create(GR_ERR_UNSUPPORTED,
 					       "DWARF: %s.%s is not described",
 					       tname, path);
-		}
+		if (err)
+			return err;
 		off += f->offset;
 		type = f->type;
 		if (!p[n])
@@ -110,13 +111,13 @@ struct gr_error *gr_dwarf_member_of(const struct gr_dwarf *d,
 {
 	uint32_t id;
 	struct gr_error *err = gr_dwarf_type_by_name(d, type, &id);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: %s.%s is not described (no type "
 				       "%s)",
 				       type, path, type);
-	}
+	if (err)
+		return err;
 	return walk(d, id, type, path, sizes, ret);
 }
 

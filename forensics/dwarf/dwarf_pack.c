@@ -80,6 +80,7 @@ struct reader {
 	size_t ncols;
 };
 
+GR_MUST_USE
 static struct gr_error *bad(const struct reader *r, const char *what)
 {
 	return gr_error_create(GR_ERR_BAD_DATA, "layout pack line %u: %s",
@@ -135,6 +136,7 @@ static const char *name_copy(struct reader *r, const char *s)
 	return gr_dwarf_arena_strdup(&r->d->arena, s, strlen(s));
 }
 
+GR_MUST_USE
 static struct gr_error *read_type(struct reader *r, uint32_t *fields_due)
 {
 	struct gr_dwarf *d = r->d;
@@ -171,6 +173,7 @@ static struct gr_error *read_type(struct reader *r, uint32_t *fields_due)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *read_field(struct reader *r)
 {
 	struct gr_dwarf *d = r->d;
@@ -194,6 +197,7 @@ static struct gr_error *read_field(struct reader *r)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *read_constant(struct reader *r)
 {
 	struct gr_dwarf *d = r->d;
@@ -213,6 +217,7 @@ static struct gr_error *read_constant(struct reader *r)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *read_global(struct reader *r, gr_dwarf_locate_fn *locate,
 				    void *arg)
 {
@@ -298,6 +303,7 @@ static bool split(struct reader *r, char *line)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *parse(struct reader *r, char *text,
 			      gr_dwarf_locate_fn *locate, void *arg)
 {

@@ -52,6 +52,7 @@ struct vec {
 };
 
 /* Room for record number @n of @what in each of the @nv arrays. */
+GR_MUST_USE
 static struct gr_error *reserve(const struct gr_dwarf_build *b, size_t n,
 				const char *what, const struct vec *v,
 				size_t nv)
@@ -74,6 +75,7 @@ static struct gr_error *reserve(const struct gr_dwarf_build *b, size_t n,
  * variables of cmd/go have 12k names) and are interned; the others are
  * nearly all distinct and copied.
  */
+GR_MUST_USE
 static struct gr_error *copy_name(struct gr_dwarf_build *b, const char *name,
 				  bool intern, const char **ret)
 {
@@ -267,6 +269,7 @@ static int64_t sleb(const uint8_t *p, size_t n, size_t *used)
  * Go places stack slots at DW_OP_call_frame_cfa (offset 0) or DW_OP_fbreg N
  * with DW_AT_frame_base = DW_OP_call_frame_cfa (cmd/internal/dwarf putvar).
  */
+GR_MUST_USE
 static struct gr_error *set_location(struct gr_dwarf *d, struct gr_dwarf_var *v,
 				     const struct gr_dwarf_attrs *a)
 {

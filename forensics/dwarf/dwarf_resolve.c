@@ -16,6 +16,7 @@
  * function).  perm[j] is the index of the j-th record once grouped by
  * owner, keeping DIE order inside a group (a stable counting sort).
  */
+GR_MUST_USE
 static struct gr_error *owner_permutation(const uint32_t *owner, size_t n,
 					  size_t nowners, uint32_t *first,
 					  uint32_t *count, uint32_t **ret)
@@ -43,6 +44,7 @@ static struct gr_error *owner_permutation(const uint32_t *owner, size_t n,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *permute(void *records, size_t size, size_t n,
 				const uint32_t *perm)
 {
@@ -59,6 +61,7 @@ static struct gr_error *permute(void *records, size_t size, size_t n,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *group_fields(struct gr_dwarf_build *b)
 {
 	struct gr_dwarf *d = b->d;
@@ -85,6 +88,7 @@ static struct gr_error *group_fields(struct gr_dwarf_build *b)
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *group_vars(struct gr_dwarf_build *b)
 {
 	struct gr_dwarf *d = b->d;
@@ -212,6 +216,7 @@ static bool derived_size(const struct gr_dwarf *d, uint32_t id, uint64_t *ret)
 	return false;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_sizes(struct gr_dwarf *d)
 {
 	uint64_t *size = malloc((d->ntypes ? d->ntypes : 1) * sizeof(*size));
@@ -245,6 +250,7 @@ static struct gr_error *resolve_sizes(struct gr_dwarf *d)
 
 /* --- lookup tables --- */
 
+GR_MUST_USE
 static struct gr_error *build_names(struct gr_dwarf *d)
 {
 	struct gr_error *err = gr_dwarf_names_init(&d->type_names, d->ntypes);
@@ -281,6 +287,7 @@ static int cmp_addr_entry(const void *pa, const void *pb)
 }
 
 /* Sort (key, id) pairs and keep the ids in *ids (if not NULL). */
+GR_MUST_USE
 static struct gr_error *sorted_ids(struct gr_dwarf_addr_entry *e, size_t n,
 				   uint32_t **ids)
 {
@@ -295,6 +302,7 @@ static struct gr_error *sorted_ids(struct gr_dwarf_addr_entry *e, size_t n,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *build_addr_tables(struct gr_dwarf *d)
 {
 	size_t n = d->ntypes > d->nglobals ? d->ntypes : d->nglobals;

@@ -128,6 +128,7 @@ struct gr_dwarf_intern_slot {
 	uint64_t hash;
 };
 
+GR_MUST_USE
 static struct gr_error *intern_grow(struct gr_dwarf_intern *t)
 {
 	size_t cap = t->mask ? 2 * (t->mask + 1) : 1024;

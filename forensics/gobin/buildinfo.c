@@ -287,6 +287,7 @@ static size_t split_tabs(char *s, char **cols, size_t max)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *module_line(char *rest, bool replacement,
 				    struct gr_buildinfo_module *m)
 {
@@ -310,6 +311,7 @@ static bool needs_quote(const char *s, bool key)
 	       strpbrk(s, " \t\r\n\"`") != NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *build_line(char *kv, struct gr_buildinfo_setting *st)
 {
 	size_t n = strlen(kv);
@@ -359,6 +361,7 @@ static struct gr_error *build_line(char *kv, struct gr_buildinfo_setting *st)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *parse_modinfo(struct gr_buildinfo *bi)
 {
 	size_t len = strlen(bi->modinfo), nlines = 0;
@@ -417,6 +420,7 @@ static struct gr_error *parse_modinfo(struct gr_buildinfo *bi)
 
 /* ---- the section ---- */
 
+GR_MUST_USE
 static struct gr_error *find_header(const uint8_t *data, size_t size,
 				    size_t *off_ret)
 {
@@ -433,6 +437,7 @@ static struct gr_error *find_header(const uint8_t *data, size_t size,
 			       size);
 }
 
+GR_MUST_USE
 static struct gr_error *read_string(struct gr_cursor *c, const char *what,
 				    const uint8_t **p, size_t *len)
 {

@@ -47,6 +47,7 @@ struct gr_go_version {
  * string when it is none of these; a "devel +hash" without a version is
  * BAD_DATA too (nothing to go on).
  */
+GR_MUST_USE
 struct gr_error *gr_go_version_parse(const char *s,
 				     struct gr_go_version *ret);
 /* <0, 0, >0 ordering by major, minor, patch only. */
@@ -75,6 +76,7 @@ struct gr_buildinfo;
  * Errors: BAD_DATA (no header, truncated strings, malformed module text),
  * UNSUPPORTED (pointer form, pointer size other than 8, big-endian).
  */
+GR_MUST_USE
 struct gr_error *gr_buildinfo_parse(const uint8_t *data, size_t size,
 				    struct gr_buildinfo **ret);
 void gr_buildinfo_destroy(struct gr_buildinfo *bi);

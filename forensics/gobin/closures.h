@@ -42,6 +42,7 @@ struct gr_closures;
  * binary has no runtime.newobject.  Functions whose code cannot be read
  * are skipped.  @mem and @pcln are not kept.
  */
+GR_MUST_USE
 struct gr_error *gr_closures_create(struct gr_mem *mem,
 				    const struct gr_pcln *pcln, uint64_t types,
 				    uint64_t etypes, struct gr_closures **ret);

@@ -33,6 +33,7 @@
 struct gr_locate;
 
 /* @mem, @pcln and @md must outlive the result; @bias is the PIE load bias. */
+GR_MUST_USE
 struct gr_error *gr_locate_create(struct gr_mem *mem, const struct gr_pcln *pcln,
 				  const struct gr_moduledata *md, uint64_t bias,
 				  struct gr_locate **ret);
@@ -57,6 +58,7 @@ struct gr_locate_ref {
  * code cannot be read or decoded to its end gives the references before
  * the first undecodable byte.  NOMEM only.
  */
+GR_MUST_USE
 struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
 				const struct gr_locate_ref **refs, size_t *n);
 /* Index of the function called @name, or UINT32_MAX; of several (a

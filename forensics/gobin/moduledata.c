@@ -138,8 +138,10 @@ struct gr_error *gr_moduledata_read(struct gr_mem *mem, uint64_t addr,
 
 /* ---- consistency ---- */
 
+GR_MUST_USE
 static struct gr_error *md_bad(const struct gr_moduledata *md, const char *fmt,
 			       ...) __attribute__((format(printf, 2, 3)));
+GR_MUST_USE
 static struct gr_error *md_bad(const struct gr_moduledata *md, const char *fmt,
 			       ...)
 {
@@ -152,6 +154,7 @@ static struct gr_error *md_bad(const struct gr_moduledata *md, const char *fmt,
 			       md->layout.source ? md->layout.source : "layout");
 }
 
+GR_MUST_USE
 static struct gr_error *check_table(const struct gr_moduledata *md,
 				    const char *name,
 				    const struct gr_go_slice *s, uint64_t want)
@@ -163,6 +166,7 @@ static struct gr_error *check_table(const struct gr_moduledata *md,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *check_order(const struct gr_moduledata *md,
 				    const char *lo_name, uint64_t lo,
 				    const char *hi_name, uint64_t hi)
@@ -256,6 +260,7 @@ struct gr_error *gr_moduledata_check(const struct gr_moduledata *md,
 
 /* ---- locating ---- */
 
+GR_MUST_USE
 static struct gr_error *try_at(struct gr_mem *mem, uint64_t addr,
 			       const struct gr_moduledata_layout *layout,
 			       enum gr_moduledata_origin origin,
@@ -327,6 +332,7 @@ static bool scan_section(struct gr_mem *mem, uint64_t start, uint64_t size,
 	return found;
 }
 
+GR_MUST_USE
 static struct gr_error *scan(struct gr_exe *exe, struct gr_mem *mem,
 			     uint64_t bias, uint64_t pclntab_addr,
 			     const struct gr_moduledata_layout *layout,

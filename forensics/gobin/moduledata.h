@@ -96,6 +96,7 @@ bool gr_moduledata_has(const struct gr_moduledata *md, enum gr_md_field f);
  * symbol's or section's address cannot be read.  *ret is the caller's, freed
  * with gr_moduledata_destroy().
  */
+GR_MUST_USE
 struct gr_error *gr_moduledata_load(struct gr_exe *exe, struct gr_mem *mem,
 				    uint64_t bias,
 				    const struct gr_moduledata_layout *layout,
@@ -107,6 +108,7 @@ void gr_moduledata_destroy(struct gr_moduledata *md);
  * (origin GR_MD_FROM_ADDRESS); for following md->next in processes with
  * plugins or shared libraries.  FAULT if the bytes cannot be read.
  */
+GR_MUST_USE
 struct gr_error *gr_moduledata_read(struct gr_mem *mem, uint64_t addr,
 				    const struct gr_moduledata_layout *layout,
 				    struct gr_moduledata *ret);
@@ -119,6 +121,7 @@ struct gr_error *gr_moduledata_read(struct gr_mem *mem, uint64_t addr,
  * say, ftab must have nfunc+1 entries, the text/data/bss bounds must be
  * ordered and slices must have len <= cap.  BAD_DATA naming the member.
  */
+GR_MUST_USE
 struct gr_error *gr_moduledata_check(const struct gr_moduledata *md,
 				     uint64_t pclntab_addr,
 				     const uint8_t *pcln, size_t pcln_size);
@@ -136,6 +139,7 @@ struct gr_error *gr_moduledata_check(const struct gr_moduledata *md,
  * n exceeds what the section can hold; FAULT when the section or the bitmap
  * is not in @mem (the section's size is not believed before that).
  */
+GR_MUST_USE
 struct gr_error *gr_moduledata_gcmask(struct gr_mem *mem,
 				      const struct gr_moduledata *md, bool bss,
 				      uint8_t **bits_ret, uint64_t *nbits_ret);

@@ -74,8 +74,10 @@ struct gr_pcln {
 	struct pcln_table t[T_COUNT];
 };
 
+GR_MUST_USE
 static struct gr_error *pcln_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+GR_MUST_USE
 static struct gr_error *pcln_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -101,6 +103,7 @@ static void table_ends(struct gr_pcln *p)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *parse_header(struct gr_pcln *p)
 {
 	const uint8_t *h = p->data;
@@ -159,6 +162,7 @@ static struct gr_error *parse_header(struct gr_pcln *p)
  * for a _func record inside pclntable, so lookups can binary-search and
  * func_at() only has to check the variable-length tail.
  */
+GR_MUST_USE
 static struct gr_error *check_functab(const struct gr_pcln *p)
 {
 	const struct pcln_table *t = &p->t[T_PCLN];
@@ -262,6 +266,7 @@ void gr_pcln_offsets(const struct gr_pcln *pcln, struct gr_pcln_offsets *ret)
 }
 
 /* A NUL-terminated string at @off inside table @ti. */
+GR_MUST_USE
 static struct gr_error *table_cstr(const struct gr_pcln *p, int ti,
 				   uint64_t off, const char **ret)
 {
@@ -376,6 +381,7 @@ void gr_pcvalue_iter_init(struct gr_pcvalue_iter *it,
 	it->done = table_off == 0;
 }
 
+GR_MUST_USE
 static struct gr_error *read_u32_varint(struct gr_cursor *c, uint32_t *ret)
 {
 	uint64_t v;
@@ -492,6 +498,7 @@ struct gr_error *gr_pcln_spdelta(const struct gr_pcln *pcln,
 }
 
 /* u32 slot @i of the array following @fn's _func record. */
+GR_MUST_USE
 static struct gr_error *func_slot(const struct gr_pcln *pcln,
 				  const struct gr_pcln_func *fn, uint64_t i,
 				  uint32_t *ret)

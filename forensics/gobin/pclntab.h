@@ -139,6 +139,7 @@ struct gr_pcln;
  * moduledata.text.  Errors: UNSUPPORTED (magic, ptrSize != 8),
  * BAD_DATA (anything out of bounds), NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_create(const uint8_t *data, size_t size,
 				uint64_t text_start, struct gr_pcln **ret);
 void gr_pcln_destroy(struct gr_pcln *pcln);
@@ -166,12 +167,14 @@ struct gr_pcln_offsets {
 void gr_pcln_offsets(const struct gr_pcln *pcln, struct gr_pcln_offsets *ret);
 
 /* Function @i < gr_pcln_func_count().  BAD_DATA if its record is broken. */
+GR_MUST_USE
 struct gr_error *gr_pcln_func_at(const struct gr_pcln *pcln, uint32_t i,
 				 struct gr_pcln_func *ret);
 /*
  * The function whose [entry, end) contains @pc (binary search over the
  * functab).  NOT_FOUND if @pc lies outside every function.
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_find_func(const struct gr_pcln *pcln, uint64_t pc,
 				   struct gr_pcln_func *ret);
 
@@ -183,6 +186,7 @@ struct gr_error *gr_pcln_find_func(const struct gr_pcln *pcln, uint64_t pc,
  * gets the first PC with this value.  NOT_FOUND if @pc is outside @fn or
  * past the end of the table; BAD_DATA if the table runs out of the section.
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_pcvalue(const struct gr_pcln *pcln,
 				 const struct gr_pcln_func *fn,
 				 uint32_t table_off, uint64_t pc, int32_t *ret,
@@ -213,6 +217,7 @@ bool gr_pcvalue_iter_next(struct gr_pcvalue_iter *it, uint64_t *start,
  * function has moved SP down since entry.  On amd64 the caller's frame
  * starts at sp + delta + 8 (the return address; runtime/traceback.go).
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_spdelta(const struct gr_pcln *pcln,
 				 const struct gr_pcln_func *fn, uint64_t pc,
 				 int32_t *ret);
@@ -220,10 +225,12 @@ struct gr_error *gr_pcln_spdelta(const struct gr_pcln *pcln,
  * Value of PCDATA table @table at @pc, as runtime pcdatavalue(): -1 when the
  * function has no such table (table >= npcdata or offset 0).
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_pcdata(const struct gr_pcln *pcln,
 				const struct gr_pcln_func *fn, uint32_t table,
 				uint64_t pc, int32_t *ret);
 /* pctab offset of PCDATA table @table (0 = none). */
+GR_MUST_USE
 struct gr_error *gr_pcln_pcdata_off(const struct gr_pcln *pcln,
 				    const struct gr_pcln_func *fn,
 				    uint32_t table, uint32_t *ret);
@@ -231,10 +238,12 @@ struct gr_error *gr_pcln_pcdata_off(const struct gr_pcln *pcln,
  * File and line at @pc (runtime funcline1).  *file_ret points into filetab.
  * NOT_FOUND when the function has no line information for @pc.
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_line(const struct gr_pcln *pcln,
 			      const struct gr_pcln_func *fn, uint64_t pc,
 			      const char **file_ret, int32_t *line_ret);
 /* Name of file number @fileno of @fn's compilation unit (runtime funcfile). */
+GR_MUST_USE
 struct gr_error *gr_pcln_file(const struct gr_pcln *pcln,
 			      const struct gr_pcln_func *fn, int32_t fileno,
 			      const char **ret);
@@ -243,6 +252,7 @@ struct gr_error *gr_pcln_file(const struct gr_pcln *pcln,
  * Raw FUNCDATA slot @i of @fn: an offset from moduledata.gofunc, or
  * 0xffffffff for none.  NOT_FOUND if @i >= nfuncdata.
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_funcdata_off(const struct gr_pcln *pcln,
 				      const struct gr_pcln_func *fn,
 				      uint32_t i, uint32_t *ret);
@@ -255,6 +265,7 @@ struct gr_error *gr_pcln_funcdata_off(const struct gr_pcln *pcln,
  * of .rodata, so the address can be read from the section bytes with
  * gr_pcln_bytes_at().  NOT_FOUND when the function has no such funcdata.
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_funcdata_addr(const struct gr_pcln *pcln,
 				       const struct gr_pcln_func *fn,
 				       uint32_t i, uint64_t gofunc,
@@ -265,6 +276,7 @@ struct gr_error *gr_pcln_funcdata_addr(const struct gr_pcln *pcln,
  * range is not inside the section (e.g. funcdata in .rodata before Go 1.26:
  * read those through gr_mem).
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_bytes_at(const struct gr_pcln *pcln,
 				  uint64_t section_addr, uint64_t addr,
 				  size_t len, const uint8_t **ret);
@@ -301,6 +313,7 @@ struct gr_pcln_location {
  *      the table there.
  * NOT_FOUND when none works.  The bytes are owned by @exe.
  */
+GR_MUST_USE
 struct gr_error *gr_pcln_locate(struct gr_exe *exe,
 				struct gr_pcln_location *ret);
 

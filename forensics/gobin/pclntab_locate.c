@@ -14,6 +14,7 @@
 /* runtime/symtab.go pcHeader on a 64-bit target: 8 bytes + 8 uintptrs. */
 enum { PCHEADER_SIZE = 72 };
 
+GR_MUST_USE
 static struct gr_error *locate_section(struct gr_exe *exe,
 				       struct gr_pcln_location *ret)
 {
@@ -51,6 +52,7 @@ static const struct gr_exe_section *section_of(const struct gr_exe *exe,
 }
 
 /* Bytes of @s from link-time address @addr to its end. */
+GR_MUST_USE
 static struct gr_error *section_tail(struct gr_exe *exe,
 				     const struct gr_exe_section *s,
 				     uint64_t addr, const uint8_t **data,
@@ -70,6 +72,7 @@ static struct gr_error *section_tail(struct gr_exe *exe,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *locate_symbol(struct gr_exe *exe,
 				      struct gr_pcln_location *ret)
 {
@@ -108,6 +111,7 @@ static bool plausible_header(const uint8_t *p, size_t left)
 	       p[4] == 0 && p[5] == 0 && p[6] == 1 && p[7] == 8;
 }
 
+GR_MUST_USE
 static struct gr_error *locate_magic(struct gr_exe *exe,
 				     struct gr_pcln_location *ret)
 {

@@ -147,6 +147,7 @@ static uint64_t object_size(const struct gr_dom_input *in, uint32_t id)
 
 /* Vertex @v's edge to @target is out of range.  The error path looks the
  * node up rather than every frame carrying it. */
+GR_MUST_USE
 static struct gr_error *bad_edge(const struct lt *lt, uint32_t v,
 				 uint32_t target)
 {
@@ -163,6 +164,7 @@ static struct gr_error *bad_edge(const struct lt *lt, uint32_t v,
 			       node - 1 - in->nroots, target, in->nobjects);
 }
 
+GR_MUST_USE
 static struct gr_error *grow_frames(struct lt *lt)
 {
 	size_t cap = lt->cap ? lt->cap * 2 : 1024;
@@ -175,6 +177,7 @@ static struct gr_error *grow_frames(struct lt *lt)
 }
 
 /* Push @node's edges on the DFS path at @depth. */
+GR_MUST_USE
 static inline struct gr_error *push(struct lt *lt, size_t depth,
 				    uint32_t node)
 {
@@ -189,6 +192,7 @@ static inline struct gr_error *push(struct lt *lt, size_t depth,
 }
 
 /* Keep the edge @v -> @w, v > w. */
+GR_MUST_USE
 static struct gr_error *add_back(struct lt *lt, uint32_t w, uint32_t v)
 {
 	if (lt->nback == lt->back_cap) {
@@ -208,6 +212,7 @@ static struct gr_error *add_back(struct lt *lt, uint32_t w, uint32_t v)
 /* Step 1: number the reachable nodes in DFS preorder from P, recording
  * parents, the least smaller predecessor of each vertex, and the edges to
  * smaller vertices. */
+GR_MUST_USE
 static struct gr_error *dfs(struct lt *lt)
 {
 	const struct gr_dom_input *in = lt->in;
@@ -270,6 +275,7 @@ static struct gr_error *dfs(struct lt *lt)
 
 /* The kept edges as lists by target: label[w] .. label[w + 1] (nback for
  * the last) in preds. */
+GR_MUST_USE
 static struct gr_error *sort_back(struct lt *lt)
 {
 	uint32_t n = lt->n;
@@ -383,6 +389,7 @@ static void *shrink(void *p, size_t count, size_t size)
 
 /* Number the reached nodes in preorder and find their idoms: *idom[v] is the
  * preorder number of v's idom, idom[0] = 0. */
+GR_MUST_USE
 static struct gr_error *run(struct gr_dom *d, struct lt *lt, uint32_t **idom)
 {
 	struct gr_error *err;
@@ -445,6 +452,7 @@ static inline uint32_t first_of(const struct gr_dom *d, uint32_t i)
 }
 
 /* Keep first(i) = @first, an offset of FAR or more in far[]. */
+GR_MUST_USE
 static struct gr_error *add_far(struct gr_dom *d, uint32_t i, uint32_t first,
 				size_t *cap)
 {
@@ -460,6 +468,7 @@ static struct gr_error *add_far(struct gr_dom *d, uint32_t i, uint32_t first,
 }
 
 /* Append first(i) = @first, i in increasing order. */
+GR_MUST_USE
 static inline struct gr_error *set_first(struct gr_dom *d, uint32_t i,
 					 uint32_t first, size_t *cap)
 {
@@ -484,6 +493,7 @@ static inline void number(struct gr_dom *d, const uint32_t *index,
  * Cheaper than keeping step 1's node -> preorder array through steps
  * 2-4, the build's peak.
  */
+GR_MUST_USE
 static struct gr_error *renumber(struct gr_dom *d, struct lt *lt,
 				 const uint32_t *index)
 {
@@ -527,6 +537,7 @@ static struct gr_error *renumber(struct gr_dom *d, struct lt *lt,
  * The breadth-first tree indices from @idom (freed here): first(), then
  * d->at and d->node by renumber().
  */
+GR_MUST_USE
 static struct gr_error *layout(struct gr_dom *d, struct lt *lt,
 			       uint32_t *idom)
 {
@@ -612,6 +623,7 @@ static bool hi_block(void **hi, size_t size)
 
 /* Children have higher indices than their parent, so one backward pass
  * sums every subtree. */
+GR_MUST_USE
 static struct gr_error *retained(struct gr_dom *d,
 				 const struct gr_dom_input *in)
 {

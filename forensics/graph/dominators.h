@@ -112,11 +112,13 @@ struct gr_dom;
  * (too many nodes, or 2^32 - 1 back and cross edges or more).  The result
  * does not refer to its arguments.
  */
+GR_MUST_USE
 struct gr_error *gr_dom_build(const struct gr_heap *heap,
 			      const struct gr_graph *graph,
 			      const struct gr_mark *mark, struct gr_dom **ret);
 /* The same over any graph (tests feed synthetic ones).  BAD_DATA for an
  * edge to an object id >= nobjects. */
+GR_MUST_USE
 struct gr_error *gr_dom_build_input(const struct gr_dom_input *in,
 				    struct gr_dom **ret);
 void gr_dom_destroy(struct gr_dom *d);
@@ -150,6 +152,7 @@ struct gr_dom_retained gr_dom_root_retained(const struct gr_dom *d,
  * is object id's group (< @ngroups) or UINT32_MAX for none; the sizes are
  * added to @rows_bytes[g] and @rows_objects[g].  NOMEM only.
  */
+GR_MUST_USE
 struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 				       const uint32_t *group_of, size_t ngroups,
 				       uint64_t *rows_bytes,
@@ -168,6 +171,7 @@ void gr_dom_children(const struct gr_dom *d, uint32_t node,
  * idom's idom ... and (*ret)[*len - 1] = P.  The caller frees *ret with
  * free().  NOT_FOUND if @node is unreached or out of range; NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_dom_chain(const struct gr_dom *d, uint32_t node,
 			      uint32_t **ret, size_t *len);
 

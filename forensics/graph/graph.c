@@ -83,6 +83,8 @@ struct worker {
 	gr_graph_progress_fn *progress;
 	void *arg;
 	uint32_t total;
+	/* What stopped the scan (NOMEM): no thread returns one. */
+	struct gr_error *err;
 };
 
 static void *scan_range(void *arg)
@@ -96,12 +98,14 @@ static void *scan_range(void *arg)
 		c.self = id;
 		struct gr_error *err =
 			gr_heap_scanner_scan(w->scanner, id, on_pointer, &c);
-		if (err) {
+		if (gr_error_catch(&err, GR_ERR_CONTENT)) {
 			/* Damage: the object's outgoing edges are unknown. */
 			w->stats.unscannable++;
 			w->stats.unscannable_bytes +=
 				gr_heap_object_size(w->heap, id);
-			gr_error_destroy(err);
+		} else if (err) {
+			w->err = err;
+			break;
 		}
 		if (w->out.failed)
 			break;
@@ -123,6 +127,7 @@ static void stats_add(struct gr_graph_stats *to,
 	to->unscannable_bytes += s->unscannable_bytes;
 }
 
+GR_MUST_USE
 static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 				      unsigned threads,
 				      gr_graph_progress_fn *progress,
@@ -178,6 +183,10 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 	 * to hold them all. */
 	uint64_t total = 0;
 	for (unsigned i = 0; i < threads; i++) {
+		if (w[i].err && !err)
+			err = w[i].err;
+		else
+			gr_error_destroy(w[i].err);
 		if (w[i].out.failed && !err)
 			err = gr_error_nomem();
 		total += w[i].out.n;
@@ -223,6 +232,7 @@ static struct gr_error *build_objects(struct gr_graph *g, struct gr_heap *heap,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *build_roots(struct gr_graph *g,
 				    const struct gr_heap *heap,
 				    const struct gr_roots *roots)

@@ -44,6 +44,7 @@ typedef void gr_graph_progress_fn(void *arg, uint64_t done, uint64_t total);
  * their edge lists are joined in id order, so the graph is the same, byte
  * for byte, whatever the count.  The heap's gr_mem must not be recording.
  */
+GR_MUST_USE
 struct gr_error *gr_graph_build(struct gr_heap *heap,
 				const struct gr_roots *roots, unsigned threads,
 				gr_graph_progress_fn *progress, void *arg,
@@ -102,6 +103,7 @@ void gr_graph_reach_clear(uint64_t *vis, const uint32_t *queue, uint64_t n);
  */
 enum { GR_GRAPH_SETS_MAX = 31 };
 struct gr_graph_sets;
+GR_MUST_USE
 struct gr_error *gr_graph_sets_create(const struct gr_graph_csr *g,
 				      const struct gr_heap_sizes *z,
 				      uint32_t *mask, uint32_t *queue,

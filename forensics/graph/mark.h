@@ -46,6 +46,7 @@ struct gr_mark;
  * only ownership and the totals are computed (one traversal of the live
  * heap): every root's reachable size is left unknown.
  */
+GR_MUST_USE
 struct gr_error *gr_mark_run(const struct gr_heap *heap,
 			     const struct gr_graph *graph,
 			     const struct gr_roots *roots, uint64_t reach_budget,

@@ -22,6 +22,15 @@ struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
 	return gr_damage_add(&h->damage, addr, bytes, "%s", what);
 }
 
+struct gr_error *heap_damage_catch(struct gr_heap *h, struct gr_error *err,
+				   unsigned int codes, uint64_t addr,
+				   uint64_t bytes, const char *what)
+{
+	if (err && !gr_error_catch(&err, codes))
+		return err;
+	return heap_damage(h, addr, bytes, what);
+}
+
 const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr)
 {
 	uint64_t idx = (addr - h->L.k.arena_base_offset) /
@@ -54,6 +63,7 @@ bool heap_in_arenas(const struct gr_heap *h, uint64_t base, uint64_t bytes)
 }
 
 /* The binary's class_to_size must be layouts/sizeclasses.c's table. */
+GR_MUST_USE
 static struct gr_error *check_size_classes(struct gr_heap *h)
 {
 	uint8_t b[2 * GR_NUM_SIZE_CLASSES];
@@ -61,10 +71,9 @@ static struct gr_error *check_size_classes(struct gr_heap *h)
 		return NULL;
 	struct gr_error *err = gr_mem_read(h->mem, h->L.class_to_size_addr, b,
 					   sizeof(b));
-	if (err) {
-		gr_error_destroy(err);
-		return NULL; /* the table is the fallback */
-	}
+	/* Unreadable: the table is the fallback. */
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+		return err;
 	for (unsigned c = 0; c < GR_NUM_SIZE_CLASSES; c++) {
 		unsigned v = b[2 * c] | b[2 * c + 1] << 8;
 		if (v != gr_sizeclass_size(c))
@@ -84,6 +93,7 @@ static struct gr_error *check_size_classes(struct gr_heap *h)
  * spread over more than 64 GiB of addresses keeps the binary search.
  */
 enum { PAGE_SPAN_MAX_PAGES = 1u << 23 };
+GR_MUST_USE
 static struct gr_error *build_page_index(struct gr_heap *h)
 {
 	uint64_t ps = h->L.k.page_size;
@@ -123,6 +133,7 @@ static struct gr_error *build_page_index(struct gr_heap *h)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *build_find_spans(struct gr_heap *h)
 {
 	struct heap_find_span *f = calloc(h->nspans + 1, sizeof(*f));

@@ -112,6 +112,7 @@ struct gr_heap;
  * BAD_DATA when mheap_ or its arena list cannot be read; NOMEM, LIMIT
  * (more than 2^32-2 objects).  Everything else is damage.
  */
+GR_MUST_USE
 struct gr_error *gr_heap_load(struct gr_session *s, struct gr_heap **ret);
 void gr_heap_destroy(struct gr_heap *h);
 
@@ -166,6 +167,7 @@ const struct gr_span *gr_heap_span_at(const struct gr_heap *h, uint64_t addr);
  * called for earlier words; the caller records the damage and goes on),
  * NOT_FOUND for an id out of range.
  */
+GR_MUST_USE
 struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
 				     void (*fn)(void *arg, uint64_t slot,
 						uint64_t value),
@@ -184,10 +186,12 @@ struct gr_error *gr_heap_scan_object(struct gr_heap *h, uint32_t id,
  * gr_heap_scan_object.
  */
 struct gr_heap_scanner;
+GR_MUST_USE
 struct gr_error *gr_heap_scanner_create(struct gr_heap *h,
 					pthread_mutex_t *lock,
 					struct gr_heap_scanner **ret);
 void gr_heap_scanner_destroy(struct gr_heap_scanner *sc);
+GR_MUST_USE
 struct gr_error *gr_heap_scanner_scan(struct gr_heap_scanner *sc, uint32_t id,
 				      void (*fn)(void *arg, uint64_t slot,
 						 uint64_t value),

@@ -134,6 +134,7 @@ struct gr_heap {
 };
 
 /* heap_layout.c */
+GR_MUST_USE
 struct gr_error *heap_layout_resolve(struct gr_session *s,
 				     struct heap_layout *L);
 /* Unsigned little-endian member of @m.size bytes at buf + m.off; inline,
@@ -248,19 +249,31 @@ static inline uint64_t heap_next_slot(const struct gr_heap *h,
 
 /* heap.c */
 /* Record damage; NOMEM is the only error. */
+GR_MUST_USE
 struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
 			     const char *what);
+/* heap_damage for a read that failed (@err, destroyed) or a check that did
+ * (@err NULL); an @err of a code outside @codes (NOMEM always) is returned
+ * as it is, nothing recorded (gr_damage_catch's rule). */
+GR_MUST_USE
+struct gr_error *heap_damage_catch(struct gr_heap *h, struct gr_error *err,
+				   unsigned int codes, uint64_t addr,
+				   uint64_t bytes, const char *what);
 /* The arena holding @addr, or NULL. */
 const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr);
 /* True if every arena of [base, base + bytes) is known (bytes > 0). */
 bool heap_in_arenas(const struct gr_heap *h, uint64_t base, uint64_t bytes);
 
 /* heap_spans.c */
+GR_MUST_USE
 struct gr_error *heap_load_arenas(struct gr_heap *h);
+GR_MUST_USE
 struct gr_error *heap_load_spans(struct gr_heap *h);
+GR_MUST_USE
 struct gr_error *heap_build_objects(struct gr_heap *h);
 
 /* heap_pages.c */
+GR_MUST_USE
 struct gr_error *heap_load_pages(struct gr_heap *h);
 
 #endif /* GR_HEAP_INTERNAL_H */

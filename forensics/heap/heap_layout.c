@@ -14,6 +14,7 @@
 #include "forensics/session/session.h"
 
 
+GR_MUST_USE
 static struct gr_error *unsupported(const char *type, const char *field,
 				    const char *why)
 {
@@ -26,6 +27,7 @@ static struct gr_error *unsupported(const char *type, const char *field,
  * @required, else size 0.  When @sizes is not NULL the size must be one of
  * its entries (GR_DWARF_SIZES).
  */
+GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *field, bool required,
 			       const uint64_t *sizes, struct heap_member *m)
@@ -53,6 +55,7 @@ static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 #define SZ_SLICE GR_DWARF_SIZES(24)
 
 /* The size of runtime struct @type, which must be plausible. */
+GR_MUST_USE
 static struct gr_error *type_size(const struct gr_dwarf *d, const char *type,
 				  uint32_t *ret)
 {
@@ -71,6 +74,7 @@ static struct gr_error *type_size(const struct gr_dwarf *d, const char *type,
  * A two-level index [L1]*[L2]T (mheap.arenas, pageAlloc.chunks): the two
  * array lengths, from the member's DWARF type.
  */
+GR_MUST_USE
 static struct gr_error *two_level(const struct gr_dwarf *d, const char *type,
 				  const char *field, uint64_t *l1,
 				  uint64_t *l2)
@@ -163,6 +167,7 @@ static void resolve_class_table(struct gr_session *s, struct heap_layout *L)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_mheap(const struct gr_dwarf *d,
 				      struct heap_layout *L)
 {
@@ -219,6 +224,7 @@ static struct gr_error *resolve_mheap(const struct gr_dwarf *d,
  * or inside the embedded heapArenaPtrScalar of 1.22-1.23 built with
  * GOEXPERIMENT=noallocheaders; pageUseSpanInlineMarkBits from 1.25.
  */
+GR_MUST_USE
 static struct gr_error *resolve_arena(const struct gr_dwarf *d,
 				      struct heap_layout *L)
 {
@@ -249,6 +255,7 @@ static struct gr_error *resolve_arena(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_span(const struct gr_dwarf *d,
 				     struct heap_layout *L)
 {
@@ -284,6 +291,7 @@ static struct gr_error *resolve_span(const struct gr_dwarf *d,
 
 /* Which pointer-bitmap regime: shapes first (heapArena.bitmap with or
  * without noMorePtrs, mspan.largeType), see layouts/heapbits.h. */
+GR_MUST_USE
 static struct gr_error *resolve_regime(struct heap_layout *L)
 {
 	if (L->ha_bitmap.size && L->ha_nomoreptrs.size)

@@ -47,6 +47,7 @@ struct chunk_count {
 
 /* Count the free and free-and-scavenged pages of chunk @ci that lie in
  * [base, limit). */
+GR_MUST_USE
 static struct gr_error *count_chunk(struct gr_heap *h, uint64_t ci,
 				    uint64_t base, uint64_t limit,
 				    struct chunk_count *cc)
@@ -66,10 +67,9 @@ static struct gr_error *count_chunk(struct gr_heap *h, uint64_t ci,
 	if (!err)
 		err = gr_mem_read(h->mem, l2base + l2 * L->palloc_data_size,
 				  data, L->palloc_data_size);
-	if (err) {
-		gr_error_destroy(err);
-		return heap_damage(h, at, cp * ps, "unreadable palloc chunk");
-	}
+	if (err)
+		return heap_damage_catch(h, err, GR_ERR_BIT(FAULT), at, cp * ps,
+					 "unreadable palloc chunk");
 	uint64_t cbase = ci * cp * ps + L->k.arena_base_offset;
 	const uint8_t *alloc = data + L->palloc_bits.off;
 	const uint8_t *scav = data + L->palloc_scav.off;
@@ -88,16 +88,16 @@ static struct gr_error *count_chunk(struct gr_heap *h, uint64_t ci,
 
 /* Free pages in the P page caches: cache bit set = free page, scav bit
  * set = that page is scavenged (mpagecache.go). */
+GR_MUST_USE
 static struct gr_error *count_page_caches(struct gr_heap *h,
 					  struct chunk_count *cc)
 {
 	const struct heap_layout *L = &h->L;
 	uint8_t sl[24];
 	struct gr_error *err = gr_mem_read(h->mem, L->allp_addr, sl, sizeof(sl));
-	if (err) {
-		gr_error_destroy(err);
-		return heap_damage(h, L->allp_addr, 0, "unreadable allp");
-	}
+	if (err)
+		return heap_damage_catch(h, err, GR_ERR_BIT(FAULT),
+					 L->allp_addr, 0, "unreadable allp");
 	uint64_t ptr = heap_get(sl, (struct heap_member){0, 8});
 	uint64_t len = heap_get(sl, (struct heap_member){8, 8});
 	if (len > MAX_PROCS)
@@ -110,9 +110,9 @@ static struct gr_error *count_page_caches(struct gr_heap *h,
 		    pcsize > sizeof(pc) ||
 		    (err = gr_mem_read(h->mem, p + L->p_pcache.off, pc,
 				       pcsize))) {
-			gr_error_destroy(err);
-			if ((err = heap_damage(h, ptr + 8 * i, 0,
-					       "unreadable P page cache")))
+			if ((err = heap_damage_catch(h, err, GR_ERR_BIT(FAULT),
+						     ptr + 8 * i, 0,
+						     "unreadable P page cache")))
 				return err;
 			continue;
 		}
@@ -154,9 +154,9 @@ struct gr_error *heap_load_pages(struct gr_heap *h)
 		uint64_t ra = ptr + i * L->addr_range_size;
 		if (L->addr_range_size > sizeof(r) ||
 		    (err = gr_mem_read(h->mem, ra, r, L->addr_range_size))) {
-			gr_error_destroy(err);
-			if ((err = heap_damage(h, ra, 0,
-					       "unreadable pageAlloc range")))
+			if ((err = heap_damage_catch(
+				     h, err, GR_ERR_BIT(FAULT), ra, 0,
+				     "unreadable pageAlloc range")))
 				return err;
 			continue;
 		}

@@ -50,6 +50,7 @@ struct scan {
 	void *arg;
 };
 
+GR_MUST_USE
 static struct gr_error *emit(struct scan *sc, uint64_t slot)
 {
 	uint64_t v;
@@ -71,6 +72,7 @@ static struct gr_error *emit(struct scan *sc, uint64_t slot)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *emit_mask(struct scan *sc, uint64_t first,
 				  uint64_t mask)
 {
@@ -84,6 +86,7 @@ static struct gr_error *emit_mask(struct scan *sc, uint64_t first,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *no_arena(uint64_t addr)
 {
 	return gr_error_create(GR_ERR_BAD_DATA,
@@ -92,6 +95,7 @@ static struct gr_error *no_arena(uint64_t addr)
 
 /* Go <= 1.19: 2-bit entries in heapArena.bitmap, words until the first
  * clear scan bit (mgcmark.go scanobject; heapBits.next crosses arenas). */
+GR_MUST_USE
 static struct gr_error *scan_2bit(struct scan *sc)
 {
 	const struct heap_layout *L = &sc->h->L;
@@ -132,6 +136,7 @@ static struct gr_error *scan_2bit(struct scan *sc)
 }
 
 /* Go 1.20-1.21: heapBitsForAddr/next over 1-bit words and noMorePtrs. */
+GR_MUST_USE
 static struct gr_error *scan_1bit(struct scan *sc)
 {
 	const struct heap_layout *L = &sc->h->L;
@@ -172,6 +177,7 @@ static struct gr_error *scan_1bit(struct scan *sc)
 
 /* Go 1.22+, slots <= 512 bytes: the span-tail bitmap
  * (typePointersOfUnchecked: "Handle header-less objects"). */
+GR_MUST_USE
 static struct gr_error *scan_span_bits(struct scan *sc,
 				       const struct gr_span *sp)
 {
@@ -209,6 +215,7 @@ static struct gr_error *scan_span_bits(struct scan *sc,
 
 /* The type descriptor at @typ and its pointer mask, through the scanner's
  * cache when there is one (records and masks never move once made). */
+GR_MUST_USE
 static struct gr_error *type_mask(struct scan *sc, uint64_t typ,
 				  const struct gr_rtype **t,
 				  const uint8_t **mask, uint64_t *nbits)
@@ -241,6 +248,7 @@ static struct gr_error *type_mask(struct scan *sc, uint64_t typ,
 
 /* Go 1.22+: tile the type's mask from @data (after the header, if any)
  * to the end of the slot. */
+GR_MUST_USE
 static struct gr_error *scan_typed(struct scan *sc, uint64_t typ,
 				   uint64_t data)
 {
@@ -259,6 +267,7 @@ static struct gr_error *scan_typed(struct scan *sc, uint64_t typ,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_headers(struct scan *sc, const struct gr_span *sp)
 {
 	const struct heap_layout *L = &sc->h->L;
@@ -311,6 +320,7 @@ static void span_enter(struct gr_heap_scanner *s, size_t i)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *scan_object(struct gr_heap *h,
 				   struct gr_heap_scanner *scanner,
 				   uint32_t id,
@@ -345,10 +355,11 @@ static struct gr_error *scan_object(struct gr_heap *h,
 	if (!sc.view) {
 		struct gr_error *err =
 			gr_mem_view(h->mem, sc.addr, sc.size, &sc.view);
-		if (err) {
-			gr_error_destroy(err);
+		/* Not one view: the words are read one by one. */
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 			sc.view = NULL;
-		}
+		else if (err)
+			return err;
 	}
 	switch (h->L.regime) {
 	case GR_HEAPBITS_ARENA_2BIT:

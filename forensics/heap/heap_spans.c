@@ -25,6 +25,7 @@ static int cmp_arena(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+GR_MUST_USE
 static struct gr_error *read_slice(struct gr_mem *mem, uint64_t at,
 				   uint64_t *ptr, uint64_t *len)
 {
@@ -44,6 +45,7 @@ static struct gr_error *read_slice(struct gr_mem *mem, uint64_t at,
 }
 
 /* Append the arenas listed by the []arenaIdx at @slice_at. */
+GR_MUST_USE
 static struct gr_error *add_arena_list(struct gr_heap *h, uint64_t slice_at)
 {
 	const struct heap_layout *L = &h->L;
@@ -79,9 +81,9 @@ static struct gr_error *add_arena_list(struct gr_heap *h, uint64_t slice_at)
 		uint64_t at = L->mheap_addr + L->mheap_arenas.off + 8 * l1;
 		if ((err = gr_mem_u64(h->mem, at, &l2base)) ||
 		    (err = gr_mem_u64(h->mem, l2base + 8 * l2, &ha))) {
-			gr_error_destroy(err);
-			err = heap_damage(h, at, L->k.heap_arena_bytes,
-					  "unreadable arena index");
+			err = heap_damage_catch(h, err, GR_ERR_BIT(FAULT), at,
+						L->k.heap_arena_bytes,
+						"unreadable arena index");
 			if (err)
 				return err;
 			continue;
@@ -158,6 +160,7 @@ static bool has_inline_marks(struct gr_heap *h, const struct heap_arena *a,
 	return !err && ((b >> (page % 8)) & 1);
 }
 
+GR_MUST_USE
 static struct gr_error *push_span(struct gr_heap *h, const struct gr_span *sp)
 {
 	if (h->nspans == h->spans_cap) {
@@ -172,6 +175,7 @@ static struct gr_error *push_span(struct gr_heap *h, const struct gr_span *sp)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *reserve_words(struct gr_heap *h, size_t n)
 {
 	if (h->nwords + n <= h->words_cap)
@@ -196,6 +200,7 @@ static struct gr_error *reserve_words(struct gr_heap *h, size_t n)
  * resets freeindex to 0 with allocBits = the mark bits (mgcsweep.go), so
  * spans in mcaches and in mcentral read the same way.
  */
+GR_MUST_USE
 static struct gr_error *alloc_bitmap(struct gr_heap *h, struct gr_span *sp,
 				     uint64_t alloc_bits, uint16_t alloc_count,
 				     const char **bad)
@@ -204,11 +209,12 @@ static struct gr_error *alloc_bitmap(struct gr_heap *h, struct gr_span *sp,
 	size_t nbytes = (sp->nelems + 7) / 8;
 	size_t nw = (sp->nelems + 63) / 64;
 	struct gr_error *err = gr_mem_read(h->mem, alloc_bits, bits, nbytes);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 		*bad = "unreadable allocBits";
 		return NULL;
 	}
+	if (err)
+		return err;
 	if ((err = reserve_words(h, nw)))
 		return err;
 	uint64_t *w = h->alloc_words + h->nwords;
@@ -258,15 +264,15 @@ static const char *check_inuse(const struct gr_heap *h, struct gr_span *sp,
 }
 
 /* Decode and check one span; *keep false (and damage recorded) if not. */
+GR_MUST_USE
 static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 {
 	const struct heap_layout *L = &h->L;
 	uint8_t buf[1024];
 	struct gr_error *err = gr_mem_read(h->mem, addr, buf, L->span_size);
-	if (err) {
-		gr_error_destroy(err);
-		return heap_damage(h, addr, 0, "unreadable span");
-	}
+	if (err)
+		return heap_damage_catch(h, err, GR_ERR_BIT(FAULT), addr, 0,
+					 "unreadable span");
 	struct gr_span sp = {0};
 	sp.addr = addr;
 	sp.state = (uint8_t)heap_get(buf, L->sp_state);
@@ -329,6 +335,7 @@ static int cmp_span(const void *a, const void *b)
 }
 
 /* Spans must not overlap: drop the later of two that do. */
+GR_MUST_USE
 static struct gr_error *drop_overlaps(struct gr_heap *h)
 {
 	size_t n = 0;

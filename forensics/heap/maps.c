@@ -99,6 +99,7 @@ static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
 }
 
 /* A scalar member (1, 2, 4 or 8 bytes) of header struct @type. */
+GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, uint32_t type,
 			       const char *name, struct map_member *ret)
 {
@@ -125,6 +126,7 @@ static bool has_field(const struct gr_dwarf *d, uint32_t type,
  * An array member of 8 keys or elems: its offset, stride and element
  * type (the slot type: K or *K).
  */
+GR_MUST_USE
 static struct gr_error *slot_array(const struct gr_dwarf *d, uint32_t type,
 				   const char *name, uint64_t *off,
 				   uint64_t *stride, uint32_t *elem)
@@ -190,6 +192,7 @@ static void finish_kv(const struct gr_dwarf *d, struct map_shape *sh,
 
 /* ---- classic ---- */
 
+GR_MUST_USE
 static struct gr_error *classic_shape(const struct gr_dwarf *d,
 				      struct map_shape *sh)
 {
@@ -248,6 +251,7 @@ static struct gr_error *classic_shape(const struct gr_dwarf *d,
 
 /* ---- Swiss ---- */
 
+GR_MUST_USE
 static struct gr_error *group_shape(const struct gr_dwarf *d,
 				    struct map_shape *sh, uint32_t g)
 {
@@ -293,6 +297,7 @@ static struct gr_error *group_shape(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *swiss_shape(const struct gr_dwarf *d,
 				    struct map_shape *sh)
 {
@@ -343,6 +348,7 @@ static uint32_t map_of_header(const struct gr_maps *m, uint32_t header)
 	return GR_DWARF_NO_TYPE;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve(const struct gr_maps *m, uint32_t type,
 				struct map_shape *sh)
 {

@@ -81,6 +81,7 @@ struct gr_maps;
 
 /* Resolve layouts from @s's DWARF; both implementations are tried, a
  * binary having at most one.  UNSUPPORTED without DWARF. */
+GR_MUST_USE
 struct gr_error *gr_maps_create(struct gr_session *s, struct gr_heap *heap,
 				struct gr_maps **ret);
 void gr_maps_destroy(struct gr_maps *m);
@@ -99,6 +100,7 @@ void gr_maps_destroy(struct gr_maps *m);
  * counted before.  Work is linear in the map's storage; memory is a set
  * of the storage objects seen.
  */
+GR_MUST_USE
 struct gr_error *gr_maps_walk(struct gr_maps *m, uint64_t header,
 			      uint32_t map_type, gr_maps_part_fn *fn,
 			      void *arg, struct gr_map_info *info);
@@ -124,6 +126,7 @@ typedef bool gr_maps_entry_fn(void *arg, const struct gr_map_entry *e);
  * order (old buckets of a growing classic map included, evacuated cells
  * not).  Errors as gr_maps_walk(); @fn may have been called before one.
  */
+GR_MUST_USE
 struct gr_error *gr_maps_entries(struct gr_maps *m, uint64_t header,
 				 uint32_t map_type, gr_maps_entry_fn *fn,
 				 void *arg);
@@ -140,6 +143,7 @@ struct gr_error *gr_maps_entries(struct gr_maps *m, uint64_t header,
  * map's group and every table's groups are found from the header without
  * a walk; a classic overflow bucket costs a walk of the map.
  */
+GR_MUST_USE
 struct gr_error *gr_maps_describe_slot(struct gr_maps *m, uint64_t header,
 				       uint32_t map_type, uint64_t addr,
 				       char *buf, size_t len);

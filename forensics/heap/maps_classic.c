@@ -28,6 +28,7 @@ struct array {
 	bool present;
 };
 
+GR_MUST_USE
 static struct gr_error *bucket_array(struct map_walk *w, uint64_t addr,
 				     unsigned b, enum gr_map_part part,
 				     const char *what, struct array *a)
@@ -56,6 +57,7 @@ static struct gr_error *bucket_array(struct map_walk *w, uint64_t addr,
 
 /* Where an overflow pointer lands: a preallocated bucket of one of the
  * arrays (true), or elsewhere (false, to be checked as an object). */
+GR_MUST_USE
 static struct gr_error *in_array(struct map_walk *w, struct array *arrays,
 				 uint64_t next, bool *ret)
 {
@@ -88,6 +90,7 @@ static struct gr_error *in_array(struct map_walk *w, struct array *arrays,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *chain(struct map_walk *w, struct array *arrays,
 			      uint64_t b)
 {
@@ -123,6 +126,7 @@ static struct gr_error *chain(struct map_walk *w, struct array *arrays,
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *walk_array(struct map_walk *w, struct array *arrays,
 				   const struct array *a)
 {
@@ -137,6 +141,7 @@ static struct gr_error *walk_array(struct map_walk *w, struct array *arrays,
 
 /* hmap.extra (runtime/map.go mapextra): the overflow slices that keep
  * overflow buckets alive when buckets hold no pointers. */
+GR_MUST_USE
 static struct gr_error *extra(struct map_walk *w, uint64_t addr)
 {
 	const struct map_shape *sh = w->sh;

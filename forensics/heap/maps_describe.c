@@ -297,6 +297,7 @@ static uint64_t locate(struct gr_maps *m, const struct map_shape *sh,
 	return 0;
 }
 
+GR_MUST_USE
 static struct gr_error *find_slot(struct gr_maps *m, const struct map_shape *sh,
 				  uint64_t header, uint32_t map_type,
 				  struct find *f)

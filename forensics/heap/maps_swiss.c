@@ -18,6 +18,7 @@
 /* Directory entries read per gr_mem_read. */
 enum { DIR_CHUNK = 64 };
 
+GR_MUST_USE
 static struct gr_error *group(struct map_walk *w, uint64_t addr)
 {
 	uint8_t ctrl[MAP_SLOTS];
@@ -28,6 +29,7 @@ static struct gr_error *group(struct map_walk *w, uint64_t addr)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *table(struct map_walk *w, uint64_t addr,
 			      unsigned global_depth)
 {
@@ -84,6 +86,7 @@ static struct gr_error *table(struct map_walk *w, uint64_t addr,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *directory(struct map_walk *w, uint64_t dir,
 				  uint64_t len, unsigned global_depth)
 {

@@ -33,6 +33,7 @@ static uint64_t id_hash(uint32_t id)
 }
 
 /* Insert @id; *fresh says whether it was new.  NOMEM only. */
+GR_MUST_USE
 static struct gr_error *idset_add(struct map_idset *s, uint32_t id,
 				  bool *fresh)
 {

@@ -29,9 +29,11 @@ struct gr_core {
 	uint64_t expected_size;
 };
 
+GR_MUST_USE
 static struct gr_error *core_error(const struct gr_core *core,
 				   enum gr_error_code code, const char *fmt,
 				   ...) __attribute__((format(printf, 3, 4)));
+GR_MUST_USE
 static struct gr_error *core_error(const struct gr_core *core,
 				   enum gr_error_code code, const char *fmt,
 				   ...)
@@ -43,6 +45,7 @@ static struct gr_error *core_error(const struct gr_core *core,
 	return gr_error_prefix(err, "%s", core->name);
 }
 
+GR_MUST_USE
 static struct gr_error *parse_prstatus(struct gr_core *core,
 				       const uint8_t *desc, size_t len)
 {
@@ -73,6 +76,7 @@ static void copy_field(char *dst, const uint8_t *src, size_t n)
 	dst[n] = '\0';
 }
 
+GR_MUST_USE
 static struct gr_error *parse_prpsinfo(struct gr_core *core,
 				       const uint8_t *desc, size_t len)
 {
@@ -93,6 +97,7 @@ static struct gr_error *parse_prpsinfo(struct gr_core *core,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *parse_auxv(struct gr_core *core, const uint8_t *desc,
 				   size_t len)
 {
@@ -116,6 +121,7 @@ static struct gr_error *parse_auxv(struct gr_core *core, const uint8_t *desc,
 }
 
 /* NT_FILE: count, page size, count x {start, end, pgoff}, count strings. */
+GR_MUST_USE
 static struct gr_error *parse_file(struct gr_core *core, const uint8_t *desc,
 				   size_t len)
 {
@@ -142,9 +148,12 @@ static struct gr_error *parse_file(struct gr_core *core, const uint8_t *desc,
 		return gr_error_nomem();
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t pgoff;
-		gr_cursor_u64(&c, &files[i].start);
-		gr_cursor_u64(&c, &files[i].end);
-		gr_cursor_u64(&c, &pgoff);
+		if ((err = gr_cursor_u64(&c, &files[i].start)) ||
+		    (err = gr_cursor_u64(&c, &files[i].end)) ||
+		    (err = gr_cursor_u64(&c, &pgoff))) {
+			free(files);
+			return gr_error_prefix(err, "%s", core->name);
+		}
 		if (pgoff > UINT64_MAX / page_size) {
 			free(files);
 			return core_error(core, GR_ERR_BAD_DATA,
@@ -166,6 +175,7 @@ static struct gr_error *parse_file(struct gr_core *core, const uint8_t *desc,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *parse_notes(struct gr_core *core, const uint8_t *data,
 				    size_t len)
 {
@@ -176,17 +186,19 @@ static struct gr_error *parse_notes(struct gr_core *core, const uint8_t *data,
 		const uint8_t *name, *desc;
 		struct gr_error *err;
 		size_t at = c.off;
-		gr_cursor_u32(&c, &namesz);
-		gr_cursor_u32(&c, &descsz);
-		gr_cursor_u32(&c, &type);
 		/* Name and descriptor are each padded to 4 bytes. */
-		if ((err = gr_cursor_bytes(&c, namesz, &name)) ||
+		if ((err = gr_cursor_u32(&c, &namesz)) ||
+		    (err = gr_cursor_u32(&c, &descsz)) ||
+		    (err = gr_cursor_u32(&c, &type)) ||
+		    (err = gr_cursor_bytes(&c, namesz, &name)) ||
 		    (err = gr_cursor_skip(&c, (4 - namesz % 4) % 4)) ||
 		    (err = gr_cursor_bytes(&c, descsz, &desc)))
 			return gr_error_prefix(err, "%s", core->name);
 		/* The last note's padding may be cut off: nothing follows
 		 * it, and the loop ends on the bytes left. */
-		gr_error_destroy(gr_cursor_skip(&c, (4 - descsz % 4) % 4));
+		err = gr_cursor_skip(&c, (4 - descsz % 4) % 4);
+		if (!gr_error_catch(&err, GR_ERR_BIT(BAD_DATA)) && err)
+			return err;
 		/* Only the "CORE" notes carry the kernel structures; LINUX
 		 * notes (registers sets) are not needed here. */
 		if (namesz < 4 || memcmp(name, "CORE", 4) != 0)
@@ -219,6 +231,7 @@ static unsigned prot_of(uint32_t flags)
 	       (flags & PF_X ? GR_PROT_X : 0);
 }
 
+GR_MUST_USE
 static struct gr_error *parse_headers(struct gr_core *core)
 {
 	const uint8_t *d = core->data;
@@ -422,6 +435,7 @@ const struct gr_core_file_map *gr_core_file_map_at(const struct gr_core *core,
 }
 
 /* Add [start, end) of a load's non-file tail, split at NT_FILE boundaries. */
+GR_MUST_USE
 static struct gr_error *add_tail(const struct gr_core *core, struct gr_mem *mem,
 				 uint64_t start, uint64_t end, unsigned prot)
 {

@@ -64,6 +64,7 @@ struct gr_core;
  * BAD_DATA for what is not an ELF core, UNSUPPORTED for a core of another
  * architecture or class.
  */
+GR_MUST_USE
 struct gr_error *gr_core_parse(const uint8_t *data, size_t size,
 			       const char *name, struct gr_core **ret);
 void gr_core_destroy(struct gr_core *core);
@@ -94,6 +95,7 @@ const struct gr_core_file_map *gr_core_file_map_at(const struct gr_core *core,
  * MISSING "file page not dumped" where NT_FILE says a file backs it (the
  * caller can fill those from the executable with gr_mem_fill_missing()).
  */
+GR_MUST_USE
 struct gr_error *gr_core_add_to_mem(const struct gr_core *core,
 				    struct gr_mem *mem);
 

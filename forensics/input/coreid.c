@@ -79,8 +79,11 @@ struct gr_error *gr_coreid_parse(const uint8_t *data, size_t size,
 	}
 	size_t n = 0;
 	const uint8_t *page = have_base ? page_at(core, data, base, &n) : NULL;
-	if (page)
-		gr_build_ids_from_image(page, n, &id.ids);
+	if (page && (err = gr_build_ids_from_image(page, n, &id.ids))) {
+		free(id.exe_path);
+		gr_core_destroy(core);
+		return err;
+	}
 	gr_core_destroy(core);
 	*ret = id;
 	return NULL;

@@ -35,10 +35,12 @@ struct gr_coreid {
  * gr_core_parse.  A core without a readable header page of the executable
  * succeeds with empty IDs.  Release with gr_coreid_deinit().
  */
+GR_MUST_USE
 struct gr_error *gr_coreid_read(const char *path,
 				const struct gr_input_options *opts,
 				struct gr_coreid *ret);
 /* The same from a core already in memory (@name names it in errors). */
+GR_MUST_USE
 struct gr_error *gr_coreid_parse(const uint8_t *data, size_t size,
 				 const char *name, struct gr_coreid *ret);
 void gr_coreid_deinit(struct gr_coreid *id);

@@ -49,6 +49,7 @@ struct gr_exe {
 	struct gr_build_ids ids;
 };
 
+GR_MUST_USE
 static struct gr_error *elf_err(const struct gr_exe *exe, const char *what)
 {
 	return gr_error_create(GR_ERR_BAD_DATA, "%s: %s: %s", exe->path, what,
@@ -72,27 +73,34 @@ static void hex(char *out, size_t outsz, const uint8_t *p, size_t n)
 	out[2 * i] = '\0';
 }
 
-/* Parse one PT_NOTE area, recording GNU and Go build IDs. */
-static void notes_to_ids(const uint8_t *p, size_t len, struct gr_build_ids *ids)
+/*
+ * Parse one PT_NOTE area, recording GNU and Go build IDs.  A note cut
+ * short ends the area (the IDs found so far stand); NOMEM only.
+ */
+GR_MUST_USE
+static struct gr_error *notes_to_ids(const uint8_t *p, size_t len,
+				     struct gr_build_ids *ids)
 {
 	struct gr_cursor c;
 	gr_cursor_init(&c, p, len, "PT_NOTE");
 	while (gr_cursor_left(&c) >= 12) {
 		uint32_t namesz, descsz, type;
 		const uint8_t *name, *desc;
-		gr_cursor_u32(&c, &namesz);
-		gr_cursor_u32(&c, &descsz);
-		gr_cursor_u32(&c, &type);
 		struct gr_error *err;
-		if ((err = gr_cursor_bytes(&c, namesz, &name)) ||
+		if ((err = gr_cursor_u32(&c, &namesz)) ||
+		    (err = gr_cursor_u32(&c, &descsz)) ||
+		    (err = gr_cursor_u32(&c, &type)) ||
+		    (err = gr_cursor_bytes(&c, namesz, &name)) ||
 		    (err = gr_cursor_skip(&c, (4 - namesz % 4) % 4)) ||
 		    (err = gr_cursor_bytes(&c, descsz, &desc))) {
-			gr_error_destroy(err);
-			return;
+			gr_error_catch(&err, GR_ERR_BIT(BAD_DATA));
+			return err;
 		}
 		/* The last note's padding may be cut off: nothing follows
 		 * it, and the loop ends on the bytes left. */
-		gr_error_destroy(gr_cursor_skip(&c, (4 - descsz % 4) % 4));
+		err = gr_cursor_skip(&c, (4 - descsz % 4) % 4);
+		if (!gr_error_catch(&err, GR_ERR_BIT(BAD_DATA)) && err)
+			return err;
 		if (namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
 		    type == NT_GNU_BUILD_ID && descsz <= 64)
 			hex(ids->gnu, sizeof(ids->gnu), desc, descsz);
@@ -109,21 +117,22 @@ static void notes_to_ids(const uint8_t *p, size_t len, struct gr_build_ids *ids)
 					ids->go[i] = '?';
 		}
 	}
+	return NULL;
 }
 
-void gr_build_ids_from_image(const uint8_t *buf, size_t size,
-			     struct gr_build_ids *ids)
+struct gr_error *gr_build_ids_from_image(const uint8_t *buf, size_t size,
+					 struct gr_build_ids *ids)
 {
 	memset(ids, 0, sizeof(*ids));
 	if (size < sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
 	    buf[EI_CLASS] != ELFCLASS64)
-		return;
+		return NULL;
 	uint64_t phoff = gr_le64(buf + offsetof(Elf64_Ehdr, e_phoff));
 	uint16_t phnum = gr_le16(buf + offsetof(Elf64_Ehdr, e_phnum));
 	uint16_t phentsize = gr_le16(buf + offsetof(Elf64_Ehdr, e_phentsize));
 	if (phentsize != sizeof(Elf64_Phdr) ||
 	    !gr_range_ok(size, phoff, (uint64_t)phnum * sizeof(Elf64_Phdr)))
-		return;
+		return NULL;
 	/* In a mapped image notes are found by vaddr relative to the first
 	 * PT_LOAD at offset 0; in a file by offset.  For Go binaries the
 	 * notes sit in the first page where both agree (offset == vaddr -
@@ -136,7 +145,10 @@ void gr_build_ids_from_image(const uint8_t *buf, size_t size,
 		uint64_t filesz = gr_le64(ph + offsetof(Elf64_Phdr, p_filesz));
 		if (!gr_range_ok(size, off, filesz))
 			continue;
-		notes_to_ids(buf + off, (size_t)filesz, ids);
+		struct gr_error *err = notes_to_ids(buf + off, (size_t)filesz,
+						    ids);
+		if (err)
+			return err;
 		/*
 		 * Go 1.24+ links .note.gnu.build-id right after
 		 * .note.go.buildid but its PT_NOTE covers only the Go note
@@ -147,10 +159,12 @@ void gr_build_ids_from_image(const uint8_t *buf, size_t size,
 		 * for one.
 		 */
 		uint64_t end = off + filesz, more = size - end;
-		if (!ids->gnu[0] && end % 4 == 0 && end < size)
-			notes_to_ids(buf + end, (size_t)(more < 256 ? more : 256),
-				     ids);
+		if (!ids->gnu[0] && end % 4 == 0 && end < size &&
+		    (err = notes_to_ids(buf + end,
+					(size_t)(more < 256 ? more : 256), ids)))
+			return err;
 	}
+	return NULL;
 }
 
 static int symbol_cmp(const void *a, const void *b)
@@ -159,6 +173,7 @@ static int symbol_cmp(const void *a, const void *b)
 		      ((const struct exe_symbol *)b)->name);
 }
 
+GR_MUST_USE
 static struct gr_error *load_sections(struct gr_exe *exe)
 {
 	size_t shnum, shstrndx;
@@ -223,6 +238,7 @@ static struct gr_error *load_sections(struct gr_exe *exe)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *load_segments(struct gr_exe *exe)
 {
 	size_t phnum;
@@ -254,6 +270,7 @@ static struct gr_error *load_segments(struct gr_exe *exe)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *open_file(struct gr_exe *exe, const char *path)
 {
 	exe->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -275,6 +292,7 @@ static struct gr_error *open_file(struct gr_exe *exe, const char *path)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *check_header(struct gr_exe *exe)
 {
 	if (exe->size < SELFMAG || memcmp(exe->data, ELFMAG, SELFMAG) != 0)
@@ -321,9 +339,9 @@ struct gr_error *gr_exe_open(const char *path, struct gr_exe **ret)
 		goto fail;
 	}
 	if ((err = check_header(exe)) || (err = load_segments(exe)) ||
-	    (err = load_sections(exe)))
+	    (err = load_sections(exe)) ||
+	    (err = gr_build_ids_from_image(exe->data, exe->size, &exe->ids)))
 		goto fail;
-	gr_build_ids_from_image(exe->data, exe->size, &exe->ids);
 	*ret = exe;
 	return NULL;
 fail:
@@ -409,6 +427,7 @@ const struct gr_exe_section *gr_exe_section(const struct gr_exe *exe,
 }
 
 /* Inflate an SHF_COMPRESSED (ELFCOMPRESS_ZLIB) section. */
+GR_MUST_USE
 static struct gr_error *inflate_section(struct gr_exe *exe,
 					struct exe_section *s, size_t rawsize)
 {

@@ -42,6 +42,7 @@ struct gr_build_ids {
 struct gr_exe;
 
 /* Open and validate @path: an x86-64 ELF64 executable (ET_EXEC or ET_DYN). */
+GR_MUST_USE
 struct gr_error *gr_exe_open(const char *path, struct gr_exe **ret);
 void gr_exe_destroy(struct gr_exe *exe);
 
@@ -66,6 +67,7 @@ const struct gr_exe_section *gr_exe_section(const struct gr_exe *exe,
  * no such section, BAD_DATA if it lies outside the file.  SHT_NOBITS gives
  * NOT_FOUND (the bytes only exist in memory).  Owned by @exe.
  */
+GR_MUST_USE
 struct gr_error *gr_exe_section_bytes(struct gr_exe *exe, const char *name,
 				      const uint8_t **data_ret,
 				      size_t *size_ret);
@@ -84,6 +86,7 @@ size_t gr_exe_symbol_count(const struct gr_exe *exe);
  * Point *ret at @len file bytes backing link-time address @vaddr (within a
  * PT_LOAD's file part); FAULT if not file-backed.
  */
+GR_MUST_USE
 struct gr_error *gr_exe_read_vaddr(const struct gr_exe *exe, uint64_t vaddr,
 				   size_t len, const uint8_t **ret);
 
@@ -91,9 +94,11 @@ struct gr_error *gr_exe_read_vaddr(const struct gr_exe *exe, uint64_t vaddr,
  * Extract build IDs from the ELF image in @buf (an ELF header followed by
  * program headers and PT_NOTE contents, as the first page of a mapped
  * executable holds them).  Notes lying past @size are ignored.  Used both on
- * the file and on the copy the kernel dumped into the core.
+ * the file and on the copy the kernel dumped into the core.  Malformed
+ * notes leave the IDs empty (or those read before them); NOMEM only.
  */
-void gr_build_ids_from_image(const uint8_t *buf, size_t size,
-			     struct gr_build_ids *ids);
+GR_MUST_USE
+struct gr_error *gr_build_ids_from_image(const uint8_t *buf, size_t size,
+					 struct gr_build_ids *ids);
 
 #endif /* GR_EXE_H */

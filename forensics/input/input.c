@@ -63,6 +63,7 @@ struct stream {
 	struct gr_input_progress progress;
 };
 
+GR_MUST_USE
 static struct gr_error *stream_read(struct stream *s, size_t *ret)
 {
 	ssize_t n;
@@ -76,6 +77,7 @@ static struct gr_error *stream_read(struct stream *s, size_t *ret)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *write_all(struct stream *s, const uint8_t *buf,
 				  size_t len, uint64_t off)
 {
@@ -101,6 +103,7 @@ static bool block_is_zero(const uint8_t *p, size_t len)
 /* Append @len bytes to the output, skipping all-zero blocks so that they stay
  * holes in the (fresh, empty) temporary file; the final ftruncate() gives the
  * file its size. */
+GR_MUST_USE
 static struct gr_error *stream_write(struct stream *s, const uint8_t *buf,
 				     size_t len)
 {
@@ -137,6 +140,7 @@ static struct gr_error *stream_write(struct stream *s, const uint8_t *buf,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *gzip_error(struct stream *s, int ret,
 				   const z_stream *zs)
 {
@@ -154,6 +158,7 @@ static struct gr_error *gzip_error(struct stream *s, int ret,
  * end of input, or zero padding to the end, which gzip -d also ignores.
  * Returns with *@more set when inflate should go on with a new member.
  */
+GR_MUST_USE
 static struct gr_error *gzip_between(struct stream *s, z_stream *zs,
 				     bool *zero_padding, unsigned member,
 				     bool *more)
@@ -183,6 +188,7 @@ static struct gr_error *gzip_between(struct stream *s, z_stream *zs,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *gzip_run(struct stream *s, z_stream *zs)
 {
 	struct gr_error *err;
@@ -239,6 +245,7 @@ static struct gr_error *gzip_run(struct stream *s, z_stream *zs)
 	return stream_write(s, s->out_buf, out_fill);
 }
 
+GR_MUST_USE
 static struct gr_error *decompress_gzip(struct stream *s)
 {
 	z_stream zs;
@@ -253,6 +260,7 @@ static struct gr_error *decompress_gzip(struct stream *s)
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *zstd_error(struct stream *s, size_t ret,
 				   const ZSTD_inBuffer *in)
 {
@@ -277,6 +285,7 @@ static struct gr_error *zstd_error(struct stream *s, size_t ret,
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *zstd_run(struct stream *s, ZSTD_DCtx *dctx)
 {
 	struct gr_error *err;
@@ -320,6 +329,7 @@ static struct gr_error *zstd_run(struct stream *s, ZSTD_DCtx *dctx)
 	return stream_write(s, s->out_buf, out.pos);
 }
 
+GR_MUST_USE
 static struct gr_error *decompress_zstd(struct stream *s)
 {
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
@@ -340,6 +350,7 @@ static struct gr_error *decompress_zstd(struct stream *s)
 
 /* An unnamed file in @dir: O_TMPFILE where the file system has it, else a
  * named one unlinked at once, so nothing is left behind on any exit. */
+GR_MUST_USE
 static struct gr_error *open_temp(const char *dir, int *ret)
 {
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -373,6 +384,7 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+GR_MUST_USE
 static struct gr_error *map_fd(int fd, size_t size, const char *name,
 			       const uint8_t **ret)
 {
@@ -383,6 +395,7 @@ static struct gr_error *map_fd(int fd, size_t size, const char *name,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *open_compressed(struct gr_input *input, int fd,
 					const struct gr_input_options *opts)
 {
@@ -472,6 +485,7 @@ static enum gr_input_format detect(const uint8_t *magic, size_t n)
 	return GR_INPUT_RAW;
 }
 
+GR_MUST_USE
 static struct gr_error *open_fd(struct gr_input *input, int fd,
 				const struct gr_input_options *opts)
 {

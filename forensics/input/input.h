@@ -81,6 +81,7 @@ struct gr_input;
  * is mapped, reading the lost pages raises SIGBUS.  Core files are normally
  * left alone, so goretain does not guard against that.
  */
+GR_MUST_USE
 struct gr_error *gr_input_open(const char *path,
 			       const struct gr_input_options *opts,
 			       struct gr_input **ret);

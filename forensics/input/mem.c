@@ -50,6 +50,7 @@ static size_t lower_bound(const struct gr_mem *mem, uint64_t addr)
 	return lo;
 }
 
+GR_MUST_USE
 static struct gr_error *insert_at(struct gr_mem *mem, size_t i,
 				  const struct gr_mem_segment *seg)
 {
@@ -75,6 +76,7 @@ static struct gr_error *insert_at(struct gr_mem *mem, size_t i,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *check_seg(const struct gr_mem_segment *seg)
 {
 	if (seg->end <= seg->start)

@@ -52,6 +52,7 @@ struct gr_mem_segment {
 
 struct gr_mem;
 
+GR_MUST_USE
 struct gr_error *gr_mem_create(struct gr_mem **ret);
 void gr_mem_destroy(struct gr_mem *mem);
 
@@ -60,6 +61,7 @@ void gr_mem_destroy(struct gr_mem *mem);
  * overlapping add is rejected with BAD_DATA (callers add the authoritative
  * source first and fill gaps with gr_mem_add_under()).
  */
+GR_MUST_USE
 struct gr_error *gr_mem_add(struct gr_mem *mem,
 			    const struct gr_mem_segment *seg);
 /*
@@ -67,16 +69,19 @@ struct gr_error *gr_mem_add(struct gr_mem *mem,
  * gaps are added, the rest ignored.  Used to lay executable pages and zero
  * fill under what the core provides.
  */
+GR_MUST_USE
 struct gr_error *gr_mem_add_under(struct gr_mem *mem,
 				  const struct gr_mem_segment *seg);
 /*
  * Replace the parts of MISSING segments inside [seg->start, seg->end) by
  * @seg's source (used when the executable supplies pages the core left out).
  */
+GR_MUST_USE
 struct gr_error *gr_mem_fill_missing(struct gr_mem *mem,
 				     const struct gr_mem_segment *seg);
 
 /* Copy @len bytes at @addr into @buf; FAULT on the first unreadable byte. */
+GR_MUST_USE
 struct gr_error *gr_mem_read(struct gr_mem *mem, uint64_t addr, void *buf,
 			     size_t len);
 /*
@@ -84,13 +89,19 @@ struct gr_error *gr_mem_read(struct gr_mem *mem, uint64_t addr, void *buf,
  * CORE or EXE segment; FAULT otherwise (callers fall back to gr_mem_read).
  * The pointer lives as long as the underlying mapping.
  */
+GR_MUST_USE
 struct gr_error *gr_mem_view(struct gr_mem *mem, uint64_t addr, size_t len,
 			     const uint8_t **ret);
+GR_MUST_USE
 struct gr_error *gr_mem_u8(struct gr_mem *mem, uint64_t addr, uint8_t *ret);
+GR_MUST_USE
 struct gr_error *gr_mem_u16(struct gr_mem *mem, uint64_t addr, uint16_t *ret);
+GR_MUST_USE
 struct gr_error *gr_mem_u32(struct gr_mem *mem, uint64_t addr, uint32_t *ret);
+GR_MUST_USE
 struct gr_error *gr_mem_u64(struct gr_mem *mem, uint64_t addr, uint64_t *ret);
 /* Read a NUL-terminated string of at most @max bytes into a new buffer. */
+GR_MUST_USE
 struct gr_error *gr_mem_cstr(struct gr_mem *mem, uint64_t addr, size_t max,
 			     char **ret);
 
@@ -105,6 +116,7 @@ const struct gr_mem_segment *gr_mem_find(struct gr_mem *mem, uint64_t addr);
  * touches is remembered until gr_mem_record_stop().  No segment may be
  * added meanwhile (USAGE error).  Costs one bit per core page.
  */
+GR_MUST_USE
 struct gr_error *gr_mem_record_start(struct gr_mem *mem);
 void gr_mem_record_stop(struct gr_mem *mem);
 /* Whether reads are being recorded (recording is not thread-safe). */

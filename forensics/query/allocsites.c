@@ -56,6 +56,7 @@ static int by_id_pos(const void *x, const void *y)
 }
 
 /* Mark every sampled object's node and its dominators in as->keep. */
+GR_MUST_USE
 static struct gr_error *keep_build(struct gr_allocsites *as)
 {
 	const struct gr_dom *d = as->a->dom;
@@ -76,6 +77,7 @@ static struct gr_error *keep_build(struct gr_allocsites *as)
 }
 
 /* The sampled live objects, from the profile specials. */
+GR_MUST_USE
 static struct gr_error *join(struct gr_allocsites *as)
 {
 	const struct gr_analysis *a = as->a;
@@ -221,6 +223,7 @@ static bool kept(const struct gr_allocsites *as, uint32_t node)
 
 /* Count the sampled objects of @node's subtree per record into @count:
  * an explicit stack, dominator trees can be as deep as a linked list. */
+GR_MUST_USE
 static struct gr_error *count_subtree(const struct gr_allocsites *as,
 				      uint32_t node, uint64_t *count)
 {
@@ -275,6 +278,7 @@ static struct gr_allocsite site_of(const struct gr_allocsites *as, size_t rec,
 }
 
 /* Count the sampled objects among @ids per record into @count. */
+GR_MUST_USE
 static struct gr_error *count_objects(const struct gr_allocsites *as,
 				      const uint32_t *ids, size_t n,
 				      uint64_t *count)
@@ -288,6 +292,7 @@ static struct gr_error *count_objects(const struct gr_allocsites *as,
 }
 
 /* Sites from the per-record counts of one set (either of the above). */
+GR_MUST_USE
 static struct gr_error *sites(const struct gr_allocsites *as, uint32_t node,
 			      const uint32_t *ids, size_t nids, size_t max,
 			      struct gr_allocsite **ret, size_t *n_ret,

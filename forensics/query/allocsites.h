@@ -60,6 +60,7 @@ struct gr_allocsites;
  * session.  A profile that cannot be read is not an error (the info says
  * why); NOMEM only.  Borrows @a, which must outlive the result.
  */
+GR_MUST_USE
 struct gr_error *gr_allocsites_create(const struct gr_analysis *a,
 				      struct gr_allocsites **ret);
 void gr_allocsites_destroy(struct gr_allocsites *as);
@@ -77,6 +78,7 @@ struct gr_memprof *gr_allocsites_profile(struct gr_allocsites *as);
  * when *n_ret is 0.  @all (may be NULL) gets the sum over every stack,
  * record SIZE_MAX.  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
 				     uint32_t node, size_t max,
 				     struct gr_allocsite **ret, size_t *n_ret,
@@ -86,6 +88,7 @@ struct gr_error *gr_allocsites_under(const struct gr_allocsites *as,
  * The same for the live objects @ids (@n of them): their sampled ones by
  * allocation stack.  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_allocsites_of_objects(const struct gr_allocsites *as,
 					  const uint32_t *ids, size_t n,
 					  size_t max, struct gr_allocsite **ret,

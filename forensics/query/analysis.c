@@ -12,6 +12,7 @@ static void graph_progress(void *arg, uint64_t done, uint64_t total)
 	gr_progress_update(arg, done);
 }
 
+GR_MUST_USE
 static struct gr_error *add_roots(struct gr_analysis *a,
 				  struct gr_progress *p)
 {
@@ -60,6 +61,7 @@ static void *dom_thread(void *arg)
  * longest serial phases, overlapped.  Their results are the same either
  * way; only the timing lines differ (one phase instead of two).
  */
+GR_MUST_USE
 static struct gr_error *types_and_dominators(struct gr_analysis *a,
 					     struct gr_progress *p,
 					     unsigned threads)

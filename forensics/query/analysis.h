@@ -53,10 +53,12 @@ enum gr_analysis_depth {
 };
 
 /* Run everything on @s; @progress may be NULL. */
+GR_MUST_USE
 struct gr_error *gr_analysis_run(struct gr_session *s,
 				 struct gr_progress *progress,
 				 struct gr_analysis **ret);
 /* Run on @s as far as @depth. */
+GR_MUST_USE
 struct gr_error *gr_analysis_run_to(struct gr_session *s,
 				    struct gr_progress *progress,
 				    enum gr_analysis_depth depth,

@@ -25,6 +25,7 @@ struct gr_channels {
 	struct gr_rtypes *rt;
 };
 
+GR_MUST_USE
 static struct gr_error *off(const struct gr_dwarf *d, const char *type,
 			    const char *field, uint64_t *ret)
 {
@@ -36,6 +37,7 @@ static struct gr_error *off(const struct gr_dwarf *d, const char *type,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve(const struct gr_dwarf *d, struct layout *l)
 {
 	struct gr_error *err;
@@ -137,6 +139,7 @@ static int by_retained(const void *x, const void *y)
 }
 
 /* One live object that is an hchan: add it if it is busy. */
+GR_MUST_USE
 static struct gr_error *visit(struct gr_channels *c, const struct gr_analysis *a,
 			      const struct layout *l, uint32_t id,
 			      const char *type_name)
@@ -155,8 +158,8 @@ static struct gr_error *visit(struct gr_channels *c, const struct gr_analysis *a
 	    (err = gr_mem_u64(mem, addr + l->sendq + l->waitq_first, &sq))) {
 		/* An hchan the core does not hold is not a channel we can
 		 * describe; the heap walk has counted its bytes. */
-		gr_error_destroy(err);
-		return NULL;
+		gr_error_catch(&err, GR_ERR_BIT(FAULT));
+		return err;
 	}
 	c->total++;
 	/* No more sudogs than goroutines can wait (one per select case;
@@ -196,6 +199,7 @@ static int cmp_u32(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+GR_MUST_USE
 static struct gr_error *add_id(uint32_t **v, size_t *n, size_t *cap,
 			       uint32_t id)
 {
@@ -217,6 +221,7 @@ static struct gr_error *add_id(uint32_t **v, size_t *n, size_t *cap,
  * linked through waitlink, each sudog's c), which finds the channels
  * only goroutine stacks refer to even when nothing typed them.
  */
+GR_MUST_USE
 static struct gr_error *candidates(const struct gr_analysis *a,
 				   const struct layout *l, uint32_t **ret,
 				   size_t *n_ret)
@@ -241,13 +246,13 @@ static struct gr_error *candidates(const struct gr_analysis *a,
 		 * limit is the int16 in the runtime's scase count). */
 		for (int k = 0; sg && k < 65536 && !err; k++) {
 			uint64_t ch, next;
-			struct gr_error *e = gr_mem_u64(mem, sg + l->sudog_c, &ch);
-			if (!e)
-				e = gr_mem_u64(mem, sg + l->sudog_waitlink, &next);
-			if (e) {
-				gr_error_destroy(e);
+			err = gr_mem_u64(mem, sg + l->sudog_c, &ch);
+			if (!err)
+				err = gr_mem_u64(mem, sg + l->sudog_waitlink,
+						 &next);
+			/* An unreadable sudog ends this goroutine's list. */
+			if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
 				break;
-			}
 			uint32_t id = ch ? gr_heap_find(a->heap, ch)
 					 : GR_HEAP_NO_OBJECT;
 			if (id != GR_HEAP_NO_OBJECT &&
@@ -285,6 +290,7 @@ static int by_object(const void *x, const void *y)
 }
 
 /* The first global (in root order) pointing at each busy channel. */
+GR_MUST_USE
 static struct gr_error *name_globals(struct gr_channels *c,
 				     const struct gr_analysis *a)
 {
@@ -323,14 +329,12 @@ struct gr_error *gr_channels_collect(const struct gr_analysis *a,
 	/* Element names from the descriptors when they can be read; the
 	 * DWARF names otherwise. */
 	err = gr_rtypes_create(a->session, &c->rt);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_error_catch(&err, GR_ERR_CONTENT))
 		c->rt = NULL;
-		err = NULL;
-	}
 	uint32_t *ids = NULL;
 	size_t nids = 0;
-	err = candidates(a, &l, &ids, &nids);
+	if (!err)
+		err = candidates(a, &l, &ids, &nids);
 	for (size_t i = 0; !err && i < nids; i++) {
 		struct gr_type_object o =
 			a->types ? gr_types_object(a->types, ids[i])

@@ -57,6 +57,7 @@ struct gr_channels;
  * UNSUPPORTED without the DWARF of runtime.hchan, waitq or sudog; NOMEM.
  * Borrows @a.
  */
+GR_MUST_USE
 struct gr_error *gr_channels_collect(const struct gr_analysis *a,
 				     struct gr_channels **ret);
 void gr_channels_destroy(struct gr_channels *c);

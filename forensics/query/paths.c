@@ -184,6 +184,7 @@ static uint64_t root_slot(const struct gr_paths *p, uint32_t r, uint32_t to)
 	return 0;
 }
 
+GR_MUST_USE
 static struct gr_error *build_path(const struct gr_paths *p, uint32_t r,
 				   uint32_t first, bool fallback,
 				   struct gr_path *out)
@@ -283,6 +284,7 @@ static int cmp_u32(const void *x, const void *y)
 }
 
 
+GR_MUST_USE
 static struct gr_error *push_object(struct gr_target *t, size_t *cap,
 				    uint32_t id)
 {
@@ -298,6 +300,7 @@ static struct gr_error *push_object(struct gr_target *t, size_t *cap,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_address(const struct gr_analysis *a,
 					const char *text, struct gr_target *t)
 {
@@ -324,6 +327,7 @@ static struct gr_error *resolve_address(const struct gr_analysis *a,
 	return push_object(t, &cap, id);
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_root(const struct gr_analysis *a,
 				     const char *text, struct gr_target *t,
 				     bool *found)
@@ -365,6 +369,7 @@ static bool type_matches(const char *pat, const char *name, bool array,
 	return fnmatch(pat, full, 0) == 0;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_type(const struct gr_analysis *a,
 				     const char *text, struct gr_target *t)
 {

@@ -58,6 +58,7 @@ struct gr_target {
  * (fnmatch) when nothing matched literally.  NOT_FOUND with a message
  * saying what was tried; NOMEM.  Free with gr_target_free.
  */
+GR_MUST_USE
 struct gr_error *gr_target_resolve(const struct gr_analysis *a,
 				   const char *text, struct gr_target *ret);
 void gr_target_free(struct gr_target *t);
@@ -65,6 +66,7 @@ void gr_target_free(struct gr_target *t);
 struct gr_paths;
 
 /* Reverse the live graph of @a (borrowed).  NOMEM. */
+GR_MUST_USE
 struct gr_error *gr_paths_create(const struct gr_analysis *a,
 				 struct gr_paths **ret);
 void gr_paths_destroy(struct gr_paths *p);
@@ -78,6 +80,7 @@ bool gr_paths_root_avoided(const struct gr_root *r);
  * *ret (free with gr_paths_free) may be empty when nothing reaches them.
  * NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_paths_find(struct gr_paths *p, const uint32_t *targets,
 			       size_t ntargets, size_t max, bool via_all,
 			       struct gr_path **ret, size_t *count);

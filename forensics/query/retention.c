@@ -68,6 +68,7 @@ static uint64_t hash_str(const char *a, const char *b)
 	return h;
 }
 
+GR_MUST_USE
 static struct gr_error *intern(struct groups *g, const char *s, size_t *off)
 {
 	size_t len = strlen(s) + 1;
@@ -87,6 +88,7 @@ static struct gr_error *intern(struct groups *g, const char *s, size_t *off)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *rehash(struct groups *g)
 {
 	size_t nslots = g->nslots ? g->nslots * 2 : 64;
@@ -109,6 +111,7 @@ static struct gr_error *rehash(struct groups *g)
 }
 
 /* The group with @key and @detail, added if new; *ret is its index. */
+GR_MUST_USE
 static struct gr_error *group_get(struct groups *g, const char *key,
 				  const char *detail, uint32_t index,
 				  uint32_t *ret)
@@ -190,6 +193,7 @@ static bool reach_wanted(const struct reach *r, size_t done,
 	       rows[order[k]].retained_bytes == rows[last].retained_bytes;
 }
 
+GR_MUST_USE
 static struct gr_error *order_groups(const struct groups *g, uint32_t **ret);
 
 /*
@@ -216,6 +220,7 @@ static bool reach_from(struct reach *r, const uint32_t *roots, size_t nroots,
 }
 
 /* reach_groups one traversal per group, for small budgets. */
+GR_MUST_USE
 static struct gr_error *reach_each(struct reach *r, const uint32_t *group_of,
 				   size_t nitems, bool roots, size_t ngroups,
 				   const uint32_t *want, size_t nwant,
@@ -260,6 +265,7 @@ static struct gr_error *reach_each(struct reach *r, const uint32_t *group_of,
  * seeds are their targets) or objects, @group_of[0..nitems) their
  * groups (NO_GROUP: none).  @all: every group's set, already known.
  */
+GR_MUST_USE
 static struct gr_error *reach_groups(struct reach *r, const uint32_t *group_of,
 				     size_t nitems, bool roots, size_t ngroups,
 				     const uint32_t *want, size_t nwant,
@@ -355,6 +361,7 @@ static struct gr_error *reach_groups(struct reach *r, const uint32_t *group_of,
 
 /* The groups whose reachable sizes are wanted, in retained order,
  * without @skip: (*ret)[0..*n), to free. */
+GR_MUST_USE
 static struct gr_error *wanted_groups(const struct reach *rc,
 				      const struct groups *g, uint32_t skip,
 				      uint32_t **ret, size_t *n)
@@ -409,6 +416,7 @@ static int order_by_retained(const void *x, const void *y, void *arg)
 	return *(const uint32_t *)x < *(const uint32_t *)y ? -1 : 1;
 }
 
+GR_MUST_USE
 static struct gr_error *order_groups(const struct groups *g, uint32_t **ret)
 {
 	uint32_t *order = malloc((g->n ? g->n : 1) * sizeof(*order));
@@ -499,6 +507,7 @@ static uint32_t mask_group(const void *arg, uint32_t id)
  * would look retained by the others).  @label and @stack are scratch
  * arrays of one entry per object; @label must be zero and is left zero.
  */
+GR_MUST_USE
 static struct gr_error *grouped_retained(const struct gr_analysis *a,
 					 const uint32_t *group_of,
 					 uint32_t ngroups, uint32_t *label,
@@ -536,6 +545,7 @@ static struct gr_error *grouped_retained(const struct gr_analysis *a,
  * roots reach it, so a single bit is its label and more than one is
  * LABEL_MIXED.  *ret keeps the masks for the groups' reachable sets.
  */
+GR_MUST_USE
 static struct gr_error *roots_propagated(const struct gr_analysis *a,
 					 struct reach *rc,
 					 const uint32_t *group_of,
@@ -576,6 +586,7 @@ static const char *site_of(const struct gr_analysis *a,
 	return g->creator_func;
 }
 
+GR_MUST_USE
 static struct gr_error *by_roots(const struct gr_analysis *a,
 				 enum gr_retention_by by, struct reach *rc,
 				 struct groups *g)
@@ -665,6 +676,7 @@ static struct gr_error *by_roots(const struct gr_analysis *a,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *by_each_root(const struct gr_analysis *a,
 				     struct groups *g)
 {
@@ -696,6 +708,7 @@ static struct gr_error *by_each_root(const struct gr_analysis *a,
 /* ---- object groupings: types and packages ---- */
 
 /* The group key of a typed object: its type, arrays of T as "[]T". */
+GR_MUST_USE
 static struct gr_error *object_group(const struct gr_analysis *a,
 				     enum gr_retention_by by,
 				     struct gr_type_object to, uint64_t size,
@@ -731,6 +744,7 @@ static struct gr_error *object_group(const struct gr_analysis *a,
 
 /* Retained size of each group: its subtrees counted at its topmost
  * members only, so nested instances are not counted twice. */
+GR_MUST_USE
 static struct gr_error *tree_retained(const struct gr_analysis *a,
 				      const uint32_t *group_of, size_t ngroups,
 				      struct gr_retention_row *rows)
@@ -751,6 +765,7 @@ static struct gr_error *tree_retained(const struct gr_analysis *a,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *by_objects(const struct gr_analysis *a,
 				   enum gr_retention_by by, struct reach *rc,
 				   struct groups *g)

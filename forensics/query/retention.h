@@ -71,6 +71,7 @@ struct gr_retention;
  * pass N: a traversal per group of a 2 GB heap costs seconds.  Needs
  * a->types for TYPE and PACKAGE.  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_retention_build(const struct gr_analysis *a,
 				    enum gr_retention_by by,
 				    uint64_t reach_budget, size_t reach_rows,
@@ -89,6 +90,7 @@ uint64_t gr_retention_live_objects(const struct gr_retention *r);
  * subtrees of its topmost members (members under another member count
  * once).  NOMEM.
  */
+GR_MUST_USE
 struct gr_error *gr_retention_of_set(const struct gr_analysis *a,
 				     const uint32_t *objects, size_t n,
 				     struct gr_dom_retained *ret);

@@ -38,6 +38,7 @@ static uint32_t descend(const struct gr_dom *d, uint32_t node, double share)
  * a walk of the subtree counting a type at its outermost instance only.
  * Group keys are type index * 2 + is-array, unknown objects one group.
  */
+GR_MUST_USE
 static struct gr_error *dominant_type(const struct gr_analysis *a,
 				      uint32_t node, double share,
 				      struct gr_suspect *s)
@@ -173,6 +174,7 @@ static int site_order(const void *x, const void *y, void *arg)
 	return c ? c : strcmp(a->detail, b->detail);
 }
 
+GR_MUST_USE
 static struct gr_error *add_node(const struct gr_analysis *a,
 				 const struct gr_suspect_options *o,
 				 uint32_t node, struct gr_suspect *s)

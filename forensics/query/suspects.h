@@ -58,6 +58,7 @@ struct gr_suspect {
 	uint64_t member_bytes;	  /* what they retain together */
 };
 
+GR_MUST_USE
 struct gr_error *gr_suspects_find(const struct gr_analysis *a,
 				  const struct gr_suspect_options *o,
 				  struct gr_suspect **ret, size_t *count);

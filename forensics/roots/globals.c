@@ -39,6 +39,7 @@ struct scan {
 	uint64_t bad_start, bad_words;
 };
 
+GR_MUST_USE
 static struct gr_error *open_root(struct scan *sc, uint64_t word,
 				  const struct gr_dwarf_global *gl)
 {
@@ -67,6 +68,7 @@ static struct gr_error *open_root(struct scan *sc, uint64_t word,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *emit(struct scan *sc, uint64_t word, uint64_t value)
 {
 	uint64_t slot = sc->base + 8 * word;
@@ -84,6 +86,7 @@ static struct gr_error *emit(struct scan *sc, uint64_t word, uint64_t value)
 	return gr_roots_add_slot(sc->roots, slot, value);
 }
 
+GR_MUST_USE
 static struct gr_error *flush_bad(struct scan *sc)
 {
 	if (!sc->bad_words)
@@ -98,20 +101,25 @@ static struct gr_error *flush_bad(struct scan *sc)
 }
 
 /* Words [w0, w0+n) of the section, masked ones emitted. */
+GR_MUST_USE
 static struct gr_error *scan_chunk(struct scan *sc, struct gr_mem *mem,
 				   const uint8_t *bits, uint64_t w0, uint64_t n)
 {
 	uint64_t buf[CHUNK_WORDS];
 	struct gr_error *err = gr_mem_read(mem, sc->base + 8 * w0, buf, 8 * n);
-	bool whole = err == NULL;
-	gr_error_destroy(err);
+	/* Some word of the chunk is missing: read them one by one. */
+	bool whole = !gr_error_catch(&err, GR_ERR_BIT(FAULT));
+	if (err)
+		return err;
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t w = w0 + k;
 		if (!(bits[w / 8] & (1u << (w % 8))))
 			continue;
 		uint64_t v = whole ? buf[k] : 0;
 		if (!whole && (err = gr_mem_u64(mem, sc->base + 8 * w, &v))) {
-			gr_error_destroy(err);
+			/* Counted in bad_words, recorded by flush_bad. */
+			if (!gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+				return err;
 			if (sc->bad_words &&
 			    sc->bad_start + 8 * sc->bad_words != sc->base + 8 * w &&
 			    (err = flush_bad(sc)))
@@ -130,6 +138,7 @@ static struct gr_error *scan_chunk(struct scan *sc, struct gr_mem *mem,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_section(struct gr_globals *g,
 				     struct gr_session *s,
 				     struct gr_roots *roots,
@@ -142,16 +151,11 @@ static struct gr_error *scan_section(struct gr_globals *g,
 	uint64_t nbits = 0;
 	struct gr_error *err = gr_moduledata_gcmask(mem, md, bss, &bits, &nbits);
 	if (err) {
-		if (err->code == GR_ERR_NOMEM)
-			return err;
 		uint64_t lo = bss ? md->bss : md->data;
 		uint64_t hi = bss ? md->ebss : md->edata;
-		struct gr_error *e2 =
-			gr_damage_add(&g->damage, lo, hi > lo ? hi - lo : 0,
-				      "%s not scanned: %s",
-				      bss ? "bss" : "data", err->message);
-		gr_error_destroy(err);
-		return e2;
+		return gr_damage_catch(&g->damage, err, GR_ERR_CONTENT, lo,
+				       hi > lo ? hi - lo : 0, "%s not scanned: %s",
+				       bss ? "bss" : "data", err->message);
 	}
 	struct scan sc = {
 		.g = g,

@@ -60,6 +60,7 @@ struct gr_globals;
  * Append the data and bss roots of @s to @roots.  *ret (the caller's, freed
  * with gr_globals_destroy()) holds the counters and the damage.
  */
+GR_MUST_USE
 struct gr_error *gr_globals_add_roots(struct gr_session *s,
 				      struct gr_roots *roots,
 				      struct gr_globals **ret);

@@ -84,6 +84,7 @@ struct gr_root_slot {
 
 struct gr_roots;
 
+GR_MUST_USE
 struct gr_error *gr_roots_create(struct gr_roots **ret);
 void gr_roots_destroy(struct gr_roots *r);
 
@@ -91,11 +92,13 @@ void gr_roots_destroy(struct gr_roots *r);
  * Append a root; @name is copied.  Returns its index through *ret (may be
  * NULL).  Slots added next belong to it.
  */
+GR_MUST_USE
 struct gr_error *gr_roots_add(struct gr_roots *r, enum gr_root_kind kind,
 			      const char *name, uint64_t addr, uint64_t size,
 			      uint32_t dwarf_type, uint32_t goroutine,
 			      bool weak, uint32_t *ret);
 /* Append a pointer slot to the root added last. */
+GR_MUST_USE
 struct gr_error *gr_roots_add_slot(struct gr_roots *r, uint64_t slot,
 				   uint64_t value);
 

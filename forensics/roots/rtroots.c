@@ -62,6 +62,7 @@ struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
 
 /* ---- tiny blocks: runtime/mgcmark.go gcMarkTinyAllocs ---- */
 
+GR_MUST_USE
 static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 {
 	uint64_t allp, hdr[3];
@@ -76,17 +77,13 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 				      &p_mcache)) ||
 	    (err = gr_dwarf_member_of(c->dwarf, "runtime.mcache", "tiny", NULL,
 				      &mcache_tiny))) {
-		struct gr_error *e2 =
-			gr_damage_add(&c->rt->damage, allp, 0,
-				      "tiny blocks not read: %s", err->message);
-		gr_error_destroy(err);
-		return e2;
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
+				       allp, 0, "tiny blocks not read: %s",
+				       err->message);
 	}
-	if ((err = gr_mem_read(c->mem, allp, hdr, sizeof(hdr)))) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, allp, 0,
-				     "runtime.allp unreadable");
-	}
+	if ((err = gr_mem_read(c->mem, allp, hdr, sizeof(hdr))))
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       allp, 0, "runtime.allp unreadable");
 	if (hdr[1] > hdr[2] || hdr[1] > MAX_PROCS)
 		return gr_damage_add(&c->rt->damage, allp, 0,
 				     "runtime.allp: len %" PRIu64
@@ -98,9 +95,9 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 		    (pp && (err = gr_mem_u64(c->mem, pp + p_mcache.off, &mc))) ||
 		    (pp && mc &&
 		     (err = gr_mem_u64(c->mem, mc + mcache_tiny.off, &tiny)))) {
-			gr_error_destroy(err);
-			if ((err = gr_damage_add(
-				     &c->rt->damage, hdr[0] + 8 * i, 0,
+			if ((err = gr_damage_catch(
+				     &c->rt->damage, err, GR_ERR_BIT(FAULT),
+				     hdr[0] + 8 * i, 0,
 				     "allp[%" PRIu64 "] or its mcache "
 				     "unreadable",
 				     i)))

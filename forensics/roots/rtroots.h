@@ -81,6 +81,7 @@ struct gr_rtroots;
  * gr_rtroots_destroy()) holds the counters and the damage.  Fails only for
  * NOMEM or a gr_roots error.
  */
+GR_MUST_USE
 struct gr_error *gr_rtroots_add(struct gr_session *s, struct gr_roots *roots,
 				struct gr_rtroots **ret);
 void gr_rtroots_destroy(struct gr_rtroots *rt);

@@ -66,13 +66,17 @@ static inline bool gr_rt_brent_step(struct gr_rt_brent *b, uint64_t next)
 }
 
 /* Offset, element count and element size of the array member @path. */
+GR_MUST_USE
 struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
 				    const char *path, uint64_t *off_ret,
 				    uint64_t *count_ret, uint64_t *elem_ret);
 
 /* The producers, in the order gr_rtroots_add() runs them. */
+GR_MUST_USE
 struct gr_error *gr_rt_finq(struct gr_rt_ctx *c);     /* rtroots_queue.c */
+GR_MUST_USE
 struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c); /* rtroots_queue.c */
+GR_MUST_USE
 struct gr_error *gr_rt_pools(struct gr_rt_ctx *c);    /* rtroots_pool.c */
 
 #endif /* GR_RTROOTS_INTERNAL_H */

@@ -39,6 +39,7 @@ struct slots {
 	size_t n, cap;
 };
 
+GR_MUST_USE
 static struct gr_error *slots_push(struct slots *s, uint64_t slot,
 				   uint64_t value)
 {
@@ -54,6 +55,7 @@ static struct gr_error *slots_push(struct slots *s, uint64_t slot,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *pool_layout(const struct gr_dwarf *d,
 				    struct pool_layout *l)
 {
@@ -125,6 +127,7 @@ struct pool_ptr {
  * type *sync.Pool with its value.  Unreadable ones are skipped (they only
  * name things).
  */
+GR_MUST_USE
 static struct gr_error *pool_pointers(const struct gr_rt_ctx *c,
 				      struct pool_ptr **ret, size_t *n_ret)
 {
@@ -143,9 +146,11 @@ static struct gr_error *pool_pointers(const struct gr_rt_ctx *c,
 		uint64_t pool;
 		struct gr_error *err =
 			gr_mem_u64(c->mem, g->addr + c->bias, &pool);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 			continue;
+		if (err) {
+			free(v);
+			return err;
 		}
 		if (!pool)
 			continue;
@@ -194,6 +199,7 @@ static void pool_name(const struct gr_rt_ctx *c, const struct pool_ptr *ptrs,
 }
 
 /* Every non-nil value of one poolDequeue's ring. */
+GR_MUST_USE
 static struct gr_error *dequeue_values(struct gr_rt_ctx *c,
 				       const struct pool_layout *l,
 				       uint64_t elt, struct slots *out)
@@ -223,16 +229,16 @@ static struct gr_error *dequeue_values(struct gr_rt_ctx *c,
 		if (err)
 			return err;
 	}
-	if (err) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, elt, 0,
-				     "pool dequeue %#" PRIx64 " unreadable",
-				     elt);
-	}
+	if (err)
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       elt, 0,
+				       "pool dequeue %#" PRIx64 " unreadable",
+				       elt);
 	return NULL;
 }
 
 /* The poolChain from @head, newest to oldest (poolChainElt.prev). */
+GR_MUST_USE
 static struct gr_error *chain_values(struct gr_rt_ctx *c,
 				     const struct pool_layout *l,
 				     uint64_t head, struct slots *out)
@@ -251,11 +257,11 @@ static struct gr_error *chain_values(struct gr_rt_ctx *c,
 		if (err)
 			return err;
 		if ((err = gr_mem_u64(c->mem, elt + l->elt_prev, &elt))) {
-			gr_error_destroy(err);
-			return gr_damage_add(&c->rt->damage, head, 0,
-					     "poolChain %#" PRIx64
-					     ": link unreadable",
-					     head);
+			return gr_damage_catch(&c->rt->damage, err,
+					       GR_ERR_BIT(FAULT), head, 0,
+					       "poolChain %#" PRIx64
+					       ": link unreadable",
+					       head);
 		}
 		if (gr_rt_brent_step(&b, elt))
 			return gr_damage_add(&c->rt->damage, head, 0,
@@ -266,6 +272,7 @@ static struct gr_error *chain_values(struct gr_rt_ctx *c,
 }
 
 /* One cache ([size]poolLocal at @arr) of the pool at @pool. */
+GR_MUST_USE
 static struct gr_error *cache_roots(struct gr_rt_ctx *c,
 				    const struct pool_layout *l,
 				    const struct pool_ptr *ptrs, size_t nptrs,
@@ -285,12 +292,12 @@ static struct gr_error *cache_roots(struct gr_rt_ctx *c,
 		uint64_t pl = arr + i * l->pl_size, priv, head;
 		if ((err = gr_mem_u64(c->mem, pl + l->private_data, &priv)) ||
 		    (err = gr_mem_u64(c->mem, pl + l->shared_head, &head))) {
-			gr_error_destroy(err);
-			err = gr_damage_add(&c->rt->damage, pl, 0,
-					    "sync.Pool %#" PRIx64
-					    ": poolLocal %" PRIu64
-					    " unreadable",
-					    pool, i);
+			err = gr_damage_catch(&c->rt->damage, err,
+					      GR_ERR_BIT(FAULT), pl, 0,
+					      "sync.Pool %#" PRIx64
+					      ": poolLocal %" PRIu64
+					      " unreadable",
+					      pool, i);
 			continue;
 		}
 		if (priv)
@@ -323,6 +330,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Append the *Pool entries of the []*Pool global @name to @v. */
+GR_MUST_USE
 static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 				  uint64_t **v, size_t *n)
 {
@@ -344,11 +352,9 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 		*v = p;
 		err = gr_mem_read(c->mem, hdr[0], p + *n, 8 * hdr[1]);
 	}
-	if (err) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, addr, 0, "%s unreadable",
-				     name);
-	}
+	if (err)
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       addr, 0, "%s unreadable", name);
 	*n += hdr[1];
 	return NULL;
 }
@@ -361,13 +367,11 @@ struct gr_error *gr_rt_pools(struct gr_rt_ctx *c)
 		return NULL; /* no sync.Pool in this program */
 	struct pool_layout l;
 	struct gr_error *err = pool_layout(c->dwarf, &l);
-	if (err) {
-		struct gr_error *e2 = gr_damage_add(
-			&c->rt->damage, addr, 0,
-			"sync.Pool contents not read: %s", err->message);
-		gr_error_destroy(err);
-		return e2;
-	}
+	if (err)
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
+				       addr, 0,
+				       "sync.Pool contents not read: %s",
+				       err->message);
 	uint64_t *pools = NULL;
 	size_t n = 0;
 	if (!(err = pool_list(c, "sync.allPools", &pools, &n)))
@@ -395,10 +399,11 @@ struct gr_error *gr_rt_pools(struct gr_rt_ctx *c)
 		for (int k = 0; k < 4 && !err; k++)
 			err = gr_mem_u64(c->mem, p + offs[k], &w[k]);
 		if (err) {
-			gr_error_destroy(err);
-			err = gr_damage_add(&c->rt->damage, p, 0,
-					    "sync.Pool %#" PRIx64 " unreadable",
-					    p);
+			err = gr_damage_catch(&c->rt->damage, err,
+					      GR_ERR_BIT(FAULT), p, 0,
+					      "sync.Pool %#" PRIx64
+					      " unreadable",
+					      p);
 			continue;
 		}
 		err = cache_roots(c, &l, ptrs, nptrs, p, w[0], w[1], false, &s);

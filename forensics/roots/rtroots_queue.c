@@ -25,6 +25,7 @@ struct fin_layout {
 	uint64_t fn, arg, fint, ot;
 };
 
+GR_MUST_USE
 static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 				   struct fin_layout *l)
 {
@@ -55,6 +56,7 @@ static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 }
 
 /* The blocks on finq (runfinq has not taken them yet), sorted. */
+GR_MUST_USE
 static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 				      const struct fin_layout *l, uint64_t head,
 				      uint64_t **ret, size_t *n_ret)
@@ -84,10 +86,10 @@ static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 		v[n++] = p;
 		struct gr_error *rerr = gr_mem_u64(c->mem, p + l->next, &p);
 		if (rerr) {
-			gr_error_destroy(rerr);
-			err = gr_damage_add(
-				&c->rt->damage, v[n - 1], 0,
-				"finq block %#" PRIx64 " unreadable", v[n - 1]);
+			err = gr_damage_catch(
+				&c->rt->damage, rerr, GR_ERR_BIT(FAULT),
+				v[n - 1], 0, "finq block %#" PRIx64 " unreadable",
+				v[n - 1]);
 			break;
 		}
 		if (gr_rt_brent_step(&b, p)) {
@@ -111,6 +113,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+GR_MUST_USE
 static struct gr_error *fin_entry(struct gr_rt_ctx *c,
 				  const struct fin_layout *l, uint64_t at,
 				  const uint8_t *e, bool queued)
@@ -145,6 +148,7 @@ static struct gr_error *fin_entry(struct gr_rt_ctx *c,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *fin_block(struct gr_rt_ctx *c,
 				  const struct fin_layout *l, uint64_t blk,
 				  bool queued, uint8_t *buf)
@@ -159,12 +163,11 @@ static struct gr_error *fin_block(struct gr_rt_ctx *c,
 	}
 	if (!err && cnt)
 		err = gr_mem_read(c->mem, blk + l->fin, buf, cnt * l->entry);
-	if (err) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, blk, 0,
-				     "finalizer block %#" PRIx64 " unreadable",
-				     blk);
-	}
+	if (err)
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       blk, 0,
+				       "finalizer block %#" PRIx64 " unreadable",
+				       blk);
 	for (uint32_t i = 0; i < cnt && !err; i++)
 		err = fin_entry(c, l, blk + l->fin + i * l->entry,
 				buf + i * l->entry, queued);
@@ -182,21 +185,17 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 	struct fin_layout l;
 	struct gr_error *err =
 		fin_layout(c->dwarf, gr_rt_pointee(c->dwarf, type), &l);
-	if (err) {
-		struct gr_error *e2 = gr_damage_add(
-			&c->rt->damage, allfin, 0,
-			"finalizer queue not read: %s", err->message);
-		gr_error_destroy(err);
-		return e2;
-	}
+	if (err)
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
+				       allfin, 0, "finalizer queue not read: %s",
+				       err->message);
 	if (!gr_rt_global(c, "runtime.finq", &finq, &qtype))
 		finq = 0;
 	if ((err = gr_mem_u64(c->mem, allfin, &head)) ||
-	    (finq && (err = gr_mem_u64(c->mem, finq, &qhead)))) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, allfin, 0,
-				     "runtime.allfin/finq unreadable");
-	}
+	    (finq && (err = gr_mem_u64(c->mem, finq, &qhead))))
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       allfin, 0,
+				       "runtime.allfin/finq unreadable");
 	uint64_t *q = NULL;
 	size_t nq = 0;
 	if ((err = queued_blocks(c, &l, qhead, &q, &nq)))
@@ -226,9 +225,9 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 			break;
 		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
 		if (rerr) {
-			gr_error_destroy(rerr);
-			err = gr_damage_add(&c->rt->damage, p, 0,
-					    "allfin link unreadable");
+			err = gr_damage_catch(&c->rt->damage, rerr,
+					      GR_ERR_BIT(FAULT), p, 0,
+					      "allfin link unreadable");
 			break;
 		}
 		if (gr_rt_brent_step(&b, p)) {
@@ -249,6 +248,7 @@ struct cleanup_layout {
 	uint64_t all, alllink, n, cleanups, count, elem;
 };
 
+GR_MUST_USE
 static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
 				       uint32_t qtype,
 				       struct cleanup_layout *l)
@@ -277,6 +277,7 @@ static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 				      const struct cleanup_layout *l,
 				      uint64_t blk, uint64_t *buf)
@@ -290,12 +291,11 @@ static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 				     blk, n, l->count);
 	if (!err && n)
 		err = gr_mem_read(c->mem, blk + l->cleanups, buf, n * l->elem);
-	if (err) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, blk, 0,
-				     "cleanup block %#" PRIx64 " unreadable",
-				     blk);
-	}
+	if (err)
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       blk, 0,
+				       "cleanup block %#" PRIx64 " unreadable",
+				       blk);
 	uint64_t words = l->elem / 8;
 	for (uint32_t i = 0; i < n && !err; i++) {
 		const uint64_t *w = buf + i * words;
@@ -324,18 +324,13 @@ struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
 		return NULL;
 	struct cleanup_layout l;
 	struct gr_error *err = cleanup_layout(c->dwarf, qtype, &l);
-	if (err) {
-		struct gr_error *e2 = gr_damage_add(
-			&c->rt->damage, q, 0, "cleanup queue not read: %s",
-			err->message);
-		gr_error_destroy(err);
-		return e2;
-	}
-	if ((err = gr_mem_u64(c->mem, q + l.all, &head))) {
-		gr_error_destroy(err);
-		return gr_damage_add(&c->rt->damage, q, 0,
-				     "runtime.gcCleanups unreadable");
-	}
+	if (err)
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT, q,
+				       0, "cleanup queue not read: %s",
+				       err->message);
+	if ((err = gr_mem_u64(c->mem, q + l.all, &head)))
+		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
+				       q, 0, "runtime.gcCleanups unreadable");
 	uint64_t *buf = malloc(l.count * l.elem);
 	if (!buf)
 		return gr_error_nomem();
@@ -355,10 +350,10 @@ struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
 			break;
 		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
 		if (rerr) {
-			gr_error_destroy(rerr);
-			err = gr_damage_add(&c->rt->damage, p, 0,
-					    "cleanup block link "
-					    "unreadable");
+			err = gr_damage_catch(&c->rt->damage, rerr,
+					      GR_ERR_BIT(FAULT), p, 0,
+					      "cleanup block link "
+					      "unreadable");
 			break;
 		}
 		if (gr_rt_brent_step(&b, p)) {

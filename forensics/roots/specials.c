@@ -28,6 +28,7 @@ enum { PAGE_SIZE = 8192 };
  * Offset and size (0 if DWARF gives none) of the member at dotted @path
  * ("cleanup.fn") of the type named @type.
  */
+GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *path, uint64_t *off_ret,
 			       uint64_t *size_ret)
@@ -50,6 +51,7 @@ static bool has_type(const struct gr_dwarf *d, const char *name)
 	return err == NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 				       struct gr_specials_layout *l)
 {
@@ -111,6 +113,7 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
  * Kind bytes: the version's table, overridden by every DWARF constant
  * present (DWARF describes the binary at hand; the table only the release).
  */
+GR_MUST_USE
 static struct gr_error *resolve_kinds(struct gr_session *s,
 				      struct gr_special_kinds *k)
 {
@@ -131,9 +134,11 @@ static struct gr_error *resolve_kinds(struct gr_session *s,
 		struct gr_error *err = gr_dwarf_constant(
 			d, gr_special_kind_constant((enum gr_special_kind)i),
 			&val);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 			continue;
+		if (err) {
+			gr_error_destroy(table_err);
+			return err;
 		}
 		if (val <= 0 || val > 255)
 			continue;
@@ -153,6 +158,7 @@ static struct gr_error *resolve_kinds(struct gr_session *s,
 
 /* ---- the walk ---- */
 
+GR_MUST_USE
 static struct gr_error *push(struct gr_specials *sp, const struct gr_special *x)
 {
 	if (sp->n == sp->cap) {
@@ -263,6 +269,7 @@ static bool read_header(struct gr_specials *sp, uint64_t p, uint64_t *next,
 	return err == NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *walk_span(struct gr_specials *sp, struct gr_heap *heap,
 				  const struct gr_span *span, uint64_t head)
 {
@@ -379,11 +386,11 @@ struct gr_error *gr_specials_load(struct gr_session *s, struct gr_heap *heap,
 		err = gr_mem_u64(sp->mem, span->addr + sp->l.span_specials,
 				 &head);
 		if (err) {
-			gr_error_destroy(err);
-			err = gr_damage_add(&sp->damage, span->addr, 0,
-					    "mspan %#" PRIx64
-					    ".specials unreadable",
-					    span->addr);
+			err = gr_damage_catch(&sp->damage, err,
+					      GR_ERR_BIT(FAULT), span->addr, 0,
+					      "mspan %#" PRIx64
+					      ".specials unreadable",
+					      span->addr);
 			continue;
 		}
 		if (!head)

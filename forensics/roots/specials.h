@@ -92,6 +92,7 @@ struct gr_specials;
  * freed with gr_specials_destroy().  Fails only for NOMEM and for runtime
  * types DWARF lacks (UNSUPPORTED); bad records are damage.
  */
+GR_MUST_USE
 struct gr_error *gr_specials_load(struct gr_session *s, struct gr_heap *heap,
 				  struct gr_specials **ret);
 void gr_specials_destroy(struct gr_specials *sp);
@@ -118,6 +119,7 @@ const struct gr_damage *gr_specials_damage(const struct gr_specials *sp,
  * cannot be read is recorded as damage in @sp (its synthetic slot is still
  * added).  @heap must be the one @sp was loaded from.
  */
+GR_MUST_USE
 struct gr_error *gr_specials_add_roots(struct gr_specials *sp,
 				       struct gr_heap *heap,
 				       struct gr_roots *roots);

@@ -32,6 +32,7 @@ static void type_suffix(const struct gr_specials *sp, uint32_t type, char *buf,
 		buf[0] = '\0';
 }
 
+GR_MUST_USE
 static struct gr_error *finalizer_roots(struct gr_specials *sp,
 					struct gr_heap *heap,
 					const struct gr_special *x,
@@ -69,22 +70,21 @@ static struct gr_error *finalizer_roots(struct gr_specials *sp,
 			gr_error_destroy(serr);
 			return a.err;
 		}
-		if (serr) {
-			err = gr_damage_add(&sp->damage, x->object, 0,
-					    "object %#" PRIx64
-					    " with a finalizer: "
-					    "pointer words unreadable: %s",
-					    x->object, serr->message);
-			gr_error_destroy(serr);
-			if (err)
-				return err;
-		}
+		if (serr &&
+		    (err = gr_damage_catch(&sp->damage, serr, GR_ERR_CONTENT,
+					   x->object, 0,
+					   "object %#" PRIx64
+					   " with a finalizer: "
+					   "pointer words unreadable: %s",
+					   x->object, serr->message)))
+			return err;
 	}
 	/* The object itself: kept (resurrected onto finq) until its
 	 * finalizer has run, see specials.h. */
 	return gr_roots_add_slot(roots, 0, x->object);
 }
 
+GR_MUST_USE
 static struct gr_error *cleanup_roots(struct gr_specials *sp,
 				      const struct gr_special *x,
 				      struct gr_roots *roots)
@@ -108,6 +108,7 @@ static struct gr_error *cleanup_roots(struct gr_specials *sp,
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *weak_roots(struct gr_specials *sp,
 				   const struct gr_special *x,
 				   struct gr_roots *roots)

@@ -131,16 +131,17 @@ static uint64_t hash_slot(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* Insert @slot in the seen set; true if it was there already. */
-static bool seen_before(struct gr_sr_scan *sc, uint64_t slot, bool *nomem)
+/* Insert @slot in the seen set; *@before says whether it was there
+ * already.  NOMEM only. */
+GR_MUST_USE
+static struct gr_error *seen_before(struct gr_sr_scan *sc, uint64_t slot,
+				    bool *before)
 {
 	if (2 * (sc->seen_n + 1) > sc->seen_cap) {
 		size_t cap = sc->seen_cap ? 2 * sc->seen_cap : 1024;
 		struct gr_sr_seen *n = calloc(cap, sizeof(*n));
-		if (!n) {
-			*nomem = true;
-			return false;
-		}
+		if (!n)
+			return gr_error_nomem();
 		for (size_t i = 0; i < sc->seen_cap; i++) {
 			const struct gr_sr_seen *e = &sc->seen[i];
 			if (e->gen != sc->gen)
@@ -155,12 +156,14 @@ static bool seen_before(struct gr_sr_scan *sc, uint64_t slot, bool *nomem)
 		sc->seen_cap = cap;
 	}
 	size_t h = hash_slot(slot) & (sc->seen_cap - 1);
+	*before = true;
 	for (; sc->seen[h].gen == sc->gen; h = (h + 1) & (sc->seen_cap - 1))
 		if (sc->seen[h].slot == slot)
-			return true;
+			return NULL;
+	*before = false;
 	sc->seen[h] = (struct gr_sr_seen){slot, sc->gen};
 	sc->seen_n++;
-	return false;
+	return NULL;
 }
 
 struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
@@ -178,17 +181,17 @@ struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
 	}
 	if (cons && sc->heap && gr_heap_find(sc->heap, value) == GR_HEAP_NO_OBJECT)
 		return NULL;
-	bool nomem = false;
-	if (slot && seen_before(sc, slot, &nomem))
+	struct gr_error *err;
+	bool before = false;
+	if (slot && (err = seen_before(sc, slot, &before)))
+		return err;
+	if (before)
 		return NULL;
-	if (nomem)
-		return gr_error_nomem();
 
 	char name[sizeof(sc->root_name)];
 	uint32_t type;
 	uint64_t size;
 	root_name(sc, frame, what, slot, name, sizeof(name), &type, &size);
-	struct gr_error *err;
 	if (!sc->have_root || sc->root_kind != kind ||
 	    strcmp(name, sc->root_name) != 0) {
 		err = gr_roots_add(sc->roots, kind, name, slot, size, type,
@@ -224,7 +227,8 @@ struct gr_error *gr_sr_block(struct gr_sr_scan *sc, uint32_t frame,
 		if (mask && i % 8 == 0 &&
 		    (err = gr_mem_u8(sc->mem, mask + i / 8, &byte))) {
 			/* An unreadable bitmap: the rest is unknown. */
-			gr_error_destroy(err);
+			if (!gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+				return err;
 			sc->st.damaged_frames++;
 			return NULL;
 		}
@@ -232,7 +236,8 @@ struct gr_error *gr_sr_block(struct gr_sr_scan *sc, uint32_t frame,
 			continue;
 		uint64_t v;
 		if ((err = gr_mem_u64(sc->mem, addr + 8 * i, &v))) {
-			gr_error_destroy(err);
+			if (!gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+				return err;
 			continue;
 		}
 		if ((err = gr_sr_word(sc, frame, what, kind, addr + 8 * i, v)))
@@ -277,6 +282,7 @@ static bool stackmap(struct gr_sr_scan *sc, uint64_t map, int32_t idx,
 	return true;
 }
 
+GR_MUST_USE
 static struct gr_error *conservative_frame(struct gr_sr_scan *sc,
 					   uint32_t k, uint64_t argbytes)
 {
@@ -326,6 +332,7 @@ static bool reflect_args(struct gr_sr_scan *sc, const struct gr_frame *f,
 	return true;
 }
 
+GR_MUST_USE
 static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 				      const struct gr_pcln_func *fn,
 				      bool reflect)
@@ -343,8 +350,9 @@ static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 		if (!funcdata(sc, fn, GR_FUNCDATA_STACK_OBJECTS, &p))
 			return NULL;
 		struct gr_error *err = gr_mem_u64(sc->mem, p, &n);
+		if (err && !gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+			return err;
 		if (err || n > MAX_FRAME_OBJECTS) {
-			gr_error_destroy(err);
 			sc->st.damaged_frames++;
 			return NULL;
 		}
@@ -354,11 +362,12 @@ static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 		int32_t r[4];
 		struct gr_error *err = gr_mem_read(
 			sc->mem, recs + i * STACK_OBJECT_RECORD, r, sizeof(r));
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 			sc->st.damaged_frames++;
 			return NULL;
 		}
+		if (err)
+			return err;
 		uint64_t base = r[0] >= 0 ? f->argp : f->varp;
 		uint64_t ptr = base + (uint64_t)(int64_t)r[0];
 		if (ptr < f->sp)
@@ -371,6 +380,7 @@ static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 {
 	const struct gr_frame *f = &sc->frames[k];
@@ -379,7 +389,8 @@ static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 	if (f->continpc == 0)
 		return NULL; /* dead frame: getStackMap returns nothing */
 	if ((err = gr_pcln_func_at(sc->pcln, f->func_index, &fn))) {
-		gr_error_destroy(err);
+		if (!gr_error_catch(&err, GR_ERR_CONTENT))
+			return err;
 		sc->st.damaged_frames++;
 		return conservative_frame(sc, k, 0);
 	}
@@ -388,10 +399,10 @@ static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 	uint64_t target = f->continpc;
 	if (target != fn.entry) {
 		target--;
-		if ((err = gr_pcln_pcdata(sc->pcln, &fn,
-					  GR_PCDATA_STACK_MAP_INDEX, target,
-					  &idx)))
-			gr_error_destroy(err);
+		err = gr_pcln_pcdata(sc->pcln, &fn, GR_PCDATA_STACK_MAP_INDEX,
+				     target, &idx);
+		if (!gr_error_catch(&err, GR_ERR_CONTENT) && err)
+			return err;
 	}
 	if (idx == -1)
 		idx = 0; /* "likely the function prologue" */
@@ -438,6 +449,7 @@ static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 	return frame_objects(sc, k, &fn, reflect);
 }
 
+GR_MUST_USE
 static struct gr_error *scan_frame(struct gr_sr_scan *sc, uint32_t k)
 {
 	const struct gr_frame *f = &sc->frames[k];
@@ -457,6 +469,7 @@ static struct gr_error *scan_frame(struct gr_sr_scan *sc, uint32_t k)
 
 /* --- goroutines --- */
 
+GR_MUST_USE
 static struct gr_error *registers(struct gr_sr_scan *sc)
 {
 	const struct gr_regs *r = &sc->g->regs;
@@ -473,6 +486,7 @@ static struct gr_error *registers(struct gr_sr_scan *sc)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_goroutine(struct gr_sr_scan *sc, size_t gi)
 {
 	const struct gr_goroutine *g = gr_goroutines_get(sc->gs, gi);
@@ -506,6 +520,7 @@ static struct gr_error *scan_goroutine(struct gr_sr_scan *sc, size_t gi)
 	return err;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 {
 	const struct gr_moduledata *md = gr_session_moduledata(s);
@@ -520,7 +535,8 @@ static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 		gr_dwarf_global(d, "runtime.methodValueCallFrameObjs", &glob);
 	if (!err)
 		sc->method_value_objs = glob->addr + gr_session_load_bias(s);
-	gr_error_destroy(err);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) && err)
+		return err;
 	struct gr_dwarf_member fn, link, heap, elem, waitlink;
 	if ((err = gr_dwarf_member_of(d, "runtime._defer", "fn", NULL, &fn)) ||
 	    (err = gr_dwarf_member_of(d, "runtime._defer", "link", NULL,
@@ -535,10 +551,12 @@ static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 	sc->defer_heap = heap.off;
 	sc->sudog_elem = elem.off;
 	sc->sudog_waitlink = UINT64_MAX;
-	if (!(err = gr_dwarf_member_of(d, "runtime.sudog", "waitlink", NULL,
-				       &waitlink)))
+	err = gr_dwarf_member_of(d, "runtime.sudog", "waitlink", NULL,
+				 &waitlink);
+	if (!err)
 		sc->sudog_waitlink = waitlink.off;
-	gr_error_destroy(err);
+	else if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)))
+		return err;
 	return gr_sr_names_create(s, &sc->names);
 }
 

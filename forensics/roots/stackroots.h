@@ -85,6 +85,7 @@ struct gr_stackroots_stats {
  * Errors: NOMEM; unreadable stack words are skipped and counted, never
  * fatal.
  */
+GR_MUST_USE
 struct gr_error *gr_stackroots_add(struct gr_session *s,
 				   const struct gr_goroutines *gs,
 				   const struct gr_heap *heap,

@@ -69,6 +69,7 @@ static struct gr_sr_obj *find_object(struct gr_sr_scan *sc, uint64_t p)
 	return p - o->addr < o->size ? o : NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *scan_object(struct gr_sr_scan *sc,
 				    struct gr_sr_obj *o, bool conservative)
 {
@@ -115,6 +116,7 @@ static uint64_t u64(struct gr_sr_scan *sc, uint64_t addr, bool *ok)
 	return v;
 }
 
+GR_MUST_USE
 static struct gr_error *defers(struct gr_sr_scan *sc)
 {
 	uint64_t d = sc->g->defer_head;
@@ -149,6 +151,7 @@ static struct gr_error *defers(struct gr_sr_scan *sc)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *sudogs(struct gr_sr_scan *sc)
 {
 	uint64_t sg = sc->g->waiting;

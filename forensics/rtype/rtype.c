@@ -40,6 +40,7 @@ static const char *const member_names[RT_MEMBER_COUNT][2] = {
 static const uint8_t member_sizes[RT_MEMBER_COUNT] = {8, 8, 4, 1, 1,
 						     1, 1, 8, 4, 4};
 
+GR_MUST_USE
 static struct gr_error *resolve_member(const struct gr_dwarf *d,
 				       uint32_t tid, const char *tname,
 				       enum rt_member m, int v,
@@ -59,6 +60,7 @@ static struct gr_error *resolve_member(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 				       struct rt_layout *l)
 {
@@ -190,6 +192,7 @@ static size_t slot_of(uint64_t key, size_t cap)
 	       (cap - 1);
 }
 
+GR_MUST_USE
 static struct gr_error *cache_grow(struct gr_rtypes *rt)
 {
 	size_t cap = rt->cap ? rt->cap * 2 : 1024;
@@ -233,6 +236,7 @@ static struct rt_rec *cache_find(const struct gr_rtypes *rt, uint64_t addr)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *cache_add(struct gr_rtypes *rt,
 				  const struct gr_rtype *t,
 				  struct rt_rec **ret)
@@ -281,6 +285,7 @@ static uint64_t member(const uint8_t *buf, const struct rt_layout *l,
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *decode(const struct gr_rtypes *rt, uint64_t addr,
 			       const uint8_t *buf, struct gr_rtype *t)
 {
@@ -349,6 +354,7 @@ struct gr_error *gr_rtype_get(struct gr_rtypes *rt, uint64_t addr,
  * ... The next two bytes are the data length" until 1.16; since 1.17 the
  * length is a uvarint, followed by the bytes.
  */
+GR_MUST_USE
 static struct gr_error *read_name(struct gr_rtypes *rt, uint64_t at,
 				  char **ret)
 {

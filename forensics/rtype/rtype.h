@@ -49,6 +49,7 @@ struct gr_rtypes;
  * Resolve the descriptor layout from @s's DWARF.  UNSUPPORTED if the binary
  * has no DWARF or lacks a member.  @s must outlive the result.
  */
+GR_MUST_USE
 struct gr_error *gr_rtypes_create(struct gr_session *s,
 				  struct gr_rtypes **ret);
 void gr_rtypes_destroy(struct gr_rtypes *rt);
@@ -58,6 +59,7 @@ void gr_rtypes_destroy(struct gr_rtypes *rt);
  * cannot be read; BAD_DATA if it is not a plausible descriptor (kind out of
  * range, PtrBytes > Size_ or not word-aligned, pointers without GCData).
  */
+GR_MUST_USE
 struct gr_error *gr_rtype_get(struct gr_rtypes *rt, uint64_t addr,
 			      const struct gr_rtype **ret);
 
@@ -70,6 +72,7 @@ struct gr_error *gr_rtype_get(struct gr_rtypes *rt, uint64_t addr,
  * (made by reflect: its names live in the runtime's reflectOffs map) or
  * with Str 0.  The string is owned by @rt.
  */
+GR_MUST_USE
 struct gr_error *gr_rtype_name(struct gr_rtypes *rt, const struct gr_rtype *t,
 			       const char **ret);
 
@@ -82,6 +85,7 @@ struct gr_error *gr_rtype_name(struct gr_rtypes *rt, const struct gr_rtype *t,
  * never needs them from 1.22 on, see forensics/heap/heap_scan.c).  *ret is
  * NULL when PtrBytes is 0.  Owned by @rt.
  */
+GR_MUST_USE
 struct gr_error *gr_rtype_gcmask(struct gr_rtypes *rt,
 				 const struct gr_rtype *t,
 				 const uint8_t **ret, uint64_t *nbits_ret);
@@ -94,6 +98,7 @@ struct gr_error *gr_rtype_gcmask(struct gr_rtypes *rt,
  * StructField in DWARF (Go 1.21+), else UNSUPPORTED.  *ret (nbits_ret
  * bits) is malloc'd and the caller's.
  */
+GR_MUST_USE
 struct gr_error *gr_rtype_build_gcmask(struct gr_rtypes *rt,
 				       const struct gr_rtype *t, uint8_t **ret,
 				       uint64_t *nbits_ret);
@@ -103,6 +108,7 @@ size_t gr_rtypes_cached(const struct gr_rtypes *rt);
 
 /* The abi.Name (runtime.name before 1.21) at @addr, as a new string: a
  * struct field's name.  FAULT, BAD_DATA, NOMEM. */
+GR_MUST_USE
 struct gr_error *gr_rtype_read_name(struct gr_rtypes *rt, uint64_t addr,
 				    char **ret);
 /* sizeof(abi.Type) in this binary: where a PtrType's Elem, a SliceType's

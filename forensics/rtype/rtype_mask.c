@@ -20,6 +20,7 @@ enum {
 	MAX_FIELDS = 1 << 16,
 };
 
+GR_MUST_USE
 static struct gr_error *member_off(const struct gr_dwarf *d, const char *type,
 				   const char *field, uint32_t *ret)
 {
@@ -34,6 +35,7 @@ static struct gr_error *member_off(const struct gr_dwarf *d, const char *type,
 /* internal/abi/type.go (1.24+): ArrayType{Type; Elem, Slice *Type; Len
  * uintptr}, StructType{Type; PkgPath Name; Fields []StructField},
  * StructField{Name Name; Typ *Type; Offset uintptr}. */
+GR_MUST_USE
 static struct gr_error *resolve_composite(struct gr_rtypes *rt)
 {
 	struct rt_composite_layout *c = &rt->comp;
@@ -80,6 +82,7 @@ static void copy_bits(uint8_t *dst, uint64_t nbits, uint64_t off,
 /* The runtime's own mask of @t, read into a new buffer; *ret NULL when an
  * on-demand mask was never built (its slot is nil or the runtime's
  * inProgress sentinel). */
+GR_MUST_USE
 static struct gr_error *read_mask(struct gr_rtypes *rt,
 				  const struct gr_rtype *t, uint8_t **ret)
 {
@@ -127,6 +130,7 @@ struct builder {
 	size_t n, cap;
 };
 
+GR_MUST_USE
 static struct gr_error *push(struct builder *b, struct build_item it)
 {
 	if (b->n == b->cap) {
@@ -141,6 +145,7 @@ static struct gr_error *push(struct builder *b, struct build_item it)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *expand_struct(struct builder *b,
 				      const struct gr_rtype *t, uint64_t bit)
 {
@@ -171,6 +176,7 @@ static struct gr_error *expand_struct(struct builder *b,
 }
 
 /* One instance of the item on top of the stack. */
+GR_MUST_USE
 static struct gr_error *build_step(struct builder *b)
 {
 	struct build_item *it = &b->stack[b->n - 1];
@@ -229,6 +235,7 @@ static struct gr_error *build_step(struct builder *b)
 }
 
 /* buildGCMask with an explicit stack instead of recursion. */
+GR_MUST_USE
 static struct gr_error *build_mask(struct gr_rtypes *rt,
 				   const struct gr_rtype *t, uint8_t *dst)
 {

@@ -48,6 +48,7 @@ static bool insert(struct synth *sy, uint64_t addr, uint32_t id)
  * placeholder queued to be filled.  GR_DWARF_NO_TYPE for a NULL or
  * unreadable descriptor.
  */
+GR_MUST_USE
 static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 {
 	*ret = GR_DWARF_NO_TYPE;
@@ -110,6 +111,7 @@ static uint64_t word(const struct synth *sy, uint64_t addr)
 	return v;
 }
 
+GR_MUST_USE
 static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 				    uint64_t addr)
 {
@@ -150,6 +152,7 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 
 /* Fill the placeholder @id from the descriptor at @addr (see the header
  * for the shapes). */
+GR_MUST_USE
 static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 {
 	const struct gr_rtype *r;
@@ -223,6 +226,7 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 }
 
 /* runtime.eface / runtime.iface: the pack's, or two-word structs. */
+GR_MUST_USE
 static struct gr_error *rep(struct synth *sy, const char *name, uint32_t *id)
 {
 	struct gr_error *err = gr_dwarf_type_by_name(sy->d, name, id);

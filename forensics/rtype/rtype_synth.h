@@ -35,6 +35,7 @@ enum { GR_RTYPE_SYNTH_MAX = 1 << 18 };
  * layout pack (else nothing is done).  *added (may be NULL) gets the count.
  * Unreadable descriptors stay placeholders without a layout.  NOMEM, LIMIT.
  */
+GR_MUST_USE
 struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 				const uint64_t *addrs, size_t n, size_t *added);
 

@@ -20,33 +20,37 @@ const char *gr_gcstate_name(enum gr_gcstate_field f)
 }
 
 /*
- * Address and size of global.member.  The runtime wraps some of these in
- * atomic types (atomic.Int32 since 1.19, atomic.Uint64 for heapLive since
- * 1.21): their value sits at offset 0, so the wrapper's size is the value's.
+ * Address and size of global.member, or a size of 0 when this Go has no
+ * such field (or one of no integer size).  The runtime wraps some of these
+ * in atomic types (atomic.Int32 since 1.19, atomic.Uint64 for heapLive
+ * since 1.21): their value sits at offset 0, so the wrapper's size is the
+ * value's.
  */
-static bool locate(const struct gr_dwarf *d, uint64_t bias, size_t i,
-		   uint64_t *addr, uint64_t *size)
+GR_MUST_USE
+static struct gr_error *locate(const struct gr_dwarf *d, uint64_t bias,
+			       size_t i, uint64_t *addr, uint64_t *size)
 {
+	*size = 0;
 	const struct gr_dwarf_global *g;
 	struct gr_error *err = gr_dwarf_global(d, fields[i].global, &g);
-	if (err) {
-		gr_error_destroy(err);
-		return false;
-	}
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) || err)
+		return err;
 	*addr = g->addr + bias;
-	if (!fields[i].member)
-		return gr_dwarf_type_size(d, g->type, size) &&
-		       (*size == 1 || *size == 2 || *size == 4 || *size == 8);
+	if (!fields[i].member) {
+		uint64_t sz;
+		if (gr_dwarf_type_size(d, g->type, &sz) &&
+		    (sz == 1 || sz == 2 || sz == 4 || sz == 8))
+			*size = sz;
+		return NULL;
+	}
 	struct gr_dwarf_member m;
 	err = gr_dwarf_member(d, g->type, fields[i].member,
 			      GR_DWARF_SIZES(1, 2, 4, 8), &m);
-	if (err) {
-		gr_error_destroy(err);
-		return false;
-	}
+	if (gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) || err)
+		return err;
 	*addr += m.off;
 	*size = m.size;
-	return true;
+	return NULL;
 }
 
 struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
@@ -56,13 +60,17 @@ struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
 	memset(ret, 0, sizeof(*ret));
 	for (size_t i = 0; i < GR_GCSTATE_COUNT; i++) {
 		uint64_t addr, size, v = 0;
-		if (!locate(d, gr_session_load_bias(s), i, &addr, &size))
+		struct gr_error *err =
+			locate(d, gr_session_load_bias(s), i, &addr, &size);
+		if (err)
+			return err;
+		if (!size)
 			continue;
-		struct gr_error *err = gr_mem_read(mem, addr, &v, size);
-		if (err) {
-			gr_error_destroy(err);
+		err = gr_mem_read(mem, addr, &v, size);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 			continue;
-		}
+		if (err)
+			return err;
 		/* Sign-extend: gcPercent is -1 when GOGC=off. */
 		if (size < 8 && (v >> (size * 8 - 1)) & 1)
 			v |= ~(uint64_t)0 << (size * 8);

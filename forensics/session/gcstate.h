@@ -57,6 +57,7 @@ struct gr_gcstate {
 };
 
 /* Never fails for missing fields (they are absent); NOMEM only. */
+GR_MUST_USE
 struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret);
 /* JSON/short name of a field ("gc_percent"). */
 const char *gr_gcstate_name(enum gr_gcstate_field f);

@@ -92,6 +92,7 @@ static bool find_image_base(struct gr_session *s)
  * must load at bias 0, and AT_ENTRY must be the file's entry point moved
  * by the bias: otherwise the file is not the program the core came from.
  */
+GR_MUST_USE
 static struct gr_error *find_bias(struct gr_session *s,
 				  const struct gr_session_options *o)
 {
@@ -109,6 +110,7 @@ static struct gr_error *find_bias(struct gr_session *s,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *check_entry(struct gr_session *s,
 				    const struct gr_session_options *o)
 {
@@ -139,6 +141,7 @@ static struct gr_error *check_entry(struct gr_session *s,
  * Every kind of ID the core holds must be equal in the file; a core with
  * no readable header page, or no IDs in it, leaves the match unverified.
  */
+GR_MUST_USE
 static struct gr_error *check_build_ids(struct gr_session *s,
 					const struct gr_session_options *o)
 {
@@ -150,7 +153,9 @@ static struct gr_error *check_build_ids(struct gr_session *s,
 		n = avail < sizeof(page) ? (size_t)avail : sizeof(page);
 		memcpy(page, seg->data + (s->image_base - seg->start), n);
 	}
-	gr_build_ids_from_image(page, n, &s->core_ids);
+	struct gr_error *err = gr_build_ids_from_image(page, n, &s->core_ids);
+	if (err)
+		return err;
 	const struct gr_build_ids *ids = gr_exe_build_ids(s->exe);
 	const struct gr_build_ids *c = &s->core_ids;
 	if (!c->gnu[0] && !c->go[0]) {
@@ -184,6 +189,7 @@ static struct gr_error *check_build_ids(struct gr_session *s,
  * unmodified private file mappings) are read from the file.  NT_FILE says
  * which mappings are the executable's and at which file offset.
  */
+GR_MUST_USE
 static struct gr_error *fill_from_exe(struct gr_session *s)
 {
 	size_t size;
@@ -236,6 +242,7 @@ static struct gr_error *fill_from_exe(struct gr_session *s)
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *open_inputs(struct gr_session *s,
 				    const struct gr_session_options *o)
 {

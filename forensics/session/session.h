@@ -57,6 +57,7 @@ enum gr_build_match {
 
 struct gr_session;
 
+GR_MUST_USE
 struct gr_error *gr_session_open(const struct gr_session_options *opts,
 				 struct gr_session **ret);
 void gr_session_destroy(struct gr_session *s);

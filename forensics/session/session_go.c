@@ -50,6 +50,7 @@ static bool layout_from_dwarf(const struct gr_dwarf *d,
 	return true;
 }
 
+GR_MUST_USE
 static struct gr_error *load_layout(struct gr_session_go *go,
 				    struct gr_moduledata_layout *l)
 {
@@ -69,6 +70,7 @@ static struct gr_error *load_layout(struct gr_session_go *go,
  * runtime globals placed through the machine code (locate.h).  Without a
  * pack the empty index stays, and each analysis says what it cannot read.
  */
+GR_MUST_USE
 static struct gr_error *load_pack(struct gr_session_go *go, struct gr_mem *mem,
 				  uint64_t bias)
 {

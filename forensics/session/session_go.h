@@ -35,9 +35,11 @@ struct gr_session_go {
 
 /* BAD_DATA "not a Go executable" unless @exe has Go's pclntab; records
  * where it is in @go. */
+GR_MUST_USE
 struct gr_error *gr_session_go_check_exe(struct gr_session_go *go,
 					 struct gr_exe *exe);
 /* Load everything; @bias is the PIE load bias. */
+GR_MUST_USE
 struct gr_error *gr_session_go_load(struct gr_session_go *go, struct gr_exe *exe,
 				    struct gr_mem *mem, uint64_t bias);
 void gr_session_go_deinit(struct gr_session_go *go);

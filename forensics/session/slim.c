@@ -29,6 +29,7 @@ struct segs {
 	size_t n, cap;
 };
 
+GR_MUST_USE
 static struct gr_error *push(struct segs *s, const Elf64_Phdr *ph,
 			     uint64_t src)
 {
@@ -66,6 +67,7 @@ static bool keep_page(const struct gr_core *core, const struct gr_mem *mem,
 
 /* The PT_LOAD @ph (its bytes at data + ph->p_offset) as runs of kept
  * pages, each a PT_LOAD whose zero fill reaches to the next. */
+GR_MUST_USE
 static struct gr_error *split_load(struct gr_session *s, const Elf64_Phdr *ph,
 				   const uint8_t *data, struct segs *out,
 				   struct gr_slim_stats *st)
@@ -144,6 +146,7 @@ struct sink {
 	uint64_t pos;
 };
 
+GR_MUST_USE
 static struct gr_error *sink_out(struct sink *k, const void *buf, size_t len,
 				 ZSTD_EndDirective end)
 {
@@ -169,6 +172,7 @@ static struct gr_error *sink_out(struct sink *k, const void *buf, size_t len,
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *sink_write(struct sink *k, const void *buf,
 				   size_t len)
 {
@@ -176,6 +180,7 @@ static struct gr_error *sink_write(struct sink *k, const void *buf,
 	return sink_out(k, buf, len, ZSTD_e_continue);
 }
 
+GR_MUST_USE
 static struct gr_error *sink_pad(struct sink *k, uint64_t to)
 {
 	static const uint8_t zeros[PAGE];
@@ -193,6 +198,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+GR_MUST_USE
 static struct gr_error *emit(const uint8_t *data, const Elf64_Ehdr *eh,
 			     struct segs *segs, struct sink *k)
 {

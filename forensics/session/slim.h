@@ -36,6 +36,7 @@ struct gr_slim_stats {
 	uint64_t loads_in, loads_out;
 };
 
+GR_MUST_USE
 struct gr_error *gr_slim_write(struct gr_session *s, const char *path,
 			       struct gr_slim_stats *stats);
 

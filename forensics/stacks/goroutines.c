@@ -137,6 +137,7 @@ static void read_clocks(struct gr_goroutines *gs)
 
 /* --- allgs --- */
 
+GR_MUST_USE
 static struct gr_error *read_allgs(struct gr_goroutines *gs, uint64_t **ret,
 				   uint64_t *n_ret)
 {
@@ -155,9 +156,10 @@ static struct gr_error *read_allgs(struct gr_goroutines *gs, uint64_t **ret,
 						      (unsigned long)sl[2]);
 		}
 	}
-	if ((err || !gs->l.allgs) && gs->l.allgptr && gs->l.allglen) {
+	if (gs->l.allgptr && gs->l.allglen &&
+	    (!gs->l.allgs ||
+	     gr_error_catch(&err, GR_ERR_BIT(FAULT) | GR_ERR_BIT(BAD_DATA)))) {
 		/* proc.go allgadd keeps allgptr/allglen for lock-free readers. */
-		gr_error_destroy(err);
 		if (!(err = gr_mem_u64(gs->mem, gs->l.allgptr, &ptr)))
 			err = gr_mem_u64(gs->mem, gs->l.allglen, &len);
 	}
@@ -300,6 +302,7 @@ bool gr_g_is_dead(const struct gr_goroutine *g)
 	       g->status == GR_G_IDLE;
 }
 
+GR_MUST_USE
 static struct gr_error *push_frame(struct gr_goroutines *gs,
 				   const struct gr_frame *f)
 {
@@ -315,6 +318,7 @@ static struct gr_error *push_frame(struct gr_goroutines *gs,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *unwind_g(struct gr_goroutines *gs,
 				 struct gr_goroutine *g)
 {
@@ -403,6 +407,7 @@ static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
 	}
 }
 
+GR_MUST_USE
 static struct gr_error *load_all(struct gr_goroutines *gs)
 {
 	uint64_t *ptrs = NULL, n = 0;

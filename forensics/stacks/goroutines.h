@@ -156,6 +156,7 @@ struct gr_goroutines;
  * cannot be).  *ret is the caller's, freed with gr_goroutines_destroy();
  * @s must outlive it.
  */
+GR_MUST_USE
 struct gr_error *gr_goroutines_load(struct gr_session *s,
 				    struct gr_goroutines **ret);
 void gr_goroutines_destroy(struct gr_goroutines *gs);

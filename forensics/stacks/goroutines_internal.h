@@ -80,6 +80,7 @@ struct gr_goroutines {
 	bool fing_running_finalizer;
 };
 
+GR_MUST_USE
 struct gr_error *gr_g_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
 				     struct gr_g_layout *l);
 

@@ -13,6 +13,7 @@
 
 /* Offset of the member at dotted @path ("sched.sp") of the type named
  * @type. */
+GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *path, uint64_t *ret)
 {
@@ -73,6 +74,7 @@ static void global_member(const struct gr_dwarf *d, uint64_t bias,
 	*ret = base + off;
 }
 
+GR_MUST_USE
 static struct gr_error *g_members(const struct gr_dwarf *d,
 				  struct gr_g_layout *l)
 {
@@ -115,6 +117,7 @@ static struct gr_error *g_members(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *other_members(const struct gr_dwarf *d,
 				      struct gr_g_layout *l)
 {
@@ -165,6 +168,7 @@ static void globals(const struct gr_dwarf *d, uint64_t bias,
 }
 
 /* Every member read from a copy of the g must lie inside it. */
+GR_MUST_USE
 static struct gr_error *check_g(const struct gr_g_layout *l)
 {
 	const struct {

@@ -54,6 +54,7 @@ struct gr_memprof {
 	struct gr_logical_frame *lf;
 };
 
+GR_MUST_USE
 static struct gr_error *field(const struct gr_dwarf *d, const char *type,
 			      const char *name, uint64_t *ret)
 {
@@ -65,6 +66,7 @@ static struct gr_error *field(const struct gr_dwarf *d, const char *type,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *type_size(const struct gr_dwarf *d, const char *name,
 				  uint64_t *ret)
 {
@@ -72,6 +74,7 @@ static struct gr_error *type_size(const struct gr_dwarf *d, const char *name,
 	return err ? gr_error_prefix(err, "memory profile") : NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 				       struct layout *l)
 {
@@ -128,6 +131,7 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 	return NULL;
 }
 
+GR_MUST_USE
 static struct gr_error *global_addr(struct gr_session *s, const char *name,
 				    uint64_t *ret)
 {
@@ -140,6 +144,7 @@ static struct gr_error *global_addr(struct gr_session *s, const char *name,
 }
 
 /* MemProfileRate, disableMemoryProfiling, mProfCycle and the stack cap. */
+GR_MUST_USE
 static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 {
 	struct gr_session *s = mp->s;
@@ -162,7 +167,9 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 	err = global_addr(s, "runtime.disableMemoryProfiling", &a);
 	if (!err)
 		err = gr_mem_u8(mem, a, &dis);
-	gr_error_destroy(err);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND) | GR_ERR_BIT(FAULT)) &&
+	    err)
+		return err;
 	mp->info.disabled = dis != 0;
 	/* mProfCycleHolder.value (atomic.Uint32): cycle << 1 | flushed. */
 	uint32_t cyc;
@@ -174,13 +181,13 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 	mp->info.cycle = cyc >> 1;
 	mp->info.flushed = cyc & 1;
 	int64_t max;
-	if ((err = gr_dwarf_constant(d, "runtime.maxProfStackDepth", &max))) {
-		gr_error_destroy(err);
-		if ((err = gr_dwarf_constant(d, "runtime.maxStack", &max))) {
-			gr_error_destroy(err);
-			max = DEFAULT_MAX_STACK;
-		}
-	}
+	err = gr_dwarf_constant(d, "runtime.maxProfStackDepth", &max);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		err = gr_dwarf_constant(d, "runtime.maxStack", &max);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		max = DEFAULT_MAX_STACK;
+	if (err)
+		return err;
 	mp->info.max_stack = max > 0 && max <= DEFAULT_MAX_STACK * 64
 				     ? (uint32_t)max
 				     : DEFAULT_MAX_STACK;
@@ -193,16 +200,16 @@ struct addr_set {
 	size_t mask, n;
 };
 
-/* False if @a was already there; *nomem on allocation failure. */
-static bool set_add(struct addr_set *set, uint64_t a, bool *nomem)
+/* Add @a; *@added says whether it was new.  NOMEM only. */
+GR_MUST_USE
+static struct gr_error *set_add(struct addr_set *set, uint64_t a,
+				bool *added)
 {
 	if ((set->n + 1) * 2 > set->mask) {
 		size_t cap = set->mask ? (set->mask + 1) * 2 : 256;
 		uint64_t *ns = calloc(cap, sizeof(*ns));
-		if (!ns) {
-			*nomem = true;
-			return false;
-		}
+		if (!ns)
+			return gr_error_nomem();
 		for (size_t i = 0; set->mask && i <= set->mask; i++) {
 			if (!set->slot[i])
 				continue;
@@ -217,12 +224,14 @@ static bool set_add(struct addr_set *set, uint64_t a, bool *nomem)
 		set->mask = cap - 1;
 	}
 	size_t j = (a * 0x9e3779b97f4a7c15ull) >> 7 & set->mask;
+	*added = false;
 	for (; set->slot[j]; j = (j + 1) & set->mask)
 		if (set->slot[j] == a)
-			return false;
+			return NULL;
+	*added = true;
 	set->slot[j] = a;
 	set->n++;
-	return true;
+	return NULL;
 }
 
 static uint64_t word(const uint8_t *p, uint64_t off)
@@ -254,20 +263,23 @@ static void stop(struct gr_memprof *mp, const char *why, uint64_t at)
 }
 
 /* Most buckets the runtime's bucket memory could hold. */
-static uint64_t max_buckets(struct gr_session *s, const struct layout *l)
+GR_MUST_USE
+static struct gr_error *max_buckets(struct gr_session *s,
+				    const struct layout *l, uint64_t *ret)
 {
 	struct gr_gcstate st;
 	struct gr_error *err = gr_gcstate_read(s, &st);
-	if (err) {
-		gr_error_destroy(err);
-		return DEFAULT_MAX_BUCKETS;
+	if (err)
+		return err;
+	if (!st.have[GR_GCSTATE_buckhash_sys]) {
+		*ret = DEFAULT_MAX_BUCKETS;
+		return NULL;
 	}
-	if (!st.have[GR_GCSTATE_buckhash_sys])
-		return DEFAULT_MAX_BUCKETS;
 	/* Every bucket, of whatever profile, was persistentalloc'd out of
 	 * memstats.buckhash_sys. */
 	uint64_t sys = (uint64_t)st.value[GR_GCSTATE_buckhash_sys];
-	return sys / (l->header_size + l->record_size) + 1;
+	*ret = sys / (l->header_size + l->record_size) + 1;
+	return NULL;
 }
 
 /* Per bucket while walking: the cycles MemProfile may add up. */
@@ -293,6 +305,7 @@ static void *room(void *arr, size_t *cap, size_t n, size_t size)
 }
 
 /* Append one bucket read into @buf. */
+GR_MUST_USE
 static struct gr_error *add_bucket(struct gr_memprof *mp,
 				   const struct layout *l, uint64_t b,
 				   const uint8_t *buf, struct raw **raws,
@@ -337,38 +350,41 @@ static struct gr_error *add_bucket(struct gr_memprof *mp,
 }
 
 /* Walk mbuckets from @head into records and their raw cycle counts. */
+GR_MUST_USE
 static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			     uint64_t head, struct raw **raws)
 {
 	struct gr_mem *mem = gr_session_mem(mp->s);
-	uint64_t limit = max_buckets(mp->s, l);
+	uint64_t limit;
+	struct gr_error *err = max_buckets(mp->s, l, &limit);
+	if (err)
+		return err;
 	size_t cap = l->header_size + (size_t)mp->info.max_stack * 8 +
 		     l->record_size, raw_cap = 0;
 	uint8_t *buf = malloc(cap);
 	struct addr_set seen = {0};
-	struct gr_error *err = NULL;
 	if (!buf)
 		return gr_error_nomem();
 	for (uint64_t b = head; b && !err; b = word(buf, l->allnext_off)) {
-		bool nomem = false;
+		bool added;
 		if (mp->nrec >= limit) {
 			stop(mp, "more buckets than memstats.buckhash_sys holds",
 			     b);
 			break;
 		}
-		if (!set_add(&seen, b, &nomem)) {
-			if (nomem)
-				err = gr_error_nomem();
-			else
-				stop(mp, "bucket list loops", b);
+		if ((err = set_add(&seen, b, &added)))
+			break;
+		if (!added) {
+			stop(mp, "bucket list loops", b);
 			break;
 		}
-		struct gr_error *e = gr_mem_read(mem, b, buf, l->header_size);
-		if (e) {
-			gr_error_destroy(e);
+		err = gr_mem_read(mem, b, buf, l->header_size);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 			stop(mp, "bucket not readable", b);
 			break;
 		}
+		if (err)
+			break;
 		uint64_t nstk = word(buf, l->nstk_off);
 		if (word(buf, l->typ_off) != MEM_PROFILE) {
 			stop(mp, "bucket is not of the memory profile", b);
@@ -384,13 +400,14 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			stop(mp, "bucket wraps the address space", b);
 			break;
 		}
-		e = gr_mem_read(mem, b + l->header_size, buf + l->header_size,
-				body);
-		if (e) {
-			gr_error_destroy(e);
+		err = gr_mem_read(mem, b + l->header_size, buf + l->header_size,
+				  body);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
 			stop(mp, "bucket not readable", b);
 			break;
 		}
+		if (err)
+			break;
 		err = add_bucket(mp, l, b, buf, raws, &raw_cap);
 	}
 	free(seen.slot);

@@ -81,6 +81,7 @@ struct gr_memprof;
  * DWARF the layout needs; reading damage ends the walk (see info).
  * Borrowing @s, which must outlive the result.
  */
+GR_MUST_USE
 struct gr_error *gr_memprof_read(struct gr_session *s, struct gr_memprof **ret);
 void gr_memprof_destroy(struct gr_memprof *mp);
 
@@ -108,6 +109,7 @@ struct gr_memprof_frame {
  * hidden unless that leaves nothing (writeHeapProto's hideRuntime).  *ret is owned by
  * @mp and valid until the next call.  NOMEM only.
  */
+GR_MUST_USE
 struct gr_error *gr_memprof_frames(struct gr_memprof *mp, size_t i,
 				   const struct gr_memprof_frame **ret,
 				   size_t *n_ret);

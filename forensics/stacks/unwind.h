@@ -112,6 +112,7 @@ const char *gr_unwind_end_describe(enum gr_unwind_end e);
 struct gr_unwind;
 
 /* Borrowing @s; destroy before the session. */
+GR_MUST_USE
 struct gr_error *gr_unwind_create(struct gr_session *s, struct gr_unwind **ret);
 void gr_unwind_destroy(struct gr_unwind *u);
 

@@ -223,7 +223,7 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 		struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
 		if (!err)
 			err = gr_rtype_name(t->rtypes, r, &name);
-		gr_error_destroy(err);
+		bool read = !gr_types_failed(t, err, GR_ERR_CONTENT);
 		uint32_t d = gr_types_dwarf_of_rtype(t, rtype);
 		char buf[48];
 		if (!name && d == GR_DWARF_NO_TYPE) {
@@ -231,7 +231,7 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 			name = buf;
 		}
 		if (name) {
-			info = gr_types_intern(t, name, err ? 0 : r->size, d,
+			info = gr_types_intern(t, name, read ? r->size : 0, d,
 					       rtype);
 			if (info != GR_TYPE_UNKNOWN &&
 			    t->info[info].dwarf_type == GR_DWARF_NO_TYPE)
@@ -272,10 +272,8 @@ static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
 	const struct gr_rtype *r;
 	uint64_t fields, n, typ, off;
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
-	if (!err && (r->kind != GR_GO_KIND_STRUCT || !t->rt.have_struct)) {
-		gr_error_destroy(err);
+	if (!err && (r->kind != GR_GO_KIND_STRUCT || !t->rt.have_struct))
 		return GR_DWARF_NO_TYPE;
-	}
 	if (!err)
 		err = gr_mem_u64(t->mem, rtype + t->rt.struct_fields, &fields);
 	if (!err)
@@ -284,10 +282,8 @@ static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_typ, &typ);
 	if (!err && n)
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_off, &off);
-	if (err || !n || off != 0) {
-		gr_error_destroy(err);
+	if (gr_types_failed(t, err, GR_ERR_CONTENT) || !n || off != 0)
 		return GR_DWARF_NO_TYPE;
-	}
 	uint32_t d = gr_types_dwarf_of_rtype(t, typ);
 	uint64_t ds = gr_types_dwarf_size(t->dwarf, d);
 	return ds && ds <= size ? gr_dwarf_type_strip(t->dwarf, d)
@@ -305,6 +301,7 @@ static int cmp_u64(const void *a, const void *b)
  * descriptors in the malloc headers (rtype_synth.h), before anything is
  * sized by the number of types.  Only a descriptor limit is tolerated.
  */
+GR_MUST_USE
 static struct gr_error *synth_header_types(struct gr_types *t)
 {
 	if (!gr_dwarf_pack_version(t->dwarf))
@@ -334,10 +331,7 @@ static struct gr_error *synth_header_types(struct gr_types *t)
 			v[u++] = v[i];
 	struct gr_error *err = gr_rtype_synth(t->s, t->rtypes, v, u, NULL);
 	free(v);
-	if (err && err->code == GR_ERR_LIMIT) {
-		gr_error_destroy(err);
-		err = NULL;
-	}
+	gr_error_catch(&err, GR_ERR_BIT(LIMIT));
 	return err;
 }
 
@@ -454,8 +448,13 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	t->nkinds = 1;
 	if (gr_dwarf_present(t->dwarf)) {
 		gr_types_rt_resolve(t);
-		/* Without a map layout the maps stay unknown, nothing else. */
-		gr_error_destroy(gr_maps_create(s, heap, &t->maps));
+		/* Without a map layout the maps stay unknown, nothing else;
+		 * out of memory is not that. */
+		struct gr_error *err = gr_maps_create(s, heap, &t->maps);
+		if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) && err) {
+			gr_types_destroy(t);
+			return err;
+		}
 	}
 	type_headers(t);
 	if (t->nomem || !gr_types_propagate(t) || t->nomem) {

@@ -108,6 +108,7 @@ struct gr_types;
  * fatal; NOMEM.  The result borrows @s, @heap, @graph, @roots (which must
  * outlive it).
  */
+GR_MUST_USE
 struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 				const struct gr_graph *graph,
 				const struct gr_roots *roots,

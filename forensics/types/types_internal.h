@@ -223,6 +223,23 @@ struct gr_types {
 	bool nomem;
 };
 
+/*
+ * Typing goes on without what it cannot read: true when @err is an error
+ * (destroyed here), false for NULL.  One of a code outside @codes (NOMEM)
+ * is not "unknown": it sets t->nomem, which fails gr_types_create.
+ */
+static inline bool gr_types_failed(struct gr_types *t, struct gr_error *err,
+				   unsigned int codes)
+{
+	if (!err)
+		return false;
+	if (!gr_error_catch(&err, codes)) {
+		gr_error_destroy(err);
+		t->nomem = true;
+	}
+	return true;
+}
+
 /* ---- types.c ---- */
 
 uint64_t gr_types_hash_str(const char *s); /* FNV-1a */

@@ -113,7 +113,7 @@ static bool pool_slots(struct gr_types *t, struct lbuf *b, uint32_t id,
 	    (err = gr_dwarf_field(t->dwarf, id, "victim", &victim)) ||
 	    (err = gr_dwarf_field(t->dwarf, id, "victimSize", &victim_size)) ||
 	    (err = gr_dwarf_type_by_name(t->dwarf, "sync.poolLocal", &pl))) {
-		gr_error_destroy(err);
+		gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND));
 		return false;
 	}
 	push_slot(b, base + local->offset, local_size->offset - local->offset,
@@ -153,19 +153,17 @@ static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
 				 t->dwarf, gr_dwarf_type_strip(t->dwarf, f->type)))) {
 			struct gr_error *err = gr_dwarf_type_by_name(
 				t->dwarf, "interface {}", &any);
-			if (!err)
+			if (!gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
 				push_slot(b, base + f->offset, 0, 1, any,
 					  GR_TSLOT_PTR);
-			gr_error_destroy(err);
 			return;
 		}
 	}
 	if (!strcmp(dt->name, "sync.Pool") && pool_slots(t, b, id, base)) {
 		const struct gr_dwarf_field *f;
 		struct gr_error *err = gr_dwarf_field(t->dwarf, id, "New", &f);
-		if (!err)
+		if (!gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
 			add_type(t, b, f->type, base + f->offset, depth + 1);
-		gr_error_destroy(err);
 		return;
 	}
 	for (uint32_t i = 0; i < dt->nfields; i++) {
@@ -376,13 +374,10 @@ void gr_types_rt_resolve(struct gr_types *t)
 	}
 	struct gr_error *err = gr_dwarf_type_size_of(
 		d, "internal/abi.StructField", &rt->sfield_size);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
 		err = gr_dwarf_type_size_of(d, "runtime.structfield",
 					    &rt->sfield_size);
-	}
-	if (err)
+	if (gr_types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
 		rt->sfield_size = 0;
-	gr_error_destroy(err);
 	rt->have_struct = ok;
 }

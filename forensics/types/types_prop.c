@@ -22,8 +22,7 @@ bool gr_types_word_mem(const struct gr_types_reader *r, uint64_t off,
 		       uint64_t *v)
 {
 	struct gr_error *err = gr_mem_u64(r->t->mem, r->base + off, v);
-	gr_error_destroy(err);
-	return !err;
+	return !gr_types_failed(r->t, err, GR_ERR_BIT(FAULT));
 }
 
 static bool allowed(const struct gr_types_reader *r, uint64_t off)
@@ -463,8 +462,7 @@ static void visit_object(struct gr_types *t, uint32_t id)
 		.len = n * esize,
 	};
 	struct gr_error *err = gr_mem_view(t->mem, r.base, r.len, &r.view);
-	gr_error_destroy(err);
-	if (err)
+	if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
 		r.view = NULL;
 	for (uint64_t i = 0; i < n && !t->nomem; i++)
 		visit_slots(t, &r, first, nl, i * esize, 0);
@@ -546,10 +544,9 @@ static bool type_roots(struct gr_types *t)
 				uint64_t tw;
 				struct gr_error *err =
 					gr_mem_u64(t->mem, sl[k].slot - 8, &tw);
-				if (!err)
+				if (!gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
 					gr_types_iface_data(t, tw,
 							    sl[k].value, 0);
-				gr_error_destroy(err);
 			}
 			continue;
 		case GR_ROOT_FINQ:

@@ -162,9 +162,8 @@ static void captures(struct gr_types *t, const struct gr_types_reader *r,
 			   gr_types_word(r, off, &cleanup)) {
 			struct gr_error *err =
 				gr_mem_u64(t->mem, cleanup, &cleanup);
-			if (err)
+			if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
 				cleanup = 0;
-			gr_error_destroy(err);
 		} else if (add_cleanup && !strcmp(v->name, "&arg")) {
 			gr_types_word(r, off, &arg);
 		}
@@ -207,8 +206,7 @@ static void method_receiver(struct gr_types *t,
 	}
 	uint32_t type;
 	struct gr_error *err = gr_dwarf_type_by_name(t->dwarf, ty, &type);
-	gr_error_destroy(err);
-	if (err || shaped(t, type))
+	if (gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)) || shaped(t, type))
 		return;
 	uint64_t size = gr_types_dwarf_size(t->dwarf, type);
 	if (size && r->len >= GR_METHOD_VALUE_RECV &&
@@ -242,7 +240,8 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 				? gr_closures_create(t->mem, t->pcln, md->types,
 						     md->etypes, &t->closures)
 				: NULL;
-		gr_error_destroy(err);
+		/* Without the table, closures stay named by code only. */
+		gr_types_failed(t, err, GR_ERR_CONTENT);
 	}
 	uint64_t st = gr_closures_type(t->closures, entry);
 	const struct gr_rtype *rt;
@@ -252,7 +251,7 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields, &fields)) ||
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields + 8, &n)) ||
 	    n > rt->size / 8 + 1) {
-		gr_error_destroy(err);
+		gr_types_failed(t, err, GR_ERR_CONTENT);
 		return;
 	}
 	/* Field 0 is F, the code pointer, at offset 0. */
@@ -261,10 +260,8 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 		err = gr_mem_u64(t->mem, at + t->rt.sfield_typ, &typ);
 		if (!err)
 			err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
 			return;
-		}
 		uint32_t d = gr_types_dwarf_of_rtype(t, typ);
 		uint64_t size = gr_types_dwarf_size(t->dwarf, d);
 		if (d == GR_DWARF_NO_TYPE || shaped(t, d) || !size ||
@@ -358,10 +355,8 @@ void gr_types_closure(struct gr_types *t, uint64_t v)
 	struct gr_error *err = gr_mem_u64(t->mem, v, &pc);
 	if (!err)
 		err = gr_pcln_find_func(t->pcln, pc, &fn);
-	if (err || fn.entry != pc) {
-		gr_error_destroy(err);
+	if (gr_types_failed(t, err, GR_ERR_CONTENT) || fn.entry != pc)
 		return;
-	}
 	/* Once per funcval, typed or not by its malloc header. */
 	t->objs[id] |= GR_TYPES_WALKED;
 	char name[512];
@@ -461,8 +456,9 @@ void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
 	struct gr_map_info info = {0};
 	/* A map that does not hold together keeps what was found before
 	 * the fault; its storage stays as typed so far. */
-	gr_error_destroy(gr_maps_walk(t->maps, v, map_type, map_part, &c,
-				      &info));
+	gr_types_failed(t,
+			gr_maps_walk(t->maps, v, map_type, map_part, &c, &info),
+			GR_ERR_CONTENT);
 	info.header = v;
 	t->mapv[c.map].info = info;
 }
@@ -494,10 +490,8 @@ void gr_types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type)
 	struct gr_error *err = gr_mem_u64(t->mem, v + t->rt.hchan_buf, &buf);
 	if (!err)
 		err = gr_mem_u64(t->mem, v + t->rt.hchan_dataqsiz, &n);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
 		return;
-	}
 	uint32_t bid = buf ? gr_heap_find(t->heap, buf) : GR_HEAP_NO_OBJECT;
 	if (bid != GR_HEAP_NO_OBJECT && bid != id)
 		gr_types_type_array(t, buf, ct->elem, n);
@@ -564,10 +558,8 @@ static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
 		gr_types_visit_value(t, &r, val, voff, 1);
 		struct gr_error *err =
 			gr_mem_u64(t->mem, v + GR_TRIE_ENTRY_OVERFLOW, &v);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
 			return;
-		}
 	}
 }
 
@@ -586,20 +578,17 @@ void gr_types_trie_node(struct gr_types *t, uint64_t v, uint32_t node)
 	    strncmp(nt->name, "internal/sync.node[", 19) != 0)
 		return;
 	struct gr_error *err = gr_mem_u8(t->mem, v, &is_entry);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
 		return;
-	}
 	char name[512];
 	uint32_t type;
 	snprintf(name, sizeof(name), "internal/sync.%s%s",
 		 is_entry ? "entry" : "indirect", nt->name + 18);
 	err = gr_dwarf_type_by_name(t->dwarf, name, &type);
-	if (!err)
+	if (!gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
 		gr_types_type_value(t, v, type, GR_TYPE_SOURCE_DWARF, 0);
 	else if (is_entry)
 		trie_entries(t, v, nt->name + 18);
-	gr_error_destroy(err);
 }
 
 /* ---- interfaces ---- */
@@ -622,10 +611,8 @@ static bool iface_rt(struct gr_types *t, uint64_t rtype,
 	}
 	const struct gr_rtype *rt;
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &rt);
-	if (err) {
-		gr_error_destroy(err);
+	if (gr_types_failed(t, err, GR_ERR_CONTENT))
 		return false;
-	}
 	uint32_t d;
 	*ret = (struct gr_types_iface_rt){
 		.size = rt->size,
@@ -686,7 +673,7 @@ void gr_types_iface(struct gr_types *t, const struct gr_types_reader *r,
 	} else {
 		struct gr_error *err =
 			gr_mem_u64(t->mem, tw + t->rt.itab_type, &rtype);
-		gr_error_destroy(err);
+		gr_types_failed(t, err, GR_ERR_BIT(FAULT));
 	}
 	gr_types_iface_data(t, rtype, data, depth);
 }

@@ -20,6 +20,7 @@
  * @locators[i] (unused ones with a NULL func; none: not written).  Type
  * references to types not kept are written as none.
  */
+GR_MUST_USE
 struct gr_error *gr_dwarf_pack_write(const struct gr_dwarf *d,
 				     const char *go_version,
 				     const uint8_t *want,

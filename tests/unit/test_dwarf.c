@@ -853,6 +853,7 @@ static void patched_load(struct patched *p, const struct dw_state *st,
 }
 
 /* Write the (patched) bytes out and open them: the error gr_dwarf gives. */
+GR_MUST_USE
 static struct gr_error *patched_open(struct patched *p)
 {
 	FILE *f = fopen(p->path, "wb");
