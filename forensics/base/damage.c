@@ -5,17 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "forensics/base/array.h"
+
 struct gr_error *gr_damage_add(struct gr_damage_list *l, uint64_t addr,
 			       uint64_t bytes, const char *fmt, ...)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		struct gr_damage *p = reallocarray(l->v, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		l->v = p;
-		l->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&l->v, &l->cap, l->n, 1);
+	if (err)
+		return err;
 	va_list ap;
 	va_start(ap, fmt);
 	char *what = NULL;

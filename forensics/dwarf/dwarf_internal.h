@@ -74,10 +74,6 @@ struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
 				 const char **ret);
 void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t);
 
-/* Make room for @need elements of @elsize in *@p (capacity *@cap). */
-struct gr_error *gr_dwarf_vec_reserve(void **p, size_t *cap, size_t need,
-				      size_t elsize);
-
 /* --- the index itself --- */
 
 struct gr_dwarf_addr_entry {

@@ -181,26 +181,3 @@ void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t)
 	t->slots = NULL;
 	t->mask = t->count = 0;
 }
-
-/* --- vectors --- */
-
-struct gr_error *gr_dwarf_vec_reserve(void **p, size_t *cap, size_t need,
-				      size_t elsize)
-{
-	if (need <= *cap)
-		return NULL;
-	size_t ncap = *cap ? *cap : 64;
-	while (ncap < need) {
-		if (__builtin_mul_overflow(ncap, 2, &ncap))
-			return gr_error_nomem();
-	}
-	size_t bytes;
-	if (__builtin_mul_overflow(ncap, elsize, &bytes))
-		return gr_error_nomem();
-	void *np = realloc(*p, bytes);
-	if (!np)
-		return gr_error_nomem();
-	*p = np;
-	*cap = ncap;
-	return NULL;
-}

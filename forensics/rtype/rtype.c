@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/cursor.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/buildinfo.h"
@@ -250,13 +251,12 @@ static struct gr_error *cache_add(struct gr_rtypes *rt,
 	if (rt->nrecs == UINT32_MAX)
 		return gr_error_create(GR_ERR_LIMIT, "too many type descriptors");
 	if (rt->nrecs % BLOCK_RECS == 0) {
-		struct rt_rec **blocks = realloc(
-			rt->blocks, (rt->nblocks + 1) * sizeof(*blocks));
-		if (!blocks)
-			return gr_error_nomem();
-		rt->blocks = blocks;
-		blocks[rt->nblocks] = calloc(BLOCK_RECS, sizeof(**blocks));
-		if (!blocks[rt->nblocks])
+		if ((err = gr_array_grow(&rt->blocks, &rt->blocks_cap,
+					 rt->nblocks, 1)))
+			return err;
+		rt->blocks[rt->nblocks] =
+			calloc(BLOCK_RECS, sizeof(**rt->blocks));
+		if (!rt->blocks[rt->nblocks])
 			return gr_error_nomem();
 		rt->nblocks++;
 	}

@@ -52,7 +52,7 @@ struct gr_rtypes {
 	uint64_t types, etypes; /* runtime.firstmoduledata.types, etypes */
 	/* Records in blocks of BLOCK_RECS, so their addresses never move. */
 	struct rt_rec **blocks;
-	size_t nblocks, nrecs;
+	size_t nblocks, blocks_cap, nrecs;
 	/* Open addressing: keys (0 = empty) -> index of the record. */
 	uint64_t *keys;
 	uint32_t *vals;
