@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/heap/heap_internal.h"
 
 struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
@@ -19,15 +20,10 @@ struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
 		h->damage_dropped++;
 		return NULL;
 	}
-	if (h->ndamage == h->damage_cap) {
-		size_t cap = h->damage_cap ? h->damage_cap * 2 : 16;
-		struct gr_heap_damage *d =
-			realloc(h->damage, cap * sizeof(*d));
-		if (!d)
-			return gr_error_nomem();
-		h->damage = d;
-		h->damage_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&h->damage, &h->damage_cap, h->ndamage, 1);
+	if (err)
+		return err;
 	h->damage[h->ndamage++] = (struct gr_heap_damage){addr, bytes, what};
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/roots/rtroots_internal.h"
 
 enum {
@@ -42,14 +43,9 @@ struct slots {
 static struct gr_error *slots_push(struct slots *s, uint64_t slot,
 				   uint64_t value)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct gr_root_slot *p = reallocarray(s->v, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		s->v = p;
-		s->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&s->v, &s->cap, s->n, 1);
+	if (err)
+		return err;
 	s->v[s->n++] = (struct gr_root_slot){.slot = slot, .value = value};
 	return NULL;
 }
@@ -139,14 +135,9 @@ static struct gr_error *pool_pointers(const struct gr_rt_ctx *c,
 		}
 		if (!pool)
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			struct pool_ptr *p = reallocarray(v, cap, sizeof(*p));
-			if (!p) {
-				free(v);
-				return gr_error_nomem();
-			}
-			v = p;
+		if ((err = gr_array_grow(&v, &cap, n, 1))) {
+			free(v);
+			return err;
 		}
 		v[n++] = (struct pool_ptr){.pool = pool, .name = g->name};
 	}

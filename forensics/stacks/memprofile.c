@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/pclntab.h"
 #include "forensics/input/mem.h"
@@ -279,23 +280,6 @@ struct raw {
 	struct cycle active, current, futures;
 };
 
-/* Room for element @n of an array of @size-byte elements. */
-static void *room(void *arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return arr;
-	size_t ncap = *cap ? *cap : 64, bytes;
-	while (n >= ncap)
-		if (__builtin_mul_overflow(ncap, 2, &ncap))
-			return NULL;
-	if (__builtin_mul_overflow(ncap, size, &bytes))
-		return NULL;
-	void *np = realloc(arr, bytes);
-	if (np)
-		*cap = ncap;
-	return np;
-}
-
 /* Append one bucket read into @buf. */
 static struct gr_error *add_bucket(struct gr_memprof *mp,
 				   const struct layout *l, uint64_t b,
@@ -303,21 +287,11 @@ static struct gr_error *add_bucket(struct gr_memprof *mp,
 				   size_t *raw_cap)
 {
 	uint64_t nstk = word(buf, l->nstk_off);
-	size_t rec_cap = mp->rec_cap, pcs_cap = mp->pcs_cap;
-	void *np = room(mp->rec, &rec_cap, mp->nrec, sizeof(*mp->rec));
-	if (!np)
-		return gr_error_nomem();
-	mp->rec = np;
-	mp->rec_cap = rec_cap;
-	np = room(*raws, raw_cap, mp->nrec, sizeof(**raws));
-	if (!np)
-		return gr_error_nomem();
-	*raws = np;
-	np = room(mp->pcs, &pcs_cap, mp->npcs + nstk, sizeof(*mp->pcs));
-	if (!np)
-		return gr_error_nomem();
-	mp->pcs = np;
-	mp->pcs_cap = pcs_cap;
+	struct gr_error *err;
+	if ((err = gr_array_grow(&mp->rec, &mp->rec_cap, mp->nrec, 1)) ||
+	    (err = gr_array_grow(raws, raw_cap, mp->nrec, 1)) ||
+	    (err = gr_array_grow(&mp->pcs, &mp->pcs_cap, mp->npcs, nstk)))
+		return err;
 	struct gr_memprof_record *r = &mp->rec[mp->nrec];
 	memset(r, 0, sizeof(*r));
 	r->bucket = b;
@@ -583,13 +557,10 @@ struct gr_error *gr_memprof_frames(struct gr_memprof *mp, size_t i,
 				continue;
 			if (hide && n == 0 && runtime_func(mp->lf[0].func))
 				continue;
-			size_t cap = mp->frames_cap;
-			void *np = room(mp->frames, &cap, n + nl,
-					sizeof(*mp->frames));
-			if (!np)
-				return gr_error_nomem();
-			mp->frames = np;
-			mp->frames_cap = cap;
+			struct gr_error *err = gr_array_grow(
+				&mp->frames, &mp->frames_cap, n, nl);
+			if (err)
+				return err;
 			for (size_t j = 0; j < nl; j++)
 				mp->frames[n++] = (struct gr_memprof_frame){
 					.func = mp->lf[j].func,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/moduledata.h"
@@ -26,17 +27,11 @@ const char *gr_type_source_name(enum gr_type_source s)
 
 bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return true;
-	size_t n = *cap ? *cap : 16;
-	while (n < need)
-		n *= 2;
-	void *p = reallocarray(*v, n, size);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = n;
-	return true;
+	/* The module keeps t->nomem rather than errors (types_internal.h):
+	 * NOMEM and LIMIT both end as that flag. */
+	struct gr_error *err = gr_array_grow_(v, cap, 0, need, size);
+	gr_error_destroy(err);
+	return !err;
 }
 
 /* ---- the type table ---- */
@@ -315,14 +310,10 @@ static struct gr_error *synth_header_types(struct gr_types *t)
 		uint64_t rt = gr_heap_object_rtype(t->heap, id);
 		if (!rt || !gr_mark_is_live(t->mark, id))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			uint64_t *p = realloc(v, cap * sizeof(*p));
-			if (!p) {
-				free(v);
-				return gr_error_nomem();
-			}
-			v = p;
+		struct gr_error *err = gr_array_grow(&v, &cap, n, 1);
+		if (err) {
+			free(v);
+			return err;
 		}
 		v[n++] = rt;
 	}

@@ -229,7 +229,8 @@ uint64_t gr_types_hash_str(const char *s); /* FNV-1a */
 /* A copy of @s owned by @t; NULL (and t->nomem) on NOMEM. */
 char *gr_types_keep_string(struct gr_types *t, const char *s);
 
-/* Grow *@v (of *@cap elements of @size) to hold @need. */
+/* Grow *@v (of *@cap elements of @size) to hold @need: gr_array_grow()
+ * for this module's nomem flag, false on NOMEM or LIMIT. */
 bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size);
 /* Intern a type by display name; GR_TYPE_UNKNOWN on NOMEM (t->nomem). */
 uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
