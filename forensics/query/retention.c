@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
 #include "forensics/types/types.h"
 
@@ -53,6 +54,7 @@ struct groups {
 	char *str;
 	size_t str_len, str_cap;
 	size_t *keyoff, *detailoff; /* per row, offsets into str */
+	size_t keyoff_cap, detailoff_cap;
 	uint32_t *slots;	    /* hash table of row indices */
 	size_t nslots;
 };
@@ -71,16 +73,10 @@ static uint64_t hash_str(const char *a, const char *b)
 static struct gr_error *intern(struct groups *g, const char *s, size_t *off)
 {
 	size_t len = strlen(s) + 1;
-	if (g->str_len + len > g->str_cap) {
-		size_t cap = g->str_cap ? g->str_cap * 2 : 4096;
-		while (cap < g->str_len + len)
-			cap *= 2;
-		char *p = realloc(g->str, cap);
-		if (!p)
-			return gr_error_nomem();
-		g->str = p;
-		g->str_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&g->str, &g->str_cap, g->str_len, len);
+	if (err)
+		return err;
 	memcpy(g->str + g->str_len, s, len);
 	*off = g->str_len;
 	g->str_len += len;
@@ -125,22 +121,10 @@ static struct gr_error *group_get(struct groups *g, const char *key,
 			return NULL;
 		}
 	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		struct gr_retention_row *rows =
-			realloc(g->rows, cap * sizeof(*rows));
-		if (rows)
-			g->rows = rows;
-		size_t *k = realloc(g->keyoff, cap * sizeof(*k));
-		if (k)
-			g->keyoff = k;
-		size_t *d = realloc(g->detailoff, cap * sizeof(*d));
-		if (d)
-			g->detailoff = d;
-		if (!rows || !k || !d)
-			return gr_error_nomem();
-		g->cap = cap;
-	}
+	if ((err = gr_array_grow(&g->rows, &g->cap, g->n, 1)) ||
+	    (err = gr_array_grow(&g->keyoff, &g->keyoff_cap, g->n, 1)) ||
+	    (err = gr_array_grow(&g->detailoff, &g->detailoff_cap, g->n, 1)))
+		return err;
 	size_t i = g->n;
 	if ((err = intern(g, key, &g->keyoff[i])) ||
 	    (err = intern(g, detail, &g->detailoff[i])))
