@@ -22,6 +22,8 @@
 #include <xxhash.h>
 #include <zlib.h>
 
+#include "forensics/base/array.h"
+
 enum {
 	/* Profile */
 	PROFILE_SAMPLE_TYPE = 1,
@@ -92,20 +94,13 @@ static bool buf_reserve(struct buf *b, size_t more)
 		b->failed = true;
 		return false;
 	}
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap - b->len < more) {
-		if (__builtin_mul_overflow(cap, 2, &cap)) {
-			b->failed = true;
-			return false;
-		}
-	}
-	uint8_t *np = realloc(b->p, cap);
-	if (!np) {
+	struct gr_error *err = gr_array_grow(&b->p, &b->cap, b->len, more);
+	if (err) {
+		/* The encoders check @failed once, and it means NOMEM. */
+		gr_error_destroy(err);
 		b->failed = true;
 		return false;
 	}
-	b->p = np;
-	b->cap = cap;
 	return true;
 }
 
@@ -257,33 +252,6 @@ struct gr_pprof {
 	size_t tmp_cap;
 };
 
-/*
- * The array @arr (elements of @size bytes, @*cap of them) grown to hold
- * @n + 1 elements: @arr itself when it does, else a reallocation (NULL when
- * memory is short, @arr still valid).
- */
-static void *grow_array(void *arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return arr;
-	size_t ncap = *cap ? *cap * 2 : 64, bytes;
-	if (__builtin_mul_overflow(ncap, size, &bytes))
-		return NULL;
-	void *np = realloc(arr, bytes);
-	if (np)
-		*cap = ncap;
-	return np;
-}
-
-/* True when @arr has room for element @n (reallocated if need be). */
-#define GROW(arr, cap, n)                                                      \
-	({                                                                     \
-		void *np_ = grow_array((arr), &(cap), (n), sizeof(*(arr)));    \
-		if (np_)                                                       \
-			(arr) = np_;                                           \
-		np_ != NULL;                                                   \
-	})
-
 static const char *str_at(const struct gr_pprof *p, size_t i)
 {
 	return (const char *)p->chars.p + p->str_off[i];
@@ -314,8 +282,10 @@ static struct gr_error *intern(struct gr_pprof *p, const char *s,
 		for (j = h & ix->mask; ix->slots[j].id1; j = (j + 1) & ix->mask)
 			;
 	}
-	if (!GROW(p->str_off, p->str_cap, p->nstr))
-		return gr_error_nomem();
+	struct gr_error *err =
+		gr_array_grow(&p->str_off, &p->str_cap, p->nstr, 1);
+	if (err)
+		return err;
 	size_t off = p->chars.len;
 	buf_put(&p->chars, s, len + 1);
 	if (p->chars.failed)
@@ -375,8 +345,8 @@ struct gr_error *gr_pprof_add_sample_type(struct gr_pprof *p, const char *type,
 		err = intern(p, unit, &u);
 	if (err)
 		return err;
-	if (!GROW(p->sample_type, p->sample_type_cap, p->nsample_types))
-		return gr_error_nomem();
+	if ((err = gr_array_grow(&p->sample_type, &p->sample_type_cap, p->nsample_types, 1)))
+		return err;
 	p->sample_type[p->nsample_types][0] = t;
 	p->sample_type[p->nsample_types][1] = u;
 	p->nsample_types++;
@@ -438,8 +408,8 @@ struct gr_error *gr_pprof_add_comment(struct gr_pprof *p, const char *comment)
 	struct gr_error *err = intern(p, comment, &c);
 	if (err)
 		return err;
-	if (!GROW(p->comments, p->comment_cap, p->ncomments))
-		return gr_error_nomem();
+	if ((err = gr_array_grow(&p->comments, &p->comment_cap, p->ncomments, 1)))
+		return err;
 	p->comments[p->ncomments++] = c;
 	return NULL;
 }
@@ -473,8 +443,10 @@ static struct gr_error *function_id(struct gr_pprof *p, uint64_t name,
 		for (j = h & ix->mask; ix->slots[j].id1; j = (j + 1) & ix->mask)
 			;
 	}
-	if (!GROW(p->func, p->func_cap, p->nfunc))
-		return gr_error_nomem();
+	struct gr_error *err =
+		gr_array_grow(&p->func, &p->func_cap, p->nfunc, 1);
+	if (err)
+		return err;
 	p->func[p->nfunc][0] = (uint32_t)name;
 	p->func[p->nfunc][1] = (uint32_t)file;
 	ix->slots[j] = (struct slot){h, (uint32_t)p->nfunc + 1};
@@ -514,8 +486,8 @@ struct gr_error *gr_pprof_location(struct gr_pprof *p, const char *func,
 		for (j = h & ix->mask; ix->slots[j].id1; j = (j + 1) & ix->mask)
 			;
 	}
-	if (!GROW(p->loc, p->loc_cap, p->nloc))
-		return gr_error_nomem();
+	if ((err = gr_array_grow(&p->loc, &p->loc_cap, p->nloc, 1)))
+		return err;
 	p->loc[p->nloc] = (struct loc){fid, line};
 	ix->slots[j] = (struct slot){h, (uint32_t)p->nloc + 1};
 	ix->n++;
@@ -569,14 +541,14 @@ struct gr_error *gr_pprof_add_sample(struct gr_pprof *p, const int64_t *values,
 	struct buf *m = &p->scratch;
 	m->len = 0;
 	put_packed(m, SAMPLE_LOCATION_ID, locs, nlocs);
-	if (!GROW(p->tmp, p->tmp_cap, nvalues))
-		return gr_error_nomem();
+	struct gr_error *err = gr_array_grow(&p->tmp, &p->tmp_cap, 0, nvalues);
+	if (err)
+		return err;
 	for (size_t i = 0; i < nvalues; i++)
 		p->tmp[i] = (uint64_t)values[i];
 	put_packed(m, SAMPLE_VALUE, p->tmp, nvalues);
 	for (size_t i = 0; i < nlabels; i++) {
-		struct gr_error *err = encode_label(p, m, &labels[i]);
-		if (err)
+		if ((err = encode_label(p, m, &labels[i])))
 			return err;
 	}
 	if (m->failed)

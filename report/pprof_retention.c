@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/types/types.h"
 #include "report/names.h"
 #include "report/pprof.h"
@@ -65,14 +66,8 @@ static struct gr_error *cct_get(struct cct *t, uint32_t parent, uint64_t loc,
 			return NULL;
 		}
 	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct ctx *c = realloc(t->c, cap * sizeof(*c));
-		if (!c)
-			return gr_error_nomem();
-		t->c = c;
-		t->cap = cap;
-	}
+	if ((err = gr_array_grow(&t->c, &t->cap, t->n, 1)))
+		return err;
 	t->c[t->n] = (struct ctx){
 		.parent = parent,
 		.depth = parent == NONE ? 1 : t->c[parent].depth + 1,
