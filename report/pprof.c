@@ -345,7 +345,8 @@ struct gr_error *gr_pprof_add_sample_type(struct gr_pprof *p, const char *type,
 		err = intern(p, unit, &u);
 	if (err)
 		return err;
-	if ((err = gr_array_grow(&p->sample_type, &p->sample_type_cap, p->nsample_types, 1)))
+	if ((err = gr_array_grow(&p->sample_type, &p->sample_type_cap,
+				 p->nsample_types, 1)))
 		return err;
 	p->sample_type[p->nsample_types][0] = t;
 	p->sample_type[p->nsample_types][1] = u;
@@ -408,7 +409,8 @@ struct gr_error *gr_pprof_add_comment(struct gr_pprof *p, const char *comment)
 	struct gr_error *err = intern(p, comment, &c);
 	if (err)
 		return err;
-	if ((err = gr_array_grow(&p->comments, &p->comment_cap, p->ncomments, 1)))
+	if ((err = gr_array_grow(&p->comments, &p->comment_cap, p->ncomments,
+				 1)))
 		return err;
 	p->comments[p->ncomments++] = c;
 	return NULL;

@@ -25,8 +25,8 @@ static void store(void *pv, void *p)
 static struct gr_error *too_big(size_t count, size_t size)
 {
 	return gr_error_create(GR_ERR_LIMIT,
-			       "array of %zu elements of %zu bytes does not fit "
-			       "in memory",
+			       "array of %zu elements of %zu bytes does not "
+			       "fit in memory",
 			       count, size);
 }
 

@@ -112,7 +112,8 @@ uint32_t gr_locate_func(const struct gr_locate *l, const char *name)
 
 static struct gr_error *push(struct gr_locate *l, uint64_t addr, uint32_t fp)
 {
-	struct gr_error *err = gr_array_grow(&l->refs, &l->refs_cap, l->nrefs, 1);
+	struct gr_error *err =
+		gr_array_grow(&l->refs, &l->refs_cap, l->nrefs, 1);
 	if (err)
 		return err;
 	l->refs[l->nrefs++] = (struct gr_locate_ref){addr, fp};
