@@ -24,6 +24,11 @@ uint64_t gr_hash_u64(uint64_t x)
 	return XXH3_64bits(&x, sizeof(x));
 }
 
+uint64_t gr_hash_more(uint64_t seed, const void *p, size_t len)
+{
+	return XXH3_64bits_withSeed(p, len, seed);
+}
+
 static void place(uint64_t *slots, size_t mask, uint64_t s)
 {
 	size_t pos = (uint32_t)(s >> 32) & mask;

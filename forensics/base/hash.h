@@ -56,6 +56,9 @@ struct gr_hash_probe {
 uint64_t gr_hash_bytes(const void *p, size_t len);
 uint64_t gr_hash_str(const char *s);
 uint64_t gr_hash_u64(uint64_t x);
+/* XXH3 of @len bytes at @p seeded with @seed: a key of several parts is
+ * hashed part after part, each part's hash the next one's seed. */
+uint64_t gr_hash_more(uint64_t seed, const void *p, size_t len);
 
 static inline uint32_t gr_hash_bits_(uint64_t hash)
 {

@@ -7,6 +7,7 @@
 
 #include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
+#include "forensics/base/hash.h"
 #include "forensics/types/types.h"
 
 enum { NO_GROUP = UINT32_MAX };
@@ -55,19 +56,12 @@ struct groups {
 	size_t str_len, str_cap;
 	size_t *keyoff, *detailoff; /* per row, offsets into str */
 	size_t keyoff_cap, detailoff_cap;
-	uint32_t *slots;	    /* hash table of row indices */
-	size_t nslots;
+	struct gr_hash index;	    /* key and detail -> row */
 };
 
 static uint64_t hash_str(const char *a, const char *b)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *a; a++)
-		h = (h ^ (uint8_t)*a) * 1099511628211ull;
-	h = (h ^ 0xff) * 1099511628211ull;
-	for (; *b; b++)
-		h = (h ^ (uint8_t)*b) * 1099511628211ull;
-	return h;
+	return gr_hash_more(gr_hash_str(a), b, strlen(b));
 }
 
 static struct gr_error *intern(struct groups *g, const char *s, size_t *off)
@@ -83,41 +77,20 @@ static struct gr_error *intern(struct groups *g, const char *s, size_t *off)
 	return NULL;
 }
 
-static struct gr_error *rehash(struct groups *g)
-{
-	size_t nslots = g->nslots ? g->nslots * 2 : 64;
-	uint32_t *slots = malloc(nslots * sizeof(*slots));
-	if (!slots)
-		return gr_error_nomem();
-	memset(slots, 0xff, nslots * sizeof(*slots));
-	for (size_t i = 0; i < g->n; i++) {
-		size_t h = hash_str(g->str + g->keyoff[i],
-				    g->str + g->detailoff[i]) &
-			   (nslots - 1);
-		while (slots[h] != NO_GROUP)
-			h = (h + 1) & (nslots - 1);
-		slots[h] = (uint32_t)i;
-	}
-	free(g->slots);
-	g->slots = slots;
-	g->nslots = nslots;
-	return NULL;
-}
-
 /* The group with @key and @detail, added if new; *ret is its index. */
 static struct gr_error *group_get(struct groups *g, const char *key,
 				  const char *detail, uint32_t index,
 				  uint32_t *ret)
 {
 	struct gr_error *err;
-	if ((g->n + 1) * 2 > g->nslots && (err = rehash(g)))
-		return err;
-	size_t h = hash_str(key, detail) & (g->nslots - 1);
-	for (; g->slots[h] != NO_GROUP; h = (h + 1) & (g->nslots - 1)) {
-		uint32_t i = g->slots[h];
-		if (strcmp(g->str + g->keyoff[i], key) == 0 &&
-		    strcmp(g->str + g->detailoff[i], detail) == 0) {
-			*ret = i;
+	uint64_t hv = hash_str(key, detail);
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&g->index, hv, &p);
+	     gr_hash_probe_next(&g->index, &p, &k);) {
+		if (strcmp(g->str + g->keyoff[k], key) == 0 &&
+		    strcmp(g->str + g->detailoff[k], detail) == 0) {
+			*ret = k;
 			return NULL;
 		}
 	}
@@ -131,7 +104,8 @@ static struct gr_error *group_get(struct groups *g, const char *key,
 		return err;
 	memset(&g->rows[i], 0, sizeof(g->rows[i]));
 	g->rows[i].index = index;
-	g->slots[h] = (uint32_t)i;
+	if ((err = gr_hash_insert(&g->index, hv, (uint32_t)i)))
+		return err;
 	g->n++;
 	*ret = (uint32_t)i;
 	return NULL;
@@ -143,7 +117,7 @@ static void groups_free(struct groups *g)
 	free(g->str);
 	free(g->keyoff);
 	free(g->detailoff);
-	free(g->slots);
+	gr_hash_deinit(&g->index);
 }
 
 /* ---- reachable sizes ---- */
