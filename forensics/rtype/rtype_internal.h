@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/base/hash.h"
 #include "forensics/input/mem.h"
 #include "forensics/rtype/rtype.h"
 #include "forensics/session/session.h"
@@ -53,10 +54,8 @@ struct gr_rtypes {
 	/* Records in blocks of BLOCK_RECS, so their addresses never move. */
 	struct rt_rec **blocks;
 	size_t nblocks, blocks_cap, nrecs;
-	/* Open addressing: keys (0 = empty) -> index of the record. */
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap;
+	/* Descriptor address -> index of the record. */
+	struct gr_hash cache;
 };
 
 #endif /* GR_RTYPE_INTERNAL_H */
