@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "forensics/base/array.h"
+#include "forensics/base/hash.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/pclntab.h"
 #include "forensics/input/mem.h"
@@ -194,39 +195,29 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 
 /* Addresses seen, to stop on a cycle in the allnext chain. */
 struct addr_set {
-	uint64_t *slot;
-	size_t mask, n;
+	struct gr_hash index; /* address -> entry */
+	uint64_t *v;	      /* the addresses, in insertion order */
+	size_t n, cap;
 };
 
 /* False if @a was already there; *nomem on allocation failure. */
 static bool set_add(struct addr_set *set, uint64_t a, bool *nomem)
 {
-	if ((set->n + 1) * 2 > set->mask) {
-		size_t cap = set->mask ? (set->mask + 1) * 2 : 256;
-		uint64_t *ns = calloc(cap, sizeof(*ns));
-		if (!ns) {
-			*nomem = true;
+	uint64_t h = gr_hash_u64(a);
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&set->index, h, &p);
+	     gr_hash_probe_next(&set->index, &p, &k);)
+		if (set->v[k] == a)
 			return false;
-		}
-		for (size_t i = 0; set->mask && i <= set->mask; i++) {
-			if (!set->slot[i])
-				continue;
-			size_t j = (set->slot[i] * 0x9e3779b97f4a7c15ull) >> 7 &
-				   (cap - 1);
-			while (ns[j])
-				j = (j + 1) & (cap - 1);
-			ns[j] = set->slot[i];
-		}
-		free(set->slot);
-		set->slot = ns;
-		set->mask = cap - 1;
+	struct gr_error *err;
+	if ((err = gr_array_grow(&set->v, &set->cap, set->n, 1)) ||
+	    (err = gr_hash_insert(&set->index, h, (uint32_t)set->n))) {
+		gr_error_destroy(err);
+		*nomem = true;
+		return false;
 	}
-	size_t j = (a * 0x9e3779b97f4a7c15ull) >> 7 & set->mask;
-	for (; set->slot[j]; j = (j + 1) & set->mask)
-		if (set->slot[j] == a)
-			return false;
-	set->slot[j] = a;
-	set->n++;
+	set->v[set->n++] = a;
 	return true;
 }
 
@@ -371,7 +362,8 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 		}
 		err = add_bucket(mp, l, b, buf, raws, &raw_cap);
 	}
-	free(seen.slot);
+	free(seen.v);
+	gr_hash_deinit(&seen.index);
 	free(buf);
 	return err;
 }
