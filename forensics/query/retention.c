@@ -46,7 +46,7 @@ bool gr_retention_by_parse(const char *s, enum gr_retention_by *ret)
 
 /*
  * A string-keyed set of groups.  Keys are interned into one buffer and
- * found through an open-addressing table, so grouping 20M objects costs a
+ * found through a gr_hash index, so grouping 20M objects costs a
  * lookup per distinct key, not per object (callers cache per type).
  */
 struct groups {

@@ -180,7 +180,7 @@ struct gr_types {
 	struct gr_hash kind_index; /* kinds 1.. (kind 0 is never looked up) */
 	uint32_t last_kind; /* the kind interned last: runs of one kind */
 
-	/* The type table, deduplicated by name (open addressing). */
+	/* The type table, deduplicated by name (name_index). */
 	struct gr_type_info *info;
 	uint32_t ninfo, info_cap;
 	struct gr_hash name_index; /* name -> info index */
