@@ -58,23 +58,3 @@ struct gr_error *gr_array_realloc_(void *pv, size_t *pcap, size_t n,
 	*pcap = cap;
 	return NULL;
 }
-
-struct gr_error *gr_array_resize_(void *pv, size_t *pcap, size_t count,
-				  size_t size)
-{
-	if (count == 0) {
-		free(load(pv));
-		store(pv, NULL);
-		*pcap = 0;
-		return NULL;
-	}
-	size_t bytes;
-	if (__builtin_mul_overflow(count, size, &bytes))
-		return too_big(count, size);
-	void *p = realloc(load(pv), bytes ? bytes : 1);
-	if (!p)
-		return gr_error_nomem();
-	store(pv, p);
-	*pcap = count;
-	return NULL;
-}

@@ -37,14 +37,8 @@
 #define gr_array_grow(pv, pcap, n, add)                                        \
 	gr_array_grow_((pv), (pcap), (n), (add), sizeof(**(pv)))
 
-/* Make *@pv hold exactly @count elements (a one-shot allocation of a
- * known size, or a shrink to fit); the capacity becomes @count.  @count 0
- * frees the array. */
-#define gr_array_resize(pv, pcap, count)                                       \
-	gr_array_resize_((pv), (pcap), (count), sizeof(**(pv)))
-
 /*
- * The functions behind the macros: @pv is a `T **` passed as void * (a
+ * The functions behind the macro: @pv is a `T **` passed as void * (a
  * table of arrays of several element types may call them directly).
  * The common case, room already there, is inline: pushes sit in hot loops.
  */
@@ -58,8 +52,5 @@ gr_array_grow_(void *pv, size_t *pcap, size_t n, size_t add, size_t size)
 		return NULL;
 	return gr_array_realloc_(pv, pcap, n, add, size);
 }
-
-__attribute__((__warn_unused_result__)) struct gr_error *
-gr_array_resize_(void *pv, size_t *pcap, size_t count, size_t size);
 
 #endif /* GR_ARRAY_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* gr_array: growth from the empty start keeps the elements and doubles,
  * requests that cannot fit in size_t are refused as LIMIT with the array
- * untouched, zero-sized requests, resize to a count and to nothing. */
+ * untouched, zero-sized requests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -107,28 +107,6 @@ static void test_overflow(void **state)
 	free(v);
 }
 
-static void test_resize(void **state)
-{
-	(void)state;
-	uint32_t *v = NULL;
-	size_t cap = 0;
-	assert_null(gr_array_grow(&v, &cap, 0, 100));
-	for (uint32_t i = 0; i < 100; i++)
-		v[i] = i;
-	assert_null(gr_array_resize(&v, &cap, 10));
-	assert_int_equal(cap, 10);
-	for (uint32_t i = 0; i < 10; i++)
-		assert_int_equal(v[i], i);
-	struct gr_error *err = gr_array_resize(&v, &cap, SIZE_MAX / 2);
-	assert_non_null(err);
-	assert_int_equal(err->code, GR_ERR_LIMIT);
-	gr_error_destroy(err);
-	assert_int_equal(cap, 10);
-	assert_null(gr_array_resize(&v, &cap, 0));
-	assert_null(v);
-	assert_int_equal(cap, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,7 +114,6 @@ int main(void)
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_zero),
 		cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_resize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
