@@ -303,9 +303,10 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Append the *Pool entries of the []*Pool global @name to @v. */
+/* Append the *Pool entries of the []*Pool global @name to @v (@cap its
+ * capacity). */
 static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
-				  uint64_t **v, size_t *n)
+				  uint64_t **v, size_t *n, size_t *cap)
 {
 	uint64_t addr, hdr[3];
 	uint32_t type;
@@ -317,13 +318,10 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 				     "%s: len %" PRIu64 " cap %" PRIu64
 				     " not believed",
 				     name, hdr[1], hdr[2]);
-	uint64_t *p = NULL;
 	if (!err && hdr[1]) {
-		p = reallocarray(*v, *n + hdr[1], sizeof(**v));
-		if (!p)
-			return gr_error_nomem();
-		*v = p;
-		err = gr_mem_read(c->mem, hdr[0], p + *n, 8 * hdr[1]);
+		if ((err = gr_array_grow(v, cap, *n, hdr[1])))
+			return err;
+		err = gr_mem_read(c->mem, hdr[0], *v + *n, 8 * hdr[1]);
 	}
 	if (err) {
 		gr_error_destroy(err);
@@ -350,9 +348,9 @@ struct gr_error *gr_rt_pools(struct gr_rt_ctx *c)
 		return e2;
 	}
 	uint64_t *pools = NULL;
-	size_t n = 0;
-	if (!(err = pool_list(c, "sync.allPools", &pools, &n)))
-		err = pool_list(c, "sync.oldPools", &pools, &n);
+	size_t n = 0, cap = 0;
+	if (!(err = pool_list(c, "sync.allPools", &pools, &n, &cap)))
+		err = pool_list(c, "sync.oldPools", &pools, &n, &cap);
 	if (!err && n) {
 		/* A pool can be on both lists (pool.go poolCleanup moves
 		 * allPools to oldPools; a Put re-registers it). */
