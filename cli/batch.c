@@ -16,6 +16,7 @@
 
 #include "cli/batch_lookup.h"
 #include "cli/batch_plan.h"
+#include "forensics/base/array.h"
 #include "forensics/base/outfile.h"
 #include "forensics/graph/dominators.h"
 #include "forensics/input/coreid.h"
@@ -397,16 +398,12 @@ static void finish(struct run *r, struct worker *w)
 
 static void drain(struct run *r, struct worker *w)
 {
-	if (w->cap - w->len < 4096) {
-		size_t cap = w->cap ? 2 * w->cap : 8192;
-		char *p = realloc(w->buf, cap);
-		if (!p) {
-			/* Lose the record: finish() reports the worker. */
-			w->len = 0;
-			return;
-		}
-		w->buf = p;
-		w->cap = cap;
+	struct gr_error *err = gr_array_grow(&w->buf, &w->cap, w->len, 4096);
+	if (err) {
+		/* Lose the record: finish() reports the worker. */
+		gr_error_destroy(err);
+		w->len = 0;
+		return;
 	}
 	ssize_t n = read(w->fd, w->buf + w->len, w->cap - w->len);
 	if (n > 0) {

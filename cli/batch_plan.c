@@ -15,17 +15,15 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "forensics/base/array.h"
+
 GR_MUST_USE
 static struct gr_error *push(struct gr_batch_inputs *in, const char *path)
 {
-	if (in->count == in->cap) {
-		size_t cap = in->cap ? 2 * in->cap : 64;
-		char **p = realloc(in->paths, cap * sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		in->paths = p;
-		in->cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&in->paths, &in->cap, in->count, 1);
+	if (err)
+		return err;
 	if (!(in->paths[in->count] = strdup(path)))
 		return gr_error_nomem();
 	in->count++;

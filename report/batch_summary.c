@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "report/json.h"
 
 static const char *const statuses[] = {"ok", "skipped", "error"};
@@ -194,15 +195,8 @@ struct gr_error *gr_batch_cache_load(const char *path,
 		if (!gr_batch_record_parse(line, &st, &key) ||
 		    st == GR_BATCH_ERROR)
 			continue;
-		if (c->count == alloc) {
-			alloc = alloc ? 2 * alloc : 64;
-			struct cached *v = realloc(c->v, alloc * sizeof(*v));
-			if (!v) {
-				err = gr_error_nomem();
-				break;
-			}
-			c->v = v;
-		}
+		if ((err = gr_array_grow(&c->v, &alloc, c->count, 1)))
+			break;
 		struct cached *e = &c->v[c->count];
 		e->key = key;
 		e->seq = seq;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+
 struct gr_jv {
 	enum gr_jv_type type;
 	bool b;
@@ -22,7 +24,7 @@ struct gr_jv {
 	/* Arrays and objects (keys[k] for objects, else NULL). */
 	struct gr_jv **items;
 	char **keys;
-	size_t n, cap;
+	size_t n, cap, keys_cap;
 };
 
 struct parser {
@@ -215,20 +217,11 @@ static struct gr_error *value(struct parser *ps, struct gr_jv **ret);
 GR_MUST_USE
 static struct gr_error *push(struct gr_jv *c, struct gr_jv *item, char *key)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 4;
-		struct gr_jv **items = realloc(c->items, cap * sizeof(*items));
-		if (items)
-			c->items = items;
-		char **keys = items && c->type == GR_JV_OBJECT
-				      ? realloc(c->keys, cap * sizeof(*keys))
-				      : NULL;
-		if (keys)
-			c->keys = keys;
-		if (!items || (c->type == GR_JV_OBJECT && !keys))
-			return gr_error_nomem();
-		c->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&c->items, &c->cap, c->n, 1);
+	if (!err && c->type == GR_JV_OBJECT)
+		err = gr_array_grow(&c->keys, &c->keys_cap, c->n, 1);
+	if (err)
+		return err;
 	if (c->keys)
 		c->keys[c->n] = key;
 	c->items[c->n++] = item;
@@ -349,15 +342,8 @@ struct gr_error *gr_jv_parse_file(const char *path, struct gr_jv **ret)
 	size_t len = 0, cap = 0;
 	struct gr_error *err = NULL;
 	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? 2 * cap : 1 << 20;
-			char *p = realloc(buf, cap);
-			if (!p) {
-				err = gr_error_nomem();
-				break;
-			}
-			buf = p;
-		}
+		if ((err = gr_array_grow(&buf, &cap, len, 65536)))
+			break;
 		size_t n = fread(buf + len, 1, cap - len, f);
 		len += n;
 		if (n == 0) {

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "forensics/base/array.h"
 #include "report/json.h"
 
 /* runtime/pprof: what MemProfileRecord.InUseObjects/InUseBytes return. */
@@ -45,13 +46,8 @@ static struct gr_error *add_record(struct gr_memprof *mp, struct gr_pprof *p,
 	struct gr_error *err = gr_memprof_frames(mp, i, &f, &n);
 	if (err)
 		return err;
-	if (n > *cap) {
-		uint64_t *nl = realloc(*locs, n * sizeof(**locs));
-		if (!nl)
-			return gr_error_nomem();
-		*locs = nl;
-		*cap = n;
-	}
+	if ((err = gr_array_grow(locs, cap, 0, n)))
+		return err;
 	for (size_t k = 0; k < n; k++) {
 		err = gr_pprof_location(p, f[k].func, f[k].file, f[k].line,
 					&(*locs)[k]);

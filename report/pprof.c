@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <xxhash.h>
 #include <zlib.h>
+
+#include "forensics/base/array.h"
+#include "forensics/base/hash.h"
 
 enum {
 	/* Profile */
@@ -92,20 +94,13 @@ static bool buf_reserve(struct buf *b, size_t more)
 		b->failed = true;
 		return false;
 	}
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap - b->len < more) {
-		if (__builtin_mul_overflow(cap, 2, &cap)) {
-			b->failed = true;
-			return false;
-		}
-	}
-	uint8_t *np = realloc(b->p, cap);
-	if (!np) {
+	struct gr_error *err = gr_array_grow(&b->p, &b->cap, b->len, more);
+	if (err) {
+		/* The encoders check @failed once, and it means NOMEM. */
+		gr_error_destroy(err);
 		b->failed = true;
 		return false;
 	}
-	b->p = np;
-	b->cap = cap;
 	return true;
 }
 
@@ -180,53 +175,17 @@ static void put_packed(struct buf *b, unsigned field, const uint64_t *v,
 		put_varint(b, v[i]);
 }
 
-/*
- * An open-addressing hash index from keys to dense ids.  It stores only
- * (hash, id + 1); equality is decided by the caller against its own arrays,
- * so one index type serves strings, functions and locations.
- */
-struct slot {
-	uint64_t hash;
-	uint32_t id1; /* id + 1; 0 = empty */
-};
-
-struct index {
-	struct slot *slots;
-	size_t mask; /* capacity - 1 (a power of two), 0 before the first add */
-	size_t n;
-};
-
-static bool index_grow(struct index *ix)
-{
-	size_t cap = ix->mask ? (ix->mask + 1) * 2 : 1024;
-	struct slot *ns = calloc(cap, sizeof(*ns));
-	if (!ns)
-		return false;
-	for (size_t i = 0; ix->mask && i <= ix->mask; i++) {
-		if (!ix->slots[i].id1)
-			continue;
-		size_t j = ix->slots[i].hash & (cap - 1);
-		while (ns[j].id1)
-			j = (j + 1) & (cap - 1);
-		ns[j] = ix->slots[i];
-	}
-	free(ix->slots);
-	ix->slots = ns;
-	ix->mask = cap - 1;
-	return true;
-}
-
 struct gr_pprof {
 	/* String table: offsets of NUL-terminated strings in @chars. */
 	struct buf chars;
 	size_t *str_off;
 	size_t nstr, str_cap;
-	struct index str_ix;
+	struct gr_hash str_ix;
 
 	/* Functions (id = index + 1): name and file string indexes. */
 	uint32_t (*func)[2];
 	size_t nfunc, func_cap;
-	struct index func_ix;
+	struct gr_hash func_ix;
 
 	/* Locations (id = index + 1): function id and line. */
 	struct loc {
@@ -234,7 +193,7 @@ struct gr_pprof {
 		int64_t line;
 	} *loc;
 	size_t nloc, loc_cap;
-	struct index loc_ix;
+	struct gr_hash loc_ix;
 
 	/* Sample types: string indexes (type, unit). */
 	uint64_t (*sample_type)[2];
@@ -257,33 +216,6 @@ struct gr_pprof {
 	size_t tmp_cap;
 };
 
-/*
- * The array @arr (elements of @size bytes, @*cap of them) grown to hold
- * @n + 1 elements: @arr itself when it does, else a reallocation (NULL when
- * memory is short, @arr still valid).
- */
-static void *grow_array(void *arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return arr;
-	size_t ncap = *cap ? *cap * 2 : 64, bytes;
-	if (__builtin_mul_overflow(ncap, size, &bytes))
-		return NULL;
-	void *np = realloc(arr, bytes);
-	if (np)
-		*cap = ncap;
-	return np;
-}
-
-/* True when @arr has room for element @n (reallocated if need be). */
-#define GROW(arr, cap, n)                                                      \
-	({                                                                     \
-		void *np_ = grow_array((arr), &(cap), (n), sizeof(*(arr)));    \
-		if (np_)                                                       \
-			(arr) = np_;                                           \
-		np_ != NULL;                                                   \
-	})
-
 static const char *str_at(const struct gr_pprof *p, size_t i)
 {
 	return (const char *)p->chars.p + p->str_off[i];
@@ -297,33 +229,29 @@ static struct gr_error *intern(struct gr_pprof *p, const char *s,
 	if (!s)
 		s = "";
 	size_t len = strlen(s);
-	uint64_t h = XXH3_64bits(s, len);
-	struct index *ix = &p->str_ix;
-	size_t j = h & ix->mask;
-	for (; ix->mask && ix->slots[j].id1; j = (j + 1) & ix->mask) {
-		uint32_t id = ix->slots[j].id1 - 1;
-		if (ix->slots[j].hash == h && strcmp(str_at(p, id), s) == 0) {
+	uint64_t h = gr_hash_bytes(s, len);
+	struct gr_hash_probe pr;
+	uint32_t id;
+	for (gr_hash_probe_init(&p->str_ix, h, &pr);
+	     gr_hash_probe_next(&p->str_ix, &pr, &id);) {
+		if (strcmp(str_at(p, id), s) == 0) {
 			*ret = id;
 			return NULL;
 		}
 	}
 	if (p->nstr >= UINT32_MAX - 1)
 		return gr_error_create(GR_ERR_LIMIT, "pprof: too many strings");
-	if ((ix->n + 1) * 4 > ix->mask * 3) {
-		if (!index_grow(ix))
-			return gr_error_nomem();
-		for (j = h & ix->mask; ix->slots[j].id1; j = (j + 1) & ix->mask)
-			;
-	}
-	if (!GROW(p->str_off, p->str_cap, p->nstr))
-		return gr_error_nomem();
+	struct gr_error *err =
+		gr_array_grow(&p->str_off, &p->str_cap, p->nstr, 1);
+	if (err)
+		return err;
 	size_t off = p->chars.len;
 	buf_put(&p->chars, s, len + 1);
 	if (p->chars.failed)
 		return gr_error_nomem();
 	p->str_off[p->nstr] = off;
-	ix->slots[j] = (struct slot){h, (uint32_t)p->nstr + 1};
-	ix->n++;
+	if ((err = gr_hash_insert(&p->str_ix, h, (uint32_t)p->nstr)))
+		return err;
 	*ret = p->nstr++;
 	return NULL;
 }
@@ -350,11 +278,11 @@ void gr_pprof_destroy(struct gr_pprof *p)
 		return;
 	free(p->chars.p);
 	free(p->str_off);
-	free(p->str_ix.slots);
+	gr_hash_deinit(&p->str_ix);
 	free(p->func);
-	free(p->func_ix.slots);
+	gr_hash_deinit(&p->func_ix);
 	free(p->loc);
-	free(p->loc_ix.slots);
+	gr_hash_deinit(&p->loc_ix);
 	free(p->sample_type);
 	free(p->comments);
 	free(p->samples.p);
@@ -376,8 +304,9 @@ struct gr_error *gr_pprof_add_sample_type(struct gr_pprof *p, const char *type,
 		err = intern(p, unit, &u);
 	if (err)
 		return err;
-	if (!GROW(p->sample_type, p->sample_type_cap, p->nsample_types))
-		return gr_error_nomem();
+	if ((err = gr_array_grow(&p->sample_type, &p->sample_type_cap,
+				 p->nsample_types, 1)))
+		return err;
 	p->sample_type[p->nsample_types][0] = t;
 	p->sample_type[p->nsample_types][1] = u;
 	p->nsample_types++;
@@ -439,8 +368,9 @@ struct gr_error *gr_pprof_add_comment(struct gr_pprof *p, const char *comment)
 	struct gr_error *err = intern(p, comment, &c);
 	if (err)
 		return err;
-	if (!GROW(p->comments, p->comment_cap, p->ncomments))
-		return gr_error_nomem();
+	if ((err = gr_array_grow(&p->comments, &p->comment_cap, p->ncomments,
+				 1)))
+		return err;
 	p->comments[p->ncomments++] = c;
 	return NULL;
 }
@@ -448,7 +378,7 @@ struct gr_error *gr_pprof_add_comment(struct gr_pprof *p, const char *comment)
 static uint64_t hash2(uint64_t a, uint64_t b)
 {
 	uint64_t k[2] = {a, b};
-	return XXH3_64bits(k, sizeof(k));
+	return gr_hash_bytes(k, sizeof(k));
 }
 
 /* Function id for (name, file) string indexes. */
@@ -457,30 +387,25 @@ static struct gr_error *function_id(struct gr_pprof *p, uint64_t name,
 				    uint64_t file, uint64_t *ret)
 {
 	uint64_t h = hash2(name, file);
-	struct index *ix = &p->func_ix;
-	size_t j = h & ix->mask;
-	for (; ix->mask && ix->slots[j].id1; j = (j + 1) & ix->mask) {
-		uint32_t i = ix->slots[j].id1 - 1;
-		if (ix->slots[j].hash == h && p->func[i][0] == name &&
-		    p->func[i][1] == file) {
+	struct gr_hash_probe pr;
+	uint32_t i;
+	for (gr_hash_probe_init(&p->func_ix, h, &pr);
+	     gr_hash_probe_next(&p->func_ix, &pr, &i);) {
+		if (p->func[i][0] == name && p->func[i][1] == file) {
 			*ret = i + 1;
 			return NULL;
 		}
 	}
 	if (p->nfunc >= UINT32_MAX - 1)
 		return gr_error_create(GR_ERR_LIMIT, "pprof: too many functions");
-	if ((ix->n + 1) * 4 > ix->mask * 3) {
-		if (!index_grow(ix))
-			return gr_error_nomem();
-		for (j = h & ix->mask; ix->slots[j].id1; j = (j + 1) & ix->mask)
-			;
-	}
-	if (!GROW(p->func, p->func_cap, p->nfunc))
-		return gr_error_nomem();
+	struct gr_error *err =
+		gr_array_grow(&p->func, &p->func_cap, p->nfunc, 1);
+	if (err)
+		return err;
 	p->func[p->nfunc][0] = (uint32_t)name;
 	p->func[p->nfunc][1] = (uint32_t)file;
-	ix->slots[j] = (struct slot){h, (uint32_t)p->nfunc + 1};
-	ix->n++;
+	if ((err = gr_hash_insert(&p->func_ix, h, (uint32_t)p->nfunc)))
+		return err;
 	*ret = ++p->nfunc;
 	return NULL;
 }
@@ -498,29 +423,21 @@ struct gr_error *gr_pprof_location(struct gr_pprof *p, const char *func,
 	if (err)
 		return err;
 	uint64_t h = hash2(fid, (uint64_t)line);
-	struct index *ix = &p->loc_ix;
-	size_t j = h & ix->mask;
-	for (; ix->mask && ix->slots[j].id1; j = (j + 1) & ix->mask) {
-		uint32_t i = ix->slots[j].id1 - 1;
-		if (ix->slots[j].hash == h && p->loc[i].func == fid &&
-		    p->loc[i].line == line) {
+	struct gr_hash_probe pr;
+	uint32_t i;
+	for (gr_hash_probe_init(&p->loc_ix, h, &pr);
+	     gr_hash_probe_next(&p->loc_ix, &pr, &i);) {
+		if (p->loc[i].func == fid && p->loc[i].line == line) {
 			*ret = i + 1;
 			return NULL;
 		}
 	}
 	if (p->nloc >= UINT32_MAX - 1)
 		return gr_error_create(GR_ERR_LIMIT, "pprof: too many locations");
-	if ((ix->n + 1) * 4 > ix->mask * 3) {
-		if (!index_grow(ix))
-			return gr_error_nomem();
-		for (j = h & ix->mask; ix->slots[j].id1; j = (j + 1) & ix->mask)
-			;
-	}
-	if (!GROW(p->loc, p->loc_cap, p->nloc))
-		return gr_error_nomem();
+	if ((err = gr_array_grow(&p->loc, &p->loc_cap, p->nloc, 1)) ||
+	    (err = gr_hash_insert(&p->loc_ix, h, (uint32_t)p->nloc)))
+		return err;
 	p->loc[p->nloc] = (struct loc){fid, line};
-	ix->slots[j] = (struct slot){h, (uint32_t)p->nloc + 1};
-	ix->n++;
 	*ret = ++p->nloc;
 	return NULL;
 }
@@ -572,14 +489,14 @@ struct gr_error *gr_pprof_add_sample(struct gr_pprof *p, const int64_t *values,
 	struct buf *m = &p->scratch;
 	m->len = 0;
 	put_packed(m, SAMPLE_LOCATION_ID, locs, nlocs);
-	if (!GROW(p->tmp, p->tmp_cap, nvalues))
-		return gr_error_nomem();
+	struct gr_error *err = gr_array_grow(&p->tmp, &p->tmp_cap, 0, nvalues);
+	if (err)
+		return err;
 	for (size_t i = 0; i < nvalues; i++)
 		p->tmp[i] = (uint64_t)values[i];
 	put_packed(m, SAMPLE_VALUE, p->tmp, nvalues);
 	for (size_t i = 0; i < nlabels; i++) {
-		struct gr_error *err = encode_label(p, m, &labels[i]);
-		if (err)
+		if ((err = encode_label(p, m, &labels[i])))
 			return err;
 	}
 	if (m->failed)

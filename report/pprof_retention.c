@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+#include "forensics/base/hash.h"
 #include "forensics/types/types.h"
 #include "report/names.h"
 #include "report/pprof.h"
@@ -21,34 +23,13 @@ struct ctx {
 struct cct {
 	struct ctx *c;
 	size_t n, cap;
-	uint32_t *slots; /* hash of (parent, loc) -> context */
-	size_t nslots;
+	struct gr_hash index; /* (parent, loc) -> context */
 };
 
-static size_t ctx_hash(uint32_t parent, uint64_t loc, size_t mask)
+static uint64_t ctx_hash(uint32_t parent, uint64_t loc)
 {
-	uint64_t h = ((uint64_t)parent << 32 ^ loc) * 0x9e3779b97f4a7c15ull;
-	return (size_t)(h >> 17) & mask;
-}
-
-GR_MUST_USE
-static struct gr_error *cct_grow(struct cct *t)
-{
-	size_t nslots = t->nslots ? t->nslots * 2 : 1024;
-	uint32_t *slots = malloc(nslots * sizeof(*slots));
-	if (!slots)
-		return gr_error_nomem();
-	memset(slots, 0xff, nslots * sizeof(*slots));
-	for (size_t i = 0; i < t->n; i++) {
-		size_t h = ctx_hash(t->c[i].parent, t->c[i].loc, nslots - 1);
-		while (slots[h] != NONE)
-			h = (h + 1) & (nslots - 1);
-		slots[h] = (uint32_t)i;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->nslots = nslots;
-	return NULL;
+	uint64_t k[2] = {parent, loc};
+	return gr_hash_bytes(k, sizeof(k));
 }
 
 /* The context for frame @loc under @parent (NONE: outermost). */
@@ -57,30 +38,25 @@ static struct gr_error *cct_get(struct cct *t, uint32_t parent, uint64_t loc,
 				uint32_t *ret)
 {
 	struct gr_error *err;
-	if ((t->n + 1) * 2 > t->nslots && (err = cct_grow(t)))
-		return err;
-	size_t h = ctx_hash(parent, loc, t->nslots - 1);
-	for (; t->slots[h] != NONE; h = (h + 1) & (t->nslots - 1)) {
-		const struct ctx *c = &t->c[t->slots[h]];
+	uint64_t h = ctx_hash(parent, loc);
+	struct gr_hash_probe p;
+	uint32_t i;
+	for (gr_hash_probe_init(&t->index, h, &p);
+	     gr_hash_probe_next(&t->index, &p, &i);) {
+		const struct ctx *c = &t->c[i];
 		if (c->parent == parent && c->loc == loc) {
-			*ret = t->slots[h];
+			*ret = i;
 			return NULL;
 		}
 	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct ctx *c = realloc(t->c, cap * sizeof(*c));
-		if (!c)
-			return gr_error_nomem();
-		t->c = c;
-		t->cap = cap;
-	}
+	if ((err = gr_array_grow(&t->c, &t->cap, t->n, 1)) ||
+	    (err = gr_hash_insert(&t->index, h, (uint32_t)t->n)))
+		return err;
 	t->c[t->n] = (struct ctx){
 		.parent = parent,
 		.depth = parent == NONE ? 1 : t->c[parent].depth + 1,
 		.loc = loc,
 	};
-	t->slots[h] = (uint32_t)t->n;
 	*ret = (uint32_t)t->n++;
 	return NULL;
 }
@@ -224,7 +200,7 @@ struct gr_error *gr_pprof_retention_write(const struct gr_analysis *a,
 	    !(err = build(a, p, &t)) && !(err = emit(a, p, &t)))
 		err = gr_pprof_write_stream(p, out, path);
 	free(t.c);
-	free(t.slots);
+	gr_hash_deinit(&t.index);
 	gr_pprof_destroy(p);
 	return err;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/types/types.h"
 #include "report/allocsites_report.h"
 #include "report/escape.h"
@@ -61,15 +62,11 @@ static struct gr_error *type_members(struct gr_allocsites *as,
 			if (strcmp(gr_retention_row(r, k)->key, key))
 				continue;
 			struct members *x = &m[k];
-			if (x->n == x->cap) {
-				size_t c = x->cap ? 2 * x->cap : 16;
-				uint32_t *p = realloc(x->ids, c * sizeof(*p));
-				if (!p) {
-					members_free(m, n);
-					return gr_error_nomem();
-				}
-				x->ids = p;
-				x->cap = c;
+			struct gr_error *err =
+				gr_array_grow(&x->ids, &x->cap, x->n, 1);
+			if (err) {
+				members_free(m, n);
+				return err;
 			}
 			x->ids[x->n++] = id;
 			break;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "forensics/base/array.h"
+
 GR_MUST_USE
 static struct gr_error *vadd(struct gr_damage_list *l, uint64_t addr,
 			     uint64_t bytes, const char *fmt, va_list ap)
@@ -38,14 +40,9 @@ struct gr_error *gr_damage_catch(struct gr_damage_list *l,
 static struct gr_error *vadd(struct gr_damage_list *l, uint64_t addr,
 			     uint64_t bytes, const char *fmt, va_list ap)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		struct gr_damage *p = reallocarray(l->v, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		l->v = p;
-		l->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&l->v, &l->cap, l->n, 1);
+	if (err)
+		return err;
 	char *what = NULL;
 	int n = vasprintf(&what, fmt, ap);
 	if (n < 0)

@@ -3,74 +3,56 @@
 
 #include <stdlib.h>
 
-static size_t slot_of(uint64_t key, size_t cap)
-{
-	/* Fibonacci hashing: descriptor addresses share their low bits. */
-	return (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 20) &
-	       (cap - 1);
-}
+#include "forensics/base/array.h"
 
-static size_t find(const struct gr_u64map *m, uint64_t key)
+/* The entry of @key, UINT32_MAX if none. */
+static uint32_t find(const struct gr_u64map *m, uint64_t key, uint64_t hv)
 {
-	size_t j = slot_of(key, m->cap);
-	while (m->vals[j] && m->keys[j] != key)
-		j = (j + 1) & (m->cap - 1);
-	return j;
+	struct gr_hash_probe p;
+	uint32_t i;
+	for (gr_hash_probe_init(&m->index, hv, &p);
+	     gr_hash_probe_next(&m->index, &p, &i);)
+		if (m->keys[i] == key)
+			return i;
+	return UINT32_MAX;
 }
 
 bool gr_u64map_get(const struct gr_u64map *m, uint64_t key, uint32_t *ret)
 {
-	if (!m->cap)
+	if (!m->count)
 		return false;
-	size_t j = find(m, key);
-	if (!m->vals[j])
+	uint32_t i = find(m, key, gr_hash_u64(key));
+	if (i == UINT32_MAX)
 		return false;
-	*ret = m->vals[j] - 1;
-	return true;
-}
-
-static bool grow(struct gr_u64map *m)
-{
-	size_t cap = m->cap ? 2 * m->cap : 256;
-	struct gr_u64map n = {
-		.keys = calloc(cap, sizeof(*n.keys)),
-		.vals = calloc(cap, sizeof(*n.vals)),
-		.cap = cap,
-		.count = m->count,
-	};
-	if (!n.keys || !n.vals) {
-		gr_u64map_free(&n);
-		return false;
-	}
-	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->vals[i])
-			continue;
-		size_t j = find(&n, m->keys[i]);
-		n.keys[j] = m->keys[i];
-		n.vals[j] = m->vals[i];
-	}
-	gr_u64map_free(m);
-	*m = n;
+	*ret = m->vals[i];
 	return true;
 }
 
 bool gr_u64map_put(struct gr_u64map *m, uint64_t key, uint32_t val)
 {
-	if ((m->count + 1) * 2 > m->cap && !grow(m))
+	uint64_t hv = gr_hash_u64(key);
+	uint32_t i = m->count ? find(m, key, hv) : UINT32_MAX;
+	if (i != UINT32_MAX) {
+		m->vals[i] = val;
+		return true;
+	}
+	/* The callers keep a nomem flag, not errors: any failure is false. */
+	struct gr_error *err;
+	if ((err = gr_array_grow(&m->keys, &m->keys_cap, m->count, 1)) ||
+	    (err = gr_array_grow(&m->vals, &m->vals_cap, m->count, 1)) ||
+	    (err = gr_hash_insert(&m->index, hv, (uint32_t)m->count))) {
+		gr_error_destroy(err);
 		return false;
-	size_t j = find(m, key);
-	if (!m->vals[j])
-		m->count++;
-	m->keys[j] = key;
-	m->vals[j] = val + 1;
+	}
+	m->keys[m->count] = key;
+	m->vals[m->count++] = val;
 	return true;
 }
 
 void gr_u64map_free(struct gr_u64map *m)
 {
+	gr_hash_deinit(&m->index);
 	free(m->keys);
 	free(m->vals);
-	m->keys = NULL;
-	m->vals = NULL;
-	m->cap = m->count = 0;
+	*m = (struct gr_u64map){0};
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gr_u64map: a map from 64-bit keys (addresses: type descriptors) to
- * 32-bit values, open addressing with linear probing, grown at half full.
- * Any key, 0 included; values below UINT32_MAX.  Zero-initialise, then
- * gr_u64map_free.
+ * 32-bit values, on the one hash table (gr_hash): keys and values in
+ * insertion order, the table an index over them.  Any key, 0 included.
+ * Zero-initialise, then gr_u64map_free.
  */
 #ifndef GR_U64MAP_H
 #define GR_U64MAP_H
@@ -12,15 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/base/hash.h"
+
 struct gr_u64map {
+	struct gr_hash index; /* key hash -> entry */
 	uint64_t *keys;
-	uint32_t *vals; /* value + 1; 0: empty slot */
-	size_t cap, count;
+	uint32_t *vals;
+	size_t count, keys_cap, vals_cap;
 };
 
 /* The value of @key into *@ret; false if absent. */
 bool gr_u64map_get(const struct gr_u64map *m, uint64_t key, uint32_t *ret);
-/* Set @key to @val (@val < UINT32_MAX); false when out of memory. */
+/* Set @key to @val; false when out of memory. */
 bool gr_u64map_put(struct gr_u64map *m, uint64_t key, uint32_t val);
 void gr_u64map_free(struct gr_u64map *m);
 

@@ -14,6 +14,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "forensics/base/array.h"
+
 /* What a DIE passes down to its children. */
 struct frame {
 	Dwarf_Die die;
@@ -113,8 +115,7 @@ static struct gr_error *visit(struct walker *w, Dwarf_Die die,
 GR_MUST_USE
 static struct gr_error *push(struct walker *w, const struct frame *f)
 {
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&w->stack, &w->cap, w->depth + 1, sizeof(*w->stack));
+	struct gr_error *err = gr_array_grow(&w->stack, &w->cap, w->depth, 1);
 	if (err)
 		return err;
 	w->stack[w->depth++] = *f;

@@ -22,6 +22,7 @@
 #include <libdwarf/libdwarf.h>
 
 #include "forensics/base/error.h"
+#include "forensics/base/hash.h"
 #include "forensics/dwarf/dwarf.h"
 
 /* A layout pack's first line: the magic and the format version
@@ -44,13 +45,15 @@ char *gr_dwarf_arena_strdup(struct gr_dwarf_arena *a, const char *s,
 void gr_dwarf_arena_deinit(struct gr_dwarf_arena *a);
 
 /*
- * Name -> dense index, open addressing over XXH3 hashes.  Sized once for
- * the number of names it will hold; the first index added for a name wins.
- * Names are not copied: they must outlive the table.
+ * Name -> dense index, a gr_hash over the names in the order added.  Sized
+ * once for the number of names it will hold; the first index added for a
+ * name wins.  Names are not copied: they must outlive the table.
  */
 struct gr_dwarf_names {
-	struct gr_dwarf_name_slot *slots;
-	size_t mask;
+	struct gr_hash index; /* name -> entry */
+	const char **names;   /* per entry */
+	uint32_t *idx;	      /* per entry: the index added */
+	size_t n, cap, idx_cap;
 };
 
 GR_MUST_USE
@@ -66,8 +69,9 @@ void gr_dwarf_names_deinit(struct gr_dwarf_names *t);
  * names 150k variables with 12k names).  Only needed while building.
  */
 struct gr_dwarf_intern {
-	struct gr_dwarf_intern_slot *slots;
-	size_t mask, count;
+	struct gr_hash index; /* string -> entry */
+	const char **strs;    /* per entry, in the arena */
+	size_t count, cap;
 };
 
 GR_MUST_USE
@@ -75,11 +79,6 @@ struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
 				 struct gr_dwarf_arena *a, const char *s,
 				 const char **ret);
 void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t);
-
-/* Make room for @need elements of @elsize in *@p (capacity *@cap). */
-GR_MUST_USE
-struct gr_error *gr_dwarf_vec_reserve(void **p, size_t *cap, size_t need,
-				      size_t elsize);
 
 /* --- the index itself --- */
 

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+
 enum { MAX_COLS = 5 + 4 * GR_DWARF_MAX_LOCATORS };
 
 const char *gr_dwarf_pack_version(const struct gr_dwarf *d)
@@ -142,8 +144,8 @@ static struct gr_error *read_type(struct reader *r, uint32_t *fields_due)
 	struct gr_dwarf *d = r->d;
 	if (r->ncols != 13)
 		return bad(r, "a type needs 13 columns");
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&d->types, &d->types_cap, d->ntypes + 1, sizeof(*d->types));
+	struct gr_error *err =
+		gr_array_grow(&d->types, &d->types_cap, d->ntypes, 1);
 	if (err)
 		return err;
 	struct gr_dwarf_type t = {0};
@@ -179,9 +181,8 @@ static struct gr_error *read_field(struct reader *r)
 	struct gr_dwarf *d = r->d;
 	if (r->ncols != 5)
 		return bad(r, "a field needs 5 columns");
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&d->fields, &d->fields_cap, d->nfields + 1,
-		sizeof(*d->fields));
+	struct gr_error *err =
+		gr_array_grow(&d->fields, &d->fields_cap, d->nfields, 1);
 	if (err)
 		return err;
 	struct gr_dwarf_field f = {0};
@@ -203,9 +204,8 @@ static struct gr_error *read_constant(struct reader *r)
 	struct gr_dwarf *d = r->d;
 	if (r->ncols != 4)
 		return bad(r, "a constant needs 4 columns");
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&d->constants, &d->constants_cap, d->nconstants + 1,
-		sizeof(*d->constants));
+	struct gr_error *err = gr_array_grow(&d->constants, &d->constants_cap,
+					     d->nconstants, 1);
 	if (err)
 		return err;
 	struct gr_dwarf_constant c = {0};
@@ -255,9 +255,8 @@ static struct gr_error *read_global(struct reader *r, gr_dwarf_locate_fn *locate
 		d->pack_unlocated++;
 		return NULL;
 	}
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&d->globals, &d->globals_cap, d->nglobals + 1,
-		sizeof(*d->globals));
+	struct gr_error *err =
+		gr_array_grow(&d->globals, &d->globals_cap, d->nglobals, 1);
 	if (err)
 		return err;
 	if (!(g.name = name_copy(r, r->cols[r->ncols - 1])))

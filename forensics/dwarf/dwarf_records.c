@@ -9,6 +9,8 @@
 #include <libdwarf/dwarf.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+
 int gr_dwarf_type_kind(Dwarf_Half tag)
 {
 	switch (tag) {
@@ -62,8 +64,8 @@ static struct gr_error *reserve(const struct gr_dwarf_build *b, size_t n,
 				       "%s: more than %u DWARF %s", b->path,
 				       (unsigned)GR_DWARF_NO_TYPE - 1, what);
 	for (size_t i = 0; i < nv; i++) {
-		struct gr_error *err = gr_dwarf_vec_reserve(
-			v[i].p, v[i].cap, n + 1, v[i].elsize);
+		struct gr_error *err = gr_array_grow_(v[i].p, v[i].cap, n, 1,
+							 v[i].elsize);
 		if (err)
 			return err;
 	}
@@ -348,9 +350,8 @@ struct gr_error *gr_dwarf_add_var(struct gr_dwarf_build *b, uint32_t fn,
 struct gr_error *gr_dwarf_add_abstract(struct gr_dwarf_build *b, uint64_t off,
 				       const struct gr_dwarf_attrs *a)
 {
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&b->abstracts, &b->abstracts_cap, b->nabstracts + 1,
-		sizeof(*b->abstracts));
+	struct gr_error *err = gr_array_grow(&b->abstracts, &b->abstracts_cap,
+					     b->nabstracts, 1);
 	struct gr_dwarf_abstract *ab = err ? NULL : &b->abstracts[b->nabstracts];
 	if (ab)
 		err = copy_name(b, a->name, true, &ab->name);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+
 struct gr_error *gr_dwarf_synth_type(struct gr_dwarf *d, const char *name,
 				     uint32_t *id)
 {
@@ -15,8 +17,8 @@ struct gr_error *gr_dwarf_synth_type(struct gr_dwarf *d, const char *name,
 	if (d->rec_types)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: adding types while recording");
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&d->types, &d->types_cap, d->ntypes + 1, sizeof(*d->types));
+	struct gr_error *err =
+		gr_array_grow(&d->types, &d->types_cap, d->ntypes, 1);
 	if (err)
 		return err;
 	const char *copy = gr_dwarf_arena_strdup(&d->arena, name, strlen(name));
@@ -52,9 +54,8 @@ struct gr_error *gr_dwarf_synth_field(struct gr_dwarf *d, uint32_t owner,
 		return gr_error_create(GR_ERR_BAD_DATA,
 				       "DWARF: fields of %s not contiguous",
 				       t->name);
-	struct gr_error *err = gr_dwarf_vec_reserve(
-		(void **)&d->fields, &d->fields_cap, d->nfields + 1,
-		sizeof(*d->fields));
+	struct gr_error *err =
+		gr_array_grow(&d->fields, &d->fields_cap, d->nfields, 1);
 	if (err)
 		return err;
 	const char *copy = gr_dwarf_arena_strdup(&d->arena, name, strlen(name));

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
+#include "forensics/base/array.h"
 
 /* --- arena --- */
 
@@ -61,147 +61,94 @@ void gr_dwarf_arena_deinit(struct gr_dwarf_arena *a)
 
 /* --- name table --- */
 
-struct gr_dwarf_name_slot {
-	const char *name; /* NULL: empty */
-	uint32_t hash;	  /* low bits of the hash, to skip most strcmps */
-	uint32_t idx;
-};
-
 struct gr_error *gr_dwarf_names_init(struct gr_dwarf_names *t, size_t n)
 {
-	/* Load factor at most one half keeps probe chains short. */
-	size_t cap = 16;
-	while (cap / 2 < n) {
-		if (cap > SIZE_MAX / 2 / sizeof(*t->slots))
-			return gr_error_nomem();
-		cap *= 2;
-	}
-	t->slots = calloc(cap, sizeof(*t->slots));
-	if (!t->slots)
-		return gr_error_nomem();
-	t->mask = cap - 1;
-	return NULL;
+	struct gr_error *err = gr_hash_reserve(&t->index, n);
+	if (!err)
+		err = gr_array_grow(&t->names, &t->cap, 0, n);
+	if (!err)
+		err = gr_array_grow(&t->idx, &t->idx_cap, 0, n);
+	return err;
+}
+
+/* The entry of @name, UINT32_MAX if none. */
+static uint32_t names_entry(const struct gr_dwarf_names *t, const char *name,
+			    uint64_t h)
+{
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&t->index, h, &p);
+	     gr_hash_probe_next(&t->index, &p, &k);)
+		if (strcmp(t->names[k], name) == 0)
+			return k;
+	return UINT32_MAX;
 }
 
 void gr_dwarf_names_add(struct gr_dwarf_names *t, const char *name,
 			uint32_t idx)
 {
-	uint64_t h = XXH3_64bits(name, strlen(name));
-	for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
-		struct gr_dwarf_name_slot *s = &t->slots[i];
-		if (!s->name) {
-			s->name = name;
-			s->hash = (uint32_t)h;
-			s->idx = idx;
-			return;
-		}
-		if (s->hash == (uint32_t)h && strcmp(s->name, name) == 0)
-			return;
+	uint64_t h = gr_hash_str(name);
+	/* Sized by gr_dwarf_names_init: inserting cannot fail below it. */
+	if (t->n == t->cap || names_entry(t, name, h) != UINT32_MAX)
+		return;
+	struct gr_error *err = gr_hash_insert(&t->index, h, (uint32_t)t->n);
+	if (err) {
+		gr_error_destroy(err);
+		return;
 	}
+	t->names[t->n] = name;
+	t->idx[t->n++] = idx;
 }
 
 uint32_t gr_dwarf_names_find(const struct gr_dwarf_names *t, const char *name)
 {
-	if (!t->slots)
+	if (!t->n)
 		return GR_DWARF_NO_TYPE;
-	uint64_t h = XXH3_64bits(name, strlen(name));
-	for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
-		const struct gr_dwarf_name_slot *s = &t->slots[i];
-		if (!s->name)
-			return GR_DWARF_NO_TYPE;
-		if (s->hash == (uint32_t)h && strcmp(s->name, name) == 0)
-			return s->idx;
-	}
+	uint32_t k = names_entry(t, name, gr_hash_str(name));
+	return k == UINT32_MAX ? GR_DWARF_NO_TYPE : t->idx[k];
 }
 
 void gr_dwarf_names_deinit(struct gr_dwarf_names *t)
 {
-	free(t->slots);
-	t->slots = NULL;
-	t->mask = 0;
+	gr_hash_deinit(&t->index);
+	free(t->names);
+	free(t->idx);
+	*t = (struct gr_dwarf_names){0};
 }
 
 /* --- interned strings --- */
-
-struct gr_dwarf_intern_slot {
-	const char *s; /* NULL: empty */
-	uint64_t hash;
-};
-
-GR_MUST_USE
-static struct gr_error *intern_grow(struct gr_dwarf_intern *t)
-{
-	size_t cap = t->mask ? 2 * (t->mask + 1) : 1024;
-	struct gr_dwarf_intern_slot *slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return gr_error_nomem();
-	for (size_t i = 0; t->slots && i <= t->mask; i++) {
-		if (!t->slots[i].s)
-			continue;
-		size_t j = (size_t)t->slots[i].hash & (cap - 1);
-		while (slots[j].s)
-			j = (j + 1) & (cap - 1);
-		slots[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->mask = cap - 1;
-	return NULL;
-}
 
 struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
 				 struct gr_dwarf_arena *a, const char *s,
 				 const char **ret)
 {
-	if (2 * (t->count + 1) > (t->slots ? t->mask + 1 : 0)) {
-		struct gr_error *err = intern_grow(t);
-		if (err)
-			return err;
-	}
 	size_t len = strlen(s);
-	uint64_t h = XXH3_64bits(s, len);
-	size_t i = (size_t)h & t->mask;
-	for (; t->slots[i].s; i = (i + 1) & t->mask) {
-		if (t->slots[i].hash == h && strcmp(t->slots[i].s, s) == 0) {
-			*ret = t->slots[i].s;
+	uint64_t h = gr_hash_bytes(s, len);
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&t->index, h, &p);
+	     gr_hash_probe_next(&t->index, &p, &k);) {
+		if (strcmp(t->strs[k], s) == 0) {
+			*ret = t->strs[k];
 			return NULL;
 		}
 	}
+	struct gr_error *err = gr_array_grow(&t->strs, &t->cap, t->count, 1);
+	if (err)
+		return err;
 	char *copy = gr_dwarf_arena_strdup(a, s, len);
 	if (!copy)
 		return gr_error_nomem();
-	t->slots[i] = (struct gr_dwarf_intern_slot){copy, h};
-	t->count++;
+	if ((err = gr_hash_insert(&t->index, h, (uint32_t)t->count)))
+		return err;
+	t->strs[t->count++] = copy;
 	*ret = copy;
 	return NULL;
 }
 
 void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t)
 {
-	free(t->slots);
-	t->slots = NULL;
-	t->mask = t->count = 0;
-}
-
-/* --- vectors --- */
-
-struct gr_error *gr_dwarf_vec_reserve(void **p, size_t *cap, size_t need,
-				      size_t elsize)
-{
-	if (need <= *cap)
-		return NULL;
-	size_t ncap = *cap ? *cap : 64;
-	while (ncap < need) {
-		if (__builtin_mul_overflow(ncap, 2, &ncap))
-			return gr_error_nomem();
-	}
-	size_t bytes;
-	if (__builtin_mul_overflow(ncap, elsize, &bytes))
-		return gr_error_nomem();
-	void *np = realloc(*p, bytes);
-	if (!np)
-		return gr_error_nomem();
-	*p = np;
-	*cap = ncap;
-	return NULL;
+	gr_hash_deinit(&t->index);
+	free(t->strs);
+	*t = (struct gr_dwarf_intern){0};
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/gobin/closures.h"
 #include "forensics/gobin/x86.h"
 
@@ -37,18 +38,15 @@ struct gr_closures {
 	size_t n, cap;
 };
 
-static bool add(struct gr_closures *c, uint64_t entry, uint64_t type)
+GR_MUST_USE
+static struct gr_error *add(struct gr_closures *c, uint64_t entry,
+			    uint64_t type)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 256;
-		struct pair *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return false;
-		c->v = v;
-		c->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&c->v, &c->cap, c->n, 1);
+	if (err)
+		return err;
 	c->v[c->n++] = (struct pair){entry, type};
-	return true;
+	return NULL;
 }
 
 static int cmp_pair(const void *a, const void *b)
@@ -110,8 +108,10 @@ static int alloc_reg(const struct scan *s, uint64_t pc)
 	return -1;
 }
 
-static bool scan_func(struct gr_closures *c, const struct scan *s,
-		      const uint8_t *code, size_t len, uint64_t entry)
+GR_MUST_USE
+static struct gr_error *scan_func(struct gr_closures *c, const struct scan *s,
+				  const uint8_t *code, size_t len,
+				  uint64_t entry)
 {
 	/* The last type descriptor loaded into AX and BX, and when. */
 	uint64_t lea_type[2] = {0, 0}, alloc_type = 0;
@@ -147,12 +147,13 @@ static bool scan_func(struct gr_closures *c, const struct scan *s,
 			since_lea[k] = 0;
 		} else if (alloc_type && since_alloc <= ALLOC_WINDOW &&
 			   is_entry(s->pcln, to)) {
-			if (!add(c, to, alloc_type))
-				return false;
+			struct gr_error *err = add(c, to, alloc_type);
+			if (err)
+				return err;
 			alloc_type = 0;
 		}
 	}
-	return true;
+	return NULL;
 }
 
 struct gr_error *gr_closures_create(struct gr_mem *mem,
@@ -204,10 +205,10 @@ struct gr_error *gr_closures_create(struct gr_mem *mem,
 			gr_error_destroy(err);
 			continue;
 		}
-		if (!scan_func(c, &s, code, len, fn.entry)) {
+		if ((err = scan_func(c, &s, code, len, fn.entry))) {
 			free(buf);
 			gr_closures_destroy(c);
-			return gr_error_nomem();
+			return err;
 		}
 	}
 	free(buf);

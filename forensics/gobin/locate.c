@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/gobin/x86.h"
 
 /* Runtime functions are small; the biggest (mallocgc, gcDrain...) are a
@@ -109,18 +110,15 @@ uint32_t gr_locate_func(const struct gr_locate *l, const char *name)
 	return s ? s->idx : UINT32_MAX;
 }
 
-static bool push(struct gr_locate *l, uint64_t addr, uint32_t fp)
+GR_MUST_USE
+static struct gr_error *push(struct gr_locate *l, uint64_t addr, uint32_t fp)
 {
-	if (l->nrefs == l->refs_cap) {
-		size_t cap = l->refs_cap ? 2 * l->refs_cap : 64;
-		struct gr_locate_ref *p = realloc(l->refs, cap * sizeof(*p));
-		if (!p)
-			return false;
-		l->refs = p;
-		l->refs_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&l->refs, &l->refs_cap, l->nrefs, 1);
+	if (err)
+		return err;
 	l->refs[l->nrefs++] = (struct gr_locate_ref){addr, fp};
-	return true;
+	return NULL;
 }
 
 /* The shape of an instruction: what it does to what, not where. */
@@ -180,8 +178,9 @@ struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
 		uint32_t self = shape(&in);
 		if (in.rip_rel && in.rip_target >= l->lo &&
 		    in.rip_target < l->hi &&
-		    !push(l, in.rip_target - l->bias, fingerprint(prev, self)))
-			return gr_error_nomem();
+		    (err = push(l, in.rip_target - l->bias,
+				fingerprint(prev, self))))
+			return err;
 		prev = self;
 	}
 	*refs = l->refs;

@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
 
 /*
@@ -164,25 +165,14 @@ static struct gr_error *bad_edge(const struct lt *lt, uint32_t v,
 			       node - 1 - in->nroots, target, in->nobjects);
 }
 
-GR_MUST_USE
-static struct gr_error *grow_frames(struct lt *lt)
-{
-	size_t cap = lt->cap ? lt->cap * 2 : 1024;
-	struct dfs_frame *f = reallocarray(lt->frames, cap, sizeof(*f));
-	if (!f)
-		return gr_error_nomem();
-	lt->frames = f;
-	lt->cap = cap;
-	return NULL;
-}
-
 /* Push @node's edges on the DFS path at @depth. */
 GR_MUST_USE
 static inline struct gr_error *push(struct lt *lt, size_t depth,
 				    uint32_t node)
 {
 	struct gr_error *err;
-	if (depth == lt->cap && (err = grow_frames(lt)))
+	if (depth == lt->cap &&
+	    (err = gr_array_grow(&lt->frames, &lt->cap, depth, 1)))
 		return err;
 	const uint32_t *e;
 	uint32_t cnt;
@@ -456,13 +446,9 @@ GR_MUST_USE
 static struct gr_error *add_far(struct gr_dom *d, uint32_t i, uint32_t first,
 				size_t *cap)
 {
-	if (d->nfar == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		struct far *f = reallocarray(d->far, *cap, sizeof(*f));
-		if (!f)
-			return gr_error_nomem();
-		d->far = f;
-	}
+	struct gr_error *err = gr_array_grow(&d->far, cap, d->nfar, 1);
+	if (err)
+		return err;
 	d->far[d->nfar++] = (struct far){i, first};
 	return NULL;
 }
@@ -927,15 +913,11 @@ struct gr_error *gr_dom_group_retained(const struct gr_dom *d,
 		}
 		if (cfirst == cend)
 			continue;
-		if (depth == cap) {
-			cap *= 2;
-			struct frame *p = reallocarray(path, cap, sizeof(*p));
-			if (!p) {
-				free(active);
-				free(path);
-				return gr_error_nomem();
-			}
-			path = p;
+		struct gr_error *err = gr_array_grow(&path, &cap, depth, 1);
+		if (err) {
+			free(active);
+			free(path);
+			return err;
 		}
 		if (g != UINT32_MAX)
 			active[g]++;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/heap/heap_internal.h"
 
 struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,

@@ -89,7 +89,7 @@ struct gr_heap {
 	struct gr_rtypes *rt;
 
 	struct heap_arena *arenas; /* sorted by idx */
-	size_t narenas;
+	size_t narenas, arenas_cap;
 
 	struct gr_span *spans; /* in-use and manual, sorted by base */
 	size_t nspans, spans_cap;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
 #include "forensics/heap/heap_internal.h"
 
@@ -59,11 +60,9 @@ static struct gr_error *add_arena_list(struct gr_heap *h, uint64_t slice_at)
 				       " entries at 0x%" PRIx64
 				       " cannot be read",
 				       len, ptr);
-	struct heap_arena *a =
-		realloc(h->arenas, (h->narenas + len + 1) * sizeof(*a));
-	if (!a)
-		return gr_error_nomem();
-	h->arenas = a;
+	if ((err = gr_array_grow(&h->arenas, &h->arenas_cap, h->narenas,
+				 len + 1)))
+		return err;
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t ai, l2base, ha;
 		if ((err = gr_mem_u64(h->mem, ptr + 8 * i, &ai)))
@@ -163,14 +162,10 @@ static bool has_inline_marks(struct gr_heap *h, const struct heap_arena *a,
 GR_MUST_USE
 static struct gr_error *push_span(struct gr_heap *h, const struct gr_span *sp)
 {
-	if (h->nspans == h->spans_cap) {
-		size_t cap = h->spans_cap ? h->spans_cap * 2 : 1024;
-		struct gr_span *s = realloc(h->spans, cap * sizeof(*s));
-		if (!s)
-			return gr_error_nomem();
-		h->spans = s;
-		h->spans_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&h->spans, &h->spans_cap, h->nspans, 1);
+	if (err)
+		return err;
 	h->spans[h->nspans++] = *sp;
 	return NULL;
 }
@@ -178,17 +173,7 @@ static struct gr_error *push_span(struct gr_heap *h, const struct gr_span *sp)
 GR_MUST_USE
 static struct gr_error *reserve_words(struct gr_heap *h, size_t n)
 {
-	if (h->nwords + n <= h->words_cap)
-		return NULL;
-	size_t cap = h->words_cap ? h->words_cap * 2 : 4096;
-	while (cap < h->nwords + n)
-		cap *= 2;
-	uint64_t *w = realloc(h->alloc_words, cap * sizeof(*w));
-	if (!w)
-		return gr_error_nomem();
-	h->alloc_words = w;
-	h->words_cap = cap;
-	return NULL;
+	return gr_array_grow(&h->alloc_words, &h->words_cap, h->nwords, n);
 }
 
 /*

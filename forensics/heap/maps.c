@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/heap/maps_internal.h"
 
@@ -399,14 +400,8 @@ struct gr_error *map_shape_get(struct gr_maps *m, uint32_t type,
 	struct gr_error *err = resolve(m, type, &sh);
 	if (err)
 		return err;
-	if (m->nshapes == m->shapes_cap) {
-		size_t cap = m->shapes_cap ? 2 * m->shapes_cap : 16;
-		struct map_shape *v = realloc(m->shapes, cap * sizeof(*v));
-		if (!v)
-			return gr_error_nomem();
-		m->shapes = v;
-		m->shapes_cap = cap;
-	}
+	if ((err = gr_array_grow(&m->shapes, &m->shapes_cap, m->nshapes, 1)))
+		return err;
 	m->shapes[m->nshapes++] = sh;
 	if (type < m->ntypes)
 		m->shape_of[type] = (uint32_t)m->nshapes;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/base/hash.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/heap/heap.h"
 #include "forensics/heap/maps.h"
@@ -84,9 +85,10 @@ struct map_shape {
 		t_groups_mask;
 };
 
-/* A set of heap object ids (open addressing), bounded by the heap. */
+/* A set of heap object ids, bounded by the heap. */
 struct map_idset {
-	uint32_t *v; /* UINT32_MAX = empty */
+	struct gr_hash index; /* id -> entry */
+	uint32_t *v;	      /* the ids, in insertion order */
 	size_t n, cap;
 };
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/heap/maps_internal.h"
 
 struct gr_error *map_bad(const struct map_walk *w, const char *fmt, ...)
@@ -27,44 +28,26 @@ struct gr_error *map_bad(const struct map_walk *w, const char *fmt, ...)
 
 /* ---- a set of object ids ---- */
 
-static uint64_t id_hash(uint32_t id)
-{
-	return (uint64_t)id * 0x9E3779B97F4A7C15ull >> 32;
-}
-
 /* Insert @id; *fresh says whether it was new.  NOMEM only. */
 GR_MUST_USE
 static struct gr_error *idset_add(struct map_idset *s, uint32_t id,
 				  bool *fresh)
 {
-	if (2 * (s->n + 1) > s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		uint32_t *v = malloc(cap * sizeof(*v));
-		if (!v)
-			return gr_error_nomem();
-		memset(v, 0xff, cap * sizeof(*v));
-		for (size_t i = 0; i < s->cap; i++) {
-			if (s->v[i] == UINT32_MAX)
-				continue;
-			size_t j = id_hash(s->v[i]) & (cap - 1);
-			while (v[j] != UINT32_MAX)
-				j = (j + 1) & (cap - 1);
-			v[j] = s->v[i];
-		}
-		free(s->v);
-		s->v = v;
-		s->cap = cap;
-	}
-	size_t j = id_hash(id) & (s->cap - 1);
-	while (s->v[j] != UINT32_MAX) {
-		if (s->v[j] == id) {
+	uint64_t h = gr_hash_u64(id);
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&s->index, h, &p);
+	     gr_hash_probe_next(&s->index, &p, &k);) {
+		if (s->v[k] == id) {
 			*fresh = false;
 			return NULL;
 		}
-		j = (j + 1) & (s->cap - 1);
 	}
-	s->v[j] = id;
-	s->n++;
+	struct gr_error *err;
+	if ((err = gr_array_grow(&s->v, &s->cap, s->n, 1)) ||
+	    (err = gr_hash_insert(&s->index, h, (uint32_t)s->n)))
+		return err;
+	s->v[s->n++] = id;
 	*fresh = true;
 	return NULL;
 }
@@ -219,6 +202,7 @@ struct gr_error *map_walk_run(struct gr_maps *m, uint64_t header,
 out:
 	account(&w);
 	free(w.seen.v);
+	gr_hash_deinit(&w.seen.index);
 	return err;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/cursor.h"
 #include "layouts/elfcore.h"
 
@@ -18,7 +19,7 @@ struct gr_core {
 	size_t size;
 	char *name;
 	struct gr_core_thread *threads;
-	size_t nthreads;
+	size_t nthreads, threads_cap;
 	struct gr_core_file_map *files;
 	size_t nfiles;
 	struct gr_core_load *loads;
@@ -55,12 +56,11 @@ static struct gr_error *parse_prstatus(struct gr_core *core,
 	if (core->nthreads >= MAX_THREADS)
 		return core_error(core, GR_ERR_LIMIT, "more than %d threads",
 				  MAX_THREADS);
-	struct gr_core_thread *t =
-		reallocarray(core->threads, core->nthreads + 1, sizeof(*t));
-	if (!t)
-		return gr_error_nomem();
-	core->threads = t;
-	t = &core->threads[core->nthreads++];
+	struct gr_error *err = gr_array_grow(&core->threads, &core->threads_cap,
+					     core->nthreads, 1);
+	if (err)
+		return err;
+	struct gr_core_thread *t = &core->threads[core->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->signo = gr_le16(desc + GR_PRSTATUS_CURSIG);
 	t->tid = (int32_t)gr_le32(desc + GR_PRSTATUS_PID);

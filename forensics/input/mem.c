@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+
 struct gr_mem {
 	struct gr_mem_segment *segs; /* sorted by start, non-overlapping */
 	size_t n, cap;
@@ -59,15 +61,9 @@ static struct gr_error *insert_at(struct gr_mem *mem, size_t i,
 	if (mem->touched)
 		return gr_error_create(GR_ERR_USAGE, "memory segment added "
 						     "while recording");
-	if (mem->n == mem->cap) {
-		size_t cap = mem->cap ? mem->cap * 2 : 64;
-		struct gr_mem_segment *segs =
-			reallocarray(mem->segs, cap, sizeof(*segs));
-		if (!segs)
-			return gr_error_nomem();
-		mem->segs = segs;
-		mem->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&mem->segs, &mem->cap, mem->n, 1);
+	if (err)
+		return err;
 	memmove(&mem->segs[i + 1], &mem->segs[i],
 		(mem->n - i) * sizeof(*mem->segs));
 	mem->segs[i] = *seg;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
 
 struct gr_allocsites {
@@ -247,17 +248,10 @@ static struct gr_error *count_subtree(const struct gr_allocsites *as,
 		const uint32_t *ch;
 		uint32_t n;
 		gr_dom_children(d, x, &ch, &n);
-		if (cap - top < n) {
-			size_t c = cap;
-			while (c - top < n)
-				c *= 2;
-			uint32_t *p = realloc(stack, c * sizeof(*p));
-			if (!p) {
-				free(stack);
-				return gr_error_nomem();
-			}
-			stack = p;
-			cap = c;
+		struct gr_error *err = gr_array_grow(&stack, &cap, top, n);
+		if (err) {
+			free(stack);
+			return err;
 		}
 		for (uint32_t i = 0; i < n; i++)
 			if (kept(as, ch[i]))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/roots/roots.h"
 #include "forensics/rtype/rtype.h"
@@ -21,7 +22,7 @@ struct gr_channels {
 	size_t n, cap, total;
 	/* Element type names not owned by the rtypes (from DWARF names). */
 	char **names;
-	size_t nnames;
+	size_t nnames, names_cap;
 	struct gr_rtypes *rt;
 };
 
@@ -117,12 +118,14 @@ static const char *elem_name(struct gr_channels *c, struct gr_mem *mem,
 		return name;
 	gr_error_destroy(err);
 	char *b = bracket(type_name);
-	char **p = b ? realloc(c->names, (c->nnames + 1) * sizeof(*p)) : NULL;
-	if (!p) {
+	/* A name is decoration: without memory for one, "?" stands in. */
+	err = b ? gr_array_grow(&c->names, &c->names_cap, c->nnames, 1)
+		: gr_error_nomem();
+	if (err) {
+		gr_error_destroy(err);
 		free(b);
 		return "?";
 	}
-	c->names = p;
 	c->names[c->nnames++] = b;
 	return b;
 }
@@ -181,14 +184,8 @@ static struct gr_error *visit(struct gr_channels *c, const struct gr_analysis *a
 	struct gr_dom_retained r = gr_dom_object_retained(a->dom, id);
 	ch.retained_bytes = r.bytes;
 	ch.retained_objects = r.objects;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct gr_channel *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return gr_error_nomem();
-		c->v = v;
-		c->cap = cap;
-	}
+	if ((err = gr_array_grow(&c->v, &c->cap, c->n, 1)))
+		return err;
 	c->v[c->n++] = ch;
 	return NULL;
 }
@@ -203,14 +200,9 @@ GR_MUST_USE
 static struct gr_error *add_id(uint32_t **v, size_t *n, size_t *cap,
 			       uint32_t id)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 64;
-		uint32_t *p = realloc(*v, c * sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		*v = p;
-		*cap = c;
-	}
+	struct gr_error *err = gr_array_grow(v, cap, *n, 1);
+	if (err)
+		return err;
 	(*v)[(*n)++] = id;
 	return NULL;
 }

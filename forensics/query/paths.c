@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/types/types.h"
@@ -288,14 +289,9 @@ GR_MUST_USE
 static struct gr_error *push_object(struct gr_target *t, size_t *cap,
 				    uint32_t id)
 {
-	if (t->nobjects == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		uint32_t *o = realloc(t->objects, c * sizeof(*o));
-		if (!o)
-			return gr_error_nomem();
-		t->objects = o;
-		*cap = c;
-	}
+	struct gr_error *err = gr_array_grow(&t->objects, cap, t->nobjects, 1);
+	if (err)
+		return err;
 	t->objects[t->nobjects++] = id;
 	return NULL;
 }

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
+#include "forensics/base/hash.h"
 #include "forensics/types/types.h"
 
 enum { NO_GROUP = UINT32_MAX };
@@ -44,7 +46,7 @@ bool gr_retention_by_parse(const char *s, enum gr_retention_by *ret)
 
 /*
  * A string-keyed set of groups.  Keys are interned into one buffer and
- * found through an open-addressing table, so grouping 20M objects costs a
+ * found through a gr_hash index, so grouping 20M objects costs a
  * lookup per distinct key, not per object (callers cache per type).
  */
 struct groups {
@@ -53,60 +55,26 @@ struct groups {
 	char *str;
 	size_t str_len, str_cap;
 	size_t *keyoff, *detailoff; /* per row, offsets into str */
-	uint32_t *slots;	    /* hash table of row indices */
-	size_t nslots;
+	size_t keyoff_cap, detailoff_cap;
+	struct gr_hash index;	    /* key and detail -> row */
 };
 
 static uint64_t hash_str(const char *a, const char *b)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *a; a++)
-		h = (h ^ (uint8_t)*a) * 1099511628211ull;
-	h = (h ^ 0xff) * 1099511628211ull;
-	for (; *b; b++)
-		h = (h ^ (uint8_t)*b) * 1099511628211ull;
-	return h;
+	return gr_hash_more(gr_hash_str(a), b, strlen(b));
 }
 
 GR_MUST_USE
 static struct gr_error *intern(struct groups *g, const char *s, size_t *off)
 {
 	size_t len = strlen(s) + 1;
-	if (g->str_len + len > g->str_cap) {
-		size_t cap = g->str_cap ? g->str_cap * 2 : 4096;
-		while (cap < g->str_len + len)
-			cap *= 2;
-		char *p = realloc(g->str, cap);
-		if (!p)
-			return gr_error_nomem();
-		g->str = p;
-		g->str_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&g->str, &g->str_cap, g->str_len, len);
+	if (err)
+		return err;
 	memcpy(g->str + g->str_len, s, len);
 	*off = g->str_len;
 	g->str_len += len;
-	return NULL;
-}
-
-GR_MUST_USE
-static struct gr_error *rehash(struct groups *g)
-{
-	size_t nslots = g->nslots ? g->nslots * 2 : 64;
-	uint32_t *slots = malloc(nslots * sizeof(*slots));
-	if (!slots)
-		return gr_error_nomem();
-	memset(slots, 0xff, nslots * sizeof(*slots));
-	for (size_t i = 0; i < g->n; i++) {
-		size_t h = hash_str(g->str + g->keyoff[i],
-				    g->str + g->detailoff[i]) &
-			   (nslots - 1);
-		while (slots[h] != NO_GROUP)
-			h = (h + 1) & (nslots - 1);
-		slots[h] = (uint32_t)i;
-	}
-	free(g->slots);
-	g->slots = slots;
-	g->nslots = nslots;
 	return NULL;
 }
 
@@ -117,40 +85,29 @@ static struct gr_error *group_get(struct groups *g, const char *key,
 				  uint32_t *ret)
 {
 	struct gr_error *err;
-	if ((g->n + 1) * 2 > g->nslots && (err = rehash(g)))
-		return err;
-	size_t h = hash_str(key, detail) & (g->nslots - 1);
-	for (; g->slots[h] != NO_GROUP; h = (h + 1) & (g->nslots - 1)) {
-		uint32_t i = g->slots[h];
-		if (strcmp(g->str + g->keyoff[i], key) == 0 &&
-		    strcmp(g->str + g->detailoff[i], detail) == 0) {
-			*ret = i;
+	uint64_t hv = hash_str(key, detail);
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&g->index, hv, &p);
+	     gr_hash_probe_next(&g->index, &p, &k);) {
+		if (strcmp(g->str + g->keyoff[k], key) == 0 &&
+		    strcmp(g->str + g->detailoff[k], detail) == 0) {
+			*ret = k;
 			return NULL;
 		}
 	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		struct gr_retention_row *rows =
-			realloc(g->rows, cap * sizeof(*rows));
-		if (rows)
-			g->rows = rows;
-		size_t *k = realloc(g->keyoff, cap * sizeof(*k));
-		if (k)
-			g->keyoff = k;
-		size_t *d = realloc(g->detailoff, cap * sizeof(*d));
-		if (d)
-			g->detailoff = d;
-		if (!rows || !k || !d)
-			return gr_error_nomem();
-		g->cap = cap;
-	}
+	if ((err = gr_array_grow(&g->rows, &g->cap, g->n, 1)) ||
+	    (err = gr_array_grow(&g->keyoff, &g->keyoff_cap, g->n, 1)) ||
+	    (err = gr_array_grow(&g->detailoff, &g->detailoff_cap, g->n, 1)))
+		return err;
 	size_t i = g->n;
 	if ((err = intern(g, key, &g->keyoff[i])) ||
 	    (err = intern(g, detail, &g->detailoff[i])))
 		return err;
 	memset(&g->rows[i], 0, sizeof(g->rows[i]));
 	g->rows[i].index = index;
-	g->slots[h] = (uint32_t)i;
+	if ((err = gr_hash_insert(&g->index, hv, (uint32_t)i)))
+		return err;
 	g->n++;
 	*ret = (uint32_t)i;
 	return NULL;
@@ -162,7 +119,7 @@ static void groups_free(struct groups *g)
 	free(g->str);
 	free(g->keyoff);
 	free(g->detailoff);
-	free(g->slots);
+	gr_hash_deinit(&g->index);
 }
 
 /* ---- reachable sizes ---- */

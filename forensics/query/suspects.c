@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/query/retention.h"
 #include "forensics/types/types.h"
 
@@ -60,15 +61,8 @@ static struct gr_error *dominant_type(const struct gr_analysis *a,
 	uint32_t n;
 	gr_dom_children(a->dom, node, &ch, &n);
 	for (uint32_t i = 0; i < n; i++) {
-		if (top == cap) {
-			uint64_t *p = realloc(stack, 2 * cap * sizeof(*p));
-			if (!p) {
-				err = gr_error_nomem();
-				goto out;
-			}
-			stack = p;
-			cap *= 2;
-		}
+		if ((err = gr_array_grow(&stack, &cap, top, 1)))
+			goto out;
 		stack[top++] = (uint64_t)ch[i] << 1;
 	}
 	while (top) {
@@ -92,18 +86,8 @@ static struct gr_error *dominant_type(const struct gr_analysis *a,
 			count[g]++;
 		}
 		gr_dom_children(a->dom, x, &ch, &n);
-		if (top + n + 1 > cap) {
-			size_t c = cap;
-			while (top + n + 1 > c)
-				c *= 2;
-			uint64_t *p = realloc(stack, c * sizeof(*p));
-			if (!p) {
-				err = gr_error_nomem();
-				goto out;
-			}
-			stack = p;
-			cap = c;
-		}
+		if ((err = gr_array_grow(&stack, &cap, top, (size_t)n + 1)))
+			goto out;
 		stack[top++] = e | 1;
 		for (uint32_t i = 0; i < n; i++)
 			stack[top++] = (uint64_t)ch[i] << 1;

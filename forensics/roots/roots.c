@@ -4,11 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+
 struct gr_roots {
 	struct gr_root *roots;
 	size_t n, cap;
 	struct gr_root_slot *slots;
-	uint64_t nslots, slots_cap;
+	uint64_t nslots;
+	size_t slots_cap;
 };
 
 const char *gr_root_kind_name(enum gr_root_kind kind)
@@ -56,14 +59,9 @@ struct gr_error *gr_roots_add(struct gr_roots *r, enum gr_root_kind kind,
 			      uint32_t dwarf_type, uint32_t goroutine,
 			      bool weak, uint32_t *ret)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct gr_root *p = reallocarray(r->roots, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		r->roots = p;
-		r->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&r->roots, &r->cap, r->n, 1);
+	if (err)
+		return err;
 	char *copy = strdup(name ? name : "");
 	if (!copy)
 		return gr_error_nomem();
@@ -88,14 +86,10 @@ struct gr_error *gr_roots_add_slot(struct gr_roots *r, uint64_t slot,
 {
 	if (!r->n)
 		return gr_error_create(GR_ERR_BAD_DATA, "root slot with no root");
-	if (r->nslots == r->slots_cap) {
-		uint64_t cap = r->slots_cap ? r->slots_cap * 2 : 1024;
-		struct gr_root_slot *p = reallocarray(r->slots, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		r->slots = p;
-		r->slots_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&r->slots, &r->slots_cap, r->nslots, 1);
+	if (err)
+		return err;
 	r->slots[r->nslots++] = (struct gr_root_slot){slot, value};
 	r->roots[r->n - 1].nslots_++;
 	return NULL;

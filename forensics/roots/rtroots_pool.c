@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/roots/rtroots_internal.h"
 
 enum {
@@ -43,14 +44,9 @@ GR_MUST_USE
 static struct gr_error *slots_push(struct slots *s, uint64_t slot,
 				   uint64_t value)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct gr_root_slot *p = reallocarray(s->v, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		s->v = p;
-		s->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&s->v, &s->cap, s->n, 1);
+	if (err)
+		return err;
 	s->v[s->n++] = (struct gr_root_slot){.slot = slot, .value = value};
 	return NULL;
 }
@@ -154,14 +150,9 @@ static struct gr_error *pool_pointers(const struct gr_rt_ctx *c,
 		}
 		if (!pool)
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			struct pool_ptr *p = reallocarray(v, cap, sizeof(*p));
-			if (!p) {
-				free(v);
-				return gr_error_nomem();
-			}
-			v = p;
+		if ((err = gr_array_grow(&v, &cap, n, 1))) {
+			free(v);
+			return err;
 		}
 		v[n++] = (struct pool_ptr){.pool = pool, .name = g->name};
 	}
@@ -329,10 +320,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Append the *Pool entries of the []*Pool global @name to @v. */
+/* Append the *Pool entries of the []*Pool global @name to @v (@cap its
+ * capacity). */
 GR_MUST_USE
 static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
-				  uint64_t **v, size_t *n)
+				  uint64_t **v, size_t *n, size_t *cap)
 {
 	uint64_t addr, hdr[3];
 	uint32_t type;
@@ -344,13 +336,10 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 				     "%s: len %" PRIu64 " cap %" PRIu64
 				     " not believed",
 				     name, hdr[1], hdr[2]);
-	uint64_t *p = NULL;
 	if (!err && hdr[1]) {
-		p = reallocarray(*v, *n + hdr[1], sizeof(**v));
-		if (!p)
-			return gr_error_nomem();
-		*v = p;
-		err = gr_mem_read(c->mem, hdr[0], p + *n, 8 * hdr[1]);
+		if ((err = gr_array_grow(v, cap, *n, hdr[1])))
+			return err;
+		err = gr_mem_read(c->mem, hdr[0], *v + *n, 8 * hdr[1]);
 	}
 	if (err)
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
@@ -373,9 +362,9 @@ struct gr_error *gr_rt_pools(struct gr_rt_ctx *c)
 				       "sync.Pool contents not read: %s",
 				       err->message);
 	uint64_t *pools = NULL;
-	size_t n = 0;
-	if (!(err = pool_list(c, "sync.allPools", &pools, &n)))
-		err = pool_list(c, "sync.oldPools", &pools, &n);
+	size_t n = 0, cap = 0;
+	if (!(err = pool_list(c, "sync.allPools", &pools, &n, &cap)))
+		err = pool_list(c, "sync.oldPools", &pools, &n, &cap);
 	if (!err && n) {
 		/* A pool can be on both lists (pool.go poolCleanup moves
 		 * allPools to oldPools; a Put re-registers it). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/roots/rtroots_internal.h"
 
 /* A finBlock is 4 KiB of persistentalloc'd memory and a cleanupBlock
@@ -74,15 +75,8 @@ static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 					    MAX_BLOCKS);
 			break;
 		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			uint64_t *q = reallocarray(v, cap, sizeof(*q));
-			if (!q) {
-				err = gr_error_nomem();
-				break;
-			}
-			v = q;
-		}
+		if ((err = gr_array_grow(&v, &cap, n, 1)))
+			break;
 		v[n++] = p;
 		struct gr_error *rerr = gr_mem_u64(c->mem, p + l->next, &p);
 		if (rerr) {

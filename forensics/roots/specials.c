@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/buildinfo.h"
 #include "forensics/gobin/moduledata.h"
@@ -161,14 +162,9 @@ static struct gr_error *resolve_kinds(struct gr_session *s,
 GR_MUST_USE
 static struct gr_error *push(struct gr_specials *sp, const struct gr_special *x)
 {
-	if (sp->n == sp->cap) {
-		size_t cap = sp->cap ? 2 * sp->cap : 64;
-		struct gr_special *p = reallocarray(sp->v, cap, sizeof(*p));
-		if (!p)
-			return gr_error_nomem();
-		sp->v = p;
-		sp->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&sp->v, &sp->cap, sp->n, 1);
+	if (err)
+		return err;
 	sp->v[sp->n++] = *x;
 	sp->stats.count[x->kind]++;
 	return NULL;

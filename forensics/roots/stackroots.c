@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/moduledata.h"
 #include "forensics/gobin/pclntab.h"
@@ -109,14 +110,9 @@ struct gr_error *gr_sr_put_ptr(struct gr_sr_scan *sc, uint64_t v,
 			       bool conservative)
 {
 	struct gr_sr_ptrs *q = conservative ? &sc->conservative : &sc->precise;
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? 2 * q->cap : 256;
-		uint64_t *n = realloc(q->v, cap * sizeof(*n));
-		if (!n)
-			return gr_error_nomem();
-		q->v = n;
-		q->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&q->v, &q->cap, q->n, 1);
+	if (err)
+		return err;
 	q->v[q->n++] = v;
 	return NULL;
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/cursor.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/input/exe.h"
@@ -121,26 +122,26 @@ static bool uleb(struct gr_cursor *c, uint64_t *ret)
 	return !err;
 }
 
-static bool push(struct gr_sr_vars *out, const struct gr_sr_piece *p)
+GR_MUST_USE
+static struct gr_error *push(struct gr_sr_vars *out,
+			     const struct gr_sr_piece *p)
 {
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? 2 * out->cap : 32;
-		struct gr_sr_piece *n = realloc(out->p, cap * sizeof(*n));
-		if (!n)
-			return false;
-		out->p = n;
-		out->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&out->p, &out->cap, out->n, 1);
+	if (err)
+		return err;
 	out->p[out->n++] = *p;
-	return true;
+	return NULL;
 }
 
 /*
  * Decode a location expression of @var: its stack pieces go to @out.
- * False on a memory allocation failure only.
+ * Fails on a memory allocation failure only.
  */
-static bool decode_expr(const struct gr_dwarf *d, const struct gr_dwarf_var *var,
-			const uint8_t *expr, size_t len, struct gr_sr_vars *out)
+GR_MUST_USE
+static struct gr_error *decode_expr(const struct gr_dwarf *d,
+				    const struct gr_dwarf_var *var,
+				    const uint8_t *expr, size_t len,
+				    struct gr_sr_vars *out)
 {
 	struct gr_sr_piece pieces[MAX_PIECES];
 	bool stack[MAX_PIECES], bare[MAX_PIECES];
@@ -159,21 +160,21 @@ static bool decode_expr(const struct gr_dwarf *d, const struct gr_dwarf_var *var
 			off = 0;
 		} else if (!err && op == DW_OP_fbreg) {
 			if (!sleb(&c, &off))
-				return true;
+				return NULL;
 			on_stack = true;
 			cfa_only = false;
 		} else if (!err && op >= DW_OP_reg0 && op <= DW_OP_reg31) {
 			on_stack = false;
 		} else if (!err && op == DW_OP_regx) {
 			if (!uleb(&c, &u))
-				return true;
+				return NULL;
 			on_stack = false;
 		} else if (!err && op == DW_OP_addr) {
 			err = gr_cursor_u64(&c, &u);
 			on_stack = false;
 		} else if (!err && op == DW_OP_piece) {
 			if (!uleb(&c, &u))
-				return true;
+				return NULL;
 			pieces[n] = (struct gr_sr_piece){off, u, var_off, var->name,
 							 var->type, false};
 			stack[n] = on_stack;
@@ -182,11 +183,11 @@ static bool decode_expr(const struct gr_dwarf *d, const struct gr_dwarf_var *var
 			var_off += u;
 			on_stack = cfa_only = false;
 		} else if (!err) {
-			return true; /* an operation Go does not emit here */
+			return NULL; /* an operation Go does not emit here */
 		}
 		if (err) {
 			gr_error_destroy(err);
-			return true;
+			return NULL;
 		}
 	}
 	if (n == 0) {
@@ -195,14 +196,15 @@ static bool decode_expr(const struct gr_dwarf *d, const struct gr_dwarf_var *var
 		struct gr_sr_piece p = {off, 0, 0, var->name, var->type, false};
 		return on_stack && gr_dwarf_type_size(d, var->type, &p.size)
 			       ? push(out, &p)
-			       : true;
+			       : NULL;
 	}
 	for (int i = 0; i < n; i++) {
 		pieces[i].weak = bare[i] && n > 1;
-		if (stack[i] && !push(out, &pieces[i]))
-			return false;
+		struct gr_error *err;
+		if (stack[i] && (err = push(out, &pieces[i])))
+			return err;
 	}
-	return true;
+	return NULL;
 }
 
 /* The expression of list @off that covers link-time @pc, if any. */
@@ -283,23 +285,23 @@ struct gr_error *gr_sr_frame_vars(struct gr_sr_names *nm, uint64_t pc,
 		const struct gr_dwarf_var *v = gr_dwarf_function_var(nm->d, fn, i);
 		const uint8_t *e = NULL;
 		size_t len = 0;
-		bool ok = true;
+		struct gr_error *err = NULL;
 		if (!v)
 			continue;
 		if (v->loc == GR_DWARF_LOC_FRAME) {
 			struct gr_sr_piece p = {v->frame_offset, 0, 0, v->name,
 						v->type, false};
 			if (gr_dwarf_type_size(nm->d, v->type, &p.size))
-				ok = push(out, &p);
+				err = push(out, &p);
 		} else if (v->loc == GR_DWARF_LOC_EXPR) {
-			ok = decode_expr(nm->d, v, v->expr, v->expr_len, out);
+			err = decode_expr(nm->d, v, v->expr, v->expr_len, out);
 		} else if (v->loc == GR_DWARF_LOC_LOCLIST && nm->loc &&
 			   find_in_list(nm, v->loclist, fn->low_pc, lpc, &e,
 					&len)) {
-			ok = decode_expr(nm->d, v, e, len, out);
+			err = decode_expr(nm->d, v, e, len, out);
 		}
-		if (!ok)
-			return gr_error_nomem();
+		if (err)
+			return err;
 	}
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "forensics/base/array.h"
 #include "forensics/roots/stackroots_internal.h"
 
 enum {
@@ -32,14 +33,10 @@ struct gr_error *gr_sr_add_object(struct gr_sr_scan *sc, uint32_t frame,
 		sc->st.damaged_frames++;
 		return NULL;
 	}
-	if (sc->nobjs == sc->objs_cap) {
-		size_t cap = sc->objs_cap ? 2 * sc->objs_cap : 64;
-		struct gr_sr_obj *n = realloc(sc->objs, cap * sizeof(*n));
-		if (!n)
-			return gr_error_nomem();
-		sc->objs = n;
-		sc->objs_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&sc->objs, &sc->objs_cap, sc->nobjs, 1);
+	if (err)
+		return err;
 	sc->objs[sc->nobjs++] = (struct gr_sr_obj){
 		.addr = addr, .size = (uint64_t)size, .ptrdata = ptrdata,
 		.gcdata = gcdata, .frame = frame};

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/cursor.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/moduledata.h"
@@ -173,8 +174,7 @@ void gr_rtypes_destroy(struct gr_rtypes *rt)
 		free(rt->blocks[b]);
 	}
 	free(rt->blocks);
-	free(rt->keys);
-	free(rt->vals);
+	gr_hash_deinit(&rt->cache);
 	free(rt);
 }
 
@@ -183,42 +183,7 @@ size_t gr_rtypes_cached(const struct gr_rtypes *rt)
 	return rt->nrecs;
 }
 
-/* ---- cache: open addressing, address -> record index ---- */
-
-static size_t slot_of(uint64_t key, size_t cap)
-{
-	/* Fibonacci hashing: descriptors are 8-aligned and clustered. */
-	return (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 20) &
-	       (cap - 1);
-}
-
-GR_MUST_USE
-static struct gr_error *cache_grow(struct gr_rtypes *rt)
-{
-	size_t cap = rt->cap ? rt->cap * 2 : 1024;
-	uint64_t *keys = calloc(cap, sizeof(*keys));
-	uint32_t *vals = calloc(cap, sizeof(*vals));
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return gr_error_nomem();
-	}
-	for (size_t i = 0; i < rt->cap; i++) {
-		if (!rt->keys[i])
-			continue;
-		size_t j = slot_of(rt->keys[i], cap);
-		while (keys[j])
-			j = (j + 1) & (cap - 1);
-		keys[j] = rt->keys[i];
-		vals[j] = rt->vals[i];
-	}
-	free(rt->keys);
-	free(rt->vals);
-	rt->keys = keys;
-	rt->vals = vals;
-	rt->cap = cap;
-	return NULL;
-}
+/* ---- cache: address -> record index ---- */
 
 static struct rt_rec *rec_at(const struct gr_rtypes *rt, uint32_t i)
 {
@@ -227,12 +192,14 @@ static struct rt_rec *rec_at(const struct gr_rtypes *rt, uint32_t i)
 
 static struct rt_rec *cache_find(const struct gr_rtypes *rt, uint64_t addr)
 {
-	if (!rt->cap)
-		return NULL;
-	for (size_t j = slot_of(addr, rt->cap); rt->keys[j];
-	     j = (j + 1) & (rt->cap - 1))
-		if (rt->keys[j] == addr)
-			return rec_at(rt, rt->vals[j]);
+	struct gr_hash_probe p;
+	uint32_t i;
+	for (gr_hash_probe_init(&rt->cache, gr_hash_u64(addr), &p);
+	     gr_hash_probe_next(&rt->cache, &p, &i);) {
+		struct rt_rec *r = rec_at(rt, i);
+		if (r->t.addr == addr)
+			return r;
+	}
 	return NULL;
 }
 
@@ -242,29 +209,27 @@ static struct gr_error *cache_add(struct gr_rtypes *rt,
 				  struct rt_rec **ret)
 {
 	struct gr_error *err;
-	if ((rt->nrecs + 1) * 2 > rt->cap && (err = cache_grow(rt)))
-		return err;
 	if (rt->nrecs == UINT32_MAX)
 		return gr_error_create(GR_ERR_LIMIT, "too many type descriptors");
+	/* Room first: the insert below then cannot fail half way. */
+	if ((err = gr_hash_reserve(&rt->cache, rt->nrecs + 1)))
+		return err;
 	if (rt->nrecs % BLOCK_RECS == 0) {
-		struct rt_rec **blocks = realloc(
-			rt->blocks, (rt->nblocks + 1) * sizeof(*blocks));
-		if (!blocks)
-			return gr_error_nomem();
-		rt->blocks = blocks;
-		blocks[rt->nblocks] = calloc(BLOCK_RECS, sizeof(**blocks));
-		if (!blocks[rt->nblocks])
+		if ((err = gr_array_grow(&rt->blocks, &rt->blocks_cap,
+					 rt->nblocks, 1)))
+			return err;
+		rt->blocks[rt->nblocks] =
+			calloc(BLOCK_RECS, sizeof(**rt->blocks));
+		if (!rt->blocks[rt->nblocks])
 			return gr_error_nomem();
 		rt->nblocks++;
 	}
-	uint32_t idx = (uint32_t)rt->nrecs++;
+	uint32_t idx = (uint32_t)rt->nrecs;
+	if ((err = gr_hash_insert(&rt->cache, gr_hash_u64(t->addr), idx)))
+		return err;
+	rt->nrecs++;
 	struct rt_rec *r = rec_at(rt, idx);
 	r->t = *t;
-	size_t j = slot_of(t->addr, rt->cap);
-	while (rt->keys[j])
-		j = (j + 1) & (rt->cap - 1);
-	rt->keys[j] = t->addr;
-	rt->vals[j] = idx;
 	*ret = r;
 	return NULL;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/base/hash.h"
 #include "forensics/input/mem.h"
 #include "forensics/rtype/rtype.h"
 #include "forensics/session/session.h"
@@ -52,11 +53,9 @@ struct gr_rtypes {
 	uint64_t types, etypes; /* runtime.firstmoduledata.types, etypes */
 	/* Records in blocks of BLOCK_RECS, so their addresses never move. */
 	struct rt_rec **blocks;
-	size_t nblocks, nrecs;
-	/* Open addressing: keys (0 = empty) -> index of the record. */
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap;
+	size_t nblocks, blocks_cap, nrecs;
+	/* Descriptor address -> index of the record. */
+	struct gr_hash cache;
 };
 
 #endif /* GR_RTYPE_INTERNAL_H */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/cursor.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/rtype/rtype_internal.h"
@@ -133,14 +134,9 @@ struct builder {
 GR_MUST_USE
 static struct gr_error *push(struct builder *b, struct build_item it)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct build_item *s = realloc(b->stack, cap * sizeof(*s));
-		if (!s)
-			return gr_error_nomem();
-		b->stack = s;
-		b->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&b->stack, &b->cap, b->n, 1);
+	if (err)
+		return err;
 	b->stack[b->n++] = it;
 	return NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/u64map.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/moduledata.h"
@@ -26,8 +27,10 @@ struct synth {
 	/* descriptor address -> type id */
 	struct gr_u64map ids;
 	/* Descriptors whose type is reserved but not yet filled. */
-	uint64_t *todo;
-	uint32_t *todo_id;
+	struct todo {
+		uint64_t addr;
+		uint32_t id;
+	} *todo;
 	size_t ntodo, todo_cap;
 	size_t added;
 };
@@ -83,20 +86,9 @@ static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 	if ((err = gr_dwarf_synth_type(sy->d, name, &id)))
 		return err;
 	sy->added++;
-	if (sy->ntodo == sy->todo_cap) {
-		size_t cap = sy->todo_cap ? 2 * sy->todo_cap : 256;
-		uint64_t *a = realloc(sy->todo, cap * sizeof(*a));
-		if (a)
-			sy->todo = a;
-		uint32_t *b = realloc(sy->todo_id, cap * sizeof(*b));
-		if (b)
-			sy->todo_id = b;
-		if (!a || !b)
-			return gr_error_nomem();
-		sy->todo_cap = cap;
-	}
-	sy->todo[sy->ntodo] = addr;
-	sy->todo_id[sy->ntodo++] = id;
+	if ((err = gr_array_grow(&sy->todo, &sy->todo_cap, sy->ntodo, 1)))
+		return err;
+	sy->todo[sy->ntodo++] = (struct todo){.addr = addr, .id = id};
 	if (!insert(sy, addr, id))
 		return gr_error_nomem();
 	*ret = id;
@@ -266,7 +258,8 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 		/* Fill depth-first from the end: fill() may queue more. */
 		while (!err && sy.ntodo) {
 			sy.ntodo--;
-			err = fill(&sy, sy.todo_id[sy.ntodo], sy.todo[sy.ntodo]);
+			err = fill(&sy, sy.todo[sy.ntodo].id,
+				   sy.todo[sy.ntodo].addr);
 		}
 	}
 	if (!err)
@@ -275,6 +268,5 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 		*added = sy.added;
 	gr_u64map_free(&sy.ids);
 	free(sy.todo);
-	free(sy.todo_id);
 	return err;
 }

@@ -11,6 +11,7 @@
 
 #include <zstd.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/outfile.h"
 #include "forensics/input/core.h"
 #include "forensics/input/input.h"
@@ -33,14 +34,9 @@ GR_MUST_USE
 static struct gr_error *push(struct segs *s, const Elf64_Phdr *ph,
 			     uint64_t src)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		struct out_seg *v = reallocarray(s->v, cap, sizeof(*v));
-		if (!v)
-			return gr_error_nomem();
-		s->v = v;
-		s->cap = cap;
-	}
+	struct gr_error *err = gr_array_grow(&s->v, &s->cap, s->n, 1);
+	if (err)
+		return err;
 	s->v[s->n++] = (struct out_seg){.ph = *ph, .src = src};
 	return NULL;
 }

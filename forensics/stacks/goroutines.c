@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/gobin/pclntab.h"
 #include "forensics/session/session.h"
 #include "forensics/stacks/goroutines_internal.h"
@@ -306,14 +307,10 @@ GR_MUST_USE
 static struct gr_error *push_frame(struct gr_goroutines *gs,
 				   const struct gr_frame *f)
 {
-	if (gs->nframes == gs->frames_cap) {
-		size_t cap = gs->frames_cap ? 2 * gs->frames_cap : 1024;
-		struct gr_frame *n = realloc(gs->frames, cap * sizeof(*n));
-		if (!n)
-			return gr_error_nomem();
-		gs->frames = n;
-		gs->frames_cap = cap;
-	}
+	struct gr_error *err =
+		gr_array_grow(&gs->frames, &gs->frames_cap, gs->nframes, 1);
+	if (err)
+		return err;
 	gs->frames[gs->nframes++] = *f;
 	return NULL;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/stacks/goroutines_internal.h"
 
 enum {
@@ -126,13 +127,13 @@ static bool push_label(struct gr_goroutines *gs, struct gr_goroutine *g,
 {
 	if (g->nlabels >= MAX_LABELS)
 		return false;
-	if (gs->nlabels == gs->labels_cap) {
-		size_t cap = gs->labels_cap ? 2 * gs->labels_cap : 64;
-		struct gr_g_label *n = realloc(gs->labels, cap * sizeof(*n));
-		if (!n)
-			return false;
-		gs->labels = n;
-		gs->labels_cap = cap;
+	/* Labels are best effort (gr_g_decode_labels() reports none):
+	 * a goroutine whose labels cannot be had keeps those read so far. */
+	struct gr_error *err =
+		gr_array_grow(&gs->labels, &gs->labels_cap, gs->nlabels, 1);
+	if (err) {
+		gr_error_destroy(err);
+		return false;
 	}
 	struct gr_g_label *lb = &gs->labels[gs->nlabels++];
 	lb->key = gr_g_read_gostring(gs, key, MAX_LABEL_BYTES);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
+#include "forensics/base/hash.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/pclntab.h"
 #include "forensics/input/mem.h"
@@ -196,8 +198,9 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 
 /* Addresses seen, to stop on a cycle in the allnext chain. */
 struct addr_set {
-	uint64_t *slot;
-	size_t mask, n;
+	struct gr_hash index; /* address -> entry */
+	uint64_t *v;	      /* the addresses, in insertion order */
+	size_t n, cap;
 };
 
 /* Add @a; *@added says whether it was new.  NOMEM only. */
@@ -205,32 +208,20 @@ GR_MUST_USE
 static struct gr_error *set_add(struct addr_set *set, uint64_t a,
 				bool *added)
 {
-	if ((set->n + 1) * 2 > set->mask) {
-		size_t cap = set->mask ? (set->mask + 1) * 2 : 256;
-		uint64_t *ns = calloc(cap, sizeof(*ns));
-		if (!ns)
-			return gr_error_nomem();
-		for (size_t i = 0; set->mask && i <= set->mask; i++) {
-			if (!set->slot[i])
-				continue;
-			size_t j = (set->slot[i] * 0x9e3779b97f4a7c15ull) >> 7 &
-				   (cap - 1);
-			while (ns[j])
-				j = (j + 1) & (cap - 1);
-			ns[j] = set->slot[i];
-		}
-		free(set->slot);
-		set->slot = ns;
-		set->mask = cap - 1;
-	}
-	size_t j = (a * 0x9e3779b97f4a7c15ull) >> 7 & set->mask;
+	uint64_t h = gr_hash_u64(a);
+	struct gr_hash_probe p;
+	uint32_t k;
 	*added = false;
-	for (; set->slot[j]; j = (j + 1) & set->mask)
-		if (set->slot[j] == a)
+	for (gr_hash_probe_init(&set->index, h, &p);
+	     gr_hash_probe_next(&set->index, &p, &k);)
+		if (set->v[k] == a)
 			return NULL;
+	struct gr_error *err;
+	if ((err = gr_array_grow(&set->v, &set->cap, set->n, 1)) ||
+	    (err = gr_hash_insert(&set->index, h, (uint32_t)set->n)))
+		return err;
+	set->v[set->n++] = a;
 	*added = true;
-	set->slot[j] = a;
-	set->n++;
 	return NULL;
 }
 
@@ -287,23 +278,6 @@ struct raw {
 	struct cycle active, current, futures;
 };
 
-/* Room for element @n of an array of @size-byte elements. */
-static void *room(void *arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return arr;
-	size_t ncap = *cap ? *cap : 64, bytes;
-	while (n >= ncap)
-		if (__builtin_mul_overflow(ncap, 2, &ncap))
-			return NULL;
-	if (__builtin_mul_overflow(ncap, size, &bytes))
-		return NULL;
-	void *np = realloc(arr, bytes);
-	if (np)
-		*cap = ncap;
-	return np;
-}
-
 /* Append one bucket read into @buf. */
 GR_MUST_USE
 static struct gr_error *add_bucket(struct gr_memprof *mp,
@@ -312,21 +286,11 @@ static struct gr_error *add_bucket(struct gr_memprof *mp,
 				   size_t *raw_cap)
 {
 	uint64_t nstk = word(buf, l->nstk_off);
-	size_t rec_cap = mp->rec_cap, pcs_cap = mp->pcs_cap;
-	void *np = room(mp->rec, &rec_cap, mp->nrec, sizeof(*mp->rec));
-	if (!np)
-		return gr_error_nomem();
-	mp->rec = np;
-	mp->rec_cap = rec_cap;
-	np = room(*raws, raw_cap, mp->nrec, sizeof(**raws));
-	if (!np)
-		return gr_error_nomem();
-	*raws = np;
-	np = room(mp->pcs, &pcs_cap, mp->npcs + nstk, sizeof(*mp->pcs));
-	if (!np)
-		return gr_error_nomem();
-	mp->pcs = np;
-	mp->pcs_cap = pcs_cap;
+	struct gr_error *err;
+	if ((err = gr_array_grow(&mp->rec, &mp->rec_cap, mp->nrec, 1)) ||
+	    (err = gr_array_grow(raws, raw_cap, mp->nrec, 1)) ||
+	    (err = gr_array_grow(&mp->pcs, &mp->pcs_cap, mp->npcs, nstk)))
+		return err;
 	struct gr_memprof_record *r = &mp->rec[mp->nrec];
 	memset(r, 0, sizeof(*r));
 	r->bucket = b;
@@ -410,7 +374,8 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			break;
 		err = add_bucket(mp, l, b, buf, raws, &raw_cap);
 	}
-	free(seen.slot);
+	free(seen.v);
+	gr_hash_deinit(&seen.index);
 	free(buf);
 	return err;
 }
@@ -596,13 +561,10 @@ struct gr_error *gr_memprof_frames(struct gr_memprof *mp, size_t i,
 				continue;
 			if (hide && n == 0 && runtime_func(mp->lf[0].func))
 				continue;
-			size_t cap = mp->frames_cap;
-			void *np = room(mp->frames, &cap, n + nl,
-					sizeof(*mp->frames));
-			if (!np)
-				return gr_error_nomem();
-			mp->frames = np;
-			mp->frames_cap = cap;
+			struct gr_error *err = gr_array_grow(
+				&mp->frames, &mp->frames_cap, n, nl);
+			if (err)
+				return err;
 			for (size_t j = 0; j < nl; j++)
 				mp->frames[n++] = (struct gr_memprof_frame){
 					.func = mp->lf[j].func,

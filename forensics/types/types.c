@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/base/bigarray.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/moduledata.h"
@@ -26,28 +27,14 @@ const char *gr_type_source_name(enum gr_type_source s)
 
 bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return true;
-	size_t n = *cap ? *cap : 16;
-	while (n < need)
-		n *= 2;
-	void *p = reallocarray(*v, n, size);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = n;
-	return true;
+	/* The module keeps t->nomem rather than errors (types_internal.h):
+	 * NOMEM and LIMIT both end as that flag. */
+	struct gr_error *err = gr_array_grow_(v, cap, 0, need, size);
+	gr_error_destroy(err);
+	return !err;
 }
 
 /* ---- the type table ---- */
-
-uint64_t gr_types_hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
-}
 
 char *gr_types_keep_string(struct gr_types *t, const char *s)
 {
@@ -62,34 +49,15 @@ char *gr_types_keep_string(struct gr_types *t, const char *s)
 	return c;
 }
 
-static bool rehash_names(struct gr_types *t)
-{
-	size_t cap = t->name_hash_cap ? 2 * t->name_hash_cap : 256;
-	uint32_t *h = calloc(cap, sizeof(*h));
-	if (!h)
-		return false;
-	for (uint32_t i = 0; i < t->ninfo; i++) {
-		size_t k = gr_types_hash_str(t->info[i].name) & (cap - 1);
-		while (h[k])
-			k = (k + 1) & (cap - 1);
-		h[k] = i + 1;
-	}
-	free(t->name_hash);
-	t->name_hash = h;
-	t->name_hash_cap = cap;
-	return true;
-}
-
 uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
 			 uint32_t dwarf_type, uint64_t rtype)
 {
-	if (2 * ((size_t)t->ninfo + 1) > t->name_hash_cap && !rehash_names(t)) {
-		t->nomem = true;
-		return GR_TYPE_UNKNOWN;
-	}
-	size_t mask = t->name_hash_cap - 1, k = gr_types_hash_str(name) & mask;
-	for (; t->name_hash[k]; k = (k + 1) & mask) {
-		struct gr_type_info *e = &t->info[t->name_hash[k] - 1];
+	uint64_t hv = gr_hash_str(name);
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&t->name_index, hv, &p);
+	     gr_hash_probe_next(&t->name_index, &p, &k);) {
+		struct gr_type_info *e = &t->info[k];
 		if (strcmp(e->name, name) != 0)
 			continue;
 		/* One name, several sources: keep what each knows. */
@@ -99,7 +67,7 @@ uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
 			e->rtype = rtype;
 		if (!e->size)
 			e->size = size;
-		return t->name_hash[k] - 1;
+		return k;
 	}
 	size_t cap = t->info_cap;
 	if (!gr_types_grow((void **)&t->info, &cap, (size_t)t->ninfo + 1,
@@ -119,7 +87,12 @@ uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
 		.dwarf_type = dwarf_type,
 		.rtype = rtype,
 	};
-	t->name_hash[k] = t->ninfo + 1;
+	struct gr_error *err = gr_hash_insert(&t->name_index, hv, t->ninfo);
+	if (err) {
+		gr_error_destroy(err);
+		t->nomem = true;
+		return GR_TYPE_UNKNOWN;
+	}
 	return t->ninfo++;
 }
 
@@ -312,14 +285,10 @@ static struct gr_error *synth_header_types(struct gr_types *t)
 		uint64_t rt = gr_heap_object_rtype(t->heap, id);
 		if (!rt || !gr_mark_is_live(t->mark, id))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			uint64_t *p = realloc(v, cap * sizeof(*p));
-			if (!p) {
-				free(v);
-				return gr_error_nomem();
-			}
-			v = p;
+		struct gr_error *err = gr_array_grow(&v, &cap, n, 1);
+		if (err) {
+			free(v);
+			return err;
 		}
 		v[n++] = rt;
 	}
@@ -499,12 +468,13 @@ void gr_types_destroy(struct gr_types *t)
 		free(t->strings[i]);
 	free(t->strings);
 	free(t->pkg);
+	gr_hash_deinit(&t->pkg_index);
 	free(t->objs);
 	free(t->kinds);
-	free(t->kind_hash);
+	gr_hash_deinit(&t->kind_index);
 	free(t->wide);
 	free(t->info);
-	free(t->name_hash);
+	gr_hash_deinit(&t->name_index);
 	free(t->dwarf_info);
 	gr_u64map_free(&t->rt_info);
 	gr_u64map_free(&t->iface_of);

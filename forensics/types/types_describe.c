@@ -21,37 +21,32 @@ static bool path_char(char c)
 	       c == '-' || c == '~' || (unsigned char)c >= 0x80;
 }
 
-/* One copy of each package name (open addressing over t->pkg). */
+/* One copy of each package name. */
 static const char *keep_package(struct gr_types *t, const char *name)
 {
-	if (2 * (t->npkg + 1) > t->pkg_cap) {
-		size_t cap = t->pkg_cap ? 2 * t->pkg_cap : 64;
-		const char **h = calloc(cap, sizeof(*h));
-		if (!h) {
-			t->nomem = true;
-			return NULL;
-		}
-		for (size_t i = 0; i < t->pkg_cap; i++) {
-			if (!t->pkg[i])
-				continue;
-			size_t k = gr_types_hash_str(t->pkg[i]) & (cap - 1);
-			while (h[k])
-				k = (k + 1) & (cap - 1);
-			h[k] = t->pkg[i];
-		}
-		free(t->pkg);
-		t->pkg = h;
-		t->pkg_cap = cap;
-	}
-	size_t mask = t->pkg_cap - 1, k = gr_types_hash_str(name) & mask;
-	for (; t->pkg[k]; k = (k + 1) & mask)
+	uint64_t hv = gr_hash_str(name);
+	struct gr_hash_probe p;
+	uint32_t k;
+	for (gr_hash_probe_init(&t->pkg_index, hv, &p);
+	     gr_hash_probe_next(&t->pkg_index, &p, &k);)
 		if (!strcmp(t->pkg[k], name))
 			return t->pkg[k];
+	if (!gr_types_grow((void **)&t->pkg, &t->pkg_cap, t->npkg + 1,
+			   sizeof(*t->pkg))) {
+		t->nomem = true;
+		return NULL;
+	}
 	char *c = gr_types_keep_string(t, name);
 	if (!c)
 		return NULL;
-	t->npkg++;
-	return t->pkg[k] = c;
+	struct gr_error *err =
+		gr_hash_insert(&t->pkg_index, hv, (uint32_t)t->npkg);
+	if (err) {
+		gr_error_destroy(err);
+		t->nomem = true;
+		return NULL;
+	}
+	return t->pkg[t->npkg++] = c;
 }
 
 const char *gr_types_package(struct gr_types *t, const char *name)

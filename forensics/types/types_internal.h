@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "forensics/base/hash.h"
 #include "forensics/base/u64map.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/closures.h"
@@ -176,15 +177,13 @@ struct gr_types {
 	size_t nwide, wide_cap;
 	struct gr_types_kind *kinds;
 	uint32_t nkinds, kinds_cap;
-	uint32_t *kind_hash; /* index, 0 empty (kind 0 is never looked up) */
-	size_t kind_hash_cap;
+	struct gr_hash kind_index; /* kinds 1.. (kind 0 is never looked up) */
 	uint32_t last_kind; /* the kind interned last: runs of one kind */
 
-	/* The type table, deduplicated by name (open addressing). */
+	/* The type table, deduplicated by name (name_index). */
 	struct gr_type_info *info;
 	uint32_t ninfo, info_cap;
-	uint32_t *name_hash; /* index + 1, 0 empty */
-	size_t name_hash_cap;
+	struct gr_hash name_index; /* name -> info index */
 	uint32_t *dwarf_info; /* DWARF id -> info index + 1 */
 	uint32_t ndwarf;      /* DWARF types */
 	/* rtype address -> info index */
@@ -214,8 +213,9 @@ struct gr_types {
 	/* Names and other strings owned by the table. */
 	char **strings;
 	size_t nstrings, strings_cap;
-	const char **pkg; /* package names, hashed */
+	const char **pkg; /* package names, one copy of each */
 	size_t npkg, pkg_cap;
+	struct gr_hash pkg_index;
 
 	uint32_t string_info; /* "string data" */
 
@@ -242,11 +242,11 @@ static inline bool gr_types_failed(struct gr_types *t, struct gr_error *err,
 
 /* ---- types.c ---- */
 
-uint64_t gr_types_hash_str(const char *s); /* FNV-1a */
 /* A copy of @s owned by @t; NULL (and t->nomem) on NOMEM. */
 char *gr_types_keep_string(struct gr_types *t, const char *s);
 
-/* Grow *@v (of *@cap elements of @size) to hold @need. */
+/* Grow *@v (of *@cap elements of @size) to hold @need: gr_array_grow()
+ * for this module's nomem flag, false on NOMEM or LIMIT. */
 bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size);
 /* Intern a type by display name; GR_TYPE_UNKNOWN on NOMEM (t->nomem). */
 uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,

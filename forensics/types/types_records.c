@@ -17,28 +17,8 @@
 
 static uint64_t kind_hash(uint32_t type, uint32_t layout, uint8_t source)
 {
-	uint64_t h = ((uint64_t)type << 32 | layout) * 0x9e3779b97f4a7c15ull;
-	return (h ^ (h >> 29) ^ source) * 0xbf58476d1ce4e5b9ull;
-}
-
-static bool rehash_kinds(struct gr_types *t)
-{
-	size_t cap = t->kind_hash_cap ? 2 * t->kind_hash_cap : 1024;
-	uint32_t *h = calloc(cap, sizeof(*h));
-	if (!h)
-		return false;
-	for (uint32_t i = 1; i < t->nkinds; i++) {
-		const struct gr_types_kind *k = &t->kinds[i];
-		size_t j = kind_hash(k->type, k->layout, k->source) >> 32 &
-			   (cap - 1);
-		while (h[j])
-			j = (j + 1) & (cap - 1);
-		h[j] = i;
-	}
-	free(t->kind_hash);
-	t->kind_hash = h;
-	t->kind_hash_cap = cap;
-	return true;
+	uint64_t key[2] = {(uint64_t)type << 32 | layout, source};
+	return gr_hash_bytes(key, sizeof(key));
 }
 
 uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
@@ -48,18 +28,15 @@ uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 	if (last->type == type && last->layout == layout &&
 	    last->source == source)
 		return t->last_kind;
-	if (2 * ((size_t)t->nkinds + 1) > t->kind_hash_cap &&
-	    !rehash_kinds(t)) {
-		t->nomem = true;
-		return 0;
-	}
-	size_t mask = t->kind_hash_cap - 1;
-	size_t j = kind_hash(type, layout, source) >> 32 & mask;
-	for (; t->kind_hash[j]; j = (j + 1) & mask) {
-		const struct gr_types_kind *k = &t->kinds[t->kind_hash[j]];
+	uint64_t hv = kind_hash(type, layout, source);
+	struct gr_hash_probe p;
+	uint32_t j;
+	for (gr_hash_probe_init(&t->kind_index, hv, &p);
+	     gr_hash_probe_next(&t->kind_index, &p, &j);) {
+		const struct gr_types_kind *k = &t->kinds[j];
 		if (k->type == type && k->layout == layout &&
 		    k->source == source)
-			return t->last_kind = t->kind_hash[j];
+			return t->last_kind = j;
 	}
 	size_t cap = t->kinds_cap;
 	if (t->nkinds == UINT32_MAX ||
@@ -77,7 +54,12 @@ uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 				 : gr_types_dwarf_size(t->dwarf, layout),
 		.source = source,
 	};
-	t->kind_hash[j] = t->nkinds;
+	struct gr_error *err = gr_hash_insert(&t->kind_index, hv, t->nkinds);
+	if (err) {
+		gr_error_destroy(err);
+		t->nomem = true;
+		return 0;
+	}
 	return t->last_kind = t->nkinds++;
 }
 

@@ -390,6 +390,7 @@ static void test_packages(void **state)
 		free(t.strings[i]);
 	free(t.strings);
 	free(t.pkg);
+	gr_hash_deinit(&t.pkg_index);
 	assert_string_equal(gr_type_source_name(GR_TYPE_SOURCE_HEADER),
 			    "header");
 	assert_string_equal(gr_type_source_name(GR_TYPE_SOURCE_COUNT), "?");
@@ -482,7 +483,7 @@ static void test_records(void **state)
 			 GR_TYPE_UNKNOWN);
 	free(t.objs);
 	free(t.kinds);
-	free(t.kind_hash);
+	gr_hash_deinit(&t.kind_index);
 	free(t.wide);
 }
 
