@@ -14,6 +14,9 @@ Rules (forensics/STAGES says them too):
   * a file includes headers of its own folder or of folders listed
     before it, never after (tests/ may include anything);
   * a *_internal.h is included only from its own folder or tests/;
+  * a public header's functions start with gr_, a module's *_internal.h
+    ones with the module's name (heap_, maps_, types_; dwarfi_ for the
+    DWARF module, whose name is libdwarf's namespace);
   * every function returning struct gr_error * is GR_MUST_USE (a static
     one where it is declared, any other in its header), so no error is
     dropped unseen;
@@ -129,6 +132,33 @@ def check_must_use(root):
     return sorted(set(errors))
 
 
+DECL = re.compile(r'^(?:static inline |static |extern )?(?:const )?'
+                  r'(?:struct |enum |unsigned )?\w+[\s*]+(\w+)\(', re.M)
+# The DWARF module's name is libdwarf's namespace: its internals say dwarfi_.
+INTERNAL_PREFIX = {"dwarf": "dwarfi_"}
+
+
+def check_prefixes(root):
+    """Functions of a public header start with gr_; those of a module's
+    *_internal.h with the module's name (heap_, maps_, types_ ...)."""
+    errors = []
+    for path in c_files(root):
+        if not path.endswith(".h") or path.startswith("tests/"):
+            continue
+        with open(os.path.join(root, path), errors="replace") as f:
+            text = f.read()
+        base = os.path.basename(path)
+        if base.endswith("_internal.h"):
+            mod = base[:-len("_internal.h")]
+            want = INTERNAL_PREFIX.get(mod, mod + "_")
+        else:
+            want = "gr_"
+        for name in DECL.findall(text):
+            if not name.startswith(want):
+                errors.append(f"{path}: {name} does not start with {want}")
+    return errors
+
+
 def diagram(root, stages):
     """The stages top down, each with the modules its headers name."""
     lines = ["```"]
@@ -180,6 +210,8 @@ def self_test():
         "internal": ('forensics/high/d.c', '#include "forensics/low/x_internal.h"\n',
                      "is internal to forensics/low"),
         "unlisted": ('forensics/other/e.c', '', "does not list"),
+        "prefix": ('forensics/high/y_internal.h', 'void z_f(void);\n',
+                   "does not start with y_"),
         "must-use": ('forensics/high/f.c',
                      'static struct gr_error *f(void);\n',
                      "without GR_MUST_USE"),
@@ -202,7 +234,8 @@ def self_test():
                 with open(os.path.join(root, p), "w") as f:
                     f.write(t)
             stages = read_stages(root)
-            errors = check_includes(root, stages) + check_must_use(root)
+            errors = check_includes(root, stages) + check_must_use(root) + \
+                check_prefixes(root)
             hit = any(expect in e for e in errors)
             print(f"{'ok  ' if hit else 'FAIL'} self-test {name}: "
                   f"{errors[0] if errors else 'nothing reported'}")
@@ -216,7 +249,7 @@ def self_test():
                 pass
             check_doc(root, stages, True)
             rest = check_includes(root, stages) + check_must_use(root) + \
-                check_doc(root, stages, False)
+                check_prefixes(root) + check_doc(root, stages, False)
             if rest:
                 print(f"FAIL self-test {name}: clean tree reports {rest[0]}")
                 failed += 1
@@ -232,6 +265,7 @@ def main():
     stages = read_stages(root)
     errors = check_includes(root, stages)
     errors += check_must_use(root)
+    errors += check_prefixes(root)
     errors += check_doc(root, stages, "--write" in sys.argv[1:])
     for e in errors:
         print(e)

@@ -46,7 +46,7 @@
 #define GR_DWARF_NO_TYPE UINT32_MAX
 
 /* The DWARF shape of a type (from its tag). */
-enum gr_dwarf_type_kind {
+enum dwarfi_type_kind {
 	GR_DWARF_TYPE_BASE,	   /* DW_TAG_base_type */
 	GR_DWARF_TYPE_POINTER,	   /* pointer, reference, ptr_to_member */
 	GR_DWARF_TYPE_STRUCT,	   /* structure, class */
@@ -124,7 +124,7 @@ struct gr_dwarf_type {
 	 * gr_dwarf_type_field(). */
 	uint32_t nfields;
 	uint16_t tag;	   /* DW_TAG_* */
-	uint8_t kind;	   /* enum gr_dwarf_type_kind */
+	uint8_t kind;	   /* enum dwarfi_type_kind */
 	uint8_t go_kind;   /* enum gr_go_kind */
 	uint8_t encoding;  /* DW_ATE_* of base types, else 0 */
 	bool has_size;

@@ -16,7 +16,7 @@
  * its closure struct; libdwarf's dwarf.h stops at 0x2906. */
 enum { GR_DW_AT_go_closure_offset = 0x2907 };
 
-struct gr_error *gr_dwarf_lib_error(Dwarf_Debug dbg, Dwarf_Error e,
+struct gr_error *dwarfi_lib_error(Dwarf_Debug dbg, Dwarf_Error e,
 				    const char *path, uint64_t off,
 				    const char *what)
 {
@@ -327,7 +327,7 @@ static int read_one(struct attr_ctx *c, Dwarf_Half at, struct gr_dwarf_attrs *a)
 	}
 }
 
-struct gr_error *gr_dwarf_read_attrs(Dwarf_Debug dbg, Dwarf_Die die,
+struct gr_error *dwarfi_read_attrs(Dwarf_Debug dbg, Dwarf_Die die,
 				     uint64_t off, const char *path,
 				     struct gr_dwarf_attrs *ret)
 {
@@ -337,7 +337,7 @@ struct gr_error *gr_dwarf_read_attrs(Dwarf_Debug dbg, Dwarf_Die die,
 	Dwarf_Error e = NULL;
 	int r = dwarf_attrlist(die, &list, &n, &e);
 	if (r == DW_DLV_ERROR)
-		return gr_dwarf_lib_error(dbg, e, path, off, "attributes");
+		return dwarfi_lib_error(dbg, e, path, off, "attributes");
 	if (r == DW_DLV_NO_ENTRY)
 		return NULL;
 
@@ -351,7 +351,7 @@ struct gr_error *gr_dwarf_read_attrs(Dwarf_Debug dbg, Dwarf_Die die,
 		else
 			r = err ? DW_DLV_NO_ENTRY : DW_DLV_ERROR;
 		if (r == DW_DLV_ERROR && !err)
-			err = gr_dwarf_lib_error(dbg, c.e, path, off,
+			err = dwarfi_lib_error(dbg, c.e, path, off,
 						 "attribute");
 		dwarf_dealloc_attribute(list[i]);
 	}

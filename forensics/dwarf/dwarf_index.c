@@ -43,7 +43,7 @@ static bool wants_attrs(Dwarf_Half tag)
 	case DW_TAG_subprogram:
 		return true;
 	default:
-		return gr_dwarf_type_kind(tag) >= 0;
+		return dwarfi_type_kind(tag) >= 0;
 	}
 }
 
@@ -57,9 +57,9 @@ static struct gr_error *visit(struct walker *w, Dwarf_Die die,
 	Dwarf_Off off = 0;
 	Dwarf_Error e = NULL;
 	if (dwarf_dieoffset(die, &off, &e) != DW_DLV_OK)
-		return gr_dwarf_lib_error(b->dbg, e, b->path, 0, "DIE offset");
+		return dwarfi_lib_error(b->dbg, e, b->path, 0, "DIE offset");
 	if (dwarf_tag(die, &tag, &e) != DW_DLV_OK)
-		return gr_dwarf_lib_error(b->dbg, e, b->path, off, "tag");
+		return dwarfi_lib_error(b->dbg, e, b->path, off, "tag");
 	*cur = (struct frame){.die = die, .type = GR_DWARF_NO_TYPE,
 			      .fn = parent->fn, .tag = tag,
 			      .inlined = parent->inlined};
@@ -70,9 +70,9 @@ static struct gr_error *visit(struct walker *w, Dwarf_Die die,
 
 	struct gr_dwarf_attrs a;
 	struct gr_error *err =
-		gr_dwarf_read_attrs(b->dbg, die, off, b->path, &a);
-	if (!err && gr_dwarf_type_kind(tag) >= 0)
-		err = gr_dwarf_add_type(b, tag, off, &a, &cur->type);
+		dwarfi_read_attrs(b->dbg, die, off, b->path, &a);
+	if (!err && dwarfi_type_kind(tag) >= 0)
+		err = dwarfi_add_type(b, tag, off, &a, &cur->type);
 	if (err)
 		return err;
 
@@ -81,7 +81,7 @@ static struct gr_error *visit(struct walker *w, Dwarf_Die die,
 					   ? &b->d->types[parent->type]
 					   : NULL;
 	if ((tag == DW_TAG_member || tag == DW_TAG_formal_parameter) && pt)
-		return gr_dwarf_add_field(b, parent->type, &a);
+		return dwarfi_add_field(b, parent->type, &a);
 	if (tag == DW_TAG_subrange_type && pt) {
 		if (a.has_count || a.has_upper_bound) {
 			pt->has_count = true;
@@ -90,24 +90,24 @@ static struct gr_error *visit(struct walker *w, Dwarf_Die die,
 		return NULL;
 	}
 	if (tag == DW_TAG_variable && parent->tag == DW_TAG_compile_unit)
-		return gr_dwarf_addr_expr(&a, &addr)
-			       ? gr_dwarf_add_global(b, addr, &a)
+		return dwarfi_addr_expr(&a, &addr)
+			       ? dwarfi_add_global(b, addr, &a)
 			       : NULL;
 	if (tag == DW_TAG_constant)
-		return a.has_const_value ? gr_dwarf_add_constant(b, &a) : NULL;
+		return a.has_const_value ? dwarfi_add_constant(b, &a) : NULL;
 	if (tag == DW_TAG_subprogram && a.has_low_pc) {
 		cur->inlined = false;
-		return gr_dwarf_add_function(b, off, &a, &cur->fn);
+		return dwarfi_add_function(b, off, &a, &cur->fn);
 	}
 	if (tag == DW_TAG_subprogram)
-		return a.name ? gr_dwarf_add_abstract(b, off, &a) : NULL;
+		return a.name ? dwarfi_add_abstract(b, off, &a) : NULL;
 	if (tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) {
 		if (cur->fn == GR_DWARF_NO_TYPE)
-			return gr_dwarf_add_abstract(b, off, &a);
+			return dwarfi_add_abstract(b, off, &a);
 		uint8_t flags = cur->inlined ? GR_DWARF_VAR_INLINED : 0;
 		if (tag == DW_TAG_formal_parameter)
 			flags |= GR_DWARF_VAR_PARAM;
-		return gr_dwarf_add_var(b, cur->fn, flags, &a);
+		return dwarfi_add_var(b, cur->fn, flags, &a);
 	}
 	return NULL;
 }
@@ -169,7 +169,7 @@ static struct gr_error *walk_unit(struct walker *w, Dwarf_Die cu)
 			Dwarf_Error e2 = NULL;
 			if (dwarf_dieoffset(die, &off, &e2) == DW_DLV_ERROR)
 				dwarf_dealloc_error(dbg, e2);
-			err = gr_dwarf_lib_error(dbg, e, w->b->path, off,
+			err = dwarfi_lib_error(dbg, e, w->b->path, off,
 						 "walking DIEs");
 			break;
 		}
@@ -202,7 +202,7 @@ static struct gr_error *next_unit(struct gr_dwarf_build *b, uint64_t *off,
 				       &typeoff, &next, &unit_type, &e);
 	*done = r == DW_DLV_NO_ENTRY;
 	if (r == DW_DLV_ERROR)
-		return gr_dwarf_lib_error(b->dbg, e, b->path, *off,
+		return dwarfi_lib_error(b->dbg, e, b->path, *off,
 					  "unit header");
 	if (*done)
 		return NULL;
@@ -210,7 +210,7 @@ static struct gr_error *next_unit(struct gr_dwarf_build *b, uint64_t *off,
 		b->d->version = version;
 	r = dwarf_siblingof_b(b->dbg, NULL, true, ret, &e);
 	if (r == DW_DLV_ERROR)
-		return gr_dwarf_lib_error(b->dbg, e, b->path, *off,
+		return dwarfi_lib_error(b->dbg, e, b->path, *off,
 					  "unit DIE");
 	if (r == DW_DLV_NO_ENTRY)
 		return gr_error_create(GR_ERR_BAD_DATA,
@@ -221,7 +221,7 @@ static struct gr_error *next_unit(struct gr_dwarf_build *b, uint64_t *off,
 	return NULL;
 }
 
-struct gr_error *gr_dwarf_index(struct gr_dwarf_build *b)
+struct gr_error *dwarfi_index(struct gr_dwarf_build *b)
 {
 	struct walker w = {.b = b};
 	struct gr_error *err = NULL;

@@ -38,11 +38,11 @@ struct gr_dwarf_arena {
 	size_t used, cap;
 };
 
-void *gr_dwarf_arena_alloc(struct gr_dwarf_arena *a, size_t size);
+void *dwarfi_arena_alloc(struct gr_dwarf_arena *a, size_t size);
 /* Copy of @s[0..len) plus a NUL; NULL when out of memory. */
-char *gr_dwarf_arena_strdup(struct gr_dwarf_arena *a, const char *s,
+char *dwarfi_arena_strdup(struct gr_dwarf_arena *a, const char *s,
 			    size_t len);
-void gr_dwarf_arena_deinit(struct gr_dwarf_arena *a);
+void dwarfi_arena_deinit(struct gr_dwarf_arena *a);
 
 /*
  * Name -> dense index, a gr_hash over the names in the order added.  Sized
@@ -57,28 +57,28 @@ struct gr_dwarf_names {
 };
 
 GR_MUST_USE
-struct gr_error *gr_dwarf_names_init(struct gr_dwarf_names *t, size_t n);
-void gr_dwarf_names_add(struct gr_dwarf_names *t, const char *name,
+struct gr_error *dwarfi_names_init(struct gr_dwarf_names *t, size_t n);
+void dwarfi_names_add(struct gr_dwarf_names *t, const char *name,
 			uint32_t idx);
 /* The index added for @name, or GR_DWARF_NO_TYPE. */
-uint32_t gr_dwarf_names_find(const struct gr_dwarf_names *t, const char *name);
-void gr_dwarf_names_deinit(struct gr_dwarf_names *t);
+uint32_t dwarfi_names_find(const struct gr_dwarf_names *t, const char *name);
+void dwarfi_names_deinit(struct gr_dwarf_names *t);
 
 /*
  * Copies of strings in an arena, one per distinct string (a big binary
  * names 150k variables with 12k names).  Only needed while building.
  */
-struct gr_dwarf_intern {
+struct dwarfi_intern {
 	struct gr_hash index; /* string -> entry */
 	const char **strs;    /* per entry, in the arena */
 	size_t count, cap;
 };
 
 GR_MUST_USE
-struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
+struct gr_error *dwarfi_intern(struct dwarfi_intern *t,
 				 struct gr_dwarf_arena *a, const char *s,
 				 const char **ret);
-void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t);
+void dwarfi_intern_deinit(struct dwarfi_intern *t);
 
 /* --- the index itself --- */
 
@@ -133,7 +133,7 @@ enum {
 
 /* dwarf_resolve.c: the name and address tables of a filled index. */
 GR_MUST_USE
-struct gr_error *gr_dwarf_build_tables(struct gr_dwarf *d);
+struct gr_error *dwarfi_build_tables(struct gr_dwarf *d);
 
 /* --- dwarf_attrs.c --- */
 
@@ -170,12 +170,12 @@ struct gr_dwarf_attrs {
  * BAD_DATA naming @path and the DIE offset @off.
  */
 GR_MUST_USE
-struct gr_error *gr_dwarf_read_attrs(Dwarf_Debug dbg, Dwarf_Die die,
+struct gr_error *dwarfi_read_attrs(Dwarf_Debug dbg, Dwarf_Die die,
 				     uint64_t off, const char *path,
 				     struct gr_dwarf_attrs *ret);
 /* Translate a libdwarf error (freeing it) into BAD_DATA. */
 GR_MUST_USE
-struct gr_error *gr_dwarf_lib_error(Dwarf_Debug dbg, Dwarf_Error e,
+struct gr_error *dwarfi_lib_error(Dwarf_Debug dbg, Dwarf_Error e,
 				    const char *path, uint64_t off,
 				    const char *what);
 
@@ -190,7 +190,7 @@ struct gr_dwarf_abstract {
 
 /*
  * Per-open builder: the reference offsets parallel to the record arrays
- * (resolved into ids by gr_dwarf_resolve) and the abstract subprograms and
+ * (resolved into ids by dwarfi_resolve) and the abstract subprograms and
  * vars that concrete ones name through DW_AT_abstract_origin.
  */
 struct gr_dwarf_build {
@@ -211,45 +211,45 @@ struct gr_dwarf_build {
 	size_t field_owner_cap, var_owner_cap;
 	struct gr_dwarf_abstract *abstracts;
 	size_t nabstracts, abstracts_cap;
-	struct gr_dwarf_intern names;
+	struct dwarfi_intern names;
 };
 
 /* dwarf_records.c: append one record; ids and owners as in dwarf.h. */
-/* enum gr_dwarf_type_kind of a type tag, -1 for other tags. */
-int gr_dwarf_type_kind(Dwarf_Half tag);
+/* enum dwarfi_type_kind of a type tag, -1 for other tags. */
+int dwarfi_type_kind(Dwarf_Half tag);
 /* True if the location is exactly DW_OP_addr ADDR (a global's). */
-bool gr_dwarf_addr_expr(const struct gr_dwarf_attrs *a, uint64_t *addr);
+bool dwarfi_addr_expr(const struct gr_dwarf_attrs *a, uint64_t *addr);
 GR_MUST_USE
-struct gr_error *gr_dwarf_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
+struct gr_error *dwarfi_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
 				   uint64_t off, const struct gr_dwarf_attrs *a,
 				   uint32_t *ret);
 GR_MUST_USE
-struct gr_error *gr_dwarf_add_field(struct gr_dwarf_build *b, uint32_t owner,
+struct gr_error *dwarfi_add_field(struct gr_dwarf_build *b, uint32_t owner,
 				    const struct gr_dwarf_attrs *a);
 GR_MUST_USE
-struct gr_error *gr_dwarf_add_global(struct gr_dwarf_build *b, uint64_t addr,
+struct gr_error *dwarfi_add_global(struct gr_dwarf_build *b, uint64_t addr,
 				     const struct gr_dwarf_attrs *a);
 GR_MUST_USE
-struct gr_error *gr_dwarf_add_constant(struct gr_dwarf_build *b,
+struct gr_error *dwarfi_add_constant(struct gr_dwarf_build *b,
 				       const struct gr_dwarf_attrs *a);
 GR_MUST_USE
-struct gr_error *gr_dwarf_add_function(struct gr_dwarf_build *b, uint64_t off,
+struct gr_error *dwarfi_add_function(struct gr_dwarf_build *b, uint64_t off,
 				       const struct gr_dwarf_attrs *a,
 				       uint32_t *ret);
 /* @flags: GR_DWARF_VAR_PARAM / _INLINED; _RETURN comes from @a. */
 GR_MUST_USE
-struct gr_error *gr_dwarf_add_var(struct gr_dwarf_build *b, uint32_t fn,
+struct gr_error *dwarfi_add_var(struct gr_dwarf_build *b, uint32_t fn,
 				  uint8_t flags, const struct gr_dwarf_attrs *a);
 /* A DIE that concrete ones name through DW_AT_abstract_origin. */
 GR_MUST_USE
-struct gr_error *gr_dwarf_add_abstract(struct gr_dwarf_build *b, uint64_t off,
+struct gr_error *dwarfi_add_abstract(struct gr_dwarf_build *b, uint64_t off,
 				       const struct gr_dwarf_attrs *a);
 
 /* Walk every compile unit of b->dbg into b->d. */
 GR_MUST_USE
-struct gr_error *gr_dwarf_index(struct gr_dwarf_build *b);
+struct gr_error *dwarfi_index(struct gr_dwarf_build *b);
 /* Turn offsets into ids and build the lookup tables. */
 GR_MUST_USE
-struct gr_error *gr_dwarf_resolve(struct gr_dwarf_build *b);
+struct gr_error *dwarfi_resolve(struct gr_dwarf_build *b);
 
 #endif /* GR_DWARF_INTERNAL_H */

@@ -171,7 +171,7 @@ static struct gr_error *index_with_libdwarf(struct gr_dwarf *d,
 		struct gr_error *err =
 			r == DW_DLV_NO_ENTRY
 				? NULL
-				: pick_error(l, gr_dwarf_lib_error(
+				: pick_error(l, dwarfi_lib_error(
 							NULL, e, path, 0,
 							"opening DWARF"));
 		dwarf_set_de_alloc_flag(tracking);
@@ -181,9 +181,9 @@ static struct gr_error *index_with_libdwarf(struct gr_dwarf *d,
 	d->present = true;
 	struct gr_dwarf_build b = {.d = d, .dbg = dbg, .path = path,
 				   .info_size = l->secs[1]->size};
-	struct gr_error *err = gr_dwarf_index(&b);
+	struct gr_error *err = dwarfi_index(&b);
 	if (!err)
-		err = gr_dwarf_resolve(&b);
+		err = dwarfi_resolve(&b);
 	if (err)
 		err = pick_error(l, err);
 	free(b.type_refs);
@@ -196,7 +196,7 @@ static struct gr_error *index_with_libdwarf(struct gr_dwarf *d,
 	free(b.field_owner);
 	free(b.var_owner);
 	free(b.abstracts);
-	gr_dwarf_intern_deinit(&b.names);
+	dwarfi_intern_deinit(&b.names);
 	e = NULL;
 	if (dwarf_object_finish(dbg, &e) == DW_DLV_ERROR)
 		dwarf_dealloc_error(NULL, e);
@@ -250,9 +250,9 @@ void gr_dwarf_destroy(struct gr_dwarf *d)
 	free(d->rec_types);
 	free(d->rec_globals);
 	free(d->rec_constants);
-	gr_dwarf_names_deinit(&d->type_names);
-	gr_dwarf_names_deinit(&d->global_names);
-	gr_dwarf_names_deinit(&d->constant_names);
-	gr_dwarf_arena_deinit(&d->arena);
+	dwarfi_names_deinit(&d->type_names);
+	dwarfi_names_deinit(&d->global_names);
+	dwarfi_names_deinit(&d->constant_names);
+	dwarfi_arena_deinit(&d->arena);
 	free(d);
 }

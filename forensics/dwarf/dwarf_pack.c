@@ -135,7 +135,7 @@ static bool opt_size(const char *s, bool *has, uint64_t *ret)
 
 static const char *name_copy(struct reader *r, const char *s)
 {
-	return gr_dwarf_arena_strdup(&r->d->arena, s, strlen(s));
+	return dwarfi_arena_strdup(&r->d->arena, s, strlen(s));
 }
 
 GR_MUST_USE
@@ -395,7 +395,7 @@ struct gr_error *gr_dwarf_from_pack(const char *text, size_t len,
 	if (!err) {
 		derive_sizes(d);
 		d->present = true;
-		err = gr_dwarf_build_tables(d);
+		err = dwarfi_build_tables(d);
 	}
 	if (err) {
 		gr_dwarf_destroy(d);

@@ -11,7 +11,7 @@
 
 #include "forensics/base/array.h"
 
-int gr_dwarf_type_kind(Dwarf_Half tag)
+int dwarfi_type_kind(Dwarf_Half tag)
 {
 	switch (tag) {
 	case DW_TAG_base_type:
@@ -86,15 +86,15 @@ static struct gr_error *copy_name(struct gr_dwarf_build *b, const char *name,
 		return NULL;
 	}
 	if (intern)
-		return gr_dwarf_intern(&b->names, &b->d->arena, name, ret);
-	const char *s = gr_dwarf_arena_strdup(&b->d->arena, name, strlen(name));
+		return dwarfi_intern(&b->names, &b->d->arena, name, ret);
+	const char *s = dwarfi_arena_strdup(&b->d->arena, name, strlen(name));
 	if (!s)
 		return gr_error_nomem();
 	*ret = s;
 	return NULL;
 }
 
-struct gr_error *gr_dwarf_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
+struct gr_error *dwarfi_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
 				   uint64_t off, const struct gr_dwarf_attrs *a,
 				   uint32_t *ret)
 {
@@ -115,7 +115,7 @@ struct gr_error *gr_dwarf_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
 		return err;
 	t->die = off;
 	t->tag = tag;
-	t->kind = (uint8_t)gr_dwarf_type_kind(tag);
+	t->kind = (uint8_t)dwarfi_type_kind(tag);
 	t->go_kind = a->go_kind;
 	t->encoding = a->encoding;
 	t->size = a->byte_size;
@@ -130,7 +130,7 @@ struct gr_error *gr_dwarf_add_type(struct gr_dwarf_build *b, Dwarf_Half tag,
 	return NULL;
 }
 
-struct gr_error *gr_dwarf_add_field(struct gr_dwarf_build *b, uint32_t owner,
+struct gr_error *dwarfi_add_field(struct gr_dwarf_build *b, uint32_t owner,
 				    const struct gr_dwarf_attrs *a)
 {
 	struct gr_dwarf *d = b->d;
@@ -157,7 +157,7 @@ struct gr_error *gr_dwarf_add_field(struct gr_dwarf_build *b, uint32_t owner,
 	return NULL;
 }
 
-bool gr_dwarf_addr_expr(const struct gr_dwarf_attrs *a, uint64_t *addr)
+bool dwarfi_addr_expr(const struct gr_dwarf_attrs *a, uint64_t *addr)
 {
 	if (a->loc_kind != GR_DWARF_ATTR_LOC_BLOCK || a->loc_len != 9 ||
 	    a->loc[0] != DW_OP_addr)
@@ -169,7 +169,7 @@ bool gr_dwarf_addr_expr(const struct gr_dwarf_attrs *a, uint64_t *addr)
 	return true;
 }
 
-struct gr_error *gr_dwarf_add_global(struct gr_dwarf_build *b, uint64_t addr,
+struct gr_error *dwarfi_add_global(struct gr_dwarf_build *b, uint64_t addr,
 				     const struct gr_dwarf_attrs *a)
 {
 	struct gr_dwarf *d = b->d;
@@ -194,7 +194,7 @@ struct gr_error *gr_dwarf_add_global(struct gr_dwarf_build *b, uint64_t addr,
 	return NULL;
 }
 
-struct gr_error *gr_dwarf_add_constant(struct gr_dwarf_build *b,
+struct gr_error *dwarfi_add_constant(struct gr_dwarf_build *b,
 				       const struct gr_dwarf_attrs *a)
 {
 	struct gr_dwarf *d = b->d;
@@ -218,7 +218,7 @@ struct gr_error *gr_dwarf_add_constant(struct gr_dwarf_build *b,
 	return NULL;
 }
 
-struct gr_error *gr_dwarf_add_function(struct gr_dwarf_build *b, uint64_t off,
+struct gr_error *dwarfi_add_function(struct gr_dwarf_build *b, uint64_t off,
 				       const struct gr_dwarf_attrs *a,
 				       uint32_t *ret)
 {
@@ -297,7 +297,7 @@ static struct gr_error *set_location(struct gr_dwarf *d, struct gr_dwarf_var *v,
 	}
 	if (a->loc_len > UINT32_MAX)
 		return NULL;
-	uint8_t *copy = gr_dwarf_arena_alloc(&d->arena, a->loc_len);
+	uint8_t *copy = dwarfi_arena_alloc(&d->arena, a->loc_len);
 	if (!copy)
 		return gr_error_nomem();
 	memcpy(copy, a->loc, a->loc_len);
@@ -307,7 +307,7 @@ static struct gr_error *set_location(struct gr_dwarf *d, struct gr_dwarf_var *v,
 	return NULL;
 }
 
-struct gr_error *gr_dwarf_add_var(struct gr_dwarf_build *b, uint32_t fn,
+struct gr_error *dwarfi_add_var(struct gr_dwarf_build *b, uint32_t fn,
 				  uint8_t flags, const struct gr_dwarf_attrs *a)
 {
 	struct gr_dwarf *d = b->d;
@@ -347,7 +347,7 @@ struct gr_error *gr_dwarf_add_var(struct gr_dwarf_build *b, uint32_t fn,
 	return NULL;
 }
 
-struct gr_error *gr_dwarf_add_abstract(struct gr_dwarf_build *b, uint64_t off,
+struct gr_error *dwarfi_add_abstract(struct gr_dwarf_build *b, uint64_t off,
 				       const struct gr_dwarf_attrs *a)
 {
 	struct gr_error *err = gr_array_grow(&b->abstracts, &b->abstracts_cap,

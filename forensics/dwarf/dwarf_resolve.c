@@ -253,11 +253,11 @@ static struct gr_error *resolve_sizes(struct gr_dwarf *d)
 GR_MUST_USE
 static struct gr_error *build_names(struct gr_dwarf *d)
 {
-	struct gr_error *err = gr_dwarf_names_init(&d->type_names, d->ntypes);
+	struct gr_error *err = dwarfi_names_init(&d->type_names, d->ntypes);
 	if (!err)
-		err = gr_dwarf_names_init(&d->global_names, d->nglobals);
+		err = dwarfi_names_init(&d->global_names, d->nglobals);
 	if (!err)
-		err = gr_dwarf_names_init(&d->constant_names, d->nconstants);
+		err = dwarfi_names_init(&d->constant_names, d->nconstants);
 	if (err)
 		return err;
 	/* Definitions first, so that an alias typedef is found only alone. */
@@ -265,15 +265,15 @@ static struct gr_error *build_names(struct gr_dwarf *d)
 		for (size_t i = 0; i < d->ntypes; i++) {
 			const struct gr_dwarf_type *t = &d->types[i];
 			if (t->name[0] && t->go_alias == (pass == 1))
-				gr_dwarf_names_add(&d->type_names, t->name,
+				dwarfi_names_add(&d->type_names, t->name,
 						   (uint32_t)i);
 		}
 	}
 	for (size_t i = 0; i < d->nglobals; i++)
-		gr_dwarf_names_add(&d->global_names, d->globals[i].name,
+		dwarfi_names_add(&d->global_names, d->globals[i].name,
 				   (uint32_t)i);
 	for (size_t i = 0; i < d->nconstants; i++)
-		gr_dwarf_names_add(&d->constant_names, d->constants[i].name,
+		dwarfi_names_add(&d->constant_names, d->constants[i].name,
 				   (uint32_t)i);
 	return NULL;
 }
@@ -341,7 +341,7 @@ static struct gr_error *build_addr_tables(struct gr_dwarf *d)
 	return sorted_ids(d->by_runtime_type, nrt, NULL);
 }
 
-struct gr_error *gr_dwarf_build_tables(struct gr_dwarf *d)
+struct gr_error *dwarfi_build_tables(struct gr_dwarf *d)
 {
 	struct gr_error *err = build_names(d);
 	return err ? err : build_addr_tables(d);
@@ -367,7 +367,7 @@ static void shrink_all(struct gr_dwarf *d)
 	shrink((void **)&d->vars, d->nvars, sizeof(*d->vars));
 }
 
-struct gr_error *gr_dwarf_resolve(struct gr_dwarf_build *b)
+struct gr_error *dwarfi_resolve(struct gr_dwarf_build *b)
 {
 	struct gr_error *err = group_fields(b);
 	if (!err)
@@ -377,7 +377,7 @@ struct gr_error *gr_dwarf_resolve(struct gr_dwarf_build *b)
 	resolve_refs(b);
 	err = resolve_sizes(b->d);
 	if (!err)
-		err = gr_dwarf_build_tables(b->d);
+		err = dwarfi_build_tables(b->d);
 	if (!err)
 		shrink_all(b->d);
 	return err;

@@ -31,7 +31,7 @@ const struct gr_dwarf_global *gr_dwarf_global_at_index(const struct gr_dwarf *d,
 struct gr_error *gr_dwarf_global(const struct gr_dwarf *d, const char *name,
 				 const struct gr_dwarf_global **ret)
 {
-	uint32_t i = gr_dwarf_names_find(&d->global_names, name);
+	uint32_t i = dwarfi_names_find(&d->global_names, name);
 	if (i == GR_DWARF_NO_TYPE)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "DWARF: no global %s", name);
@@ -109,7 +109,7 @@ gr_dwarf_constant_at_index(const struct gr_dwarf *d, size_t i)
 struct gr_error *gr_dwarf_constant(const struct gr_dwarf *d, const char *name,
 				   int64_t *ret)
 {
-	uint32_t i = gr_dwarf_names_find(&d->constant_names, name);
+	uint32_t i = dwarfi_names_find(&d->constant_names, name);
 	if (i == GR_DWARF_NO_TYPE)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "DWARF: no constant %s", name);

@@ -21,7 +21,7 @@ struct gr_error *gr_dwarf_synth_type(struct gr_dwarf *d, const char *name,
 		gr_array_grow(&d->types, &d->types_cap, d->ntypes, 1);
 	if (err)
 		return err;
-	const char *copy = gr_dwarf_arena_strdup(&d->arena, name, strlen(name));
+	const char *copy = dwarfi_arena_strdup(&d->arena, name, strlen(name));
 	if (!copy)
 		return gr_error_nomem();
 	struct gr_dwarf_type *t = &d->types[d->ntypes];
@@ -58,7 +58,7 @@ struct gr_error *gr_dwarf_synth_field(struct gr_dwarf *d, uint32_t owner,
 		gr_array_grow(&d->fields, &d->fields_cap, d->nfields, 1);
 	if (err)
 		return err;
-	const char *copy = gr_dwarf_arena_strdup(&d->arena, name, strlen(name));
+	const char *copy = dwarfi_arena_strdup(&d->arena, name, strlen(name));
 	if (!copy)
 		return gr_error_nomem();
 	d->fields[d->nfields++] = (struct gr_dwarf_field){copy, offset, type,
@@ -69,14 +69,14 @@ struct gr_error *gr_dwarf_synth_field(struct gr_dwarf *d, uint32_t owner,
 
 struct gr_error *gr_dwarf_synth_done(struct gr_dwarf *d)
 {
-	gr_dwarf_names_deinit(&d->type_names);
-	gr_dwarf_names_deinit(&d->global_names);
-	gr_dwarf_names_deinit(&d->constant_names);
+	dwarfi_names_deinit(&d->type_names);
+	dwarfi_names_deinit(&d->global_names);
+	dwarfi_names_deinit(&d->constant_names);
 	free(d->by_runtime_type);
 	free(d->globals_by_addr);
 	free(d->functions_by_pc);
 	d->by_runtime_type = NULL;
 	d->globals_by_addr = NULL;
 	d->functions_by_pc = NULL;
-	return gr_dwarf_build_tables(d);
+	return dwarfi_build_tables(d);
 }

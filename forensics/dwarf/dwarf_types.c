@@ -32,7 +32,7 @@ const struct gr_dwarf_type *gr_dwarf_type(const struct gr_dwarf *d,
 struct gr_error *gr_dwarf_type_by_name(const struct gr_dwarf *d,
 				       const char *name, uint32_t *ret)
 {
-	uint32_t id = gr_dwarf_names_find(&d->type_names, name);
+	uint32_t id = dwarfi_names_find(&d->type_names, name);
 	if (id == GR_DWARF_NO_TYPE)
 		return gr_error_create(GR_ERR_NOT_FOUND, "DWARF: no type %s",
 				       name);

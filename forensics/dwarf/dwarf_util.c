@@ -16,7 +16,7 @@ struct gr_dwarf_arena_chunk {
 /* Big enough that a large binary's names take a few hundred chunks. */
 enum { ARENA_CHUNK = 256 * 1024 };
 
-void *gr_dwarf_arena_alloc(struct gr_dwarf_arena *a, size_t size)
+void *dwarfi_arena_alloc(struct gr_dwarf_arena *a, size_t size)
 {
 	size = (size + 7) & ~(size_t)7;
 	if (!a->head || a->cap - a->used < size) {
@@ -34,12 +34,12 @@ void *gr_dwarf_arena_alloc(struct gr_dwarf_arena *a, size_t size)
 	return p;
 }
 
-char *gr_dwarf_arena_strdup(struct gr_dwarf_arena *a, const char *s,
+char *dwarfi_arena_strdup(struct gr_dwarf_arena *a, const char *s,
 			    size_t len)
 {
 	if (len == SIZE_MAX)
 		return NULL;
-	char *p = gr_dwarf_arena_alloc(a, len + 1);
+	char *p = dwarfi_arena_alloc(a, len + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, len);
@@ -47,7 +47,7 @@ char *gr_dwarf_arena_strdup(struct gr_dwarf_arena *a, const char *s,
 	return p;
 }
 
-void gr_dwarf_arena_deinit(struct gr_dwarf_arena *a)
+void dwarfi_arena_deinit(struct gr_dwarf_arena *a)
 {
 	struct gr_dwarf_arena_chunk *c = a->head;
 	while (c) {
@@ -61,7 +61,7 @@ void gr_dwarf_arena_deinit(struct gr_dwarf_arena *a)
 
 /* --- name table --- */
 
-struct gr_error *gr_dwarf_names_init(struct gr_dwarf_names *t, size_t n)
+struct gr_error *dwarfi_names_init(struct gr_dwarf_names *t, size_t n)
 {
 	struct gr_error *err = gr_hash_reserve(&t->index, n);
 	if (!err)
@@ -84,11 +84,11 @@ static uint32_t names_entry(const struct gr_dwarf_names *t, const char *name,
 	return UINT32_MAX;
 }
 
-void gr_dwarf_names_add(struct gr_dwarf_names *t, const char *name,
+void dwarfi_names_add(struct gr_dwarf_names *t, const char *name,
 			uint32_t idx)
 {
 	uint64_t h = gr_hash_str(name);
-	/* Sized by gr_dwarf_names_init: inserting cannot fail below it. */
+	/* Sized by dwarfi_names_init: inserting cannot fail below it. */
 	if (t->n == t->cap || names_entry(t, name, h) != UINT32_MAX)
 		return;
 	struct gr_error *err = gr_hash_insert(&t->index, h, (uint32_t)t->n);
@@ -100,7 +100,7 @@ void gr_dwarf_names_add(struct gr_dwarf_names *t, const char *name,
 	t->idx[t->n++] = idx;
 }
 
-uint32_t gr_dwarf_names_find(const struct gr_dwarf_names *t, const char *name)
+uint32_t dwarfi_names_find(const struct gr_dwarf_names *t, const char *name)
 {
 	if (!t->n)
 		return GR_DWARF_NO_TYPE;
@@ -108,7 +108,7 @@ uint32_t gr_dwarf_names_find(const struct gr_dwarf_names *t, const char *name)
 	return k == UINT32_MAX ? GR_DWARF_NO_TYPE : t->idx[k];
 }
 
-void gr_dwarf_names_deinit(struct gr_dwarf_names *t)
+void dwarfi_names_deinit(struct gr_dwarf_names *t)
 {
 	gr_hash_deinit(&t->index);
 	free(t->names);
@@ -118,7 +118,7 @@ void gr_dwarf_names_deinit(struct gr_dwarf_names *t)
 
 /* --- interned strings --- */
 
-struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
+struct gr_error *dwarfi_intern(struct dwarfi_intern *t,
 				 struct gr_dwarf_arena *a, const char *s,
 				 const char **ret)
 {
@@ -136,7 +136,7 @@ struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
 	struct gr_error *err = gr_array_grow(&t->strs, &t->cap, t->count, 1);
 	if (err)
 		return err;
-	char *copy = gr_dwarf_arena_strdup(a, s, len);
+	char *copy = dwarfi_arena_strdup(a, s, len);
 	if (!copy)
 		return gr_error_nomem();
 	if ((err = gr_hash_insert(&t->index, h, (uint32_t)t->count)))
@@ -146,9 +146,9 @@ struct gr_error *gr_dwarf_intern(struct gr_dwarf_intern *t,
 	return NULL;
 }
 
-void gr_dwarf_intern_deinit(struct gr_dwarf_intern *t)
+void dwarfi_intern_deinit(struct dwarfi_intern *t)
 {
 	gr_hash_deinit(&t->index);
 	free(t->strs);
-	*t = (struct gr_dwarf_intern){0};
+	*t = (struct dwarfi_intern){0};
 }

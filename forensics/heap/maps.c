@@ -389,7 +389,7 @@ static struct gr_error *resolve(const struct gr_maps *m, uint32_t type,
 	return NULL;
 }
 
-struct gr_error *map_shape_get(struct gr_maps *m, uint32_t type,
+struct gr_error *maps_shape_get(struct gr_maps *m, uint32_t type,
 			       const struct map_shape **ret)
 {
 	if (type < m->ntypes && m->shape_of[type]) {

@@ -38,9 +38,9 @@ static struct gr_error *bucket_array(struct map_walk *w, uint64_t addr,
 	memset(a, 0, sizeof(*a));
 	if (b > 63 || __builtin_mul_overflow((uint64_t)1 << b,
 					     sh->container_size, &need))
-		return map_bad(w, "%s: B = %u", what, b);
-	struct map_storage st;
-	struct gr_error *err = map_storage(w, addr, need, sh->container_type,
+		return maps_bad(w, "%s: B = %u", what, b);
+	struct maps_storage st;
+	struct gr_error *err = maps_storage(w, addr, need, sh->container_type,
 					   0, part, what, &st);
 	if (err)
 		return err;
@@ -70,17 +70,17 @@ static struct gr_error *in_array(struct map_walk *w, struct array *arrays,
 			continue;
 		uint64_t off = next - a->base;
 		if (off % bsz)
-			return map_bad(w,
+			return maps_bad(w,
 				       "overflow 0x%" PRIx64
 				       " is not on a bucket boundary",
 				       next);
 		if (off / bsz < a->nmain)
-			return map_bad(w,
+			return maps_bad(w,
 				       "overflow chain re-enters bucket %" PRIu64
 				       " of array 0x%" PRIx64,
 				       off / bsz, a->base);
 		if (++a->visits > a->ntotal - a->nmain)
-			return map_bad(w,
+			return maps_bad(w,
 				       "overflow chains loop through the "
 				       "preallocated buckets of 0x%" PRIx64,
 				       a->base);
@@ -99,24 +99,24 @@ static struct gr_error *chain(struct map_walk *w, struct array *arrays,
 		uint8_t tophash[MAP_SLOTS];
 		uint64_t next;
 		struct gr_error *err;
-		if ((err = map_read(w, b, tophash, sizeof(tophash))) ||
-		    (err = map_read(w, b + sh->overflow_off, &next,
+		if ((err = maps_read(w, b, tophash, sizeof(tophash))) ||
+		    (err = maps_read(w, b + sh->overflow_off, &next,
 				    sizeof(next))))
 			return err;
-		if (!map_container(w, b, tophash) || !next)
+		if (!maps_container(w, b, tophash) || !next)
 			return NULL;
 		bool prealloc;
 		if ((err = in_array(w, arrays, next, &prealloc)))
 			return err;
 		if (!prealloc) {
-			struct map_storage st;
-			if ((err = map_storage(w, next, sh->container_size,
+			struct maps_storage st;
+			if ((err = maps_storage(w, next, sh->container_size,
 					       sh->container_type, 0,
 					       GR_MAP_PART_OVERFLOW,
 					       "overflow bucket", &st)))
 				return err;
 			if (!st.fresh)
-				return map_bad(w,
+				return maps_bad(w,
 					       "overflow bucket 0x%" PRIx64
 					       " reached twice (cycle)",
 					       next);
@@ -148,14 +148,14 @@ static struct gr_error *extra(struct map_walk *w, uint64_t addr)
 	uint64_t need = (sh->extra_overflow > sh->extra_oldoverflow
 				 ? sh->extra_overflow
 				 : sh->extra_oldoverflow) + 8;
-	struct map_storage st;
-	struct gr_error *err = map_storage(w, addr, need, sh->extra_type, 0,
+	struct maps_storage st;
+	struct gr_error *err = maps_storage(w, addr, need, sh->extra_type, 0,
 					   GR_MAP_PART_EXTRA, "mapextra", &st);
 	if (err)
 		return err;
 	uint64_t slices[2];
-	if ((err = map_read(w, addr + sh->extra_overflow, &slices[0], 8)) ||
-	    (err = map_read(w, addr + sh->extra_oldoverflow, &slices[1], 8)))
+	if ((err = maps_read(w, addr + sh->extra_overflow, &slices[0], 8)) ||
+	    (err = maps_read(w, addr + sh->extra_oldoverflow, &slices[1], 8)))
 		return err;
 	const struct gr_dwarf_type *st_type =
 		gr_dwarf_type(w->m->dwarf, sh->extra_slice_type);
@@ -164,19 +164,19 @@ static struct gr_error *extra(struct map_walk *w, uint64_t addr)
 		uint64_t hdr[3]; /* array, len, cap */
 		if (!slices[i])
 			continue;
-		if ((err = map_storage(w, slices[i], sizeof(hdr),
+		if ((err = maps_storage(w, slices[i], sizeof(hdr),
 				       sh->extra_slice_type, 0,
 				       GR_MAP_PART_EXTRA, "overflow slice",
 				       &st)) ||
-		    (err = map_read(w, slices[i], hdr, sizeof(hdr))))
+		    (err = maps_read(w, slices[i], hdr, sizeof(hdr))))
 			return err;
 		if (!hdr[0])
 			continue;
 		if (hdr[1] > hdr[2] || hdr[2] > UINT64_MAX / 8)
-			return map_bad(w, "overflow slice 0x%" PRIx64
+			return maps_bad(w, "overflow slice 0x%" PRIx64
 				       ": len %" PRIu64 ", cap %" PRIu64,
 				       slices[i], hdr[1], hdr[2]);
-		if ((err = map_storage(w, hdr[0], 8 * hdr[2], elem, hdr[2],
+		if ((err = maps_storage(w, hdr[0], 8 * hdr[2], elem, hdr[2],
 				       GR_MAP_PART_EXTRA,
 				       "overflow slice array", &st)))
 			return err;
@@ -184,23 +184,23 @@ static struct gr_error *extra(struct map_walk *w, uint64_t addr)
 	return NULL;
 }
 
-struct gr_error *map_walk_classic(struct map_walk *w)
+struct gr_error *maps_walk_classic(struct map_walk *w)
 {
 	const struct map_shape *sh = w->sh;
 	const uint8_t *hdr = w->hdr;
 	struct gr_error *err;
-	uint64_t count = map_member_value(hdr, &sh->count);
-	uint64_t flags = map_member_value(hdr, &sh->flags);
-	unsigned b = (unsigned)map_member_value(hdr, &sh->b);
-	uint64_t buckets = map_member_value(hdr, &sh->buckets);
-	uint64_t oldbuckets = map_member_value(hdr, &sh->oldbuckets);
-	uint64_t extra_addr = map_member_value(hdr, &sh->extra);
+	uint64_t count = maps_member_value(hdr, &sh->count);
+	uint64_t flags = maps_member_value(hdr, &sh->flags);
+	unsigned b = (unsigned)maps_member_value(hdr, &sh->b);
+	uint64_t buckets = maps_member_value(hdr, &sh->buckets);
+	uint64_t oldbuckets = maps_member_value(hdr, &sh->oldbuckets);
+	uint64_t extra_addr = maps_member_value(hdr, &sh->extra);
 	if ((int64_t)count < 0)
-		return map_bad(w, "count %" PRId64, (int64_t)count);
+		return maps_bad(w, "count %" PRId64, (int64_t)count);
 	w->info->entries = count;
 	w->writing = flags & CLASSIC_FLAG_WRITING;
 	if (b > 63)
-		return map_bad(w, "B = %u", b);
+		return maps_bad(w, "B = %u", b);
 
 	struct array arrays[NO_ARRAY];
 	memset(arrays, 0, sizeof(arrays));
@@ -211,7 +211,7 @@ struct gr_error *map_walk_classic(struct map_walk *w)
 	if (oldbuckets) {
 		bool same = flags & CLASSIC_FLAG_SAME_SIZE;
 		if (!buckets || (!same && b == 0))
-			return map_bad(w, "oldbuckets with B = %u", b);
+			return maps_bad(w, "oldbuckets with B = %u", b);
 		if ((err = bucket_array(w, oldbuckets, same ? b : b - 1,
 					GR_MAP_PART_OLDBUCKETS, "oldbuckets",
 					&arrays[1])))

@@ -246,16 +246,16 @@ static uint64_t locate(struct gr_maps *m, const struct map_shape *sh,
 		       uint64_t header, uint64_t addr)
 {
 	uint8_t hdr[MAP_MAX_HEADER];
-	struct gr_error *err = map_header_read(m, sh, header, hdr);
+	struct gr_error *err = maps_header_read(m, sh, header, hdr);
 	if (err) {
 		gr_error_destroy(err);
 		return 0;
 	}
 	if (!sh->swiss) {
-		unsigned b = (unsigned)map_member_value(hdr, &sh->b);
-		uint64_t flags = map_member_value(hdr, &sh->flags);
-		uint64_t arrays[2] = {map_member_value(hdr, &sh->buckets),
-				      map_member_value(hdr, &sh->oldbuckets)};
+		unsigned b = (unsigned)maps_member_value(hdr, &sh->b);
+		uint64_t flags = maps_member_value(hdr, &sh->flags);
+		uint64_t arrays[2] = {maps_member_value(hdr, &sh->buckets),
+				      maps_member_value(hdr, &sh->oldbuckets)};
 		unsigned bs[2] = {b, flags & CLASSIC_FLAG_SAME_SIZE ? b : b - 1};
 		for (unsigned i = 0; i < 2; i++) {
 			if (!arrays[i] || bs[i] > 40)
@@ -268,8 +268,8 @@ static uint64_t locate(struct gr_maps *m, const struct map_shape *sh,
 		}
 		return 0;
 	}
-	uint64_t dir = map_member_value(hdr, &sh->dir_ptr);
-	uint64_t len = map_member_value(hdr, &sh->dir_len);
+	uint64_t dir = maps_member_value(hdr, &sh->dir_ptr);
+	uint64_t len = maps_member_value(hdr, &sh->dir_len);
 	if (!len)
 		return in_array(sh, dir, 1, addr);
 	uint32_t id = gr_heap_find(m->heap, dir);
@@ -288,8 +288,8 @@ static uint64_t locate(struct gr_maps *m, const struct map_shape *sh,
 		if (table == prev)
 			continue;
 		prev = table;
-		uint64_t mask = map_member_value(t, &sh->t_groups_mask);
-		uint64_t c = in_array(sh, map_member_value(t, &sh->t_groups_data),
+		uint64_t mask = maps_member_value(t, &sh->t_groups_mask);
+		uint64_t c = in_array(sh, maps_member_value(t, &sh->t_groups_data),
 				      mask + 1, addr);
 		if (c && mask + 1)
 			return c;
@@ -312,7 +312,7 @@ static struct gr_error *find_slot(struct gr_maps *m, const struct map_shape *sh,
 	if (c)
 		gr_error_destroy(err);
 	struct gr_map_info info;
-	return map_walk_run(m, header, map_type, NULL, NULL, find_visit, f,
+	return maps_walk_run(m, header, map_type, NULL, NULL, find_visit, f,
 			    &info);
 }
 
@@ -322,7 +322,7 @@ struct gr_error *gr_maps_describe_slot(struct gr_maps *m, uint64_t header,
 {
 	struct find f = {.addr = addr};
 	const struct map_shape *sh;
-	struct gr_error *err = map_shape_get(m, map_type, &sh);
+	struct gr_error *err = maps_shape_get(m, map_type, &sh);
 	if (err || (err = find_slot(m, sh, header, map_type, &f)))
 		return err;
 	if (!f.found)

@@ -133,7 +133,7 @@ struct map_walk {
 };
 
 /* Where a storage pointer landed. */
-struct map_storage {
+struct maps_storage {
 	uint32_t id;	/* heap object, or GR_HEAP_NO_OBJECT (goroutine stack) */
 	uint64_t end;	/* end of the object's slot (or of the stack span) */
 	bool fresh;	/* first time this walk saw the object */
@@ -141,40 +141,40 @@ struct map_storage {
 
 /* maps.c */
 GR_MUST_USE
-struct gr_error *map_shape_get(struct gr_maps *m, uint32_t type,
+struct gr_error *maps_shape_get(struct gr_maps *m, uint32_t type,
 			       const struct map_shape **ret);
 
 /* maps_walk.c */
 GR_MUST_USE
-struct gr_error *map_bad(const struct map_walk *w, const char *fmt, ...)
+struct gr_error *maps_bad(const struct map_walk *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 GR_MUST_USE
-struct gr_error *map_storage(struct map_walk *w, uint64_t addr, uint64_t need,
+struct gr_error *maps_storage(struct map_walk *w, uint64_t addr, uint64_t need,
 			     uint32_t dwarf_type, uint64_t count,
 			     enum gr_map_part part, const char *what,
-			     struct map_storage *ret);
+			     struct maps_storage *ret);
 GR_MUST_USE
-struct gr_error *map_read(struct map_walk *w, uint64_t addr, void *buf,
+struct gr_error *maps_read(struct map_walk *w, uint64_t addr, void *buf,
 			  size_t len);
-uint64_t map_member_value(const uint8_t *buf, const struct map_member *mm);
+uint64_t maps_member_value(const uint8_t *buf, const struct map_member *mm);
 /* The header's sh->header_size bytes into @buf (MAP_MAX_HEADER bytes). */
 GR_MUST_USE
-struct gr_error *map_header_read(struct gr_maps *m, const struct map_shape *sh,
+struct gr_error *maps_header_read(struct gr_maps *m, const struct map_shape *sh,
 				 uint64_t header, uint8_t *buf);
 /* Visit one bucket/group: count its full slots, call w->visit. */
-bool map_container(struct map_walk *w, uint64_t addr,
+bool maps_container(struct map_walk *w, uint64_t addr,
 		   const uint8_t ctrl[MAP_SLOTS]);
-bool map_slot_full(const struct map_walk *w, uint8_t ctrl);
+bool maps_slot_full(const struct map_walk *w, uint8_t ctrl);
 GR_MUST_USE
-struct gr_error *map_walk_run(struct gr_maps *m, uint64_t header,
+struct gr_error *maps_walk_run(struct gr_maps *m, uint64_t header,
 			      uint32_t map_type, gr_maps_part_fn *fn, void *arg,
 			      map_container_fn *visit, void *visit_arg,
 			      struct gr_map_info *info);
 
 /* maps_classic.c, maps_swiss.c */
 GR_MUST_USE
-struct gr_error *map_walk_classic(struct map_walk *w);
+struct gr_error *maps_walk_classic(struct map_walk *w);
 GR_MUST_USE
-struct gr_error *map_walk_swiss(struct map_walk *w);
+struct gr_error *maps_walk_swiss(struct map_walk *w);
 
 #endif /* GR_MAPS_INTERNAL_H */

@@ -22,10 +22,10 @@ GR_MUST_USE
 static struct gr_error *group(struct map_walk *w, uint64_t addr)
 {
 	uint8_t ctrl[MAP_SLOTS];
-	struct gr_error *err = map_read(w, addr, ctrl, sizeof(ctrl));
+	struct gr_error *err = maps_read(w, addr, ctrl, sizeof(ctrl));
 	if (err)
 		return err;
-	map_container(w, addr, ctrl);
+	maps_container(w, addr, ctrl);
 	return NULL;
 }
 
@@ -34,8 +34,8 @@ static struct gr_error *table(struct map_walk *w, uint64_t addr,
 			      unsigned global_depth)
 {
 	const struct map_shape *sh = w->sh;
-	struct map_storage st;
-	struct gr_error *err = map_storage(w, addr, sh->table_size,
+	struct maps_storage st;
+	struct gr_error *err = maps_storage(w, addr, sh->table_size,
 					   sh->table_type, 0,
 					   GR_MAP_PART_TABLE, "table", &st);
 	if (err)
@@ -44,34 +44,34 @@ static struct gr_error *table(struct map_walk *w, uint64_t addr,
 		/* The same table fills several directory entries. */
 		if (st.id != GR_HEAP_NO_OBJECT)
 			return NULL;
-		return map_bad(w, "table 0x%" PRIx64 " is not a heap object",
+		return maps_bad(w, "table 0x%" PRIx64 " is not a heap object",
 			       addr);
 	}
 	uint8_t t[MAP_MAX_HEADER];
-	if ((err = map_read(w, addr, t, sh->table_size)))
+	if ((err = maps_read(w, addr, t, sh->table_size)))
 		return err;
-	uint64_t used = map_member_value(t, &sh->t_used);
-	uint64_t capacity = map_member_value(t, &sh->t_capacity);
-	uint64_t depth = map_member_value(t, &sh->t_local_depth);
-	uint64_t data = map_member_value(t, &sh->t_groups_data);
-	uint64_t mask = map_member_value(t, &sh->t_groups_mask);
+	uint64_t used = maps_member_value(t, &sh->t_used);
+	uint64_t capacity = maps_member_value(t, &sh->t_capacity);
+	uint64_t depth = maps_member_value(t, &sh->t_local_depth);
+	uint64_t data = maps_member_value(t, &sh->t_groups_data);
+	uint64_t mask = maps_member_value(t, &sh->t_groups_mask);
 	uint64_t ngroups = mask + 1, need;
 	if (!ngroups || (ngroups & mask) || depth > global_depth ||
 	    __builtin_mul_overflow(ngroups, (uint64_t)MAP_SLOTS, &need) ||
 	    need != capacity || used > capacity || !data)
-		return map_bad(w,
+		return maps_bad(w,
 			       "table 0x%" PRIx64 ": lengthMask %#" PRIx64
 			       ", capacity %" PRIu64 ", used %" PRIu64
 			       ", localDepth %" PRIu64,
 			       addr, mask, capacity, used, depth);
 	if (__builtin_mul_overflow(ngroups, sh->container_size, &need))
-		return map_bad(w, "table 0x%" PRIx64 ": %" PRIu64 " groups",
+		return maps_bad(w, "table 0x%" PRIx64 ": %" PRIu64 " groups",
 			       addr, ngroups);
-	if ((err = map_storage(w, data, need, sh->container_type, ngroups,
+	if ((err = maps_storage(w, data, need, sh->container_type, ngroups,
 			       GR_MAP_PART_GROUPS, "groups", &st)))
 		return err;
 	if (!st.fresh)
-		return map_bad(w, "groups 0x%" PRIx64 " shared by two tables",
+		return maps_bad(w, "groups 0x%" PRIx64 " shared by two tables",
 			       data);
 	w->info->capacity += capacity;
 	uint64_t before = w->found;
@@ -79,7 +79,7 @@ static struct gr_error *table(struct map_walk *w, uint64_t addr,
 		if ((err = group(w, data + i * sh->container_size)))
 			return err;
 	if (!w->stopped && !w->writing && w->found - before != used)
-		return map_bad(w,
+		return maps_bad(w,
 			       "table 0x%" PRIx64 ": %" PRIu64
 			       " full slots, used %" PRIu64,
 			       addr, w->found - before, used);
@@ -93,10 +93,10 @@ static struct gr_error *directory(struct map_walk *w, uint64_t dir,
 	const struct map_shape *sh = w->sh;
 	if (global_depth > 63 || len != (uint64_t)1 << global_depth ||
 	    len > UINT64_MAX / 8)
-		return map_bad(w, "dirLen %" PRId64 " with globalDepth %u",
+		return maps_bad(w, "dirLen %" PRId64 " with globalDepth %u",
 			       (int64_t)len, global_depth);
-	struct map_storage st;
-	struct gr_error *err = map_storage(w, dir, 8 * len, sh->table_ptr_type,
+	struct maps_storage st;
+	struct gr_error *err = maps_storage(w, dir, 8 * len, sh->table_ptr_type,
 					   len, GR_MAP_PART_DIRECTORY,
 					   "directory", &st);
 	if (err)
@@ -104,11 +104,11 @@ static struct gr_error *directory(struct map_walk *w, uint64_t dir,
 	for (uint64_t i = 0; i < len && !w->stopped; i += DIR_CHUNK) {
 		uint64_t tables[DIR_CHUNK];
 		size_t n = len - i < DIR_CHUNK ? (size_t)(len - i) : DIR_CHUNK;
-		if ((err = map_read(w, dir + 8 * i, tables, 8 * n)))
+		if ((err = maps_read(w, dir + 8 * i, tables, 8 * n)))
 			return err;
 		for (size_t j = 0; j < n && !w->stopped; j++) {
 			if (!tables[j])
-				return map_bad(w, "directory entry %" PRIu64
+				return maps_bad(w, "directory entry %" PRIu64
 					       " is nil", i + j);
 			if ((err = table(w, tables[j], global_depth)))
 				return err;
@@ -117,23 +117,23 @@ static struct gr_error *directory(struct map_walk *w, uint64_t dir,
 	return NULL;
 }
 
-struct gr_error *map_walk_swiss(struct map_walk *w)
+struct gr_error *maps_walk_swiss(struct map_walk *w)
 {
 	const struct map_shape *sh = w->sh;
 	const uint8_t *hdr = w->hdr;
 	struct gr_error *err;
-	uint64_t used = map_member_value(hdr, &sh->used);
-	uint64_t dir = map_member_value(hdr, &sh->dir_ptr);
-	uint64_t len = map_member_value(hdr, &sh->dir_len);
-	unsigned depth = (unsigned)map_member_value(hdr, &sh->global_depth);
+	uint64_t used = maps_member_value(hdr, &sh->used);
+	uint64_t dir = maps_member_value(hdr, &sh->dir_ptr);
+	uint64_t len = maps_member_value(hdr, &sh->dir_len);
+	unsigned depth = (unsigned)maps_member_value(hdr, &sh->global_depth);
 	w->info->entries = used;
-	w->writing = map_member_value(hdr, &sh->writing) != 0;
+	w->writing = maps_member_value(hdr, &sh->writing) != 0;
 	if (len)
 		return directory(w, dir, len, depth);
 	if (!dir)
 		return NULL; /* small map not yet given its group */
-	struct map_storage st;
-	if ((err = map_storage(w, dir, sh->container_size, sh->container_type,
+	struct maps_storage st;
+	if ((err = maps_storage(w, dir, sh->container_size, sh->container_type,
 			       0, GR_MAP_PART_GROUPS, "group", &st)))
 		return err;
 	w->info->capacity += MAP_SLOTS;

@@ -15,7 +15,7 @@
 #include "forensics/base/array.h"
 #include "forensics/heap/maps_internal.h"
 
-struct gr_error *map_bad(const struct map_walk *w, const char *fmt, ...)
+struct gr_error *maps_bad(const struct map_walk *w, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -54,14 +54,14 @@ static struct gr_error *idset_add(struct map_idset *s, uint32_t id,
 
 /* ---- reads ---- */
 
-struct gr_error *map_read(struct map_walk *w, uint64_t addr, void *buf,
+struct gr_error *maps_read(struct map_walk *w, uint64_t addr, void *buf,
 			  size_t len)
 {
 	struct gr_error *err = gr_mem_read(w->m->mem, addr, buf, len);
 	return err ? gr_error_prefix(err, "map 0x%" PRIx64, w->header) : NULL;
 }
 
-uint64_t map_member_value(const uint8_t *buf, const struct map_member *mm)
+uint64_t maps_member_value(const uint8_t *buf, const struct map_member *mm)
 {
 	uint64_t v = 0;
 	/* Little-endian (linux/amd64, arm64): the low bytes come first. */
@@ -69,7 +69,7 @@ uint64_t map_member_value(const uint8_t *buf, const struct map_member *mm)
 	return v;
 }
 
-struct gr_error *map_header_read(struct gr_maps *m, const struct map_shape *sh,
+struct gr_error *maps_header_read(struct gr_maps *m, const struct map_shape *sh,
 				 uint64_t header, uint8_t *buf)
 {
 	struct gr_error *err = gr_mem_read(m->mem, header, buf, sh->header_size);
@@ -83,10 +83,10 @@ struct gr_error *map_header_read(struct gr_maps *m, const struct map_shape *sh,
  * not escape on its goroutine's stack (cmd/compile/internal/walk
  * walkMakeMap): such storage is read but is no heap object.
  */
-struct gr_error *map_storage(struct map_walk *w, uint64_t addr, uint64_t need,
+struct gr_error *maps_storage(struct map_walk *w, uint64_t addr, uint64_t need,
 			     uint32_t dwarf_type, uint64_t count,
 			     enum gr_map_part part, const char *what,
-			     struct map_storage *ret)
+			     struct maps_storage *ret)
 {
 	struct gr_heap *h = w->m->heap;
 	uint32_t id = gr_heap_find(h, addr);
@@ -95,13 +95,13 @@ struct gr_error *map_storage(struct map_walk *w, uint64_t addr, uint64_t need,
 	if (id == GR_HEAP_NO_OBJECT) {
 		const struct gr_span *sp = gr_heap_span_at(h, addr);
 		if (!sp || sp->state != GR_SPAN_MANUAL)
-			return map_bad(w,
+			return maps_bad(w,
 				       "%s 0x%" PRIx64
 				       " is not in an allocated heap object",
 				       what, addr);
 		uint64_t end = sp->base + sp->npages * 8192;
 		if (need > end - addr)
-			return map_bad(w, "%s 0x%" PRIx64 " overruns its span",
+			return maps_bad(w, "%s 0x%" PRIx64 " overruns its span",
 				       what, addr);
 		ret->end = end;
 		return NULL;
@@ -110,7 +110,7 @@ struct gr_error *map_storage(struct map_walk *w, uint64_t addr, uint64_t need,
 	uint64_t size = gr_heap_object_size(h, id);
 	ret->end = obj + size;
 	if (need > ret->end - addr)
-		return map_bad(w,
+		return maps_bad(w,
 			       "%s 0x%" PRIx64 ": %" PRIu64
 			       " bytes do not fit in object 0x%" PRIx64
 			       " (%" PRIu64 " bytes)",
@@ -125,7 +125,7 @@ struct gr_error *map_storage(struct map_walk *w, uint64_t addr, uint64_t need,
 	return NULL;
 }
 
-bool map_slot_full(const struct map_walk *w, uint8_t ctrl)
+bool maps_slot_full(const struct map_walk *w, uint8_t ctrl)
 {
 	/* Evacuated cells (2, 3) of an old bucket moved to the new array;
 	 * only tophash >= minTopHash is an entry (runtime/map.go isEmpty,
@@ -134,11 +134,11 @@ bool map_slot_full(const struct map_walk *w, uint8_t ctrl)
 			    : ctrl >= CLASSIC_MIN_TOPHASH;
 }
 
-bool map_container(struct map_walk *w, uint64_t addr,
+bool maps_container(struct map_walk *w, uint64_t addr,
 		   const uint8_t ctrl[MAP_SLOTS])
 {
 	for (unsigned i = 0; i < MAP_SLOTS; i++)
-		w->found += map_slot_full(w, ctrl[i]);
+		w->found += maps_slot_full(w, ctrl[i]);
 	if (w->visit && !w->visit(w, addr, ctrl))
 		w->stopped = true;
 	return !w->stopped;
@@ -159,7 +159,7 @@ static void account(struct map_walk *w)
 			(info->capacity - info->entries) / info->capacity);
 }
 
-struct gr_error *map_walk_run(struct gr_maps *m, uint64_t header,
+struct gr_error *maps_walk_run(struct gr_maps *m, uint64_t header,
 			      uint32_t map_type, gr_maps_part_fn *fn, void *arg,
 			      map_container_fn *visit, void *visit_arg,
 			      struct gr_map_info *info)
@@ -168,7 +168,7 @@ struct gr_error *map_walk_run(struct gr_maps *m, uint64_t header,
 	info->header = header;
 	info->dwarf_type = GR_DWARF_NO_TYPE;
 	const struct map_shape *sh;
-	struct gr_error *err = map_shape_get(m, map_type, &sh);
+	struct gr_error *err = maps_shape_get(m, map_type, &sh);
 	if (err)
 		return err;
 	info->dwarf_type = sh->map_type;
@@ -177,7 +177,7 @@ struct gr_error *map_walk_run(struct gr_maps *m, uint64_t header,
 			     .arg = arg, .info = info, .visit = visit,
 			     .visit_arg = visit_arg};
 	if (!header) {
-		err = map_bad(&w, "nil map header");
+		err = maps_bad(&w, "nil map header");
 		goto out;
 	}
 	uint32_t hid = gr_heap_find(m->heap, header);
@@ -187,16 +187,16 @@ struct gr_error *map_walk_run(struct gr_maps *m, uint64_t header,
 		if ((err = idset_add(&w.seen, hid, &fresh)))
 			goto out;
 	}
-	if ((err = map_header_read(m, sh, header, w.hdr)))
+	if ((err = maps_header_read(m, sh, header, w.hdr)))
 		goto out;
-	err = sh->swiss ? map_walk_swiss(&w) : map_walk_classic(&w);
+	err = sh->swiss ? maps_walk_swiss(&w) : maps_walk_classic(&w);
 	if (!err && !w.stopped && info->entries > info->capacity)
-		err = map_bad(&w, "%" PRIu64 " entries in %" PRIu64 " slots",
+		err = maps_bad(&w, "%" PRIu64 " entries in %" PRIu64 " slots",
 			      info->entries, info->capacity);
 	/* A map being written when the process died may be half-updated
 	 * (runtime/map.go hashWriting, maps.Map.writing). */
 	if (!err && !w.stopped && !w.writing && w.found != info->entries)
-		err = map_bad(&w,
+		err = maps_bad(&w,
 			      "%" PRIu64 " full slots but the header counts %" PRIu64,
 			      w.found, info->entries);
 out:
@@ -210,7 +210,7 @@ struct gr_error *gr_maps_walk(struct gr_maps *m, uint64_t header,
 			      uint32_t map_type, gr_maps_part_fn *fn,
 			      void *arg, struct gr_map_info *info)
 {
-	return map_walk_run(m, header, map_type, fn, arg, NULL, NULL, info);
+	return maps_walk_run(m, header, map_type, fn, arg, NULL, NULL, info);
 }
 
 /* ---- entries ---- */
@@ -234,7 +234,7 @@ static bool entries_visit(struct map_walk *w, uint64_t addr,
 	struct entries *en = w->visit_arg;
 	const struct map_shape *sh = w->sh;
 	for (unsigned i = 0; i < MAP_SLOTS; i++) {
-		if (!map_slot_full(w, ctrl[i]))
+		if (!maps_slot_full(w, ctrl[i]))
 			continue;
 		struct gr_map_entry e = {
 			.key_slot = addr + sh->key_off + i * sh->key_stride,
@@ -258,6 +258,6 @@ struct gr_error *gr_maps_entries(struct gr_maps *m, uint64_t header,
 {
 	struct entries en = {.fn = fn, .arg = arg};
 	struct gr_map_info info;
-	return map_walk_run(m, header, map_type, NULL, NULL, entries_visit,
+	return maps_walk_run(m, header, map_type, NULL, NULL, entries_visit,
 			    &en, &info);
 }

@@ -17,7 +17,7 @@ enum { MAX_PROCS = 1 << 16 };
 
 /* ---- helpers shared with rtroots_queue.c and rtroots_pool.c ---- */
 
-bool gr_rt_global(const struct gr_rt_ctx *c, const char *name,
+bool rtroots_global(const struct gr_rt_ctx *c, const char *name,
 		  uint64_t *addr_ret, uint32_t *type_ret)
 {
 	const struct gr_dwarf_global *g;
@@ -31,7 +31,7 @@ bool gr_rt_global(const struct gr_rt_ctx *c, const char *name,
 	return true;
 }
 
-uint32_t gr_rt_pointee(const struct gr_dwarf *d, uint32_t id)
+uint32_t rtroots_pointee(const struct gr_dwarf *d, uint32_t id)
 {
 	const struct gr_dwarf_type *t =
 		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
@@ -40,7 +40,7 @@ uint32_t gr_rt_pointee(const struct gr_dwarf *d, uint32_t id)
 }
 
 /* Offset, element count and element size of the array member @path. */
-struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
+struct gr_error *rtroots_array_member(const struct gr_dwarf *d, uint32_t type,
 				     const char *path, uint64_t *off_ret,
 				     uint64_t *count_ret, uint64_t *elem_ret)
 {
@@ -68,7 +68,7 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 	uint64_t allp, hdr[3];
 	uint32_t type;
 	struct gr_dwarf_member p_mcache, mcache_tiny;
-	if (!gr_rt_global(c, "runtime.allp", &allp, &type))
+	if (!rtroots_global(c, "runtime.allp", &allp, &type))
 		return gr_damage_add(&c->rt->damage, 0, 0,
 				     "tiny blocks not read: no "
 				     "runtime.allp in DWARF");
@@ -139,8 +139,8 @@ struct gr_error *gr_rtroots_add(struct gr_session *s, struct gr_roots *roots,
 		err = gr_damage_add(&rt->damage, 0, 0,
 				    "no DWARF: finalizer and cleanup "
 				    "queues, pools and tiny blocks not read");
-	else if (!(err = gr_rt_finq(&c)) && !(err = gr_rt_cleanups(&c)) &&
-		 !(err = gr_rt_pools(&c)))
+	else if (!(err = rtroots_finq(&c)) && !(err = rtroots_cleanups(&c)) &&
+		 !(err = rtroots_pools(&c)))
 		err = tiny_roots(&c);
 	if (err) {
 		gr_rtroots_destroy(rt);

@@ -32,27 +32,27 @@ struct gr_rt_ctx {
  * The package variable @name: runtime address in *addr_ret, DWARF type in
  * *type_ret.  False (no error) when DWARF has no such variable.
  */
-bool gr_rt_global(const struct gr_rt_ctx *c, const char *name,
+bool rtroots_global(const struct gr_rt_ctx *c, const char *name,
 		  uint64_t *addr_ret, uint32_t *type_ret);
 
 /* Pointer target (after typedefs) of type @id, or GR_DWARF_NO_TYPE. */
-uint32_t gr_rt_pointee(const struct gr_dwarf *d, uint32_t id);
+uint32_t rtroots_pointee(const struct gr_dwarf *d, uint32_t id);
 
 /*
  * Brent's cycle detection over a linked list, without memory: call
- * gr_rt_brent_step() with each next pointer; true means it was seen before.
+ * rtroots_brent_step() with each next pointer; true means it was seen before.
  */
 struct gr_rt_brent {
 	uint64_t tortoise, power, lam;
 };
 
-static inline void gr_rt_brent_init(struct gr_rt_brent *b, uint64_t start)
+static inline void rtroots_brent_init(struct gr_rt_brent *b, uint64_t start)
 {
 	b->tortoise = start;
 	b->power = b->lam = 1;
 }
 
-static inline bool gr_rt_brent_step(struct gr_rt_brent *b, uint64_t next)
+static inline bool rtroots_brent_step(struct gr_rt_brent *b, uint64_t next)
 {
 	if (next && next == b->tortoise)
 		return true;
@@ -67,16 +67,16 @@ static inline bool gr_rt_brent_step(struct gr_rt_brent *b, uint64_t next)
 
 /* Offset, element count and element size of the array member @path. */
 GR_MUST_USE
-struct gr_error *gr_rt_array_member(const struct gr_dwarf *d, uint32_t type,
+struct gr_error *rtroots_array_member(const struct gr_dwarf *d, uint32_t type,
 				    const char *path, uint64_t *off_ret,
 				    uint64_t *count_ret, uint64_t *elem_ret);
 
 /* The producers, in the order gr_rtroots_add() runs them. */
 GR_MUST_USE
-struct gr_error *gr_rt_finq(struct gr_rt_ctx *c);     /* rtroots_queue.c */
+struct gr_error *rtroots_finq(struct gr_rt_ctx *c);     /* rtroots_queue.c */
 GR_MUST_USE
-struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c); /* rtroots_queue.c */
+struct gr_error *rtroots_cleanups(struct gr_rt_ctx *c); /* rtroots_queue.c */
 GR_MUST_USE
-struct gr_error *gr_rt_pools(struct gr_rt_ctx *c);    /* rtroots_pool.c */
+struct gr_error *rtroots_pools(struct gr_rt_ctx *c);    /* rtroots_pool.c */
 
 #endif /* GR_RTROOTS_INTERNAL_H */

@@ -235,7 +235,7 @@ static struct gr_error *chain_values(struct gr_rt_ctx *c,
 				     uint64_t head, struct slots *out)
 {
 	struct gr_rt_brent b;
-	gr_rt_brent_init(&b, head);
+	rtroots_brent_init(&b, head);
 	size_t n = 0;
 	for (uint64_t elt = head; elt; n++) {
 		if (n == MAX_CHAIN)
@@ -254,7 +254,7 @@ static struct gr_error *chain_values(struct gr_rt_ctx *c,
 					       ": link unreadable",
 					       head);
 		}
-		if (gr_rt_brent_step(&b, elt))
+		if (rtroots_brent_step(&b, elt))
 			return gr_damage_add(&c->rt->damage, head, 0,
 					     "poolChain %#" PRIx64 " loops",
 					     head);
@@ -328,7 +328,7 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 {
 	uint64_t addr, hdr[3];
 	uint32_t type;
-	if (!gr_rt_global(c, name, &addr, &type))
+	if (!rtroots_global(c, name, &addr, &type))
 		return NULL; /* package sync not linked in */
 	struct gr_error *err = gr_mem_read(c->mem, addr, hdr, sizeof(hdr));
 	if (!err && (hdr[1] > hdr[2] || hdr[1] > MAX_POOLS))
@@ -348,11 +348,11 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 	return NULL;
 }
 
-struct gr_error *gr_rt_pools(struct gr_rt_ctx *c)
+struct gr_error *rtroots_pools(struct gr_rt_ctx *c)
 {
 	uint64_t addr;
 	uint32_t type;
-	if (!gr_rt_global(c, "sync.allPools", &addr, &type))
+	if (!rtroots_global(c, "sync.allPools", &addr, &type))
 		return NULL; /* no sync.Pool in this program */
 	struct pool_layout l;
 	struct gr_error *err = pool_layout(c->dwarf, &l);

@@ -36,7 +36,7 @@ static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 	if ((err = gr_dwarf_member(d, block, "alllink", NULL, &alllink)) ||
 	    (err = gr_dwarf_member(d, block, "next", NULL, &next)) ||
 	    (err = gr_dwarf_member(d, block, "cnt", NULL, &cnt)) ||
-	    (err = gr_rt_array_member(d, block, "fin", &l->fin, &l->nfin,
+	    (err = rtroots_array_member(d, block, "fin", &l->fin, &l->nfin,
 				&l->entry)) ||
 	    (err = gr_dwarf_member_of(d, F, "fn", NULL, &fn)) ||
 	    (err = gr_dwarf_member_of(d, F, "arg", NULL, &arg)) ||
@@ -65,7 +65,7 @@ static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 	uint64_t *v = NULL;
 	size_t n = 0, cap = 0;
 	struct gr_rt_brent b;
-	gr_rt_brent_init(&b, head);
+	rtroots_brent_init(&b, head);
 	struct gr_error *err = NULL;
 	for (uint64_t p = head; p && !err;) {
 		if (n == MAX_BLOCKS) {
@@ -86,7 +86,7 @@ static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 				v[n - 1]);
 			break;
 		}
-		if (gr_rt_brent_step(&b, p)) {
+		if (rtroots_brent_step(&b, p)) {
 			err = gr_damage_add(&c->rt->damage, p, 0,
 					    "finq loops back to %#" PRIx64, p);
 			break;
@@ -168,22 +168,22 @@ static struct gr_error *fin_block(struct gr_rt_ctx *c,
 	return err;
 }
 
-struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
+struct gr_error *rtroots_finq(struct gr_rt_ctx *c)
 {
 	uint64_t allfin, finq = 0, head, qhead = 0;
 	uint32_t type, qtype;
-	if (!gr_rt_global(c, "runtime.allfin", &allfin, &type))
+	if (!rtroots_global(c, "runtime.allfin", &allfin, &type))
 		return gr_damage_add(&c->rt->damage, 0, 0,
 				     "finalizer queue not read: no "
 				     "runtime.allfin in DWARF");
 	struct fin_layout l;
 	struct gr_error *err =
-		fin_layout(c->dwarf, gr_rt_pointee(c->dwarf, type), &l);
+		fin_layout(c->dwarf, rtroots_pointee(c->dwarf, type), &l);
 	if (err)
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
 				       allfin, 0, "finalizer queue not read: %s",
 				       err->message);
-	if (!gr_rt_global(c, "runtime.finq", &finq, &qtype))
+	if (!rtroots_global(c, "runtime.finq", &finq, &qtype))
 		finq = 0;
 	if ((err = gr_mem_u64(c->mem, allfin, &head)) ||
 	    (finq && (err = gr_mem_u64(c->mem, finq, &qhead))))
@@ -202,7 +202,7 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 		return gr_error_nomem();
 	}
 	struct gr_rt_brent b;
-	gr_rt_brent_init(&b, head);
+	rtroots_brent_init(&b, head);
 	size_t n = 0;
 	for (uint64_t p = head; p && !err; n++) {
 		if (n == MAX_BLOCKS) {
@@ -224,7 +224,7 @@ struct gr_error *gr_rt_finq(struct gr_rt_ctx *c)
 					      "allfin link unreadable");
 			break;
 		}
-		if (gr_rt_brent_step(&b, p)) {
+		if (rtroots_brent_step(&b, p)) {
 			err = gr_damage_add(&c->rt->damage, p, 0,
 					    "allfin loops back to %#" PRIx64,
 					    p);
@@ -258,7 +258,7 @@ static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
 				   &alllink)) ||
 	    (err = gr_dwarf_member(d, block, "cleanupBlockHeader.n", NULL,
 				   &n)) ||
-	    (err = gr_rt_array_member(d, block, "cleanups", &l->cleanups, &l->count,
+	    (err = rtroots_array_member(d, block, "cleanups", &l->cleanups, &l->count,
 				&l->elem)))
 		return err;
 	l->all = all.off;
@@ -309,12 +309,12 @@ static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 	return err;
 }
 
-struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
+struct gr_error *rtroots_cleanups(struct gr_rt_ctx *c)
 {
 	uint64_t q, head;
 	uint32_t qtype;
 	/* Before 1.25 there is no gcCleanups: 1.24 cleanups use finq. */
-	if (!gr_rt_global(c, "runtime.gcCleanups", &q, &qtype))
+	if (!rtroots_global(c, "runtime.gcCleanups", &q, &qtype))
 		return NULL;
 	struct cleanup_layout l;
 	struct gr_error *err = cleanup_layout(c->dwarf, qtype, &l);
@@ -329,7 +329,7 @@ struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
 	if (!buf)
 		return gr_error_nomem();
 	struct gr_rt_brent b;
-	gr_rt_brent_init(&b, head);
+	rtroots_brent_init(&b, head);
 	size_t n = 0;
 	for (uint64_t p = head; p && !err; n++) {
 		if (n == MAX_BLOCKS) {
@@ -350,7 +350,7 @@ struct gr_error *gr_rt_cleanups(struct gr_rt_ctx *c)
 					      "unreadable");
 			break;
 		}
-		if (gr_rt_brent_step(&b, p)) {
+		if (rtroots_brent_step(&b, p)) {
 			err = gr_damage_add(&c->rt->damage, p, 0,
 					    "gcCleanups.all loops "
 					    "back to %#" PRIx64,

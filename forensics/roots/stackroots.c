@@ -49,7 +49,7 @@ static const struct gr_sr_frame_info *frame_info(struct gr_sr_scan *sc,
 	if (fi->pc == pc)
 		return fi;
 	fi->pc = pc;
-	struct gr_error *err = gr_sr_frame_vars(sc->names, pc, &fi->vars);
+	struct gr_error *err = stackroots_frame_vars(sc->names, pc, &fi->vars);
 	gr_error_destroy(err); /* NOMEM: the slots stay unnamed */
 	/* Name the frame after the innermost call inlined at its pc, whose
 	 * variables the DWARF lists with the physical function's. */
@@ -90,7 +90,7 @@ static void root_name(struct gr_sr_scan *sc, uint32_t frame, const char *what,
 	n += m;
 	uint64_t off;
 	const struct gr_sr_piece *p =
-		slot ? gr_sr_lookup(vars, f->fp, slot, &off) : NULL;
+		slot ? stackroots_lookup(vars, f->fp, slot, &off) : NULL;
 	if (p && off)
 		snprintf(buf + n, size - (size_t)n, " var %s+%#" PRIx64 "%s%s",
 			 p->name, off, what ? " " : "", what ? what : "");
@@ -106,7 +106,7 @@ static void root_name(struct gr_sr_scan *sc, uint32_t frame, const char *what,
 	}
 }
 
-struct gr_error *gr_sr_put_ptr(struct gr_sr_scan *sc, uint64_t v,
+struct gr_error *stackroots_put_ptr(struct gr_sr_scan *sc, uint64_t v,
 			       bool conservative)
 {
 	struct gr_sr_ptrs *q = conservative ? &sc->conservative : &sc->precise;
@@ -162,7 +162,7 @@ static struct gr_error *seen_before(struct gr_sr_scan *sc, uint64_t slot,
 	return NULL;
 }
 
-struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
+struct gr_error *stackroots_word(struct gr_sr_scan *sc, uint32_t frame,
 			    const char *what, enum gr_root_kind kind,
 			    uint64_t slot, uint64_t value)
 {
@@ -173,7 +173,7 @@ struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
 		/* mgcmark.go scanblock/scanConservative: stk.putPtr. */
 		if (kind == GR_ROOT_CHANNEL_WAIT)
 			return NULL;
-		return gr_sr_put_ptr(sc, value, cons);
+		return stackroots_put_ptr(sc, value, cons);
 	}
 	if (cons && sc->heap && gr_heap_find(sc->heap, value) == GR_HEAP_NO_OBJECT)
 		return NULL;
@@ -211,7 +211,7 @@ struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
 	return NULL;
 }
 
-struct gr_error *gr_sr_block(struct gr_sr_scan *sc, uint32_t frame,
+struct gr_error *stackroots_block(struct gr_sr_scan *sc, uint32_t frame,
 			     const char *what, bool conservative,
 			     uint64_t addr, uint64_t nbits, uint64_t mask)
 {
@@ -236,7 +236,7 @@ struct gr_error *gr_sr_block(struct gr_sr_scan *sc, uint32_t frame,
 				return err;
 			continue;
 		}
-		if ((err = gr_sr_word(sc, frame, what, kind, addr + 8 * i, v)))
+		if ((err = stackroots_word(sc, frame, what, kind, addr + 8 * i, v)))
 			return err;
 	}
 	return NULL;
@@ -285,10 +285,10 @@ static struct gr_error *conservative_frame(struct gr_sr_scan *sc,
 	const struct gr_frame *f = &sc->frames[k];
 	struct gr_error *err = NULL;
 	if (f->varp != 0 && f->varp > f->sp)
-		err = gr_sr_block(sc, k, NULL, true, f->sp,
+		err = stackroots_block(sc, k, NULL, true, f->sp,
 				  (f->varp - f->sp) / 8, 0);
 	if (!err && argbytes)
-		err = gr_sr_block(sc, k, NULL, true, f->argp, argbytes / 8, 0);
+		err = stackroots_block(sc, k, NULL, true, f->argp, argbytes / 8, 0);
 	return err;
 }
 
@@ -368,7 +368,7 @@ static struct gr_error *frame_objects(struct gr_sr_scan *sc, uint32_t k,
 		uint64_t ptr = base + (uint64_t)(int64_t)r[0];
 		if (ptr < f->sp)
 			continue; /* not allocated in the frame yet */
-		err = gr_sr_add_object(sc, k, ptr, r[1], r[2],
+		err = stackroots_add_object(sc, k, ptr, r[1], r[2],
 				       sc->rodata + (uint32_t)r[3]);
 		if (err)
 			return err;
@@ -435,11 +435,11 @@ static struct gr_error *precise_frame(struct gr_sr_scan *sc, uint32_t k)
 		return conservative_frame(
 			sc, k, f->args > 0 ? (uint64_t)f->args : 0);
 	}
-	if (nbit > 0 && (err = gr_sr_block(sc, k, NULL, false,
+	if (nbit > 0 && (err = stackroots_block(sc, k, NULL, false,
 					   f->varp - 8 * (uint64_t)nbit,
 					   (uint64_t)nbit, bits)))
 		return err;
-	if (anbit > 0 && (err = gr_sr_block(sc, k, NULL, false, f->argp,
+	if (anbit > 0 && (err = stackroots_block(sc, k, NULL, false, f->argp,
 					    (uint64_t)anbit, abits)))
 		return err;
 	return frame_objects(sc, k, &fn, reflect);
@@ -474,7 +474,7 @@ static struct gr_error *registers(struct gr_sr_scan *sc)
 			      r->r11, r->r12, r->r13, r->r14, r->r15};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct gr_error *err =
-			gr_sr_word(sc, GR_SR_NO_FRAME, "registers",
+			stackroots_word(sc, GR_SR_NO_FRAME, "registers",
 				   GR_ROOT_STACK_CONSERVATIVE, 0, v[i]);
 		if (err)
 			return err;
@@ -503,16 +503,16 @@ static struct gr_error *scan_goroutine(struct gr_sr_scan *sc, size_t gi)
 	struct gr_error *err = NULL;
 	/* mgcmark.go scanstack: "Scan the saved context register". */
 	if (g->sched_ctxt)
-		err = gr_sr_word(sc, GR_SR_NO_FRAME, "sched.ctxt", GR_ROOT_STACK,
+		err = stackroots_word(sc, GR_SR_NO_FRAME, "sched.ctxt", GR_ROOT_STACK,
 				 0, g->sched_ctxt);
 	if (!err && g->have_regs)
 		err = registers(sc);
 	for (uint32_t k = 0; !err && k < g->nframes; k++)
 		err = scan_frame(sc, k);
 	if (!err)
-		err = gr_sr_goroutine_extras(sc);
+		err = stackroots_goroutine_extras(sc);
 	if (!err)
-		err = gr_sr_drain(sc);
+		err = stackroots_drain(sc);
 	return err;
 }
 
@@ -553,7 +553,7 @@ static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 		sc->sudog_waitlink = waitlink.off;
 	else if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)))
 		return err;
-	return gr_sr_names_create(s, &sc->names);
+	return stackroots_names_create(s, &sc->names);
 }
 
 struct gr_error *gr_stackroots_add(struct gr_session *s,
@@ -572,10 +572,10 @@ struct gr_error *gr_stackroots_add(struct gr_session *s,
 		err = scan_goroutine(&sc, i);
 	if (!err && stats)
 		*stats = sc.st;
-	gr_sr_names_destroy(sc.names);
+	stackroots_names_destroy(sc.names);
 	for (size_t i = 0; i < sizeof(sc.frame_cache) / sizeof(sc.frame_cache[0]);
 	     i++)
-		gr_sr_vars_free(&sc.frame_cache[i].vars);
+		stackroots_vars_free(&sc.frame_cache[i].vars);
 	free(sc.objs);
 	free(sc.seen);
 	free(sc.precise.v);

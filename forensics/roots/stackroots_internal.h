@@ -46,9 +46,9 @@ struct gr_sr_names;
 
 /* Never fails for missing DWARF: lookups then find nothing. */
 GR_MUST_USE
-struct gr_error *gr_sr_names_create(struct gr_session *s,
+struct gr_error *stackroots_names_create(struct gr_session *s,
 				    struct gr_sr_names **ret);
-void gr_sr_names_destroy(struct gr_sr_names *nm);
+void stackroots_names_destroy(struct gr_sr_names *nm);
 
 /*
  * The stack-resident pieces of the variables of the function containing
@@ -56,14 +56,14 @@ void gr_sr_names_destroy(struct gr_sr_names *nm);
  * whose location cannot be decoded is left out.
  */
 GR_MUST_USE
-struct gr_error *gr_sr_frame_vars(struct gr_sr_names *nm, uint64_t pc,
+struct gr_error *stackroots_frame_vars(struct gr_sr_names *nm, uint64_t pc,
 				  struct gr_sr_vars *out);
 /* The best piece covering stack address @addr of a frame whose CFA is
  * @cfa, with the offset of @addr in its variable; NULL if none. */
-const struct gr_sr_piece *gr_sr_lookup(const struct gr_sr_vars *v,
+const struct gr_sr_piece *stackroots_lookup(const struct gr_sr_vars *v,
 				       uint64_t cfa, uint64_t addr,
 				       uint64_t *var_off);
-void gr_sr_vars_free(struct gr_sr_vars *v);
+void stackroots_vars_free(struct gr_sr_vars *v);
 
 /* A stack object (mgcstack.go stackObject) of the goroutine being scanned. */
 struct gr_sr_obj {
@@ -142,29 +142,29 @@ struct gr_sr_scan {
 /* Report word @slot holding @value: follow it into the stack, or add it to
  * the root named after @frame and the variable at @slot (or @what). */
 GR_MUST_USE
-struct gr_error *gr_sr_word(struct gr_sr_scan *sc, uint32_t frame,
+struct gr_error *stackroots_word(struct gr_sr_scan *sc, uint32_t frame,
 			    const char *what, enum gr_root_kind kind,
 			    uint64_t slot, uint64_t value);
 /* Queue a pointer into the stack (mgcstack.go putPtr). */
 GR_MUST_USE
-struct gr_error *gr_sr_put_ptr(struct gr_sr_scan *sc, uint64_t v,
+struct gr_error *stackroots_put_ptr(struct gr_sr_scan *sc, uint64_t v,
 			       bool conservative);
 /* Scan [addr, addr + 8*nbits) with the bitmap at runtime address @mask
  * (NULL mask address 0: every word). */
 GR_MUST_USE
-struct gr_error *gr_sr_block(struct gr_sr_scan *sc, uint32_t frame,
+struct gr_error *stackroots_block(struct gr_sr_scan *sc, uint32_t frame,
 			     const char *what, bool conservative,
 			     uint64_t addr, uint64_t nbits, uint64_t mask);
 /* Record a stack object declared by frame @frame. */
 GR_MUST_USE
-struct gr_error *gr_sr_add_object(struct gr_sr_scan *sc, uint32_t frame,
+struct gr_error *stackroots_add_object(struct gr_sr_scan *sc, uint32_t frame,
 				  uint64_t addr, int64_t size,
 				  int64_t ptrdata, uint64_t gcdata);
 /* Follow the pointers into the stack found so far (stackroots_objects.c). */
 GR_MUST_USE
-struct gr_error *gr_sr_drain(struct gr_sr_scan *sc);
+struct gr_error *stackroots_drain(struct gr_sr_scan *sc);
 /* Defer records, panics, sudogs of the goroutine (stackroots_objects.c). */
 GR_MUST_USE
-struct gr_error *gr_sr_goroutine_extras(struct gr_sr_scan *sc);
+struct gr_error *stackroots_goroutine_extras(struct gr_sr_scan *sc);
 
 #endif /* GR_STACKROOTS_INTERNAL_H */

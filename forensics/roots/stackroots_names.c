@@ -58,7 +58,7 @@ struct gr_sr_names {
 	bool v5;
 };
 
-struct gr_error *gr_sr_names_create(struct gr_session *s,
+struct gr_error *stackroots_names_create(struct gr_session *s,
 				    struct gr_sr_names **ret)
 {
 	struct gr_sr_names *nm = calloc(1, sizeof(*nm));
@@ -83,12 +83,12 @@ struct gr_error *gr_sr_names_create(struct gr_session *s,
 	return NULL;
 }
 
-void gr_sr_names_destroy(struct gr_sr_names *nm)
+void stackroots_names_destroy(struct gr_sr_names *nm)
 {
 	free(nm);
 }
 
-void gr_sr_vars_free(struct gr_sr_vars *v)
+void stackroots_vars_free(struct gr_sr_vars *v)
 {
 	free(v->p);
 	v->p = NULL;
@@ -271,7 +271,7 @@ static bool find_in_list(const struct gr_sr_names *nm, uint64_t off,
 	return false;
 }
 
-struct gr_error *gr_sr_frame_vars(struct gr_sr_names *nm, uint64_t pc,
+struct gr_error *stackroots_frame_vars(struct gr_sr_names *nm, uint64_t pc,
 				  struct gr_sr_vars *out)
 {
 	out->n = 0;
@@ -306,7 +306,7 @@ struct gr_error *gr_sr_frame_vars(struct gr_sr_names *nm, uint64_t pc,
 	return NULL;
 }
 
-const struct gr_sr_piece *gr_sr_lookup(const struct gr_sr_vars *v,
+const struct gr_sr_piece *stackroots_lookup(const struct gr_sr_vars *v,
 				       uint64_t cfa, uint64_t addr,
 				       uint64_t *var_off)
 {

@@ -21,7 +21,7 @@ enum {
 	MAX_OBJECT = 1 << 30,
 };
 
-struct gr_error *gr_sr_add_object(struct gr_sr_scan *sc, uint32_t frame,
+struct gr_error *stackroots_add_object(struct gr_sr_scan *sc, uint32_t frame,
 				  uint64_t addr, int64_t size,
 				  int64_t ptrdata, uint64_t gcdata)
 {
@@ -76,14 +76,14 @@ static struct gr_error *scan_object(struct gr_sr_scan *sc,
 		/* Go <= 1.23: the type's pointer map is a GC program
 		 * (stack.go useGCProg).  Scan the pointer prefix word by
 		 * word instead of running it. */
-		return gr_sr_block(sc, o->frame, NULL, true, o->addr,
+		return stackroots_block(sc, o->frame, NULL, true, o->addr,
 				   (uint64_t)-o->ptrdata / 8, 0);
 	}
-	return gr_sr_block(sc, o->frame, NULL, conservative, o->addr,
+	return stackroots_block(sc, o->frame, NULL, conservative, o->addr,
 			   (uint64_t)o->ptrdata / 8, o->gcdata);
 }
 
-struct gr_error *gr_sr_drain(struct gr_sr_scan *sc)
+struct gr_error *stackroots_drain(struct gr_sr_scan *sc)
 {
 	if (sc->nobjs > 1)
 		qsort(sc->objs, sc->nobjs, sizeof(*sc->objs), cmp_obj);
@@ -129,17 +129,17 @@ static struct gr_error *defers(struct gr_sr_scan *sc)
 			return NULL;
 		}
 		snprintf(what, sizeof(what), "defer %#" PRIx64 " fn", d);
-		err = gr_sr_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
+		err = stackroots_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
 				 d + sc->defer_fn, fn);
 		snprintf(what, sizeof(what), "defer %#" PRIx64 " link", d);
 		if (!err)
-			err = gr_sr_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
+			err = stackroots_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
 					 d + sc->defer_link, link);
 		/* "Retain defers records themselves": heap records may not be
 		 * reachable otherwise. */
 		snprintf(what, sizeof(what), "defer %#" PRIx64 " record", d);
 		if (!err && heap)
-			err = gr_sr_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
+			err = stackroots_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
 					 0, d);
 		if (err)
 			return err;
@@ -161,7 +161,7 @@ static struct gr_error *sudogs(struct gr_sr_scan *sc)
 		snprintf(what, sizeof(what), "waiting sudog %#" PRIx64 " elem",
 			 sg);
 		struct gr_error *err =
-			gr_sr_word(sc, GR_SR_NO_FRAME, what,
+			stackroots_word(sc, GR_SR_NO_FRAME, what,
 				   GR_ROOT_CHANNEL_WAIT, sg + sc->sudog_elem,
 				   elem);
 		if (err)
@@ -175,13 +175,13 @@ static struct gr_error *sudogs(struct gr_sr_scan *sc)
 	return NULL;
 }
 
-struct gr_error *gr_sr_goroutine_extras(struct gr_sr_scan *sc)
+struct gr_error *stackroots_goroutine_extras(struct gr_sr_scan *sc)
 {
 	struct gr_error *err = defers(sc);
 	/* "Panics are always stack allocated": the record only makes the
 	 * stack object holding it reachable. */
 	if (!err && sc->g->panic_head)
-		err = gr_sr_put_ptr(sc, sc->g->panic_head, false);
+		err = stackroots_put_ptr(sc, sc->g->panic_head, false);
 	if (!err)
 		err = sudogs(sc);
 	return err;

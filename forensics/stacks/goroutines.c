@@ -18,7 +18,7 @@ struct gr_g_chunk {
 	char data[];
 };
 
-const char *gr_g_strdup(struct gr_g_strings *st, const char *s, size_t len)
+const char *goroutines_strdup(struct gr_g_strings *st, const char *s, size_t len)
 {
 	struct gr_g_chunk *c = st->head;
 	if (!c || c->size - c->used < len + 1) {
@@ -38,7 +38,7 @@ const char *gr_g_strdup(struct gr_g_strings *st, const char *s, size_t len)
 	return p;
 }
 
-void gr_g_strings_free(struct gr_g_strings *st)
+void goroutines_strings_free(struct gr_g_strings *st)
 {
 	while (st->head) {
 		struct gr_g_chunk *n = st->head->next;
@@ -47,7 +47,7 @@ void gr_g_strings_free(struct gr_g_strings *st)
 	}
 }
 
-const char *gr_g_read_gostring(struct gr_goroutines *gs, uint64_t addr,
+const char *goroutines_read_gostring(struct gr_goroutines *gs, uint64_t addr,
 			       size_t max)
 {
 	uint64_t hdr[2];
@@ -64,7 +64,7 @@ const char *gr_g_read_gostring(struct gr_goroutines *gs, uint64_t addr,
 		free(buf);
 		return "";
 	}
-	const char *s = gr_g_strdup(&gs->str, buf, hdr[1]);
+	const char *s = goroutines_strdup(&gs->str, buf, hdr[1]);
 	free(buf);
 	return s ? s : "";
 }
@@ -89,7 +89,7 @@ static const char **read_string_table(struct gr_goroutines *gs, uint64_t addr,
 	if (!t)
 		return NULL;
 	for (uint64_t i = 0; i < n; i++)
-		t[i] = gr_g_read_gostring(gs, addr + 16 * i, 200);
+		t[i] = goroutines_read_gostring(gs, addr + 16 * i, 200);
 	return t;
 }
 
@@ -324,7 +324,7 @@ static struct gr_error *unwind_g(struct gr_goroutines *gs,
 	g->first_frame_ = (uint32_t)gs->nframes;
 	if (gr_g_is_dead(g) || g->stack_hi <= g->stack_lo)
 		return NULL;
-	if (!gr_g_running_start(gs, g, &st, &from)) {
+	if (!goroutines_running_start(gs, g, &st, &from)) {
 		/* traceback.go initAt: syscallsp first, then sched. */
 		if (g->syscall_sp) {
 			st.pc = g->syscall_pc;
@@ -360,7 +360,7 @@ static struct gr_error *unwind_g(struct gr_goroutines *gs,
 	g->nframes = (uint32_t)(gs->nframes - g->first_frame_);
 	g->unwind_end = it.end;
 	if (it.err)
-		g->unwind_error = gr_g_strdup(&gs->str, it.err->message,
+		g->unwind_error = goroutines_strdup(&gs->str, it.err->message,
 					      strlen(it.err->message));
 	gr_unwind_finish(&it);
 	g->unwind_complete = it.end == GR_UNWIND_TOP &&
@@ -433,14 +433,14 @@ static struct gr_error *load_all(struct gr_goroutines *gs)
 			g->status = GR_G_DEAD;
 			g->status_name = "unreadable";
 			g->unwind_end = GR_UNWIND_FAULT;
-			g->unwind_error = gr_g_strdup(&gs->str, rerr->message,
+			g->unwind_error = goroutines_strdup(&gs->str, rerr->message,
 						      strlen(rerr->message));
 			gr_error_destroy(rerr);
 			continue;
 		}
 		decode_g(gs, g, buf);
-		gr_g_match_thread(gs, g);
-		gr_g_decode_labels(gs, g);
+		goroutines_match_thread(gs, g);
+		goroutines_decode_labels(gs, g);
 		if (!(err = unwind_g(gs, g)))
 			summarize(gs, g);
 	}
@@ -457,7 +457,7 @@ struct gr_error *gr_goroutines_load(struct gr_session *s,
 		return gr_error_nomem();
 	gs->s = s;
 	gs->mem = gr_session_mem(s);
-	struct gr_error *err = gr_g_layout_resolve(
+	struct gr_error *err = goroutines_layout_resolve(
 		gr_session_dwarf(s), gr_session_load_bias(s), &gs->l);
 	if (!err)
 		err = gr_unwind_create(s, &gs->unwind);
@@ -482,7 +482,7 @@ void gr_goroutines_destroy(struct gr_goroutines *gs)
 	if (!gs)
 		return;
 	gr_unwind_destroy(gs->unwind);
-	gr_g_strings_free(&gs->str);
+	goroutines_strings_free(&gs->str);
 	free(gs->g);
 	free(gs->frames);
 	free(gs->labels);

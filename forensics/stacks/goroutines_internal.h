@@ -57,8 +57,8 @@ struct gr_g_layout {
 struct gr_g_strings {
 	struct gr_g_chunk *head;
 };
-const char *gr_g_strdup(struct gr_g_strings *st, const char *s, size_t len);
-void gr_g_strings_free(struct gr_g_strings *st);
+const char *goroutines_strdup(struct gr_g_strings *st, const char *s, size_t len);
+void goroutines_strings_free(struct gr_g_strings *st);
 
 struct gr_goroutines {
 	struct gr_session *s;
@@ -81,11 +81,11 @@ struct gr_goroutines {
 };
 
 GR_MUST_USE
-struct gr_error *gr_g_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
+struct gr_error *goroutines_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
 				     struct gr_g_layout *l);
 
 /* Read a Go string header at @addr into the store ("" on fault). */
-const char *gr_g_read_gostring(struct gr_goroutines *gs, uint64_t addr,
+const char *goroutines_read_gostring(struct gr_goroutines *gs, uint64_t addr,
 			       size_t max);
 
 /*
@@ -93,15 +93,15 @@ const char *gr_g_read_gostring(struct gr_goroutines *gs, uint64_t addr,
  * for _Grunning ones the registers to unwind from.  Fills g->tid and
  * *start (returns false when the goroutine should be unwound from g.sched).
  */
-bool gr_g_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
+bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
 			struct gr_unwind_start *start,
 			enum gr_g_frames_from *from);
-void gr_g_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g);
+void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g);
 
 /* Resolve labels_shape and the map offsets (goroutines_labels.c); never
  * fails: an unknown shape leaves labels undecoded. */
-void gr_g_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l);
+void goroutines_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l);
 /* Decode g.labels into gs->labels (goroutines_labels.c). */
-void gr_g_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g);
+void goroutines_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g);
 
 #endif /* GR_GOROUTINES_INTERNAL_H */

@@ -75,7 +75,7 @@ static bool map_layout(const struct gr_dwarf *d, uint32_t map,
 	       field(d, bucket, "overflow", &l->bucket_overflow, NULL);
 }
 
-void gr_g_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l)
+void goroutines_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l)
 {
 	uint32_t id;
 	l->labels_shape = GR_G_LABELS_UNKNOWN;
@@ -127,7 +127,7 @@ static bool push_label(struct gr_goroutines *gs, struct gr_goroutine *g,
 {
 	if (g->nlabels >= MAX_LABELS)
 		return false;
-	/* Labels are best effort (gr_g_decode_labels() reports none):
+	/* Labels are best effort (goroutines_decode_labels() reports none):
 	 * a goroutine whose labels cannot be had keeps those read so far. */
 	struct gr_error *err =
 		gr_array_grow(&gs->labels, &gs->labels_cap, gs->nlabels, 1);
@@ -136,8 +136,8 @@ static bool push_label(struct gr_goroutines *gs, struct gr_goroutine *g,
 		return false;
 	}
 	struct gr_g_label *lb = &gs->labels[gs->nlabels++];
-	lb->key = gr_g_read_gostring(gs, key, MAX_LABEL_BYTES);
-	lb->value = gr_g_read_gostring(gs, value, MAX_LABEL_BYTES);
+	lb->key = goroutines_read_gostring(gs, key, MAX_LABEL_BYTES);
+	lb->value = goroutines_read_gostring(gs, value, MAX_LABEL_BYTES);
 	g->nlabels++;
 	return true;
 }
@@ -212,7 +212,7 @@ static bool decode_map(struct gr_goroutines *gs, struct gr_goroutine *g,
 	return true;
 }
 
-void gr_g_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g)
+void goroutines_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g)
 {
 	g->first_label_ = (uint32_t)gs->nlabels;
 	g->nlabels = 0;

@@ -203,7 +203,7 @@ static struct gr_error *check_g(const struct gr_g_layout *l)
 	return NULL;
 }
 
-struct gr_error *gr_g_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
+struct gr_error *goroutines_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
 				     struct gr_g_layout *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -222,6 +222,6 @@ struct gr_error *gr_g_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "goroutines: DWARF has neither "
 				       "runtime.allgs nor runtime.allgptr");
-	gr_g_labels_layout(d, l);
+	goroutines_labels_layout(d, l);
 	return NULL;
 }

@@ -43,7 +43,7 @@ static const struct gr_core_thread *thread_of(struct gr_goroutines *gs,
 	return NULL;
 }
 
-void gr_g_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g)
+void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g)
 {
 	const struct gr_core_thread *t = thread_of(gs, g->m);
 	g->tid = t ? t->tid : -1;
@@ -54,7 +54,7 @@ static bool on_stack(const struct gr_goroutine *g, uint64_t sp)
 	return sp >= g->stack_lo && sp < g->stack_hi;
 }
 
-bool gr_g_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
+bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
 			struct gr_unwind_start *start,
 			enum gr_g_frames_from *from)
 {

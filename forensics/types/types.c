@@ -25,7 +25,7 @@ const char *gr_type_source_name(enum gr_type_source s)
 	return (unsigned)s < GR_TYPE_SOURCE_COUNT ? names[s] : "?";
 }
 
-bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size)
+bool types_grow(void **v, size_t *cap, size_t need, size_t size)
 {
 	/* The module keeps t->nomem rather than errors (types_internal.h):
 	 * NOMEM and LIMIT both end as that flag. */
@@ -36,10 +36,10 @@ bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size)
 
 /* ---- the type table ---- */
 
-char *gr_types_keep_string(struct gr_types *t, const char *s)
+char *types_keep_string(struct gr_types *t, const char *s)
 {
 	char *c = strdup(s);
-	if (!c || !gr_types_grow((void **)&t->strings, &t->strings_cap,
+	if (!c || !types_grow((void **)&t->strings, &t->strings_cap,
 				 t->nstrings + 1, sizeof(*t->strings))) {
 		free(c);
 		t->nomem = true;
@@ -49,7 +49,7 @@ char *gr_types_keep_string(struct gr_types *t, const char *s)
 	return c;
 }
 
-uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
+uint32_t types_intern(struct gr_types *t, const char *name, uint64_t size,
 			 uint32_t dwarf_type, uint64_t rtype)
 {
 	uint64_t hv = gr_hash_str(name);
@@ -70,14 +70,14 @@ uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
 		return k;
 	}
 	size_t cap = t->info_cap;
-	if (!gr_types_grow((void **)&t->info, &cap, (size_t)t->ninfo + 1,
+	if (!types_grow((void **)&t->info, &cap, (size_t)t->ninfo + 1,
 			   sizeof(*t->info))) {
 		t->nomem = true;
 		return GR_TYPE_UNKNOWN;
 	}
 	t->info_cap = (uint32_t)cap;
-	const char *n = gr_types_keep_string(t, name);
-	const char *pkg = n ? gr_types_package(t, n) : NULL;
+	const char *n = types_keep_string(t, name);
+	const char *pkg = n ? types_package(t, n) : NULL;
 	if (!n || !pkg)
 		return GR_TYPE_UNKNOWN;
 	t->info[t->ninfo] = (struct gr_type_info){
@@ -96,7 +96,7 @@ uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
 	return t->ninfo++;
 }
 
-uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id)
+uint64_t types_dwarf_size(const struct gr_dwarf *d, uint32_t id)
 {
 	const struct gr_dwarf_type *dt = gr_dwarf_type(d, id);
 	return dt && dt->has_size ? dt->size : 0;
@@ -144,7 +144,7 @@ static void display_name(const char *name, char *buf, size_t len)
 			 (int)(name + n - 2 - lt), lt + 1);
 }
 
-uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id)
+uint32_t types_of_dwarf(struct gr_types *t, uint32_t id)
 {
 	/* Asked for every pointer typed: the cache first. */
 	if (id < t->ndwarf && t->dwarf_info[id])
@@ -162,7 +162,7 @@ uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id)
 		display_name(name, buf, sizeof(buf));
 	uint64_t rt = st && st->runtime_type ? st->runtime_type + t->types_base
 					      : 0;
-	uint32_t i = gr_types_intern(t, buf, gr_types_dwarf_size(t->dwarf, sid),
+	uint32_t i = types_intern(t, buf, types_dwarf_size(t->dwarf, sid),
 				     sid, rt);
 	if (i != GR_TYPE_UNKNOWN)
 		t->dwarf_info[id] = i + 1;
@@ -173,7 +173,7 @@ uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id)
  * DW_AT_go_runtime_type is an offset from moduledata.types (see
  * specials.c object_type); a link-time address is tried too.
  */
-uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype)
+uint32_t types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype)
 {
 	uint32_t id;
 	if ((rtype >= t->types_base &&
@@ -185,7 +185,7 @@ uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype)
 	return GR_DWARF_NO_TYPE;
 }
 
-uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
+uint32_t types_of_rtype(struct gr_types *t, uint64_t rtype,
 			   uint32_t *dwarf_ret)
 {
 	*dwarf_ret = GR_DWARF_NO_TYPE;
@@ -196,21 +196,21 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 		struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
 		if (!err)
 			err = gr_rtype_name(t->rtypes, r, &name);
-		bool read = !gr_types_failed(t, err, GR_ERR_CONTENT);
-		uint32_t d = gr_types_dwarf_of_rtype(t, rtype);
+		bool read = !types_failed(t, err, GR_ERR_CONTENT);
+		uint32_t d = types_dwarf_of_rtype(t, rtype);
 		char buf[48];
 		if (!name && d == GR_DWARF_NO_TYPE) {
 			snprintf(buf, sizeof(buf), "<type %#" PRIx64 ">", rtype);
 			name = buf;
 		}
 		if (name) {
-			info = gr_types_intern(t, name, read ? r->size : 0, d,
+			info = types_intern(t, name, read ? r->size : 0, d,
 					       rtype);
 			if (info != GR_TYPE_UNKNOWN &&
 			    t->info[info].dwarf_type == GR_DWARF_NO_TYPE)
 				t->info[info].dwarf_type = d;
 		} else {
-			info = gr_types_of_dwarf(t, d);
+			info = types_of_dwarf(t, d);
 		}
 		if (info == GR_TYPE_UNKNOWN)
 			return info;
@@ -225,11 +225,11 @@ uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
 
 /* ---- objects ---- */
 
-uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id)
+uint64_t types_data_off(const struct gr_types *t, uint32_t id)
 {
 	if (!t->headers || id >= t->nobjects)
 		return 0;
-	return gr_types_data_off_span(
+	return types_data_off_span(
 		t, &t->sizes.spans[t->sizes.obj_span[id]]);
 }
 
@@ -255,10 +255,10 @@ static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_typ, &typ);
 	if (!err && n)
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_off, &off);
-	if (gr_types_failed(t, err, GR_ERR_CONTENT) || !n || off != 0)
+	if (types_failed(t, err, GR_ERR_CONTENT) || !n || off != 0)
 		return GR_DWARF_NO_TYPE;
-	uint32_t d = gr_types_dwarf_of_rtype(t, typ);
-	uint64_t ds = gr_types_dwarf_size(t->dwarf, d);
+	uint32_t d = types_dwarf_of_rtype(t, typ);
+	uint64_t ds = types_dwarf_size(t->dwarf, d);
 	return ds && ds <= size ? gr_dwarf_type_strip(t->dwarf, d)
 				: GR_DWARF_NO_TYPE;
 }
@@ -312,24 +312,24 @@ static void type_headers(struct gr_types *t)
 		if (!rt)
 			continue;
 		uint32_t d;
-		uint32_t info = gr_types_of_rtype(t, rt, &d);
+		uint32_t info = types_of_rtype(t, rt, &d);
 		if (info == GR_TYPE_UNKNOWN)
 			continue;
 		uint64_t size = t->info[info].size;
 		uint64_t data = gr_heap_object_size(t->heap, id) -
-				gr_types_data_off(t, id);
+				types_data_off(t, id);
 		/* mallocgc(n * size, typ): the header holds the element
 		 * type; several fit only if it was an array. */
 		uint64_t count = size && data / size >= 2 ? data / size : 0;
 		if (d != GR_DWARF_NO_TYPE &&
-		    gr_types_dwarf_size(t->dwarf, d) != size)
+		    types_dwarf_size(t->dwarf, d) != size)
 			d = GR_DWARF_NO_TYPE;
 		if (d == GR_DWARF_NO_TYPE && (t->objs[id] & GR_TYPES_LIVE) &&
 		    (d = prefix_layout(t, rt, size)) != GR_DWARF_NO_TYPE) {
-			gr_types_assign_prefix(t, id, info, d, count);
+			types_assign_prefix(t, id, info, d, count);
 			continue;
 		}
-		gr_types_assign(t, id, info, d, count, GR_TYPE_SOURCE_HEADER);
+		types_assign(t, id, info, d, count, GR_TYPE_SOURCE_HEADER);
 	}
 }
 
@@ -353,7 +353,7 @@ static void count_stats(struct gr_types *t)
 		if (!(t->objs[id] & GR_TYPES_LIVE))
 			continue;
 		uint64_t size = gr_heap_size_of(&t->sizes, id);
-		const struct gr_types_kind *o = gr_types_kind_of(t, id);
+		const struct types_kind *o = types_kind_of(t, id);
 		if (o->type == GR_TYPE_UNKNOWN) {
 			st->unknown_objects++;
 			st->unknown_bytes += size;
@@ -411,12 +411,12 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	for (uint32_t id = 0; id < t->nobjects; id++)
 		if (gr_mark_is_live(mark, id))
 			t->objs[id] = GR_TYPES_LIVE;
-	t->kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
+	t->kinds[0] = (struct types_kind){.type = GR_TYPE_UNKNOWN,
 					     .layout = GR_TYPES_NO_LAYOUT,
 					     .source = GR_TYPE_SOURCE_NONE};
 	t->nkinds = 1;
 	if (gr_dwarf_present(t->dwarf)) {
-		gr_types_rt_resolve(t);
+		types_rt_resolve(t);
 		/* Without a map layout the maps stay unknown, nothing else;
 		 * out of memory is not that. */
 		struct gr_error *err = gr_maps_create(s, heap, &t->maps);
@@ -426,7 +426,7 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 		}
 	}
 	type_headers(t);
-	if (t->nomem || !gr_types_propagate(t) || t->nomem) {
+	if (t->nomem || !types_propagate(t) || t->nomem) {
 		gr_types_destroy(t);
 		return gr_error_nomem();
 	}

@@ -31,12 +31,12 @@ static const char *keep_package(struct gr_types *t, const char *name)
 	     gr_hash_probe_next(&t->pkg_index, &p, &k);)
 		if (!strcmp(t->pkg[k], name))
 			return t->pkg[k];
-	if (!gr_types_grow((void **)&t->pkg, &t->pkg_cap, t->npkg + 1,
+	if (!types_grow((void **)&t->pkg, &t->pkg_cap, t->npkg + 1,
 			   sizeof(*t->pkg))) {
 		t->nomem = true;
 		return NULL;
 	}
-	char *c = gr_types_keep_string(t, name);
+	char *c = types_keep_string(t, name);
 	if (!c)
 		return NULL;
 	struct gr_error *err =
@@ -49,7 +49,7 @@ static const char *keep_package(struct gr_types *t, const char *name)
 	return t->pkg[t->npkg++] = c;
 }
 
-const char *gr_types_package(struct gr_types *t, const char *name)
+const char *types_package(struct gr_types *t, const char *name)
 {
 	/* Synthesized runtime structures: map.bucket[K]V, runtime.hchan[T]. */
 	if (!strncmp(name, "map.", 4) || !strncmp(name, "chan.", 5) ||
@@ -86,7 +86,7 @@ const char *gr_types_package(struct gr_types *t, const char *name)
 	return "";
 }
 
-uint64_t gr_types_root_var_off(const struct gr_root *r)
+uint64_t types_root_var_off(const struct gr_root *r)
 {
 	/* stackroots.c names a slot inside a variable "... var NAME+0xOFF"
 	 * and gives the whole variable's type with the slot's address. */
@@ -143,7 +143,7 @@ static void describe_in(const struct gr_dwarf *d, uint32_t type, uint64_t off,
 		if (go_scalar)
 			return;
 		if (dt->kind == GR_DWARF_TYPE_ARRAY) {
-			uint64_t es = gr_types_dwarf_size(
+			uint64_t es = types_dwarf_size(
 				d, gr_dwarf_type_strip(d, dt->type));
 			if (!es)
 				return;
@@ -157,7 +157,7 @@ static void describe_in(const struct gr_dwarf *d, uint32_t type, uint64_t off,
 		const struct gr_dwarf_field *hit = NULL;
 		for (uint32_t i = 0; i < dt->nfields; i++) {
 			const struct gr_dwarf_field *f = gr_dwarf_type_field(d, id, i);
-			uint64_t fs = f ? gr_types_dwarf_size(d, f->type) : 0;
+			uint64_t fs = f ? types_dwarf_size(d, f->type) : 0;
 			if (f && fs && f->offset <= off && off - f->offset < fs)
 				hit = f;
 		}
@@ -204,7 +204,7 @@ void gr_types_describe_offset(const struct gr_types *t, uint32_t id,
 		put(&b, "+%#" PRIx64, off);
 		return;
 	}
-	uint64_t doff = gr_types_data_off(t, id);
+	uint64_t doff = types_data_off(t, id);
 	if (off < doff) {
 		put(&b, "<malloc header>");
 		return;
@@ -220,13 +220,13 @@ void gr_types_describe_offset(const struct gr_types *t, uint32_t id,
 		gr_error_destroy(err);
 		buf[0] = '\0';
 	}
-	const struct gr_types_kind *o = gr_types_kind_of(t, id);
+	const struct types_kind *o = types_kind_of(t, id);
 	uint32_t layout = o->layout;
 	uint64_t rel = off - doff;
 	uint64_t es = o->type != GR_TYPE_UNKNOWN ? t->info[o->type].size : 0;
 	if (layout != GR_TYPES_NO_LAYOUT)
 		es = o->esize;
-	uint64_t count = gr_types_count_of(t, id);
+	uint64_t count = types_count_of(t, id);
 	if (count && es) {
 		put(&b, "[%" PRIu64 "]", rel / es);
 		rel %= es;
@@ -234,7 +234,7 @@ void gr_types_describe_offset(const struct gr_types *t, uint32_t id,
 	if (layout != GR_TYPES_NO_LAYOUT)
 		describe_in(t->dwarf, layout, rel, &b, 0);
 	else if (o->source == GR_TYPE_SOURCE_CLOSURE && rel &&
-		 gr_types_closure_slot(t, id, rel, buf, len))
+		 types_closure_slot(t, id, rel, buf, len))
 		return;
 	else if (rel)
 		put(&b, "+%#" PRIx64, rel);
@@ -252,8 +252,8 @@ void gr_types_describe_root_offset(const struct gr_types *t, uint32_t root,
 					  ? gr_roots_get(t->roots, root)
 					  : NULL;
 	if (r && r->dwarf_type != GR_ROOT_NO_TYPE) {
-		uint64_t rel = gr_types_root_var_off(r) + off;
-		if (rel < gr_types_dwarf_size(t->dwarf, r->dwarf_type)) {
+		uint64_t rel = types_root_var_off(r) + off;
+		if (rel < types_dwarf_size(t->dwarf, r->dwarf_type)) {
 			describe_in(t->dwarf, r->dwarf_type, rel, &b, 0);
 			return;
 		}

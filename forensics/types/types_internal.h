@@ -57,7 +57,7 @@ struct gr_tslot {
 	 * type, size 0. */
 	bool base;
 	uint32_t sid;
-	/* The gr_types_kind a target gets, once the first one was typed
+	/* The types_kind a target gets, once the first one was typed
 	 * (naming @type interns it: that stays where it was); 0 before. */
 	uint32_t tkind;
 	uint64_t size;
@@ -75,7 +75,7 @@ enum { GR_TYPES_NO_LAYOUT = UINT32_MAX };
  * layout), so an object's word holds an index (kinds are few, objects
  * many).  Entry 0 is the untyped object's.
  */
-struct gr_types_kind {
+struct types_kind {
 	/* type and source first, laid out as in struct gr_type_object:
 	 * gr_types_object copies these 8 bytes whole (pad_ stays 0). */
 	uint32_t type;	/* index into the table, or GR_TYPE_UNKNOWN */
@@ -142,7 +142,7 @@ struct gr_types_rt {
 	bool have_struct;
 };
 
-/* A dynamic type met in an interface (gr_types_iface_data). */
+/* A dynamic type met in an interface (types_iface_data). */
 struct gr_types_iface_rt {
 	uint64_t size; /* of a value */
 	uint32_t info; /* the type's table entry */
@@ -167,7 +167,7 @@ struct gr_types {
 	uint64_t bias, types_base;
 	struct gr_types_rt rt;
 
-	/* The 1.22+ malloc header regime (gr_types_data_off_span). */
+	/* The 1.22+ malloc header regime (types_data_off_span). */
 	bool headers;
 	struct gr_heap_sizes sizes;
 
@@ -175,7 +175,7 @@ struct gr_types {
 	uint32_t *objs; /* one word per object, see GR_TYPES_WIDE */
 	struct gr_types_wide *wide;
 	size_t nwide, wide_cap;
-	struct gr_types_kind *kinds;
+	struct types_kind *kinds;
 	uint32_t nkinds, kinds_cap;
 	struct gr_hash kind_index; /* kinds 1.. (kind 0 is never looked up) */
 	uint32_t last_kind; /* the kind interned last: runs of one kind */
@@ -228,7 +228,7 @@ struct gr_types {
  * (destroyed here), false for NULL.  One of a code outside @codes (NOMEM)
  * is not "unknown": it sets t->nomem, which fails gr_types_create.
  */
-static inline bool gr_types_failed(struct gr_types *t, struct gr_error *err,
+static inline bool types_failed(struct gr_types *t, struct gr_error *err,
 				   unsigned int codes)
 {
 	if (!err)
@@ -243,26 +243,26 @@ static inline bool gr_types_failed(struct gr_types *t, struct gr_error *err,
 /* ---- types.c ---- */
 
 /* A copy of @s owned by @t; NULL (and t->nomem) on NOMEM. */
-char *gr_types_keep_string(struct gr_types *t, const char *s);
+char *types_keep_string(struct gr_types *t, const char *s);
 
 /* Grow *@v (of *@cap elements of @size) to hold @need: gr_array_grow()
  * for this module's nomem flag, false on NOMEM or LIMIT. */
-bool gr_types_grow(void **v, size_t *cap, size_t need, size_t size);
+bool types_grow(void **v, size_t *cap, size_t need, size_t size);
 /* Intern a type by display name; GR_TYPE_UNKNOWN on NOMEM (t->nomem). */
-uint32_t gr_types_intern(struct gr_types *t, const char *name, uint64_t size,
+uint32_t types_intern(struct gr_types *t, const char *name, uint64_t size,
 			 uint32_t dwarf_type, uint64_t rtype);
 /* The table entry for DWARF type @id (named as a person reads Go). */
-uint32_t gr_types_of_dwarf(struct gr_types *t, uint32_t id);
+uint32_t types_of_dwarf(struct gr_types *t, uint32_t id);
 /* The table entry and DWARF layout for runtime type @rtype. */
-uint32_t gr_types_of_rtype(struct gr_types *t, uint64_t rtype,
+uint32_t types_of_rtype(struct gr_types *t, uint64_t rtype,
 			   uint32_t *dwarf_ret);
 /* DWARF type whose go_runtime_type is @rtype (a runtime address). */
-uint32_t gr_types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
+uint32_t types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
 /* Bytes before the value in object @id (the 1.22+ malloc header). */
-uint64_t gr_types_data_off(const struct gr_types *t, uint32_t id);
+uint64_t types_data_off(const struct gr_types *t, uint32_t id);
 /* The same for an object of span @sp (NULL: 0); inline, as typing asks
  * it for every pointer it follows. */
-static inline uint64_t gr_types_data_off_span(const struct gr_types *t,
+static inline uint64_t types_data_off_span(const struct gr_types *t,
 					      const struct gr_span *sp)
 {
 	/* runtime/malloc.go (1.22+): pointerful small objects above
@@ -274,22 +274,22 @@ static inline uint64_t gr_types_data_off_span(const struct gr_types *t,
 		       : 0;
 }
 /* Size of DWARF type @id, 0 if unknown. */
-uint64_t gr_types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
+uint64_t types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
 
 /* ---- types_records.c ---- */
 
 /* The kind of (@type, @layout, @source), interned; 0 (and t->nomem) on
  * NOMEM. */
-uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
+uint32_t types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 		       uint8_t source);
 /* Whether object @id has a type. */
-static inline bool gr_types_typed(const struct gr_types *t, uint32_t id)
+static inline bool types_typed(const struct gr_types *t, uint32_t id)
 {
 	return (t->objs[id] & ~GR_TYPES_FLAGS) != 0;
 }
 
 /* The kind of object @id (0: untyped). */
-static inline uint32_t gr_types_kind_index(const struct gr_types *t,
+static inline uint32_t types_kind_index(const struct gr_types *t,
 					   uint32_t id)
 {
 	uint32_t w = t->objs[id];
@@ -297,14 +297,14 @@ static inline uint32_t gr_types_kind_index(const struct gr_types *t,
 				 : (w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT;
 }
 
-static inline const struct gr_types_kind *
-gr_types_kind_of(const struct gr_types *t, uint32_t id)
+static inline const struct types_kind *
+types_kind_of(const struct gr_types *t, uint32_t id)
 {
-	return &t->kinds[gr_types_kind_index(t, id)];
+	return &t->kinds[types_kind_index(t, id)];
 }
 
 /* The element count of object @id. */
-static inline uint64_t gr_types_count_of(const struct gr_types *t,
+static inline uint64_t types_count_of(const struct gr_types *t,
 					 uint32_t id)
 {
 	uint32_t w = t->objs[id];
@@ -312,51 +312,51 @@ static inline uint64_t gr_types_count_of(const struct gr_types *t,
 				 : w & (GR_TYPES_NARROW_COUNT - 1);
 }
 
-/* gr_types_set_object into t->wide; false (and t->nomem) on NOMEM. */
-bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
+/* types_set_object into t->wide; false (and t->nomem) on NOMEM. */
+bool types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
 		       uint64_t count);
 
 /* Type the untyped object @id as @kind (not 0) with @count; its flags
  * stay.  False (and t->nomem) on NOMEM. */
-static inline bool gr_types_set_object(struct gr_types *t, uint32_t id,
+static inline bool types_set_object(struct gr_types *t, uint32_t id,
 				       uint32_t kind, uint64_t count)
 {
 	if (kind >= GR_TYPES_NARROW_KINDS || count >= GR_TYPES_NARROW_COUNT)
-		return gr_types_set_wide(t, id, kind, count);
+		return types_set_wide(t, id, kind, count);
 	t->objs[id] |= kind << GR_TYPES_KIND_SHIFT | (uint32_t)count;
 	return true;
 }
 
 /* Give the typed object @id kind @kind, its count and flags unchanged;
  * false (and t->nomem) on NOMEM. */
-bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind);
+bool types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind);
 
 /* ---- types_layout.c ---- */
 
 /* The slots of DWARF type @id (cached); NULL with *n 0 if none. */
-const struct gr_tslot *gr_types_layout(struct gr_types *t, uint32_t id,
+const struct gr_tslot *types_layout(struct gr_types *t, uint32_t id,
 				       uint32_t *n);
 /* Resolve t->rt from DWARF (missing pieces stay 0). */
-void gr_types_rt_resolve(struct gr_types *t);
+void types_rt_resolve(struct gr_types *t);
 /* Map-internal structs whose pointers only gr_maps can follow. */
-bool gr_types_is_map_internal(const char *name);
+bool types_is_map_internal(const char *name);
 
 /* ---- types_prop.c ---- */
 
 /* Type the live heap from the roots and header types; false on NOMEM. */
-bool gr_types_propagate(struct gr_types *t);
+bool types_propagate(struct gr_types *t);
 /*
  * Give object @id type @info (layout @layout, @count values) from
  * @source, unless it already has a stronger one; queue it for
  * propagation.  True if the object was untyped before.
  */
-bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
+bool types_assign(struct gr_types *t, uint32_t id, uint32_t info,
 		     uint32_t layout, uint64_t count,
 		     enum gr_type_source source);
 
 /* A header type laid out by @layout, a type covering only its first
  * field: a later whole-value layout replaces it. */
-void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
+void types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 			    uint32_t layout, uint64_t count);
 
 /* The bytes of one value being visited: a zero-copy view of the core
@@ -373,12 +373,12 @@ struct gr_types_reader {
 	size_t nallowed;
 };
 
-/* gr_types_word without a view: through gr_mem. */
-bool gr_types_word_mem(const struct gr_types_reader *r, uint64_t off,
+/* types_word without a view: through gr_mem. */
+bool types_word_mem(const struct gr_types_reader *r, uint64_t off,
 		       uint64_t *v);
 /* The word at @off of @r; false if outside [lo, len) or unreadable.
  * Inline: propagation reads every pointer word of the live heap. */
-static inline bool gr_types_word(const struct gr_types_reader *r,
+static inline bool types_word(const struct gr_types_reader *r,
 				 uint64_t off, uint64_t *v)
 {
 	if (off < r->lo || off > r->len || r->len - off < 8)
@@ -387,27 +387,27 @@ static inline bool gr_types_word(const struct gr_types_reader *r,
 		memcpy(v, r->view + off, 8);
 		return true;
 	}
-	return gr_types_word_mem(r, off, v);
+	return types_word_mem(r, off, v);
 }
 /*
  * The object whose value starts at @v (after its malloc header), or
  * GR_HEAP_NO_OBJECT: an interior pointer says nothing of the object's
  * type.  *dlen_ret gets the bytes after the header.
  */
-uint32_t gr_types_object_at(const struct gr_types *t, uint64_t v,
+uint32_t types_object_at(const struct gr_types *t, uint64_t v,
 			    uint64_t *dlen_ret);
 /* The same, also giving what the heap found at @v (hit->id is
  * GR_HEAP_NO_OBJECT when @v is in no object at all). */
-uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
+uint32_t types_object_hit(const struct gr_types *t, uint64_t v,
 			     uint64_t *dlen_ret, struct gr_heap_hit *hit);
 /* Follow the pointers of one value of DWARF type @type at @base of @r. */
-void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
+void types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 			  uint32_t type, uint64_t base, unsigned depth);
 /* Type the object at @v as one value of DWARF type @type. */
-bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
+bool types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
 			 enum gr_type_source source, unsigned depth);
 /* Type the object at @v as an array of at most @n values of @elem. */
-void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
+void types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
 			 uint64_t n);
 
 /* ---- types_special.c ---- */
@@ -418,35 +418,35 @@ void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
  * (DW_AT_go_closure_offset, Go 1.23+) and a method value's receiver
  * typed and followed.
  */
-void gr_types_closure(struct gr_types *t, uint64_t v);
+void types_closure(struct gr_types *t, uint64_t v);
 /* "func literal in main.main" for "main.main.func1" into @buf. */
-void gr_types_closure_name(const char *fn, char *buf, size_t len);
+void types_closure_name(const char *fn, char *buf, size_t len);
 /* The captured variable at @rel bytes into closure object @id (".x"), from
  * DWARF or the closure's struct type; false if unknown. */
-bool gr_types_closure_slot(const struct gr_types *t, uint32_t id,
+bool types_closure_slot(const struct gr_types *t, uint32_t id,
 			   uint64_t rel, char *buf, size_t len);
 /* A cleanup special's {call, fn, arg} (Go 1.26+): @arg points at the
  * box holding the argument of the cleanup function at funcval @fn. */
-void gr_types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg);
+void types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg);
 /* A map value (Go map type @map_type): header, then storage by gr_maps. */
-void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type);
+void types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type);
 /* A channel (Go chan type @chan_type): the hchan and its buffer. */
-void gr_types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type);
+void types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type);
 /* An internal/sync.HashTrieMap node[K,V] (@node) at @v. */
-void gr_types_trie_node(struct gr_types *t, uint64_t v, uint32_t node);
+void types_trie_node(struct gr_types *t, uint64_t v, uint32_t node);
 /* The data word @data of an interface of dynamic type @rtype. */
-void gr_types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
+void types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
 			 unsigned depth);
 /* The interface pair at @off of @r (eface if @empty, else iface). */
-void gr_types_iface(struct gr_types *t, const struct gr_types_reader *r,
+void types_iface(struct gr_types *t, const struct gr_types_reader *r,
 		    uint64_t off, bool empty, unsigned depth);
 
 /* ---- types_describe.c ---- */
 
 /* "main" for "*main.Session", "" for "[]uint8" (into the table). */
-const char *gr_types_package(struct gr_types *t, const char *name);
+const char *types_package(struct gr_types *t, const char *name);
 /* Offset of a stack root's first slot inside its variable (from the
  * " var NAME+0xOFF" of its name), 0 otherwise. */
-uint64_t gr_types_root_var_off(const struct gr_root *r);
+uint64_t types_root_var_off(const struct gr_root *r);
 
 #endif /* GR_TYPES_INTERNAL_H */

@@ -27,7 +27,7 @@ struct lbuf {
 
 static void push(struct lbuf *b, struct gr_tslot s)
 {
-	if (!gr_types_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v))) {
+	if (!types_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v))) {
 		b->nomem = true;
 		return;
 	}
@@ -41,7 +41,7 @@ static void push_slot(struct lbuf *b, uint64_t off, uint64_t stride,
 				  .type = type, .kind = (uint8_t)kind});
 }
 
-bool gr_types_is_map_internal(const char *name)
+bool types_is_map_internal(const char *name)
 {
 	/* cmd/link/internal/ld/dwarf.go synthesizemaptypes: the header's
 	 * buckets, oldbuckets, extra and the Swiss dirPtr and table groups
@@ -113,7 +113,7 @@ static bool pool_slots(struct gr_types *t, struct lbuf *b, uint32_t id,
 	    (err = gr_dwarf_field(t->dwarf, id, "victim", &victim)) ||
 	    (err = gr_dwarf_field(t->dwarf, id, "victimSize", &victim_size)) ||
 	    (err = gr_dwarf_type_by_name(t->dwarf, "sync.poolLocal", &pl))) {
-		gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND));
+		types_failed(t, err, GR_ERR_BIT(NOT_FOUND));
 		return false;
 	}
 	push_slot(b, base + local->offset, local_size->offset - local->offset,
@@ -130,7 +130,7 @@ static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
 {
 	uint32_t elem;
 	uint64_t off;
-	if (gr_types_is_map_internal(dt->name))
+	if (types_is_map_internal(dt->name))
 		return;
 	if (atomic_pointer(t->dwarf, dt, id, &elem, &off)) {
 		const struct gr_dwarf_type *et = gr_dwarf_type(t->dwarf, elem);
@@ -153,7 +153,7 @@ static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
 				 t->dwarf, gr_dwarf_type_strip(t->dwarf, f->type)))) {
 			struct gr_error *err = gr_dwarf_type_by_name(
 				t->dwarf, "interface {}", &any);
-			if (!gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
+			if (!types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
 				push_slot(b, base + f->offset, 0, 1, any,
 					  GR_TSLOT_PTR);
 			return;
@@ -162,7 +162,7 @@ static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
 	if (!strcmp(dt->name, "sync.Pool") && pool_slots(t, b, id, base)) {
 		const struct gr_dwarf_field *f;
 		struct gr_error *err = gr_dwarf_field(t->dwarf, id, "New", &f);
-		if (!gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
+		if (!types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
 			add_type(t, b, f->type, base + f->offset, depth + 1);
 		return;
 	}
@@ -179,7 +179,7 @@ static void add_array(struct gr_types *t, struct lbuf *b,
 		      unsigned depth)
 {
 	uint32_t elem = gr_dwarf_type_strip(t->dwarf, dt->type);
-	uint64_t esize = gr_types_dwarf_size(t->dwarf, elem);
+	uint64_t esize = types_dwarf_size(t->dwarf, elem);
 	if (!dt->has_count || dt->count == 0 || esize == 0)
 		return;
 	uint32_t n;
@@ -276,7 +276,7 @@ static void resolve_target(const struct gr_dwarf *d, struct gr_tslot *s)
 		return;
 	s->sid = gr_dwarf_type_strip(d, s->type);
 	const struct gr_dwarf_type *dt = gr_dwarf_type(d, s->sid);
-	s->size = gr_types_dwarf_size(d, s->sid);
+	s->size = types_dwarf_size(d, s->sid);
 	s->base = dt && dt->kind == GR_DWARF_TYPE_BASE;
 }
 
@@ -295,9 +295,9 @@ static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
 		add_type(t, &b, id, 0, depth);
 		size_t lcap = t->layouts_cap, scap = t->slots_cap;
 		if (b.nomem ||
-		    !gr_types_grow((void **)&t->layouts, &lcap,
+		    !types_grow((void **)&t->layouts, &lcap,
 				   (size_t)t->nlayouts + 1, sizeof(*t->layouts)) ||
-		    !gr_types_grow((void **)&t->slots, &scap,
+		    !types_grow((void **)&t->slots, &scap,
 				   (size_t)t->nslots + b.n, sizeof(*t->slots))) {
 			free(b.v);
 			t->nomem = true;
@@ -321,7 +321,7 @@ static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
 	return l->n ? t->slots + l->first : NULL;
 }
 
-const struct gr_tslot *gr_types_layout(struct gr_types *t, uint32_t id,
+const struct gr_tslot *types_layout(struct gr_types *t, uint32_t id,
 				       uint32_t *n)
 {
 	return layout_at(t, gr_dwarf_type_strip(t->dwarf, id), 0, n);
@@ -338,7 +338,7 @@ static uint64_t field_off(const struct gr_dwarf *d, const char *type,
 	return m.off;
 }
 
-void gr_types_rt_resolve(struct gr_types *t)
+void types_rt_resolve(struct gr_types *t)
 {
 	const struct gr_dwarf *d = t->dwarf;
 	struct gr_types_rt *rt = &t->rt;
@@ -374,10 +374,10 @@ void gr_types_rt_resolve(struct gr_types *t)
 	}
 	struct gr_error *err = gr_dwarf_type_size_of(
 		d, "internal/abi.StructField", &rt->sfield_size);
-	if (gr_types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
+	if (types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
 		err = gr_dwarf_type_size_of(d, "runtime.structfield",
 					    &rt->sfield_size);
-	if (gr_types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
+	if (types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
 		rt->sfield_size = 0;
 	rt->have_struct = ok;
 }

@@ -18,11 +18,11 @@
 
 enum { MAX_NEST = 24 };
 
-bool gr_types_word_mem(const struct gr_types_reader *r, uint64_t off,
+bool types_word_mem(const struct gr_types_reader *r, uint64_t off,
 		       uint64_t *v)
 {
 	struct gr_error *err = gr_mem_u64(r->t->mem, r->base + off, v);
-	return !gr_types_failed(r->t, err, GR_ERR_BIT(FAULT));
+	return !types_failed(r->t, err, GR_ERR_BIT(FAULT));
 }
 
 static bool allowed(const struct gr_types_reader *r, uint64_t off)
@@ -46,7 +46,7 @@ static void push_work(struct gr_types *t, uint32_t id)
 	if ((t->objs[id] & (GR_TYPES_QUEUED | GR_TYPES_LIVE)) != GR_TYPES_LIVE)
 		return;
 	if (t->nwork == t->work_cap &&
-	    !gr_types_grow((void **)&t->work, &t->work_cap, t->nwork + 1,
+	    !types_grow((void **)&t->work, &t->work_cap, t->nwork + 1,
 			   sizeof(*t->work))) {
 		t->nomem = true;
 		return;
@@ -55,10 +55,10 @@ static void push_work(struct gr_types *t, uint32_t id)
 	t->work[t->nwork++] = id;
 }
 
-void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
+void types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 			    uint32_t layout, uint64_t count)
 {
-	if (gr_types_assign(t, id, info, layout, count, GR_TYPE_SOURCE_HEADER))
+	if (types_assign(t, id, info, layout, count, GR_TYPE_SOURCE_HEADER))
 		t->objs[id] |= GR_TYPES_PREFIX;
 }
 
@@ -70,48 +70,48 @@ void gr_types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
 static void relayout(struct gr_types *t, uint32_t id, uint32_t layout,
 		     uint64_t lsize)
 {
-	const struct gr_types_kind *cur = gr_types_kind_of(t, id);
+	const struct types_kind *cur = types_kind_of(t, id);
 	if (cur->source != GR_TYPE_SOURCE_HEADER ||
 	    (cur->layout != GR_TYPES_NO_LAYOUT &&
 	     !(t->objs[id] & GR_TYPES_PREFIX)) ||
 	    layout == GR_TYPES_NO_LAYOUT || lsize != t->info[cur->type].size)
 		return;
-	uint32_t k = gr_types_kind(t, cur->type, layout, GR_TYPE_SOURCE_HEADER);
-	if (!k || !gr_types_set_kind(t, id, k))
+	uint32_t k = types_kind(t, cur->type, layout, GR_TYPE_SOURCE_HEADER);
+	if (!k || !types_set_kind(t, id, k))
 		return;
 	/* A whole-value layout is visited again after a prefix. */
 	t->objs[id] &= ~(GR_TYPES_PREFIX | GR_TYPES_QUEUED);
 	push_work(t, id);
 }
 
-/* gr_types_assign of kind @k (not 0) already interned. */
+/* types_assign of kind @k (not 0) already interned. */
 static bool assign_kind(struct gr_types *t, uint32_t id, uint32_t k,
 			uint64_t count)
 {
-	if (gr_types_typed(t, id)) {
+	if (types_typed(t, id)) {
 		relayout(t, id, t->kinds[k].layout, t->kinds[k].esize);
 		return false;
 	}
-	if (!gr_types_set_object(t, id, k, count))
+	if (!types_set_object(t, id, k, count))
 		return false;
 	if (t->kinds[k].layout != GR_TYPES_NO_LAYOUT)
 		push_work(t, id);
 	return true;
 }
 
-bool gr_types_assign(struct gr_types *t, uint32_t id, uint32_t info,
+bool types_assign(struct gr_types *t, uint32_t id, uint32_t info,
 		     uint32_t layout, uint64_t count,
 		     enum gr_type_source source)
 {
 	if (info == GR_TYPE_UNKNOWN)
 		return false;
-	if (gr_types_typed(t, id)) {
+	if (types_typed(t, id)) {
 		if (layout != GR_TYPES_NO_LAYOUT)
 			relayout(t, id, layout,
-				 gr_types_dwarf_size(t->dwarf, layout));
+				 types_dwarf_size(t->dwarf, layout));
 		return false;
 	}
-	uint32_t k = gr_types_kind(t, info, layout, (uint8_t)source);
+	uint32_t k = types_kind(t, info, layout, (uint8_t)source);
 	return k && assign_kind(t, id, k, count);
 }
 
@@ -124,17 +124,17 @@ static uint32_t slot_kind(struct gr_types *t, struct gr_tslot *s, uint32_t si)
 {
 	if (s->tkind)
 		return s->tkind;
-	uint32_t info = gr_types_of_dwarf(t, s->type);
+	uint32_t info = types_of_dwarf(t, s->type);
 	if (info == GR_TYPE_UNKNOWN)
 		return 0;
-	uint32_t k = gr_types_kind(t, info,
+	uint32_t k = types_kind(t, info,
 				   s->size ? s->sid : GR_TYPES_NO_LAYOUT,
 				   GR_TYPE_SOURCE_DWARF);
 	s->tkind = t->slots[si].tkind = k;
 	return k;
 }
 
-/* gr_types_object_hit, inlined into the per-pointer paths. */
+/* types_object_hit, inlined into the per-pointer paths. */
 static inline uint32_t object_hit(const struct gr_types *t, uint64_t v,
 				  uint64_t *dlen_ret, struct gr_heap_hit *hit)
 {
@@ -143,20 +143,20 @@ static inline uint32_t object_hit(const struct gr_types *t, uint64_t v,
 	uint32_t id = v ? gr_heap_find_hit(t->heap, v, hit) : GR_HEAP_NO_OBJECT;
 	if (id == GR_HEAP_NO_OBJECT)
 		return id;
-	uint64_t doff = gr_types_data_off_span(t, hit->span);
+	uint64_t doff = types_data_off_span(t, hit->span);
 	if (v != hit->addr + doff)
 		return GR_HEAP_NO_OBJECT;
 	*dlen_ret = hit->span->elemsize - doff;
 	return id;
 }
 
-uint32_t gr_types_object_hit(const struct gr_types *t, uint64_t v,
+uint32_t types_object_hit(const struct gr_types *t, uint64_t v,
 			     uint64_t *dlen_ret, struct gr_heap_hit *hit)
 {
 	return object_hit(t, v, dlen_ret, hit);
 }
 
-uint32_t gr_types_object_at(const struct gr_types *t, uint64_t v,
+uint32_t types_object_at(const struct gr_types *t, uint64_t v,
 			    uint64_t *dlen_ret)
 {
 	struct gr_heap_hit hit;
@@ -176,11 +176,11 @@ static void static_value(struct gr_types *t, uint64_t v, uint32_t type,
 	    size > md->enoptrbss - v)
 		return;
 	struct gr_types_reader r = {.t = t, .base = v, .len = size};
-	gr_types_visit_value(t, &r, type, 0, depth + 1);
+	types_visit_value(t, &r, type, 0, depth + 1);
 }
 
 /*
- * gr_types_type_value with what it needs of @type resolved: @sid, @type
+ * types_type_value with what it needs of @type resolved: @sid, @type
  * stripped, its @size and whether it is a @base type (a layout slot
  * resolves them once, struct gr_tslot).
  */
@@ -211,29 +211,29 @@ static bool type_value_of(struct gr_types *t, uint64_t v, uint32_t type,
 		uint32_t k = slot_kind(t, slot, si);
 		return k && assign_kind(t, id, k, count);
 	}
-	return gr_types_assign(t, id, gr_types_of_dwarf(t, type),
+	return types_assign(t, id, types_of_dwarf(t, type),
 			       size ? sid : GR_TYPES_NO_LAYOUT, count, source);
 }
 
-bool gr_types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
+bool types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
 			 enum gr_type_source source, unsigned depth)
 {
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, type);
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, sid);
 	return type_value_of(t, v, type, sid,
-			     gr_types_dwarf_size(t->dwarf, sid),
+			     types_dwarf_size(t->dwarf, sid),
 			     dt && dt->kind == GR_DWARF_TYPE_BASE, source,
 			     depth, NULL, 0);
 }
 
-/* gr_types_type_array of @elem stripped (@sid) of size @esize; from
+/* types_type_array of @elem stripped (@sid) of size @esize; from
  * slot @slot (t->slots[@si]) if not NULL. */
 static void type_array_of(struct gr_types *t, uint64_t v, uint32_t elem,
 			  uint32_t sid, uint64_t esize, uint64_t n,
 			  struct gr_tslot *slot, uint32_t si)
 {
 	uint64_t dlen;
-	uint32_t id = gr_types_object_at(t, v, &dlen);
+	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || !esize || !n)
 		return;
 	/* A cap or a channel size read from the core is checked against
@@ -248,15 +248,15 @@ static void type_array_of(struct gr_types *t, uint64_t v, uint32_t elem,
 			assign_kind(t, id, k, n);
 		return;
 	}
-	gr_types_assign(t, id, gr_types_of_dwarf(t, elem), sid, n,
+	types_assign(t, id, types_of_dwarf(t, elem), sid, n,
 			GR_TYPE_SOURCE_DWARF);
 }
 
-void gr_types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
+void types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
 			 uint64_t n)
 {
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, elem);
-	type_array_of(t, v, elem, sid, gr_types_dwarf_size(t->dwarf, sid), n,
+	type_array_of(t, v, elem, sid, types_dwarf_size(t->dwarf, sid), n,
 		      NULL, 0);
 }
 
@@ -271,9 +271,9 @@ static void string_data(struct gr_types *t, uint64_t v)
 	 * share a tiny block: a pointerless object with string bytes
 	 * anywhere in it holds string data. */
 	const struct gr_span *sp = hit.span;
-	if (v == hit.addr + gr_types_data_off_span(t, sp) ||
+	if (v == hit.addr + types_data_off_span(t, sp) ||
 	    (sp && sp->noscan))
-		gr_types_assign(t, id, t->string_info, GR_TYPES_NO_LAYOUT, 0,
+		types_assign(t, id, t->string_info, GR_TYPES_NO_LAYOUT, 0,
 				GR_TYPE_SOURCE_DWARF);
 }
 
@@ -283,8 +283,8 @@ static void pool_local(struct gr_types *t, const struct gr_types_reader *r,
 		       const struct gr_tslot *s, uint64_t off)
 {
 	uint64_t p, n;
-	if (gr_types_word(r, off, &p) && gr_types_word(r, off + s->stride, &n))
-		gr_types_type_array(t, p, s->type, n);
+	if (types_word(r, off, &p) && types_word(r, off + s->stride, &n))
+		types_type_array(t, p, s->type, n);
 }
 
 /* Slot @s, a copy of t->slots[@si], at @off of @r. */
@@ -298,14 +298,14 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
 	if (!allowed(r, two ? off + 8 : off))
 		return;
 	if (two) {
-		gr_types_iface(t, r, off, s->kind == GR_TSLOT_EFACE, depth);
+		types_iface(t, r, off, s->kind == GR_TSLOT_EFACE, depth);
 		return;
 	}
 	if (s->kind == GR_TSLOT_POOL_LOCAL) {
 		pool_local(t, r, s, off);
 		return;
 	}
-	if (!gr_types_word(r, off, &v) || !v)
+	if (!types_word(r, off, &v) || !v)
 		return;
 	switch ((enum gr_tslot_kind)s->kind) {
 	case GR_TSLOT_PTR:
@@ -316,25 +316,25 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
 		/* A cap kept in a register (the stack word is stale) or 0
 		 * for a pointer to a heap object's start: the backing array
 		 * is as big as its object. */
-		if (!gr_types_word(r, off + 16, &n) || !n)
+		if (!types_word(r, off + 16, &n) || !n)
 			n = UINT64_MAX;
 		type_array_of(t, v, s->type, s->sid, s->size, n, s, si);
 		break;
 	case GR_TSLOT_STRING:
-		if (!gr_types_word(r, off + 8, &n) || n)
+		if (!types_word(r, off + 8, &n) || n)
 			string_data(t, v);
 		break;
 	case GR_TSLOT_MAP:
-		gr_types_map_value(t, v, s->type);
+		types_map_value(t, v, s->type);
 		break;
 	case GR_TSLOT_CHAN:
-		gr_types_chan(t, v, s->type);
+		types_chan(t, v, s->type);
 		break;
 	case GR_TSLOT_FUNC:
-		gr_types_closure(t, v);
+		types_closure(t, v);
 		break;
 	case GR_TSLOT_TRIE_NODE:
-		gr_types_trie_node(t, v, s->type);
+		types_trie_node(t, v, s->type);
 		break;
 	default:
 		break;
@@ -402,7 +402,7 @@ static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
 			if (depth + 1 > MAX_NEST)
 				continue;
 			const struct gr_tslot *nl =
-				gr_types_layout(t, s.type, &nn);
+				types_layout(t, s.type, &nn);
 			if (!nn)
 				continue;
 			nfirst = (uint32_t)(nl - t->slots);
@@ -419,11 +419,11 @@ static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
 	}
 }
 
-void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
+void types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 			  uint32_t type, uint64_t base, unsigned depth)
 {
 	uint32_t n;
-	const struct gr_tslot *sl = gr_types_layout(t, type, &n);
+	const struct gr_tslot *sl = types_layout(t, type, &n);
 	if (!n || depth > MAX_NEST)
 		return;
 	visit_slots(t, r, (uint32_t)(sl - t->slots), n, base, depth);
@@ -431,14 +431,14 @@ void gr_types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 
 static void visit_object(struct gr_types *t, uint32_t id)
 {
-	uint32_t k = gr_types_kind_index(t, id);
+	uint32_t k = types_kind_index(t, id);
 	uint64_t esize = t->kinds[k].esize;
 	if (!esize)
 		return;
 	const struct gr_span *sp = &t->sizes.spans[t->sizes.obj_span[id]];
-	uint64_t doff = gr_types_data_off_span(t, sp);
+	uint64_t doff = types_data_off_span(t, sp);
 	uint64_t dlen = sp->elemsize - doff;
-	uint64_t count = gr_types_count_of(t, id);
+	uint64_t count = types_count_of(t, id);
 	uint64_t n = count ? count : 1;
 	if (n > dlen / esize)
 		n = dlen / esize;
@@ -446,7 +446,7 @@ static void visit_object(struct gr_types *t, uint32_t id)
 	if (!t->kinds[k].lresolved) {
 		uint32_t nl;
 		const struct gr_tslot *sl =
-			gr_types_layout(t, t->kinds[k].layout, &nl);
+			types_layout(t, t->kinds[k].layout, &nl);
 		if (t->nomem)
 			return;
 		t->kinds[k].lfirst = nl ? (uint32_t)(sl - t->slots) : 0;
@@ -462,7 +462,7 @@ static void visit_object(struct gr_types *t, uint32_t id)
 		.len = n * esize,
 	};
 	struct gr_error *err = gr_mem_view(t->mem, r.base, r.len, &r.view);
-	if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
+	if (types_failed(t, err, GR_ERR_BIT(FAULT)))
 		r.view = NULL;
 	for (uint64_t i = 0; i < n && !t->nomem; i++)
 		visit_slots(t, &r, first, nl, i * esize, 0);
@@ -486,12 +486,12 @@ static void finq_root(struct gr_types *t, const struct gr_root_slot *sl,
 {
 	if (n < 4)
 		return;
-	gr_types_closure(t, sl[0].value);
-	uint32_t d = gr_types_dwarf_of_rtype(t, sl[3].value);
+	types_closure(t, sl[0].value);
+	uint32_t d = types_dwarf_of_rtype(t, sl[3].value);
 	const struct gr_dwarf_type *pt =
 		gr_dwarf_type(t->dwarf, gr_dwarf_type_strip(t->dwarf, d));
 	if (pt && pt->go_kind == GR_GO_KIND_POINTER)
-		gr_types_type_value(t, sl[1].value, pt->type,
+		types_type_value(t, sl[1].value, pt->type,
 				    GR_TYPE_SOURCE_DWARF, 0);
 }
 
@@ -499,8 +499,8 @@ static bool typed_root(struct gr_types *t, const struct gr_root *r,
 		       const struct gr_root_slot *sl, size_t n)
 {
 	uint32_t type = r->dwarf_type;
-	uint64_t size = gr_types_dwarf_size(t->dwarf, type);
-	uint64_t var_off = gr_types_root_var_off(r);
+	uint64_t size = types_dwarf_size(t->dwarf, type);
+	uint64_t var_off = types_root_var_off(r);
 	if (!size || var_off > r->addr || var_off >= size)
 		return true;
 	uint64_t *addrs = malloc(n * sizeof(*addrs));
@@ -512,7 +512,7 @@ static bool typed_root(struct gr_types *t, const struct gr_root *r,
 			addrs[na++] = sl[i].slot;
 		/* A finalizer's object is its own root's slot 0. */
 		else if (sl[i].value == r->addr)
-			gr_types_type_value(t, r->addr, type,
+			types_type_value(t, r->addr, type,
 					    GR_TYPE_SOURCE_DWARF, 0);
 	}
 	qsort(addrs, na, sizeof(*addrs), cmp_u64);
@@ -523,7 +523,7 @@ static bool typed_root(struct gr_types *t, const struct gr_root *r,
 				     .lo = var_off, .len = end,
 				     .allowed = addrs, .nallowed = na};
 	if (na && r->kind != GR_ROOT_FINALIZER_OBJECT)
-		gr_types_visit_value(t, &rd, type, 0, 0);
+		types_visit_value(t, &rd, type, 0, 0);
 	free(addrs);
 	return true;
 }
@@ -544,8 +544,8 @@ static bool type_roots(struct gr_types *t)
 				uint64_t tw;
 				struct gr_error *err =
 					gr_mem_u64(t->mem, sl[k].slot - 8, &tw);
-				if (!gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
-					gr_types_iface_data(t, tw,
+				if (!types_failed(t, err, GR_ERR_BIT(FAULT)))
+					types_iface_data(t, tw,
 							    sl[k].value, 0);
 			}
 			continue;
@@ -556,10 +556,10 @@ static bool type_roots(struct gr_types *t)
 		case GR_ROOT_CLEANUP:
 		case GR_ROOT_CLEANUP_QUEUE:
 			for (size_t k = 0; k < n; k++)
-				gr_types_closure(t, sl[k].value);
+				types_closure(t, sl[k].value);
 			/* 1.26+ cleanupFn{call, fn, arg} (specials_roots.c). */
 			if (r->kind == GR_ROOT_CLEANUP && n == 3)
-				gr_types_cleanup_arg(t, sl[1].value,
+				types_cleanup_arg(t, sl[1].value,
 						     sl[2].value);
 			break;
 		default:
@@ -572,9 +572,9 @@ static bool type_roots(struct gr_types *t)
 	return true;
 }
 
-bool gr_types_propagate(struct gr_types *t)
+bool types_propagate(struct gr_types *t)
 {
-	t->string_info = gr_types_intern(t, "string data", 1, GR_DWARF_NO_TYPE,
+	t->string_info = types_intern(t, "string data", 1, GR_DWARF_NO_TYPE,
 					 0);
 	if (t->string_info == GR_TYPE_UNKNOWN)
 		return false;

@@ -21,10 +21,10 @@ static uint64_t kind_hash(uint32_t type, uint32_t layout, uint8_t source)
 	return gr_hash_bytes(key, sizeof(key));
 }
 
-uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
+uint32_t types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 		       uint8_t source)
 {
-	const struct gr_types_kind *last = &t->kinds[t->last_kind];
+	const struct types_kind *last = &t->kinds[t->last_kind];
 	if (last->type == type && last->layout == layout &&
 	    last->source == source)
 		return t->last_kind;
@@ -33,25 +33,25 @@ uint32_t gr_types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 	uint32_t j;
 	for (gr_hash_probe_init(&t->kind_index, hv, &p);
 	     gr_hash_probe_next(&t->kind_index, &p, &j);) {
-		const struct gr_types_kind *k = &t->kinds[j];
+		const struct types_kind *k = &t->kinds[j];
 		if (k->type == type && k->layout == layout &&
 		    k->source == source)
 			return t->last_kind = j;
 	}
 	size_t cap = t->kinds_cap;
 	if (t->nkinds == UINT32_MAX ||
-	    !gr_types_grow((void **)&t->kinds, &cap, (size_t)t->nkinds + 1,
+	    !types_grow((void **)&t->kinds, &cap, (size_t)t->nkinds + 1,
 			   sizeof(*t->kinds))) {
 		t->nomem = true;
 		return 0;
 	}
 	t->kinds_cap = (uint32_t)cap;
-	t->kinds[t->nkinds] = (struct gr_types_kind){
+	t->kinds[t->nkinds] = (struct types_kind){
 		.type = type,
 		.layout = layout,
 		.esize = layout == GR_TYPES_NO_LAYOUT
 				 ? 0
-				 : gr_types_dwarf_size(t->dwarf, layout),
+				 : types_dwarf_size(t->dwarf, layout),
 		.source = source,
 	};
 	struct gr_error *err = gr_hash_insert(&t->kind_index, hv, t->nkinds);
@@ -68,7 +68,7 @@ static bool new_wide(struct gr_types *t, uint32_t kind, uint64_t count,
 		     uint32_t *ret)
 {
 	if (t->nwide > GR_TYPES_WIDE_MAX ||
-	    !gr_types_grow((void **)&t->wide, &t->wide_cap, t->nwide + 1,
+	    !types_grow((void **)&t->wide, &t->wide_cap, t->nwide + 1,
 			   sizeof(*t->wide))) {
 		t->nomem = true;
 		return false;
@@ -78,7 +78,7 @@ static bool new_wide(struct gr_types *t, uint32_t kind, uint64_t count,
 	return true;
 }
 
-bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
+bool types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
 		       uint64_t count)
 {
 	uint32_t i;
@@ -88,7 +88,7 @@ bool gr_types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
 	return true;
 }
 
-bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind)
+bool types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind)
 {
 	uint32_t w = t->objs[id], i;
 	if (w & GR_TYPES_WIDE) {
@@ -108,19 +108,19 @@ bool gr_types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind)
 }
 
 /* gr_types_object copies a kind's first 8 bytes as the object's. */
-_Static_assert(offsetof(struct gr_types_kind, type) ==
+_Static_assert(offsetof(struct types_kind, type) ==
 			       offsetof(struct gr_type_object, type) &&
-		       offsetof(struct gr_types_kind, source) ==
+		       offsetof(struct types_kind, source) ==
 			       offsetof(struct gr_type_object, source) &&
 		       offsetof(struct gr_type_object, count) == 8,
-	       "gr_types_kind starts as gr_type_object");
+	       "types_kind starts as gr_type_object");
 
 __attribute__((noinline)) static struct gr_type_object
 object_wide(const struct gr_types *t, uint32_t id)
 {
-	const struct gr_types_kind *k = gr_types_kind_of(t, id);
+	const struct types_kind *k = types_kind_of(t, id);
 	return (struct gr_type_object){k->type, k->source,
-				       gr_types_count_of(t, id)};
+				       types_count_of(t, id)};
 }
 
 struct gr_type_object gr_types_object(const struct gr_types *t, uint32_t id)

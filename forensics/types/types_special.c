@@ -27,7 +27,7 @@
  * wrappers ".gowrapN" / ".deferwrapN" (cmd/compile/internal/ir/func.go
  * closureName).
  */
-void gr_types_closure_name(const char *fn, char *buf, size_t len)
+void types_closure_name(const char *fn, char *buf, size_t len)
 {
 	size_t n = strlen(fn);
 	if (n > 3 && !strcmp(fn + n - 3, "-fm")) {
@@ -135,11 +135,11 @@ static uint32_t first_param(const struct gr_types *t, uint64_t fv)
  * { cleanup(arg) } captures by reference), and S is the parameter type
  * of the cleanup function.
  */
-void gr_types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg)
+void types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg)
 {
 	uint32_t p = fn && arg ? first_param(t, fn) : GR_DWARF_NO_TYPE;
 	if (p != GR_DWARF_NO_TYPE)
-		gr_types_type_value(t, arg, p, GR_TYPE_SOURCE_DWARF, 0);
+		types_type_value(t, arg, p, GR_TYPE_SOURCE_DWARF, 0);
 }
 
 /* The closure struct of @fn at @r: {F uintptr; captured...}. */
@@ -154,26 +154,26 @@ static void captures(struct gr_types *t, const struct gr_types_reader *r,
 		if (!v->has_closure_offset)
 			continue;
 		uint64_t off = (uint64_t)v->closure_offset;
-		uint64_t size = gr_types_dwarf_size(t->dwarf, v->type);
+		uint64_t size = types_dwarf_size(t->dwarf, v->type);
 		/* 1.24 captures cleanup by value, 1.25 by reference. */
 		if (add_cleanup && !strcmp(v->name, "cleanup")) {
-			gr_types_word(r, off, &cleanup);
+			types_word(r, off, &cleanup);
 		} else if (add_cleanup && !strcmp(v->name, "&cleanup") &&
-			   gr_types_word(r, off, &cleanup)) {
+			   types_word(r, off, &cleanup)) {
 			struct gr_error *err =
 				gr_mem_u64(t->mem, cleanup, &cleanup);
-			if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
+			if (types_failed(t, err, GR_ERR_BIT(FAULT)))
 				cleanup = 0;
 		} else if (add_cleanup && !strcmp(v->name, "&arg")) {
-			gr_types_word(r, off, &arg);
+			types_word(r, off, &arg);
 		}
 		if (!capture_types_slot(t, fn, v) || !size || off > r->len ||
 		    size > r->len - off)
 			continue;
-		gr_types_visit_value(t, r, v->type, off, 1);
+		types_visit_value(t, r, v->type, off, 1);
 	}
 	if (add_cleanup)
-		gr_types_cleanup_arg(t, cleanup, arg);
+		types_cleanup_arg(t, cleanup, arg);
 }
 
 /*
@@ -206,12 +206,12 @@ static void method_receiver(struct gr_types *t,
 	}
 	uint32_t type;
 	struct gr_error *err = gr_dwarf_type_by_name(t->dwarf, ty, &type);
-	if (gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)) || shaped(t, type))
+	if (types_failed(t, err, GR_ERR_BIT(NOT_FOUND)) || shaped(t, type))
 		return;
-	uint64_t size = gr_types_dwarf_size(t->dwarf, type);
+	uint64_t size = types_dwarf_size(t->dwarf, type);
 	if (size && r->len >= GR_METHOD_VALUE_RECV &&
 	    size <= r->len - GR_METHOD_VALUE_RECV)
-		gr_types_visit_value(t, r, type, GR_METHOD_VALUE_RECV, 1);
+		types_visit_value(t, r, type, GR_METHOD_VALUE_RECV, 1);
 }
 
 /* Whether @fn's DWARF places any captured variable (Go 1.23+). */
@@ -241,7 +241,7 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 						     md->etypes, &t->closures)
 				: NULL;
 		/* Without the table, closures stay named by code only. */
-		gr_types_failed(t, err, GR_ERR_CONTENT);
+		types_failed(t, err, GR_ERR_CONTENT);
 	}
 	uint64_t st = gr_closures_type(t->closures, entry);
 	const struct gr_rtype *rt;
@@ -251,7 +251,7 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields, &fields)) ||
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields + 8, &n)) ||
 	    n > rt->size / 8 + 1) {
-		gr_types_failed(t, err, GR_ERR_CONTENT);
+		types_failed(t, err, GR_ERR_CONTENT);
 		return;
 	}
 	/* Field 0 is F, the code pointer, at offset 0. */
@@ -260,14 +260,14 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 		err = gr_mem_u64(t->mem, at + t->rt.sfield_typ, &typ);
 		if (!err)
 			err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off);
-		if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
+		if (types_failed(t, err, GR_ERR_BIT(FAULT)))
 			return;
-		uint32_t d = gr_types_dwarf_of_rtype(t, typ);
-		uint64_t size = gr_types_dwarf_size(t->dwarf, d);
+		uint32_t d = types_dwarf_of_rtype(t, typ);
+		uint64_t size = types_dwarf_size(t->dwarf, d);
 		if (d == GR_DWARF_NO_TYPE || shaped(t, d) || !size ||
 		    off < 8 || off > rt->size || size > rt->size - off)
 			continue;
-		gr_types_visit_value(t, r, d, off, 1);
+		types_visit_value(t, r, d, off, 1);
 	}
 }
 
@@ -297,10 +297,10 @@ static bool read_rt_name(const struct gr_types *t, uint64_t at, char *buf,
 	return !err;
 }
 
-bool gr_types_closure_slot(const struct gr_types *t, uint32_t id,
+bool types_closure_slot(const struct gr_types *t, uint32_t id,
 			   uint64_t rel, char *buf, size_t len)
 {
-	uint64_t v = gr_heap_object_addr(t->heap, id) + gr_types_data_off(t, id);
+	uint64_t v = gr_heap_object_addr(t->heap, id) + types_data_off(t, id);
 	uint64_t pc;
 	struct gr_error *err = gr_mem_u64(t->mem, v, &pc);
 	if (err) {
@@ -344,10 +344,10 @@ bool gr_types_closure_slot(const struct gr_types *t, uint32_t id,
 	return false;
 }
 
-void gr_types_closure(struct gr_types *t, uint64_t v)
+void types_closure(struct gr_types *t, uint64_t v)
 {
 	uint64_t dlen, pc;
-	uint32_t id = gr_types_object_at(t, v, &dlen);
+	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED) ||
 	    !t->pcln)
 		return;
@@ -355,15 +355,15 @@ void gr_types_closure(struct gr_types *t, uint64_t v)
 	struct gr_error *err = gr_mem_u64(t->mem, v, &pc);
 	if (!err)
 		err = gr_pcln_find_func(t->pcln, pc, &fn);
-	if (gr_types_failed(t, err, GR_ERR_CONTENT) || fn.entry != pc)
+	if (types_failed(t, err, GR_ERR_CONTENT) || fn.entry != pc)
 		return;
 	/* Once per funcval, typed or not by its malloc header. */
 	t->objs[id] |= GR_TYPES_WALKED;
 	char name[512];
-	gr_types_closure_name(fn.name, name, sizeof(name));
-	uint32_t info = gr_types_intern(t, name, 0, GR_DWARF_NO_TYPE, 0);
-	if (!gr_types_typed(t, id))
-		gr_types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
+	types_closure_name(fn.name, name, sizeof(name));
+	uint32_t info = types_intern(t, name, 0, GR_DWARF_NO_TYPE, 0);
+	if (!types_typed(t, id))
+		types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
 				GR_TYPE_SOURCE_CLOSURE);
 	if (!gr_dwarf_present(t->dwarf))
 		return;
@@ -394,9 +394,9 @@ static void map_part(void *arg, uint64_t addr, uint32_t dwarf_type,
 	    addr != gr_heap_object_addr(t->heap, id))
 		return;
 	uint64_t dlen = gr_heap_object_size(t->heap, id) -
-			gr_types_data_off(t, id);
+			types_data_off(t, id);
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, dwarf_type);
-	uint64_t esize = gr_types_dwarf_size(t->dwarf, sid);
+	uint64_t esize = types_dwarf_size(t->dwarf, sid);
 	if (!esize || (count ? count : 1) > dlen / esize)
 		return;
 	/* Bucket and group arrays fill their allocation (makeBucketArray
@@ -406,9 +406,9 @@ static void map_part(void *arg, uint64_t addr, uint32_t dwarf_type,
 		     part == GR_MAP_PART_GROUPS;
 	if (!count && array && dlen / esize >= 2)
 		count = dlen / esize;
-	gr_types_assign(t, id, gr_types_of_dwarf(t, dwarf_type), sid, count,
+	types_assign(t, id, types_of_dwarf(t, dwarf_type), sid, count,
 			GR_TYPE_SOURCE_MAP);
-	if (!gr_types_grow((void **)&t->storage, &t->storage_cap,
+	if (!types_grow((void **)&t->storage, &t->storage_cap,
 			   t->nstorage + 1, sizeof(*t->storage))) {
 		t->nomem = true;
 		return;
@@ -417,10 +417,10 @@ static void map_part(void *arg, uint64_t addr, uint32_t dwarf_type,
 }
 
 /* A map value: the header is typed as the map, its storage by gr_maps. */
-void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
+void types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
 {
 	uint64_t dlen;
-	uint32_t id = gr_types_object_at(t, v, &dlen);
+	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED))
 		return;
 	t->objs[id] |= GR_TYPES_WALKED;
@@ -432,18 +432,18 @@ void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
 	uint32_t hdr = pt && pt->kind == GR_DWARF_TYPE_POINTER
 			       ? gr_dwarf_type_strip(t->dwarf, pt->type)
 			       : GR_TYPES_NO_LAYOUT;
-	uint64_t hsize = gr_types_dwarf_size(t->dwarf, hdr);
+	uint64_t hsize = types_dwarf_size(t->dwarf, hdr);
 	if (hsize > dlen)
 		return;
 	/* Named "map.hdr[K]V" (the header struct), not "map[K]V": a
 	 * []map[K]V backing array holds values of the map type itself. */
-	gr_types_assign(t, id,
-			gr_types_of_dwarf(t, hsize ? hdr : map_type),
+	types_assign(t, id,
+			types_of_dwarf(t, hsize ? hdr : map_type),
 			hsize ? hdr : GR_TYPES_NO_LAYOUT, 0,
 			GR_TYPE_SOURCE_DWARF);
 	if (!t->maps)
 		return;
-	if (!gr_types_grow((void **)&t->mapv, &t->maps_cap, t->nmaps + 1,
+	if (!types_grow((void **)&t->mapv, &t->maps_cap, t->nmaps + 1,
 			   sizeof(*t->mapv))) {
 		t->nomem = true;
 		return;
@@ -456,7 +456,7 @@ void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
 	struct gr_map_info info = {0};
 	/* A map that does not hold together keeps what was found before
 	 * the fault; its storage stays as typed so far. */
-	gr_types_failed(t,
+	types_failed(t,
 			gr_maps_walk(t->maps, v, map_type, map_part, &c, &info),
 			GR_ERR_CONTENT);
 	info.header = v;
@@ -468,7 +468,7 @@ void gr_types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
  * hchan's allocation (c.buf = add(c, hchanSize)); otherwise it is its own
  * allocation of dataqsiz elements.
  */
-void gr_types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type)
+void types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type)
 {
 	const struct gr_dwarf_type *ct = gr_dwarf_type(t->dwarf, chan_type);
 	const struct gr_dwarf_type *pt =
@@ -476,25 +476,25 @@ void gr_types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type)
 				   gr_dwarf_type_strip(t->dwarf, ct->type))
 		   : NULL;
 	uint64_t dlen, buf, n;
-	uint32_t id = gr_types_object_at(t, v, &dlen);
+	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || !pt ||
 	    pt->kind != GR_DWARF_TYPE_POINTER)
 		return;
 	uint32_t hchan = gr_dwarf_type_strip(t->dwarf, pt->type);
-	uint64_t hsize = gr_types_dwarf_size(t->dwarf, hchan);
+	uint64_t hsize = types_dwarf_size(t->dwarf, hchan);
 	if (!hsize || hsize > dlen ||
-	    !gr_types_assign(t, id, gr_types_of_dwarf(t, hchan), hchan, 0,
+	    !types_assign(t, id, types_of_dwarf(t, hchan), hchan, 0,
 			     GR_TYPE_SOURCE_DWARF) ||
 	    !t->rt.have_hchan)
 		return;
 	struct gr_error *err = gr_mem_u64(t->mem, v + t->rt.hchan_buf, &buf);
 	if (!err)
 		err = gr_mem_u64(t->mem, v + t->rt.hchan_dataqsiz, &n);
-	if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
+	if (types_failed(t, err, GR_ERR_BIT(FAULT)))
 		return;
 	uint32_t bid = buf ? gr_heap_find(t->heap, buf) : GR_HEAP_NO_OBJECT;
 	if (bid != GR_HEAP_NO_OBJECT && bid != id)
-		gr_types_type_array(t, buf, ct->elem, n);
+		types_type_array(t, buf, ct->elem, n);
 }
 
 /* The DWARF types named by "[K,V]" (split at the top-level comma). */
@@ -536,29 +536,29 @@ static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
 	uint32_t k, val;
 	if (!trie_args(t->dwarf, args, &k, &val))
 		return;
-	uint64_t ks = gr_types_dwarf_size(t->dwarf, k);
-	uint64_t vs = gr_types_dwarf_size(t->dwarf, val);
+	uint64_t ks = types_dwarf_size(t->dwarf, k);
+	uint64_t vs = types_dwarf_size(t->dwarf, val);
 	/* Go aligns a field to its type's alignment; for the word-sized
 	 * and bigger key and value types of maps, 8. */
 	uint64_t va = vs >= 8 ? 8 : vs >= 4 ? 4 : vs >= 2 ? 2 : 1;
 	uint64_t voff = (GR_TRIE_ENTRY_KEY + ks + va - 1) / va * va;
 	char name[512];
 	snprintf(name, sizeof(name), "internal/sync.entry%s", args);
-	uint32_t info = gr_types_intern(t, name, voff + vs, GR_DWARF_NO_TYPE, 0);
+	uint32_t info = types_intern(t, name, voff + vs, GR_DWARF_NO_TYPE, 0);
 	for (unsigned hops = 0; v && hops < 1024; hops++) {
 		uint64_t dlen;
-		uint32_t id = gr_types_object_at(t, v, &dlen);
+		uint32_t id = types_object_at(t, v, &dlen);
 		if (id == GR_HEAP_NO_OBJECT || dlen < voff + vs ||
-		    !gr_types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
+		    !types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
 				     GR_TYPE_SOURCE_DWARF))
 			return;
 		struct gr_types_reader r = {.t = t, .base = v,
 					     .len = voff + vs};
-		gr_types_visit_value(t, &r, k, GR_TRIE_ENTRY_KEY, 1);
-		gr_types_visit_value(t, &r, val, voff, 1);
+		types_visit_value(t, &r, k, GR_TRIE_ENTRY_KEY, 1);
+		types_visit_value(t, &r, val, voff, 1);
 		struct gr_error *err =
 			gr_mem_u64(t->mem, v + GR_TRIE_ENTRY_OVERFLOW, &v);
-		if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
+		if (types_failed(t, err, GR_ERR_BIT(FAULT)))
 			return;
 	}
 }
@@ -568,25 +568,25 @@ static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
  * first field of both entry[K,V] and indirect[K,V]; isEntry, its only
  * field, says which (internal/sync/hashtriemap.go).
  */
-void gr_types_trie_node(struct gr_types *t, uint64_t v, uint32_t node)
+void types_trie_node(struct gr_types *t, uint64_t v, uint32_t node)
 {
 	const struct gr_dwarf_type *nt = gr_dwarf_type(t->dwarf, node);
 	uint64_t dlen;
 	uint8_t is_entry;
-	uint32_t id = gr_types_object_at(t, v, &dlen);
+	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || !nt ||
 	    strncmp(nt->name, "internal/sync.node[", 19) != 0)
 		return;
 	struct gr_error *err = gr_mem_u8(t->mem, v, &is_entry);
-	if (gr_types_failed(t, err, GR_ERR_BIT(FAULT)))
+	if (types_failed(t, err, GR_ERR_BIT(FAULT)))
 		return;
 	char name[512];
 	uint32_t type;
 	snprintf(name, sizeof(name), "internal/sync.%s%s",
 		 is_entry ? "entry" : "indirect", nt->name + 18);
 	err = gr_dwarf_type_by_name(t->dwarf, name, &type);
-	if (!gr_types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
-		gr_types_type_value(t, v, type, GR_TYPE_SOURCE_DWARF, 0);
+	if (!types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
+		types_type_value(t, v, type, GR_TYPE_SOURCE_DWARF, 0);
 	else if (is_entry)
 		trie_entries(t, v, nt->name + 18);
 }
@@ -611,17 +611,17 @@ static bool iface_rt(struct gr_types *t, uint64_t rtype,
 	}
 	const struct gr_rtype *rt;
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &rt);
-	if (gr_types_failed(t, err, GR_ERR_CONTENT))
+	if (types_failed(t, err, GR_ERR_CONTENT))
 		return false;
 	uint32_t d;
 	*ret = (struct gr_types_iface_rt){
 		.size = rt->size,
-		.info = gr_types_of_rtype(t, rtype, &d),
+		.info = types_of_rtype(t, rtype, &d),
 		.direct = rt->size == 8 && rt->ptrbytes == 8,
 	};
 	if (ret->info == GR_TYPE_UNKNOWN)
 		return true;
-	if (!gr_types_grow((void **)&t->iface_rt, &t->iface_rt_cap,
+	if (!types_grow((void **)&t->iface_rt, &t->iface_rt_cap,
 			   t->niface_rt + 1, sizeof(*t->iface_rt)) ||
 	    !gr_u64map_put(&t->iface_of, rtype, (uint32_t)t->niface_rt)) {
 		t->nomem = true;
@@ -631,7 +631,7 @@ static bool iface_rt(struct gr_types *t, uint64_t rtype,
 	return true;
 }
 
-void gr_types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
+void types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
 			    unsigned depth)
 {
 	struct gr_types_iface_rt f;
@@ -639,7 +639,7 @@ void gr_types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
 		return;
 	const struct gr_types_iface_rt *rt = &f;
 	uint32_t info = f.info;
-	/* What gr_types_of_rtype gives: the table entry's DWARF type, which
+	/* What types_of_rtype gives: the table entry's DWARF type, which
 	 * a later interning under the same name may still fill in. */
 	uint32_t d = info == GR_TYPE_UNKNOWN ? GR_DWARF_NO_TYPE
 					     : t->info[info].dwarf_type;
@@ -648,24 +648,24 @@ void gr_types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
 			return;
 		struct gr_types_reader one = {
 			.t = t, .len = 8, .view = (const uint8_t *)&data};
-		gr_types_visit_value(t, &one, d, 0, depth + 1);
+		types_visit_value(t, &one, d, 0, depth + 1);
 		return;
 	}
 	uint64_t dlen;
-	uint32_t id = gr_types_object_at(t, data, &dlen);
+	uint32_t id = types_object_at(t, data, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || rt->size > dlen)
 		return;
-	if (d != GR_DWARF_NO_TYPE && gr_types_dwarf_size(t->dwarf, d) != rt->size)
+	if (d != GR_DWARF_NO_TYPE && types_dwarf_size(t->dwarf, d) != rt->size)
 		d = GR_DWARF_NO_TYPE;
-	gr_types_assign(t, id, info, d, 0, GR_TYPE_SOURCE_INTERFACE);
+	types_assign(t, id, info, d, 0, GR_TYPE_SOURCE_INTERFACE);
 }
 
-void gr_types_iface(struct gr_types *t, const struct gr_types_reader *r,
+void types_iface(struct gr_types *t, const struct gr_types_reader *r,
 		    uint64_t off,
 		  bool empty, unsigned depth)
 {
 	uint64_t tw, data, rtype = 0;
-	if (!gr_types_word(r, off, &tw) || !gr_types_word(r, off + 8, &data) ||
+	if (!types_word(r, off, &tw) || !types_word(r, off + 8, &data) ||
 	    !tw || !data)
 		return;
 	if (empty) {
@@ -673,8 +673,8 @@ void gr_types_iface(struct gr_types *t, const struct gr_types_reader *r,
 	} else {
 		struct gr_error *err =
 			gr_mem_u64(t->mem, tw + t->rt.itab_type, &rtype);
-		gr_types_failed(t, err, GR_ERR_BIT(FAULT));
+		types_failed(t, err, GR_ERR_BIT(FAULT));
 	}
-	gr_types_iface_data(t, rtype, data, depth);
+	types_iface_data(t, rtype, data, depth);
 }
 

@@ -377,15 +377,15 @@ static void test_packages(void **state)
 		 "sync/atomic"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		const char *p = gr_types_package(&t, cases[i][0]);
+		const char *p = types_package(&t, cases[i][0]);
 		assert_non_null(p);
 		if (strcmp(p, cases[i][1]) != 0)
 			fail_msg("package of %s: %s, want %s", cases[i][0], p,
 				 cases[i][1]);
 	}
 	/* One copy per package. */
-	assert_ptr_equal(gr_types_package(&t, "main.A"),
-			 gr_types_package(&t, "*main.B"));
+	assert_ptr_equal(types_package(&t, "main.A"),
+			 types_package(&t, "*main.B"));
 	for (size_t i = 0; i < t.nstrings; i++)
 		free(t.strings[i]);
 	free(t.strings);
@@ -408,14 +408,14 @@ static void test_records(void **state)
 	assert_non_null(t.objs);
 	assert_non_null(t.kinds);
 	t.kinds_cap = 16;
-	t.kinds[0] = (struct gr_types_kind){.type = GR_TYPE_UNKNOWN,
+	t.kinds[0] = (struct types_kind){.type = GR_TYPE_UNKNOWN,
 					    .layout = GR_TYPES_NO_LAYOUT};
 	t.nkinds = 1;
 	enum { N = 3000 }; /* several rehashes, kinds past the word's */
 	static uint32_t k[N][2];
 	for (uint32_t i = 0; i < N; i++)
 		for (uint8_t src = 0; src < 2; src++) {
-			k[i][src] = gr_types_kind(&t, i, GR_TYPES_NO_LAYOUT,
+			k[i][src] = types_kind(&t, i, GR_TYPES_NO_LAYOUT,
 						  src + GR_TYPE_SOURCE_HEADER);
 			assert_int_not_equal(k[i][src], 0);
 		}
@@ -423,7 +423,7 @@ static void test_records(void **state)
 	assert_false(t.nomem);
 	for (uint32_t i = 0; i < N; i++)
 		for (uint8_t src = 0; src < 2; src++) {
-			uint32_t again = gr_types_kind(
+			uint32_t again = types_kind(
 				&t, i, GR_TYPES_NO_LAYOUT,
 				src + GR_TYPE_SOURCE_HEADER);
 			assert_int_equal(again, k[i][src]);
@@ -445,27 +445,27 @@ static void test_records(void **state)
 	enum { NW = sizeof(want) / sizeof(*want) };
 	for (uint32_t id = 0; id < NW; id++) {
 		t.objs[id] = GR_TYPES_WALKED | GR_TYPES_LIVE;
-		assert_false(gr_types_typed(&t, id));
-		assert_true(gr_types_set_object(&t, id, k[want[id].type][0],
+		assert_false(types_typed(&t, id));
+		assert_true(types_set_object(&t, id, k[want[id].type][0],
 						want[id].count));
-		assert_true(gr_types_typed(&t, id));
+		assert_true(types_typed(&t, id));
 	}
 	/* Objects 2 to 6 do not fit their word. */
 	assert_int_equal(t.nwide, 5);
 	for (uint32_t id = 0; id < NW; id++) {
 		assert_int_equal(t.objs[id] & GR_TYPES_FLAGS,
 				 GR_TYPES_WALKED | GR_TYPES_LIVE);
-		assert_true(gr_types_count_of(&t, id) == want[id].count);
-		assert_int_equal(gr_types_kind_of(&t, id)->type, want[id].type);
+		assert_true(types_count_of(&t, id) == want[id].count);
+		assert_int_equal(types_kind_of(&t, id)->type, want[id].type);
 		struct gr_type_object o = gr_types_object(&t, id);
 		assert_int_equal(o.type, want[id].type);
 		assert_int_equal(o.source, GR_TYPE_SOURCE_HEADER);
 		assert_true(o.count == want[id].count);
 	}
 	/* A new kind keeps the count: in the word, into t->wide, within it. */
-	assert_true(gr_types_set_kind(&t, 1, k[9][1]));
-	assert_true(gr_types_set_kind(&t, 0, k[2000][1]));
-	assert_true(gr_types_set_kind(&t, 2, k[10][1]));
+	assert_true(types_set_kind(&t, 1, k[9][1]));
+	assert_true(types_set_kind(&t, 0, k[2000][1]));
+	assert_true(types_set_kind(&t, 2, k[10][1]));
 	assert_int_equal(t.nwide, 6);
 	const uint32_t moved[][2] = {{0, 2000}, {1, 9}, {2, 10}};
 	for (size_t i = 0; i < 3; i++) {
@@ -477,7 +477,7 @@ static void test_records(void **state)
 		assert_int_equal(t.objs[id] & GR_TYPES_FLAGS,
 				 GR_TYPES_WALKED | GR_TYPES_LIVE);
 	}
-	assert_false(gr_types_typed(&t, NW));
+	assert_false(types_typed(&t, NW));
 	assert_int_equal(gr_types_object(&t, NW).type, GR_TYPE_UNKNOWN);
 	assert_int_equal(gr_types_object(&t, t.nobjects).type,
 			 GR_TYPE_UNKNOWN);
