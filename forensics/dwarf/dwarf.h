@@ -41,6 +41,7 @@
 
 #include "forensics/base/error.h"
 #include "forensics/input/exe.h"
+#include "forensics/input/mem.h"
 
 /* "No type" (and "none" for other ids).  A macro: enumerators must fit int. */
 #define GR_DWARF_NO_TYPE UINT32_MAX
@@ -328,6 +329,19 @@ struct gr_error *gr_dwarf_member_of(const struct gr_dwarf *d,
 				    const char *type, const char *path,
 				    const uint64_t *sizes,
 				    struct gr_dwarf_member *ret);
+/*
+ * The value of resolved member @m of the struct at @base in the dead
+ * process: m->size bytes (1, 2, 4 or 8) at base + m->off, little-endian,
+ * zero-extended, read through gr_mem.  No name is looked up: resolve once
+ * (gr_dwarf_member with the sizes the caller reads), read many times.
+ * FAULT as gr_mem gives it (also when base + off wraps); UNSUPPORTED when
+ * the member has another size (the resolver was asked for none, or for
+ * one no integer has).
+ */
+GR_MUST_USE
+struct gr_error *gr_dwarf_member_read(struct gr_mem *mem, uint64_t base,
+				      const struct gr_dwarf_member *m,
+				      uint64_t *ret);
 /* Whether @type (by name) has member @path; for shape tests. */
 bool gr_dwarf_has_member(const struct gr_dwarf *d, const char *type,
 			 const char *path);

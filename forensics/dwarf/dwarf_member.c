@@ -121,6 +121,48 @@ struct gr_error *gr_dwarf_member_of(const struct gr_dwarf *d,
 	return walk(d, id, type, path, sizes, ret);
 }
 
+struct gr_error *gr_dwarf_member_read(struct gr_mem *mem, uint64_t base,
+				      const struct gr_dwarf_member *m,
+				      uint64_t *ret)
+{
+	uint64_t at;
+	if (__builtin_add_overflow(base, m->off, &at))
+		return gr_error_fault(base, m->size,
+				      "the member's offset wraps the address "
+				      "space");
+	struct gr_error *err;
+	switch (m->size) {
+	case 1: {
+		uint8_t v;
+		if ((err = gr_mem_u8(mem, at, &v)))
+			return err;
+		*ret = v;
+		return NULL;
+	}
+	case 2: {
+		uint16_t v;
+		if ((err = gr_mem_u16(mem, at, &v)))
+			return err;
+		*ret = v;
+		return NULL;
+	}
+	case 4: {
+		uint32_t v;
+		if ((err = gr_mem_u32(mem, at, &v)))
+			return err;
+		*ret = v;
+		return NULL;
+	}
+	case 8:
+		return gr_mem_u64(mem, at, ret);
+	default:
+		return gr_error_create(GR_ERR_UNSUPPORTED,
+				       "DWARF: the %" PRIu64 "-byte member at "
+				       "+0x%" PRIx64 " is not an integer",
+				       m->size, m->off);
+	}
+}
+
 bool gr_dwarf_has_member(const struct gr_dwarf *d, const char *type,
 			 const char *path)
 {

@@ -525,6 +525,65 @@ static void check_members(const struct gr_dwarf *d)
 			   "runtime.NoSuchType is not described");
 }
 
+/*
+ * gr_dwarf_member_read over a made-up address space: each integer size
+ * zero-extended and little-endian, faults passed up with their address,
+ * a size no integer has refused.
+ */
+static void test_member_read(void **state)
+{
+	(void)state;
+	static uint8_t bytes[32];
+	for (int i = 0; i < 32; i++)
+		bytes[i] = (uint8_t)(0xf0 + i);
+	struct gr_mem *mem;
+	tb_ok(gr_mem_create(&mem));
+	struct gr_mem_segment seg = {.start = 0x1000, .end = 0x1020,
+				     .source = GR_MEM_CORE, .data = bytes};
+	tb_ok(gr_mem_add(mem, &seg));
+	static const struct {
+		uint64_t off, size, want;
+	} cases[] = {
+		{0, 1, 0xf0},
+		{2, 2, 0xf3f2},
+		{4, 4, 0xf7f6f5f4},
+		{8, 8, 0xfffefdfcfbfaf9f8ull},
+		{31, 1, 0x0f},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gr_dwarf_member m = {.off = cases[i].off,
+					    .size = cases[i].size};
+		uint64_t v = 0x5555;
+		tb_ok(gr_dwarf_member_read(mem, 0x1000, &m, &v));
+		assert_int_equal(v, cases[i].want);
+	}
+	/* Past the segment: gr_mem's fault, the value untouched. */
+	struct gr_dwarf_member m = {.off = 0x1e, .size = 4};
+	uint64_t v = 7;
+	struct gr_error *err = gr_dwarf_member_read(mem, 0x1000, &m, &v);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_FAULT);
+	assert_int_equal(err->address, 0x1020);
+	assert_int_equal(v, 7);
+	gr_error_destroy(err);
+	/* base + off wrapping is a fault at the base, not a read elsewhere. */
+	m = (struct gr_dwarf_member){.off = 0x2000, .size = 8};
+	err = gr_dwarf_member_read(mem, UINT64_MAX - 0x10, &m, &v);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_FAULT);
+	assert_int_equal(err->address, UINT64_MAX - 0x10);
+	gr_error_destroy(err);
+	/* Unsized, odd-sized and struct-sized members are not integers. */
+	static const uint64_t bad[] = {0, 3, 16};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = (struct gr_dwarf_member){.off = 4, .size = bad[i]};
+		assert_unsupported(gr_dwarf_member_read(mem, 0x1000, &m, &v),
+				   "is not an integer");
+	}
+	assert_int_equal(v, 7);
+	gr_mem_destroy(mem);
+}
+
 static void test_members(void **state)
 {
 	struct dw_state *st = *state;
@@ -985,6 +1044,7 @@ int main(void)
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_runtime_structs),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_member_read),
 		cmocka_unit_test(test_go_shapes),
 		cmocka_unit_test(test_no_dwarf),
 		cmocka_unit_test(test_corrupt_abbrev_code),
