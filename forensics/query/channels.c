@@ -11,10 +11,12 @@
 #include "forensics/stacks/goroutines.h"
 #include "forensics/types/types.h"
 
+/* runtime/chan.go hchan and runtime/runtime2.go sudog, each member read at
+ * the size DWARF gives it. */
 struct layout {
-	uint64_t qcount, dataqsiz, elemsize, closed, elemtype, recvq, sendq;
-	uint64_t waitq_first, sudog_next, sudog_c, sudog_waitlink;
-	uint64_t elemsize_size; /* uint16 since Go 1.0, read at its size */
+	struct gr_dwarf_member qcount, dataqsiz, elemsize, closed, elemtype,
+		recvq_first, sendq_first;
+	struct gr_dwarf_member sudog_next, sudog_c, sudog_waitlink;
 };
 
 struct gr_channels {
@@ -27,33 +29,35 @@ struct gr_channels {
 };
 
 GR_MUST_USE
-static struct gr_error *off(const struct gr_dwarf *d, const char *type,
-			    const char *field, uint64_t *ret)
-{
-	struct gr_dwarf_member m;
-	struct gr_error *err = gr_dwarf_member_of(d, type, field, NULL, &m);
-	if (err)
-		return gr_error_prefix(err, "channels");
-	*ret = m.off;
-	return NULL;
-}
-
-GR_MUST_USE
 static struct gr_error *resolve(const struct gr_dwarf *d, struct layout *l)
 {
+	static const char H[] = "runtime.hchan", S[] = "runtime.sudog";
+	const uint64_t *word = GR_DWARF_SIZES(8);
 	struct gr_error *err;
-	if ((err = off(d, "runtime.hchan", "qcount", &l->qcount)) ||
-	    (err = off(d, "runtime.hchan", "dataqsiz", &l->dataqsiz)) ||
-	    (err = off(d, "runtime.hchan", "elemsize", &l->elemsize)) ||
-	    (err = off(d, "runtime.hchan", "closed", &l->closed)) ||
-	    (err = off(d, "runtime.hchan", "elemtype", &l->elemtype)) ||
-	    (err = off(d, "runtime.hchan", "recvq", &l->recvq)) ||
-	    (err = off(d, "runtime.hchan", "sendq", &l->sendq)) ||
-	    (err = off(d, "runtime.waitq", "first", &l->waitq_first)) ||
-	    (err = off(d, "runtime.sudog", "next", &l->sudog_next)) ||
-	    (err = off(d, "runtime.sudog", "c", &l->sudog_c)) ||
-	    (err = off(d, "runtime.sudog", "waitlink", &l->sudog_waitlink)))
-		return err;
+	/* sudog.c is a *hchan up to 1.25, a maybeTraceableChan from 1.26
+	 * (runtime2.go), read at its first word, vp, as before. */
+	const char *sudog_c = gr_dwarf_has_member(d, S, "c.maybeTraceablePtr.vp")
+				      ? "c.maybeTraceablePtr.vp"
+				      : "c";
+	/* elemsize is uint16, closed uint32 (chan.go, 1.19-1.27). */
+	if ((err = gr_dwarf_member_of(d, H, "qcount", word, &l->qcount)) ||
+	    (err = gr_dwarf_member_of(d, H, "dataqsiz", word,
+				      &l->dataqsiz)) ||
+	    (err = gr_dwarf_member_of(d, H, "elemsize", GR_DWARF_SIZES(2),
+				      &l->elemsize)) ||
+	    (err = gr_dwarf_member_of(d, H, "closed", GR_DWARF_SIZES(4),
+				      &l->closed)) ||
+	    (err = gr_dwarf_member_of(d, H, "elemtype", word,
+				      &l->elemtype)) ||
+	    (err = gr_dwarf_member_of(d, H, "recvq.first", word,
+				      &l->recvq_first)) ||
+	    (err = gr_dwarf_member_of(d, H, "sendq.first", word,
+				      &l->sendq_first)) ||
+	    (err = gr_dwarf_member_of(d, S, "next", word, &l->sudog_next)) ||
+	    (err = gr_dwarf_member_of(d, S, sudog_c, word, &l->sudog_c)) ||
+	    (err = gr_dwarf_member_of(d, S, "waitlink", word,
+				      &l->sudog_waitlink)))
+		return gr_error_prefix(err, "channels");
 	return NULL;
 }
 
@@ -69,7 +73,8 @@ static uint64_t queue_len(struct gr_mem *mem, const struct layout *l,
 			break;
 		}
 		n++;
-		struct gr_error *err = gr_mem_u64(mem, p + l->sudog_next, &p);
+		struct gr_error *err =
+			gr_dwarf_member_read(mem, p, &l->sudog_next, &p);
 		if (err) {
 			gr_error_destroy(err);
 			*cut = true;
@@ -112,7 +117,7 @@ static const char *elem_name(struct gr_channels *c, struct gr_mem *mem,
 	uint64_t et;
 	const struct gr_rtype *t;
 	const char *name;
-	struct gr_error *err = gr_mem_u64(mem, addr + l->elemtype, &et);
+	struct gr_error *err = gr_dwarf_member_read(mem, addr, &l->elemtype, &et);
 	if (!err && c->rt && et && !(err = gr_rtype_get(c->rt, et, &t)) &&
 	    !(err = gr_rtype_name(c->rt, t, &name)))
 		return name;
@@ -149,16 +154,14 @@ static struct gr_error *visit(struct gr_channels *c, const struct gr_analysis *a
 {
 	struct gr_mem *mem = gr_session_mem(a->session);
 	uint64_t addr = gr_heap_object_addr(a->heap, id);
-	uint64_t qcount, dataqsiz, rq, sq;
-	uint16_t elemsize;
-	uint32_t closed;
+	uint64_t qcount, dataqsiz, elemsize, closed, rq, sq;
 	struct gr_error *err;
-	if ((err = gr_mem_u64(mem, addr + l->qcount, &qcount)) ||
-	    (err = gr_mem_u64(mem, addr + l->dataqsiz, &dataqsiz)) ||
-	    (err = gr_mem_u16(mem, addr + l->elemsize, &elemsize)) ||
-	    (err = gr_mem_u32(mem, addr + l->closed, &closed)) ||
-	    (err = gr_mem_u64(mem, addr + l->recvq + l->waitq_first, &rq)) ||
-	    (err = gr_mem_u64(mem, addr + l->sendq + l->waitq_first, &sq))) {
+	if ((err = gr_dwarf_member_read(mem, addr, &l->qcount, &qcount)) ||
+	    (err = gr_dwarf_member_read(mem, addr, &l->dataqsiz, &dataqsiz)) ||
+	    (err = gr_dwarf_member_read(mem, addr, &l->elemsize, &elemsize)) ||
+	    (err = gr_dwarf_member_read(mem, addr, &l->closed, &closed)) ||
+	    (err = gr_dwarf_member_read(mem, addr, &l->recvq_first, &rq)) ||
+	    (err = gr_dwarf_member_read(mem, addr, &l->sendq_first, &sq))) {
 		/* An hchan the core does not hold is not a channel we can
 		 * describe; the heap walk has counted its bytes. */
 		gr_error_catch(&err, GR_ERR_BIT(FAULT));
@@ -238,10 +241,10 @@ static struct gr_error *candidates(const struct gr_analysis *a,
 		 * limit is the int16 in the runtime's scase count). */
 		for (int k = 0; sg && k < 65536 && !err; k++) {
 			uint64_t ch, next;
-			err = gr_mem_u64(mem, sg + l->sudog_c, &ch);
+			err = gr_dwarf_member_read(mem, sg, &l->sudog_c, &ch);
 			if (!err)
-				err = gr_mem_u64(mem, sg + l->sudog_waitlink,
-						 &next);
+				err = gr_dwarf_member_read(
+					mem, sg, &l->sudog_waitlink, &next);
 			/* An unreadable sudog ends this goroutine's list. */
 			if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
 				break;

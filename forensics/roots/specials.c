@@ -59,10 +59,12 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 	struct gr_error *err;
 	if ((err = member(d, "runtime.mspan", "specials", &l->span_specials,
 			  NULL)) ||
-	    (err = member(d, "runtime.special", "next", &l->next, NULL)) ||
-	    (err = member(d, "runtime.special", "offset", &l->offset,
-			  &l->offset_size)) ||
-	    (err = member(d, "runtime.special", "kind", &l->kind, NULL)) ||
+	    (err = gr_dwarf_member_of(d, "runtime.special", "next",
+				      GR_DWARF_SIZES(8), &l->next)) ||
+	    (err = gr_dwarf_member_of(d, "runtime.special", "offset",
+				      GR_DWARF_SIZES(2, 8), &l->offset)) ||
+	    (err = gr_dwarf_member_of(d, "runtime.special", "kind",
+				      GR_DWARF_SIZES(1), &l->kind)) ||
 	    (err = member(d, "runtime.specialfinalizer", "fn", &l->fin_fn,
 			  NULL)) ||
 	    (err = member(d, "runtime.specialfinalizer", "nret", &l->fin_nret,
@@ -72,12 +74,6 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 	    (err = member(d, "runtime.specialfinalizer", "ot", &l->fin_ot,
 			  NULL)))
 		return gr_error_prefix(err, "special records");
-	/* mheap.go: uint16 up to 1.23, uintptr from 1.24. */
-	if (l->offset_size != 2 && l->offset_size != 8)
-		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "runtime.special.offset is %" PRIu64
-				       " bytes (expected 2 or 8)",
-				       l->offset_size);
 	if (has_type(d, "runtime.specialCleanup")) {
 		l->cleanup_ok = true;
 		l->cleanup_fnstruct = has_type(d, "runtime.cleanupFn");
@@ -245,24 +241,21 @@ static bool decode_body(struct gr_specials *sp, struct gr_special *x)
 	}
 }
 
-/* Read the common header of the special at @p. */
-static bool read_header(struct gr_specials *sp, uint64_t p, uint64_t *next,
-			uint64_t *offset, uint8_t *kind)
+/* The common header of the special at @p. */
+GR_MUST_USE
+static struct gr_error *read_header(struct gr_specials *sp, uint64_t p,
+				    uint64_t *next, uint64_t *offset,
+				    uint8_t *kind)
 {
-	struct gr_error *err = gr_mem_u64(sp->mem, p + sp->l.next, next);
-	if (!err) {
-		if (sp->l.offset_size == 2) {
-			uint16_t o16 = 0;
-			err = gr_mem_u16(sp->mem, p + sp->l.offset, &o16);
-			*offset = o16;
-		} else {
-			err = gr_mem_u64(sp->mem, p + sp->l.offset, offset);
-		}
-	}
-	if (!err)
-		err = gr_mem_u8(sp->mem, p + sp->l.kind, kind);
-	gr_error_destroy(err);
-	return err == NULL;
+	const struct gr_specials_layout *l = &sp->l;
+	uint64_t k;
+	struct gr_error *err;
+	if ((err = gr_dwarf_member_read(sp->mem, p, &l->next, next)) ||
+	    (err = gr_dwarf_member_read(sp->mem, p, &l->offset, offset)) ||
+	    (err = gr_dwarf_member_read(sp->mem, p, &l->kind, &k)))
+		return err;
+	*kind = (uint8_t)k;
+	return NULL;
 }
 
 GR_MUST_USE
@@ -274,15 +267,23 @@ static struct gr_error *walk_span(struct gr_specials *sp, struct gr_heap *heap,
 	uint8_t prev_kind = 0;
 	size_t count = 0;
 	for (uint64_t p = head; p;) {
-		uint64_t next, offset;
-		uint8_t raw;
+		uint64_t next = 0, offset = 0;
+		uint8_t raw = 0;
 		if (count == MAX_SPECIALS_PER_SPAN)
 			return gr_damage_add(
 				&sp->damage, span->addr, 0,
 				"specials of span %#" PRIx64
 				": more than %d records, rest skipped",
 				span->base, MAX_SPECIALS_PER_SPAN);
-		if (p % 8 || !read_header(sp, p, &next, &offset, &raw))
+		bool unreadable = p % 8 != 0;
+		if (!unreadable) {
+			struct gr_error *herr =
+				read_header(sp, p, &next, &offset, &raw);
+			unreadable = gr_error_catch(&herr, GR_ERR_BIT(FAULT));
+			if (herr)
+				return herr;
+		}
+		if (unreadable)
 			return gr_damage_add(&sp->damage, p, 0,
 					     "special record %#" PRIx64
 					     " of span %#" PRIx64 " unreadable",

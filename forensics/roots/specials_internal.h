@@ -18,7 +18,9 @@
  * kind does not exist in this version). */
 struct gr_specials_layout {
 	uint64_t span_specials;
-	uint64_t next, offset, kind, offset_size;
+	/* The header every special has; offset is uint16 up to 1.23,
+	 * uintptr from 1.24 (mheap.go). */
+	struct gr_dwarf_member next, offset, kind;
 	uint64_t fin_fn, fin_nret, fin_fint, fin_ot;
 	bool cleanup_ok;
 	bool cleanup_fnstruct; /* 1.26+: cleanupFn{call, fn, arg} */

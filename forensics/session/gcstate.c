@@ -20,17 +20,19 @@ const char *gr_gcstate_name(enum gr_gcstate_field f)
 }
 
 /*
- * Address and size of global.member, or a size of 0 when this Go has no
- * such field (or one of no integer size).  The runtime wraps some of these
- * in atomic types (atomic.Int32 since 1.19, atomic.Uint64 for heapLive
- * since 1.21): their value sits at offset 0, so the wrapper's size is the
+ * The run-time address of global @i and its member (the whole global when
+ * the field names none), or a member of size 0 when this Go has no such
+ * field (or one of no integer size).  The runtime wraps some of these in
+ * atomic types (atomic.Int32 since 1.19, atomic.Uint64 for heapLive since
+ * 1.21): their value sits at offset 0, so the wrapper's size is the
  * value's.
  */
 GR_MUST_USE
 static struct gr_error *locate(const struct gr_dwarf *d, uint64_t bias,
-			       size_t i, uint64_t *addr, uint64_t *size)
+			       size_t i, uint64_t *addr,
+			       struct gr_dwarf_member *m)
 {
-	*size = 0;
+	m->size = 0;
 	const struct gr_dwarf_global *g;
 	struct gr_error *err = gr_dwarf_global(d, fields[i].global, &g);
 	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) || err)
@@ -40,16 +42,14 @@ static struct gr_error *locate(const struct gr_dwarf *d, uint64_t bias,
 		uint64_t sz;
 		if (gr_dwarf_type_size(d, g->type, &sz) &&
 		    (sz == 1 || sz == 2 || sz == 4 || sz == 8))
-			*size = sz;
+			*m = (struct gr_dwarf_member){.size = sz,
+						      .type = g->type};
 		return NULL;
 	}
-	struct gr_dwarf_member m;
 	err = gr_dwarf_member(d, g->type, fields[i].member,
-			      GR_DWARF_SIZES(1, 2, 4, 8), &m);
+			      GR_DWARF_SIZES(1, 2, 4, 8), m);
 	if (gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) || err)
 		return err;
-	*addr += m.off;
-	*size = m.size;
 	return NULL;
 }
 
@@ -59,21 +59,22 @@ struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
 	struct gr_mem *mem = gr_session_mem(s);
 	memset(ret, 0, sizeof(*ret));
 	for (size_t i = 0; i < GR_GCSTATE_COUNT; i++) {
-		uint64_t addr, size, v = 0;
+		uint64_t addr = 0, v = 0;
+		struct gr_dwarf_member m;
 		struct gr_error *err =
-			locate(d, gr_session_load_bias(s), i, &addr, &size);
+			locate(d, gr_session_load_bias(s), i, &addr, &m);
 		if (err)
 			return err;
-		if (!size)
+		if (!m.size)
 			continue;
-		err = gr_mem_read(mem, addr, &v, size);
+		err = gr_dwarf_member_read(mem, addr, &m, &v);
 		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 			continue;
 		if (err)
 			return err;
 		/* Sign-extend: gcPercent is -1 when GOGC=off. */
-		if (size < 8 && (v >> (size * 8 - 1)) & 1)
-			v |= ~(uint64_t)0 << (size * 8);
+		if (m.size < 8 && (v >> (m.size * 8 - 1)) & 1)
+			v |= ~(uint64_t)0 << (m.size * 8);
 		ret->value[i] = (int64_t)v;
 		ret->have[i] = true;
 	}
