@@ -104,36 +104,47 @@ const char *gr_goroutines_status_name(const struct gr_goroutines *gs,
 	return "???";
 }
 
-static int64_t read_i64(struct gr_goroutines *gs, uint64_t addr)
+/* The value of @v, 0 when the binary lacks it or the core does not hold
+ * it. */
+GR_MUST_USE
+static struct gr_error *read_global(struct gr_goroutines *gs,
+				    const struct gr_g_global *v,
+				    uint64_t *ret)
 {
-	uint64_t v = 0;
-	if (!addr)
-		return 0;
-	struct gr_error *err = gr_mem_u64(gs->mem, addr, &v);
-	gr_error_destroy(err);
-	return err ? 0 : (int64_t)v;
+	*ret = 0;
+	if (!v->base)
+		return NULL;
+	struct gr_error *err = gr_dwarf_member_read(gs->mem, v->base, &v->m, ret);
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+		*ret = 0;
+	return err;
 }
 
-static void read_clocks(struct gr_goroutines *gs)
+GR_MUST_USE
+static struct gr_error *read_clocks(struct gr_goroutines *gs)
 {
-	int64_t t[3] = {read_i64(gs, gs->l.memstats_last_gc),
-			read_i64(gs, gs->l.work_tstart),
-			read_i64(gs, gs->l.sched_lastpoll)};
-	for (int i = 0; i < 3; i++)
-		if (t[i] > gs->newest_nanotime)
-			gs->newest_nanotime = t[i];
-	if (gs->l.fing_status) {
-		uint32_t v = 0;
-		struct gr_error *err = gr_mem_u32(gs->mem, gs->l.fing_status, &v);
-		gr_error_destroy(err);
-		gs->fing_running_finalizer =
-			!err && (v & (uint64_t)gs->l.fing_running_bit);
-	} else if (gs->l.fing_running) {
-		uint8_t v = 0;
-		struct gr_error *err = gr_mem_u8(gs->mem, gs->l.fing_running, &v);
-		gr_error_destroy(err);
-		gs->fing_running_finalizer = !err && v;
+	const struct gr_g_global *clocks[3] = {&gs->l.memstats_last_gc,
+					       &gs->l.work_tstart,
+					       &gs->l.sched_lastpoll};
+	uint64_t v;
+	struct gr_error *err;
+	for (int i = 0; i < 3; i++) {
+		if ((err = read_global(gs, clocks[i], &v)))
+			return err;
+		if ((int64_t)v > gs->newest_nanotime)
+			gs->newest_nanotime = (int64_t)v;
 	}
+	if (gs->l.fing_status.base) {
+		if ((err = read_global(gs, &gs->l.fing_status, &v)))
+			return err;
+		gs->fing_running_finalizer =
+			(v & (uint64_t)gs->l.fing_running_bit) != 0;
+	} else if (gs->l.fing_running.base) {
+		if ((err = read_global(gs, &gs->l.fing_running, &v)))
+			return err;
+		gs->fing_running_finalizer = v != 0;
+	}
+	return NULL;
 }
 
 /* --- allgs --- */
@@ -466,8 +477,9 @@ struct gr_error *gr_goroutines_load(struct gr_session *s,
 						     gs->l.wait_reasons_n);
 		gs->status_names = read_string_table(
 			gs, gs->l.status_strings, gs->l.status_strings_n);
-		read_clocks(gs);
-		err = load_all(gs);
+		err = read_clocks(gs);
+		if (!err)
+			err = load_all(gs);
 	}
 	if (err) {
 		gr_goroutines_destroy(gs);

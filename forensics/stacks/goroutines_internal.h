@@ -17,6 +17,13 @@
 
 enum { GR_G_ABSENT = UINT64_MAX };
 
+/* A value in a global: the global's run-time address (0 when the binary
+ * lacks it) and the member of it read (the whole global at offset 0). */
+struct gr_g_global {
+	uint64_t base;
+	struct gr_dwarf_member m;
+};
+
 /* Offsets from DWARF; GR_G_ABSENT for optional members the binary lacks. */
 struct gr_g_layout {
 	uint64_t g_size;
@@ -36,10 +43,10 @@ struct gr_g_layout {
 	uint64_t allgs, allglen, allgptr, allm;
 	uint64_t wait_reasons, wait_reasons_n;
 	uint64_t status_strings, status_strings_n;
-	uint64_t fing_status;	  /* fingStatus (1.21+, 4 bytes) */
-	uint64_t fing_running;	  /* fingRunning (1.19, bool) */
-	int64_t fing_running_bit; /* fingRunningFinalizer */
-	uint64_t sched_lastpoll, memstats_last_gc, work_tstart;
+	struct gr_g_global fing_status;	 /* fingStatus (1.21+, 4 bytes) */
+	struct gr_g_global fing_running; /* fingRunning (1.19, bool) */
+	int64_t fing_running_bit;	 /* fingRunningFinalizer */
+	struct gr_g_global sched_lastpoll, memstats_last_gc, work_tstart;
 
 	/* What g.labels points to (runtime/pprof label.go labelMap). */
 	enum gr_g_labels_shape {

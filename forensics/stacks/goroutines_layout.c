@@ -12,16 +12,24 @@
 #include "forensics/stacks/goroutines_internal.h"
 
 /* Offset of the member at dotted @path ("sched.sp") of the type named
- * @type. */
+ * @type, of one of @sizes (NULL: any). */
+GR_MUST_USE
+static struct gr_error *member_sized(const struct gr_dwarf *d,
+				     const char *type, const char *path,
+				     const uint64_t *sizes, uint64_t *ret)
+{
+	struct gr_dwarf_member m;
+	struct gr_error *err = gr_dwarf_member_of(d, type, path, sizes, &m);
+	if (!err)
+		*ret = m.off;
+	return err;
+}
+
 GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 			       const char *path, uint64_t *ret)
 {
-	struct gr_dwarf_member m;
-	struct gr_error *err = gr_dwarf_member_of(d, type, path, NULL, &m);
-	if (!err)
-		*ret = m.off;
-	return err;
+	return member_sized(d, type, path, NULL, ret);
 }
 
 static void optional(const struct gr_dwarf *d, const char *type,
@@ -56,22 +64,40 @@ static void global(const struct gr_dwarf *d, uint64_t bias, const char *name,
 	}
 }
 
-/* Address of @name.@field, 0 if either is absent. */
-static void global_member(const struct gr_dwarf *d, uint64_t bias,
-			  const char *name, const char *type,
-			  const char *field, uint64_t *ret)
+/*
+ * The value at @name.@path (the whole global when @path is NULL), of one
+ * of @sizes: ret->base is 0 when the global, the member or a size that
+ * fits is absent.
+ */
+GR_MUST_USE
+static struct gr_error *global_value(const struct gr_dwarf *d, uint64_t bias,
+				     const char *name, const char *path,
+				     const uint64_t *sizes,
+				     struct gr_g_global *ret)
 {
-	uint64_t base, off;
-	global(d, bias, name, &base, NULL);
-	*ret = 0;
-	if (!base)
-		return;
-	struct gr_error *err = member(d, type, field, &off);
-	if (err) {
-		gr_error_destroy(err);
-		return;
+	memset(ret, 0, sizeof(*ret));
+	const struct gr_dwarf_global *g;
+	struct gr_dwarf_member m = {.type = GR_DWARF_NO_TYPE};
+	struct gr_error *err = gr_dwarf_global(d, name, &g);
+	if (!err && path)
+		err = gr_dwarf_member(d, g->type, path, sizes, &m);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND) |
+					 GR_ERR_BIT(UNSUPPORTED)) ||
+	    err)
+		return err;
+	if (!path) {
+		m.type = g->type;
+		if (!gr_dwarf_type_size(d, g->type, &m.size))
+			return NULL;
+		const uint64_t *s = sizes;
+		while (*s && *s != m.size)
+			s++;
+		if (!*s)
+			return NULL;
 	}
-	*ret = base + off;
+	ret->base = g->addr + bias;
+	ret->m = m;
+	return NULL;
 }
 
 GR_MUST_USE
@@ -87,31 +113,41 @@ static struct gr_error *g_members(const struct gr_dwarf *d,
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "DWARF: runtime.g has no usable size");
 
+	/* decode_g reads these from a copy of the g at these sizes
+	 * (runtime2.go: atomicstatus uint32 or atomic.Uint32, waitreason
+	 * uint8, asyncSafePoint bool; the rest words). */
 	struct {
 		const char *field;
 		uint64_t *ret;
+		uint64_t size;
 	} simple[] = {
-		{"_panic", &l->panic},	       {"_defer", &l->defer},
-		{"m", &l->m},		       {"syscallsp", &l->syscallsp},
-		{"syscallpc", &l->syscallpc},  {"stktopsp", &l->stktopsp},
-		{"atomicstatus", &l->atomicstatus},
-		{"goid", &l->goid},	       {"waitsince", &l->waitsince},
-		{"waitreason", &l->waitreason}, {"gopc", &l->gopc},
-		{"startpc", &l->startpc},      {"labels", &l->labels},
-		{"waiting", &l->waiting},
-		{"asyncSafePoint", &l->async_safe_point},
+		{"_panic", &l->panic, 8},
+		{"_defer", &l->defer, 8},
+		{"m", &l->m, 8},
+		{"syscallsp", &l->syscallsp, 8},
+		{"syscallpc", &l->syscallpc, 8},
+		{"stktopsp", &l->stktopsp, 8},
+		{"atomicstatus", &l->atomicstatus, 4},
+		{"goid", &l->goid, 8},
+		{"waitsince", &l->waitsince, 8},
+		{"waitreason", &l->waitreason, 1},
+		{"gopc", &l->gopc, 8},
+		{"startpc", &l->startpc, 8},
+		{"labels", &l->labels, 8},
+		{"waiting", &l->waiting, 8},
+		{"asyncSafePoint", &l->async_safe_point, 1},
+		{"stack.lo", &l->stack_lo, 8},
+		{"stack.hi", &l->stack_hi, 8},
+		{"sched.sp", &l->sched_sp, 8},
+		{"sched.pc", &l->sched_pc, 8},
+		{"sched.ctxt", &l->sched_ctxt, 8},
+		{"sched.bp", &l->sched_bp, 8},
 	};
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
-		if ((err = member(d, "runtime.g", simple[i].field,
-				  simple[i].ret)))
+		if ((err = member_sized(d, "runtime.g", simple[i].field,
+					GR_DWARF_SIZES(simple[i].size),
+					simple[i].ret)))
 			return err;
-	if ((err = member(d, "runtime.g", "stack.lo", &l->stack_lo)) ||
-	    (err = member(d, "runtime.g", "stack.hi", &l->stack_hi)) ||
-	    (err = member(d, "runtime.g", "sched.sp", &l->sched_sp)) ||
-	    (err = member(d, "runtime.g", "sched.pc", &l->sched_pc)) ||
-	    (err = member(d, "runtime.g", "sched.ctxt", &l->sched_ctxt)) ||
-	    (err = member(d, "runtime.g", "sched.bp", &l->sched_bp)))
-		return err;
 	optional(d, "runtime.g", "parentGoid", &l->parent_goid);
 	optional(d, "runtime.g", "runningCleanups", &l->running_cleanups);
 	return NULL;
@@ -137,8 +173,9 @@ static struct gr_error *other_members(const struct gr_dwarf *d,
 	return NULL;
 }
 
-static void globals(const struct gr_dwarf *d, uint64_t bias,
-		    struct gr_g_layout *l)
+GR_MUST_USE
+static struct gr_error *globals(const struct gr_dwarf *d, uint64_t bias,
+				struct gr_g_layout *l)
 {
 	global(d, bias, "runtime.allgs", &l->allgs, NULL);
 	global(d, bias, "runtime.allglen", &l->allglen, NULL);
@@ -150,21 +187,27 @@ static void globals(const struct gr_dwarf *d, uint64_t bias,
 	       &l->status_strings_n);
 	/* runtime/mfinal.go: fingRunning bool (1.19-1.20), fingStatus with
 	 * the fingRunningFinalizer bit (1.21+). */
-	global(d, bias, "runtime.fingStatus", &l->fing_status, NULL);
-	global(d, bias, "runtime.fingRunning", &l->fing_running, NULL);
 	l->fing_running_bit = 2; /* 1 << 1: mfinal.go const block, 1.21-1.27 */
 	int64_t v;
 	struct gr_error *err =
 		gr_dwarf_constant(d, "runtime.fingRunningFinalizer", &v);
 	if (!err)
 		l->fing_running_bit = v;
-	gr_error_destroy(err);
-	global_member(d, bias, "runtime.sched", "runtime.schedt", "lastpoll",
-		      &l->sched_lastpoll);
-	global_member(d, bias, "runtime.memstats", "runtime.mstats",
-		      "last_gc_nanotime", &l->memstats_last_gc);
-	global_member(d, bias, "runtime.work", "runtime.workType", "tstart",
-		      &l->work_tstart);
+	else if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		return err;
+	const uint64_t *i64 = GR_DWARF_SIZES(8);
+	if ((err = global_value(d, bias, "runtime.fingStatus", NULL,
+				GR_DWARF_SIZES(4), &l->fing_status)) ||
+	    (err = global_value(d, bias, "runtime.fingRunning", NULL,
+				GR_DWARF_SIZES(1), &l->fing_running)) ||
+	    (err = global_value(d, bias, "runtime.sched", "lastpoll", i64,
+				&l->sched_lastpoll)) ||
+	    (err = global_value(d, bias, "runtime.memstats",
+				"last_gc_nanotime", i64,
+				&l->memstats_last_gc)))
+		return err;
+	return global_value(d, bias, "runtime.work", "tstart", i64,
+			    &l->work_tstart);
 }
 
 /* Every member read from a copy of the g must lie inside it. */
@@ -217,7 +260,8 @@ struct gr_error *goroutines_layout_resolve(const struct gr_dwarf *d, uint64_t bi
 		err = check_g(l);
 	if (err)
 		return gr_error_prefix(err, "goroutines");
-	globals(d, bias, l);
+	if ((err = globals(d, bias, l)))
+		return gr_error_prefix(err, "goroutines");
 	if (!l->allgs && !(l->allgptr && l->allglen))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "goroutines: DWARF has neither "
