@@ -35,6 +35,36 @@ enum {
 	GR_SFIELD_SIZE = 24,
 };
 
+/*
+ * The bits of abi.Type.Kind_ and .TFlag goretain reads, for when DWARF
+ * lacks the constants (rtype.c asks DWARF first):
+ *   KindMask (1 << 5) - 1: runtime/typekind.go kindMask 1.19-1.20,
+ *     internal/abi/type.go KindMask 1.21-1.25.  1.26 drops it: Kind_ is
+ *     then the kind alone (KindDirectIface became TFlagDirectIface), and
+ *     the mask keeps every kind.
+ *   KindGCProg 1 << 6: kindGCProg 1.19-1.20, abi.KindGCProg 1.21-1.23;
+ *     gone with GC programs in 1.24.
+ *   TFlagGCMaskOnDemand 1 << 4: internal/abi/type.go 1.24-1.27 (the same
+ *     bit is TFlagUnrolledBitmap, a plain mask, in 1.22-1.23).
+ *   TFlagExtraStar 1 << 1: runtime/type.go tflagExtraStar 1.19-1.20,
+ *     abi.TFlagExtraStar 1.21-1.27.
+ *   UnsafePointer 26: the last abi.Kind, 1.19-1.27.
+ */
+enum {
+	GR_KIND_MASK = (1 << 5) - 1,
+	GR_KIND_GC_PROG = 1 << 6,
+	GR_TFLAG_GC_MASK_ON_DEMAND = 1 << 4,
+	GR_TFLAG_EXTRA_STAR = 1 << 1,
+	GR_KIND_MAX = 26,
+};
+
+/*
+ * The dynamic type in an itab: runtime.itab{inter, _type, ...} (1.19-1.20)
+ * and internal/abi.ITab{Inter, Type, ...} (1.21-1.27) hold it in the
+ * second word; for when DWARF describes neither.
+ */
+enum { GR_ITAB_TYPE = 8 };
+
 /* A method value x.M is a funcval{F uintptr; R T}: the receiver after the
  * code pointer (cmd/compile/internal/walk methodValueWrapper). */
 enum { GR_METHOD_VALUE_RECV = 8 };

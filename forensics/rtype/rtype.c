@@ -15,17 +15,13 @@
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/moduledata.h"
 #include "forensics/rtype/rtype_internal.h"
+#include "layouts/typedesc.h"
 
 enum {
 	BLOCK_RECS = 256,
 	/* Longest type name accepted (the runtime has no limit; a longer one
 	 * in a core is far more likely garbage). */
 	MAX_NAME = 1 << 20,
-	/* abi.Kind values run from Invalid (0) to UnsafePointer (26). */
-	MAX_KIND = 26,
-	/* tflagExtraStar (runtime/type.go 1.19-1.20), abi.TFlagExtraStar
-	 * (internal/abi/type.go 1.21-1.27): 1 << 1 throughout. */
-	TFLAG_EXTRA_STAR = 1 << 1,
 };
 
 /* Member names of runtime._type (Go 1.19-1.20, runtime/type.go) and
@@ -70,10 +66,10 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 	for (int v = 0; v < 2; v++) {
 		uint32_t tid;
 		struct gr_error *err = gr_dwarf_type_by_name(d, tnames[v], &tid);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 			continue;
-		}
+		if (err)
+			return err;
 		uint64_t size;
 		if (!gr_dwarf_type_size(d, tid, &size) || size < 48 ||
 		    size > 256)
@@ -93,20 +89,21 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 			       "runtime._type is described");
 }
 
-static int64_t constant_or(const struct gr_dwarf *d, const char *a,
-			   const char *b, int64_t def)
+/* DWARF constant @a, else @b (either may be NULL), else @def. */
+GR_MUST_USE
+static struct gr_error *constant_or(const struct gr_dwarf *d, const char *a,
+				    const char *b, int64_t def, int64_t *ret)
 {
-	int64_t v;
 	const char *names[2] = {a, b};
 	for (int i = 0; i < 2; i++) {
 		if (!names[i])
 			continue;
-		struct gr_error *err = gr_dwarf_constant(d, names[i], &v);
-		if (!err)
-			return v;
-		gr_error_destroy(err);
+		struct gr_error *err = gr_dwarf_constant(d, names[i], ret);
+		if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+			return err;
 	}
-	return def;
+	*ret = def;
+	return NULL;
 }
 
 /*
@@ -119,17 +116,25 @@ static int64_t constant_or(const struct gr_dwarf *d, const char *a,
  * flag the runtime is the older one, and its GC program bit, if DWARF
  * lacks that too, is 1 << 6 as in 1.19-1.23.
  */
-static void resolve_flags(struct gr_session *s, struct gr_rtypes *rt)
+GR_MUST_USE
+static struct gr_error *resolve_flags(struct gr_session *s,
+				      struct gr_rtypes *rt)
 {
 	const struct gr_dwarf *d = gr_session_dwarf(s);
-	int64_t on_demand = constant_or(d, "internal/abi.TFlagGCMaskOnDemand",
-					NULL, 0);
-	rt->kind_mask = (uint8_t)constant_or(d, "internal/abi.KindMask",
-					     "runtime.kindMask", 31);
-	rt->kind_gcprog = (uint8_t)constant_or(d, "internal/abi.KindGCProg",
-					       "runtime.kindGCProg",
-					       on_demand ? 0 : 64);
+	int64_t on_demand, mask, gcprog;
+	struct gr_error *err;
+	if ((err = constant_or(d, "internal/abi.TFlagGCMaskOnDemand", NULL, 0,
+			       &on_demand)) ||
+	    (err = constant_or(d, "internal/abi.KindMask", "runtime.kindMask",
+			       GR_KIND_MASK, &mask)) ||
+	    (err = constant_or(d, "internal/abi.KindGCProg",
+			       "runtime.kindGCProg",
+			       on_demand ? 0 : GR_KIND_GC_PROG, &gcprog)))
+		return err;
+	rt->kind_mask = (uint8_t)mask;
+	rt->kind_gcprog = (uint8_t)gcprog;
 	rt->tflag_on_demand = (uint8_t)on_demand;
+	return NULL;
 }
 
 struct gr_error *gr_rtypes_create(struct gr_session *s,
@@ -150,7 +155,10 @@ struct gr_error *gr_rtypes_create(struct gr_session *s,
 		free(rt);
 		return gr_error_prefix(err, "type descriptors");
 	}
-	resolve_flags(s, rt);
+	if ((err = resolve_flags(s, rt))) {
+		free(rt);
+		return err;
+	}
 	const struct gr_moduledata *md = gr_session_moduledata(s);
 	if (md) {
 		rt->types = md->types;
@@ -272,7 +280,7 @@ static struct gr_error *decode(const struct gr_rtypes *rt, uint64_t addr,
 	t->mask_on_demand =
 		rt->tflag_on_demand && (t->tflag & rt->tflag_on_demand);
 	const char *bad = NULL;
-	if (t->kind > MAX_KIND)
+	if (t->kind > GR_KIND_MAX)
 		bad = "kind out of range";
 	else if (t->ptrbytes > t->size)
 		bad = "PtrBytes > Size_";
@@ -399,7 +407,7 @@ struct gr_error *gr_rtype_name(struct gr_rtypes *rt, const struct gr_rtype *t,
 				       t->addr);
 	/* TFlagExtraStar: "the name in the str field has an extraneous '*'
 	 * prefix" (internal/abi/type.go; runtime/type.go tflagExtraStar). */
-	if ((t->tflag & TFLAG_EXTRA_STAR) && s[0] == '*')
+	if ((t->tflag & GR_TFLAG_EXTRA_STAR) && s[0] == '*')
 		memmove(s, s + 1, strlen(s));
 	r->name = s;
 	*ret = s;
