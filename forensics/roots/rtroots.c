@@ -73,10 +73,11 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 				     "tiny blocks not read: no "
 				     "runtime.allp in DWARF");
 	struct gr_error *err;
-	if ((err = gr_dwarf_member_of(c->dwarf, "runtime.p", "mcache", NULL,
-				      &p_mcache)) ||
-	    (err = gr_dwarf_member_of(c->dwarf, "runtime.mcache", "tiny", NULL,
-				      &mcache_tiny))) {
+	/* p.mcache *mcache, mcache.tiny uintptr (mcache.go). */
+	if ((err = gr_dwarf_member_of(c->dwarf, "runtime.p", "mcache",
+				      GR_DWARF_SIZES(8), &p_mcache)) ||
+	    (err = gr_dwarf_member_of(c->dwarf, "runtime.mcache", "tiny",
+				      GR_DWARF_SIZES(8), &mcache_tiny))) {
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
 				       allp, 0, "tiny blocks not read: %s",
 				       err->message);
@@ -92,9 +93,11 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 	for (uint64_t i = 0; i < hdr[1]; i++) {
 		uint64_t pp, mc, tiny;
 		if ((err = gr_mem_u64(c->mem, hdr[0] + 8 * i, &pp)) ||
-		    (pp && (err = gr_mem_u64(c->mem, pp + p_mcache.off, &mc))) ||
-		    (pp && mc &&
-		     (err = gr_mem_u64(c->mem, mc + mcache_tiny.off, &tiny)))) {
+		    (pp && (err = gr_dwarf_member_read(c->mem, pp, &p_mcache,
+						       &mc))) ||
+		    (pp && mc && (err = gr_dwarf_member_read(c->mem, mc,
+							     &mcache_tiny,
+							     &tiny)))) {
 			if ((err = gr_damage_catch(
 				     &c->rt->damage, err, GR_ERR_BIT(FAULT),
 				     hdr[0] + 8 * i, 0,

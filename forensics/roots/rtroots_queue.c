@@ -22,7 +22,10 @@ enum {
 /* ---- finalizer queue: runtime/mfinal.go ---- */
 
 struct fin_layout {
-	uint64_t alllink, next, cnt, fin, nfin, entry;
+	/* finblock: alllink and next *finblock, cnt uint32. */
+	struct gr_dwarf_member alllink, next, cnt;
+	uint64_t fin, nfin, entry;
+	/* In a finalizer entry, read from a copy: each a word. */
 	uint64_t fn, arg, fint, ot;
 };
 
@@ -31,26 +34,25 @@ static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 				   struct fin_layout *l)
 {
 	static const char F[] = "runtime.finalizer";
-	struct gr_dwarf_member alllink, next, cnt, fn, arg, fint, ot;
+	const uint64_t *word = GR_DWARF_SIZES(8);
+	struct gr_dwarf_member fn, arg, fint, ot;
 	struct gr_error *err;
-	if ((err = gr_dwarf_member(d, block, "alllink", NULL, &alllink)) ||
-	    (err = gr_dwarf_member(d, block, "next", NULL, &next)) ||
-	    (err = gr_dwarf_member(d, block, "cnt", NULL, &cnt)) ||
+	if ((err = gr_dwarf_member(d, block, "alllink", word, &l->alllink)) ||
+	    (err = gr_dwarf_member(d, block, "next", word, &l->next)) ||
+	    (err = gr_dwarf_member(d, block, "cnt", GR_DWARF_SIZES(4),
+				   &l->cnt)) ||
 	    (err = rtroots_array_member(d, block, "fin", &l->fin, &l->nfin,
 				&l->entry)) ||
-	    (err = gr_dwarf_member_of(d, F, "fn", NULL, &fn)) ||
-	    (err = gr_dwarf_member_of(d, F, "arg", NULL, &arg)) ||
-	    (err = gr_dwarf_member_of(d, F, "fint", NULL, &fint)) ||
-	    (err = gr_dwarf_member_of(d, F, "ot", NULL, &ot)))
+	    (err = gr_dwarf_member_of(d, F, "fn", word, &fn)) ||
+	    (err = gr_dwarf_member_of(d, F, "arg", word, &arg)) ||
+	    (err = gr_dwarf_member_of(d, F, "fint", word, &fint)) ||
+	    (err = gr_dwarf_member_of(d, F, "ot", word, &ot)))
 		return err;
-	l->alllink = alllink.off;
-	l->next = next.off;
-	l->cnt = cnt.off;
 	l->fn = fn.off;
 	l->arg = arg.off;
 	l->fint = fint.off;
 	l->ot = ot.off;
-	if (cnt.size != 4 || l->entry < 40 || l->nfin * l->entry > MAX_BLOCK_BYTES)
+	if (l->entry < 40 || l->nfin * l->entry > MAX_BLOCK_BYTES)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "finalizer block layout not understood");
 	return NULL;
@@ -78,7 +80,8 @@ static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 		if ((err = gr_array_grow(&v, &cap, n, 1)))
 			break;
 		v[n++] = p;
-		struct gr_error *rerr = gr_mem_u64(c->mem, p + l->next, &p);
+		struct gr_error *rerr =
+			gr_dwarf_member_read(c->mem, p, &l->next, &p);
 		if (rerr) {
 			err = gr_damage_catch(
 				&c->rt->damage, rerr, GR_ERR_BIT(FAULT),
@@ -147,12 +150,12 @@ static struct gr_error *fin_block(struct gr_rt_ctx *c,
 				  const struct fin_layout *l, uint64_t blk,
 				  bool queued, uint8_t *buf)
 {
-	uint32_t cnt;
-	struct gr_error *err = gr_mem_u32(c->mem, blk + l->cnt, &cnt);
+	uint64_t cnt;
+	struct gr_error *err = gr_dwarf_member_read(c->mem, blk, &l->cnt, &cnt);
 	if (!err && cnt > l->nfin) {
 		return gr_damage_add(&c->rt->damage, blk, 0,
 				     "finalizer block %#" PRIx64
-				     ": cnt %u > %" PRIu64 " entries",
+				     ": cnt %" PRIu64 " > %" PRIu64 " entries",
 				     blk, cnt, l->nfin);
 	}
 	if (!err && cnt)
@@ -162,7 +165,7 @@ static struct gr_error *fin_block(struct gr_rt_ctx *c,
 				       blk, 0,
 				       "finalizer block %#" PRIx64 " unreadable",
 				       blk);
-	for (uint32_t i = 0; i < cnt && !err; i++)
+	for (uint64_t i = 0; i < cnt && !err; i++)
 		err = fin_entry(c, l, blk + l->fin + i * l->entry,
 				buf + i * l->entry, queued);
 	return err;
@@ -217,7 +220,8 @@ struct gr_error *rtroots_finq(struct gr_rt_ctx *c)
 			nq && bsearch(&p, q, nq, sizeof(*q), cmp_u64) != NULL;
 		if ((err = fin_block(c, &l, p, queued, buf)))
 			break;
-		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
+		struct gr_error *rerr =
+			gr_dwarf_member_read(c->mem, p, &l.alllink, &p);
 		if (rerr) {
 			err = gr_damage_catch(&c->rt->damage, rerr,
 					      GR_ERR_BIT(FAULT), p, 0,
@@ -239,7 +243,9 @@ struct gr_error *rtroots_finq(struct gr_rt_ctx *c)
 /* ---- cleanup queue, Go 1.25+: runtime/mcleanup.go ---- */
 
 struct cleanup_layout {
-	uint64_t all, alllink, n, cleanups, count, elem;
+	/* cleanupQueue.all, cleanupBlockHeader.alllink: words; .n uint32. */
+	struct gr_dwarf_member all, alllink, n;
+	uint64_t cleanups, count, elem;
 };
 
 GR_MUST_USE
@@ -248,23 +254,20 @@ static struct gr_error *cleanup_layout(const struct gr_dwarf *d,
 				       struct cleanup_layout *l)
 {
 	uint32_t block;
-	struct gr_dwarf_member all, alllink, n;
+	const uint64_t *word = GR_DWARF_SIZES(8);
 	struct gr_error *err = gr_dwarf_type_by_name(d, "runtime.cleanupBlock",
 						     &block);
 	/* cleanupQueue.all is an atomic.UnsafePointer: one word, the
 	 * pointer (its other member is the zero-sized noCopy). */
-	if (err || (err = gr_dwarf_member(d, qtype, "all", NULL, &all)) ||
-	    (err = gr_dwarf_member(d, block, "cleanupBlockHeader.alllink", NULL,
-				   &alllink)) ||
-	    (err = gr_dwarf_member(d, block, "cleanupBlockHeader.n", NULL,
-				   &n)) ||
+	if (err || (err = gr_dwarf_member(d, qtype, "all", word, &l->all)) ||
+	    (err = gr_dwarf_member(d, block, "cleanupBlockHeader.alllink",
+				   word, &l->alllink)) ||
+	    (err = gr_dwarf_member(d, block, "cleanupBlockHeader.n",
+				   GR_DWARF_SIZES(4), &l->n)) ||
 	    (err = rtroots_array_member(d, block, "cleanups", &l->cleanups, &l->count,
 				&l->elem)))
 		return err;
-	l->all = all.off;
-	l->alllink = alllink.off;
-	l->n = n.off;
-	if (all.size != 8 || n.size != 4 || l->elem % 8 ||
+	if (l->elem % 8 ||
 	    l->count * l->elem > MAX_BLOCK_BYTES)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "cleanup block layout not understood");
@@ -276,12 +279,12 @@ static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 				      const struct cleanup_layout *l,
 				      uint64_t blk, uint64_t *buf)
 {
-	uint32_t n;
-	struct gr_error *err = gr_mem_u32(c->mem, blk + l->n, &n);
+	uint64_t n;
+	struct gr_error *err = gr_dwarf_member_read(c->mem, blk, &l->n, &n);
 	if (!err && n > l->count)
 		return gr_damage_add(&c->rt->damage, blk, 0,
 				     "cleanup block %#" PRIx64
-				     ": n %u > %" PRIu64,
+				     ": n %" PRIu64 " > %" PRIu64,
 				     blk, n, l->count);
 	if (!err && n)
 		err = gr_mem_read(c->mem, blk + l->cleanups, buf, n * l->elem);
@@ -291,7 +294,7 @@ static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 				       "cleanup block %#" PRIx64 " unreadable",
 				       blk);
 	uint64_t words = l->elem / 8;
-	for (uint32_t i = 0; i < n && !err; i++) {
+	for (uint64_t i = 0; i < n && !err; i++) {
 		const uint64_t *w = buf + i * words;
 		uint64_t at = blk + l->cleanups + i * l->elem;
 		/* 1.25: *funcval; 1.26+: cleanupFn{call, fn, arg}. */
@@ -322,7 +325,7 @@ struct gr_error *rtroots_cleanups(struct gr_rt_ctx *c)
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT, q,
 				       0, "cleanup queue not read: %s",
 				       err->message);
-	if ((err = gr_mem_u64(c->mem, q + l.all, &head)))
+	if ((err = gr_dwarf_member_read(c->mem, q, &l.all, &head)))
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
 				       q, 0, "runtime.gcCleanups unreadable");
 	uint64_t *buf = malloc(l.count * l.elem);
@@ -342,7 +345,8 @@ struct gr_error *rtroots_cleanups(struct gr_rt_ctx *c)
 		c->rt->stats.cleanup_blocks++;
 		if ((err = cleanup_block(c, &l, p, buf)))
 			break;
-		struct gr_error *rerr = gr_mem_u64(c->mem, p + l.alllink, &p);
+		struct gr_error *rerr =
+			gr_dwarf_member_read(c->mem, p, &l.alllink, &p);
 		if (rerr) {
 			err = gr_damage_catch(&c->rt->damage, rerr,
 					      GR_ERR_BIT(FAULT), p, 0,
