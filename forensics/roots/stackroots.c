@@ -533,25 +533,25 @@ static struct gr_error *scan_init(struct gr_sr_scan *sc, struct gr_session *s)
 		sc->method_value_objs = glob->addr + gr_session_load_bias(s);
 	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) && err)
 		return err;
-	struct gr_dwarf_member fn, link, heap, elem, waitlink;
-	if ((err = gr_dwarf_member_of(d, "runtime._defer", "fn", NULL, &fn)) ||
-	    (err = gr_dwarf_member_of(d, "runtime._defer", "link", NULL,
-				      &link)) ||
-	    (err = gr_dwarf_member_of(d, "runtime._defer", "heap", NULL,
-				      &heap)) ||
-	    (err = gr_dwarf_member_of(d, "runtime.sudog", "elem", NULL,
-				      &elem)))
+	/* runtime2.go: sudog.elem is unsafe.Pointer up to 1.25, a
+	 * maybeTraceablePtr{vp, vu} from 1.26, read at vp as before. */
+	const char *elem = gr_dwarf_has_member(d, "runtime.sudog", "elem.vp")
+				   ? "elem.vp"
+				   : "elem";
+	const uint64_t *word = GR_DWARF_SIZES(8);
+	if ((err = gr_dwarf_member_of(d, "runtime._defer", "fn", word,
+				      &sc->defer_fn)) ||
+	    (err = gr_dwarf_member_of(d, "runtime._defer", "link", word,
+				      &sc->defer_link)) ||
+	    (err = gr_dwarf_member_of(d, "runtime._defer", "heap",
+				      GR_DWARF_SIZES(1), &sc->defer_heap)) ||
+	    (err = gr_dwarf_member_of(d, "runtime.sudog", elem, word,
+				      &sc->sudog_elem)))
 		return gr_error_prefix(err, "stack roots");
-	sc->defer_fn = fn.off;
-	sc->defer_link = link.off;
-	sc->defer_heap = heap.off;
-	sc->sudog_elem = elem.off;
-	sc->sudog_waitlink = UINT64_MAX;
-	err = gr_dwarf_member_of(d, "runtime.sudog", "waitlink", NULL,
-				 &waitlink);
-	if (!err)
-		sc->sudog_waitlink = waitlink.off;
-	else if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)))
+	sc->sudog_waitlink = (struct gr_dwarf_member){0};
+	err = gr_dwarf_member_of(d, "runtime.sudog", "waitlink", word,
+				 &sc->sudog_waitlink);
+	if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) && err)
 		return err;
 	return stackroots_names_create(s, &sc->names);
 }

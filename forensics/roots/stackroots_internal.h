@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "forensics/base/error.h"
+#include "forensics/dwarf/dwarf.h"
 #include "forensics/input/mem.h"
 #include "forensics/roots/roots.h"
 #include "forensics/roots/stackroots.h"
@@ -99,8 +100,10 @@ struct gr_sr_scan {
 	/* runtime.methodValueCallFrameObjs, 0 if absent. */
 	uint64_t method_value_objs;
 	/* _defer and sudog members (goroutines_layout.c resolves the same). */
-	uint64_t defer_fn, defer_link, defer_heap;
-	uint64_t sudog_elem, sudog_waitlink;
+	/* _defer.fn and .link words, .heap bool; sudog.elem and .waitlink
+	 * words (waitlink.size 0: absent). */
+	struct gr_dwarf_member defer_fn, defer_link, defer_heap;
+	struct gr_dwarf_member sudog_elem, sudog_waitlink;
 
 	/* The goroutine being scanned. */
 	size_t gi;

@@ -102,15 +102,18 @@ struct gr_error *stackroots_drain(struct gr_sr_scan *sc)
 	}
 }
 
-static uint64_t u64(struct gr_sr_scan *sc, uint64_t addr, bool *ok)
+/* Member @m of the record at @base; *ok false when the core does not hold
+ * it (FAULT), any other error returned. */
+GR_MUST_USE
+static struct gr_error *member(struct gr_sr_scan *sc, uint64_t base,
+			       const struct gr_dwarf_member *m, uint64_t *ret,
+			       bool *ok)
 {
-	uint64_t v = 0;
-	struct gr_error *err = gr_mem_u64(sc->mem, addr, &v);
-	if (err) {
-		gr_error_destroy(err);
+	*ret = 0;
+	struct gr_error *err = gr_dwarf_member_read(sc->mem, base, m, ret);
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 		*ok = false;
-	}
-	return v;
+	return err;
 }
 
 GR_MUST_USE
@@ -120,21 +123,21 @@ static struct gr_error *defers(struct gr_sr_scan *sc)
 	char what[64];
 	for (int i = 0; d && i < MAX_DEFERS; i++) {
 		bool ok = true;
-		uint64_t fn = u64(sc, d + sc->defer_fn, &ok);
-		uint64_t link = u64(sc, d + sc->defer_link, &ok);
-		uint8_t heap = 0;
-		struct gr_error *err = gr_mem_u8(sc->mem, d + sc->defer_heap, &heap);
-		if (err || !ok) {
-			gr_error_destroy(err);
+		uint64_t fn, link, heap;
+		struct gr_error *err;
+		if ((err = member(sc, d, &sc->defer_fn, &fn, &ok)) ||
+		    (err = member(sc, d, &sc->defer_link, &link, &ok)) ||
+		    (err = member(sc, d, &sc->defer_heap, &heap, &ok)))
+			return err;
+		if (!ok)
 			return NULL;
-		}
 		snprintf(what, sizeof(what), "defer %#" PRIx64 " fn", d);
 		err = stackroots_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
-				 d + sc->defer_fn, fn);
+				 d + sc->defer_fn.off, fn);
 		snprintf(what, sizeof(what), "defer %#" PRIx64 " link", d);
 		if (!err)
 			err = stackroots_word(sc, GR_SR_NO_FRAME, what, GR_ROOT_DEFER,
-					 d + sc->defer_link, link);
+					 d + sc->defer_link.off, link);
 		/* "Retain defers records themselves": heap records may not be
 		 * reachable otherwise. */
 		snprintf(what, sizeof(what), "defer %#" PRIx64 " record", d);
@@ -155,20 +158,22 @@ static struct gr_error *sudogs(struct gr_sr_scan *sc)
 	char what[64];
 	for (int i = 0; sg && i < MAX_SUDOGS; i++) {
 		bool ok = true;
-		uint64_t elem = u64(sc, sg + sc->sudog_elem, &ok);
-		if (!ok)
-			return NULL;
+		uint64_t elem;
+		struct gr_error *err =
+			member(sc, sg, &sc->sudog_elem, &elem, &ok);
+		if (err || !ok)
+			return err;
 		snprintf(what, sizeof(what), "waiting sudog %#" PRIx64 " elem",
 			 sg);
-		struct gr_error *err =
-			stackroots_word(sc, GR_SR_NO_FRAME, what,
-				   GR_ROOT_CHANNEL_WAIT, sg + sc->sudog_elem,
-				   elem);
+		err = stackroots_word(sc, GR_SR_NO_FRAME, what,
+				      GR_ROOT_CHANNEL_WAIT,
+				      sg + sc->sudog_elem.off, elem);
 		if (err)
 			return err;
-		if (sc->sudog_waitlink == UINT64_MAX)
+		if (!sc->sudog_waitlink.size)
 			break;
-		sg = u64(sc, sg + sc->sudog_waitlink, &ok);
+		if ((err = member(sc, sg, &sc->sudog_waitlink, &sg, &ok)))
+			return err;
 		if (!ok)
 			break;
 	}
