@@ -105,9 +105,12 @@ bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
 			enum gr_g_frames_from *from);
 void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g);
 
-/* Resolve labels_shape and the map offsets (goroutines_labels.c); never
- * fails: an unknown shape leaves labels undecoded. */
-void goroutines_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l);
+/* Resolve labels_shape and the map offsets (goroutines_labels.c): an
+ * unknown shape leaves labels undecoded; only a lookup failing for
+ * another reason than the shape (NOMEM) is an error. */
+GR_MUST_USE
+struct gr_error *goroutines_labels_layout(const struct gr_dwarf *d,
+					  struct gr_g_layout *l);
 /* Decode g.labels into gs->labels (goroutines_labels.c). */
 void goroutines_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g);
 

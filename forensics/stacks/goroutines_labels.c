@@ -38,66 +38,86 @@ static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
 	return gr_dwarf_type_strip(d, t->type);
 }
 
-static bool field(const struct gr_dwarf *d, uint32_t type, const char *name,
-		  uint64_t *off, uint32_t *ftype)
+/* Member @name of @type: its offset (and type); *ok false when DWARF
+ * lacks it. */
+GR_MUST_USE
+static struct gr_error *field(const struct gr_dwarf *d, uint32_t type,
+			      const char *name, uint64_t *off,
+			      uint32_t *ftype, bool *ok)
 {
 	struct gr_dwarf_member m;
 	struct gr_error *err = gr_dwarf_member(d, type, name, NULL, &m);
-	if (err) {
-		gr_error_destroy(err);
-		return false;
+	if (gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED))) {
+		*ok = false;
+		return NULL;
 	}
+	if (err)
+		return err;
 	*off = m.off;
 	if (ftype)
 		*ftype = m.type;
-	return true;
+	return NULL;
 }
 
 /* The hmap and bucket of a classic map type (Go's DWARF describes the map
- * as a pointer to "hash<K,V>" whose buckets point to "bucket<K,V>"). */
-static bool map_layout(const struct gr_dwarf *d, uint32_t map,
-		       struct gr_g_layout *l)
+ * as a pointer to "hash<K,V>" whose buckets point to "bucket<K,V>");
+ * *ok false when it is not shaped so. */
+GR_MUST_USE
+static struct gr_error *map_layout(const struct gr_dwarf *d, uint32_t map,
+				   struct gr_g_layout *l, bool *ok)
 {
-	uint32_t hmap = pointee(d, map), buckets, bucket;
-	if (hmap == GR_DWARF_NO_TYPE)
-		return false;
-	if (!field(d, hmap, "count", &l->hmap_count, NULL) ||
-	    !field(d, hmap, "B", &l->hmap_b, NULL) ||
-	    !field(d, hmap, "buckets", &l->hmap_buckets, &buckets) ||
-	    !field(d, hmap, "oldbuckets", &l->hmap_oldbuckets, NULL))
-		return false;
-	bucket = pointee(d, buckets);
-	if (!gr_dwarf_type_size(d, bucket, &l->bucket_size))
-		return false;
-	return field(d, bucket, "tophash", &l->bucket_tophash, NULL) &&
-	       field(d, bucket, "keys", &l->bucket_keys, NULL) &&
-	       field(d, bucket, "values", &l->bucket_values, NULL) &&
-	       field(d, bucket, "overflow", &l->bucket_overflow, NULL);
+	uint32_t hmap = pointee(d, map), buckets = GR_DWARF_NO_TYPE;
+	*ok = hmap != GR_DWARF_NO_TYPE;
+	if (!*ok)
+		return NULL;
+	struct gr_error *err;
+	if ((err = field(d, hmap, "count", &l->hmap_count, NULL, ok)) ||
+	    (err = field(d, hmap, "B", &l->hmap_b, NULL, ok)) ||
+	    (err = field(d, hmap, "buckets", &l->hmap_buckets, &buckets,
+			 ok)) ||
+	    (err = field(d, hmap, "oldbuckets", &l->hmap_oldbuckets, NULL,
+			 ok)))
+		return err;
+	if (!*ok)
+		return NULL;
+	uint32_t bucket = pointee(d, buckets);
+	if (!gr_dwarf_type_size(d, bucket, &l->bucket_size)) {
+		*ok = false;
+		return NULL;
+	}
+	if ((err = field(d, bucket, "tophash", &l->bucket_tophash, NULL,
+			 ok)) ||
+	    (err = field(d, bucket, "keys", &l->bucket_keys, NULL, ok)) ||
+	    (err = field(d, bucket, "values", &l->bucket_values, NULL, ok)))
+		return err;
+	return field(d, bucket, "overflow", &l->bucket_overflow, NULL, ok);
 }
 
-void goroutines_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l)
+struct gr_error *goroutines_labels_layout(const struct gr_dwarf *d,
+					  struct gr_g_layout *l)
 {
 	uint32_t id;
 	l->labels_shape = GR_G_LABELS_UNKNOWN;
 	struct gr_error *err =
 		gr_dwarf_type_by_name(d, "runtime/pprof.labelMap", &id);
-	if (err) {
-		gr_error_destroy(err);
-		return;
-	}
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) || err)
+		return err;
 	const struct gr_dwarf_type *t =
 		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
 	if (!t)
-		return;
+		return NULL;
 	if (t->go_kind == GR_GO_KIND_MAP) {
 		/* The map typedef's DW_AT_type is its runtime representation,
 		 * *hash<K,V> (cmd/link/internal/ld/dwarf.go). */
 		uint32_t rep = t->kind == GR_DWARF_TYPE_TYPEDEF
 				       ? t->type
 				       : gr_dwarf_type_strip(d, id);
-		if (map_layout(d, rep, l))
+		bool ok;
+		if ((err = map_layout(d, rep, l, &ok)))
+			return err;
+		if (ok)
 			l->labels_shape = GR_G_LABELS_MAP;
-		return;
+		return NULL;
 	}
 	/* struct{ LabelSet / label.Set } whose only member is the slice, at
 	 * offset 0 all the way down. */
@@ -120,6 +140,7 @@ void goroutines_labels_layout(const struct gr_dwarf *d, struct gr_g_layout *l)
 				l->labels_shape = GR_G_LABELS_SLICE;
 		}
 	}
+	return NULL;
 }
 
 static bool push_label(struct gr_goroutines *gs, struct gr_goroutine *g,

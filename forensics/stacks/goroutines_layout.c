@@ -32,29 +32,30 @@ static struct gr_error *member(const struct gr_dwarf *d, const char *type,
 	return member_sized(d, type, path, NULL, ret);
 }
 
-static void optional(const struct gr_dwarf *d, const char *type,
-		     const char *field, uint64_t *ret)
+/* The same for a member this Go may lack: GR_G_ABSENT then. */
+GR_MUST_USE
+static struct gr_error *optional(const struct gr_dwarf *d, const char *type,
+				 const char *field, uint64_t *ret)
 {
 	struct gr_error *err = member(d, type, field, ret);
-	if (err) {
+	if (gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)))
 		*ret = GR_G_ABSENT;
-		gr_error_destroy(err);
-	}
+	return err;
 }
 
 /* Runtime address of global @name (and its array length), 0 if absent. */
-static void global(const struct gr_dwarf *d, uint64_t bias, const char *name,
-		   uint64_t *addr, uint64_t *count)
+GR_MUST_USE
+static struct gr_error *global(const struct gr_dwarf *d, uint64_t bias,
+			       const char *name, uint64_t *addr,
+			       uint64_t *count)
 {
 	const struct gr_dwarf_global *g;
 	struct gr_error *err = gr_dwarf_global(d, name, &g);
 	*addr = 0;
 	if (count)
 		*count = 0;
-	if (err) {
-		gr_error_destroy(err);
-		return;
-	}
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) || err)
+		return err;
 	*addr = g->addr + bias;
 	if (count) {
 		const struct gr_dwarf_type *t =
@@ -62,6 +63,7 @@ static void global(const struct gr_dwarf *d, uint64_t bias, const char *name,
 		if (t && t->kind == GR_DWARF_TYPE_ARRAY && t->has_count)
 			*count = t->count;
 	}
+	return NULL;
 }
 
 /*
@@ -148,9 +150,10 @@ static struct gr_error *g_members(const struct gr_dwarf *d,
 					GR_DWARF_SIZES(simple[i].size),
 					simple[i].ret)))
 			return err;
-	optional(d, "runtime.g", "parentGoid", &l->parent_goid);
-	optional(d, "runtime.g", "runningCleanups", &l->running_cleanups);
-	return NULL;
+	if ((err = optional(d, "runtime.g", "parentGoid", &l->parent_goid)))
+		return err;
+	return optional(d, "runtime.g", "runningCleanups",
+			&l->running_cleanups);
 }
 
 GR_MUST_USE
@@ -169,28 +172,28 @@ static struct gr_error *other_members(const struct gr_dwarf *d,
 	    (err = member(d, "runtime._defer", "link", &l->defer_link)) ||
 	    (err = member(d, "runtime._defer", "heap", &l->defer_heap)))
 		return err;
-	optional(d, "runtime.sudog", "waitlink", &l->sudog_waitlink);
-	return NULL;
+	return optional(d, "runtime.sudog", "waitlink", &l->sudog_waitlink);
 }
 
 GR_MUST_USE
 static struct gr_error *globals(const struct gr_dwarf *d, uint64_t bias,
 				struct gr_g_layout *l)
 {
-	global(d, bias, "runtime.allgs", &l->allgs, NULL);
-	global(d, bias, "runtime.allglen", &l->allglen, NULL);
-	global(d, bias, "runtime.allgptr", &l->allgptr, NULL);
-	global(d, bias, "runtime.allm", &l->allm, NULL);
-	global(d, bias, "runtime.waitReasonStrings", &l->wait_reasons,
-	       &l->wait_reasons_n);
-	global(d, bias, "runtime.gStatusStrings", &l->status_strings,
-	       &l->status_strings_n);
+	struct gr_error *err;
+	if ((err = global(d, bias, "runtime.allgs", &l->allgs, NULL)) ||
+	    (err = global(d, bias, "runtime.allglen", &l->allglen, NULL)) ||
+	    (err = global(d, bias, "runtime.allgptr", &l->allgptr, NULL)) ||
+	    (err = global(d, bias, "runtime.allm", &l->allm, NULL)) ||
+	    (err = global(d, bias, "runtime.waitReasonStrings",
+			  &l->wait_reasons, &l->wait_reasons_n)) ||
+	    (err = global(d, bias, "runtime.gStatusStrings",
+			  &l->status_strings, &l->status_strings_n)))
+		return err;
 	/* runtime/mfinal.go: fingRunning bool (1.19-1.20), fingStatus with
 	 * the fingRunningFinalizer bit (1.21+). */
 	l->fing_running_bit = 2; /* 1 << 1: mfinal.go const block, 1.21-1.27 */
 	int64_t v;
-	struct gr_error *err =
-		gr_dwarf_constant(d, "runtime.fingRunningFinalizer", &v);
+	err = gr_dwarf_constant(d, "runtime.fingRunningFinalizer", &v);
 	if (!err)
 		l->fing_running_bit = v;
 	else if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
@@ -266,6 +269,7 @@ struct gr_error *goroutines_layout_resolve(const struct gr_dwarf *d, uint64_t bi
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "goroutines: DWARF has neither "
 				       "runtime.allgs nor runtime.allgptr");
-	goroutines_labels_layout(d, l);
+	if ((err = goroutines_labels_layout(d, l)))
+		return gr_error_prefix(err, "goroutines");
 	return NULL;
 }
