@@ -134,29 +134,40 @@ static uint64_t page_in_arena(const struct gr_heap *h, uint64_t addr)
 
 /* setSpans (runtime/mheap.go) records every in-use and manual span in
  * heapArena.spans for each of its pages; the first page must name it. */
-static bool in_span_map(struct gr_heap *h, const struct heap_arena *a,
-			uint64_t span, uint64_t base)
+/* An entry the core does not hold names nothing: *ret false. */
+GR_MUST_USE
+static struct gr_error *in_span_map(struct gr_heap *h,
+				    const struct heap_arena *a, uint64_t span,
+				    uint64_t base, bool *ret)
 {
 	uint64_t v;
 	uint64_t at = a->ha + h->L.ha_spans.off + 8 * page_in_arena(h, base);
 	struct gr_error *err = gr_mem_u64(h->mem, at, &v);
-	gr_error_destroy(err);
-	return !err && v == span;
+	*ret = false;
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+		return err;
+	*ret = v == span;
+	return NULL;
 }
 
 /* pageIndexOf (runtime/mheap.go): byte (page / 8) % (pagesPerArena / 8),
  * bit page % 8 of heapArena.pageUseSpanInlineMarkBits (1.25+). */
-static bool has_inline_marks(struct gr_heap *h, const struct heap_arena *a,
-			     uint64_t base)
+GR_MUST_USE
+static struct gr_error *has_inline_marks(struct gr_heap *h,
+					 const struct heap_arena *a,
+					 uint64_t base, bool *ret)
 {
+	*ret = false;
 	if (!h->L.ha_inline_marks.size)
-		return false;
+		return NULL;
 	uint64_t page = page_in_arena(h, base);
 	uint8_t b;
 	struct gr_error *err = gr_mem_u8(
 		h->mem, a->ha + h->L.ha_inline_marks.off + page / 8, &b);
-	gr_error_destroy(err);
-	return !err && ((b >> (page % 8)) & 1);
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+		return err;
+	*ret = (b >> (page % 8)) & 1;
+	return NULL;
 }
 
 GR_MUST_USE
@@ -276,7 +287,10 @@ static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 	    !heap_in_arenas(h, sp.base, bytes))
 		return heap_damage(h, addr, 0, "span outside the heap arenas");
 	const struct heap_arena *a = heap_arena_of(h, sp.base);
-	if (!in_span_map(h, a, addr, sp.base))
+	bool mapped;
+	if ((err = in_span_map(h, a, addr, sp.base, &mapped)))
+		return err;
+	if (!mapped)
 		return heap_damage(h, addr, bytes,
 				   "span missing from its arena's span map");
 	if (sp.state == GR_SPAN_MANUAL)
@@ -293,7 +307,10 @@ static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 							: (uint32_t)freeindex;
 	if (L->sp_large_type.size && sp.sizeclass == 0)
 		sp.large_type = heap_get(buf, L->sp_large_type);
-	sp.inline_marks = has_inline_marks(h, a, sp.base);
+	bool inline_marks;
+	if ((err = has_inline_marks(h, a, sp.base, &inline_marks)))
+		return err;
+	sp.inline_marks = inline_marks;
 	bool user_arena = L->sp_user_arena.size &&
 			  heap_get(buf, L->sp_user_arena);
 	const char *bad = check_inuse(h, &sp, user_arena);

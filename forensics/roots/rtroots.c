@@ -17,18 +17,19 @@ enum { MAX_PROCS = 1 << 16 };
 
 /* ---- helpers shared with rtroots_queue.c and rtroots_pool.c ---- */
 
-bool rtroots_global(const struct gr_rt_ctx *c, const char *name,
-		  uint64_t *addr_ret, uint32_t *type_ret)
+struct gr_error *rtroots_global(const struct gr_rt_ctx *c, const char *name,
+				bool *found, uint64_t *addr_ret,
+				uint32_t *type_ret)
 {
 	const struct gr_dwarf_global *g;
 	struct gr_error *err = gr_dwarf_global(c->dwarf, name, &g);
-	if (err) {
-		gr_error_destroy(err);
-		return false;
-	}
+	*found = false;
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) || err)
+		return err;
+	*found = true;
 	*addr_ret = g->addr + c->bias;
 	*type_ret = g->type;
-	return true;
+	return NULL;
 }
 
 uint32_t rtroots_pointee(const struct gr_dwarf *d, uint32_t id)
@@ -68,11 +69,15 @@ static struct gr_error *tiny_roots(struct gr_rt_ctx *c)
 	uint64_t allp, hdr[3];
 	uint32_t type;
 	struct gr_dwarf_member p_mcache, mcache_tiny;
-	if (!rtroots_global(c, "runtime.allp", &allp, &type))
+	bool found;
+	struct gr_error *err =
+		rtroots_global(c, "runtime.allp", &found, &allp, &type);
+	if (err)
+		return err;
+	if (!found)
 		return gr_damage_add(&c->rt->damage, 0, 0,
 				     "tiny blocks not read: no "
 				     "runtime.allp in DWARF");
-	struct gr_error *err;
 	/* p.mcache *mcache, mcache.tiny uintptr (mcache.go). */
 	if ((err = gr_dwarf_member_of(c->dwarf, "runtime.p", "mcache",
 				      GR_DWARF_SIZES(8), &p_mcache)) ||

@@ -29,11 +29,14 @@ struct gr_rt_ctx {
 };
 
 /*
- * The package variable @name: runtime address in *addr_ret, DWARF type in
- * *type_ret.  False (no error) when DWARF has no such variable.
+ * The package variable @name: *found, and when found its runtime address
+ * in *addr_ret and DWARF type in *type_ret.  Not being in DWARF is no
+ * error; a lookup failing otherwise (NOMEM) is.
  */
-bool rtroots_global(const struct gr_rt_ctx *c, const char *name,
-		  uint64_t *addr_ret, uint32_t *type_ret);
+GR_MUST_USE
+struct gr_error *rtroots_global(const struct gr_rt_ctx *c, const char *name,
+				bool *found, uint64_t *addr_ret,
+				uint32_t *type_ret);
 
 /* Pointer target (after typedefs) of type @id, or GR_DWARF_NO_TYPE. */
 uint32_t rtroots_pointee(const struct gr_dwarf *d, uint32_t id);

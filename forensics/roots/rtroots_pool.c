@@ -328,9 +328,11 @@ static struct gr_error *pool_list(struct gr_rt_ctx *c, const char *name,
 {
 	uint64_t addr, hdr[3];
 	uint32_t type;
-	if (!rtroots_global(c, name, &addr, &type))
-		return NULL; /* package sync not linked in */
-	struct gr_error *err = gr_mem_read(c->mem, addr, hdr, sizeof(hdr));
+	bool found;
+	struct gr_error *err = rtroots_global(c, name, &found, &addr, &type);
+	if (err || !found)
+		return err; /* !found: package sync not linked in */
+	err = gr_mem_read(c->mem, addr, hdr, sizeof(hdr));
 	if (!err && (hdr[1] > hdr[2] || hdr[1] > MAX_POOLS))
 		return gr_damage_add(&c->rt->damage, addr, 0,
 				     "%s: len %" PRIu64 " cap %" PRIu64
@@ -352,10 +354,13 @@ struct gr_error *rtroots_pools(struct gr_rt_ctx *c)
 {
 	uint64_t addr;
 	uint32_t type;
-	if (!rtroots_global(c, "sync.allPools", &addr, &type))
-		return NULL; /* no sync.Pool in this program */
+	bool found;
+	struct gr_error *err =
+		rtroots_global(c, "sync.allPools", &found, &addr, &type);
+	if (err || !found)
+		return err; /* !found: no sync.Pool in this program */
 	struct pool_layout l;
-	struct gr_error *err = pool_layout(c->dwarf, &l);
+	err = pool_layout(c->dwarf, &l);
 	if (err)
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
 				       addr, 0,

@@ -175,18 +175,24 @@ struct gr_error *rtroots_finq(struct gr_rt_ctx *c)
 {
 	uint64_t allfin, finq = 0, head, qhead = 0;
 	uint32_t type, qtype;
-	if (!rtroots_global(c, "runtime.allfin", &allfin, &type))
+	bool found;
+	struct gr_error *err =
+		rtroots_global(c, "runtime.allfin", &found, &allfin, &type);
+	if (err)
+		return err;
+	if (!found)
 		return gr_damage_add(&c->rt->damage, 0, 0,
 				     "finalizer queue not read: no "
 				     "runtime.allfin in DWARF");
 	struct fin_layout l;
-	struct gr_error *err =
-		fin_layout(c->dwarf, rtroots_pointee(c->dwarf, type), &l);
+	err = fin_layout(c->dwarf, rtroots_pointee(c->dwarf, type), &l);
 	if (err)
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT,
 				       allfin, 0, "finalizer queue not read: %s",
 				       err->message);
-	if (!rtroots_global(c, "runtime.finq", &finq, &qtype))
+	if ((err = rtroots_global(c, "runtime.finq", &found, &finq, &qtype)))
+		return err;
+	if (!found)
 		finq = 0;
 	if ((err = gr_mem_u64(c->mem, allfin, &head)) ||
 	    (finq && (err = gr_mem_u64(c->mem, finq, &qhead))))
@@ -316,11 +322,14 @@ struct gr_error *rtroots_cleanups(struct gr_rt_ctx *c)
 {
 	uint64_t q, head;
 	uint32_t qtype;
+	bool found;
 	/* Before 1.25 there is no gcCleanups: 1.24 cleanups use finq. */
-	if (!rtroots_global(c, "runtime.gcCleanups", &q, &qtype))
-		return NULL;
+	struct gr_error *err =
+		rtroots_global(c, "runtime.gcCleanups", &found, &q, &qtype);
+	if (err || !found)
+		return err;
 	struct cleanup_layout l;
-	struct gr_error *err = cleanup_layout(c->dwarf, qtype, &l);
+	err = cleanup_layout(c->dwarf, qtype, &l);
 	if (err)
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_CONTENT, q,
 				       0, "cleanup queue not read: %s",
