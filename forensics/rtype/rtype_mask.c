@@ -236,10 +236,14 @@ static struct gr_error *build_mask(struct gr_rtypes *rt,
 				   const struct gr_rtype *t, uint8_t *dst)
 {
 	if (!rt->comp.resolved) {
+		/* A layout DWARF lacks is remembered; anything else (NOMEM)
+		 * is passed up and the next mask tries again. */
 		struct gr_error *err = resolve_composite(rt);
+		bool absent = gr_error_catch(&err, GR_ERR_CONTENT);
+		if (err)
+			return err;
 		rt->comp.resolved = true;
-		rt->comp.ok = err == NULL;
-		gr_error_destroy(err);
+		rt->comp.ok = !absent;
 	}
 	if (!rt->comp.ok)
 		return gr_error_create(GR_ERR_UNSUPPORTED,

@@ -62,11 +62,9 @@ static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 	struct gr_error *err = gr_rtype_get(sy->rt, addr, &r);
 	if (!err)
 		err = gr_rtype_name(sy->rt, r, &name);
-	if (err) {
-		/* Not a descriptor goretain can read: no type, not fatal. */
-		gr_error_destroy(err);
-		return NULL;
-	}
+	/* Not a descriptor goretain can read: no type, not fatal. */
+	if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
+		return err;
 	uint32_t id;
 	err = gr_dwarf_type_by_name(sy->d, name, &id);
 	if (!err) {
@@ -78,7 +76,8 @@ static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 		*ret = id;
 		return NULL;
 	}
-	gr_error_destroy(err);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		return err;
 	if (sy->added >= GR_RTYPE_SYNTH_MAX)
 		return gr_error_create(GR_ERR_LIMIT,
 				       "more than %d type descriptors",
@@ -127,12 +126,11 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 	for (uint64_t i = 0; i < n && !err; i++) {
 		uint64_t at = fields + i * GR_SFIELD_SIZE;
 		char *name = NULL, buf[32];
-		struct gr_error *e = gr_rtype_read_name(sy->rt, word(sy, at),
-							&name);
-		if (e) {
-			gr_error_destroy(e);
+		err = gr_rtype_read_name(sy->rt, word(sy, at), &name);
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
 			snprintf(buf, sizeof(buf), "field%" PRIu64, i);
-		}
+		else if (err)
+			break;
 		err = gr_dwarf_synth_field(sy->d, id, name ? name : buf,
 					   word(sy, at + GR_SFIELD_OFF),
 					   ftype[i]);
@@ -149,10 +147,8 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 {
 	const struct gr_rtype *r;
 	struct gr_error *err = gr_rtype_get(sy->rt, addr, &r);
-	if (err) {
-		gr_error_destroy(err);
-		return NULL;
-	}
+	if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
+		return err;
 	uint32_t ref = GR_DWARF_NO_TYPE;
 	uint8_t kind = GR_DWARF_TYPE_BASE, go_kind = r->kind;
 	uint64_t count = 0;
@@ -222,9 +218,8 @@ GR_MUST_USE
 static struct gr_error *rep(struct synth *sy, const char *name, uint32_t *id)
 {
 	struct gr_error *err = gr_dwarf_type_by_name(sy->d, name, id);
-	if (!err)
-		return NULL;
-	gr_error_destroy(err);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		return err;
 	if ((err = gr_dwarf_synth_type(sy->d, name, id)))
 		return err;
 	struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, *id);
