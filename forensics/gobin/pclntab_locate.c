@@ -123,10 +123,10 @@ static struct gr_error *locate_magic(struct gr_exe *exe,
 		const uint8_t *all;
 		size_t n;
 		struct gr_error *err = gr_exe_section_bytes(exe, s->name, &all, &n);
-		if (err) {
-			gr_error_destroy(err);
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
 			continue;
-		}
+		if (err)
+			return err;
 		/* The linker aligns the pcHeader to the pointer size. */
 		uint64_t skew = (8 - s->addr % 8) % 8;
 		for (size_t off = (size_t)skew; off + PCHEADER_SIZE <= n; off += 8) {
@@ -134,10 +134,10 @@ static struct gr_error *locate_magic(struct gr_exe *exe,
 				continue;
 			struct gr_pcln *p;
 			err = gr_pcln_create(all + off, n - off, 0, &p);
-			if (err) {
-				gr_error_destroy(err);
+			if (gr_error_catch(&err, GR_ERR_CONTENT))
 				continue;
-			}
+			if (err)
+				return err;
 			gr_pcln_destroy(p);
 			ret->addr = s->addr + off;
 			ret->data = all + off;
