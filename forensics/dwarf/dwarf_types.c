@@ -129,7 +129,8 @@ struct gr_error *gr_dwarf_field_offset(const struct gr_dwarf *d,
 	if (!err)
 		err = gr_dwarf_field(d, id, field, &f);
 	if (err) {
-		gr_error_destroy(err);
+		if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+			return err;
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "DWARF: no field %s.%s%s", type, field,
 				       id == GR_DWARF_NO_TYPE ? " (no such type)"

@@ -101,8 +101,15 @@ static struct gr_error *resolve_layout(const struct gr_dwarf *d,
 	struct gr_error *e1 = field(d, C, "alloc_bytes", &l->alloc_bytes_off);
 	struct gr_error *e2 = field(d, C, "free_bytes", &l->free_bytes_off);
 	l->bytes = !e1 && !e2;
-	gr_error_destroy(e1);
-	gr_error_destroy(e2);
+	/* Only a member DWARF lacks means "no byte counts". */
+	gr_error_catch(&e1, GR_ERR_BIT(UNSUPPORTED));
+	gr_error_catch(&e2, GR_ERR_BIT(UNSUPPORTED));
+	if (e1) {
+		gr_error_destroy(e2);
+		return e1;
+	}
+	if (e2)
+		return e2;
 	/* Every field is a uintptr inside its struct: check the shapes once
 	 * so the walk can index its buffer without further checks. */
 	uint64_t hdr_fields[] = {l->next_off, l->allnext_off, l->typ_off,
