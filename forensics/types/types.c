@@ -214,10 +214,9 @@ uint32_t types_of_rtype(struct gr_types *t, uint64_t rtype,
 		}
 		if (info == GR_TYPE_UNKNOWN)
 			return info;
-		if (!gr_u64map_put(&t->rt_info, rtype, info)) {
-			t->nomem = true;
+		if (types_failed(t, gr_u64map_put(&t->rt_info, rtype, info),
+				    0))
 			return GR_TYPE_UNKNOWN;
-		}
 	}
 	*dwarf_ret = t->info[info].dwarf_type;
 	return info;

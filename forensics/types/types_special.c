@@ -623,7 +623,10 @@ static bool iface_rt(struct gr_types *t, uint64_t rtype,
 		return true;
 	if (!types_grow((void **)&t->iface_rt, &t->iface_rt_cap,
 			   t->niface_rt + 1, sizeof(*t->iface_rt)) ||
-	    !gr_u64map_put(&t->iface_of, rtype, (uint32_t)t->niface_rt)) {
+	    types_failed(t,
+			 gr_u64map_put(&t->iface_of, rtype,
+				       (uint32_t)t->niface_rt),
+			 0)) {
 		t->nomem = true;
 		return true;
 	}
