@@ -415,10 +415,14 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 					     .source = GR_TYPE_SOURCE_NONE};
 	t->nkinds = 1;
 	if (gr_dwarf_present(t->dwarf)) {
-		types_rt_resolve(t);
+		struct gr_error *err = types_rt_resolve(t);
+		if (err) {
+			gr_types_destroy(t);
+			return err;
+		}
 		/* Without a map layout the maps stay unknown, nothing else;
 		 * out of memory is not that. */
-		struct gr_error *err = gr_maps_create(s, heap, &t->maps);
+		err = gr_maps_create(s, heap, &t->maps);
 		if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) && err) {
 			gr_types_destroy(t);
 			return err;

@@ -333,11 +333,14 @@ bool types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind);
 
 /* ---- types_layout.c ---- */
 
-/* The slots of DWARF type @id (cached); NULL with *n 0 if none. */
-const struct gr_tslot *types_layout(struct gr_types *t, uint32_t id,
-				       uint32_t *n);
+/* The slots of DWARF type @id (cached): *@n of them from *@ret, NULL
+ * with *@n 0 if none. */
+GR_MUST_USE
+struct gr_error *types_layout(struct gr_types *t, uint32_t id, uint32_t *n,
+			      const struct gr_tslot **ret);
 /* Resolve t->rt from DWARF (missing pieces stay 0). */
-void types_rt_resolve(struct gr_types *t);
+GR_MUST_USE
+struct gr_error *types_rt_resolve(struct gr_types *t);
 /* Map-internal structs whose pointers only gr_maps can follow. */
 bool types_is_map_internal(const char *name);
 

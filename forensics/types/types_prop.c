@@ -401,9 +401,10 @@ static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
 		if (s.kind == GR_TSLOT_NESTED) {
 			if (depth + 1 > MAX_NEST)
 				continue;
-			const struct gr_tslot *nl =
-				types_layout(t, s.type, &nn);
-			if (!nn)
+			const struct gr_tslot *nl;
+			if (types_failed(t, types_layout(t, s.type, &nn, &nl),
+					 0) ||
+			    !nn)
 				continue;
 			nfirst = (uint32_t)(nl - t->slots);
 		}
@@ -423,8 +424,9 @@ void types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
 			  uint32_t type, uint64_t base, unsigned depth)
 {
 	uint32_t n;
-	const struct gr_tslot *sl = types_layout(t, type, &n);
-	if (!n || depth > MAX_NEST)
+	const struct gr_tslot *sl;
+	if (types_failed(t, types_layout(t, type, &n, &sl), 0) || !n ||
+	    depth > MAX_NEST)
 		return;
 	visit_slots(t, r, (uint32_t)(sl - t->slots), n, base, depth);
 }
@@ -445,9 +447,10 @@ static void visit_object(struct gr_types *t, uint32_t id)
 	/* The layout of a kind is looked up once, not once per object. */
 	if (!t->kinds[k].lresolved) {
 		uint32_t nl;
-		const struct gr_tslot *sl =
-			types_layout(t, t->kinds[k].layout, &nl);
-		if (t->nomem)
+		const struct gr_tslot *sl;
+		if (types_failed(t, types_layout(t, t->kinds[k].layout, &nl,
+						 &sl),
+				 0))
 			return;
 		t->kinds[k].lfirst = nl ? (uint32_t)(sl - t->slots) : 0;
 		t->kinds[k].ln = nl;
