@@ -49,9 +49,9 @@ static struct gr_error *push_work(struct gr_types *t, uint32_t id)
 {
 	if ((t->objs[id] & (GR_TYPES_QUEUED | GR_TYPES_LIVE)) != GR_TYPES_LIVE)
 		return NULL;
-	struct gr_error *err =
-		gr_array_grow(&t->work, &t->work_cap, t->nwork, 1);
-	if (err)
+	struct gr_error *err;
+	if (t->nwork == t->work_cap &&
+	    (err = gr_array_grow(&t->work, &t->work_cap, t->nwork, 1)))
 		return err;
 	t->objs[id] |= GR_TYPES_QUEUED;
 	t->work[t->nwork++] = id;
@@ -96,9 +96,11 @@ static struct gr_error *relayout(struct gr_types *t, uint32_t id,
 	return push_work(t, id);
 }
 
-/* types_assign of kind @k (not 0) already interned. */
+/* types_assign of kind @k (not 0) already interned; inline, as typing
+ * calls it for every pointer it follows. */
 GR_MUST_USE
-static struct gr_error *assign_kind(struct gr_types *t, uint32_t id,
+static inline __attribute__((always_inline)) struct gr_error *
+assign_kind(struct gr_types *t, uint32_t id,
 				    uint32_t k, uint64_t count, bool *ret)
 {
 	if (types_typed(t, id)) {
@@ -136,16 +138,13 @@ struct gr_error *types_assign(struct gr_types *t, uint32_t id, uint32_t info,
 /*
  * The kind a target of slot @s (t->slots[@si], or a copy of it) gets:
  * its type named, laid out by its stripped type when that has a size,
- * from DWARF.  Cached in the slot after the first; 0 if unknown.
+ * from DWARF, cached in the slot: its callers look there first (for
+ * every pointer), this is the first time.  0 if unknown.
  */
 GR_MUST_USE
 static struct gr_error *slot_kind(struct gr_types *t, struct gr_tslot *s,
 				  uint32_t si, uint32_t *ret)
 {
-	if (s->tkind) {
-		*ret = s->tkind;
-		return NULL;
-	}
 	uint32_t info, k;
 	struct gr_error *err = types_of_dwarf(t, s->type, &info);
 	if (err)
@@ -242,8 +241,9 @@ static struct gr_error *type_value_of(struct gr_types *t, uint64_t v,
 	bool typed;
 	struct gr_error *err;
 	if (slot) {
-		err = slot_kind(t, slot, si, &k);
-		if (err || !k)
+		k = slot->tkind;
+		if (__builtin_expect(!k, 0) &&
+		    ((err = slot_kind(t, slot, si, &k)) || !k))
 			return err;
 		return assign_kind(t, id, k, count, &typed);
 	}
@@ -287,8 +287,8 @@ static struct gr_error *type_array_of(struct gr_types *t, uint64_t v,
 	bool typed;
 	struct gr_error *err;
 	if (slot) {
-		err = slot_kind(t, slot, si, &k);
-		if (err || !k)
+		k = slot->tkind;
+		if (!k && ((err = slot_kind(t, slot, si, &k)) || !k))
 			return err;
 		return assign_kind(t, id, k, n, &typed);
 	}
@@ -437,26 +437,28 @@ static struct gr_error *visit_slots(struct gr_types *t,
 				    unsigned depth)
 {
 	bool plain = r->view && !r->allowed;
-	struct gr_error *err = NULL;
 	for (uint32_t k = 0; k < n; k++) {
 		struct gr_tslot *sl = &t->slots[first + k];
+		struct gr_error *err;
 		if (plain && sl->kind == GR_TSLOT_PTR) {
 			/* One pointer, the commonest slot, without a loop. */
 			uint64_t off = base + sl->off, v;
 			if (sl->count != 1) {
 				err = ptr_slot(t, r, first + k, base, depth);
+				if (__builtin_expect(err != NULL, 0))
+					return err;
 			} else if (off < r->len && off >= r->lo &&
 				   r->len - off >= 8) {
 				memcpy(&v, r->view + off, 8);
-				if (v)
-					err = type_value_of(
-						t, v, sl->type, sl->sid,
-						sl->size, sl->base,
-						GR_TYPE_SOURCE_DWARF, depth,
-						sl, first + k);
+				if (!v)
+					continue;
+				err = type_value_of(t, v, sl->type, sl->sid,
+						    sl->size, sl->base,
+						    GR_TYPE_SOURCE_DWARF,
+						    depth, sl, first + k);
+				if (__builtin_expect(err != NULL, 0))
+					return err;
 			}
-			if (__builtin_expect(err != NULL, 0))
-				return err;
 			continue;
 		}
 		struct gr_tslot s = t->slots[first + k];
