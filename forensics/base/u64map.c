@@ -28,25 +28,23 @@ bool gr_u64map_get(const struct gr_u64map *m, uint64_t key, uint32_t *ret)
 	return true;
 }
 
-bool gr_u64map_put(struct gr_u64map *m, uint64_t key, uint32_t val)
+struct gr_error *gr_u64map_put(struct gr_u64map *m, uint64_t key,
+			       uint32_t val)
 {
 	uint64_t hv = gr_hash_u64(key);
 	uint32_t i = m->count ? find(m, key, hv) : UINT32_MAX;
 	if (i != UINT32_MAX) {
 		m->vals[i] = val;
-		return true;
+		return NULL;
 	}
-	/* The callers keep a nomem flag, not errors: any failure is false. */
 	struct gr_error *err;
 	if ((err = gr_array_grow(&m->keys, &m->keys_cap, m->count, 1)) ||
 	    (err = gr_array_grow(&m->vals, &m->vals_cap, m->count, 1)) ||
-	    (err = gr_hash_insert(&m->index, hv, (uint32_t)m->count))) {
-		gr_error_destroy(err);
-		return false;
-	}
+	    (err = gr_hash_insert(&m->index, hv, (uint32_t)m->count)))
+		return err;
 	m->keys[m->count] = key;
 	m->vals[m->count++] = val;
-	return true;
+	return NULL;
 }
 
 void gr_u64map_free(struct gr_u64map *m)

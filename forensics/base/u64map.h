@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/base/error.h"
 #include "forensics/base/hash.h"
 
 struct gr_u64map {
@@ -23,8 +24,10 @@ struct gr_u64map {
 
 /* The value of @key into *@ret; false if absent. */
 bool gr_u64map_get(const struct gr_u64map *m, uint64_t key, uint32_t *ret);
-/* Set @key to @val; false when out of memory. */
-bool gr_u64map_put(struct gr_u64map *m, uint64_t key, uint32_t val);
+/* Set @key to @val; NOMEM (or LIMIT) leaves the map as it was. */
+GR_MUST_USE
+struct gr_error *gr_u64map_put(struct gr_u64map *m, uint64_t key,
+			       uint32_t val);
 void gr_u64map_free(struct gr_u64map *m);
 
 #endif

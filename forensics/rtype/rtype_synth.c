@@ -40,7 +40,8 @@ static bool lookup(const struct synth *sy, uint64_t addr, uint32_t *id)
 	return gr_u64map_get(&sy->ids, addr, id);
 }
 
-static bool insert(struct synth *sy, uint64_t addr, uint32_t id)
+GR_MUST_USE
+static struct gr_error *insert(struct synth *sy, uint64_t addr, uint32_t id)
 {
 	return gr_u64map_put(&sy->ids, addr, id);
 }
@@ -71,8 +72,8 @@ static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 		struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, id);
 		if (t && !t->runtime_type)
 			t->runtime_type = addr - sy->types_base;
-		if (!insert(sy, addr, id))
-			return gr_error_nomem();
+		if ((err = insert(sy, addr, id)))
+			return err;
 		*ret = id;
 		return NULL;
 	}
@@ -88,8 +89,8 @@ static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 	if ((err = gr_array_grow(&sy->todo, &sy->todo_cap, sy->ntodo, 1)))
 		return err;
 	sy->todo[sy->ntodo++] = (struct todo){.addr = addr, .id = id};
-	if (!insert(sy, addr, id))
-		return gr_error_nomem();
+	if ((err = insert(sy, addr, id)))
+		return err;
 	*ret = id;
 	return NULL;
 }

@@ -451,8 +451,8 @@ static struct gr_error *load_all(struct gr_goroutines *gs)
 		}
 		decode_g(gs, g, buf);
 		goroutines_match_thread(gs, g);
-		goroutines_decode_labels(gs, g);
-		if (!(err = unwind_g(gs, g)))
+		if (!(err = goroutines_decode_labels(gs, g)) &&
+		    !(err = unwind_g(gs, g)))
 			summarize(gs, g);
 	}
 	free(buf);

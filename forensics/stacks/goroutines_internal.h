@@ -111,7 +111,10 @@ void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g);
 GR_MUST_USE
 struct gr_error *goroutines_labels_layout(const struct gr_dwarf *d,
 					  struct gr_g_layout *l);
-/* Decode g.labels into gs->labels (goroutines_labels.c). */
-void goroutines_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g);
+/* Decode g.labels into gs->labels (goroutines_labels.c); labels the core
+ * does not hold together leave g->labels_decoded false, not an error. */
+GR_MUST_USE
+struct gr_error *goroutines_decode_labels(struct gr_goroutines *gs,
+					  struct gr_goroutine *g);
 
 #endif /* GR_GOROUTINES_INTERNAL_H */

@@ -143,80 +143,101 @@ struct gr_error *goroutines_labels_layout(const struct gr_dwarf *d,
 	return NULL;
 }
 
-static bool push_label(struct gr_goroutines *gs, struct gr_goroutine *g,
-		       uint64_t key, uint64_t value)
+/* One label; *@ret false past MAX_LABELS (the labels are not had).
+ * Out of memory is not "no labels": it is returned. */
+GR_MUST_USE
+static struct gr_error *push_label(struct gr_goroutines *gs,
+				   struct gr_goroutine *g, uint64_t key,
+				   uint64_t value, bool *ret)
 {
-	if (g->nlabels >= MAX_LABELS)
-		return false;
-	/* Labels are best effort (goroutines_decode_labels() reports none):
-	 * a goroutine whose labels cannot be had keeps those read so far. */
+	if (g->nlabels >= MAX_LABELS) {
+		*ret = false;
+		return NULL;
+	}
 	struct gr_error *err =
 		gr_array_grow(&gs->labels, &gs->labels_cap, gs->nlabels, 1);
-	if (err) {
-		gr_error_destroy(err);
-		return false;
-	}
+	if (err)
+		return err;
 	struct gr_g_label *lb = &gs->labels[gs->nlabels++];
 	lb->key = goroutines_read_gostring(gs, key, MAX_LABEL_BYTES);
 	lb->value = goroutines_read_gostring(gs, value, MAX_LABEL_BYTES);
 	g->nlabels++;
-	return true;
+	*ret = true;
+	return NULL;
 }
 
-static bool decode_slice(struct gr_goroutines *gs, struct gr_goroutine *g,
-			 uint64_t lm)
+/* The decoders: *@ret false when the core's labels cannot be read (the
+ * goroutine then has none); an error only for what is not the core's. */
+GR_MUST_USE
+static struct gr_error *decode_slice(struct gr_goroutines *gs,
+				     struct gr_goroutine *g, uint64_t lm,
+				     bool *ret)
 {
 	uint64_t sl[3];
 	struct gr_error *err = gr_mem_read(gs->mem, lm, sl, sizeof(sl));
+	*ret = false;
 	if (err || sl[1] > sl[2] || sl[1] > MAX_LABELS ||
 	    !gr_mem_readable(gs->mem, sl[0], sl[1] * LABEL_SIZE)) {
 		gr_error_destroy(err);
-		return false;
+		return NULL;
 	}
 	for (uint64_t i = 0; i < sl[1]; i++)
-		if (!push_label(gs, g, sl[0] + i * LABEL_SIZE,
-				sl[0] + i * LABEL_SIZE + GO_STRING))
-			return false;
-	return true;
+		if ((err = push_label(gs, g, sl[0] + i * LABEL_SIZE,
+				      sl[0] + i * LABEL_SIZE + GO_STRING,
+				      ret)) ||
+		    !*ret)
+			return err;
+	*ret = true;
+	return NULL;
 }
 
-static bool decode_bucket_chain(struct gr_goroutines *gs,
-				struct gr_goroutine *g, uint64_t b)
+GR_MUST_USE
+static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
+					    struct gr_goroutine *g,
+					    uint64_t b, bool *ret)
 {
 	const struct gr_g_layout *l = &gs->l;
+	*ret = false;
 	for (int hops = 0; b && hops < MAX_LABELS; hops++) {
 		uint8_t top[BUCKET_SLOTS];
 		struct gr_error *err = gr_mem_read(
 			gs->mem, b + l->bucket_tophash, top, sizeof(top));
 		if (err) {
 			gr_error_destroy(err);
-			return false;
+			return NULL;
 		}
 		for (int i = 0; i < BUCKET_SLOTS; i++) {
 			if (top[i] < MIN_TOP_HASH)
 				continue;
 			uint64_t off = (uint64_t)i * GO_STRING;
-			if (!push_label(gs, g, b + l->bucket_keys + off,
-					b + l->bucket_values + off))
-				return false;
+			if ((err = push_label(gs, g, b + l->bucket_keys + off,
+					      b + l->bucket_values + off,
+					      ret)) ||
+			    !*ret)
+				return err;
 		}
+		*ret = false;
 		if ((err = gr_mem_u64(gs->mem, b + l->bucket_overflow, &b))) {
 			gr_error_destroy(err);
-			return false;
+			return NULL;
 		}
 	}
-	return true;
+	*ret = true;
+	return NULL;
 }
 
-static bool decode_map(struct gr_goroutines *gs, struct gr_goroutine *g,
-		       uint64_t lm)
+GR_MUST_USE
+static struct gr_error *decode_map(struct gr_goroutines *gs,
+				   struct gr_goroutine *g, uint64_t lm,
+				   bool *ret)
 {
 	const struct gr_g_layout *l = &gs->l;
 	uint64_t h, buckets, old;
 	uint8_t b;
 	struct gr_error *err = gr_mem_u64(gs->mem, lm, &h);
+	*ret = true;
 	if (!err && h == 0)
-		return true; /* nil map: no labels */
+		return NULL; /* nil map: no labels */
 	if (!err)
 		err = gr_mem_u8(gs->mem, h + l->hmap_b, &b);
 	if (!err)
@@ -225,29 +246,37 @@ static bool decode_map(struct gr_goroutines *gs, struct gr_goroutine *g,
 		err = gr_mem_u64(gs->mem, h + l->hmap_oldbuckets, &old);
 	if (err || old != 0 || b > MAX_B) {
 		gr_error_destroy(err);
-		return false;
+		*ret = false;
+		return NULL;
 	}
 	for (uint64_t i = 0; buckets && i < (1ull << b); i++)
-		if (!decode_bucket_chain(gs, g, buckets + i * l->bucket_size))
-			return false;
-	return true;
+		if ((err = decode_bucket_chain(
+			     gs, g, buckets + i * l->bucket_size, ret)) ||
+		    !*ret)
+			return err;
+	return NULL;
 }
 
-void goroutines_decode_labels(struct gr_goroutines *gs, struct gr_goroutine *g)
+struct gr_error *goroutines_decode_labels(struct gr_goroutines *gs,
+					  struct gr_goroutine *g)
 {
 	g->first_label_ = (uint32_t)gs->nlabels;
 	g->nlabels = 0;
 	g->labels_decoded = true;
 	if (!g->labels_addr)
-		return;
+		return NULL;
+	/* Labels are best effort: a goroutine whose labels cannot be read
+	 * has none (and says so), whatever was read before. */
 	bool ok = false;
+	struct gr_error *err = NULL;
 	if (gs->l.labels_shape == GR_G_LABELS_SLICE)
-		ok = decode_slice(gs, g, g->labels_addr);
+		err = decode_slice(gs, g, g->labels_addr, &ok);
 	else if (gs->l.labels_shape == GR_G_LABELS_MAP)
-		ok = decode_map(gs, g, g->labels_addr);
-	if (!ok) {
+		err = decode_map(gs, g, g->labels_addr, &ok);
+	if (err || !ok) {
 		gs->nlabels = g->first_label_;
 		g->nlabels = 0;
 		g->labels_decoded = false;
 	}
+	return err;
 }

@@ -25,32 +25,26 @@ const char *gr_type_source_name(enum gr_type_source s)
 	return (unsigned)s < GR_TYPE_SOURCE_COUNT ? names[s] : "?";
 }
 
-bool types_grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	/* The module keeps t->nomem rather than errors (types_internal.h):
-	 * NOMEM and LIMIT both end as that flag. */
-	struct gr_error *err = gr_array_grow_(v, cap, 0, need, size);
-	gr_error_destroy(err);
-	return !err;
-}
-
 /* ---- the type table ---- */
 
-char *types_keep_string(struct gr_types *t, const char *s)
+struct gr_error *types_keep_string(struct gr_types *t, const char *s,
+				   char **ret)
 {
+	struct gr_error *err =
+		gr_array_grow(&t->strings, &t->strings_cap, t->nstrings, 1);
+	if (err)
+		return err;
 	char *c = strdup(s);
-	if (!c || !types_grow((void **)&t->strings, &t->strings_cap,
-				 t->nstrings + 1, sizeof(*t->strings))) {
-		free(c);
-		t->nomem = true;
-		return NULL;
-	}
+	if (!c)
+		return gr_error_nomem();
 	t->strings[t->nstrings++] = c;
-	return c;
+	*ret = c;
+	return NULL;
 }
 
-uint32_t types_intern(struct gr_types *t, const char *name, uint64_t size,
-			 uint32_t dwarf_type, uint64_t rtype)
+struct gr_error *types_intern(struct gr_types *t, const char *name,
+			      uint64_t size, uint32_t dwarf_type,
+			      uint64_t rtype, uint32_t *ret)
 {
 	uint64_t hv = gr_hash_str(name);
 	struct gr_hash_probe p;
@@ -67,19 +61,19 @@ uint32_t types_intern(struct gr_types *t, const char *name, uint64_t size,
 			e->rtype = rtype;
 		if (!e->size)
 			e->size = size;
-		return k;
+		*ret = k;
+		return NULL;
 	}
 	size_t cap = t->info_cap;
-	if (!types_grow((void **)&t->info, &cap, (size_t)t->ninfo + 1,
-			   sizeof(*t->info))) {
-		t->nomem = true;
-		return GR_TYPE_UNKNOWN;
-	}
+	struct gr_error *err = gr_array_grow(&t->info, &cap, t->ninfo, 1);
+	if (err)
+		return err;
 	t->info_cap = (uint32_t)cap;
-	const char *n = types_keep_string(t, name);
-	const char *pkg = n ? types_package(t, n) : NULL;
-	if (!n || !pkg)
-		return GR_TYPE_UNKNOWN;
+	char *n;
+	const char *pkg;
+	if ((err = types_keep_string(t, name, &n)) ||
+	    (err = types_package(t, n, &pkg)))
+		return err;
 	t->info[t->ninfo] = (struct gr_type_info){
 		.name = n,
 		.package = pkg,
@@ -87,13 +81,10 @@ uint32_t types_intern(struct gr_types *t, const char *name, uint64_t size,
 		.dwarf_type = dwarf_type,
 		.rtype = rtype,
 	};
-	struct gr_error *err = gr_hash_insert(&t->name_index, hv, t->ninfo);
-	if (err) {
-		gr_error_destroy(err);
-		t->nomem = true;
-		return GR_TYPE_UNKNOWN;
-	}
-	return t->ninfo++;
+	if ((err = gr_hash_insert(&t->name_index, hv, t->ninfo)))
+		return err;
+	*ret = t->ninfo++;
+	return NULL;
 }
 
 uint64_t types_dwarf_size(const struct gr_dwarf *d, uint32_t id)
@@ -144,14 +135,19 @@ static void display_name(const char *name, char *buf, size_t len)
 			 (int)(name + n - 2 - lt), lt + 1);
 }
 
-uint32_t types_of_dwarf(struct gr_types *t, uint32_t id)
+struct gr_error *types_of_dwarf(struct gr_types *t, uint32_t id,
+				uint32_t *ret)
 {
 	/* Asked for every pointer typed: the cache first. */
-	if (id < t->ndwarf && t->dwarf_info[id])
-		return t->dwarf_info[id] - 1;
+	if (id < t->ndwarf && t->dwarf_info[id]) {
+		*ret = t->dwarf_info[id] - 1;
+		return NULL;
+	}
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, id);
-	if (!dt)
-		return GR_TYPE_UNKNOWN;
+	if (!dt) {
+		*ret = GR_TYPE_UNKNOWN;
+		return NULL;
+	}
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, id);
 	const struct gr_dwarf_type *st = gr_dwarf_type(t->dwarf, sid);
 	const char *name = dt->name[0] ? dt->name : st ? st->name : "";
@@ -162,11 +158,14 @@ uint32_t types_of_dwarf(struct gr_types *t, uint32_t id)
 		display_name(name, buf, sizeof(buf));
 	uint64_t rt = st && st->runtime_type ? st->runtime_type + t->types_base
 					      : 0;
-	uint32_t i = types_intern(t, buf, types_dwarf_size(t->dwarf, sid),
-				     sid, rt);
-	if (i != GR_TYPE_UNKNOWN)
-		t->dwarf_info[id] = i + 1;
-	return i;
+	uint32_t i;
+	struct gr_error *err = types_intern(
+		t, buf, types_dwarf_size(t->dwarf, sid), sid, rt, &i);
+	if (err)
+		return err;
+	t->dwarf_info[id] = i + 1;
+	*ret = i;
+	return NULL;
 }
 
 /*
@@ -185,8 +184,8 @@ uint32_t types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype)
 	return GR_DWARF_NO_TYPE;
 }
 
-uint32_t types_of_rtype(struct gr_types *t, uint64_t rtype,
-			   uint32_t *dwarf_ret)
+struct gr_error *types_of_rtype(struct gr_types *t, uint64_t rtype,
+				uint32_t *dwarf_ret, uint32_t *ret)
 {
 	*dwarf_ret = GR_DWARF_NO_TYPE;
 	uint32_t info;
@@ -196,7 +195,9 @@ uint32_t types_of_rtype(struct gr_types *t, uint64_t rtype,
 		struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
 		if (!err)
 			err = gr_rtype_name(t->rtypes, r, &name);
-		bool read = !types_failed(t, err, GR_ERR_CONTENT);
+		bool read = !err;
+		if (err && !gr_error_catch(&err, GR_ERR_CONTENT))
+			return err;
 		uint32_t d = types_dwarf_of_rtype(t, rtype);
 		char buf[48];
 		if (!name && d == GR_DWARF_NO_TYPE) {
@@ -204,23 +205,25 @@ uint32_t types_of_rtype(struct gr_types *t, uint64_t rtype,
 			name = buf;
 		}
 		if (name) {
-			info = types_intern(t, name, read ? r->size : 0, d,
-					       rtype);
-			if (info != GR_TYPE_UNKNOWN &&
-			    t->info[info].dwarf_type == GR_DWARF_NO_TYPE)
+			err = types_intern(t, name, read ? r->size : 0, d,
+					   rtype, &info);
+			if (!err && t->info[info].dwarf_type == GR_DWARF_NO_TYPE)
 				t->info[info].dwarf_type = d;
 		} else {
-			info = types_of_dwarf(t, d);
+			err = types_of_dwarf(t, d, &info);
 		}
-		if (info == GR_TYPE_UNKNOWN)
-			return info;
-		if (!gr_u64map_put(&t->rt_info, rtype, info)) {
-			t->nomem = true;
-			return GR_TYPE_UNKNOWN;
+		if (err)
+			return err;
+		if (info == GR_TYPE_UNKNOWN) {
+			*ret = info;
+			return NULL;
 		}
+		if ((err = gr_u64map_put(&t->rt_info, rtype, info)))
+			return err;
 	}
 	*dwarf_ret = t->info[info].dwarf_type;
-	return info;
+	*ret = info;
+	return NULL;
 }
 
 /* ---- objects ---- */
@@ -237,16 +240,19 @@ uint64_t types_data_off(const struct gr_types *t, uint32_t id)
  * A struct type the binary's DWARF leaves out (Go 1.27's runtime.mPadded,
  * an m and its padding) is still laid out by its first field when that
  * field sits at offset 0: the type descriptor lists the fields
- * (internal/abi.StructType, runtime.structtype before 1.21).
+ * (internal/abi.StructType, runtime.structtype before 1.21).  The
+ * layout into *@ret, GR_DWARF_NO_TYPE if none.
  */
-static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
-			      uint64_t size)
+GR_MUST_USE
+static struct gr_error *prefix_layout(struct gr_types *t, uint64_t rtype,
+				      uint64_t size, uint32_t *ret)
 {
 	const struct gr_rtype *r;
 	uint64_t fields, n, typ, off;
+	*ret = GR_DWARF_NO_TYPE;
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &r);
 	if (!err && (r->kind != GR_GO_KIND_STRUCT || !t->rt.have_struct))
-		return GR_DWARF_NO_TYPE;
+		return NULL;
 	if (!err)
 		err = gr_mem_u64(t->mem, rtype + t->rt.struct_fields, &fields);
 	if (!err)
@@ -255,12 +261,17 @@ static uint32_t prefix_layout(struct gr_types *t, uint64_t rtype,
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_typ, &typ);
 	if (!err && n)
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_off, &off);
-	if (types_failed(t, err, GR_ERR_CONTENT) || !n || off != 0)
-		return GR_DWARF_NO_TYPE;
+	if (err) {
+		gr_error_catch(&err, GR_ERR_CONTENT);
+		return err;
+	}
+	if (!n || off != 0)
+		return NULL;
 	uint32_t d = types_dwarf_of_rtype(t, typ);
 	uint64_t ds = types_dwarf_size(t->dwarf, d);
-	return ds && ds <= size ? gr_dwarf_type_strip(t->dwarf, d)
-				: GR_DWARF_NO_TYPE;
+	if (ds && ds <= size)
+		*ret = gr_dwarf_type_strip(t->dwarf, d);
+	return NULL;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -305,14 +316,18 @@ static struct gr_error *synth_header_types(struct gr_types *t)
 }
 
 /* Header types for every allocated object: the strongest source. */
-static void type_headers(struct gr_types *t)
+GR_MUST_USE
+static struct gr_error *type_headers(struct gr_types *t)
 {
-	for (uint32_t id = 0; id < t->nobjects && !t->nomem; id++) {
+	for (uint32_t id = 0; id < t->nobjects; id++) {
 		uint64_t rt = gr_heap_object_rtype(t->heap, id);
 		if (!rt)
 			continue;
-		uint32_t d;
-		uint32_t info = types_of_rtype(t, rt, &d);
+		uint32_t d, info;
+		bool typed;
+		struct gr_error *err = types_of_rtype(t, rt, &d, &info);
+		if (err)
+			return err;
 		if (info == GR_TYPE_UNKNOWN)
 			continue;
 		uint64_t size = t->info[info].size;
@@ -324,13 +339,21 @@ static void type_headers(struct gr_types *t)
 		if (d != GR_DWARF_NO_TYPE &&
 		    types_dwarf_size(t->dwarf, d) != size)
 			d = GR_DWARF_NO_TYPE;
-		if (d == GR_DWARF_NO_TYPE && (t->objs[id] & GR_TYPES_LIVE) &&
-		    (d = prefix_layout(t, rt, size)) != GR_DWARF_NO_TYPE) {
-			types_assign_prefix(t, id, info, d, count);
-			continue;
+		if (d == GR_DWARF_NO_TYPE && (t->objs[id] & GR_TYPES_LIVE)) {
+			if ((err = prefix_layout(t, rt, size, &d)))
+				return err;
+			if (d != GR_DWARF_NO_TYPE) {
+				if ((err = types_assign_prefix(t, id, info, d,
+							       count)))
+					return err;
+				continue;
+			}
 		}
-		types_assign(t, id, info, d, count, GR_TYPE_SOURCE_HEADER);
+		if ((err = types_assign(t, id, info, d, count,
+					GR_TYPE_SOURCE_HEADER, &typed)))
+			return err;
 	}
+	return NULL;
 }
 
 static int cmp_storage(const void *a, const void *b)
@@ -416,19 +439,25 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 					     .source = GR_TYPE_SOURCE_NONE};
 	t->nkinds = 1;
 	if (gr_dwarf_present(t->dwarf)) {
-		types_rt_resolve(t);
+		struct gr_error *err = types_rt_resolve(t);
+		if (err) {
+			gr_types_destroy(t);
+			return err;
+		}
 		/* Without a map layout the maps stay unknown, nothing else;
 		 * out of memory is not that. */
-		struct gr_error *err = gr_maps_create(s, heap, &t->maps);
+		err = gr_maps_create(s, heap, &t->maps);
 		if (!gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) && err) {
 			gr_types_destroy(t);
 			return err;
 		}
 	}
-	type_headers(t);
-	if (t->nomem || !types_propagate(t) || t->nomem) {
+	struct gr_error *err = type_headers(t);
+	if (!err)
+		err = types_propagate(t);
+	if (err) {
 		gr_types_destroy(t);
-		return gr_error_nomem();
+		return err;
 	}
 	/* The worklist has done its job: up to 4 B an object until the end
 	 * of the report otherwise. */

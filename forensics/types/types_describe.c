@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/types/types_internal.h"
 
 enum { MAX_DEPTH = 24 };
@@ -22,39 +23,38 @@ static bool path_char(char c)
 }
 
 /* One copy of each package name. */
-static const char *keep_package(struct gr_types *t, const char *name)
+GR_MUST_USE
+static struct gr_error *keep_package(struct gr_types *t, const char *name,
+				     const char **ret)
 {
 	uint64_t hv = gr_hash_str(name);
 	struct gr_hash_probe p;
 	uint32_t k;
 	for (gr_hash_probe_init(&t->pkg_index, hv, &p);
 	     gr_hash_probe_next(&t->pkg_index, &p, &k);)
-		if (!strcmp(t->pkg[k], name))
-			return t->pkg[k];
-	if (!types_grow((void **)&t->pkg, &t->pkg_cap, t->npkg + 1,
-			   sizeof(*t->pkg))) {
-		t->nomem = true;
-		return NULL;
-	}
-	char *c = types_keep_string(t, name);
-	if (!c)
-		return NULL;
-	struct gr_error *err =
-		gr_hash_insert(&t->pkg_index, hv, (uint32_t)t->npkg);
-	if (err) {
-		gr_error_destroy(err);
-		t->nomem = true;
-		return NULL;
-	}
-	return t->pkg[t->npkg++] = c;
+		if (!strcmp(t->pkg[k], name)) {
+			*ret = t->pkg[k];
+			return NULL;
+		}
+	char *c;
+	struct gr_error *err;
+	if ((err = gr_array_grow(&t->pkg, &t->pkg_cap, t->npkg, 1)) ||
+	    (err = types_keep_string(t, name, &c)) ||
+	    (err = gr_hash_insert(&t->pkg_index, hv, (uint32_t)t->npkg)))
+		return err;
+	*ret = t->pkg[t->npkg++] = c;
+	return NULL;
 }
 
-const char *types_package(struct gr_types *t, const char *name)
+struct gr_error *types_package(struct gr_types *t, const char *name,
+			       const char **ret)
 {
 	/* Synthesized runtime structures: map.bucket[K]V, runtime.hchan[T]. */
 	if (!strncmp(name, "map.", 4) || !strncmp(name, "chan.", 5) ||
-	    !strncmp(name, "runtime.", 8))
-		return "runtime";
+	    !strncmp(name, "runtime.", 8)) {
+		*ret = "runtime";
+		return NULL;
+	}
 	static const char *const prefixes[] = {"func literal in ",
 					       "method value ", "funcval "};
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
@@ -79,11 +79,12 @@ const char *types_package(struct gr_types *t, const char *name)
 		if (dot && dot > p) {
 			char buf[256];
 			snprintf(buf, sizeof(buf), "%.*s", (int)(dot - p), p);
-			return keep_package(t, buf);
+			return keep_package(t, buf, ret);
 		}
 		p = q;
 	}
-	return "";
+	*ret = "";
+	return NULL;
 }
 
 uint64_t types_root_var_off(const struct gr_root *r)

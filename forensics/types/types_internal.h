@@ -220,42 +220,35 @@ struct gr_types {
 	uint32_t string_info; /* "string data" */
 
 	struct gr_types_stats stats;
-	bool nomem;
 };
 
 /*
- * Typing goes on without what it cannot read: true when @err is an error
- * (destroyed here), false for NULL.  One of a code outside @codes (NOMEM)
- * is not "unknown": it sets t->nomem, which fails gr_types_create.
+ * Typing goes on without what it cannot read: every function of the
+ * visitor returns the errors it does not catch (NOMEM always), and the
+ * first one ends gr_types_build.
  */
-static inline bool types_failed(struct gr_types *t, struct gr_error *err,
-				   unsigned int codes)
-{
-	if (!err)
-		return false;
-	if (!gr_error_catch(&err, codes)) {
-		gr_error_destroy(err);
-		t->nomem = true;
-	}
-	return true;
-}
 
 /* ---- types.c ---- */
 
-/* A copy of @s owned by @t; NULL (and t->nomem) on NOMEM. */
-char *types_keep_string(struct gr_types *t, const char *s);
-
-/* Grow *@v (of *@cap elements of @size) to hold @need: gr_array_grow()
- * for this module's nomem flag, false on NOMEM or LIMIT. */
-bool types_grow(void **v, size_t *cap, size_t need, size_t size);
-/* Intern a type by display name; GR_TYPE_UNKNOWN on NOMEM (t->nomem). */
-uint32_t types_intern(struct gr_types *t, const char *name, uint64_t size,
-			 uint32_t dwarf_type, uint64_t rtype);
-/* The table entry for DWARF type @id (named as a person reads Go). */
-uint32_t types_of_dwarf(struct gr_types *t, uint32_t id);
-/* The table entry and DWARF layout for runtime type @rtype. */
-uint32_t types_of_rtype(struct gr_types *t, uint64_t rtype,
-			   uint32_t *dwarf_ret);
+/* A copy of @s owned by @t. */
+GR_MUST_USE
+struct gr_error *types_keep_string(struct gr_types *t, const char *s,
+				   char **ret);
+/* Intern a type by display name: its table entry into *@ret. */
+GR_MUST_USE
+struct gr_error *types_intern(struct gr_types *t, const char *name,
+			      uint64_t size, uint32_t dwarf_type,
+			      uint64_t rtype, uint32_t *ret);
+/* The table entry for DWARF type @id (named as a person reads Go), or
+ * GR_TYPE_UNKNOWN. */
+GR_MUST_USE
+struct gr_error *types_of_dwarf(struct gr_types *t, uint32_t id,
+				uint32_t *ret);
+/* The table entry (or GR_TYPE_UNKNOWN) and DWARF layout for runtime
+ * type @rtype. */
+GR_MUST_USE
+struct gr_error *types_of_rtype(struct gr_types *t, uint64_t rtype,
+				uint32_t *dwarf_ret, uint32_t *ret);
 /* DWARF type whose go_runtime_type is @rtype (a runtime address). */
 uint32_t types_dwarf_of_rtype(const struct gr_types *t, uint64_t rtype);
 /* Bytes before the value in object @id (the 1.22+ malloc header). */
@@ -278,10 +271,10 @@ uint64_t types_dwarf_size(const struct gr_dwarf *d, uint32_t id);
 
 /* ---- types_records.c ---- */
 
-/* The kind of (@type, @layout, @source), interned; 0 (and t->nomem) on
- * NOMEM. */
-uint32_t types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
-		       uint8_t source);
+/* The kind of (@type, @layout, @source), interned (never 0). */
+GR_MUST_USE
+struct gr_error *types_kind(struct gr_types *t, uint32_t type,
+			    uint32_t layout, uint8_t source, uint32_t *ret);
 /* Whether object @id has a type. */
 static inline bool types_typed(const struct gr_types *t, uint32_t id)
 {
@@ -312,52 +305,63 @@ static inline uint64_t types_count_of(const struct gr_types *t,
 				 : w & (GR_TYPES_NARROW_COUNT - 1);
 }
 
-/* types_set_object into t->wide; false (and t->nomem) on NOMEM. */
-bool types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
-		       uint64_t count);
+/* types_set_object into t->wide. */
+GR_MUST_USE
+struct gr_error *types_set_wide(struct gr_types *t, uint32_t id,
+				uint32_t kind, uint64_t count);
 
 /* Type the untyped object @id as @kind (not 0) with @count; its flags
- * stay.  False (and t->nomem) on NOMEM. */
-static inline bool types_set_object(struct gr_types *t, uint32_t id,
-				       uint32_t kind, uint64_t count)
+ * stay. */
+GR_MUST_USE
+static inline struct gr_error *types_set_object(struct gr_types *t,
+						uint32_t id, uint32_t kind,
+						uint64_t count)
 {
 	if (kind >= GR_TYPES_NARROW_KINDS || count >= GR_TYPES_NARROW_COUNT)
 		return types_set_wide(t, id, kind, count);
 	t->objs[id] |= kind << GR_TYPES_KIND_SHIFT | (uint32_t)count;
-	return true;
+	return NULL;
 }
 
-/* Give the typed object @id kind @kind, its count and flags unchanged;
- * false (and t->nomem) on NOMEM. */
-bool types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind);
+/* Give the typed object @id kind @kind, its count and flags unchanged. */
+GR_MUST_USE
+struct gr_error *types_set_kind(struct gr_types *t, uint32_t id,
+				uint32_t kind);
 
 /* ---- types_layout.c ---- */
 
-/* The slots of DWARF type @id (cached); NULL with *n 0 if none. */
-const struct gr_tslot *types_layout(struct gr_types *t, uint32_t id,
-				       uint32_t *n);
+/* The slots of DWARF type @id (cached): *@n of them from *@ret, NULL
+ * with *@n 0 if none. */
+GR_MUST_USE
+struct gr_error *types_layout(struct gr_types *t, uint32_t id, uint32_t *n,
+			      const struct gr_tslot **ret);
 /* Resolve t->rt from DWARF (missing pieces stay 0). */
-void types_rt_resolve(struct gr_types *t);
+GR_MUST_USE
+struct gr_error *types_rt_resolve(struct gr_types *t);
 /* Map-internal structs whose pointers only gr_maps can follow. */
 bool types_is_map_internal(const char *name);
 
 /* ---- types_prop.c ---- */
 
-/* Type the live heap from the roots and header types; false on NOMEM. */
-bool types_propagate(struct gr_types *t);
+/* Type the live heap from the roots and header types. */
+GR_MUST_USE
+struct gr_error *types_propagate(struct gr_types *t);
 /*
  * Give object @id type @info (layout @layout, @count values) from
  * @source, unless it already has a stronger one; queue it for
- * propagation.  True if the object was untyped before.
+ * propagation.  *@ret: whether the object was untyped before.
  */
-bool types_assign(struct gr_types *t, uint32_t id, uint32_t info,
-		     uint32_t layout, uint64_t count,
-		     enum gr_type_source source);
+GR_MUST_USE
+struct gr_error *types_assign(struct gr_types *t, uint32_t id, uint32_t info,
+			      uint32_t layout, uint64_t count,
+			      enum gr_type_source source, bool *ret);
 
 /* A header type laid out by @layout, a type covering only its first
  * field: a later whole-value layout replaces it. */
-void types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
-			    uint32_t layout, uint64_t count);
+GR_MUST_USE
+struct gr_error *types_assign_prefix(struct gr_types *t, uint32_t id,
+				     uint32_t info, uint32_t layout,
+				     uint64_t count);
 
 /* The bytes of one value being visited: a zero-copy view of the core
  * when it has one, else word reads through gr_mem. */
@@ -374,20 +378,27 @@ struct gr_types_reader {
 };
 
 /* types_word without a view: through gr_mem. */
-bool types_word_mem(const struct gr_types_reader *r, uint64_t off,
-		       uint64_t *v);
-/* The word at @off of @r; false if outside [lo, len) or unreadable.
- * Inline: propagation reads every pointer word of the live heap. */
-static inline bool types_word(const struct gr_types_reader *r,
-				 uint64_t off, uint64_t *v)
+GR_MUST_USE
+struct gr_error *types_word_mem(const struct gr_types_reader *r,
+				uint64_t off, uint64_t *v, bool *ret);
+/* The word at @off of @r into *@v; *@ret false if outside [lo, len) or
+ * unreadable.  Inline: propagation reads every pointer word of the live
+ * heap. */
+GR_MUST_USE
+static inline struct gr_error *types_word(const struct gr_types_reader *r,
+					  uint64_t off, uint64_t *v,
+					  bool *ret)
 {
-	if (off < r->lo || off > r->len || r->len - off < 8)
-		return false;
+	if (off < r->lo || off > r->len || r->len - off < 8) {
+		*ret = false;
+		return NULL;
+	}
 	if (r->view) {
 		memcpy(v, r->view + off, 8);
-		return true;
+		*ret = true;
+		return NULL;
 	}
-	return types_word_mem(r, off, v);
+	return types_word_mem(r, off, v, ret);
 }
 /*
  * The object whose value starts at @v (after its malloc header), or
@@ -401,14 +412,20 @@ uint32_t types_object_at(const struct gr_types *t, uint64_t v,
 uint32_t types_object_hit(const struct gr_types *t, uint64_t v,
 			     uint64_t *dlen_ret, struct gr_heap_hit *hit);
 /* Follow the pointers of one value of DWARF type @type at @base of @r. */
-void types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
-			  uint32_t type, uint64_t base, unsigned depth);
+GR_MUST_USE
+struct gr_error *types_visit_value(struct gr_types *t,
+				   const struct gr_types_reader *r,
+				   uint32_t type, uint64_t base,
+				   unsigned depth);
 /* Type the object at @v as one value of DWARF type @type. */
-bool types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
-			 enum gr_type_source source, unsigned depth);
+GR_MUST_USE
+struct gr_error *types_type_value(struct gr_types *t, uint64_t v,
+				  uint32_t type, enum gr_type_source source,
+				  unsigned depth);
 /* Type the object at @v as an array of at most @n values of @elem. */
-void types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
-			 uint64_t n);
+GR_MUST_USE
+struct gr_error *types_type_array(struct gr_types *t, uint64_t v,
+				  uint32_t elem, uint64_t n);
 
 /* ---- types_special.c ---- */
 
@@ -418,7 +435,8 @@ void types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
  * (DW_AT_go_closure_offset, Go 1.23+) and a method value's receiver
  * typed and followed.
  */
-void types_closure(struct gr_types *t, uint64_t v);
+GR_MUST_USE
+struct gr_error *types_closure(struct gr_types *t, uint64_t v);
 /* "func literal in main.main" for "main.main.func1" into @buf. */
 void types_closure_name(const char *fn, char *buf, size_t len);
 /* The captured variable at @rel bytes into closure object @id (".x"), from
@@ -427,24 +445,37 @@ bool types_closure_slot(const struct gr_types *t, uint32_t id,
 			   uint64_t rel, char *buf, size_t len);
 /* A cleanup special's {call, fn, arg} (Go 1.26+): @arg points at the
  * box holding the argument of the cleanup function at funcval @fn. */
-void types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg);
+GR_MUST_USE
+struct gr_error *types_cleanup_arg(struct gr_types *t, uint64_t fn,
+				   uint64_t arg);
 /* A map value (Go map type @map_type): header, then storage by gr_maps. */
-void types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type);
+GR_MUST_USE
+struct gr_error *types_map_value(struct gr_types *t, uint64_t v,
+				 uint32_t map_type);
 /* A channel (Go chan type @chan_type): the hchan and its buffer. */
-void types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type);
+GR_MUST_USE
+struct gr_error *types_chan(struct gr_types *t, uint64_t v,
+			    uint32_t chan_type);
 /* An internal/sync.HashTrieMap node[K,V] (@node) at @v. */
-void types_trie_node(struct gr_types *t, uint64_t v, uint32_t node);
+GR_MUST_USE
+struct gr_error *types_trie_node(struct gr_types *t, uint64_t v,
+				 uint32_t node);
 /* The data word @data of an interface of dynamic type @rtype. */
-void types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
-			 unsigned depth);
+GR_MUST_USE
+struct gr_error *types_iface_data(struct gr_types *t, uint64_t rtype,
+				  uint64_t data, unsigned depth);
 /* The interface pair at @off of @r (eface if @empty, else iface). */
-void types_iface(struct gr_types *t, const struct gr_types_reader *r,
-		    uint64_t off, bool empty, unsigned depth);
+GR_MUST_USE
+struct gr_error *types_iface(struct gr_types *t,
+			     const struct gr_types_reader *r, uint64_t off,
+			     bool empty, unsigned depth);
 
 /* ---- types_describe.c ---- */
 
 /* "main" for "*main.Session", "" for "[]uint8" (into the table). */
-const char *types_package(struct gr_types *t, const char *name);
+GR_MUST_USE
+struct gr_error *types_package(struct gr_types *t, const char *name,
+			       const char **ret);
 /* Offset of a stack root's first slot inside its variable (from the
  * " var NAME+0xOFF" of its name), 0 otherwise. */
 uint64_t types_root_var_off(const struct gr_root *r);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/types/types_internal.h"
+#include "layouts/typedesc.h"
 
 enum {
 	/* Struct nesting and array-of-array depth followed into a layout. */
@@ -22,23 +24,26 @@ enum {
 struct lbuf {
 	struct gr_tslot *v;
 	size_t n, cap;
-	bool nomem;
 };
 
-static void push(struct lbuf *b, struct gr_tslot s)
+GR_MUST_USE
+static struct gr_error *push(struct lbuf *b, struct gr_tslot s)
 {
-	if (!types_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v))) {
-		b->nomem = true;
-		return;
-	}
+	struct gr_error *err = gr_array_grow(&b->v, &b->cap, b->n, 1);
+	if (err)
+		return err;
 	b->v[b->n++] = s;
+	return NULL;
 }
 
-static void push_slot(struct lbuf *b, uint64_t off, uint64_t stride,
-		      uint64_t count, uint32_t type, enum gr_tslot_kind kind)
+GR_MUST_USE
+static struct gr_error *push_slot(struct lbuf *b, uint64_t off,
+				  uint64_t stride, uint64_t count,
+				  uint32_t type, enum gr_tslot_kind kind)
 {
-	push(b, (struct gr_tslot){.off = off, .stride = stride, .count = count,
-				  .type = type, .kind = (uint8_t)kind});
+	return push(b, (struct gr_tslot){.off = off, .stride = stride,
+					 .count = count, .type = type,
+					 .kind = (uint8_t)kind});
 }
 
 bool types_is_map_internal(const char *name)
@@ -60,10 +65,13 @@ static bool unsafe_pointer(const struct gr_dwarf_type *dt)
 		       !strcmp(dt->name, "unsafe.Pointer")));
 }
 
-static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
-					unsigned depth, uint32_t *n);
-static void add_type(struct gr_types *t, struct lbuf *b, uint32_t type,
-		     uint64_t base, unsigned depth);
+GR_MUST_USE
+static struct gr_error *layout_at(struct gr_types *t, uint32_t id,
+				  unsigned depth, uint32_t *n,
+				  const struct gr_tslot **ret);
+GR_MUST_USE
+static struct gr_error *add_type(struct gr_types *t, struct lbuf *b,
+				 uint32_t type, uint64_t base, unsigned depth);
 
 /*
  * sync/atomic.Pointer[T] is struct { _ [0]*T; _ noCopy; v unsafe.Pointer }:
@@ -101,9 +109,11 @@ static bool atomic_pointer(const struct gr_dwarf *d,
 }
 
 /* sync.Pool{local, localSize, victim, victimSize}: local and victim
- * point at [size]poolLocal arrays DWARF cannot type (sync/pool.go). */
-static bool pool_slots(struct gr_types *t, struct lbuf *b, uint32_t id,
-		       uint64_t base)
+ * point at [size]poolLocal arrays DWARF cannot type (sync/pool.go).
+ * *@ret false if a piece is missing. */
+GR_MUST_USE
+static struct gr_error *pool_slots(struct gr_types *t, struct lbuf *b,
+				   uint32_t id, uint64_t base, bool *ret)
 {
 	const struct gr_dwarf_field *local, *local_size, *victim, *victim_size;
 	uint32_t pl;
@@ -113,37 +123,41 @@ static bool pool_slots(struct gr_types *t, struct lbuf *b, uint32_t id,
 	    (err = gr_dwarf_field(t->dwarf, id, "victim", &victim)) ||
 	    (err = gr_dwarf_field(t->dwarf, id, "victimSize", &victim_size)) ||
 	    (err = gr_dwarf_type_by_name(t->dwarf, "sync.poolLocal", &pl))) {
-		types_failed(t, err, GR_ERR_BIT(NOT_FOUND));
-		return false;
+		*ret = false;
+		gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND));
+		return err;
 	}
-	push_slot(b, base + local->offset, local_size->offset - local->offset,
-		  1, pl, GR_TSLOT_POOL_LOCAL);
-	push_slot(b, base + victim->offset,
-		  victim_size->offset - victim->offset, 1, pl,
-		  GR_TSLOT_POOL_LOCAL);
-	return true;
+	if ((err = push_slot(b, base + local->offset,
+			     local_size->offset - local->offset, 1, pl,
+			     GR_TSLOT_POOL_LOCAL)) ||
+	    (err = push_slot(b, base + victim->offset,
+			     victim_size->offset - victim->offset, 1, pl,
+			     GR_TSLOT_POOL_LOCAL)))
+		return err;
+	*ret = true;
+	return NULL;
 }
 
-static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
-		       const struct gr_dwarf_type *dt, uint64_t base,
-		       unsigned depth)
+GR_MUST_USE
+static struct gr_error *add_struct(struct gr_types *t, struct lbuf *b,
+				   uint32_t id, const struct gr_dwarf_type *dt,
+				   uint64_t base, unsigned depth)
 {
 	uint32_t elem;
 	uint64_t off;
+	struct gr_error *err;
 	if (types_is_map_internal(dt->name))
-		return;
+		return NULL;
 	if (atomic_pointer(t->dwarf, dt, id, &elem, &off)) {
 		const struct gr_dwarf_type *et = gr_dwarf_type(t->dwarf, elem);
 		bool node = et && !strncmp(et->name, "internal/sync.node[", 19);
-		push_slot(b, base + off, 0, 1, elem,
-			  node ? GR_TSLOT_TRIE_NODE : GR_TSLOT_PTR);
-		return;
+		return push_slot(b, base + off, 0, 1, elem,
+				 node ? GR_TSLOT_TRIE_NODE : GR_TSLOT_PTR);
 	}
 	/* The pool's own interface pairs: {typ, val unsafe.Pointer}. */
-	if (!strcmp(dt->name, "sync.eface")) {
-		push_slot(b, base, 0, 1, GR_DWARF_NO_TYPE, GR_TSLOT_EFACE);
-		return;
-	}
+	if (!strcmp(dt->name, "sync.eface"))
+		return push_slot(b, base, 0, 1, GR_DWARF_NO_TYPE,
+				 GR_TSLOT_EFACE);
 	/* Go <= 1.19 sync.entry{p unsafe.Pointer // *interface{}}. */
 	if (!strcmp(dt->name, "sync.entry") && dt->nfields == 1) {
 		const struct gr_dwarf_field *f =
@@ -151,71 +165,88 @@ static void add_struct(struct gr_types *t, struct lbuf *b, uint32_t id,
 		uint32_t any;
 		if (f && unsafe_pointer(gr_dwarf_type(
 				 t->dwarf, gr_dwarf_type_strip(t->dwarf, f->type)))) {
-			struct gr_error *err = gr_dwarf_type_by_name(
-				t->dwarf, "interface {}", &any);
-			if (!types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
-				push_slot(b, base + f->offset, 0, 1, any,
-					  GR_TSLOT_PTR);
-			return;
+			err = gr_dwarf_type_by_name(t->dwarf, "interface {}",
+						    &any);
+			if (!err)
+				return push_slot(b, base + f->offset, 0, 1, any,
+						 GR_TSLOT_PTR);
+			gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND));
+			return err;
 		}
 	}
-	if (!strcmp(dt->name, "sync.Pool") && pool_slots(t, b, id, base)) {
+	bool pool = false;
+	if (!strcmp(dt->name, "sync.Pool") &&
+	    (err = pool_slots(t, b, id, base, &pool)))
+		return err;
+	if (pool) {
 		const struct gr_dwarf_field *f;
-		struct gr_error *err = gr_dwarf_field(t->dwarf, id, "New", &f);
-		if (!types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
-			add_type(t, b, f->type, base + f->offset, depth + 1);
-		return;
+		err = gr_dwarf_field(t->dwarf, id, "New", &f);
+		if (!err)
+			return add_type(t, b, f->type, base + f->offset,
+					depth + 1);
+		gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND));
+		return err;
 	}
 	for (uint32_t i = 0; i < dt->nfields; i++) {
 		const struct gr_dwarf_field *f =
 			gr_dwarf_type_field(t->dwarf, id, i);
-		if (f)
-			add_type(t, b, f->type, base + f->offset, depth + 1);
+		if (f && (err = add_type(t, b, f->type, base + f->offset,
+					 depth + 1)))
+			return err;
 	}
+	return NULL;
 }
 
-static void add_array(struct gr_types *t, struct lbuf *b,
-		      const struct gr_dwarf_type *dt, uint64_t base,
-		      unsigned depth)
+GR_MUST_USE
+static struct gr_error *add_array(struct gr_types *t, struct lbuf *b,
+				  const struct gr_dwarf_type *dt,
+				  uint64_t base, unsigned depth)
 {
 	uint32_t elem = gr_dwarf_type_strip(t->dwarf, dt->type);
 	uint64_t esize = types_dwarf_size(t->dwarf, elem);
 	if (!dt->has_count || dt->count == 0 || esize == 0)
-		return;
+		return NULL;
 	uint32_t n;
-	const struct gr_tslot *sub = layout_at(t, elem, depth + 1, &n);
+	const struct gr_tslot *sub;
+	struct gr_error *err = layout_at(t, elem, depth + 1, &n, &sub);
+	if (err)
+		return err;
 	if (n == 1 && sub[0].count == 1 && sub[0].kind != GR_TSLOT_POOL_LOCAL) {
 		struct gr_tslot s = sub[0];
 		s.off += base;
 		s.stride = esize;
 		s.count = dt->count;
-		push(b, s);
+		return push(b, s);
 	} else if (n && dt->count * n <= MAX_UNROLL) {
 		/* sub points into t->slots, which only layout_at grows. */
 		for (uint64_t i = 0; i < dt->count; i++)
 			for (uint32_t k = 0; k < n; k++) {
 				struct gr_tslot s = sub[k];
 				s.off += base + i * esize;
-				push(b, s);
+				if ((err = push(b, s)))
+					return err;
 			}
 	} else if (n) {
-		push_slot(b, base, esize, dt->count, elem, GR_TSLOT_NESTED);
+		return push_slot(b, base, esize, dt->count, elem,
+				 GR_TSLOT_NESTED);
 	}
+	return NULL;
 }
 
-static void add_type(struct gr_types *t, struct lbuf *b, uint32_t type,
-		     uint64_t base, unsigned depth)
+GR_MUST_USE
+static struct gr_error *add_type(struct gr_types *t, struct lbuf *b,
+				 uint32_t type, uint64_t base, unsigned depth)
 {
 	uint32_t id = gr_dwarf_type_strip(t->dwarf, type);
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, id);
 	if (!dt || depth > MAX_DEPTH)
-		return;
+		return NULL;
 	struct gr_tslot s = {.off = base, .count = 1,
 			     .type = GR_DWARF_NO_TYPE};
 	switch (dt->go_kind) {
 	case GR_GO_KIND_POINTER:
 		if (dt->type == GR_DWARF_NO_TYPE)
-			return;
+			return NULL;
 		s.kind = GR_TSLOT_PTR;
 		s.type = dt->type;
 		break;
@@ -248,20 +279,19 @@ static void add_type(struct gr_types *t, struct lbuf *b, uint32_t type,
 	case GR_GO_KIND_STRUCT:
 	case GR_GO_KIND_NONE:
 		if (dt->kind == GR_DWARF_TYPE_STRUCT)
-			add_struct(t, b, id, dt, base, depth);
-		else if (dt->kind == GR_DWARF_TYPE_ARRAY)
-			add_array(t, b, dt, base, depth);
-		return;
+			return add_struct(t, b, id, dt, base, depth);
+		if (dt->kind == GR_DWARF_TYPE_ARRAY)
+			return add_array(t, b, dt, base, depth);
+		return NULL;
 	case GR_GO_KIND_ARRAY:
-		add_array(t, b, dt, base, depth);
-		return;
+		return add_array(t, b, dt, base, depth);
 	default:
-		return;
+		return NULL;
 	}
 	if ((s.kind == GR_TSLOT_SLICE || s.kind == GR_TSLOT_PTR) &&
 	    s.type == GR_DWARF_NO_TYPE)
-		return;
-	push(b, s);
+		return NULL;
+	return push(b, s);
 }
 
 /* What typing a PTR or SLICE slot's target needs of its type, once per
@@ -280,10 +310,15 @@ static void resolve_target(const struct gr_dwarf *d, struct gr_tslot *s)
 	s->base = dt && dt->kind == GR_DWARF_TYPE_BASE;
 }
 
-static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
-					unsigned depth, uint32_t *n)
+/* The slots of stripped type @id: *@n of them from *@ret (NULL if
+ * none). */
+GR_MUST_USE
+static struct gr_error *layout_at(struct gr_types *t, uint32_t id,
+				  unsigned depth, uint32_t *n,
+				  const struct gr_tslot **ret)
 {
 	*n = 0;
+	*ret = NULL;
 	if (id >= gr_dwarf_type_count(t->dwarf) || depth > MAX_DEPTH)
 		return NULL;
 	uint32_t have = t->layout_of[id];
@@ -292,17 +327,14 @@ static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
 	if (!have) {
 		t->layout_of[id] = BUILDING;
 		struct lbuf b = {0};
-		add_type(t, &b, id, 0, depth);
 		size_t lcap = t->layouts_cap, scap = t->slots_cap;
-		if (b.nomem ||
-		    !types_grow((void **)&t->layouts, &lcap,
-				   (size_t)t->nlayouts + 1, sizeof(*t->layouts)) ||
-		    !types_grow((void **)&t->slots, &scap,
-				   (size_t)t->nslots + b.n, sizeof(*t->slots))) {
+		struct gr_error *err;
+		if ((err = add_type(t, &b, id, 0, depth)) ||
+		    (err = gr_array_grow(&t->layouts, &lcap, t->nlayouts, 1)) ||
+		    (err = gr_array_grow(&t->slots, &scap, t->nslots, b.n))) {
 			free(b.v);
-			t->nomem = true;
 			t->layout_of[id] = 0;
-			return NULL;
+			return err;
 		}
 		t->layouts_cap = (uint32_t)lcap;
 		t->slots_cap = (uint32_t)scap;
@@ -318,13 +350,14 @@ static const struct gr_tslot *layout_at(struct gr_types *t, uint32_t id,
 	}
 	const struct gr_tlayout *l = &t->layouts[have - 1];
 	*n = l->n;
-	return l->n ? t->slots + l->first : NULL;
+	*ret = l->n ? t->slots + l->first : NULL;
+	return NULL;
 }
 
-const struct gr_tslot *types_layout(struct gr_types *t, uint32_t id,
-				       uint32_t *n)
+struct gr_error *types_layout(struct gr_types *t, uint32_t id, uint32_t *n,
+			      const struct gr_tslot **ret)
 {
-	return layout_at(t, gr_dwarf_type_strip(t->dwarf, id), 0, n);
+	return layout_at(t, gr_dwarf_type_strip(t->dwarf, id), 0, n, ret);
 }
 
 static uint64_t field_off(const struct gr_dwarf *d, const char *type,
@@ -338,7 +371,7 @@ static uint64_t field_off(const struct gr_dwarf *d, const char *type,
 	return m.off;
 }
 
-void types_rt_resolve(struct gr_types *t)
+struct gr_error *types_rt_resolve(struct gr_types *t)
 {
 	const struct gr_dwarf *d = t->dwarf;
 	struct gr_types_rt *rt = &t->rt;
@@ -351,7 +384,7 @@ void types_rt_resolve(struct gr_types *t)
 		rt->itab_type = field_off(d, "internal/abi.ITab", "Type", &ok);
 	}
 	if (!ok)
-		rt->itab_type = 8;
+		rt->itab_type = GR_ITAB_TYPE;
 	ok = true;
 	rt->hchan_buf = field_off(d, "runtime.hchan", "buf", &ok);
 	rt->hchan_qcount = field_off(d, "runtime.hchan", "qcount", &ok);
@@ -374,10 +407,13 @@ void types_rt_resolve(struct gr_types *t)
 	}
 	struct gr_error *err = gr_dwarf_type_size_of(
 		d, "internal/abi.StructField", &rt->sfield_size);
-	if (types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
+	if (gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)))
 		err = gr_dwarf_type_size_of(d, "runtime.structfield",
 					    &rt->sfield_size);
-	if (types_failed(t, err, GR_ERR_BIT(UNSUPPORTED)))
+	if (gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)))
 		rt->sfield_size = 0;
+	if (err)
+		return err;
 	rt->have_struct = ok;
+	return NULL;
 }

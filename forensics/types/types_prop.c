@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/gobin/moduledata.h"
 #include "forensics/gobin/pclntab.h"
 #include "forensics/input/mem.h"
@@ -18,11 +19,13 @@
 
 enum { MAX_NEST = 24 };
 
-bool types_word_mem(const struct gr_types_reader *r, uint64_t off,
-		       uint64_t *v)
+struct gr_error *types_word_mem(const struct gr_types_reader *r,
+				uint64_t off, uint64_t *v, bool *ret)
 {
 	struct gr_error *err = gr_mem_u64(r->t->mem, r->base + off, v);
-	return !types_failed(r->t, err, GR_ERR_BIT(FAULT));
+	*ret = !err;
+	gr_error_catch(&err, GR_ERR_BIT(FAULT));
+	return err;
 }
 
 static bool allowed(const struct gr_types_reader *r, uint64_t off)
@@ -41,25 +44,30 @@ static bool allowed(const struct gr_types_reader *r, uint64_t off)
 	return lo < r->nallowed && r->allowed[lo] == a;
 }
 
-static void push_work(struct gr_types *t, uint32_t id)
+GR_MUST_USE
+static struct gr_error *push_work(struct gr_types *t, uint32_t id)
 {
 	if ((t->objs[id] & (GR_TYPES_QUEUED | GR_TYPES_LIVE)) != GR_TYPES_LIVE)
-		return;
+		return NULL;
+	struct gr_error *err;
 	if (t->nwork == t->work_cap &&
-	    !types_grow((void **)&t->work, &t->work_cap, t->nwork + 1,
-			   sizeof(*t->work))) {
-		t->nomem = true;
-		return;
-	}
+	    (err = gr_array_grow(&t->work, &t->work_cap, t->nwork, 1)))
+		return err;
 	t->objs[id] |= GR_TYPES_QUEUED;
 	t->work[t->nwork++] = id;
+	return NULL;
 }
 
-void types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
-			    uint32_t layout, uint64_t count)
+struct gr_error *types_assign_prefix(struct gr_types *t, uint32_t id,
+				     uint32_t info, uint32_t layout,
+				     uint64_t count)
 {
-	if (types_assign(t, id, info, layout, count, GR_TYPE_SOURCE_HEADER))
+	bool typed;
+	struct gr_error *err = types_assign(t, id, info, layout, count,
+					    GR_TYPE_SOURCE_HEADER, &typed);
+	if (!err && typed)
 		t->objs[id] |= GR_TYPES_PREFIX;
+	return err;
 }
 
 /*
@@ -67,71 +75,90 @@ void types_assign_prefix(struct gr_types *t, uint32_t id, uint32_t info,
  * header names the object; DWARF may still lay it out, when it describes
  * a value of the same size.
  */
-static void relayout(struct gr_types *t, uint32_t id, uint32_t layout,
-		     uint64_t lsize)
+GR_MUST_USE
+static struct gr_error *relayout(struct gr_types *t, uint32_t id,
+				 uint32_t layout, uint64_t lsize)
 {
 	const struct types_kind *cur = types_kind_of(t, id);
 	if (cur->source != GR_TYPE_SOURCE_HEADER ||
 	    (cur->layout != GR_TYPES_NO_LAYOUT &&
 	     !(t->objs[id] & GR_TYPES_PREFIX)) ||
 	    layout == GR_TYPES_NO_LAYOUT || lsize != t->info[cur->type].size)
-		return;
-	uint32_t k = types_kind(t, cur->type, layout, GR_TYPE_SOURCE_HEADER);
-	if (!k || !types_set_kind(t, id, k))
-		return;
+		return NULL;
+	uint32_t k;
+	struct gr_error *err;
+	if ((err = types_kind(t, cur->type, layout, GR_TYPE_SOURCE_HEADER,
+			      &k)) ||
+	    (err = types_set_kind(t, id, k)))
+		return err;
 	/* A whole-value layout is visited again after a prefix. */
 	t->objs[id] &= ~(GR_TYPES_PREFIX | GR_TYPES_QUEUED);
-	push_work(t, id);
+	return push_work(t, id);
 }
 
-/* types_assign of kind @k (not 0) already interned. */
-static bool assign_kind(struct gr_types *t, uint32_t id, uint32_t k,
-			uint64_t count)
+/* types_assign of kind @k (not 0) already interned; inline, as typing
+ * calls it for every pointer it follows. */
+GR_MUST_USE
+static inline __attribute__((always_inline)) struct gr_error *
+assign_kind(struct gr_types *t, uint32_t id,
+				    uint32_t k, uint64_t count, bool *ret)
 {
 	if (types_typed(t, id)) {
-		relayout(t, id, t->kinds[k].layout, t->kinds[k].esize);
-		return false;
+		*ret = false;
+		return relayout(t, id, t->kinds[k].layout, t->kinds[k].esize);
 	}
-	if (!types_set_object(t, id, k, count))
-		return false;
+	struct gr_error *err = types_set_object(t, id, k, count);
+	if (err)
+		return err;
+	*ret = true;
 	if (t->kinds[k].layout != GR_TYPES_NO_LAYOUT)
-		push_work(t, id);
-	return true;
+		return push_work(t, id);
+	return NULL;
 }
 
-bool types_assign(struct gr_types *t, uint32_t id, uint32_t info,
-		     uint32_t layout, uint64_t count,
-		     enum gr_type_source source)
+struct gr_error *types_assign(struct gr_types *t, uint32_t id, uint32_t info,
+			      uint32_t layout, uint64_t count,
+			      enum gr_type_source source, bool *ret)
 {
+	*ret = false;
 	if (info == GR_TYPE_UNKNOWN)
-		return false;
-	if (types_typed(t, id)) {
-		if (layout != GR_TYPES_NO_LAYOUT)
-			relayout(t, id, layout,
-				 types_dwarf_size(t->dwarf, layout));
-		return false;
-	}
-	uint32_t k = types_kind(t, info, layout, (uint8_t)source);
-	return k && assign_kind(t, id, k, count);
+		return NULL;
+	if (types_typed(t, id))
+		return layout != GR_TYPES_NO_LAYOUT
+			       ? relayout(t, id, layout,
+					  types_dwarf_size(t->dwarf, layout))
+			       : NULL;
+	uint32_t k;
+	struct gr_error *err = types_kind(t, info, layout, (uint8_t)source, &k);
+	if (err)
+		return err;
+	return assign_kind(t, id, k, count, ret);
 }
 
 /*
  * The kind a target of slot @s (t->slots[@si], or a copy of it) gets:
  * its type named, laid out by its stripped type when that has a size,
- * from DWARF.  Cached in the slot after the first; 0 if unknown.
+ * from DWARF, cached in the slot: its callers look there first (for
+ * every pointer), this is the first time.  0 if unknown.
  */
-static uint32_t slot_kind(struct gr_types *t, struct gr_tslot *s, uint32_t si)
+GR_MUST_USE
+static struct gr_error *slot_kind(struct gr_types *t, struct gr_tslot *s,
+				  uint32_t si, uint32_t *ret)
 {
-	if (s->tkind)
-		return s->tkind;
-	uint32_t info = types_of_dwarf(t, s->type);
-	if (info == GR_TYPE_UNKNOWN)
-		return 0;
-	uint32_t k = types_kind(t, info,
-				   s->size ? s->sid : GR_TYPES_NO_LAYOUT,
-				   GR_TYPE_SOURCE_DWARF);
-	s->tkind = t->slots[si].tkind = k;
-	return k;
+	uint32_t info, k;
+	struct gr_error *err = types_of_dwarf(t, s->type, &info);
+	if (err)
+		return err;
+	if (info == GR_TYPE_UNKNOWN) {
+		*ret = 0;
+		return NULL;
+	}
+	err = types_kind(t, info, s->size ? s->sid : GR_TYPES_NO_LAYOUT,
+			 GR_TYPE_SOURCE_DWARF, &k);
+	if (err)
+		return err;
+	*ret = s->tkind = t->slots[si].tkind = k;
+	return NULL;
 }
 
 /* types_object_hit, inlined into the per-pointer paths. */
@@ -168,15 +195,17 @@ uint32_t types_object_at(const struct gr_types *t, uint64_t v,
  * the compiler laid out statically, "var config = &struct{...}{...}"):
  * its pointers are followed in place, a few levels deep.
  */
-static void static_value(struct gr_types *t, uint64_t v, uint32_t type,
-			 uint64_t size, unsigned depth)
+GR_MUST_USE
+static struct gr_error *static_value(struct gr_types *t, uint64_t v,
+				     uint32_t type, uint64_t size,
+				     unsigned depth)
 {
 	const struct gr_moduledata *md = gr_session_moduledata(t->s);
 	if (depth >= 4 || !size || v < md->data || v >= md->enoptrbss ||
 	    size > md->enoptrbss - v)
-		return;
+		return NULL;
 	struct gr_types_reader r = {.t = t, .base = v, .len = size};
-	types_visit_value(t, &r, type, 0, depth + 1);
+	return types_visit_value(t, &r, type, 0, depth + 1);
 }
 
 /*
@@ -184,21 +213,22 @@ static void static_value(struct gr_types *t, uint64_t v, uint32_t type,
  * stripped, its @size and whether it is a @base type (a layout slot
  * resolves them once, struct gr_tslot).
  */
-static bool type_value_of(struct gr_types *t, uint64_t v, uint32_t type,
-			  uint32_t sid, uint64_t size, bool base,
-			  enum gr_type_source source, unsigned depth,
-			  struct gr_tslot *slot, uint32_t si)
+GR_MUST_USE
+static struct gr_error *type_value_of(struct gr_types *t, uint64_t v,
+				      uint32_t type, uint32_t sid,
+				      uint64_t size, bool base,
+				      enum gr_type_source source,
+				      unsigned depth, struct gr_tslot *slot,
+				      uint32_t si)
 {
 	uint64_t dlen;
 	struct gr_heap_hit hit;
 	uint32_t id = object_hit(t, v, &dlen, &hit);
-	if (id == GR_HEAP_NO_OBJECT && v && hit.id == GR_HEAP_NO_OBJECT) {
-		static_value(t, v, sid, size, depth);
-		return false;
-	}
+	if (id == GR_HEAP_NO_OBJECT && v && hit.id == GR_HEAP_NO_OBJECT)
+		return static_value(t, v, sid, size, depth);
 	/* A value bigger than the object is not what the object holds. */
 	if (id == GR_HEAP_NO_OBJECT || size > dlen)
-		return false;
+		return NULL;
 	/* A scalar alone fills its size class (8, 16 B) or shares a 16-byte
 	 * tiny block; at the start of a bigger pointerless object it is the
 	 * first element of an array (&buf[0], unsafe.SliceData). */
@@ -207,16 +237,25 @@ static bool type_value_of(struct gr_types *t, uint64_t v, uint32_t type,
 				 dlen / size >= 2
 			       ? dlen / size
 			       : 0;
+	uint32_t k, info;
+	bool typed;
+	struct gr_error *err;
 	if (slot) {
-		uint32_t k = slot_kind(t, slot, si);
-		return k && assign_kind(t, id, k, count);
+		k = slot->tkind;
+		if (__builtin_expect(!k, 0) &&
+		    ((err = slot_kind(t, slot, si, &k)) || !k))
+			return err;
+		return assign_kind(t, id, k, count, &typed);
 	}
-	return types_assign(t, id, types_of_dwarf(t, type),
-			       size ? sid : GR_TYPES_NO_LAYOUT, count, source);
+	if ((err = types_of_dwarf(t, type, &info)))
+		return err;
+	return types_assign(t, id, info, size ? sid : GR_TYPES_NO_LAYOUT,
+			    count, source, &typed);
 }
 
-bool types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
-			 enum gr_type_source source, unsigned depth)
+struct gr_error *types_type_value(struct gr_types *t, uint64_t v,
+				  uint32_t type, enum gr_type_source source,
+				  unsigned depth)
 {
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, type);
 	const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, sid);
@@ -228,117 +267,129 @@ bool types_type_value(struct gr_types *t, uint64_t v, uint32_t type,
 
 /* types_type_array of @elem stripped (@sid) of size @esize; from
  * slot @slot (t->slots[@si]) if not NULL. */
-static void type_array_of(struct gr_types *t, uint64_t v, uint32_t elem,
-			  uint32_t sid, uint64_t esize, uint64_t n,
-			  struct gr_tslot *slot, uint32_t si)
+GR_MUST_USE
+static struct gr_error *type_array_of(struct gr_types *t, uint64_t v,
+				      uint32_t elem, uint32_t sid,
+				      uint64_t esize, uint64_t n,
+				      struct gr_tslot *slot, uint32_t si)
 {
 	uint64_t dlen;
 	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || !esize || !n)
-		return;
+		return NULL;
 	/* A cap or a channel size read from the core is checked against
 	 * what the object can hold. */
 	if (n > dlen / esize)
 		n = dlen / esize;
 	if (!n)
-		return;
+		return NULL;
+	uint32_t k, info;
+	bool typed;
+	struct gr_error *err;
 	if (slot) {
-		uint32_t k = slot_kind(t, slot, si);
-		if (k)
-			assign_kind(t, id, k, n);
-		return;
+		k = slot->tkind;
+		if (!k && ((err = slot_kind(t, slot, si, &k)) || !k))
+			return err;
+		return assign_kind(t, id, k, n, &typed);
 	}
-	types_assign(t, id, types_of_dwarf(t, elem), sid, n,
-			GR_TYPE_SOURCE_DWARF);
+	if ((err = types_of_dwarf(t, elem, &info)))
+		return err;
+	return types_assign(t, id, info, sid, n, GR_TYPE_SOURCE_DWARF, &typed);
 }
 
-void types_type_array(struct gr_types *t, uint64_t v, uint32_t elem,
-			 uint64_t n)
+struct gr_error *types_type_array(struct gr_types *t, uint64_t v,
+				  uint32_t elem, uint64_t n)
 {
 	uint32_t sid = gr_dwarf_type_strip(t->dwarf, elem);
-	type_array_of(t, v, elem, sid, types_dwarf_size(t->dwarf, sid), n,
-		      NULL, 0);
+	return type_array_of(t, v, elem, sid, types_dwarf_size(t->dwarf, sid),
+			     n, NULL, 0);
 }
 
-static void string_data(struct gr_types *t, uint64_t v)
+GR_MUST_USE
+static struct gr_error *string_data(struct gr_types *t, uint64_t v)
 {
 	struct gr_heap_hit hit;
 	uint32_t id = v ? gr_heap_find_hit(t->heap, v, &hit)
 			: GR_HEAP_NO_OBJECT;
+	bool typed;
 	if (id == GR_HEAP_NO_OBJECT)
-		return;
+		return NULL;
 	/* Substrings point inside their bytes, and several short strings
 	 * share a tiny block: a pointerless object with string bytes
 	 * anywhere in it holds string data. */
 	const struct gr_span *sp = hit.span;
 	if (v == hit.addr + types_data_off_span(t, sp) ||
 	    (sp && sp->noscan))
-		types_assign(t, id, t->string_info, GR_TYPES_NO_LAYOUT, 0,
-				GR_TYPE_SOURCE_DWARF);
+		return types_assign(t, id, t->string_info, GR_TYPES_NO_LAYOUT,
+				    0, GR_TYPE_SOURCE_DWARF, &typed);
+	return NULL;
 }
 
 /* ---- slots ---- */
 
-static void pool_local(struct gr_types *t, const struct gr_types_reader *r,
-		       const struct gr_tslot *s, uint64_t off)
+GR_MUST_USE
+static struct gr_error *pool_local(struct gr_types *t,
+				   const struct gr_types_reader *r,
+				   const struct gr_tslot *s, uint64_t off)
 {
 	uint64_t p, n;
-	if (types_word(r, off, &p) && types_word(r, off + s->stride, &n))
-		types_type_array(t, p, s->type, n);
+	bool ok;
+	struct gr_error *err = types_word(r, off, &p, &ok);
+	if (err || !ok || (err = types_word(r, off + s->stride, &n, &ok)) ||
+	    !ok)
+		return err;
+	return types_type_array(t, p, s->type, n);
 }
 
 /* Slot @s, a copy of t->slots[@si], at @off of @r. */
-static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
-		       struct gr_tslot *s, uint32_t si, uint64_t off,
-		       unsigned depth)
+GR_MUST_USE
+static struct gr_error *visit_slot(struct gr_types *t,
+				   const struct gr_types_reader *r,
+				   struct gr_tslot *s, uint32_t si,
+				   uint64_t off, unsigned depth)
 {
 	uint64_t v, n;
+	bool ok;
 	/* The interface pairs' pointer is their second word. */
 	bool two = s->kind == GR_TSLOT_EFACE || s->kind == GR_TSLOT_IFACE;
 	if (!allowed(r, two ? off + 8 : off))
-		return;
-	if (two) {
-		types_iface(t, r, off, s->kind == GR_TSLOT_EFACE, depth);
-		return;
-	}
-	if (s->kind == GR_TSLOT_POOL_LOCAL) {
-		pool_local(t, r, s, off);
-		return;
-	}
-	if (!types_word(r, off, &v) || !v)
-		return;
+		return NULL;
+	if (two)
+		return types_iface(t, r, off, s->kind == GR_TSLOT_EFACE, depth);
+	if (s->kind == GR_TSLOT_POOL_LOCAL)
+		return pool_local(t, r, s, off);
+	struct gr_error *err = types_word(r, off, &v, &ok);
+	if (err || !ok || !v)
+		return err;
 	switch ((enum gr_tslot_kind)s->kind) {
 	case GR_TSLOT_PTR:
-		type_value_of(t, v, s->type, s->sid, s->size, s->base,
-			      GR_TYPE_SOURCE_DWARF, depth, s, si);
-		break;
+		return type_value_of(t, v, s->type, s->sid, s->size, s->base,
+				     GR_TYPE_SOURCE_DWARF, depth, s, si);
 	case GR_TSLOT_SLICE:
 		/* A cap kept in a register (the stack word is stale) or 0
 		 * for a pointer to a heap object's start: the backing array
 		 * is as big as its object. */
-		if (!types_word(r, off + 16, &n) || !n)
+		if ((err = types_word(r, off + 16, &n, &ok)))
+			return err;
+		if (!ok || !n)
 			n = UINT64_MAX;
-		type_array_of(t, v, s->type, s->sid, s->size, n, s, si);
-		break;
+		return type_array_of(t, v, s->type, s->sid, s->size, n, s, si);
 	case GR_TSLOT_STRING:
-		if (!types_word(r, off + 8, &n) || n)
-			string_data(t, v);
-		break;
+		if ((err = types_word(r, off + 8, &n, &ok)))
+			return err;
+		return !ok || n ? string_data(t, v) : NULL;
 	case GR_TSLOT_MAP:
-		types_map_value(t, v, s->type);
-		break;
+		return types_map_value(t, v, s->type);
 	case GR_TSLOT_CHAN:
-		types_chan(t, v, s->type);
-		break;
+		return types_chan(t, v, s->type);
 	case GR_TSLOT_FUNC:
-		types_closure(t, v);
-		break;
+		return types_closure(t, v);
 	case GR_TSLOT_TRIE_NODE:
-		types_trie_node(t, v, s->type);
-		break;
+		return types_trie_node(t, v, s->type);
 	default:
 		break;
 	}
+	return NULL;
 }
 
 /*
@@ -347,12 +398,14 @@ static void visit_slot(struct gr_types *t, const struct gr_types_reader *r,
  * t->slots[@si], read in place (nothing before the typing of a target
  * moves t->slots; static_value may, and returns).
  */
-static void ptr_slot(struct gr_types *t, const struct gr_types_reader *r,
-		     uint32_t si, uint64_t base, unsigned depth)
+GR_MUST_USE
+static struct gr_error *ptr_slot(struct gr_types *t,
+				 const struct gr_types_reader *r, uint32_t si,
+				 uint64_t base, unsigned depth)
 {
 	uint64_t soff = t->slots[si].off, stride = t->slots[si].stride;
 	uint64_t count = t->slots[si].count;
-	for (uint64_t j = 0; j < count && !t->nomem; j++) {
+	for (uint64_t j = 0; j < count; j++) {
 		uint64_t off = base + soff + j * stride, v;
 		if (off >= r->len)
 			break;
@@ -362,9 +415,13 @@ static void ptr_slot(struct gr_types *t, const struct gr_types_reader *r,
 		if (!v)
 			continue;
 		struct gr_tslot *s = &t->slots[si];
-		type_value_of(t, v, s->type, s->sid, s->size, s->base,
-			      GR_TYPE_SOURCE_DWARF, depth, s, si);
+		struct gr_error *err =
+			type_value_of(t, v, s->type, s->sid, s->size, s->base,
+				      GR_TYPE_SOURCE_DWARF, depth, s, si);
+		if (__builtin_expect(err != NULL, 0))
+			return err;
 	}
+	return NULL;
 }
 
 /*
@@ -373,26 +430,34 @@ static void ptr_slot(struct gr_types *t, const struct gr_types_reader *r,
  * t->slots), at @base.  Layouts are looked up once per array, not once
  * per element: arrays of millions of elements are common.
  */
-static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
-			uint32_t first, uint32_t n, uint64_t base,
-			unsigned depth)
+GR_MUST_USE
+static struct gr_error *visit_slots(struct gr_types *t,
+				    const struct gr_types_reader *r,
+				    uint32_t first, uint32_t n, uint64_t base,
+				    unsigned depth)
 {
 	bool plain = r->view && !r->allowed;
-	for (uint32_t k = 0; k < n && !t->nomem; k++) {
+	for (uint32_t k = 0; k < n; k++) {
 		struct gr_tslot *sl = &t->slots[first + k];
+		struct gr_error *err;
 		if (plain && sl->kind == GR_TSLOT_PTR) {
 			/* One pointer, the commonest slot, without a loop. */
 			uint64_t off = base + sl->off, v;
 			if (sl->count != 1) {
-				ptr_slot(t, r, first + k, base, depth);
+				err = ptr_slot(t, r, first + k, base, depth);
+				if (__builtin_expect(err != NULL, 0))
+					return err;
 			} else if (off < r->len && off >= r->lo &&
 				   r->len - off >= 8) {
 				memcpy(&v, r->view + off, 8);
-				if (v)
-					type_value_of(t, v, sl->type, sl->sid,
-						      sl->size, sl->base,
-						      GR_TYPE_SOURCE_DWARF,
-						      depth, sl, first + k);
+				if (!v)
+					continue;
+				err = type_value_of(t, v, sl->type, sl->sid,
+						    sl->size, sl->base,
+						    GR_TYPE_SOURCE_DWARF,
+						    depth, sl, first + k);
+				if (__builtin_expect(err != NULL, 0))
+					return err;
 			}
 			continue;
 		}
@@ -401,40 +466,51 @@ static void visit_slots(struct gr_types *t, const struct gr_types_reader *r,
 		if (s.kind == GR_TSLOT_NESTED) {
 			if (depth + 1 > MAX_NEST)
 				continue;
-			const struct gr_tslot *nl =
-				types_layout(t, s.type, &nn);
+			const struct gr_tslot *nl;
+			if ((err = types_layout(t, s.type, &nn, &nl)))
+				return err;
 			if (!nn)
 				continue;
 			nfirst = (uint32_t)(nl - t->slots);
 		}
-		for (uint64_t j = 0; j < s.count && !t->nomem; j++) {
+		for (uint64_t j = 0; j < s.count; j++) {
 			uint64_t off = base + s.off + j * s.stride;
 			if (off >= r->len)
 				break;
 			if (s.kind == GR_TSLOT_NESTED)
-				visit_slots(t, r, nfirst, nn, off, depth + 1);
+				err = visit_slots(t, r, nfirst, nn, off,
+						  depth + 1);
 			else
-				visit_slot(t, r, &s, first + k, off, depth);
+				err = visit_slot(t, r, &s, first + k, off,
+						 depth);
+			if (err)
+				return err;
 		}
 	}
+	return NULL;
 }
 
-void types_visit_value(struct gr_types *t, const struct gr_types_reader *r,
-			  uint32_t type, uint64_t base, unsigned depth)
+struct gr_error *types_visit_value(struct gr_types *t,
+				   const struct gr_types_reader *r,
+				   uint32_t type, uint64_t base,
+				   unsigned depth)
 {
 	uint32_t n;
-	const struct gr_tslot *sl = types_layout(t, type, &n);
-	if (!n || depth > MAX_NEST)
-		return;
-	visit_slots(t, r, (uint32_t)(sl - t->slots), n, base, depth);
+	const struct gr_tslot *sl;
+	struct gr_error *err = types_layout(t, type, &n, &sl);
+	if (err || !n || depth > MAX_NEST)
+		return err;
+	return visit_slots(t, r, (uint32_t)(sl - t->slots), n, base, depth);
 }
 
-static void visit_object(struct gr_types *t, uint32_t id)
+GR_MUST_USE
+static struct gr_error *visit_object(struct gr_types *t, uint32_t id)
 {
 	uint32_t k = types_kind_index(t, id);
 	uint64_t esize = t->kinds[k].esize;
+	struct gr_error *err;
 	if (!esize)
-		return;
+		return NULL;
 	const struct gr_span *sp = &t->sizes.spans[t->sizes.obj_span[id]];
 	uint64_t doff = types_data_off_span(t, sp);
 	uint64_t dlen = sp->elemsize - doff;
@@ -445,27 +521,27 @@ static void visit_object(struct gr_types *t, uint32_t id)
 	/* The layout of a kind is looked up once, not once per object. */
 	if (!t->kinds[k].lresolved) {
 		uint32_t nl;
-		const struct gr_tslot *sl =
-			types_layout(t, t->kinds[k].layout, &nl);
-		if (t->nomem)
-			return;
+		const struct gr_tslot *sl;
+		if ((err = types_layout(t, t->kinds[k].layout, &nl, &sl)))
+			return err;
 		t->kinds[k].lfirst = nl ? (uint32_t)(sl - t->slots) : 0;
 		t->kinds[k].ln = nl;
 		t->kinds[k].lresolved = true;
 	}
 	uint32_t first = t->kinds[k].lfirst, nl = t->kinds[k].ln;
 	if (!nl)
-		return;
+		return NULL;
 	struct gr_types_reader r = {
 		.t = t,
 		.base = gr_heap_object_addr(t->heap, id) + doff,
 		.len = n * esize,
 	};
-	struct gr_error *err = gr_mem_view(t->mem, r.base, r.len, &r.view);
-	if (types_failed(t, err, GR_ERR_BIT(FAULT)))
+	err = gr_mem_view(t->mem, r.base, r.len, &r.view);
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 		r.view = NULL;
-	for (uint64_t i = 0; i < n && !t->nomem; i++)
-		visit_slots(t, &r, first, nl, i * esize, 0);
+	for (uint64_t i = 0; i < n && !err; i++)
+		err = visit_slots(t, &r, first, nl, i * esize, 0);
+	return err;
 }
 
 /* ---- roots ---- */
@@ -481,39 +557,50 @@ static int cmp_u64(const void *a, const void *b)
  * has the slots fn, arg, fint, ot (rtroots_queue.c); ot is the *T type of
  * arg.
  */
-static void finq_root(struct gr_types *t, const struct gr_root_slot *sl,
-		      size_t n)
+GR_MUST_USE
+static struct gr_error *finq_root(struct gr_types *t,
+				  const struct gr_root_slot *sl, size_t n)
 {
 	if (n < 4)
-		return;
-	types_closure(t, sl[0].value);
+		return NULL;
+	struct gr_error *err = types_closure(t, sl[0].value);
+	if (err)
+		return err;
 	uint32_t d = types_dwarf_of_rtype(t, sl[3].value);
 	const struct gr_dwarf_type *pt =
 		gr_dwarf_type(t->dwarf, gr_dwarf_type_strip(t->dwarf, d));
 	if (pt && pt->go_kind == GR_GO_KIND_POINTER)
-		types_type_value(t, sl[1].value, pt->type,
-				    GR_TYPE_SOURCE_DWARF, 0);
+		return types_type_value(t, sl[1].value, pt->type,
+					GR_TYPE_SOURCE_DWARF, 0);
+	return NULL;
 }
 
-static bool typed_root(struct gr_types *t, const struct gr_root *r,
-		       const struct gr_root_slot *sl, size_t n)
+GR_MUST_USE
+static struct gr_error *typed_root(struct gr_types *t,
+				   const struct gr_root *r,
+				   const struct gr_root_slot *sl, size_t n)
 {
 	uint32_t type = r->dwarf_type;
 	uint64_t size = types_dwarf_size(t->dwarf, type);
 	uint64_t var_off = types_root_var_off(r);
 	if (!size || var_off > r->addr || var_off >= size)
-		return true;
+		return NULL;
 	uint64_t *addrs = malloc(n * sizeof(*addrs));
 	if (!addrs)
-		return false;
+		return gr_error_nomem();
 	size_t na = 0;
-	for (size_t i = 0; i < n; i++) {
+	struct gr_error *err = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
 		if (sl[i].slot)
 			addrs[na++] = sl[i].slot;
 		/* A finalizer's object is its own root's slot 0. */
 		else if (sl[i].value == r->addr)
-			types_type_value(t, r->addr, type,
-					    GR_TYPE_SOURCE_DWARF, 0);
+			err = types_type_value(t, r->addr, type,
+					       GR_TYPE_SOURCE_DWARF, 0);
+	}
+	if (err) {
+		free(addrs);
+		return err;
 	}
 	qsort(addrs, na, sizeof(*addrs), cmp_u64);
 	/* A stack root covers the piece of its variable in memory. */
@@ -523,15 +610,17 @@ static bool typed_root(struct gr_types *t, const struct gr_root *r,
 				     .lo = var_off, .len = end,
 				     .allowed = addrs, .nallowed = na};
 	if (na && r->kind != GR_ROOT_FINALIZER_OBJECT)
-		types_visit_value(t, &rd, type, 0, 0);
+		err = types_visit_value(t, &rd, type, 0, 0);
 	free(addrs);
-	return true;
+	return err;
 }
 
-static bool type_roots(struct gr_types *t)
+GR_MUST_USE
+static struct gr_error *type_roots(struct gr_types *t)
 {
 	size_t nr = gr_roots_count(t->roots);
-	for (size_t i = 0; i < nr && !t->nomem; i++) {
+	struct gr_error *err = NULL;
+	for (size_t i = 0; i < nr; i++) {
 		const struct gr_root *r = gr_roots_get(t->roots, i);
 		const struct gr_root_slot *sl = gr_roots_slots(t->roots, i);
 		size_t n = gr_roots_slot_count(t->roots, i);
@@ -542,45 +631,48 @@ static bool type_roots(struct gr_types *t)
 			 * eface{typ, val} pairs. */
 			for (size_t k = 0; k < n; k++) {
 				uint64_t tw;
-				struct gr_error *err =
-					gr_mem_u64(t->mem, sl[k].slot - 8, &tw);
-				if (!types_failed(t, err, GR_ERR_BIT(FAULT)))
-					types_iface_data(t, tw,
-							    sl[k].value, 0);
+				err = gr_mem_u64(t->mem, sl[k].slot - 8, &tw);
+				if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+					continue;
+				if (err || (err = types_iface_data(
+						    t, tw, sl[k].value, 0)))
+					return err;
 			}
 			continue;
 		case GR_ROOT_FINQ:
-			finq_root(t, sl, n);
+			if ((err = finq_root(t, sl, n)))
+				return err;
 			continue;
 		case GR_ROOT_FINALIZER:
 		case GR_ROOT_CLEANUP:
 		case GR_ROOT_CLEANUP_QUEUE:
 			for (size_t k = 0; k < n; k++)
-				types_closure(t, sl[k].value);
+				if ((err = types_closure(t, sl[k].value)))
+					return err;
 			/* 1.26+ cleanupFn{call, fn, arg} (specials_roots.c). */
-			if (r->kind == GR_ROOT_CLEANUP && n == 3)
-				types_cleanup_arg(t, sl[1].value,
-						     sl[2].value);
+			if (r->kind == GR_ROOT_CLEANUP && n == 3 &&
+			    (err = types_cleanup_arg(t, sl[1].value,
+						     sl[2].value)))
+				return err;
 			break;
 		default:
 			break;
 		}
 		if (r->dwarf_type != GR_ROOT_NO_TYPE &&
-		    !typed_root(t, r, sl, n))
-			return false;
+		    (err = typed_root(t, r, sl, n)))
+			return err;
 	}
-	return true;
+	return NULL;
 }
 
-bool types_propagate(struct gr_types *t)
+struct gr_error *types_propagate(struct gr_types *t)
 {
-	t->string_info = types_intern(t, "string data", 1, GR_DWARF_NO_TYPE,
-					 0);
-	if (t->string_info == GR_TYPE_UNKNOWN)
-		return false;
-	if (gr_dwarf_present(t->dwarf) && !type_roots(t))
-		return false;
-	while (t->nwork && !t->nomem)
-		visit_object(t, t->work[--t->nwork]);
-	return !t->nomem;
+	struct gr_error *err = types_intern(t, "string data", 1,
+					    GR_DWARF_NO_TYPE, 0,
+					    &t->string_info);
+	if (err || (gr_dwarf_present(t->dwarf) && (err = type_roots(t))))
+		return err;
+	while (t->nwork && !err)
+		err = visit_object(t, t->work[--t->nwork]);
+	return err;
 }

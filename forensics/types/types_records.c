@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/types/types_internal.h"
 
 static uint64_t kind_hash(uint32_t type, uint32_t layout, uint8_t source)
@@ -21,13 +22,15 @@ static uint64_t kind_hash(uint32_t type, uint32_t layout, uint8_t source)
 	return gr_hash_bytes(key, sizeof(key));
 }
 
-uint32_t types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
-		       uint8_t source)
+struct gr_error *types_kind(struct gr_types *t, uint32_t type,
+			    uint32_t layout, uint8_t source, uint32_t *ret)
 {
 	const struct types_kind *last = &t->kinds[t->last_kind];
 	if (last->type == type && last->layout == layout &&
-	    last->source == source)
-		return t->last_kind;
+	    last->source == source) {
+		*ret = t->last_kind;
+		return NULL;
+	}
 	uint64_t hv = kind_hash(type, layout, source);
 	struct gr_hash_probe p;
 	uint32_t j;
@@ -35,16 +38,18 @@ uint32_t types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 	     gr_hash_probe_next(&t->kind_index, &p, &j);) {
 		const struct types_kind *k = &t->kinds[j];
 		if (k->type == type && k->layout == layout &&
-		    k->source == source)
-			return t->last_kind = j;
+		    k->source == source) {
+			*ret = t->last_kind = j;
+			return NULL;
+		}
 	}
 	size_t cap = t->kinds_cap;
-	if (t->nkinds == UINT32_MAX ||
-	    !types_grow((void **)&t->kinds, &cap, (size_t)t->nkinds + 1,
-			   sizeof(*t->kinds))) {
-		t->nomem = true;
-		return 0;
-	}
+	if (t->nkinds == UINT32_MAX)
+		return gr_error_create(GR_ERR_LIMIT, "more than %u kinds",
+				       UINT32_MAX - 1);
+	struct gr_error *err = gr_array_grow(&t->kinds, &cap, t->nkinds, 1);
+	if (err)
+		return err;
 	t->kinds_cap = (uint32_t)cap;
 	t->kinds[t->nkinds] = (struct types_kind){
 		.type = type,
@@ -54,57 +59,60 @@ uint32_t types_kind(struct gr_types *t, uint32_t type, uint32_t layout,
 				 : types_dwarf_size(t->dwarf, layout),
 		.source = source,
 	};
-	struct gr_error *err = gr_hash_insert(&t->kind_index, hv, t->nkinds);
-	if (err) {
-		gr_error_destroy(err);
-		t->nomem = true;
-		return 0;
-	}
-	return t->last_kind = t->nkinds++;
+	if ((err = gr_hash_insert(&t->kind_index, hv, t->nkinds)))
+		return err;
+	*ret = t->last_kind = t->nkinds++;
+	return NULL;
 }
 
-/* A new t->wide entry for @kind and @count; false on NOMEM. */
-static bool new_wide(struct gr_types *t, uint32_t kind, uint64_t count,
-		     uint32_t *ret)
+/* A new t->wide entry for @kind and @count. */
+GR_MUST_USE
+static struct gr_error *new_wide(struct gr_types *t, uint32_t kind,
+				 uint64_t count, uint32_t *ret)
 {
-	if (t->nwide > GR_TYPES_WIDE_MAX ||
-	    !types_grow((void **)&t->wide, &t->wide_cap, t->nwide + 1,
-			   sizeof(*t->wide))) {
-		t->nomem = true;
-		return false;
-	}
+	if (t->nwide > GR_TYPES_WIDE_MAX)
+		return gr_error_create(GR_ERR_LIMIT,
+				       "more than %u wide objects",
+				       GR_TYPES_WIDE_MAX + 1);
+	struct gr_error *err =
+		gr_array_grow(&t->wide, &t->wide_cap, t->nwide, 1);
+	if (err)
+		return err;
 	t->wide[t->nwide] = (struct gr_types_wide){count, kind};
 	*ret = (uint32_t)t->nwide++;
-	return true;
+	return NULL;
 }
 
-bool types_set_wide(struct gr_types *t, uint32_t id, uint32_t kind,
-		       uint64_t count)
+struct gr_error *types_set_wide(struct gr_types *t, uint32_t id,
+				uint32_t kind, uint64_t count)
 {
-	uint32_t i;
-	if (!new_wide(t, kind, count, &i))
-		return false;
+	uint32_t i = 0;
+	struct gr_error *err = new_wide(t, kind, count, &i);
+	if (err)
+		return err;
 	t->objs[id] |= GR_TYPES_WIDE | i;
-	return true;
+	return NULL;
 }
 
-bool types_set_kind(struct gr_types *t, uint32_t id, uint32_t kind)
+struct gr_error *types_set_kind(struct gr_types *t, uint32_t id,
+				uint32_t kind)
 {
-	uint32_t w = t->objs[id], i;
+	uint32_t w = t->objs[id], i = 0;
 	if (w & GR_TYPES_WIDE) {
 		t->wide[w & GR_TYPES_WIDE_MAX].kind = kind;
-		return true;
+		return NULL;
 	}
 	uint32_t count = w & (GR_TYPES_NARROW_COUNT - 1);
 	if (kind < GR_TYPES_NARROW_KINDS) {
 		t->objs[id] = (w & GR_TYPES_FLAGS) |
 			      kind << GR_TYPES_KIND_SHIFT | count;
-		return true;
+		return NULL;
 	}
-	if (!new_wide(t, kind, count, &i))
-		return false;
+	struct gr_error *err = new_wide(t, kind, count, &i);
+	if (err)
+		return err;
 	t->objs[id] = (w & GR_TYPES_FLAGS) | GR_TYPES_WIDE | i;
-	return true;
+	return NULL;
 }
 
 /* gr_types_object copies a kind's first 8 bytes as the object's. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/base/array.h"
 #include "forensics/gobin/moduledata.h"
 #include "forensics/gobin/pclntab.h"
 #include "forensics/input/mem.h"
@@ -135,45 +136,56 @@ static uint32_t first_param(const struct gr_types *t, uint64_t fv)
  * { cleanup(arg) } captures by reference), and S is the parameter type
  * of the cleanup function.
  */
-void types_cleanup_arg(struct gr_types *t, uint64_t fn, uint64_t arg)
+struct gr_error *types_cleanup_arg(struct gr_types *t, uint64_t fn,
+				   uint64_t arg)
 {
 	uint32_t p = fn && arg ? first_param(t, fn) : GR_DWARF_NO_TYPE;
 	if (p != GR_DWARF_NO_TYPE)
-		types_type_value(t, arg, p, GR_TYPE_SOURCE_DWARF, 0);
+		return types_type_value(t, arg, p, GR_TYPE_SOURCE_DWARF, 0);
+	return NULL;
 }
 
 /* The closure struct of @fn at @r: {F uintptr; captured...}. */
-static void captures(struct gr_types *t, const struct gr_types_reader *r,
-		     const struct gr_dwarf_function *fn)
+GR_MUST_USE
+static struct gr_error *captures(struct gr_types *t,
+				 const struct gr_types_reader *r,
+				 const struct gr_dwarf_function *fn)
 {
 	uint64_t cleanup = 0, arg = 0;
 	bool add_cleanup = !strncmp(fn->name, "runtime.AddCleanup[", 19);
-	for (uint32_t i = 0; i < fn->nvars && !t->nomem; i++) {
+	for (uint32_t i = 0; i < fn->nvars; i++) {
 		const struct gr_dwarf_var *v =
 			gr_dwarf_function_var(t->dwarf, fn, i);
 		if (!v->has_closure_offset)
 			continue;
 		uint64_t off = (uint64_t)v->closure_offset;
 		uint64_t size = types_dwarf_size(t->dwarf, v->type);
+		struct gr_error *err = NULL;
+		bool ok;
 		/* 1.24 captures cleanup by value, 1.25 by reference. */
 		if (add_cleanup && !strcmp(v->name, "cleanup")) {
-			types_word(r, off, &cleanup);
-		} else if (add_cleanup && !strcmp(v->name, "&cleanup") &&
-			   types_word(r, off, &cleanup)) {
-			struct gr_error *err =
-				gr_mem_u64(t->mem, cleanup, &cleanup);
-			if (types_failed(t, err, GR_ERR_BIT(FAULT)))
-				cleanup = 0;
+			err = types_word(r, off, &cleanup, &ok);
+		} else if (add_cleanup && !strcmp(v->name, "&cleanup")) {
+			err = types_word(r, off, &cleanup, &ok);
+			if (!err && ok) {
+				err = gr_mem_u64(t->mem, cleanup, &cleanup);
+				if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+					cleanup = 0;
+			}
 		} else if (add_cleanup && !strcmp(v->name, "&arg")) {
-			types_word(r, off, &arg);
+			err = types_word(r, off, &arg, &ok);
 		}
+		if (err)
+			return err;
 		if (!capture_types_slot(t, fn, v) || !size || off > r->len ||
 		    size > r->len - off)
 			continue;
-		types_visit_value(t, r, v->type, off, 1);
+		if ((err = types_visit_value(t, r, v->type, off, 1)))
+			return err;
 	}
 	if (add_cleanup)
-		types_cleanup_arg(t, cleanup, arg);
+		return types_cleanup_arg(t, cleanup, arg);
+	return NULL;
 }
 
 /*
@@ -183,14 +195,16 @@ static void captures(struct gr_types *t, const struct gr_types_reader *r,
  * "P.(*T).M-fm", P.T for "P.T.M-fm" (an interface type for interface
  * methods).  Generic receivers ("P.T[...]") are not looked up.
  */
-static void method_receiver(struct gr_types *t,
-			    const struct gr_types_reader *r, const char *fn)
+GR_MUST_USE
+static struct gr_error *method_receiver(struct gr_types *t,
+					const struct gr_types_reader *r,
+					const char *fn)
 {
 	size_t n = strlen(fn);
 	char ty[512];
 	if (n < 4 || strcmp(fn + n - 3, "-fm") != 0 || strchr(fn, '[') ||
 	    n - 3 >= sizeof(ty))
-		return;
+		return NULL;
 	const char *paren = strstr(fn, ".(*");
 	const char *close = paren ? strchr(paren, ')') : NULL;
 	if (paren && close && close < fn + n - 3) {
@@ -201,17 +215,22 @@ static void method_receiver(struct gr_types *t,
 		while (dot > fn && *dot != '.')
 			dot--;
 		if (dot == fn)
-			return;
+			return NULL;
 		snprintf(ty, sizeof(ty), "%.*s", (int)(dot - fn), fn);
 	}
 	uint32_t type;
 	struct gr_error *err = gr_dwarf_type_by_name(t->dwarf, ty, &type);
-	if (types_failed(t, err, GR_ERR_BIT(NOT_FOUND)) || shaped(t, type))
-		return;
+	if (err) {
+		gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND));
+		return err;
+	}
+	if (shaped(t, type))
+		return NULL;
 	uint64_t size = types_dwarf_size(t->dwarf, type);
 	if (size && r->len >= GR_METHOD_VALUE_RECV &&
 	    size <= r->len - GR_METHOD_VALUE_RECV)
-		types_visit_value(t, r, type, GR_METHOD_VALUE_RECV, 1);
+		return types_visit_value(t, r, type, GR_METHOD_VALUE_RECV, 1);
+	return NULL;
 }
 
 /* Whether @fn's DWARF places any captured variable (Go 1.23+). */
@@ -229,8 +248,10 @@ static bool has_capture_offsets(const struct gr_types *t,
  * it (forensics/gobin/closures.h): each field after F typed by the DWARF type of
  * its runtime descriptor.  Built once, on the first closure that needs it.
  */
-static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
-			  uint64_t entry)
+GR_MUST_USE
+static struct gr_error *code_captures(struct gr_types *t,
+				      const struct gr_types_reader *r,
+				      uint64_t entry)
 {
 	if (!t->closures_tried) {
 		t->closures_tried = true;
@@ -241,7 +262,9 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 						     md->etypes, &t->closures)
 				: NULL;
 		/* Without the table, closures stay named by code only. */
-		types_failed(t, err, GR_ERR_CONTENT);
+		gr_error_catch(&err, GR_ERR_CONTENT);
+		if (err)
+			return err;
 	}
 	uint64_t st = gr_closures_type(t->closures, entry);
 	const struct gr_rtype *rt;
@@ -251,24 +274,28 @@ static void code_captures(struct gr_types *t, const struct gr_types_reader *r,
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields, &fields)) ||
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields + 8, &n)) ||
 	    n > rt->size / 8 + 1) {
-		types_failed(t, err, GR_ERR_CONTENT);
-		return;
+		gr_error_catch(&err, GR_ERR_CONTENT);
+		return err;
 	}
 	/* Field 0 is F, the code pointer, at offset 0. */
-	for (uint64_t i = 1; i < n && !t->nomem; i++) {
+	for (uint64_t i = 1; i < n; i++) {
 		uint64_t at = fields + i * t->rt.sfield_size, typ, off;
 		err = gr_mem_u64(t->mem, at + t->rt.sfield_typ, &typ);
 		if (!err)
 			err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off);
-		if (types_failed(t, err, GR_ERR_BIT(FAULT)))
-			return;
+		if (err) {
+			gr_error_catch(&err, GR_ERR_BIT(FAULT));
+			return err;
+		}
 		uint32_t d = types_dwarf_of_rtype(t, typ);
 		uint64_t size = types_dwarf_size(t->dwarf, d);
 		if (d == GR_DWARF_NO_TYPE || shaped(t, d) || !size ||
 		    off < 8 || off > rt->size || size > rt->size - off)
 			continue;
-		types_visit_value(t, r, d, off, 1);
+		if ((err = types_visit_value(t, r, d, off, 1)))
+			return err;
 	}
+	return NULL;
 }
 
 /* A runtime name (internal/abi.Name): flag byte, uvarint length, bytes. */
@@ -344,36 +371,43 @@ bool types_closure_slot(const struct gr_types *t, uint32_t id,
 	return false;
 }
 
-void types_closure(struct gr_types *t, uint64_t v)
+struct gr_error *types_closure(struct gr_types *t, uint64_t v)
 {
 	uint64_t dlen, pc;
 	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED) ||
 	    !t->pcln)
-		return;
+		return NULL;
 	struct gr_pcln_func fn;
 	struct gr_error *err = gr_mem_u64(t->mem, v, &pc);
 	if (!err)
 		err = gr_pcln_find_func(t->pcln, pc, &fn);
-	if (types_failed(t, err, GR_ERR_CONTENT) || fn.entry != pc)
-		return;
+	if (err) {
+		gr_error_catch(&err, GR_ERR_CONTENT);
+		return err;
+	}
+	if (fn.entry != pc)
+		return NULL;
 	/* Once per funcval, typed or not by its malloc header. */
 	t->objs[id] |= GR_TYPES_WALKED;
 	char name[512];
 	types_closure_name(fn.name, name, sizeof(name));
-	uint32_t info = types_intern(t, name, 0, GR_DWARF_NO_TYPE, 0);
-	if (!types_typed(t, id))
-		types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
-				GR_TYPE_SOURCE_CLOSURE);
+	uint32_t info;
+	bool typed;
+	if ((err = types_intern(t, name, 0, GR_DWARF_NO_TYPE, 0, &info)) ||
+	    (!types_typed(t, id) &&
+	     (err = types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
+				 GR_TYPE_SOURCE_CLOSURE, &typed))))
+		return err;
 	if (!gr_dwarf_present(t->dwarf))
-		return;
+		return NULL;
 	struct gr_types_reader r = {.t = t, .base = v, .len = dlen};
 	const struct gr_dwarf_function *df = dwarf_func(t, pc);
-	if (df)
-		captures(t, &r, df);
-	if (!has_capture_offsets(t, df) && dlen > 8)
-		code_captures(t, &r, pc);
-	method_receiver(t, &r, fn.name);
+	if ((df && (err = captures(t, &r, df))) ||
+	    (!has_capture_offsets(t, df) && dlen > 8 &&
+	     (err = code_captures(t, &r, pc))))
+		return err;
+	return method_receiver(t, &r, fn.name);
 }
 
 /* ---- maps and channels ---- */
@@ -381,6 +415,9 @@ void types_closure(struct gr_types *t, uint64_t v)
 struct walk_ctx {
 	struct gr_types *t;
 	uint32_t map; /* index in t->mapv */
+	/* The first error of map_part, which gr_maps_walk cannot return:
+	 * the parts after it are skipped. */
+	struct gr_error *err;
 };
 
 static void map_part(void *arg, uint64_t addr, uint32_t dwarf_type,
@@ -388,6 +425,8 @@ static void map_part(void *arg, uint64_t addr, uint32_t dwarf_type,
 {
 	struct walk_ctx *c = arg;
 	struct gr_types *t = c->t;
+	if (c->err)
+		return;
 	/* @addr is the object's start, malloc header included. */
 	uint32_t id = gr_heap_find(t->heap, addr);
 	if (id == GR_HEAP_NO_OBJECT || dwarf_type == GR_DWARF_NO_TYPE ||
@@ -406,23 +445,25 @@ static void map_part(void *arg, uint64_t addr, uint32_t dwarf_type,
 		     part == GR_MAP_PART_GROUPS;
 	if (!count && array && dlen / esize >= 2)
 		count = dlen / esize;
-	types_assign(t, id, types_of_dwarf(t, dwarf_type), sid, count,
-			GR_TYPE_SOURCE_MAP);
-	if (!types_grow((void **)&t->storage, &t->storage_cap,
-			   t->nstorage + 1, sizeof(*t->storage))) {
-		t->nomem = true;
+	uint32_t info;
+	bool typed;
+	if ((c->err = types_of_dwarf(t, dwarf_type, &info)) ||
+	    (c->err = types_assign(t, id, info, sid, count,
+				   GR_TYPE_SOURCE_MAP, &typed)) ||
+	    (c->err = gr_array_grow(&t->storage, &t->storage_cap, t->nstorage,
+				    1)))
 		return;
-	}
 	t->storage[t->nstorage++] = (struct gr_types_storage){id, c->map};
 }
 
 /* A map value: the header is typed as the map, its storage by gr_maps. */
-void types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
+struct gr_error *types_map_value(struct gr_types *t, uint64_t v,
+				 uint32_t map_type)
 {
 	uint64_t dlen;
 	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || (t->objs[id] & GR_TYPES_WALKED))
-		return;
+		return NULL;
 	t->objs[id] |= GR_TYPES_WALKED;
 	const struct gr_dwarf_type *mt = gr_dwarf_type(t->dwarf, map_type);
 	const struct gr_dwarf_type *pt =
@@ -434,33 +475,40 @@ void types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
 			       : GR_TYPES_NO_LAYOUT;
 	uint64_t hsize = types_dwarf_size(t->dwarf, hdr);
 	if (hsize > dlen)
-		return;
+		return NULL;
 	/* Named "map.hdr[K]V" (the header struct), not "map[K]V": a
 	 * []map[K]V backing array holds values of the map type itself. */
-	types_assign(t, id,
-			types_of_dwarf(t, hsize ? hdr : map_type),
-			hsize ? hdr : GR_TYPES_NO_LAYOUT, 0,
-			GR_TYPE_SOURCE_DWARF);
+	uint32_t tinfo;
+	bool typed;
+	struct gr_error *err;
+	if ((err = types_of_dwarf(t, hsize ? hdr : map_type, &tinfo)) ||
+	    (err = types_assign(t, id, tinfo,
+				hsize ? hdr : GR_TYPES_NO_LAYOUT, 0,
+				GR_TYPE_SOURCE_DWARF, &typed)))
+		return err;
 	if (!t->maps)
-		return;
-	if (!types_grow((void **)&t->mapv, &t->maps_cap, t->nmaps + 1,
-			   sizeof(*t->mapv))) {
-		t->nomem = true;
-		return;
-	}
+		return NULL;
+	if ((err = gr_array_grow(&t->mapv, &t->maps_cap, t->nmaps, 1)))
+		return err;
 	struct gr_types_map *m = &t->mapv[t->nmaps];
 	*m = (struct gr_types_map){.map_type = map_type,
 				   .order = (uint32_t)t->nmaps};
-	struct walk_ctx c = {t, (uint32_t)t->nmaps};
+	struct walk_ctx c = {t, (uint32_t)t->nmaps, NULL};
 	t->nmaps++;
 	struct gr_map_info info = {0};
 	/* A map that does not hold together keeps what was found before
 	 * the fault; its storage stays as typed so far. */
-	types_failed(t,
-			gr_maps_walk(t->maps, v, map_type, map_part, &c, &info),
-			GR_ERR_CONTENT);
+	err = gr_maps_walk(t->maps, v, map_type, map_part, &c, &info);
+	if (c.err) {
+		gr_error_destroy(err);
+		return c.err;
+	}
+	gr_error_catch(&err, GR_ERR_CONTENT);
+	if (err)
+		return err;
 	info.header = v;
 	t->mapv[c.map].info = info;
+	return NULL;
 }
 
 /*
@@ -468,7 +516,8 @@ void types_map_value(struct gr_types *t, uint64_t v, uint32_t map_type)
  * hchan's allocation (c.buf = add(c, hchanSize)); otherwise it is its own
  * allocation of dataqsiz elements.
  */
-void types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type)
+struct gr_error *types_chan(struct gr_types *t, uint64_t v,
+			    uint32_t chan_type)
 {
 	const struct gr_dwarf_type *ct = gr_dwarf_type(t->dwarf, chan_type);
 	const struct gr_dwarf_type *pt =
@@ -479,22 +528,31 @@ void types_chan(struct gr_types *t, uint64_t v, uint32_t chan_type)
 	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || !pt ||
 	    pt->kind != GR_DWARF_TYPE_POINTER)
-		return;
+		return NULL;
 	uint32_t hchan = gr_dwarf_type_strip(t->dwarf, pt->type);
 	uint64_t hsize = types_dwarf_size(t->dwarf, hchan);
-	if (!hsize || hsize > dlen ||
-	    !types_assign(t, id, types_of_dwarf(t, hchan), hchan, 0,
-			     GR_TYPE_SOURCE_DWARF) ||
-	    !t->rt.have_hchan)
-		return;
-	struct gr_error *err = gr_mem_u64(t->mem, v + t->rt.hchan_buf, &buf);
+	if (!hsize || hsize > dlen)
+		return NULL;
+	uint32_t info;
+	bool typed;
+	struct gr_error *err;
+	if ((err = types_of_dwarf(t, hchan, &info)) ||
+	    (err = types_assign(t, id, info, hchan, 0, GR_TYPE_SOURCE_DWARF,
+				&typed)))
+		return err;
+	if (!typed || !t->rt.have_hchan)
+		return NULL;
+	err = gr_mem_u64(t->mem, v + t->rt.hchan_buf, &buf);
 	if (!err)
 		err = gr_mem_u64(t->mem, v + t->rt.hchan_dataqsiz, &n);
-	if (types_failed(t, err, GR_ERR_BIT(FAULT)))
-		return;
+	if (err) {
+		gr_error_catch(&err, GR_ERR_BIT(FAULT));
+		return err;
+	}
 	uint32_t bid = buf ? gr_heap_find(t->heap, buf) : GR_HEAP_NO_OBJECT;
 	if (bid != GR_HEAP_NO_OBJECT && bid != id)
-		types_type_array(t, buf, ct->elem, n);
+		return types_type_array(t, buf, ct->elem, n);
+	return NULL;
 }
 
 /* The DWARF types named by "[K,V]" (split at the top-level comma). */
@@ -531,11 +589,13 @@ static bool trie_args(const struct gr_dwarf *d, const char *args, uint32_t *k,
  * which the linker may leave out of DWARF: named, and its key and value
  * visited in place, along the overflow chain.
  */
-static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
+GR_MUST_USE
+static struct gr_error *trie_entries(struct gr_types *t, uint64_t v,
+				     const char *args)
 {
 	uint32_t k, val;
 	if (!trie_args(t->dwarf, args, &k, &val))
-		return;
+		return NULL;
 	uint64_t ks = types_dwarf_size(t->dwarf, k);
 	uint64_t vs = types_dwarf_size(t->dwarf, val);
 	/* Go aligns a field to its type's alignment; for the word-sized
@@ -544,23 +604,33 @@ static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
 	uint64_t voff = (GR_TRIE_ENTRY_KEY + ks + va - 1) / va * va;
 	char name[512];
 	snprintf(name, sizeof(name), "internal/sync.entry%s", args);
-	uint32_t info = types_intern(t, name, voff + vs, GR_DWARF_NO_TYPE, 0);
+	uint32_t info;
+	struct gr_error *err =
+		types_intern(t, name, voff + vs, GR_DWARF_NO_TYPE, 0, &info);
+	if (err)
+		return err;
 	for (unsigned hops = 0; v && hops < 1024; hops++) {
 		uint64_t dlen;
+		bool typed;
 		uint32_t id = types_object_at(t, v, &dlen);
-		if (id == GR_HEAP_NO_OBJECT || dlen < voff + vs ||
-		    !types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
-				     GR_TYPE_SOURCE_DWARF))
-			return;
+		if (id == GR_HEAP_NO_OBJECT || dlen < voff + vs)
+			return NULL;
+		if ((err = types_assign(t, id, info, GR_TYPES_NO_LAYOUT, 0,
+					GR_TYPE_SOURCE_DWARF, &typed)) ||
+		    !typed)
+			return err;
 		struct gr_types_reader r = {.t = t, .base = v,
 					     .len = voff + vs};
-		types_visit_value(t, &r, k, GR_TRIE_ENTRY_KEY, 1);
-		types_visit_value(t, &r, val, voff, 1);
-		struct gr_error *err =
-			gr_mem_u64(t->mem, v + GR_TRIE_ENTRY_OVERFLOW, &v);
-		if (types_failed(t, err, GR_ERR_BIT(FAULT)))
-			return;
+		if ((err = types_visit_value(t, &r, k, GR_TRIE_ENTRY_KEY, 1)) ||
+		    (err = types_visit_value(t, &r, val, voff, 1)))
+			return err;
+		err = gr_mem_u64(t->mem, v + GR_TRIE_ENTRY_OVERFLOW, &v);
+		if (err) {
+			gr_error_catch(&err, GR_ERR_BIT(FAULT));
+			return err;
+		}
 	}
+	return NULL;
 }
 
 /*
@@ -568,7 +638,8 @@ static void trie_entries(struct gr_types *t, uint64_t v, const char *args)
  * first field of both entry[K,V] and indirect[K,V]; isEntry, its only
  * field, says which (internal/sync/hashtriemap.go).
  */
-void types_trie_node(struct gr_types *t, uint64_t v, uint32_t node)
+struct gr_error *types_trie_node(struct gr_types *t, uint64_t v,
+				 uint32_t node)
 {
 	const struct gr_dwarf_type *nt = gr_dwarf_type(t->dwarf, node);
 	uint64_t dlen;
@@ -576,19 +647,24 @@ void types_trie_node(struct gr_types *t, uint64_t v, uint32_t node)
 	uint32_t id = types_object_at(t, v, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || !nt ||
 	    strncmp(nt->name, "internal/sync.node[", 19) != 0)
-		return;
+		return NULL;
 	struct gr_error *err = gr_mem_u8(t->mem, v, &is_entry);
-	if (types_failed(t, err, GR_ERR_BIT(FAULT)))
-		return;
+	if (err) {
+		gr_error_catch(&err, GR_ERR_BIT(FAULT));
+		return err;
+	}
 	char name[512];
 	uint32_t type;
 	snprintf(name, sizeof(name), "internal/sync.%s%s",
 		 is_entry ? "entry" : "indirect", nt->name + 18);
 	err = gr_dwarf_type_by_name(t->dwarf, name, &type);
-	if (!types_failed(t, err, GR_ERR_BIT(NOT_FOUND)))
-		types_type_value(t, v, type, GR_TYPE_SOURCE_DWARF, 0);
-	else if (is_entry)
-		trie_entries(t, v, nt->name + 18);
+	if (!err)
+		return types_type_value(t, v, type, GR_TYPE_SOURCE_DWARF, 0);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		return err;
+	if (is_entry)
+		return trie_entries(t, v, nt->name + 18);
+	return NULL;
 }
 
 /* ---- interfaces ---- */
@@ -599,44 +675,58 @@ void types_trie_node(struct gr_types *t, uint64_t v, uint32_t node)
  * stored in the data word itself; anything else is boxed.
  */
 /* The facts of dynamic type @rtype, from iface_rt or looked up (and
- * kept) the first time; false if the descriptor cannot be read.  Only a
- * named type is kept: naming is what the first lookup does for good. */
-static bool iface_rt(struct gr_types *t, uint64_t rtype,
-		     struct gr_types_iface_rt *ret)
+ * kept) the first time; *@ok false if the descriptor cannot be read.
+ * Only a named type is kept: naming is what the first lookup does for
+ * good. */
+GR_MUST_USE
+static struct gr_error *iface_rt(struct gr_types *t, uint64_t rtype,
+				 bool *ok, struct gr_types_iface_rt *ret)
 {
 	uint32_t i;
 	if (gr_u64map_get(&t->iface_of, rtype, &i)) {
 		*ret = t->iface_rt[i];
-		return true;
+		*ok = true;
+		return NULL;
 	}
 	const struct gr_rtype *rt;
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &rt);
-	if (types_failed(t, err, GR_ERR_CONTENT))
-		return false;
-	uint32_t d;
-	*ret = (struct gr_types_iface_rt){
-		.size = rt->size,
-		.info = types_of_rtype(t, rtype, &d),
-		.direct = rt->size == 8 && rt->ptrbytes == 8,
-	};
-	if (ret->info == GR_TYPE_UNKNOWN)
-		return true;
-	if (!types_grow((void **)&t->iface_rt, &t->iface_rt_cap,
-			   t->niface_rt + 1, sizeof(*t->iface_rt)) ||
-	    !gr_u64map_put(&t->iface_of, rtype, (uint32_t)t->niface_rt)) {
-		t->nomem = true;
-		return true;
+	if (err) {
+		*ok = false;
+		gr_error_catch(&err, GR_ERR_CONTENT);
+		return err;
 	}
+	uint64_t size = rt->size;
+	bool direct = rt->size == 8 && rt->ptrbytes == 8;
+	uint32_t d, info;
+	if ((err = types_of_rtype(t, rtype, &d, &info)))
+		return err;
+	*ret = (struct gr_types_iface_rt){
+		.size = size,
+		.info = info,
+		.direct = direct,
+	};
+	*ok = true;
+	if (info == GR_TYPE_UNKNOWN)
+		return NULL;
+	if ((err = gr_array_grow(&t->iface_rt, &t->iface_rt_cap,
+				 t->niface_rt, 1)) ||
+	    (err = gr_u64map_put(&t->iface_of, rtype,
+				 (uint32_t)t->niface_rt)))
+		return err;
 	t->iface_rt[t->niface_rt++] = *ret;
-	return true;
+	return NULL;
 }
 
-void types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
-			    unsigned depth)
+struct gr_error *types_iface_data(struct gr_types *t, uint64_t rtype,
+				  uint64_t data, unsigned depth)
 {
 	struct gr_types_iface_rt f;
-	if (!rtype || !data || !iface_rt(t, rtype, &f))
-		return;
+	bool ok;
+	if (!rtype || !data)
+		return NULL;
+	struct gr_error *err = iface_rt(t, rtype, &ok, &f);
+	if (err || !ok)
+		return err;
 	const struct gr_types_iface_rt *rt = &f;
 	uint32_t info = f.info;
 	/* What types_of_rtype gives: the table entry's DWARF type, which
@@ -645,36 +735,40 @@ void types_iface_data(struct gr_types *t, uint64_t rtype, uint64_t data,
 					     : t->info[info].dwarf_type;
 	if (rt->direct) {
 		if (d == GR_DWARF_NO_TYPE)
-			return;
+			return NULL;
 		struct gr_types_reader one = {
 			.t = t, .len = 8, .view = (const uint8_t *)&data};
-		types_visit_value(t, &one, d, 0, depth + 1);
-		return;
+		return types_visit_value(t, &one, d, 0, depth + 1);
 	}
 	uint64_t dlen;
+	bool typed;
 	uint32_t id = types_object_at(t, data, &dlen);
 	if (id == GR_HEAP_NO_OBJECT || rt->size > dlen)
-		return;
+		return NULL;
 	if (d != GR_DWARF_NO_TYPE && types_dwarf_size(t->dwarf, d) != rt->size)
 		d = GR_DWARF_NO_TYPE;
-	types_assign(t, id, info, d, 0, GR_TYPE_SOURCE_INTERFACE);
+	return types_assign(t, id, info, d, 0, GR_TYPE_SOURCE_INTERFACE,
+			    &typed);
 }
 
-void types_iface(struct gr_types *t, const struct gr_types_reader *r,
-		    uint64_t off,
-		  bool empty, unsigned depth)
+struct gr_error *types_iface(struct gr_types *t,
+			     const struct gr_types_reader *r, uint64_t off,
+			     bool empty, unsigned depth)
 {
 	uint64_t tw, data, rtype = 0;
-	if (!types_word(r, off, &tw) || !types_word(r, off + 8, &data) ||
+	bool ok;
+	struct gr_error *err = types_word(r, off, &tw, &ok);
+	if (err || !ok || (err = types_word(r, off + 8, &data, &ok)) || !ok ||
 	    !tw || !data)
-		return;
+		return err;
 	if (empty) {
 		rtype = tw;
 	} else {
-		struct gr_error *err =
-			gr_mem_u64(t->mem, tw + t->rt.itab_type, &rtype);
-		types_failed(t, err, GR_ERR_BIT(FAULT));
+		err = gr_mem_u64(t->mem, tw + t->rt.itab_type, &rtype);
+		gr_error_catch(&err, GR_ERR_BIT(FAULT));
+		if (err)
+			return err;
 	}
-	types_iface_data(t, rtype, data, depth);
+	return types_iface_data(t, rtype, data, depth);
 }
 
