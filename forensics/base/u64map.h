@@ -4,6 +4,9 @@
  * 32-bit values, on the one hash table (gr_hash): keys and values in
  * insertion order, the table an index over them.  Any key, 0 included.
  * Zero-initialise, then gr_u64map_free.
+ *
+ * gr_u64set: the same without values, for seen-sets (addresses, object
+ * ids).  Zero-initialise, then gr_u64set_free.
  */
 #ifndef GR_U64MAP_H
 #define GR_U64MAP_H
@@ -29,5 +32,18 @@ GR_MUST_USE
 struct gr_error *gr_u64map_put(struct gr_u64map *m, uint64_t key,
 			       uint32_t val);
 void gr_u64map_free(struct gr_u64map *m);
+
+struct gr_u64set {
+	struct gr_hash index; /* key hash -> entry */
+	uint64_t *keys;	      /* in insertion order */
+	size_t count, keys_cap;
+};
+
+/* Add @key; *fresh says whether it was absent.  NOMEM or LIMIT only, and
+ * then @s is unchanged. */
+GR_MUST_USE
+struct gr_error *gr_u64set_add(struct gr_u64set *s, uint64_t key,
+			       bool *fresh);
+void gr_u64set_free(struct gr_u64set *s);
 
 #endif

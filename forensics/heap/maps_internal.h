@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forensics/base/hash.h"
+#include "forensics/base/u64map.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/heap/heap.h"
 #include "forensics/heap/maps.h"
@@ -85,13 +85,6 @@ struct map_shape {
 		t_groups_mask;
 };
 
-/* A set of heap object ids, bounded by the heap. */
-struct map_idset {
-	struct gr_hash index; /* id -> entry */
-	uint32_t *v;	      /* the ids, in insertion order */
-	size_t n, cap;
-};
-
 struct gr_maps {
 	struct gr_session *s;
 	struct gr_heap *heap;
@@ -122,7 +115,7 @@ struct map_walk {
 	gr_maps_part_fn *fn;
 	void *arg;
 	struct gr_map_info *info;
-	struct map_idset seen;
+	struct gr_u64set seen; /* heap object ids, bounded by the heap */
 	uint64_t header_bytes, storage_bytes;
 	uint64_t found; /* full slots seen */
 	bool writing;	/* the map was being written at dump time */

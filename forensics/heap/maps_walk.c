@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/array.h"
 #include "forensics/heap/maps_internal.h"
 
 struct gr_error *maps_bad(const struct map_walk *w, const char *fmt, ...)
@@ -24,32 +23,6 @@ struct gr_error *maps_bad(const struct map_walk *w, const char *fmt, ...)
 	va_end(ap);
 	return gr_error_create(GR_ERR_BAD_DATA, "map 0x%" PRIx64 ": %s",
 			       w->header, msg);
-}
-
-/* ---- a set of object ids ---- */
-
-/* Insert @id; *fresh says whether it was new.  NOMEM only. */
-GR_MUST_USE
-static struct gr_error *idset_add(struct map_idset *s, uint32_t id,
-				  bool *fresh)
-{
-	uint64_t h = gr_hash_u64(id);
-	struct gr_hash_probe p;
-	uint32_t k;
-	for (gr_hash_probe_init(&s->index, h, &p);
-	     gr_hash_probe_next(&s->index, &p, &k);) {
-		if (s->v[k] == id) {
-			*fresh = false;
-			return NULL;
-		}
-	}
-	struct gr_error *err;
-	if ((err = gr_array_grow(&s->v, &s->cap, s->n, 1)) ||
-	    (err = gr_hash_insert(&s->index, h, (uint32_t)s->n)))
-		return err;
-	s->v[s->n++] = id;
-	*fresh = true;
-	return NULL;
 }
 
 /* ---- reads ---- */
@@ -115,7 +88,7 @@ struct gr_error *maps_storage(struct map_walk *w, uint64_t addr, uint64_t need,
 			       " bytes do not fit in object 0x%" PRIx64
 			       " (%" PRIu64 " bytes)",
 			       what, addr, need, obj, size);
-	struct gr_error *err = idset_add(&w->seen, id, &ret->fresh);
+	struct gr_error *err = gr_u64set_add(&w->seen, id, &ret->fresh);
 	if (err || !ret->fresh)
 		return err;
 	w->storage_bytes += size;
@@ -184,7 +157,7 @@ struct gr_error *maps_walk_run(struct gr_maps *m, uint64_t header,
 	if (hid != GR_HEAP_NO_OBJECT) {
 		bool fresh;
 		w.header_bytes = gr_heap_object_size(m->heap, hid);
-		if ((err = idset_add(&w.seen, hid, &fresh)))
+		if ((err = gr_u64set_add(&w.seen, hid, &fresh)))
 			goto out;
 	}
 	if ((err = maps_header_read(m, sh, header, w.hdr)))
@@ -201,8 +174,7 @@ struct gr_error *maps_walk_run(struct gr_maps *m, uint64_t header,
 			      w.found, info->entries);
 out:
 	account(&w);
-	free(w.seen.v);
-	gr_hash_deinit(&w.seen.index);
+	gr_u64set_free(&w.seen);
 	return err;
 }
 

@@ -27,11 +27,11 @@ struct synth {
 	/* descriptor address -> type id */
 	struct gr_u64map ids;
 	/* Descriptors whose type is reserved but not yet filled. */
-	struct todo {
+	struct pending {
 		uint64_t addr;
 		uint32_t id;
-	} *todo;
-	size_t ntodo, todo_cap;
+	} *pending;
+	size_t npending, pending_cap;
 	size_t added;
 };
 
@@ -86,9 +86,10 @@ static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 	if ((err = gr_dwarf_synth_type(sy->d, name, &id)))
 		return err;
 	sy->added++;
-	if ((err = gr_array_grow(&sy->todo, &sy->todo_cap, sy->ntodo, 1)))
+	if ((err = gr_array_grow(&sy->pending, &sy->pending_cap, sy->npending,
+				 1)))
 		return err;
-	sy->todo[sy->ntodo++] = (struct todo){.addr = addr, .id = id};
+	sy->pending[sy->npending++] = (struct pending){.addr = addr, .id = id};
 	if ((err = insert(sy, addr, id)))
 		return err;
 	*ret = id;
@@ -252,10 +253,10 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 		uint32_t id;
 		err = id_for(&sy, addrs[i], &id);
 		/* Fill depth-first from the end: fill() may queue more. */
-		while (!err && sy.ntodo) {
-			sy.ntodo--;
-			err = fill(&sy, sy.todo[sy.ntodo].id,
-				   sy.todo[sy.ntodo].addr);
+		while (!err && sy.npending) {
+			sy.npending--;
+			err = fill(&sy, sy.pending[sy.npending].id,
+				   sy.pending[sy.npending].addr);
 		}
 	}
 	if (!err)
@@ -263,6 +264,6 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 	if (added)
 		*added = sy.added;
 	gr_u64map_free(&sy.ids);
-	free(sy.todo);
+	free(sy.pending);
 	return err;
 }

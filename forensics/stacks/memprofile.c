@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "forensics/base/array.h"
-#include "forensics/base/hash.h"
+#include "forensics/base/u64map.h"
 #include "forensics/dwarf/dwarf.h"
 #include "forensics/gobin/pclntab.h"
 #include "forensics/input/mem.h"
@@ -203,35 +203,6 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 	return NULL;
 }
 
-/* Addresses seen, to stop on a cycle in the allnext chain. */
-struct addr_set {
-	struct gr_hash index; /* address -> entry */
-	uint64_t *v;	      /* the addresses, in insertion order */
-	size_t n, cap;
-};
-
-/* Add @a; *@added says whether it was new.  NOMEM only. */
-GR_MUST_USE
-static struct gr_error *set_add(struct addr_set *set, uint64_t a,
-				bool *added)
-{
-	uint64_t h = gr_hash_u64(a);
-	struct gr_hash_probe p;
-	uint32_t k;
-	*added = false;
-	for (gr_hash_probe_init(&set->index, h, &p);
-	     gr_hash_probe_next(&set->index, &p, &k);)
-		if (set->v[k] == a)
-			return NULL;
-	struct gr_error *err;
-	if ((err = gr_array_grow(&set->v, &set->cap, set->n, 1)) ||
-	    (err = gr_hash_insert(&set->index, h, (uint32_t)set->n)))
-		return err;
-	set->v[set->n++] = a;
-	*added = true;
-	return NULL;
-}
-
 static uint64_t word(const uint8_t *p, uint64_t off)
 {
 	uint64_t v;
@@ -333,7 +304,8 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 	size_t cap = l->header_size + (size_t)mp->info.max_stack * 8 +
 		     l->record_size, raw_cap = 0;
 	uint8_t *buf = malloc(cap);
-	struct addr_set seen = {0};
+	/* Addresses seen, to stop on a cycle in the allnext chain. */
+	struct gr_u64set seen = {0};
 	if (!buf)
 		return gr_error_nomem();
 	for (uint64_t b = head; b && !err; b = word(buf, l->allnext_off)) {
@@ -343,7 +315,7 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			     b);
 			break;
 		}
-		if ((err = set_add(&seen, b, &added)))
+		if ((err = gr_u64set_add(&seen, b, &added)))
 			break;
 		if (!added) {
 			stop(mp, "bucket list loops", b);
@@ -381,8 +353,7 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			break;
 		err = add_bucket(mp, l, b, buf, raws, &raw_cap);
 	}
-	free(seen.v);
-	gr_hash_deinit(&seen.index);
+	gr_u64set_free(&seen);
 	free(buf);
 	return err;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* gr_u64map: keys of every shape (0, neighbours, far apart), growth,
- * overwrite, absent keys. */
+ * overwrite, absent keys; gr_u64set: fresh and repeated keys. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -55,11 +55,45 @@ static void test_many(void **state)
 	assert_false(gr_u64map_get(&m, 0, &v));
 }
 
+static void test_set(void **state)
+{
+	(void)state;
+	struct gr_u64set s = {0};
+	enum { N = 20000 };
+	bool fresh;
+	/* Object ids from 0 up, and addresses: each new once, then seen. */
+	for (uint64_t i = 0; i < N; i++) {
+		assert_null(gr_u64set_add(&s, i, &fresh));
+		assert_true(fresh);
+		assert_null(gr_u64set_add(&s, 0xc000000000 + 16 * i, &fresh));
+		assert_true(fresh);
+	}
+	assert_null(gr_u64set_add(&s, UINT64_MAX, &fresh));
+	assert_true(fresh);
+	assert_int_equal(s.count, 2 * N + 1);
+	for (uint64_t i = 0; i < N; i++) {
+		assert_null(gr_u64set_add(&s, i, &fresh));
+		assert_false(fresh);
+		assert_null(gr_u64set_add(&s, 0xc000000000 + 16 * i, &fresh));
+		assert_false(fresh);
+	}
+	assert_null(gr_u64set_add(&s, UINT64_MAX, &fresh));
+	assert_false(fresh);
+	assert_int_equal(s.count, 2 * N + 1);
+	/* Insertion order is kept. */
+	assert_int_equal(s.keys[0], 0);
+	assert_int_equal(s.keys[1], 0xc000000000);
+	assert_int_equal(s.keys[2 * N], UINT64_MAX);
+	gr_u64set_free(&s);
+	assert_int_equal(s.count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
