@@ -38,7 +38,7 @@ WARN   := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
               -I. -I/usr/include/libdwarf \
-              -include forensics/base/banned.h -MMD -MP
+              -include forensics/01-base/banned.h -MMD -MP
 ifneq ($(WERROR),)
 ALL_CFLAGS += -Werror
 endif

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "forensics/gobin/pclntab.h"
+#include "forensics/04-gobin/pclntab.h"
 
 static bool is_file(const char *path)
 {

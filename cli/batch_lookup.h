@@ -19,9 +19,9 @@
 
 #include <stddef.h>
 
-#include "forensics/base/error.h"
-#include "forensics/input/coreid.h"
-#include "forensics/input/exe.h"
+#include "forensics/01-base/error.h"
+#include "forensics/02-input/coreid.h"
+#include "forensics/02-input/exe.h"
 
 /*
  * NULL if the file at @path is a Go executable whose build IDs equal

@@ -15,7 +15,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
-#include "forensics/base/array.h"
+#include "forensics/01-base/array.h"
 
 GR_MUST_USE
 static struct gr_error *push(struct gr_batch_inputs *in, const char *path)

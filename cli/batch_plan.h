@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 /* The inputs of a run: paths, sorted (strcmp) and without duplicates. */
 struct gr_batch_inputs {

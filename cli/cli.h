@@ -9,10 +9,10 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "forensics/base/error.h"
-#include "forensics/base/progress.h"
-#include "forensics/query/analysis.h"
-#include "forensics/session/session.h"
+#include "forensics/01-base/error.h"
+#include "forensics/01-base/progress.h"
+#include "forensics/05-session/session.h"
+#include "forensics/12-query/analysis.h"
 #include "report/version.h"
 
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "forensics/stacks/goroutines.h"
+#include "forensics/08-stacks/goroutines.h"
 #include "report/goroutines_report.h"
 
 static const char usage[] =

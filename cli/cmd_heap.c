@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "forensics/query/analysis.h"
+#include "forensics/12-query/analysis.h"
 #include "report/heap_report.h"
 
 static const char usage[] = "goretain heap --exe BIN CORE [--json]";

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "forensics/session/gcstate.h"
-#include "forensics/stacks/memprofile.h"
+#include "forensics/05-session/gcstate.h"
+#include "forensics/08-stacks/memprofile.h"
 #include "report/memprof_report.h"
 #include "report/pprof.h"
 

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "forensics/base/outfile.h"
-#include "forensics/query/analysis.h"
+#include "forensics/01-base/outfile.h"
+#include "forensics/12-query/analysis.h"
 #include "report/html.h"
 #include "report/pprof_retention.h"
 #include "report/report.h"

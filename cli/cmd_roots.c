@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "forensics/query/analysis.h"
+#include "forensics/12-query/analysis.h"
 #include "report/roots_report.h"
 
 static const char usage[] = "goretain roots --exe BIN CORE [-n N] [--json]";

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* goretain slim: a core small enough to attach to a ticket (forensics/session/slim.c). */
+/* goretain slim: a core small enough to attach to a ticket (forensics/05-session/slim.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "forensics/session/slim.h"
-#include "forensics/stacks/memprofile.h"
+#include "forensics/05-session/slim.h"
+#include "forensics/08-stacks/memprofile.h"
 #include "report/goroutines_report.h"
 #include "report/heap_report.h"
 #include "report/info.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "forensics/query/analysis.h"
+#include "forensics/12-query/analysis.h"
 #include "report/suspects_report.h"
 
 static const char usage[] =

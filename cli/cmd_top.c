@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "forensics/query/allocsites.h"
-#include "forensics/query/analysis.h"
-#include "forensics/query/retention.h"
+#include "forensics/12-query/allocsites.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/retention.h"
 #include "report/top_report.h"
 
 static const char usage[] =

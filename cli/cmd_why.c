@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "forensics/query/analysis.h"
-#include "forensics/query/paths.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/paths.h"
 #include "report/why_report.h"
 
 static const char usage[] =

@@ -18,7 +18,7 @@
  *      spanHeapBitsRange) and mgcmark_greenteagc.go (spanInlineMarkBits,
  *      gcUsesSpanInlineMarkBits) for changes to the encodings below.
  *   3. compare the mspan, heapArena, mheap and pageAlloc members goretain
- *      reads (forensics/heap/heap_layout.c) with the new runtime/mheap.go and
+ *      reads (forensics/07-heap/heap_layout.c) with the new runtime/mheap.go and
  *      mpagealloc.go; regenerate the test cores and run test_heap.
  */
 #ifndef GR_LAYOUTS_HEAP_H

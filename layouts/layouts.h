@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 /*
  * runtime.moduledata members (runtime/symtab.go), in declaration order:

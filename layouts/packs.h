@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The layout packs compiled into goretain: for each Go release, the runtime
- * DWARF that a stripped binary of that release lacks (see forensics/dwarf/dwarf.h,
+ * DWARF that a stripped binary of that release lacks (see forensics/03-dwarf/dwarf.h,
  * "layout packs").  The text files are layouts/packs/go1.NN.pack files, made by
  * scripts/make-packs.sh from binaries that toolchain built with DWARF;
  * scripts/embed-packs.sh compiles them in at build time.

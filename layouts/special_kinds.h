@@ -6,7 +6,7 @@
  *
  * The kind bytes are Go constants (_KindSpecialFinalizer ...).  The linker
  * keeps them in DWARF in every version 1.19-1.27 (DW_TAG_constant
- * "runtime._KindSpecialFinalizer"), and forensics/roots/specials.c reads them
+ * "runtime._KindSpecialFinalizer"), and forensics/09-roots/specials.c reads them
  * from there first; the table here is the fallback for binaries without
  * DWARF and the cross-check of tests/unit/test_specials.c.  They are not
  * stable: 1.23 inserted WeakHandle at 2, 1.25 inserted TinyBlock at 1
@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 /* X(ENUM, "json name", "runtime constant") */
 #define GR_SPECIAL_KINDS(X)                                                    \

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gr_allocsites_report: allocation stacks (forensics/query/allocsites.h) in the
+ * gr_allocsites_report: allocation stacks (forensics/12-query/allocsites.h) in the
  * report's formats: a JSON object per set of objects, text lines that fit
  * 100 columns, and what to say when the core has no memory profile.
  */
@@ -9,8 +9,8 @@
 
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/allocsites.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/allocsites.h"
 #include "report/json.h"
 
 /* Stacks shown per suspect. */

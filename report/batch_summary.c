@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/array.h"
+#include "forensics/01-base/array.h"
 #include "report/json.h"
 
 static const char *const statuses[] = {"ok", "skipped", "error"};

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 enum gr_batch_status {
 	GR_BATCH_OK,

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/query/retention.h"
+#include "forensics/12-query/retention.h"
 #include "report/escape.h"
 #include "report/format.h"
 #include "report/json.h"

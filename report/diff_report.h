@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/analysis.h"
-#include "forensics/query/suspects.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/suspects.h"
 
 struct gr_diff_options {
 	size_t limit; /* rows per grouping (0 = all) */

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/stacks/goroutines.h"
+#include "forensics/01-base/error.h"
+#include "forensics/08-stacks/goroutines.h"
 #include "report/json.h"
 
 enum gr_g_group {

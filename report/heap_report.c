@@ -5,8 +5,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "forensics/session/gcstate.h"
-#include "forensics/stacks/goroutines.h"
+#include "forensics/05-session/gcstate.h"
+#include "forensics/08-stacks/goroutines.h"
 #include "report/format.h"
 #include "report/json.h"
 #include "report/version.h"

@@ -9,8 +9,8 @@
 
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/analysis.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/analysis.h"
 #include "report/json.h"
 
 /* The fields of the JSON document, into an object @j has open (the

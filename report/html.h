@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 /*
  * Write the page for @report_json (@len bytes, a "goretain-report/1"

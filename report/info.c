@@ -5,8 +5,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/gobin/pclntab.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/pclntab.h"
 #include "report/escape.h"
 #include "report/format.h"
 #include "report/json.h"

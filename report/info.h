@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/session/session.h"
+#include "forensics/01-base/error.h"
+#include "forensics/05-session/session.h"
 #include "report/json.h"
 
 struct gr_info_mappings {

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 enum { GR_JSON_MAX_DEPTH = 64 };
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/array.h"
+#include "forensics/01-base/array.h"
 
 struct gr_jv {
 	enum gr_jv_type type;

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 enum { GR_JV_MAX_DEPTH = 128 };
 

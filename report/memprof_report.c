@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "forensics/base/array.h"
+#include "forensics/01-base/array.h"
 #include "report/json.h"
 
 /* runtime/pprof: what MemProfileRecord.InUseObjects/InUseBytes return. */

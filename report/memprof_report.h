@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/stacks/memprofile.h"
+#include "forensics/01-base/error.h"
+#include "forensics/08-stacks/memprofile.h"
 #include "report/pprof.h"
 
 /*

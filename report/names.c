@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/types/types.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/11-types/types.h"
 
 const char *gr_name_root_type(const struct gr_analysis *a, uint32_t root)
 {

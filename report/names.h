@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forensics/query/analysis.h"
+#include "forensics/12-query/analysis.h"
 
 /* The DWARF name of a root's declared type, "" if none. */
 const char *gr_name_root_type(const struct gr_analysis *a, uint32_t root);

@@ -8,7 +8,7 @@
  * strings) are written after them; pprof resolves indexes once the whole
  * message is read.
  */
-#include "forensics/base/outfile.h"
+#include "forensics/01-base/outfile.h"
 #include "report/pprof.h"
 
 #include <errno.h>
@@ -21,8 +21,8 @@
 
 #include <zlib.h>
 
-#include "forensics/base/array.h"
-#include "forensics/base/hash.h"
+#include "forensics/01-base/array.h"
+#include "forensics/01-base/hash.h"
 
 enum {
 	/* Profile */

@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
+#include "forensics/01-base/error.h"
 
 struct gr_pprof;
 

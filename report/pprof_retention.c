@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/array.h"
-#include "forensics/base/hash.h"
-#include "forensics/types/types.h"
+#include "forensics/01-base/array.h"
+#include "forensics/01-base/hash.h"
+#include "forensics/11-types/types.h"
 #include "report/names.h"
 #include "report/pprof.h"
 

@@ -22,8 +22,8 @@
 
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/analysis.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/analysis.h"
 
 /* Write the gzipped profile to @out (@path names it in errors). */
 GR_MUST_USE

@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/query/channels.h"
-#include "forensics/query/retention.h"
-#include "forensics/session/session.h"
-#include "forensics/types/types.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/05-session/session.h"
+#include "forensics/11-types/types.h"
+#include "forensics/12-query/channels.h"
+#include "forensics/12-query/retention.h"
 #include "report/allocsites_report.h"
 #include "report/escape.h"
 #include "report/format.h"

@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/analysis.h"
-#include "forensics/query/suspects.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/suspects.h"
 
 #define GR_REPORT_SCHEMA "goretain-report/1"
 

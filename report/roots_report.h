@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/analysis.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/analysis.h"
 
 /* @limit: text rows shown (0 = all); JSON always lists every root. */
 GR_MUST_USE

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/query/paths.h"
+#include "forensics/12-query/paths.h"
 #include "report/allocsites_report.h"
 #include "report/escape.h"
 #include "report/format.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gr_suspects_report: `goretain suspects` — the leak suspects (see
- * forensics/query/suspects.h), each with the path from its root to where the
+ * forensics/12-query/suspects.h), each with the path from its root to where the
  * memory accumulates and what accumulates there.
  */
 #ifndef GR_SUSPECTS_REPORT_H
@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/analysis.h"
-#include "forensics/query/suspects.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/suspects.h"
 #include "report/json.h"
 
 /* The suspects as a JSON array (the value of a key @j has written). */

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/array.h"
-#include "forensics/types/types.h"
+#include "forensics/01-base/array.h"
+#include "forensics/11-types/types.h"
 #include "report/allocsites_report.h"
 #include "report/escape.h"
 #include "report/format.h"
@@ -23,7 +23,7 @@ static void json_known(struct gr_json *j, const char *key, bool known,
 }
 
 /* The sampled live instances of each of the first @n type rows: objects
- * keyed as the type grouping keys them (forensics/query/retention.c). */
+ * keyed as the type grouping keys them (forensics/12-query/retention.c). */
 struct members {
 	uint32_t *ids;
 	size_t n, cap;

@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/allocsites.h"
-#include "forensics/query/retention.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/allocsites.h"
+#include "forensics/12-query/retention.h"
 #include "report/json.h"
 
 /*

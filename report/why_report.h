@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "forensics/base/error.h"
-#include "forensics/query/analysis.h"
-#include "forensics/query/paths.h"
+#include "forensics/01-base/error.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/paths.h"
 
 struct gr_why_options {
 	const char *text;  /* the target as given */

@@ -7,7 +7,7 @@
 Reads the cores scripts/make-bench-cores.sh cached in $GR_CACHE/bench
 (go1.NN/<variant>/{bin,core,oracle.json}).  For each heap variant it runs
 `goretain report --format json` --runs times with GR_TIMINGS=1 and takes,
-from the timing lines on stderr (see forensics/base/progress.h), the wall and
+from the timing lines on stderr (see forensics/01-base/progress.h), the wall and
 CPU seconds of every phase and the peak private memory; for the
 goroutines variant it times `goretain goroutines`.  It prints a summary
 table (heap, objects, pointers, total wall and CPU, peak private memory,

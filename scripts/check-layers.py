@@ -10,6 +10,8 @@
 Rules (forensics/STAGES says them too):
   * every C file lives in a folder that STAGES lists (tests/ excepted),
     and every folder under forensics/ is listed;
+  * `ls forensics/` shows the stages in the order STAGES lists them
+    (their names begin with their place: 01-base, 02-input, ...);
   * a quoted include names a file from the top of the tree;
   * a file includes headers of its own folder or of folders listed
     before it, never after (tests/ may include anything);
@@ -67,6 +69,13 @@ def check_includes(root, stages):
                 f"forensics/{d}" not in index:
             errors.append(f"forensics/{d}: a folder forensics/STAGES "
                           "does not list")
+    # The pipeline order is meant to be read from `ls forensics/`: the
+    # folders' names must sort as STAGES lists them.
+    mine = [f for f, _ in stages if f.startswith("forensics/")]
+    for a, b in zip(mine, mine[1:]):
+        if a >= b:
+            errors.append(f"forensics/STAGES: {b} is listed after {a} "
+                          "but sorts before it in `ls forensics/`")
     for path in c_files(root):
         folder = os.path.dirname(path)
         testing = path.startswith("tests/")
@@ -203,16 +212,18 @@ def check_doc(root, stages, write):
 def self_test():
     """Each rule, broken once in a small tree, must be reported."""
     cases = {
-        "upward": ('forensics/low/a.c', '#include "forensics/high/b.h"\n',
+        "upward": ('forensics/1low/a.c', '#include "forensics/2high/b.h"\n',
                    "is a later stage"),
-        "relative": ('forensics/high/c.c', '#include "b.h"\n',
+        "relative": ('forensics/2high/c.c', '#include "b.h"\n',
                      "not a path from the top"),
-        "internal": ('forensics/high/d.c', '#include "forensics/low/x_internal.h"\n',
-                     "is internal to forensics/low"),
+        "internal": ('forensics/2high/d.c', '#include "forensics/1low/x_internal.h"\n',
+                     "is internal to forensics/1low"),
         "unlisted": ('forensics/other/e.c', '', "does not list"),
-        "prefix": ('forensics/high/y_internal.h', 'void z_f(void);\n',
+        "order": ('forensics/STAGES', "forensics/2high  high\n"
+                  "forensics/1low  low\n", "sorts before it"),
+        "prefix": ('forensics/2high/y_internal.h', 'void z_f(void);\n',
                    "does not start with y_"),
-        "must-use": ('forensics/high/f.c',
+        "must-use": ('forensics/2high/f.c',
                      'static struct gr_error *f(void);\n',
                      "without GR_MUST_USE"),
     }
@@ -220,11 +231,11 @@ def self_test():
     for name, (path, text, expect) in cases.items():
         with tempfile.TemporaryDirectory() as root:
             subprocess.run(["git", "init", "-q", root], check=True)
+            files_stages = "forensics/1low  low\nforensics/2high  high\n"
             files = {
-                "forensics/STAGES": "forensics/low  low\n"
-                                    "forensics/high  high\n",
-                "forensics/low/a.h": "", "forensics/low/x_internal.h": "",
-                "forensics/high/b.h": '#include "forensics/low/a.h"\n',
+                "forensics/STAGES": files_stages,
+                "forensics/1low/a.h": "", "forensics/1low/x_internal.h": "",
+                "forensics/2high/b.h": '#include "forensics/1low/a.h"\n',
                 "docs/ARCHITECTURE.md": f"{BEGIN}\n{END}\n",
                 path: text,
             }
@@ -240,13 +251,20 @@ def self_test():
             print(f"{'ok  ' if hit else 'FAIL'} self-test {name}: "
                   f"{errors[0] if errors else 'nothing reported'}")
             failed += not hit
-            # The same tree with the case's file removed is clean, and
-            # its diagram round-trips through --write.
-            os.remove(os.path.join(root, path))
-            try:
-                os.removedirs(os.path.join(root, os.path.dirname(path)))
-            except OSError:
-                pass
+            # The same tree with the case's file removed (STAGES put
+            # back in order) is clean, and its diagram round-trips
+            # through --write.
+            if path == "forensics/STAGES":
+                with open(os.path.join(root, path), "w") as f:
+                    f.write(files_stages)
+                stages = read_stages(root)
+            else:
+                os.remove(os.path.join(root, path))
+                try:
+                    os.removedirs(os.path.join(root,
+                                               os.path.dirname(path)))
+                except OSError:
+                    pass
             check_doc(root, stages, True)
             rest = check_includes(root, stages) + check_must_use(root) + \
                 check_prefixes(root) + check_doc(root, stages, False)

@@ -3,7 +3,7 @@
 # with cores in the corpora cache (scripts/make-cores.sh).
 #
 # A pack is the runtime DWARF a stripped binary of that release lacks
-# (forensics/dwarf/dwarf.h, "layout packs"); tests/tools/mkpack.c makes it from
+# (forensics/03-dwarf/dwarf.h, "layout packs"); tests/tools/mkpack.c makes it from
 # the unstripped cores of several corpora programs, exe and PIE, so that
 # every global's locator is checked on different binaries.  Run after
 # adding a Go version or changing which runtime types, constants or

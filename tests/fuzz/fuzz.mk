@@ -14,16 +14,16 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer \
                 -Wall -Wextra -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-                -I. -include forensics/base/banned.h \
+                -I. -include forensics/01-base/banned.h \
                 -DGR_INPUT_BUF_SIZE=8192
 
 # Small stream buffers (GR_INPUT_BUF_SIZE) let inputs of a few KiB cross
 # buffer boundaries, and spare ASan the cost of two 1 MiB allocations a run.
 # gr_input needs only gr_error: compile the two directly rather than the
 # whole library, whose objects are not built for the fuzzer.
-FUZZ_INPUT_SRC := tests/fuzz/fuzz_input.c forensics/input/input.c forensics/base/error.c
+FUZZ_INPUT_SRC := tests/fuzz/fuzz_input.c forensics/02-input/input.c forensics/01-base/error.c
 
-$(FUZZ_BUILD)/fuzz_input: $(FUZZ_INPUT_SRC) forensics/input/input.h forensics/base/error.h \
+$(FUZZ_BUILD)/fuzz_input: $(FUZZ_INPUT_SRC) forensics/02-input/input.h forensics/01-base/error.h \
 		tests/fuzz/fuzz_memfd.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_INPUT_SRC) -lzstd -lz

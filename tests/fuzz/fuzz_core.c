@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/input/core.h"
-#include "forensics/input/exe.h"
-#include "forensics/input/mem.h"
+#include "forensics/02-input/core.h"
+#include "forensics/02-input/exe.h"
+#include "forensics/02-input/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

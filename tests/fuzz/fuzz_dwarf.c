@@ -21,8 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/input/exe.h"
+#include "forensics/02-input/exe.h"
+#include "forensics/03-dwarf/dwarf.h"
 #include "tests/fuzz/fuzz_memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

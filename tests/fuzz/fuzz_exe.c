@@ -17,11 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "forensics/gobin/buildinfo.h"
-#include "forensics/gobin/moduledata.h"
-#include "forensics/gobin/pclntab.h"
-#include "forensics/input/exe.h"
-#include "forensics/input/mem.h"
+#include "forensics/02-input/exe.h"
+#include "forensics/02-input/mem.h"
+#include "forensics/04-gobin/buildinfo.h"
+#include "forensics/04-gobin/moduledata.h"
+#include "forensics/04-gobin/pclntab.h"
 #include "layouts/layouts.h"
 #include "tests/fuzz/fuzz_memfd.h"
 

@@ -33,12 +33,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/heap/heap.h"
-#include "forensics/input/core.h"
-#include "forensics/query/analysis.h"
-#include "forensics/session/session.h"
-#include "forensics/stacks/memprofile.h"
+#include "forensics/02-input/core.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/05-session/session.h"
+#include "forensics/07-heap/heap.h"
+#include "forensics/08-stacks/memprofile.h"
+#include "forensics/12-query/analysis.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "forensics/input/input.h"
+#include "forensics/02-input/input.h"
 #include "tests/fuzz/fuzz_memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

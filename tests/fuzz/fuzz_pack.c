@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the layout pack reader (forensics/dwarf/dwarf_pack.c):
+ * libFuzzer target for the layout pack reader (forensics/03-dwarf/dwarf_pack.c):
  * arbitrary text must give an index or a BAD_DATA/UNSUPPORTED error, never
  * a crash or a type reference out of range.  The locator callback places
  * every other global, so both paths run.  A good index is queried the way
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/dwarf/dwarf.h"
+#include "forensics/03-dwarf/dwarf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -352,7 +352,7 @@ check_stripped() {
 		fi
 		# Go 1.22+: the map's groups are typed by their malloc header,
 		# and the types synthesized from descriptors carry that to the
-		# sessions (forensics/rtype/rtype_synth.h).
+		# sessions (forensics/06-rtype/rtype_synth.h).
 		if [[ $(jq -r .malloc_headers "$d/oracle.json") == true ]]; then
 			check "$id: the suspect accumulates main.Session, every leaked one" \
 				"$(jq -r '.suspects[0] | [.member_type, .members] | map(tostring) | @tsv' "$j")" \

@@ -32,12 +32,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/heap/heap.h"
-#include "forensics/input/core.h"
-#include "forensics/input/exe.h"
-#include "forensics/input/mem.h"
-#include "forensics/session/session.h"
+#include "forensics/02-input/core.h"
+#include "forensics/02-input/exe.h"
+#include "forensics/02-input/mem.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/05-session/session.h"
+#include "forensics/07-heap/heap.h"
 
 /* An address no Go heap, stack or binary is mapped at on x86-64. */
 #define UNMAPPED 0x00000dead0000000ull

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gr-mkpack: make the layout pack of one Go release (forensics/dwarf/dwarf.h,
+ * gr-mkpack: make the layout pack of one Go release (forensics/03-dwarf/dwarf.h,
  * "layout packs") from cores of programs that release built with DWARF.
  *
  *   gr-mkpack -o layouts/packs/go1.NN.pack EXE CORE [EXE CORE]...
@@ -27,10 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/gobin/locate.h"
-#include "forensics/query/analysis.h"
-#include "forensics/session/session.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/locate.h"
+#include "forensics/05-session/session.h"
+#include "forensics/12-query/analysis.h"
 #include "report/report.h"
 #include "tests/tools/pack_write.h"
 

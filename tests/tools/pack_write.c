@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing layout packs; the format is forensics/dwarf/dwarf_pack.c's. */
+/* Writing layout packs; the format is forensics/03-dwarf/dwarf_pack.c's. */
 #include "tests/tools/pack_write.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "forensics/dwarf/dwarf_internal.h"
+#include "forensics/03-dwarf/dwarf_internal.h"
 
 static void put_size(FILE *f, bool has, uint64_t v)
 {

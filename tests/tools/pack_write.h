@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The layout pack writer of gr-mkpack (scripts/make-packs.sh): goretain
- * only reads packs (forensics/dwarf/dwarf_pack.c, whose header comment
+ * only reads packs (forensics/03-dwarf/dwarf_pack.c, whose header comment
  * describes the format), so the writer lives with the tool.
  */
 #ifndef GR_TESTS_PACK_WRITE_H
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "forensics/dwarf/dwarf.h"
+#include "forensics/03-dwarf/dwarf.h"
 
 /*
  * Write the pack of @d to @f: header for @go_version, the types in

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/error.h"
-#include "forensics/input/exe.h"
-#include "forensics/input/mem.h"
+#include "forensics/01-base/error.h"
+#include "forensics/02-input/exe.h"
+#include "forensics/02-input/mem.h"
 
 /* cmocka must be included before this header. */
 

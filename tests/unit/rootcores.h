@@ -24,9 +24,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "forensics/base/error.h"
-#include "forensics/input/mem.h"
-#include "forensics/session/session.h"
+#include "forensics/01-base/error.h"
+#include "forensics/02-input/mem.h"
+#include "forensics/05-session/session.h"
 
 #define rc_ok(err)                                                             \
 	do {                                                                   \

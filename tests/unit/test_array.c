@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "forensics/base/array.h"
+#include "forensics/01-base/array.h"
 
 struct pair {
 	uint64_t a;

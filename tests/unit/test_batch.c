@@ -16,7 +16,7 @@
 
 #include "cli/batch_lookup.h"
 #include "cli/batch_plan.h"
-#include "forensics/input/coreid.h"
+#include "forensics/02-input/coreid.h"
 #include "report/batch_summary.h"
 #include "tests/support/coregen.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "forensics/base/bigarray.h"
+#include "forensics/01-base/bigarray.h"
 
 static void test_zeroed(void **state)
 {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/gobin/buildinfo.h"
-#include "forensics/input/exe.h"
+#include "forensics/02-input/exe.h"
+#include "forensics/04-gobin/buildinfo.h"
 #include "tests/tools/testbins.h"
 
 /* ---- Go version strings ---- */

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/query/analysis.h"
-#include "forensics/query/channels.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/channels.h"
 #include "tests/unit/rootcores.h"
 
 static const struct gr_channel *find(const struct gr_channels *c,

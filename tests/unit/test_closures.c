@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/gobin/closures.h"
-#include "forensics/gobin/moduledata.h"
-#include "forensics/rtype/rtype.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/closures.h"
+#include "forensics/04-gobin/moduledata.h"
+#include "forensics/06-rtype/rtype.h"
 #include "tests/unit/rootcores.h"
 
 static uint64_t entry_of(const struct gr_pcln *pcln, const char *name)

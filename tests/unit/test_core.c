@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/input/core.h"
+#include "forensics/02-input/core.h"
 #include "tests/support/coregen.h"
 
 static uint8_t *sample(size_t *size)

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "forensics/base/cursor.h"
+#include "forensics/01-base/cursor.h"
 
 static void test_reads_and_does_not_advance_on_error(void **state)
 {

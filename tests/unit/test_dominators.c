@@ -25,8 +25,8 @@
 
 #include <time.h>
 
-#include "forensics/graph/dominators.h"
-#include "forensics/query/analysis.h"
+#include "forensics/10-graph/dominators.h"
+#include "forensics/12-query/analysis.h"
 #include "tests/unit/rootcores.h"
 
 static double now(void)

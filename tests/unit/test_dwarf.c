@@ -22,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "forensics/base/cursor.h"
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/input/exe.h"
+#include "forensics/01-base/cursor.h"
+#include "forensics/02-input/exe.h"
+#include "forensics/03-dwarf/dwarf.h"
 #include "tests/tools/testbins.h"
 
 /* ---- subjects ---- */

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/base/damage.h"
-#include "forensics/base/error.h"
+#include "forensics/01-base/damage.h"
+#include "forensics/01-base/error.h"
 
 /* A code in the set is caught: destroyed, *err NULL, true. */
 static void test_catch_listed_code(void **state)

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "forensics/input/exe.h"
+#include "forensics/02-input/exe.h"
 
 /*
  * Found by fuzzing (tests/fuzz/fuzz_core, which reads build IDs from the

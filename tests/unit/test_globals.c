@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/gobin/moduledata.h"
-#include "forensics/roots/globals.h"
-#include "forensics/roots/roots.h"
+#include "forensics/04-gobin/moduledata.h"
+#include "forensics/09-roots/globals.h"
+#include "forensics/09-roots/roots.h"
 #include "tests/unit/rootcores.h"
 
 static void check_slots(const struct rc_core *r, const struct gr_roots *roots,

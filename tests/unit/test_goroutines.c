@@ -32,13 +32,13 @@
 
 #include <fcntl.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/input/input.h"
-#include "forensics/input/mem.h"
-#include "forensics/roots/roots.h"
-#include "forensics/roots/stackroots.h"
-#include "forensics/session/session.h"
-#include "forensics/stacks/goroutines.h"
+#include "forensics/02-input/input.h"
+#include "forensics/02-input/mem.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/05-session/session.h"
+#include "forensics/08-stacks/goroutines.h"
+#include "forensics/09-roots/roots.h"
+#include "forensics/09-roots/stackroots.h"
 
 #define ok(expr)                                                               \
 	do {                                                                   \

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "forensics/graph/graph.h"
-#include "forensics/query/analysis.h"
+#include "forensics/10-graph/graph.h"
+#include "forensics/12-query/analysis.h"
 #include "tests/unit/rootcores.h"
 
 static void same_graph(const char *id, unsigned threads,

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "forensics/base/hash.h"
+#include "forensics/01-base/hash.h"
 
 /* The entry with @key among @keys through @h, UINT32_MAX if none. */
 static uint32_t find(const struct gr_hash *h, char (*keys)[16],

@@ -27,10 +27,10 @@
 #include <fcntl.h>
 #include <time.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/heap/heap.h"
-#include "forensics/heap/heap_internal.h"
-#include "forensics/session/session.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/05-session/session.h"
+#include "forensics/07-heap/heap.h"
+#include "forensics/07-heap/heap_internal.h"
 #include "layouts/heapbits.h"
 #include "tests/unit/corecache.h"
 

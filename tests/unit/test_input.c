@@ -23,7 +23,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "forensics/input/input.h"
+#include "forensics/02-input/input.h"
 
 struct buf {
 	uint8_t *data;

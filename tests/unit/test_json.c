@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/outfile.h"
+#include "forensics/01-base/outfile.h"
 #include "report/escape.h"
 #include "report/json.h"
 

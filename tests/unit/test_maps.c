@@ -24,11 +24,11 @@
 
 #include <glob.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/graph/mark.h"
-#include "forensics/heap/heap.h"
-#include "forensics/heap/maps.h"
-#include "forensics/query/analysis.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/07-heap/heap.h"
+#include "forensics/07-heap/maps.h"
+#include "forensics/10-graph/mark.h"
+#include "forensics/12-query/analysis.h"
 #include "tests/unit/rootcores.h"
 
 /* ---- helpers ---- */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/input/mem.h"
+#include "forensics/02-input/mem.h"
 
 static uint8_t bytes[256];
 

@@ -30,10 +30,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/query/allocsites.h"
-#include "forensics/query/analysis.h"
-#include "forensics/stacks/memprofile.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/08-stacks/memprofile.h"
+#include "forensics/12-query/allocsites.h"
+#include "forensics/12-query/analysis.h"
 #include "report/allocsites_report.h"
 #include "report/memprof_report.h"
 #include "tests/unit/rootcores.h"

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "forensics/gobin/moduledata.h"
-#include "forensics/gobin/pclntab.h"
-#include "forensics/input/core.h"
+#include "forensics/02-input/core.h"
+#include "forensics/04-gobin/moduledata.h"
+#include "forensics/04-gobin/pclntab.h"
 #include "layouts/layouts.h"
 #include "tests/tools/testbins.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Layout packs (forensics/dwarf/dwarf_pack.c, forensics/gobin/locate.c, layouts/packs.h)
+ * Layout packs (forensics/03-dwarf/dwarf_pack.c, forensics/04-gobin/locate.c, layouts/packs.h)
  * against the truth of real binaries:
  *
  *   test_pack_matches_dwarf  for every unstripped core of every toolchain
@@ -24,11 +24,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/gobin/locate.h"
-#include "forensics/query/analysis.h"
-#include "forensics/session/session.h"
-#include "forensics/types/types.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/locate.h"
+#include "forensics/05-session/session.h"
+#include "forensics/11-types/types.h"
+#include "forensics/12-query/analysis.h"
 #include "layouts/packs.h"
 #include "tests/unit/corecache.h"
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/cursor.h"
-#include "forensics/gobin/pclntab.h"
+#include "forensics/01-base/cursor.h"
+#include "forensics/04-gobin/pclntab.h"
 #include "tests/tools/testbins.h"
 
 /* One variant of the sample, opened, with its oracle and parsed pclntab. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/base/progress.h"
+#include "forensics/01-base/progress.h"
 
 /* Burn a little CPU and hold @bytes of touched private memory. */
 static volatile uint64_t sink;

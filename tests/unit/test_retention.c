@@ -25,13 +25,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/graph/graph.h"
-#include "forensics/graph/mark.h"
-#include "forensics/query/analysis.h"
-#include "forensics/query/paths.h"
-#include "forensics/query/retention.h"
-#include "forensics/query/suspects.h"
-#include "forensics/types/types.h"
+#include "forensics/10-graph/graph.h"
+#include "forensics/10-graph/mark.h"
+#include "forensics/11-types/types.h"
+#include "forensics/12-query/analysis.h"
+#include "forensics/12-query/paths.h"
+#include "forensics/12-query/retention.h"
+#include "forensics/12-query/suspects.h"
 #include "tests/unit/rootcores.h"
 
 struct remark {

@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/roots/globals.h"
-#include "forensics/roots/roots.h"
-#include "forensics/roots/rtroots.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/09-roots/globals.h"
+#include "forensics/09-roots/roots.h"
+#include "forensics/09-roots/rtroots.h"
 #include "tests/unit/rootcores.h"
 
 static void load(const struct rc_core *r, struct gr_session *s,

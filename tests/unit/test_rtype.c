@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/gobin/moduledata.h"
-#include "forensics/rtype/rtype.h"
-#include "forensics/session/session.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/moduledata.h"
+#include "forensics/05-session/session.h"
+#include "forensics/06-rtype/rtype.h"
 #include "tests/unit/corecache.h"
 
 static struct gr_session *open_core(const struct cc_core *c)

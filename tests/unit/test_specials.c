@@ -12,10 +12,10 @@
 #include <cmocka.h>
 #include <unistd.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/heap/heap.h"
-#include "forensics/roots/roots.h"
-#include "forensics/roots/specials.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/07-heap/heap.h"
+#include "forensics/09-roots/roots.h"
+#include "forensics/09-roots/specials.h"
 #include "tests/unit/rootcores.h"
 
 /* ---- the kind table ---- */

@@ -21,10 +21,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/dwarf/dwarf.h"
-#include "forensics/query/analysis.h"
-#include "forensics/types/types.h"
-#include "forensics/types/types_internal.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/11-types/types.h"
+#include "forensics/11-types/types_internal.h"
+#include "forensics/12-query/analysis.h"
 #include "tests/unit/rootcores.h"
 
 struct typed {
@@ -86,7 +86,7 @@ static double typed_share(const struct typed *x)
  * The share of live bytes every core must have typed.  Before Go 1.23 the
  * finalizer corpus's captive objects are reachable only through closure
  * structs whose layout comes from the allocating code
- * (forensics/gobin/closures.c); without it they were 93% typed.
+ * (forensics/04-gobin/closures.c); without it they were 93% typed.
  */
 static double coverage_floor(void)
 {

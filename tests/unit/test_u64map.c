@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "forensics/base/u64map.h"
+#include "forensics/01-base/u64map.h"
 
 static void test_empty(void **state)
 {

@@ -24,10 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "forensics/input/core.h"
-#include "forensics/session/session.h"
-#include "forensics/stacks/goroutines.h"
-#include "forensics/stacks/unwind.h"
+#include "forensics/02-input/core.h"
+#include "forensics/05-session/session.h"
+#include "forensics/08-stacks/goroutines.h"
+#include "forensics/08-stacks/unwind.h"
 
 #define ok(expr)                                                               \
 	do {                                                                   \

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/gobin/x86.h"
+#include "forensics/04-gobin/x86.h"
 #include "tests/unit/corecache.h"
 
 struct vec {

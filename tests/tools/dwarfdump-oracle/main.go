@@ -8,7 +8,7 @@
 // Output: one record per line, fields separated by tabs, numbers in decimal
 // (addresses in hex with 0x).  DIE order is kept, so the n-th "type" line is
 // the n-th type gr_dwarf indexes.  The selection rules below are the
-// contract of forensics/dwarf/dwarf.h, restated independently:
+// contract of forensics/03-dwarf/dwarf.h, restated independently:
 //
 //	dwarf    <present 0|1>  <max CU version>
 //	counts   <types> <globals> <constants> <functions> <vars>

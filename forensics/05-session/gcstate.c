@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#include "forensics/05-session/gcstate.h"
+
+#include <string.h>
+
+#include "forensics/02-input/mem.h"
+#include "forensics/03-dwarf/dwarf.h"
+
+static const struct {
+	const char *name, *global, *member;
+} fields[] = {
+#define GR_X(f, g, m) {#f, g, m},
+	GR_GCSTATE_FIELDS(GR_X)
+#undef GR_X
+};
+
+const char *gr_gcstate_name(enum gr_gcstate_field f)
+{
+	return (unsigned)f < GR_GCSTATE_COUNT ? fields[f].name : "unknown";
+}
+
+/*
+ * The run-time address of global @i and its member (the whole global when
+ * the field names none), or a member of size 0 when this Go has no such
+ * field (or one of no integer size).  The runtime wraps some of these in
+ * atomic types (atomic.Int32 since 1.19, atomic.Uint64 for heapLive since
+ * 1.21): their value sits at offset 0, so the wrapper's size is the
+ * value's.
+ */
+GR_MUST_USE
+static struct gr_error *locate(const struct gr_dwarf *d, uint64_t bias,
+			       size_t i, uint64_t *addr,
+			       struct gr_dwarf_member *m)
+{
+	m->size = 0;
+	const struct gr_dwarf_global *g;
+	struct gr_error *err = gr_dwarf_global(d, fields[i].global, &g);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)) || err)
+		return err;
+	*addr = g->addr + bias;
+	if (!fields[i].member) {
+		uint64_t sz;
+		if (gr_dwarf_type_size(d, g->type, &sz) &&
+		    (sz == 1 || sz == 2 || sz == 4 || sz == 8))
+			*m = (struct gr_dwarf_member){.size = sz,
+						      .type = g->type};
+		return NULL;
+	}
+	err = gr_dwarf_member(d, g->type, fields[i].member,
+			      GR_DWARF_SIZES(1, 2, 4, 8), m);
+	if (gr_error_catch(&err, GR_ERR_BIT(UNSUPPORTED)) || err)
+		return err;
+	return NULL;
+}
+
+struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
+{
+	const struct gr_dwarf *d = gr_session_dwarf(s);
+	struct gr_mem *mem = gr_session_mem(s);
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < GR_GCSTATE_COUNT; i++) {
+		uint64_t addr = 0, v = 0;
+		struct gr_dwarf_member m;
+		struct gr_error *err =
+			locate(d, gr_session_load_bias(s), i, &addr, &m);
+		if (err)
+			return err;
+		if (!m.size)
+			continue;
+		err = gr_dwarf_member_read(mem, addr, &m, &v);
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+			continue;
+		if (err)
+			return err;
+		/* Sign-extend: gcPercent is -1 when GOGC=off. */
+		if (m.size < 8 && (v >> (m.size * 8 - 1)) & 1)
+			v |= ~(uint64_t)0 << (m.size * 8);
+		ret->value[i] = (int64_t)v;
+		ret->have[i] = true;
+	}
+	return NULL;
+}
+
+double gr_gcstate_cpu_fraction(const struct gr_gcstate *st)
+{
+	if (!st->have[GR_GCSTATE_gc_cpu_fraction_bits])
+		return -1;
+	double f;
+	int64_t bits = st->value[GR_GCSTATE_gc_cpu_fraction_bits];
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+uint64_t gr_gcstate_metadata_bytes(const struct gr_gcstate *st)
+{
+	uint64_t sum = 0;
+	for (int f = GR_GCSTATE_mspan_sys; f <= GR_GCSTATE_other_sys; f++)
+		if (st->have[f])
+			sum += (uint64_t)st->value[f];
+	return sum;
+}

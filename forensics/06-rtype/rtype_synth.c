@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+#include "forensics/06-rtype/rtype_synth.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/01-base/array.h"
+#include "forensics/01-base/u64map.h"
+#include "forensics/02-input/mem.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/moduledata.h"
+#include "layouts/typedesc.h"
+
+/* A struct with more fields than this is not laid out (Go allows more,
+ * programs do not write them). */
+enum { MAX_FIELDS = 4096 };
+
+struct synth {
+	struct gr_dwarf *d;
+	struct gr_rtypes *rt;
+	struct gr_mem *mem;
+	uint64_t types_base;
+	uint32_t desc; /* sizeof(abi.Type) */
+	uint32_t eface, iface;
+	/* descriptor address -> type id */
+	struct gr_u64map ids;
+	/* Descriptors whose type is reserved but not yet filled. */
+	struct pending {
+		uint64_t addr;
+		uint32_t id;
+	} *pending;
+	size_t npending, pending_cap;
+	size_t added;
+};
+
+static bool lookup(const struct synth *sy, uint64_t addr, uint32_t *id)
+{
+	return gr_u64map_get(&sy->ids, addr, id);
+}
+
+GR_MUST_USE
+static struct gr_error *insert(struct synth *sy, uint64_t addr, uint32_t id)
+{
+	return gr_u64map_put(&sy->ids, addr, id);
+}
+
+/*
+ * The type id standing for the descriptor at @addr: known already, a
+ * type of the pack with its name (the runtime's own), or a new
+ * placeholder queued to be filled.  GR_DWARF_NO_TYPE for a NULL or
+ * unreadable descriptor.
+ */
+GR_MUST_USE
+static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
+{
+	*ret = GR_DWARF_NO_TYPE;
+	if (!addr || lookup(sy, addr, ret))
+		return NULL;
+	const struct gr_rtype *r;
+	const char *name;
+	struct gr_error *err = gr_rtype_get(sy->rt, addr, &r);
+	if (!err)
+		err = gr_rtype_name(sy->rt, r, &name);
+	/* Not a descriptor goretain can read: no type, not fatal. */
+	if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
+		return err;
+	uint32_t id;
+	err = gr_dwarf_type_by_name(sy->d, name, &id);
+	if (!err) {
+		struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, id);
+		if (t && !t->runtime_type)
+			t->runtime_type = addr - sy->types_base;
+		if ((err = insert(sy, addr, id)))
+			return err;
+		*ret = id;
+		return NULL;
+	}
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		return err;
+	if (sy->added >= GR_RTYPE_SYNTH_MAX)
+		return gr_error_create(GR_ERR_LIMIT,
+				       "more than %d type descriptors",
+				       GR_RTYPE_SYNTH_MAX);
+	if ((err = gr_dwarf_synth_type(sy->d, name, &id)))
+		return err;
+	sy->added++;
+	if ((err = gr_array_grow(&sy->pending, &sy->pending_cap, sy->npending,
+				 1)))
+		return err;
+	sy->pending[sy->npending++] = (struct pending){.addr = addr, .id = id};
+	if ((err = insert(sy, addr, id)))
+		return err;
+	*ret = id;
+	return NULL;
+}
+
+/* The word at @addr, or 0 when it cannot be read. */
+static uint64_t word(const struct synth *sy, uint64_t addr)
+{
+	uint64_t v = 0;
+	gr_error_destroy(gr_mem_u64(sy->mem, addr, &v));
+	return v;
+}
+
+GR_MUST_USE
+static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
+				    uint64_t addr)
+{
+	/* The kind's own members follow the common header. */
+	uint64_t tail = addr + sy->desc;
+	uint64_t fields = word(sy, tail + GR_DESC_STRUCT_FIELDS);
+	uint64_t n = word(sy, tail + GR_DESC_STRUCT_NFIELDS);
+	if (!fields || n > MAX_FIELDS)
+		return NULL;
+	/* Resolve the field types first: each may append a placeholder,
+	 * and this type's fields must be contiguous. */
+	uint32_t *ftype = malloc((n ? n : 1) * sizeof(*ftype));
+	if (!ftype)
+		return gr_error_nomem();
+	struct gr_error *err = NULL;
+	for (uint64_t i = 0; i < n && !err; i++)
+		err = id_for(sy,
+			     word(sy, fields + i * GR_SFIELD_SIZE +
+					      GR_SFIELD_TYP),
+			     &ftype[i]);
+	for (uint64_t i = 0; i < n && !err; i++) {
+		uint64_t at = fields + i * GR_SFIELD_SIZE;
+		char *name = NULL, buf[32];
+		err = gr_rtype_read_name(sy->rt, word(sy, at), &name);
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
+			snprintf(buf, sizeof(buf), "field%" PRIu64, i);
+		else if (err)
+			break;
+		err = gr_dwarf_synth_field(sy->d, id, name ? name : buf,
+					   word(sy, at + GR_SFIELD_OFF),
+					   ftype[i]);
+		free(name);
+	}
+	free(ftype);
+	return err;
+}
+
+/* Fill the placeholder @id from the descriptor at @addr (see the header
+ * for the shapes). */
+GR_MUST_USE
+static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
+{
+	const struct gr_rtype *r;
+	struct gr_error *err = gr_rtype_get(sy->rt, addr, &r);
+	if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
+		return err;
+	uint32_t ref = GR_DWARF_NO_TYPE;
+	uint8_t kind = GR_DWARF_TYPE_BASE, go_kind = r->kind;
+	uint64_t count = 0;
+	bool has_count = false;
+	uint64_t tail = addr + sy->desc;
+	switch (r->kind) {
+	case GR_GO_KIND_POINTER:
+		kind = GR_DWARF_TYPE_POINTER;
+		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
+		break;
+	case GR_GO_KIND_SLICE:
+		kind = GR_DWARF_TYPE_STRUCT;
+		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
+		break;
+	case GR_GO_KIND_ARRAY:
+		kind = GR_DWARF_TYPE_ARRAY;
+		count = word(sy, tail + GR_DESC_ARRAY_LEN);
+		has_count = true;
+		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
+		break;
+	case GR_GO_KIND_STRING:
+		kind = GR_DWARF_TYPE_STRUCT;
+		break;
+	case GR_GO_KIND_STRUCT:
+		kind = GR_DWARF_TYPE_STRUCT;
+		break;
+	case GR_GO_KIND_INTERFACE:
+		/* InterfaceType{Type; PkgPath Name; Methods []Imethod}. */
+		kind = GR_DWARF_TYPE_TYPEDEF;
+		ref = word(sy, tail + GR_DESC_IFACE_NMETHODS) ? sy->iface
+								  : sy->eface;
+		break;
+	case GR_GO_KIND_FUNC:
+		kind = GR_DWARF_TYPE_POINTER;
+		break;
+	case GR_GO_KIND_MAP:
+	case GR_GO_KIND_CHAN:
+	case GR_GO_KIND_UNSAFE_POINTER:
+		/* Opaque: a pointer-sized value propagation does not follow. */
+		kind = GR_DWARF_TYPE_POINTER;
+		go_kind = GR_GO_KIND_UNSAFE_POINTER;
+		break;
+	default:
+		break;
+	}
+	if (err)
+		return err;
+	struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, id);
+	t->kind = kind;
+	t->go_kind = go_kind;
+	t->size = r->size;
+	t->has_size = true;
+	t->count = count;
+	t->has_count = has_count;
+	t->runtime_type = addr - sy->types_base;
+	if (r->kind == GR_GO_KIND_SLICE)
+		t->elem = ref;
+	else
+		t->type = ref;
+	if (r->kind == GR_GO_KIND_STRUCT)
+		return fill_struct(sy, id, addr);
+	return NULL;
+}
+
+/* runtime.eface / runtime.iface: the pack's, or two-word structs. */
+GR_MUST_USE
+static struct gr_error *rep(struct synth *sy, const char *name, uint32_t *id)
+{
+	struct gr_error *err = gr_dwarf_type_by_name(sy->d, name, id);
+	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		return err;
+	if ((err = gr_dwarf_synth_type(sy->d, name, id)))
+		return err;
+	struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, *id);
+	t->kind = GR_DWARF_TYPE_STRUCT;
+	t->size = 16;
+	t->has_size = true;
+	return NULL;
+}
+
+struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
+				const uint64_t *addrs, size_t n, size_t *added)
+{
+	if (added)
+		*added = 0;
+	struct gr_dwarf *d = gr_session_dwarf(s);
+	if (!gr_dwarf_pack_version(d) || !gr_rtype_desc_size(rt))
+		return NULL;
+	struct synth sy = {
+		.d = d,
+		.rt = rt,
+		.mem = gr_session_mem(s),
+		.types_base = gr_session_moduledata(s)->types,
+		.desc = gr_rtype_desc_size(rt),
+	};
+	struct gr_error *err = rep(&sy, "runtime.eface", &sy.eface);
+	if (!err)
+		err = rep(&sy, "runtime.iface", &sy.iface);
+	for (size_t i = 0; i < n && !err; i++) {
+		uint32_t id;
+		err = id_for(&sy, addrs[i], &id);
+		/* Fill depth-first from the end: fill() may queue more. */
+		while (!err && sy.npending) {
+			sy.npending--;
+			err = fill(&sy, sy.pending[sy.npending].id,
+				   sy.pending[sy.npending].addr);
+		}
+	}
+	if (!err)
+		err = gr_dwarf_synth_done(d);
+	if (added)
+		*added = sy.added;
+	gr_u64map_free(&sy.ids);
+	free(sy.pending);
+	return err;
+}

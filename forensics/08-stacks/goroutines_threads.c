@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Goroutines and the threads of the core: which thread runs a goroutine
+ * (m.procid is the thread id: runtime/os_linux.go minit sets it from
+ * gettid), and where to unwind a goroutine caught _Grunning from.
+ *
+ * A running goroutine's stack state is only in its thread's registers.
+ * The thread may be:
+ *   - on the goroutine's own stack: unwind from NT_PRSTATUS rip/rsp;
+ *   - in a signal handler on its gsignal stack (the usual case in a core
+ *     the runtime dumped itself with GOTRACEBACK=crash): the kernel saved
+ *     the interrupted registers in its signal frame
+ *     (gr_unwind_signal_regs);
+ *   - on g0 (systemstack): g.sched was saved by systemstack
+ *     (asm_amd64.s gosave_systemstack_switch), so the goroutine is
+ *     unwound from there like a parked one.
+ */
+#include <string.h>
+
+#include "forensics/02-input/core.h"
+#include "forensics/05-session/session.h"
+#include "forensics/08-stacks/goroutines_internal.h"
+
+static const struct gr_core_thread *thread_of(struct gr_goroutines *gs,
+					      uint64_t m)
+{
+	uint64_t procid;
+	if (!m)
+		return NULL;
+	struct gr_error *err =
+		gr_mem_u64(gs->mem, m + gs->l.m_procid, &procid);
+	if (err) {
+		gr_error_destroy(err);
+		return NULL;
+	}
+	struct gr_core *core = gr_session_core(gs->s);
+	size_t n = gr_core_thread_count(core);
+	for (size_t i = 0; procid && i < n; i++) {
+		const struct gr_core_thread *t = gr_core_thread(core, i);
+		if ((uint64_t)(uint32_t)t->tid == procid)
+			return t;
+	}
+	return NULL;
+}
+
+void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g)
+{
+	const struct gr_core_thread *t = thread_of(gs, g->m);
+	g->tid = t ? t->tid : -1;
+}
+
+static bool on_stack(const struct gr_goroutine *g, uint64_t sp)
+{
+	return sp >= g->stack_lo && sp < g->stack_hi;
+}
+
+bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
+			struct gr_unwind_start *start,
+			enum gr_g_frames_from *from)
+{
+	if (g->status != GR_G_RUNNING || g->tid < 0)
+		return false;
+	const struct gr_core_thread *t = thread_of(gs, g->m);
+	if (!t)
+		return false;
+	struct gr_regs regs = t->regs;
+	enum gr_g_frames_from src = GR_G_FROM_THREAD;
+	if (!on_stack(g, regs.rsp)) {
+		if (!gr_unwind_signal_regs(gs->unwind, &t->regs, &regs) ||
+		    !on_stack(g, regs.rsp))
+			return false; /* on g0, or unknown: use g.sched */
+		src = GR_G_FROM_SIGNAL;
+	}
+	memset(start, 0, sizeof(*start));
+	start->pc = regs.rip;
+	start->sp = regs.rsp;
+	start->conservative_innermost = true;
+	g->have_regs = true;
+	g->regs = regs;
+	*from = src;
+	return true;
+}
