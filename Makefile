@@ -121,7 +121,7 @@ unit: $(TEST_BIN)
 # which ASan's shadow mapping would exceed.
 SAN_IT_SUBSET := oldest and newest toolchain, every program and variant
 IT_ENV = GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE)
-integration: it-run it-html it-batch it-hostile it-slim it-pprof
+integration: it-run it-html it-batch it-hostile it-slim it-pprof it-stripped
 it-run: $(BUILD)/goretain
 	$(IT_ENV) tests/integration/run.sh
 it-html: $(BUILD)/goretain $(BUILD)/tests/test_html
@@ -134,6 +134,13 @@ it-slim: $(BUILD)/goretain
 	$(IT_ENV) tests/integration/slim.sh
 it-pprof: $(BUILD)/goretain
 	$(IT_ENV) GR_PPROF=$(GR_CACHE)/tools/pprof tests/integration/pprof.sh
+# Each corpus core analysed with a strip -s copy of its executable: live
+# totals identical to the DWARF analysis, and the typed share and per-type
+# agreement held at tests/integration/stripped-floor.txt (a ratchet: raise
+# it with --write-floor when typing of stripped binaries improves).
+it-stripped: $(BUILD)/goretain
+	GR_CACHE=$(GR_CACHE) scripts/stripped-compare.py --goretain $(BUILD)/goretain \
+		--floor tests/integration/stripped-floor.txt
 
 # The thread pass (tests/integration/threads.sh): a ThreadSanitizer build
 # analyses the newest toolchain's cores with --threads 2 and must give the

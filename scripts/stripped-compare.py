@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """stripped-compare.py — a stripped executable against its DWARF twin.
 
-    scripts/stripped-compare.py [--goretain BIN] [--cores DIR]
+    scripts/stripped-compare.py [--goretain BIN] [--cache DIR] [-j N]
                                 [--only SUBSTR ...] [--json OUT]
+                                [--floor FILE | --write-floor FILE]
 
 For every corpus core whose executable has DWARF, make a copy of the
 executable with `strip -s` (symbols and DWARF gone, code and notes
@@ -20,15 +21,23 @@ each executable.  Per core it prints:
 
 A table per toolchain follows (the worst typed share and agreement), and
 with --json the per-core figures go to OUT.  Issue 16's targets: live
-totals identical, typed share >= 95%, agreement >= 99%.  Exit status 1
-when any live total differs or an analysis fails, 0 otherwise (the share
-targets are reported, not enforced, until the typing meets them).
+totals identical, typed share >= 95%, agreement >= 99%.
 
-The stripped copies are cached beside the cores' cache, in
-~/.cache/goretain/stripped/<toolchain>/<variant>/bin.
+--floor FILE is a ratchet (tests/integration/stripped-floor.txt, run by
+`make it-stripped`): a line "core typed% agreement%" per core, and a core
+whose typed share or agreement falls below its line fails.  The targets
+above are not enforced until the typing meets them; the floor keeps what
+has been reached.  --write-floor FILE records the current figures.
+GR_IT_SUBSET=newest (make check-quick) keeps the newest toolchain only.
+
+Exit status 1 when a live total differs, an analysis fails or a floor is
+not held, 0 otherwise.  The stripped copies are cached under the cores'
+cache: <cache>/stripped/<toolchain>/<variant>/bin.
 """
 import argparse
+import concurrent.futures
 import json
+import math
 import os
 import subprocess
 import sys
@@ -74,17 +83,19 @@ def by_type(top):
 
 
 def analyse(goretain, exe, core):
+    """One `top --by type -n 0` gives the live totals and every type's
+    shallow bytes, unknown objects under their own keys."""
     t0 = time.monotonic()
-    rep = run_json(goretain, ["report"], exe, core)
-    secs = time.monotonic() - t0
     top = run_json(goretain, ["top", "--by", "type", "-n", "0"], exe, core)
-    ty = rep["types"]
+    secs = time.monotonic() - t0
+    types = by_type(top)
+    unknown = sum(b for k, b in types.items() if unknown_key(k))
     return {
-        "live_bytes": rep["heap"]["live"]["bytes"],
-        "live_objects": rep["heap"]["live"]["objects"],
-        "typed_bytes": ty["typed_bytes"],
-        "unknown_bytes": ty["unknown_bytes"],
-        "by_type": by_type(top),
+        "live_bytes": top["live_bytes"],
+        "live_objects": top["live_objects"],
+        "typed_bytes": top["live_bytes"] - unknown,
+        "unknown_bytes": unknown,
+        "by_type": types,
         "seconds": secs,
     }
 
@@ -112,53 +123,90 @@ def compare(full, strip):
     }
 
 
+def read_floor(path):
+    floor = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                core, typed, agree = line.split()
+                floor[core] = (float(typed), float(agree))
+    return floor
+
+
+def one(a, cache, name, exe, core):
+    sexe = stripped_copy(exe, os.path.join(cache, "stripped", name))
+    full = analyse(a.goretain, exe, core)
+    strip = analyse(a.goretain, sexe, core)
+    c = compare(full, strip)
+    c["core"] = name
+    return c
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--goretain", default="build/goretain")
-    ap.add_argument("--cores",
-                    default=os.path.join(HOME, ".cache/goretain/cores"))
+    ap.add_argument("--cache", default=os.environ.get(
+        "GR_CACHE", os.path.join(HOME, ".cache/goretain")))
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--only", nargs="*", default=[])
     ap.add_argument("--json")
+    ap.add_argument("--floor")
+    ap.add_argument("--write-floor")
     a = ap.parse_args()
-    cache = os.path.join(HOME, ".cache/goretain/stripped")
-    rows = []
-    bad = 0
-    for tc in sorted(os.listdir(a.cores)):
-        if not tc.startswith("go"):
-            continue
-        for var in sorted(os.listdir(os.path.join(a.cores, tc))):
-            d = os.path.join(a.cores, tc, var)
+    cores = os.path.join(a.cache, "cores")
+    toolchains = sorted((t for t in os.listdir(cores) if t.startswith("go")),
+                        key=lambda t: [int(x) for x in t[2:].split(".")])
+    if os.environ.get("GR_IT_SUBSET") == "newest":
+        toolchains = toolchains[-1:]
+    jobs = []
+    for tc in toolchains:
+        for var in sorted(os.listdir(os.path.join(cores, tc))):
+            d = os.path.join(cores, tc, var)
             exe, core = os.path.join(d, "bin"), os.path.join(d, "core")
             name = f"{tc}/{var}"
             if a.only and not any(s in name for s in a.only):
                 continue
-            if not (os.path.isfile(exe) and os.path.isfile(core)) or \
-                    not has_dwarf(exe):
-                continue
+            if os.path.isfile(exe) and os.path.isfile(core) and \
+                    has_dwarf(exe):
+                jobs.append((name, exe, core))
+    floor = read_floor(a.floor) if a.floor else {}
+    rows = []
+    bad = 0
+    with concurrent.futures.ThreadPoolExecutor(max(1, a.j)) as pool:
+        futs = [pool.submit(one, a, a.cache, *j) for j in jobs]
+        for (name, _, _), fut in zip(jobs, futs):
             try:
-                sexe = stripped_copy(exe, os.path.join(cache, tc, var))
-                full = analyse(a.goretain, exe, core)
-                strip = analyse(a.goretain, sexe, core)
+                c = fut.result()
             except (RuntimeError, subprocess.CalledProcessError,
-                    json.JSONDecodeError) as e:
+                    json.JSONDecodeError, KeyError) as e:
                 print(f"FAIL {name}: {e}")
                 bad += 1
                 continue
-            c = compare(full, strip)
-            c["core"] = name
             rows.append(c)
-            bad += not c["totals_equal"]
-            print(f"{'ok  ' if c['totals_equal'] else 'DIFF'} {name:38} "
-                  f"typed {100 * c['typed_dwarf']:6.2f}% -> "
-                  f"{100 * c['typed_stripped']:6.2f}%  agreement "
-                  f"{100 * c['agreement']:6.2f}%  time "
-                  f"{c['time_ratio']:.2f}x", flush=True)
+            why = [] if c["totals_equal"] else ["live totals differ"]
+            typed, agree = 100 * c["typed_stripped"], 100 * c["agreement"]
+            if name in floor:
+                ft, fa = floor[name]
+                if typed < ft - 0.005:
+                    why.append(f"typed share below its floor {ft:.2f}%")
+                if agree < fa - 0.005:
+                    why.append(f"agreement below its floor {fa:.2f}%")
+            elif a.floor:
+                why.append("no floor recorded (--write-floor)")
+            bad += bool(why)
+            print(f"{'FAIL' if why else 'ok  '} {name:38} "
+                  f"typed {100 * c['typed_dwarf']:6.2f}% -> {typed:6.2f}%  "
+                  f"agreement {agree:6.2f}%  time "
+                  f"{c['time_ratio']:.2f}x{': ' if why else ''}"
+                  f"{'; '.join(why)}", flush=True)
     print()
     print("| toolchain | cores | totals equal | typed stripped (min) "
           "| agreement (min) | time ratio (max) |")
     print("|---|---:|---:|---:|---:|---:|")
-    for tc in sorted({r["core"].split("/")[0] for r in rows}):
+    for tc in toolchains:
         rs = [r for r in rows if r["core"].startswith(tc + "/")]
+        if not rs:
+            continue
         print(f"| {tc} | {len(rs)} | "
               f"{sum(r['totals_equal'] for r in rs)} | "
               f"{100 * min(r['typed_stripped'] for r in rs):.2f}% | "
@@ -168,6 +216,19 @@ def main():
         with open(a.json + ".tmp", "w") as f:
             json.dump(rows, f, indent=1)
         os.replace(a.json + ".tmp", a.json)
+    if a.write_floor:
+        with open(a.write_floor + ".tmp", "w") as f:
+            f.write("# scripts/stripped-compare.py --write-floor: per core, "
+                    "the typed share\n# of live bytes with a strip -s "
+                    "copy of its executable and the\n# per-type agreement "
+                    "with DWARF, in percent, rounded down.\n")
+            for r in rows:
+                f.write(f"{r['core']} "
+                        f"{math.floor(10000 * r['typed_stripped']) / 100:.2f} "
+                        f"{math.floor(10000 * r['agreement']) / 100:.2f}\n")
+        os.replace(a.write_floor + ".tmp", a.write_floor)
+    print(f"stripped-compare: {len(rows)} cores, "
+          f"{'all held' if not bad else f'{bad} failed'}")
     sys.exit(1 if bad else 0)
 
 
