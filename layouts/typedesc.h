@@ -59,6 +59,24 @@ enum {
 };
 
 /*
+ * The head of every descriptor, for code that must tell one from other
+ * bytes before DWARF or a pack is at hand: runtime._type{size, ptrdata
+ * uintptr; hash uint32; tflag, align, fieldAlign, kind uint8} (1.19-1.20)
+ * and internal/abi.Type{Size_, PtrBytes; Hash; TFlag, Align_, FieldAlign_,
+ * Kind_} (1.21-1.27) put the same members at the same offsets.  The kind
+ * numbers (runtime/typekind.go, internal/abi.Kind) are the same in all.
+ */
+enum {
+	GR_DESC_SIZE = 0,
+	GR_DESC_PTRBYTES = 8,
+	GR_DESC_ALIGN = 21,
+	GR_DESC_KIND = 23,
+	GR_DESC_HEAD_SIZE = 24,
+	GR_KIND_CHAN = 18,
+	GR_KIND_MAP = 21,
+};
+
+/*
  * The dynamic type in an itab: runtime.itab{inter, _type, ...} (1.19-1.20)
  * and internal/abi.ITab{Inter, Type, ...} (1.21-1.27) hold it in the
  * second word; for when DWARF describes neither.

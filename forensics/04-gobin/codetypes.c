@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Types of globals from the code that stores into them (see codetypes.h).
+ */
+#include "forensics/04-gobin/codetypes.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/01-base/array.h"
+#include "forensics/04-gobin/x86.h"
+#include "layouts/typedesc.h"
+
+enum {
+	/* Functions longer than this are not scanned (as in closures.c: the
+	 * runtime's largest are tens of kB). */
+	MAX_FUNC_BYTES = 1 << 20,
+	/* A register's fact is forgotten this many instructions after it
+	 * was learnt: the compiler puts a LEAQ, its call and the store
+	 * close together; older facts are more likely stale. */
+	MAX_AGE = 32,
+	/* Forward jumps whose target is still ahead, per function; beyond
+	 * this a target is entered with nothing known. */
+	MAX_PENDING = 1024,
+	NREGS = 16,
+	REG_AX = 0,
+	REG_CX = 1,
+	REG_DX = 2,
+	REG_BX = 3,
+	REG_SI = 6,
+	REG_DI = 7,
+	REG_R11 = 11,
+	/* More allocation functions than this is not the runtime. */
+	MAX_CALLEES = 256,
+};
+
+/* What a register is known to hold. */
+enum what {
+	W_NONE,
+	W_TYPE,	  /* a descriptor address: LEAQ into [types, etypes) */
+	W_ADDR,	  /* another address LEAQ loaded (an itab, perhaps) */
+	W_GLOBAL, /* the value of the global word at v */
+	W_NEW,	  /* a new object of type v */
+	W_ARRAY,  /* a new array of element type v */
+	W_MAP,	  /* a map of map type v */
+	W_CHAN,	  /* a channel of chan type v */
+	W_SCALAR, /* (stores only) an immediate or a byte */
+};
+
+struct reg {
+	uint8_t what;
+	uint8_t age;
+	uint64_t v;
+};
+
+/* How a call's callee is treated. */
+enum role {
+	R_OTHER,     /* forgets every register */
+	R_NEWOBJECT, /* newobject(typ): AX = new typ */
+	R_MALLOCGC,  /* mallocgc*(size, typ, ...): AX = new typ (BX) */
+	R_MAKESLICE, /* makeslice(et, ...), makeslicecopy: AX = []et */
+	R_GROWSLICE, /* growslice: et in SI (Go 1.20+) or AX (1.19) */
+	R_MAKEMAP,   /* makemap(t, ...), makemap64: AX = map t */
+	R_MAKECHAN,  /* makechan(t, ...), makechan64: AX = chan t */
+	R_MAPOP,     /* mapassign*, mapaccess*, ...(t, m, ...) */
+	R_BARRIER,   /* write barrier helpers: registers preserved */
+	R_NORETURN,  /* panics, throw, morestack: nothing falls through */
+};
+
+struct callee {
+	uint64_t entry;
+	uint8_t role;
+};
+
+struct pending {
+	uint64_t target;
+	struct reg regs[NREGS];
+};
+
+/* A register store into a global, kept per function: an interface's
+ * type word counts only with its data word stored beside it. */
+struct store {
+	uint64_t addr;
+	uint64_t v;
+	uint8_t what;
+};
+
+struct scan {
+	struct gr_mem *mem;
+	struct store *stores;
+	size_t nstores, stores_cap;
+	const struct gr_moduledata *md;
+	struct callee callees[MAX_CALLEES];
+	size_t ncallees;
+	/* One function's labels: bit i of @label = a jump lands at byte i,
+	 * of @back = one lands there from further on (a loop). */
+	uint8_t *label, *back;
+	struct pending *pend;
+	size_t npend;
+};
+
+struct gr_codetypes {
+	struct gr_codetype *v;
+	size_t n, cap;
+};
+
+/* Runtime functions by name (pclntab names: Go 1.24+'s Swiss map code is
+ * linknamed to the same runtime.* names). */
+static enum role role_of(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		bool exact;
+		enum role role;
+	} names[] = {
+		{"runtime.newobject", true, R_NEWOBJECT},
+		{"runtime.mallocgc", false, R_MALLOCGC},
+		{"runtime.makeslice", true, R_MAKESLICE},
+		{"runtime.makeslicecopy", true, R_MAKESLICE},
+		{"runtime.growslice", true, R_GROWSLICE},
+		{"runtime.makemap", true, R_MAKEMAP},
+		{"runtime.makemap64", true, R_MAKEMAP},
+		{"runtime.makechan", true, R_MAKECHAN},
+		{"runtime.makechan64", true, R_MAKECHAN},
+		{"runtime.mapassign", false, R_MAPOP},
+		{"runtime.mapaccess", false, R_MAPOP},
+		{"runtime.mapdelete", false, R_MAPOP},
+		{"runtime.mapiterinit", true, R_MAPOP},
+		{"runtime.mapclear", true, R_MAPOP},
+		{"runtime.gcWriteBarrier", false, R_BARRIER},
+		{"runtime.wbZero", true, R_BARRIER},
+		{"runtime.wbMove", true, R_BARRIER},
+		{"runtime.panic", false, R_NORETURN},
+		{"runtime.goPanic", false, R_NORETURN},
+		{"runtime.throw", true, R_NORETURN},
+		{"runtime.morestack", false, R_NORETURN},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i].prefix);
+		if (names[i].exact ? !strcmp(name, names[i].prefix)
+				   : !strncmp(name, names[i].prefix, n))
+			return names[i].role;
+	}
+	return R_OTHER;
+}
+
+static enum role callee_role(const struct scan *s, uint64_t pc)
+{
+	for (size_t i = 0; i < s->ncallees; i++)
+		if (s->callees[i].entry == pc)
+			return (enum role)s->callees[i].role;
+	return R_OTHER;
+}
+
+static bool within(uint64_t a, uint64_t lo, uint64_t hi)
+{
+	return a >= lo && a < hi;
+}
+
+/* Data and bss: the sections whose words may hold pointers. */
+static bool is_global(const struct scan *s, uint64_t a)
+{
+	return within(a, s->md->data, s->md->edata) ||
+	       within(a, s->md->bss, s->md->ebss);
+}
+
+GR_MUST_USE
+static struct gr_error *record(struct gr_codetypes *c, uint64_t addr,
+			       enum gr_codetype_kind kind, uint64_t type)
+{
+	struct gr_error *err = gr_array_grow(&c->v, &c->cap, c->n, 1);
+	if (err)
+		return err;
+	c->v[c->n++] = (struct gr_codetype){addr, type, kind};
+	return NULL;
+}
+
+/*
+ * A plausible descriptor head at @addr (layouts/typedesc.h) of kind @kind
+ * (0: any): the type data holds strings and other bytes too, and a
+ * wrong record is worse than none.  The typing reads it again, whole.
+ */
+static bool is_desc(const struct scan *s, uint64_t addr, unsigned kind)
+{
+	uint8_t h[GR_DESC_HEAD_SIZE];
+	if (addr & 7 || !within(addr, s->md->types, s->md->etypes))
+		return false;
+	struct gr_error *err = gr_mem_read(s->mem, addr, h, sizeof(h));
+	/* Bytes the image lacks are no descriptor. */
+	gr_error_destroy(err);
+	if (err)
+		return false;
+	uint64_t size, ptrbytes;
+	memcpy(&size, h + GR_DESC_SIZE, 8);
+	memcpy(&ptrbytes, h + GR_DESC_PTRBYTES, 8);
+	unsigned k = h[GR_DESC_KIND] & GR_KIND_MASK, align = h[GR_DESC_ALIGN];
+	return ptrbytes <= size && !(ptrbytes & 7) && k >= 1 &&
+	       k <= GR_KIND_MAX && (!kind || k == kind) && align &&
+	       align <= 8 && !(align & (align - 1));
+}
+
+/*
+ * An itab (runtime/iface.go, internal/abi.ITab): its first two words are
+ * the interface's descriptor and the concrete type's, both in the
+ * module's type data.  Anything else LEAQ loads (a string's bytes, a
+ * static value) is no interface word.
+ */
+static bool is_itab(const struct scan *s, uint64_t addr)
+{
+	uint64_t inter, type;
+	struct gr_error *err = gr_mem_u64(s->mem, addr, &inter);
+	if (!err)
+		err = gr_mem_u64(s->mem, addr + 8, &type);
+	/* An address the image lacks is no itab. */
+	gr_error_destroy(err);
+	return !err && is_desc(s, inter, 0) && is_desc(s, type, 0);
+}
+
+/* The record a store of @r into a global makes, if any. */
+static bool store_kind(const struct scan *s, const struct reg *r,
+		       enum gr_codetype_kind *kind)
+{
+	switch (r->what) {
+	case W_NEW:
+		*kind = GR_CODETYPE_POINTER;
+		return is_desc(s, r->v, 0);
+	case W_ARRAY:
+		*kind = GR_CODETYPE_ARRAY;
+		return is_desc(s, r->v, 0);
+	case W_MAP:
+		*kind = GR_CODETYPE_MAP;
+		return is_desc(s, r->v, GR_KIND_MAP);
+	case W_CHAN:
+		*kind = GR_CODETYPE_CHAN;
+		return is_desc(s, r->v, GR_KIND_CHAN);
+	case W_TYPE:
+		/* Itabs may lie among the descriptors (Go 1.19's
+		 * go.itab.* are in .rodata before runtime.etypes). */
+		*kind = GR_CODETYPE_IFACE;
+		return is_desc(s, r->v, 0) || is_itab(s, r->v);
+	case W_ADDR:
+		*kind = GR_CODETYPE_IFACE;
+		return is_itab(s, r->v);
+	default:
+		return false;
+	}
+}
+
+static void forget_all(struct reg *regs)
+{
+	memset(regs, 0, NREGS * sizeof(*regs));
+}
+
+static void set(struct reg *r, enum what w, uint64_t v)
+{
+	*r = (struct reg){.what = (uint8_t)w, .v = v};
+}
+
+/* The meet of two states: what both paths agree on. */
+static void meet(struct reg *into, const struct reg *other)
+{
+	for (int i = 0; i < NREGS; i++)
+		if (into[i].what != other[i].what || into[i].v != other[i].v)
+			into[i] = (struct reg){0};
+		else if (other[i].age > into[i].age)
+			into[i].age = other[i].age;
+}
+
+/* Remember the state at a forward jump to @target. */
+static void push_pending(struct scan *s, uint64_t target,
+			 const struct reg *regs)
+{
+	for (size_t i = 0; i < s->npend; i++)
+		if (s->pend[i].target == target) {
+			meet(s->pend[i].regs, regs);
+			return;
+		}
+	if (s->npend == MAX_PENDING)
+		return; /* the label then starts from nothing (see below) */
+	s->pend[s->npend].target = target;
+	memcpy(s->pend[s->npend].regs, regs, NREGS * sizeof(*regs));
+	s->npend++;
+}
+
+/*
+ * The state entering the label at @pc: the meet of the fall-through's
+ * (unless the instruction before cannot fall through) and of every
+ * forward jump's; nothing for a loop head or a label whose jumps did not
+ * fit.
+ */
+static void enter_label(struct scan *s, uint64_t pc, bool back,
+			bool falls_in, struct reg *regs)
+{
+	size_t i = 0;
+	while (i < s->npend && s->pend[i].target != pc)
+		i++;
+	if (back || i == s->npend) {
+		forget_all(regs);
+	} else {
+		if (falls_in)
+			meet(regs, s->pend[i].regs);
+		else
+			memcpy(regs, s->pend[i].regs, NREGS * sizeof(*regs));
+		s->pend[i] = s->pend[--s->npend];
+	}
+}
+
+/* Forget what an instruction this scan does not follow may write. */
+static void clobber(const struct gr_x86_insn *in, struct reg *regs)
+{
+	uint8_t op = in->opcode;
+	if (in->map != GR_X86_MAP_1) {
+		if (!in->has_modrm) {
+			forget_all(regs); /* syscall, cpuid, rdtsc ... */
+			return;
+		}
+		/* Two-byte opcodes write their reg operand or, for a
+		 * register form, their r/m one: forget both. */
+		regs[in->reg] = (struct reg){0};
+		if (in->mod == 3)
+			regs[in->rm] = (struct reg){0};
+		return;
+	}
+	if (!in->has_modrm) {
+		int r = op & 7;
+		if ((op >= 0xb0 && op <= 0xbf) || (op >= 0x58 && op <= 0x5f)) {
+			regs[r] = regs[r + 8] = (struct reg){0};
+		} else if (op >= 0x91 && op <= 0x97) {
+			regs[REG_AX] = regs[r] = regs[r + 8] = (struct reg){0};
+		} else if (op == 0x98 || op == 0x99) {
+			regs[REG_AX] = regs[REG_DX] = (struct reg){0};
+		} else if (op >= 0xa4 && op <= 0xaf) {
+			regs[REG_AX] = regs[REG_CX] = (struct reg){0};
+			regs[REG_SI] = regs[REG_DI] = (struct reg){0};
+		} else if (op == 0xcc || op == 0xcd || op == 0xf4) {
+			forget_all(regs);
+		}
+		return;
+	}
+	/* ALU ops with the direction bit write their reg operand; CMP
+	 * (0x3a, 0x3b) writes nothing. */
+	bool writes_reg = (op < 0x40 && (op & 7) >= 2 && (op & 7) <= 3 &&
+			   op != 0x3a && op != 0x3b) ||
+			  op == 0x63 || op == 0x69 || op == 0x6b || op == 0x86 ||
+			  op == 0x87 || op == 0x8a || op == 0x8b || op == 0x8d;
+	bool reads_only = op == 0x38 || op == 0x39 || op == 0x3a ||
+			  op == 0x3b || op == 0x84 || op == 0x85 ||
+			  ((op == 0x80 || op == 0x81 || op == 0x83) &&
+			   in->reg == 7) ||
+			  ((op == 0xf6 || op == 0xf7) && in->reg == 0);
+	if (writes_reg)
+		regs[in->reg] = (struct reg){0};
+	if (in->mod == 3 && !reads_only)
+		regs[in->rm] = (struct reg){0};
+	/* MUL, IMUL, DIV, IDIV write AX and DX. */
+	if ((op == 0xf6 || op == 0xf7) && in->reg >= 4)
+		regs[REG_AX] = regs[REG_DX] = (struct reg){0};
+	/* Indirect calls and jumps. */
+	if (op == 0xff && in->reg >= 2 && in->reg <= 5)
+		forget_all(regs);
+}
+
+/* A call: what its result is, and what it tells of a global map. */
+GR_MUST_USE
+static struct gr_error *call(struct gr_codetypes *c, const struct scan *s,
+			     uint64_t target, struct reg *regs)
+{
+	enum role role = callee_role(s, target);
+	const struct reg *ax = &regs[REG_AX], *bx = &regs[REG_BX];
+	struct reg result = {0};
+	switch (role) {
+	case R_BARRIER:
+		/* Go 1.21+ returns the buffer in R11; the others are kept
+		 * (runtime/asm_amd64.s gcWriteBarrier). */
+		regs[REG_R11] = (struct reg){0};
+		return NULL;
+	case R_NEWOBJECT:
+		if (ax->what == W_TYPE)
+			set(&result, W_NEW, ax->v);
+		break;
+	case R_MALLOCGC:
+		if (bx->what == W_TYPE)
+			set(&result, W_NEW, bx->v);
+		break;
+	case R_MAKESLICE:
+		if (ax->what == W_TYPE)
+			set(&result, W_ARRAY, ax->v);
+		break;
+	case R_GROWSLICE:
+		if (regs[REG_SI].what == W_TYPE)
+			set(&result, W_ARRAY, regs[REG_SI].v);
+		else if (ax->what == W_TYPE)
+			set(&result, W_ARRAY, ax->v);
+		break;
+	case R_MAKEMAP:
+		if (ax->what == W_TYPE)
+			set(&result, W_MAP, ax->v);
+		break;
+	case R_MAKECHAN:
+		if (ax->what == W_TYPE)
+			set(&result, W_CHAN, ax->v);
+		break;
+	case R_MAPOP:
+		if (ax->what == W_TYPE && bx->what == W_GLOBAL &&
+		    is_desc(s, ax->v, GR_KIND_MAP)) {
+			struct gr_error *err =
+				record(c, bx->v, GR_CODETYPE_MAP, ax->v);
+			if (err)
+				return err;
+		}
+		break;
+	case R_OTHER:
+	case R_NORETURN:
+		break;
+	}
+	forget_all(regs);
+	regs[REG_AX] = result;
+	return NULL;
+}
+
+/*
+ * The function's stores, as records.  An interface's type word (a
+ * descriptor or an itab) counts only where the same function stores a
+ * register that holds no such address into the word after it: a global
+ * *abi.Type next to another (reflect's rtypeOf caches) is no interface,
+ * and an interface's data word is a pointer, never an immediate.
+ */
+GR_MUST_USE
+static struct gr_error *stores_to_records(struct gr_codetypes *c,
+					  struct scan *s)
+{
+	for (size_t i = 0; i < s->nstores; i++) {
+		const struct store *st = &s->stores[i];
+		struct reg r = {.what = st->what, .v = st->v};
+		enum gr_codetype_kind kind;
+		if (st->what == W_SCALAR || !store_kind(s, &r, &kind))
+			continue;
+		if (kind == GR_CODETYPE_IFACE) {
+			bool data = false, veto = false;
+			for (size_t j = 0; j < s->nstores; j++) {
+				const struct store *d = &s->stores[j];
+				if (d->addr != st->addr + 8)
+					continue;
+				if (d->what == W_TYPE || d->what == W_ADDR ||
+				    d->what == W_SCALAR)
+					veto = true;
+				else
+					data = true;
+			}
+			if (!data || veto)
+				continue;
+		}
+		struct gr_error *err = record(c, st->addr, kind, st->v);
+		if (err)
+			return err;
+	}
+	s->nstores = 0;
+	return NULL;
+}
+
+/* First pass: where jumps land inside the function. */
+static void find_labels(struct scan *s, const uint8_t *code, size_t len,
+			uint64_t entry)
+{
+	memset(s->label, 0, len / 8 + 1);
+	memset(s->back, 0, len / 8 + 1);
+	for (size_t at = 0; at < len;) {
+		struct gr_x86_insn in;
+		if (!gr_x86_decode(code + at, len - at, entry + at, &in))
+			break;
+		if ((in.is_jmp || in.is_jcc) &&
+		    within(in.branch_target, entry, entry + len)) {
+			size_t t = (size_t)(in.branch_target - entry);
+			s->label[t / 8] |= (uint8_t)(1u << (t % 8));
+			if (t <= at)
+				s->back[t / 8] |= (uint8_t)(1u << (t % 8));
+		}
+		at += in.len;
+	}
+}
+
+GR_MUST_USE
+static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
+				  const uint8_t *code, size_t len,
+				  uint64_t entry)
+{
+	struct reg regs[NREGS] = {{0}};
+	const struct gr_moduledata *md = s->md;
+	bool falls_in = true;
+	find_labels(s, code, len, entry);
+	s->npend = 0;
+	s->nstores = 0;
+	for (size_t at = 0; at < len;) {
+		struct gr_x86_insn in;
+		if (!gr_x86_decode(code + at, len - at, entry + at, &in))
+			break; /* data or an unknown form: stop, guess nothing */
+		/* @falls_in: the instruction before can run and falls
+		 * through to this one (dead padding after a jump cannot). */
+		if (s->label[at / 8] & (1u << (at % 8))) {
+			enter_label(s, in.pc, s->back[at / 8] & (1u << (at % 8)),
+				    falls_in, regs);
+			falls_in = true;
+		} else if (!falls_in) {
+			forget_all(regs); /* reached by nothing we saw */
+		}
+		at += in.len;
+		for (int i = 0; i < NREGS; i++)
+			if (regs[i].what && ++regs[i].age > MAX_AGE)
+				regs[i] = (struct reg){0};
+		if (in.is_call) {
+			struct gr_error *err =
+				call(c, s, in.branch_target, regs);
+			if (err)
+				return err;
+			/* The out-of-line blocks after a panic call are
+			 * entered only by their jumps. */
+			falls_in = callee_role(s, in.branch_target) !=
+				   R_NORETURN;
+			continue;
+		}
+		if (in.is_jcc || in.is_jmp) {
+			if (within(in.branch_target, entry, entry + len) &&
+			    in.branch_target > in.pc)
+				push_pending(s, in.branch_target, regs);
+			if (in.is_jmp) {
+				forget_all(regs);
+				falls_in = false;
+			}
+			continue;
+		}
+		if (in.is_ret || (in.map == GR_X86_MAP_1 && in.opcode == 0xcc)) {
+			forget_all(regs);
+			falls_in = false;
+			continue;
+		}
+		if (in.is_lea && in.rip_rel) {
+			/* Checked as a descriptor (is_desc) only where
+			 * it is used. */
+			if (within(in.rip_target, md->types, md->etypes))
+				set(&regs[in.reg], W_TYPE, in.rip_target);
+			else if (!is_global(s, in.rip_target))
+				set(&regs[in.reg], W_ADDR, in.rip_target);
+			else
+				regs[in.reg] = (struct reg){0};
+			continue;
+		}
+		if (in.map == GR_X86_MAP_1 && in.rex_w && in.rip_rel &&
+		    in.opcode == 0x8b) {
+			if (is_global(s, in.rip_target))
+				set(&regs[in.reg], W_GLOBAL, in.rip_target);
+			else
+				regs[in.reg] = (struct reg){0};
+			continue;
+		}
+		if (in.map == GR_X86_MAP_1 && in.rex_w && in.rip_rel &&
+		    in.opcode == 0x89 && is_global(s, in.rip_target)) {
+			struct gr_error *err = gr_array_grow(
+				&s->stores, &s->stores_cap, s->nstores, 1);
+			if (err)
+				return err;
+			s->stores[s->nstores++] = (struct store){
+				in.rip_target, regs[in.reg].v,
+				regs[in.reg].what};
+			continue;
+		}
+		if (in.map == GR_X86_MAP_1 && in.rip_rel &&
+		    (in.opcode == 0xc7 || in.opcode == 0x88) &&
+		    is_global(s, in.rip_target)) {
+			/* An immediate or a byte: no pointer.  Kept so that
+			 * it vetoes an interface word before it. */
+			struct gr_error *err = gr_array_grow(
+				&s->stores, &s->stores_cap, s->nstores, 1);
+			if (err)
+				return err;
+			s->stores[s->nstores++] =
+				(struct store){in.rip_target, 0, W_SCALAR};
+			continue;
+		}
+		if (in.map == GR_X86_MAP_1 && in.rex_w && in.has_modrm &&
+		    in.mod == 3 && (in.opcode == 0x89 || in.opcode == 0x8b)) {
+			/* MOVQ between registers: the fact moves along. */
+			if (in.opcode == 0x89)
+				regs[in.rm] = regs[in.reg];
+			else
+				regs[in.reg] = regs[in.rm];
+			continue;
+		}
+		clobber(&in, regs);
+	}
+	return stores_to_records(c, s);
+}
+
+static int cmp_record(const void *a, const void *b)
+{
+	const struct gr_codetype *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->type > y->type) - (x->type < y->type);
+}
+
+/* Sort, fold duplicates, drop the words given two different records. */
+static void settle(struct gr_codetypes *c)
+{
+	if (!c->n)
+		return;
+	qsort(c->v, c->n, sizeof(*c->v), cmp_record);
+	size_t w = 0;
+	for (size_t i = 0; i < c->n;) {
+		size_t j = i + 1;
+		bool same = true;
+		for (; j < c->n && c->v[j].addr == c->v[i].addr; j++)
+			same &= c->v[j].kind == c->v[i].kind &&
+				c->v[j].type == c->v[i].type;
+		if (same)
+			c->v[w++] = c->v[i];
+
+		i = j;
+	}
+	c->n = w;
+}
+
+struct gr_error *gr_codetypes_create(struct gr_mem *mem,
+				     const struct gr_pcln *pcln,
+				     const struct gr_moduledata *md,
+				     struct gr_codetypes **ret)
+{
+	*ret = NULL;
+	struct scan s = {.mem = mem, .md = md};
+	uint32_t nfunc = gr_pcln_func_count(pcln);
+	struct gr_pcln_func fn;
+	bool alloc = false;
+	for (uint32_t i = 0; i < nfunc && s.ncallees < MAX_CALLEES; i++) {
+		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
+		/* A name that cannot be read is no runtime function. */
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
+			continue;
+		if (err)
+			return err;
+		enum role r = role_of(fn.name);
+		if (r == R_OTHER)
+			continue;
+		alloc |= r == R_NEWOBJECT || r == R_MALLOCGC;
+		s.callees[s.ncallees++] = (struct callee){fn.entry, (uint8_t)r};
+	}
+	if (!alloc)
+		return gr_error_create(GR_ERR_NOT_FOUND,
+				       "no runtime.newobject in the pclntab");
+	struct gr_codetypes *c = calloc(1, sizeof(*c));
+	uint8_t *buf = malloc(MAX_FUNC_BYTES);
+	s.label = malloc(MAX_FUNC_BYTES / 8 + 1);
+	s.back = malloc(MAX_FUNC_BYTES / 8 + 1);
+	s.pend = malloc(MAX_PENDING * sizeof(*s.pend));
+	struct gr_error *err = NULL;
+	if (!c || !buf || !s.label || !s.back || !s.pend)
+		err = gr_error_nomem();
+	for (uint32_t i = 0; !err && i < nfunc; i++) {
+		err = gr_pcln_func_at(pcln, i, &fn);
+		if (gr_error_catch(&err, GR_ERR_CONTENT) || err ||
+		    fn.end <= fn.entry || fn.end - fn.entry > MAX_FUNC_BYTES)
+			continue;
+		size_t len = (size_t)(fn.end - fn.entry);
+		const uint8_t *code = NULL;
+		err = gr_mem_view(mem, fn.entry, len, &code);
+		if (gr_error_catch(&err, GR_ERR_CONTENT)) {
+			err = gr_mem_read(mem, fn.entry, buf, len);
+			code = buf;
+		}
+		/* Code the core and the executable both lack: skipped. */
+		if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
+			continue;
+		err = scan_func(c, &s, code, len, fn.entry);
+	}
+	free(buf);
+	free(s.label);
+	free(s.back);
+	free(s.pend);
+	free(s.stores);
+	if (err) {
+		gr_codetypes_destroy(c);
+		return err;
+	}
+	settle(c);
+	*ret = c;
+	return NULL;
+}
+
+void gr_codetypes_destroy(struct gr_codetypes *c)
+{
+	if (!c)
+		return;
+	free(c->v);
+	free(c);
+}
+
+size_t gr_codetypes_count(const struct gr_codetypes *c)
+{
+	return c ? c->n : 0;
+}
+
+const struct gr_codetype *gr_codetypes_get(const struct gr_codetypes *c,
+					   size_t i)
+{
+	return c && i < c->n ? &c->v[i] : NULL;
+}
+
+static int cmp_addr(const void *key, const void *rec)
+{
+	uint64_t a = *(const uint64_t *)key;
+	const struct gr_codetype *r = rec;
+	return (a > r->addr) - (a < r->addr);
+}
+
+const struct gr_codetype *gr_codetypes_find(const struct gr_codetypes *c,
+					    uint64_t addr)
+{
+	/* One record per address (settle), so an exact match is all. */
+	return gr_codetypes_count(c)
+		       ? bsearch(&addr, c->v, c->n, sizeof(*c->v), cmp_addr)
+		       : NULL;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gr_codetypes: what the machine code stores into package-level
+ * variables, for binaries whose globals have no declared types.
+ *
+ * A stripped binary says nothing of main.cache's type, but the code that
+ * fills it does.  The compiler passes the type descriptor of what it
+ * allocates in a register and stores the result with a RIP-relative MOV:
+ *
+ *	LEAQ type:main.Holder(SB), AX         LEAQ type:int64(SB), AX
+ *	CALL runtime.newobject(SB)            CALL runtime.makeslice(SB)
+ *	MOVQ AX, main.left(SB)                MOVQ AX, main.ids(SB)
+ *
+ * and passes a map's type with the map itself to every map operation:
+ *
+ *	MOVQ main.sessions(SB), BX
+ *	LEAQ type:map[string]*main.Session(SB), AX
+ *	CALL runtime.mapassign_faststr(SB)
+ *
+ * gr_codetypes_create() decodes every function once (gr_x86) and follows
+ * the integer registers through each straight-line run of instructions:
+ * a register holds a descriptor (LEAQ into [types, etypes)), another
+ * address LEAQ loaded, a global's value (MOVQ from data or bss), or an
+ * allocation's result (after runtime.newobject, the Go 1.26+
+ * size-specialized runtime.mallocgc* with the type in BX,
+ * runtime.makeslice, growslice, makemap, makechan).  Any instruction
+ * that may write a register it does not understand forgets that
+ * register; a call forgets them all but its result (the write barrier's
+ * helpers keep them: they preserve the general registers), an
+ * unconditional jump or return forgets everything.  What reaches a store
+ * into data or bss, or a map operation on a global's value, becomes a
+ * record for that word; a word given two different records is dropped
+ * (ambiguous), never guessed.  amd64 only.
+ *
+ * This is evidence from the code, not from the core: gr_types uses it
+ * only for words the binary gives no type, and calls what it types from
+ * it inferred.
+ */
+#ifndef GR_CODETYPES_H
+#define GR_CODETYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forensics/01-base/error.h"
+#include "forensics/02-input/mem.h"
+#include "forensics/04-gobin/moduledata.h"
+#include "forensics/04-gobin/pclntab.h"
+
+/* What the word at a record's address holds. */
+enum gr_codetype_kind {
+	/* A pointer to one value of type @type (runtime.newobject). */
+	GR_CODETYPE_POINTER,
+	/* A pointer to an array of @type (a slice's data word: makeslice,
+	 * growslice). */
+	GR_CODETYPE_ARRAY,
+	/* A map of map type @type (makemap, or a map operation on it). */
+	GR_CODETYPE_MAP,
+	/* A channel of chan type @type (makechan). */
+	GR_CODETYPE_CHAN,
+	/* An interface's first word: @type is the address stored there, a
+	 * type descriptor (empty interface) or an itab (the caller checks
+	 * which); the data word follows. */
+	GR_CODETYPE_IFACE,
+};
+
+struct gr_codetype {
+	uint64_t addr; /* runtime address of the word */
+	uint64_t type; /* runtime address of the descriptor (or itab) */
+	enum gr_codetype_kind kind;
+};
+
+struct gr_codetypes;
+
+/*
+ * Scan the code of every function of @pcln through @mem.  @md gives the
+ * module's type data [types, etypes) and its data and bss.  NOT_FOUND
+ * when the pclntab has none of the allocation functions (not Go code as
+ * this module knows it).  Functions whose code cannot be read are
+ * skipped.  @mem, @pcln and @md are not kept.  NOMEM.
+ */
+GR_MUST_USE
+struct gr_error *gr_codetypes_create(struct gr_mem *mem,
+				     const struct gr_pcln *pcln,
+				     const struct gr_moduledata *md,
+				     struct gr_codetypes **ret);
+void gr_codetypes_destroy(struct gr_codetypes *c);
+
+/* The records, sorted by address, one per word (ambiguous words gone). */
+size_t gr_codetypes_count(const struct gr_codetypes *c);
+const struct gr_codetype *gr_codetypes_get(const struct gr_codetypes *c,
+					   size_t i);
+/* The record of the word at @addr, or NULL. */
+const struct gr_codetype *gr_codetypes_find(const struct gr_codetypes *c,
+					    uint64_t addr);
+
+#endif /* GR_CODETYPES_H */
