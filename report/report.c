@@ -257,6 +257,10 @@ static size_t trust_notes(const struct facts *f, const char **notes,
 	    n < max)
 		notes[n++] = "layout pack from another patch release of this "
 			     "Go version: layouts seldom change, but may";
+	if (a->types && gr_types_stats(a->types)->inferred_bytes && n < max)
+		notes[n++] = "some types are inferred from the code that stores "
+			     "into globals, not read from the core: they are "
+			     "named \"T (inferred)\"";
 	if (gr_dwarf_pack_unlocated(d) && n < max)
 		notes[n++] = "some runtime globals were not found in the "
 			     "stripped code: what they hold may be missing";
@@ -520,6 +524,12 @@ static void json_types(struct gr_json *j, const struct facts *f)
 				   : gr_dom_totals(f->a->dom)->live_objects);
 	gr_json_kv_double(j, "unknown_share",
 			  live ? (double)unk / (double)live : 0);
+	const struct gr_types_stats *st =
+		f->a->types ? gr_types_stats(f->a->types) : NULL;
+	if (st && st->inference) {
+		gr_json_kv_u64(j, "inferred_bytes", st->inferred_bytes);
+		gr_json_kv_u64(j, "inferred_objects", st->inferred_objects);
+	}
 	gr_json_object_end(j);
 }
 
@@ -650,14 +660,20 @@ static void text_summary(FILE *out, const struct facts *f)
 		x, y, z, w);
 	uint64_t unk = unknown_bytes(a);
 	hb(x, sizeof(x), unk);
-	fprintf(out, "%zu goroutines; %.1f%% of live bytes typed (%s unknown)\n",
+	uint64_t inf = a->types ? gr_types_stats(a->types)->inferred_bytes : 0;
+	char infs[64] = "";
+	if (inf && t->live_bytes)
+		snprintf(infs, sizeof(infs), ", %.1f%% inferred",
+			 100.0 * (double)inf / (double)t->live_bytes);
+	fprintf(out,
+		"%zu goroutines; %.1f%% of live bytes typed (%s unknown%s)\n",
 		gr_goroutines_count(a->goroutines) ? gr_goroutines_count(
 							     a->goroutines)
 						   : 0,
 		t->live_bytes ? 100.0 * (double)(t->live_bytes - unk) /
 					(double)t->live_bytes
 			      : 100.0,
-		x);
+		x, infs);
 }
 
 static void text_maps(FILE *out, const struct facts *f)

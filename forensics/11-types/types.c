@@ -10,6 +10,7 @@
 #include "forensics/01-base/array.h"
 #include "forensics/01-base/bigarray.h"
 #include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/codetypes.h"
 #include "forensics/04-gobin/moduledata.h"
 #include "forensics/06-rtype/rtype.h"
 #include "forensics/06-rtype/rtype_synth.h"
@@ -303,6 +304,12 @@ static struct gr_error *synth_header_types(struct gr_types *t)
 		}
 		v[n++] = rt;
 	}
+	/* The types the code stores into globals, for inference. */
+	struct gr_error *ierr = types_infer_prepare(t, &v, &n, &cap);
+	if (ierr) {
+		free(v);
+		return ierr;
+	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_u64);
 	size_t u = 0;
@@ -383,11 +390,16 @@ static void count_stats(struct gr_types *t)
 		} else {
 			st->typed_objects++;
 			st->typed_bytes += size;
+			if (t->info[o->type].inferred) {
+				st->inferred_objects++;
+				st->inferred_bytes += size;
+			}
 		}
 		st->source_objects[o->source]++;
 		st->source_bytes[o->source] += size;
 	}
 	st->maps = t->nmaps;
+	st->inference = t->codetypes != NULL;
 }
 
 struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
@@ -455,6 +467,8 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	struct gr_error *err = type_headers(t);
 	if (!err)
 		err = types_propagate(t);
+	if (!err)
+		err = types_infer(t);
 	if (err) {
 		gr_types_destroy(t);
 		return err;
@@ -493,6 +507,7 @@ void gr_types_destroy(struct gr_types *t)
 		return;
 	gr_maps_destroy(t->maps);
 	gr_closures_destroy(t->closures);
+	gr_codetypes_destroy(t->codetypes);
 	for (size_t i = 0; i < t->nstrings; i++)
 		free(t->strings[i]);
 	free(t->strings);

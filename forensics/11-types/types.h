@@ -20,6 +20,12 @@
  *      not say where they are), a method value's receiver from the
  *      method's name, a cleanup's argument from the cleanup function's
  *      parameter.
+ *   5. inference, for a stripped binary only and after all the above:
+ *      what the code stores into globals (gr_codetypes, codetypes.h)
+ *      types the objects those globals point to, and propagation goes on
+ *      from them; every object so typed gets the type's inferred twin,
+ *      "T (inferred)", so no output presents it as exact
+ *      (types_infer.c).
  * Maps are typed through gr_maps (maps.h): the buckets, overflow
  * buckets, directory, tables and groups each get their map's types, and
  * every map header's gr_map_info is kept for the report.
@@ -57,7 +63,8 @@ enum { GR_TYPE_UNKNOWN = UINT32_MAX };
 	X(INTERFACE, "interface")     /* dynamic type of an interface */       \
 	X(MAP, "map")                 /* map storage through gr_maps */        \
 	X(CLOSURE, "closure")         /* funcval of a func literal */          \
-	X(OTHER, "other")
+	X(OTHER, "other")                                                     \
+	X(CODE, "code")               /* a global the code stores into */
 
 enum gr_type_source {
 #define GR_X(e, s) GR_TYPE_SOURCE_##e,
@@ -82,6 +89,9 @@ struct gr_type_info {
 	uint32_t dwarf_type;
 	/* Runtime type descriptor address (load address), 0 if unknown. */
 	uint64_t rtype;
+	/* The inferred twin of a type: its name ends in " (inferred)" and
+	 * only objects the inference pass typed have it (types_infer.c). */
+	bool inferred;
 };
 
 struct gr_type_object {
@@ -97,6 +107,10 @@ struct gr_types_stats {
 	uint64_t unknown_objects, unknown_bytes; /* live objects */
 	uint64_t source_objects[GR_TYPE_SOURCE_COUNT];
 	uint64_t source_bytes[GR_TYPE_SOURCE_COUNT];
+	/* Of the typed ones, those typed by inference (twin types). */
+	uint64_t inferred_objects, inferred_bytes;
+	/* Whether the inference pass ran (a stripped binary). */
+	bool inference;
 	uint64_t maps; /* map headers found */
 };
 

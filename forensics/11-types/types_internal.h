@@ -9,6 +9,8 @@
  *                     interfaces, closures and method values, maps,
  *                     channels, internal/sync trie nodes
  *   types_describe.c  path steps for an offset, package names
+ *   types_infer.c     inference for stripped binaries: the code's
+ *                     stores into globals, inferred twins
  */
 #ifndef GR_TYPES_INTERNAL_H
 #define GR_TYPES_INTERNAL_H
@@ -22,6 +24,7 @@
 #include "forensics/01-base/u64map.h"
 #include "forensics/03-dwarf/dwarf.h"
 #include "forensics/04-gobin/closures.h"
+#include "forensics/04-gobin/codetypes.h"
 #include "forensics/11-types/types.h"
 
 /* What a pointer-holding word (or words) of a value is. */
@@ -164,6 +167,12 @@ struct gr_types {
 	 * records them nowhere else); NULL if that failed. */
 	struct gr_closures *closures;
 	bool closures_tried;
+	/* What the code stores into globals (stripped binaries only: the
+	 * inference pass, types_infer.c); NULL otherwise. */
+	struct gr_codetypes *codetypes;
+	/* Set during the inference pass: what is typed now is inferred,
+	 * and what was typed before stays as it is. */
+	bool inferring;
 	uint64_t bias, types_base;
 	struct gr_types_rt rt;
 
@@ -227,6 +236,18 @@ struct gr_types {
  * visitor returns the errors it does not catch (NOMEM always), and the
  * first one ends gr_types_build.
  */
+
+/* ---- types_infer.c ---- */
+
+/* Before typing: make @t->codetypes for a stripped binary, and add the
+ * descriptors it names to @v (the types rtype_synth makes). */
+GR_MUST_USE
+struct gr_error *types_infer_prepare(struct gr_types *t, uint64_t **v,
+				     size_t *n, size_t *cap);
+/* After exact typing: type what the code's stores reach, propagate, and
+ * mark all this pass typed as inferred. */
+GR_MUST_USE
+struct gr_error *types_infer(struct gr_types *t);
 
 /* ---- types.c ---- */
 
@@ -343,6 +364,10 @@ bool types_is_map_internal(const char *name);
 
 /* ---- types_prop.c ---- */
 
+/* Visit the worklist until it is empty. */
+GR_MUST_USE
+struct gr_error *types_drain(struct gr_types *t);
+
 /* Type the live heap from the roots and header types. */
 GR_MUST_USE
 struct gr_error *types_propagate(struct gr_types *t);
@@ -437,6 +462,9 @@ struct gr_error *types_type_array(struct gr_types *t, uint64_t v,
  */
 GR_MUST_USE
 struct gr_error *types_closure(struct gr_types *t, uint64_t v);
+/* The "[K,V]" of an internal/sync.node[K,V] type name (DWARF's, or a
+ * descriptor's "sync.node[K,V]"), or NULL for any other name. */
+const char *types_trie_node_args(const char *name);
 /* "func literal in main.main" for "main.main.func1" into @buf. */
 void types_closure_name(const char *fn, char *buf, size_t len);
 /* The captured variable at @rel bytes into closure object @id (".x"), from

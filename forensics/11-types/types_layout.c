@@ -150,7 +150,7 @@ static struct gr_error *add_struct(struct gr_types *t, struct lbuf *b,
 		return NULL;
 	if (atomic_pointer(t->dwarf, dt, id, &elem, &off)) {
 		const struct gr_dwarf_type *et = gr_dwarf_type(t->dwarf, elem);
-		bool node = et && !strncmp(et->name, "internal/sync.node[", 19);
+		bool node = et && types_trie_node_args(et->name);
 		return push_slot(b, base + off, 0, 1, elem,
 				 node ? GR_TSLOT_TRIE_NODE : GR_TSLOT_PTR);
 	}

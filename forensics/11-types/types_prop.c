@@ -80,7 +80,8 @@ static struct gr_error *relayout(struct gr_types *t, uint32_t id,
 				 uint32_t layout, uint64_t lsize)
 {
 	const struct types_kind *cur = types_kind_of(t, id);
-	if (cur->source != GR_TYPE_SOURCE_HEADER ||
+	/* Inference never changes what exact evidence typed. */
+	if (t->inferring || cur->source != GR_TYPE_SOURCE_HEADER ||
 	    (cur->layout != GR_TYPES_NO_LAYOUT &&
 	     !(t->objs[id] & GR_TYPES_PREFIX)) ||
 	    layout == GR_TYPES_NO_LAYOUT || lsize != t->info[cur->type].size)
@@ -672,6 +673,12 @@ struct gr_error *types_propagate(struct gr_types *t)
 					    &t->string_info);
 	if (err || (gr_dwarf_present(t->dwarf) && (err = type_roots(t))))
 		return err;
+	return types_drain(t);
+}
+
+struct gr_error *types_drain(struct gr_types *t)
+{
+	struct gr_error *err = NULL;
 	while (t->nwork && !err)
 		err = visit_object(t, t->work[--t->nwork]);
 	return err;

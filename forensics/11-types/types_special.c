@@ -633,6 +633,17 @@ static struct gr_error *trie_entries(struct gr_types *t, uint64_t v,
 	return NULL;
 }
 
+const char *types_trie_node_args(const char *name)
+{
+	/* DWARF names the package by its path, a stripped binary's
+	 * descriptor by its last element (rtype_synth.h). */
+	if (!strncmp(name, "internal/sync.node[", 19))
+		return name + 18;
+	if (!strncmp(name, "sync.node[", 10))
+		return name + 9;
+	return NULL;
+}
+
 /*
  * internal/sync.HashTrieMap (sync.Map from Go 1.24): a node[K,V] is the
  * first field of both entry[K,V] and indirect[K,V]; isEntry, its only
@@ -642,11 +653,11 @@ struct gr_error *types_trie_node(struct gr_types *t, uint64_t v,
 				 uint32_t node)
 {
 	const struct gr_dwarf_type *nt = gr_dwarf_type(t->dwarf, node);
+	const char *args = nt ? types_trie_node_args(nt->name) : NULL;
 	uint64_t dlen;
 	uint8_t is_entry;
 	uint32_t id = types_object_at(t, v, &dlen);
-	if (id == GR_HEAP_NO_OBJECT || !nt ||
-	    strncmp(nt->name, "internal/sync.node[", 19) != 0)
+	if (id == GR_HEAP_NO_OBJECT || !args)
 		return NULL;
 	struct gr_error *err = gr_mem_u8(t->mem, v, &is_entry);
 	if (err) {
@@ -655,15 +666,15 @@ struct gr_error *types_trie_node(struct gr_types *t, uint64_t v,
 	}
 	char name[512];
 	uint32_t type;
-	snprintf(name, sizeof(name), "internal/sync.%s%s",
-		 is_entry ? "entry" : "indirect", nt->name + 18);
+	snprintf(name, sizeof(name), "%.*s%s%s", (int)(args - nt->name - 4),
+		 nt->name, is_entry ? "entry" : "indirect", args);
 	err = gr_dwarf_type_by_name(t->dwarf, name, &type);
 	if (!err)
 		return types_type_value(t, v, type, GR_TYPE_SOURCE_DWARF, 0);
 	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 		return err;
 	if (is_entry)
-		return trie_entries(t, v, nt->name + 18);
+		return trie_entries(t, v, args);
 	return NULL;
 }
 

@@ -11,13 +11,16 @@
  *       every constant with the same value.  A pack that is stale (the
  *       analysis reads something new: remake with scripts/make-packs.sh) or
  *       a locator that depends on the program fails here.
- *   test_stripped_copy  the issue's claim, on one core: the leakymap and
- *       finalizer cores analysed with their binary and with a copy of it
- *       after strip(1) (same code and data, no .symtab, no DWARF) give the
- *       same live objects, the same garbage, and every object the
- *       allocation header types (Go 1.22+) the same type.
+ *   test_stripped_copy  the issue's claim, on one core: the leakymap,
+ *       finalizer and shared cores analysed with their binary and with a
+ *       copy of it after strip(1) (same code and data, no .symtab, no
+ *       DWARF) give the same live objects, the same garbage, and every
+ *       object the allocation header types (Go 1.22+) the same type;
+ *       what inference types (shared's globals, from the code that
+ *       fills them) is named "T (inferred)", T being DWARF's type.
  *   test_pack_reader  malformed packs fail with the line, never crash.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,6 +200,22 @@ static void strip_copy(const char *bin, const char *out)
 		fail_msg("%s failed (binutils' strip)", cmd);
 }
 
+/* Drop package paths ("internal/cpu.option" -> "cpu.option"): a
+ * descriptor's name keeps only the package's last element. */
+static void strip_paths(char *s)
+{
+	char *w = s, *word = s;
+	for (char *r = s; *r; r++) {
+		*w++ = *r;
+		if (*r == '/')
+			w = word;
+		else if (!(isalnum((unsigned char)*r) || *r == '_' ||
+			   *r == '.' || *r == '-' || *r == '~'))
+			word = w;
+	}
+	*w = '\0';
+}
+
 static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 {
 	char bin[CC_PATH + 8], core[CC_PATH + 8], sbin[PATH_MAX + 32];
@@ -217,7 +236,8 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 
 	uint32_t n = gr_heap_object_count(a1->heap);
 	assert_int_equal(n, gr_heap_object_count(a2->heap));
-	uint64_t live = 0, header = 0, mismatches = 0, mismatch_bytes = 0;
+	uint64_t live = 0, header = 0, mismatches = 0, mismatch_bytes = 0,
+		 inferred_bytes = 0;
 	for (uint32_t id = 0; id < n; id++) {
 		bool l1 = gr_mark_is_live(a1->mark, id);
 		if (l1 != gr_mark_is_live(a2->mark, id))
@@ -236,6 +256,18 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 		char n1[256], n2[256];
 		gr_types_object_name(a1->types, id, n1, sizeof(n1));
 		gr_types_object_name(a2->types, id, n2, sizeof(n2));
+		/* An inferred type says so, and is otherwise DWARF's. */
+		const char *suffix = " (inferred)";
+		size_t l2 = strlen(n2), ls = strlen(suffix);
+		bool inferred = gr_types_info(a2->types, t2.type)->inferred;
+		assert_int_equal(inferred,
+				 l2 > ls && !strcmp(n2 + l2 - ls, suffix));
+		if (inferred) {
+			n2[l2 - ls] = '\0';
+			inferred_bytes += gr_heap_object_size(a1->heap, id);
+		}
+		strip_paths(n1);
+		strip_paths(n2);
 		if (strcmp(n1, n2) == 0)
 			continue;
 		/* Bytes two paths reach ("string data" / "[8]uint8": the
@@ -258,12 +290,19 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 	uint64_t all = t1->typed_bytes + t1->unknown_bytes;
 	print_message("%s: stripped copy: %" PRIu64 " live objects, same; %"
 		      PRIu64 " header-typed, same; typed %.1f%% with DWARF, "
-		      "%.1f%% stripped; %" PRIu64 " objects (%" PRIu64
-		      " B) named otherwise\n",
+		      "%.1f%% stripped (%" PRIu64 " B inferred); %" PRIu64
+		      " objects (%" PRIu64 " B) named otherwise\n",
 		      c->dir, live, header,
 		      all ? 100.0 * (double)t1->typed_bytes / (double)all : 0,
 		      all ? 100.0 * (double)t2->typed_bytes / (double)all : 0,
-		      mismatches, mismatch_bytes);
+		      inferred_bytes, mismatches, mismatch_bytes);
+	assert_int_equal(inferred_bytes, t2->inferred_bytes);
+	assert_true(t2->inference);
+	assert_int_equal(t1->inferred_bytes, 0);
+	/* main.left and main.right: *main.Holder from runtime.newobject,
+	 * with their private arrays and the shared records behind. */
+	if (strncmp(c->variant, "shared", 6) == 0)
+		assert_true(inferred_bytes * 2 > all / 100);
 	assert_true(mismatch_bytes * 100 <= t2->typed_bytes);
 	/* Go 1.22+: the header types carry the rest (rtype_synth.h). */
 	if (c->minor >= 22 && strncmp(c->variant, "leakymap", 8) == 0)
@@ -286,7 +325,7 @@ static void test_stripped_copy(void **state)
 	for (size_t i = 0; i < set.n; i++) {
 		const char *v = set.v[i].variant;
 		if (strcmp(v, "leakymap-exe") && strcmp(v, "leakymap-pie") &&
-		    strcmp(v, "finalizer-exe"))
+		    strcmp(v, "finalizer-exe") && strcmp(v, "shared-exe"))
 			continue;
 		compare_stripped(&set.v[i], tmpdir);
 		done++;

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inference: types for what exact evidence left unknown in a stripped
+ * binary, from the code that stores into its globals (gr_codetypes).
+ *
+ * Exact typing runs first (malloc headers, the pack's runtime globals,
+ * interfaces and closures met on the way).  Then each record of the code
+ * types the object its global's word points to now, in the core (a
+ * pointer's target, a slice's array, an interface's data), unless that
+ * object is typed already; propagation goes on from there exactly as it
+ * does from exact types.  Everything this pass types is inferred: the
+ * evidence is what the program's code does, not what the core records,
+ * and a global the code fills in one function may be changed in another
+ * the scan does not follow.  So every object typed here gets its type's
+ * inferred twin, "T (inferred)", a separate entry of the type table:
+ * every name, group, path and total that shows it says so, and the
+ * statistics count the inferred bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/01-base/array.h"
+#include "forensics/04-gobin/codetypes.h"
+#include "forensics/06-rtype/rtype.h"
+#include "forensics/11-types/types_internal.h"
+#include "layouts/typedesc.h"
+
+/* The dynamic type an interface's first word @w0 names: @w0 itself when
+ * it is a descriptor, else the type word of the itab it points to. */
+GR_MUST_USE
+static struct gr_error *iface_type(struct gr_types *t, uint64_t w0,
+				   uint64_t *ret)
+{
+	const struct gr_rtype *r;
+	*ret = 0;
+	struct gr_error *err = gr_rtype_get(t->rtypes, w0, &r);
+	if (!err && r->kind != GR_GO_KIND_INTERFACE) {
+		*ret = w0;
+		return NULL;
+	}
+	/* Not a descriptor: an itab, or nothing. */
+	if (err && !gr_error_catch(&err, GR_ERR_CONTENT))
+		return err;
+	err = gr_mem_u64(t->mem, w0 + GR_ITAB_TYPE, ret);
+	if (gr_error_catch(&err, GR_ERR_CONTENT))
+		*ret = 0;
+	return err;
+}
+
+struct gr_error *types_infer_prepare(struct gr_types *t, uint64_t **v,
+				     size_t *n, size_t *cap)
+{
+	const struct gr_moduledata *md = gr_session_moduledata(t->s);
+	struct gr_error *err =
+		gr_codetypes_create(t->mem, t->pcln, md, &t->codetypes);
+	/* Code this scan does not know: nothing to infer from. */
+	if (gr_error_catch(&err, GR_ERR_CONTENT | GR_ERR_BIT(NOT_FOUND)))
+		return NULL;
+	if (err)
+		return err;
+	for (size_t i = 0; i < gr_codetypes_count(t->codetypes); i++) {
+		const struct gr_codetype *r = gr_codetypes_get(t->codetypes, i);
+		uint64_t type = r->type;
+		if (r->kind == GR_CODETYPE_IFACE) {
+			/* What the core holds there now. */
+			uint64_t w0;
+			err = gr_mem_u64(t->mem, r->addr, &w0);
+			if (gr_error_catch(&err, GR_ERR_CONTENT) || !w0)
+				continue;
+			if (err || (err = iface_type(t, w0, &type)))
+				return err;
+		} else if (r->kind != GR_CODETYPE_POINTER &&
+			   r->kind != GR_CODETYPE_ARRAY) {
+			continue; /* maps and channels: not yet typed */
+		}
+		if (!type)
+			continue;
+		if ((err = gr_array_grow(v, cap, *n, 1)))
+			return err;
+		(*v)[(*n)++] = type;
+	}
+	return NULL;
+}
+
+/* Type the target of one record: @w is the word at its address. */
+GR_MUST_USE
+static struct gr_error *infer_one(struct gr_types *t,
+				  const struct gr_codetype *r, uint64_t w)
+{
+	if (r->kind == GR_CODETYPE_IFACE) {
+		uint64_t data, type;
+		struct gr_error *err = gr_mem_u64(t->mem, r->addr + 8, &data);
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
+			return NULL;
+		if (err || (err = iface_type(t, w, &type)) || !type)
+			return err;
+		return types_iface_data(t, type, data, 0);
+	}
+	if (r->kind != GR_CODETYPE_POINTER && r->kind != GR_CODETYPE_ARRAY)
+		return NULL;
+	/* A func value's closure (struct { F uintptr; ... }) is named by
+	 * its code and typed as the closures of exact typing are. */
+	const struct gr_rtype *rt;
+	const char *rname;
+	struct gr_error *err = gr_rtype_get(t->rtypes, r->type, &rt);
+	if (!err)
+		err = gr_rtype_name(t->rtypes, rt, &rname);
+	if (gr_error_catch(&err, GR_ERR_CONTENT | GR_ERR_BIT(NOT_FOUND)))
+		return NULL;
+	if (err)
+		return err;
+	if (r->kind == GR_CODETYPE_POINTER &&
+	    !strncmp(rname, "struct { F uintptr", 18))
+		return types_closure(t, w);
+	uint64_t dlen;
+	uint32_t id = types_object_at(t, w, &dlen);
+	if (id == GR_HEAP_NO_OBJECT || !(t->objs[id] & GR_TYPES_LIVE) ||
+	    types_typed(t, id))
+		return NULL;
+	uint32_t d, info;
+	err = types_of_rtype(t, r->type, &d, &info);
+	if (err || info == GR_TYPE_UNKNOWN)
+		return err;
+	uint64_t size = t->info[info].size;
+	/* A value bigger than the object is not what it holds. */
+	if (!size || size > dlen)
+		return NULL;
+	uint64_t count = 0;
+	if (r->kind == GR_CODETYPE_ARRAY) {
+		/* The slice's cap, after its data and len words, as
+		 * propagation from a declared slice counts the array; the
+		 * slot's size if that word is no cap. */
+		uint64_t cap;
+		err = gr_mem_u64(t->mem, r->addr + 16, &cap);
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
+			cap = 0;
+		if (err)
+			return err;
+		count = cap && cap <= dlen / size ? cap : dlen / size;
+	}
+	if (d != GR_DWARF_NO_TYPE && types_dwarf_size(t->dwarf, d) != size)
+		d = GR_DWARF_NO_TYPE;
+	bool typed;
+	return types_assign(t, id, info, d, count, GR_TYPE_SOURCE_CODE,
+			    &typed);
+}
+
+/* The inferred twin of table entry @info: "T (inferred)". */
+GR_MUST_USE
+static struct gr_error *twin(struct gr_types *t, uint32_t info,
+			     uint32_t *ret)
+{
+	const struct gr_type_info *e = &t->info[info];
+	if (e->inferred) {
+		*ret = info;
+		return NULL;
+	}
+	size_t len = strlen(e->name) + sizeof(" (inferred)");
+	char *name = malloc(len);
+	if (!name)
+		return gr_error_nomem();
+	snprintf(name, len, "%s (inferred)", e->name);
+	struct gr_error *err = types_intern(t, name, e->size, e->dwarf_type,
+					    e->rtype, ret);
+	free(name);
+	if (err)
+		return err;
+	/* types_intern may have moved the table. */
+	t->info[*ret].package = t->info[info].package;
+	t->info[*ret].inferred = true;
+	return NULL;
+}
+
+/* Give every object typed since @before's snapshot its type's twin. */
+GR_MUST_USE
+static struct gr_error *mark_inferred(struct gr_types *t,
+				      const uint8_t *before)
+{
+	for (uint32_t id = 0; id < t->nobjects; id++) {
+		if (!types_typed(t, id) || (before[id / 8] & (1u << (id % 8))))
+			continue;
+		const struct types_kind k = *types_kind_of(t, id);
+		uint32_t info, kind;
+		struct gr_error *err;
+		if ((err = twin(t, k.type, &info)) ||
+		    (err = types_kind(t, info, k.layout, k.source, &kind)) ||
+		    (err = types_set_kind(t, id, kind)))
+			return err;
+	}
+	return NULL;
+}
+
+struct gr_error *types_infer(struct gr_types *t)
+{
+	size_t n = gr_codetypes_count(t->codetypes);
+	if (!n)
+		return NULL;
+	uint8_t *before = calloc(t->nobjects / 8 + 1, 1);
+	if (!before)
+		return gr_error_nomem();
+	for (uint32_t id = 0; id < t->nobjects; id++)
+		if (types_typed(t, id))
+			before[id / 8] |= (uint8_t)(1u << (id % 8));
+	t->inferring = true;
+	struct gr_error *err = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct gr_codetype *r = gr_codetypes_get(t->codetypes, i);
+		uint64_t w;
+		err = gr_mem_u64(t->mem, r->addr, &w);
+		/* A global the core lacks: nothing to type from it. */
+		if (gr_error_catch(&err, GR_ERR_CONTENT) || err || !w)
+			continue;
+		err = infer_one(t, r, w);
+	}
+	if (!err)
+		err = types_drain(t);
+	t->inferring = false;
+	if (!err)
+		err = mark_inferred(t, before);
+	free(before);
+	return err;
+}
