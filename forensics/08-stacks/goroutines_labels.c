@@ -17,13 +17,12 @@
 #include <string.h>
 
 #include "forensics/01-base/array.h"
+#include "forensics/07-heap/maps.h"
 #include "forensics/08-stacks/goroutines_internal.h"
 
 enum {
 	MAX_LABELS = 4096,
 	MAX_LABEL_BYTES = 4096,
-	BUCKET_SLOTS = 8,  /* runtime/map.go bucketCnt */
-	MIN_TOP_HASH = 5,  /* runtime/map.go minTopHash */
 	MAX_B = 16,	   /* 65536 buckets: far beyond any label set */
 	GO_STRING = 16,
 	LABEL_SIZE = 2 * GO_STRING,
@@ -197,17 +196,20 @@ static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
 					    uint64_t b, bool *ret)
 {
 	const struct gr_g_layout *l = &gs->l;
-	*ret = false;
-	for (int hops = 0; b && hops < MAX_LABELS; hops++) {
-		uint8_t top[BUCKET_SLOTS];
-		struct gr_error *err = gr_mem_read(
-			gs->mem, b + l->bucket_tophash, top, sizeof(top));
+	struct gr_maps_chain c = {.mem = gs->mem,
+				  .tophash_off = l->bucket_tophash,
+				  .overflow_off = l->bucket_overflow,
+				  .next = b};
+	for (int hops = 0; c.next && hops < MAX_LABELS; hops++) {
+		uint8_t top[GR_MAP_SLOTS];
+		struct gr_error *err = gr_maps_chain_next(&c, &b, top);
 		if (err) {
 			gr_error_destroy(err);
+			*ret = false;
 			return NULL;
 		}
-		for (int i = 0; i < BUCKET_SLOTS; i++) {
-			if (top[i] < MIN_TOP_HASH)
+		for (int i = 0; i < GR_MAP_SLOTS; i++) {
+			if (!gr_maps_classic_full(top[i]))
 				continue;
 			uint64_t off = (uint64_t)i * GO_STRING;
 			if ((err = push_label(gs, g, b + l->bucket_keys + off,
@@ -215,11 +217,6 @@ static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
 					      ret)) ||
 			    !*ret)
 				return err;
-		}
-		*ret = false;
-		if ((err = gr_mem_u64(gs->mem, b + l->bucket_overflow, &b))) {
-			gr_error_destroy(err);
-			return NULL;
 		}
 	}
 	*ret = true;
