@@ -28,15 +28,6 @@ enum {
 	LABEL_SIZE = 2 * GO_STRING,
 };
 
-static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
-{
-	const struct gr_dwarf_type *t =
-		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
-	if (!t || t->kind != GR_DWARF_TYPE_POINTER)
-		return GR_DWARF_NO_TYPE;
-	return gr_dwarf_type_strip(d, t->type);
-}
-
 /* Member @name of @type: its offset (and type); *ok false when DWARF
  * lacks it. */
 GR_MUST_USE
@@ -65,7 +56,7 @@ GR_MUST_USE
 static struct gr_error *map_layout(const struct gr_dwarf *d, uint32_t map,
 				   struct gr_g_layout *l, bool *ok)
 {
-	uint32_t hmap = pointee(d, map), buckets = GR_DWARF_NO_TYPE;
+	uint32_t hmap = gr_dwarf_pointee(d, map), buckets = GR_DWARF_NO_TYPE;
 	*ok = hmap != GR_DWARF_NO_TYPE;
 	if (!*ok)
 		return NULL;
@@ -79,7 +70,7 @@ static struct gr_error *map_layout(const struct gr_dwarf *d, uint32_t map,
 		return err;
 	if (!*ok)
 		return NULL;
-	uint32_t bucket = pointee(d, buckets);
+	uint32_t bucket = gr_dwarf_pointee(d, buckets);
 	if (!gr_dwarf_type_size(d, bucket, &l->bucket_size)) {
 		*ok = false;
 		return NULL;
