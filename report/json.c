@@ -190,6 +190,26 @@ void gr_json_kv_hex(struct gr_json *j, const char *key, uint64_t v)
 	gr_json_hex(j, v);
 }
 
+void gr_json_kv_u64_known(struct gr_json *j, const char *key, bool known,
+			  uint64_t v)
+{
+	gr_json_key(j, key);
+	if (known)
+		gr_json_u64(j, v);
+	else
+		gr_json_null(j);
+}
+
+void gr_json_kv_i64_known(struct gr_json *j, const char *key, bool known,
+			  int64_t v)
+{
+	gr_json_key(j, key);
+	if (known)
+		gr_json_i64(j, v);
+	else
+		gr_json_null(j);
+}
+
 struct gr_error *gr_json_finish(struct gr_json *j, const char *path)
 {
 	put(j, "\n");

@@ -53,6 +53,11 @@ void gr_json_kv_i64(struct gr_json *j, const char *key, int64_t v);
 void gr_json_kv_double(struct gr_json *j, const char *key, double v);
 void gr_json_kv_bool(struct gr_json *j, const char *key, bool v);
 void gr_json_kv_hex(struct gr_json *j, const char *key, uint64_t v);
+/* @key with @v, or with null when @v is not @known. */
+void gr_json_kv_u64_known(struct gr_json *j, const char *key, bool known,
+			  uint64_t v);
+void gr_json_kv_i64_known(struct gr_json *j, const char *key, bool known,
+			  int64_t v);
 
 /* Trailing newline, flush; OS error if any write failed. */
 GR_MUST_USE

@@ -12,16 +12,6 @@
 #include "report/format.h"
 #include "report/json.h"
 
-static void json_known(struct gr_json *j, const char *key, bool known,
-		       uint64_t v)
-{
-	gr_json_key(j, key);
-	if (known)
-		gr_json_u64(j, v);
-	else
-		gr_json_null(j);
-}
-
 /* The sampled live instances of each of the first @n type rows: objects
  * keyed as the type grouping keys them (forensics/12-query/retention.c). */
 struct members {
@@ -105,10 +95,10 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 		gr_json_kv_u64(j, "shallow_objects", w->shallow_objects);
 		gr_json_kv_u64(j, "retained_bytes", w->retained_bytes);
 		gr_json_kv_u64(j, "retained_objects", w->retained_objects);
-		json_known(j, "reachable_bytes", w->reachable_known,
-			   w->reachable_bytes);
-		json_known(j, "reachable_objects", w->reachable_known,
-			   w->reachable_objects);
+		gr_json_kv_u64_known(j, "reachable_bytes", w->reachable_known,
+				     w->reachable_bytes);
+		gr_json_kv_u64_known(j, "reachable_objects",
+				     w->reachable_known, w->reachable_objects);
 		if (as && by == GR_RETENTION_BY_ROOT && !err) {
 			gr_json_key(j, "allocated_at");
 			err = gr_allocsites_json_top(
