@@ -484,11 +484,7 @@ struct gr_error *gr_diff_report(const struct gr_diff_side *base,
 		new_suspects(base, later, o->json ? &j : NULL, f);
 	if (o->json) {
 		gr_json_object_end(&j);
-		struct gr_error *e2 = gr_json_finish(&j, path);
-		if (!err)
-			return e2;
-		gr_error_destroy(e2);
-		return err;
+		return gr_json_finish_after(&j, path, err);
 	}
 	if (!err && (fflush(f) || ferror(f)))
 		err = gr_error_output(errno ? errno : EIO, path, "write");

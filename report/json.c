@@ -220,3 +220,13 @@ struct gr_error *gr_json_finish(struct gr_json *j, const char *path)
 				   "writing JSON");
 	return NULL;
 }
+
+struct gr_error *gr_json_finish_after(struct gr_json *j, const char *path,
+				      struct gr_error *err)
+{
+	struct gr_error *ferr = gr_json_finish(j, path);
+	if (!err)
+		return ferr;
+	gr_error_destroy(ferr);
+	return err;
+}

@@ -62,5 +62,10 @@ void gr_json_kv_i64_known(struct gr_json *j, const char *key, bool known,
 /* Trailing newline, flush; OS error if any write failed. */
 GR_MUST_USE
 struct gr_error *gr_json_finish(struct gr_json *j, const char *path);
+/* gr_json_finish() after the caller's own @err (NULL if none), which wins:
+ * the write error is then dropped. */
+GR_MUST_USE
+struct gr_error *gr_json_finish_after(struct gr_json *j, const char *path,
+				      struct gr_error *err);
 
 #endif /* GR_JSON_H */

@@ -129,11 +129,7 @@ static struct gr_error *write_json(const struct gr_retention *r,
 	gr_json_object_begin(&j);
 	struct gr_error *err = gr_top_report_json_fields(&j, r, by, limit, as);
 	gr_json_object_end(&j);
-	struct gr_error *e2 = gr_json_finish(&j, path);
-	if (!err)
-		return e2;
-	gr_error_destroy(e2);
-	return err;
+	return gr_json_finish_after(&j, path, err);
 }
 
 static const char *members_word(enum gr_retention_by by)
