@@ -176,16 +176,6 @@ static int by_key(const void *x, const void *y)
 	return c ? c : (a->i < b->i ? -1 : a->i > b->i);
 }
 
-static int by_est_bytes(const void *x, const void *y)
-{
-	const struct gr_allocsite *a = x, *b = y;
-	if (a->bytes != b->bytes)
-		return a->bytes < b->bytes ? 1 : -1;
-	if (a->objects != b->objects)
-		return a->objects < b->objects ? 1 : -1;
-	return a->record < b->record ? -1 : a->record > b->record;
-}
-
 /* The frames of @rec as one string, the merge key. */
 GR_MUST_USE
 static struct gr_error *stack_key(struct gr_allocsites *as, size_t rec,
@@ -248,7 +238,7 @@ struct gr_error *gr_allocsites_merge(struct gr_allocsites *as,
 		for (size_t i = 0; i < n; i++)
 			if (s[i].objects)
 				s[m++] = s[i];
-		qsort(s, m, sizeof(*s), by_est_bytes);
+		qsort(s, m, sizeof(*s), gr_allocsite_cmp);
 		*n_ret = m;
 	}
 	for (size_t i = 0; i < n; i++)

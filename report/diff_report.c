@@ -115,26 +115,6 @@ static struct gr_error *changes(const struct grouping *g[2],
 	return NULL;
 }
 
-static void json_known_u64(struct gr_json *j, const char *key, bool known,
-			   uint64_t v)
-{
-	gr_json_key(j, key);
-	if (known)
-		gr_json_u64(j, v);
-	else
-		gr_json_null(j);
-}
-
-static void json_known_i64(struct gr_json *j, const char *key, bool known,
-			   int64_t v)
-{
-	gr_json_key(j, key);
-	if (known)
-		gr_json_i64(j, v);
-	else
-		gr_json_null(j);
-}
-
 static void json_changes(struct gr_json *j, const struct change *c, size_t n,
 			 size_t limit)
 {
@@ -144,21 +124,22 @@ static void json_changes(struct gr_json *j, const struct change *c, size_t n,
 		gr_json_object_begin(j);
 		gr_json_kv_string(j, "key", c[i].key);
 		gr_json_kv_string(j, "detail", c[i].detail);
-		json_known_u64(j, "base_retained_bytes", c[i].known[0],
-			       c[i].retained[0]);
-		json_known_u64(j, "later_retained_bytes", c[i].known[1],
-			       c[i].retained[1]);
-		json_known_i64(j, "delta_retained_bytes", both, c[i].delta);
-		json_known_u64(j, "base_members", c[i].known[0],
-			       c[i].members[0]);
-		json_known_u64(j, "later_members", c[i].known[1],
-			       c[i].members[1]);
-		json_known_i64(j, "delta_members", both,
-			       (int64_t)c[i].members[1] -
-				       (int64_t)c[i].members[0]);
-		json_known_i64(j, "delta_shallow_bytes", both,
-			       (int64_t)c[i].shallow[1] -
-				       (int64_t)c[i].shallow[0]);
+		gr_json_kv_u64_known(j, "base_retained_bytes", c[i].known[0],
+				     c[i].retained[0]);
+		gr_json_kv_u64_known(j, "later_retained_bytes", c[i].known[1],
+				     c[i].retained[1]);
+		gr_json_kv_i64_known(j, "delta_retained_bytes", both,
+				     c[i].delta);
+		gr_json_kv_u64_known(j, "base_members", c[i].known[0],
+				     c[i].members[0]);
+		gr_json_kv_u64_known(j, "later_members", c[i].known[1],
+				     c[i].members[1]);
+		gr_json_kv_i64_known(j, "delta_members", both,
+				     (int64_t)c[i].members[1] -
+					     (int64_t)c[i].members[0]);
+		gr_json_kv_i64_known(j, "delta_shallow_bytes", both,
+				     (int64_t)c[i].shallow[1] -
+					     (int64_t)c[i].shallow[0]);
 		gr_json_object_end(j);
 	}
 	gr_json_array_end(j);
@@ -503,11 +484,7 @@ struct gr_error *gr_diff_report(const struct gr_diff_side *base,
 		new_suspects(base, later, o->json ? &j : NULL, f);
 	if (o->json) {
 		gr_json_object_end(&j);
-		struct gr_error *e2 = gr_json_finish(&j, path);
-		if (!err)
-			return e2;
-		gr_error_destroy(e2);
-		return err;
+		return gr_json_finish_after(&j, path, err);
 	}
 	if (!err && (fflush(f) || ferror(f)))
 		err = gr_error_output(errno ? errno : EIO, path, "write");

@@ -281,11 +281,7 @@ struct gr_error *gr_heap_report_json(const struct gr_analysis *a, FILE *out,
 	gr_json_object_begin(&j);
 	struct gr_error *err = gr_heap_report_json_fields(&j, a);
 	gr_json_object_end(&j);
-	struct gr_error *finish = gr_json_finish(&j, path);
-	if (!err)
-		return finish;
-	gr_error_destroy(finish);
-	return err;
+	return gr_json_finish_after(&j, path, err);
 }
 
 static void row(FILE *out, const char *label, uint64_t bytes, const char *note)

@@ -190,6 +190,26 @@ void gr_json_kv_hex(struct gr_json *j, const char *key, uint64_t v)
 	gr_json_hex(j, v);
 }
 
+void gr_json_kv_u64_known(struct gr_json *j, const char *key, bool known,
+			  uint64_t v)
+{
+	gr_json_key(j, key);
+	if (known)
+		gr_json_u64(j, v);
+	else
+		gr_json_null(j);
+}
+
+void gr_json_kv_i64_known(struct gr_json *j, const char *key, bool known,
+			  int64_t v)
+{
+	gr_json_key(j, key);
+	if (known)
+		gr_json_i64(j, v);
+	else
+		gr_json_null(j);
+}
+
 struct gr_error *gr_json_finish(struct gr_json *j, const char *path)
 {
 	put(j, "\n");
@@ -199,4 +219,14 @@ struct gr_error *gr_json_finish(struct gr_json *j, const char *path)
 		return gr_error_output(errno ? errno : EIO, path ? path : "output",
 				   "writing JSON");
 	return NULL;
+}
+
+struct gr_error *gr_json_finish_after(struct gr_json *j, const char *path,
+				      struct gr_error *err)
+{
+	struct gr_error *ferr = gr_json_finish(j, path);
+	if (!err)
+		return ferr;
+	gr_error_destroy(ferr);
+	return err;
 }

@@ -53,9 +53,19 @@ void gr_json_kv_i64(struct gr_json *j, const char *key, int64_t v);
 void gr_json_kv_double(struct gr_json *j, const char *key, double v);
 void gr_json_kv_bool(struct gr_json *j, const char *key, bool v);
 void gr_json_kv_hex(struct gr_json *j, const char *key, uint64_t v);
+/* @key with @v, or with null when @v is not @known. */
+void gr_json_kv_u64_known(struct gr_json *j, const char *key, bool known,
+			  uint64_t v);
+void gr_json_kv_i64_known(struct gr_json *j, const char *key, bool known,
+			  int64_t v);
 
 /* Trailing newline, flush; OS error if any write failed. */
 GR_MUST_USE
 struct gr_error *gr_json_finish(struct gr_json *j, const char *path);
+/* gr_json_finish() after the caller's own @err (NULL if none), which wins:
+ * the write error is then dropped. */
+GR_MUST_USE
+struct gr_error *gr_json_finish_after(struct gr_json *j, const char *path,
+				      struct gr_error *err);
 
 #endif /* GR_JSON_H */

@@ -211,10 +211,5 @@ struct gr_error *gr_memprof_report_json(struct gr_memprof *mp, FILE *out,
 		err = json_record(&j, mp, i);
 	gr_json_array_end(&j);
 	gr_json_object_end(&j);
-	struct gr_error *ferr = gr_json_finish(&j, path);
-	if (err) {
-		gr_error_destroy(ferr);
-		return err;
-	}
-	return ferr;
+	return gr_json_finish_after(&j, path, err);
 }

@@ -607,11 +607,7 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 	gr_json_kv_double(&j, "analysis_seconds", a->seconds);
 	gr_json_object_end(&j);
 	facts_free(&f);
-	struct gr_error *e2 = gr_json_finish(&j, path);
-	if (!err)
-		return e2;
-	gr_error_destroy(e2);
-	return err;
+	return gr_json_finish_after(&j, path, err);
 }
 
 /* ---- text ---- */

@@ -269,11 +269,7 @@ struct gr_error *gr_suspects_report(const struct gr_analysis *a,
 		gr_json_key(&j, "suspects");
 		err = gr_suspects_json_array(&j, a, o);
 		gr_json_object_end(&j);
-		struct gr_error *e2 = gr_json_finish(&j, path);
-		if (!err)
-			return e2;
-		gr_error_destroy(e2);
-		return err;
+		return gr_json_finish_after(&j, path, err);
 	}
 	gr_suspects_text(a, o, f, &err);
 	if (!err && (fflush(f) || ferror(f)))

@@ -12,16 +12,6 @@
 #include "report/format.h"
 #include "report/json.h"
 
-static void json_known(struct gr_json *j, const char *key, bool known,
-		       uint64_t v)
-{
-	gr_json_key(j, key);
-	if (known)
-		gr_json_u64(j, v);
-	else
-		gr_json_null(j);
-}
-
 /* The sampled live instances of each of the first @n type rows: objects
  * keyed as the type grouping keys them (forensics/12-query/retention.c). */
 struct members {
@@ -105,10 +95,10 @@ struct gr_error *gr_top_report_json_fields(struct gr_json *j,
 		gr_json_kv_u64(j, "shallow_objects", w->shallow_objects);
 		gr_json_kv_u64(j, "retained_bytes", w->retained_bytes);
 		gr_json_kv_u64(j, "retained_objects", w->retained_objects);
-		json_known(j, "reachable_bytes", w->reachable_known,
-			   w->reachable_bytes);
-		json_known(j, "reachable_objects", w->reachable_known,
-			   w->reachable_objects);
+		gr_json_kv_u64_known(j, "reachable_bytes", w->reachable_known,
+				     w->reachable_bytes);
+		gr_json_kv_u64_known(j, "reachable_objects",
+				     w->reachable_known, w->reachable_objects);
 		if (as && by == GR_RETENTION_BY_ROOT && !err) {
 			gr_json_key(j, "allocated_at");
 			err = gr_allocsites_json_top(
@@ -139,11 +129,7 @@ static struct gr_error *write_json(const struct gr_retention *r,
 	gr_json_object_begin(&j);
 	struct gr_error *err = gr_top_report_json_fields(&j, r, by, limit, as);
 	gr_json_object_end(&j);
-	struct gr_error *e2 = gr_json_finish(&j, path);
-	if (!err)
-		return e2;
-	gr_error_destroy(e2);
-	return err;
+	return gr_json_finish_after(&j, path, err);
 }
 
 static const char *members_word(enum gr_retention_by by)

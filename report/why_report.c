@@ -333,11 +333,7 @@ struct gr_error *gr_why_report(const struct gr_analysis *a,
 		err = chain_out(&o, gr_dom_object_node(a->dom, t->objects[0]));
 	if (o.json) {
 		gr_json_object_end(&o.j);
-		struct gr_error *e2 = gr_json_finish(&o.j, path);
-		if (!err)
-			err = e2;
-		else
-			gr_error_destroy(e2);
+		err = gr_json_finish_after(&o.j, path, err);
 	} else if (!err && (fflush(f) || ferror(f))) {
 		err = gr_error_output(errno ? errno : EIO, path, "write");
 	}

@@ -130,3 +130,25 @@ struct gr_error *gr_cursor_cstr(struct gr_cursor *c, const char **ret,
 	c->off += len + 1;
 	return NULL;
 }
+
+struct gr_error *gr_cursor_elf_note(struct gr_cursor *c,
+				    struct gr_elf_note *ret)
+{
+	struct gr_elf_note n;
+	size_t start = c->off;
+	struct gr_error *err;
+	if ((err = gr_cursor_u32(c, &n.namesz)) ||
+	    (err = gr_cursor_u32(c, &n.descsz)) ||
+	    (err = gr_cursor_u32(c, &n.type)) ||
+	    (err = gr_cursor_bytes(c, n.namesz, &n.name)) ||
+	    (err = gr_cursor_skip(c, (4 - n.namesz % 4) % 4)) ||
+	    (err = gr_cursor_bytes(c, n.descsz, &n.desc))) {
+		c->off = start;
+		return err;
+	}
+	/* Nothing can follow a descriptor whose padding is cut off. */
+	if (gr_range_ok(c->size, c->off, (4 - n.descsz % 4) % 4))
+		c->off += (4 - n.descsz % 4) % 4;
+	*ret = n;
+	return NULL;
+}

@@ -80,6 +80,27 @@ GR_MUST_USE
 struct gr_error *gr_cursor_cstr(struct gr_cursor *c, const char **ret,
 				size_t *len_ret);
 
+/* Bytes of an ELF note header (Elf64_Nhdr: namesz, descsz, type). */
+enum { GR_ELF_NHDR_SIZE = 12 };
+
+/* One ELF note; name and desc point into the cursor's data. */
+struct gr_elf_note {
+	uint32_t namesz, descsz, type;
+	const uint8_t *name, *desc;
+};
+
+/*
+ * The ELF note at the cursor (header, name, descriptor, each of the last
+ * two padded to 4 bytes), and advance past it.  BAD_DATA naming the first
+ * field cut short (the cursor does not move); the descriptor's padding
+ * alone may be cut off, as a last note's is when nothing follows it (the
+ * cursor then stops after the descriptor, fewer than 4 bytes from the
+ * end).
+ */
+GR_MUST_USE
+struct gr_error *gr_cursor_elf_note(struct gr_cursor *c,
+				    struct gr_elf_note *ret);
+
 /* Little-endian loads from a buffer the caller has already bounds-checked. */
 static inline uint16_t gr_le16(const uint8_t *p)
 {

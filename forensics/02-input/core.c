@@ -181,40 +181,28 @@ static struct gr_error *parse_notes(struct gr_core *core, const uint8_t *data,
 {
 	struct gr_cursor c;
 	gr_cursor_init(&c, data, len, "PT_NOTE");
-	while (gr_cursor_left(&c) >= 12) {
-		uint32_t namesz, descsz, type;
-		const uint8_t *name, *desc;
-		struct gr_error *err;
+	while (gr_cursor_left(&c) >= GR_ELF_NHDR_SIZE) {
+		struct gr_elf_note n;
 		size_t at = c.off;
-		/* Name and descriptor are each padded to 4 bytes. */
-		if ((err = gr_cursor_u32(&c, &namesz)) ||
-		    (err = gr_cursor_u32(&c, &descsz)) ||
-		    (err = gr_cursor_u32(&c, &type)) ||
-		    (err = gr_cursor_bytes(&c, namesz, &name)) ||
-		    (err = gr_cursor_skip(&c, (4 - namesz % 4) % 4)) ||
-		    (err = gr_cursor_bytes(&c, descsz, &desc)))
+		struct gr_error *err = gr_cursor_elf_note(&c, &n);
+		if (err)
 			return gr_error_prefix(err, "%s", core->name);
-		/* The last note's padding may be cut off: nothing follows
-		 * it, and the loop ends on the bytes left. */
-		err = gr_cursor_skip(&c, (4 - descsz % 4) % 4);
-		if (!gr_error_catch(&err, GR_ERR_BIT(BAD_DATA)) && err)
-			return err;
 		/* Only the "CORE" notes carry the kernel structures; LINUX
 		 * notes (registers sets) are not needed here. */
-		if (namesz < 4 || memcmp(name, "CORE", 4) != 0)
+		if (n.namesz < 4 || memcmp(n.name, "CORE", 4) != 0)
 			continue;
-		switch (type) {
+		switch (n.type) {
 		case NT_PRSTATUS:
-			err = parse_prstatus(core, desc, descsz);
+			err = parse_prstatus(core, n.desc, n.descsz);
 			break;
 		case NT_PRPSINFO:
-			err = parse_prpsinfo(core, desc, descsz);
+			err = parse_prpsinfo(core, n.desc, n.descsz);
 			break;
 		case NT_AUXV:
-			err = parse_auxv(core, desc, descsz);
+			err = parse_auxv(core, n.desc, n.descsz);
 			break;
 		case NT_FILE:
-			err = parse_file(core, desc, descsz);
+			err = parse_file(core, n.desc, n.descsz);
 			break;
 		default:
 			err = NULL;

@@ -83,36 +83,25 @@ static struct gr_error *notes_to_ids(const uint8_t *p, size_t len,
 {
 	struct gr_cursor c;
 	gr_cursor_init(&c, p, len, "PT_NOTE");
-	while (gr_cursor_left(&c) >= 12) {
-		uint32_t namesz, descsz, type;
-		const uint8_t *name, *desc;
-		struct gr_error *err;
-		if ((err = gr_cursor_u32(&c, &namesz)) ||
-		    (err = gr_cursor_u32(&c, &descsz)) ||
-		    (err = gr_cursor_u32(&c, &type)) ||
-		    (err = gr_cursor_bytes(&c, namesz, &name)) ||
-		    (err = gr_cursor_skip(&c, (4 - namesz % 4) % 4)) ||
-		    (err = gr_cursor_bytes(&c, descsz, &desc))) {
+	while (gr_cursor_left(&c) >= GR_ELF_NHDR_SIZE) {
+		struct gr_elf_note n;
+		struct gr_error *err = gr_cursor_elf_note(&c, &n);
+		if (err) {
 			gr_error_catch(&err, GR_ERR_BIT(BAD_DATA));
 			return err;
 		}
-		/* The last note's padding may be cut off: nothing follows
-		 * it, and the loop ends on the bytes left. */
-		err = gr_cursor_skip(&c, (4 - descsz % 4) % 4);
-		if (!gr_error_catch(&err, GR_ERR_BIT(BAD_DATA)) && err)
-			return err;
-		if (namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
-		    type == NT_GNU_BUILD_ID && descsz <= 64)
-			hex(ids->gnu, sizeof(ids->gnu), desc, descsz);
+		if (n.namesz == 4 && memcmp(n.name, "GNU", 4) == 0 &&
+		    n.type == NT_GNU_BUILD_ID && n.descsz <= 64)
+			hex(ids->gnu, sizeof(ids->gnu), n.desc, n.descsz);
 		/* Go's linker writes the name "Go\0\0" with namesz 4. */
-		else if ((namesz == 3 || namesz == 4) &&
-			 memcmp(name, "Go", 3) == 0 &&
-			 type == ELF_NOTE_GOBUILDID_TAG &&
-			 descsz < sizeof(ids->go)) {
-			memcpy(ids->go, desc, descsz);
-			ids->go[descsz] = '\0';
+		else if ((n.namesz == 3 || n.namesz == 4) &&
+			 memcmp(n.name, "Go", 3) == 0 &&
+			 n.type == ELF_NOTE_GOBUILDID_TAG &&
+			 n.descsz < sizeof(ids->go)) {
+			memcpy(ids->go, n.desc, n.descsz);
+			ids->go[n.descsz] = '\0';
 			/* Keep the ID printable whatever the bytes say. */
-			for (size_t i = 0; i < descsz; i++)
+			for (size_t i = 0; i < n.descsz; i++)
 				if (ids->go[i] < 0x20 || ids->go[i] > 0x7e)
 					ids->go[i] = '?';
 		}

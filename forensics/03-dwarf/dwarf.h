@@ -267,6 +267,9 @@ bool gr_dwarf_type_by_runtime_type(const struct gr_dwarf *d, uint64_t addr,
  * DW_AT_type is only their runtime representation.  Bounded (cycles).
  */
 uint32_t gr_dwarf_type_strip(const struct gr_dwarf *d, uint32_t id);
+/* The type pointer type @id (stripped) points at, itself stripped;
+ * GR_DWARF_NO_TYPE if @id is no pointer. */
+uint32_t gr_dwarf_pointee(const struct gr_dwarf *d, uint32_t id);
 
 /* Field @i of type @id (no typedef following), or NULL. */
 const struct gr_dwarf_field *gr_dwarf_type_field(const struct gr_dwarf *d,

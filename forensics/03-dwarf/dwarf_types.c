@@ -86,6 +86,14 @@ uint32_t gr_dwarf_type_strip(const struct gr_dwarf *d, uint32_t id)
 	return strip(d, id, false);
 }
 
+uint32_t gr_dwarf_pointee(const struct gr_dwarf *d, uint32_t id)
+{
+	const struct gr_dwarf_type *t = gr_dwarf_type(d, strip(d, id, false));
+	if (!t || t->kind != GR_DWARF_TYPE_POINTER)
+		return GR_DWARF_NO_TYPE;
+	return strip(d, t->type, false);
+}
+
 const struct gr_dwarf_field *gr_dwarf_type_field(const struct gr_dwarf *d,
 						 uint32_t id, uint32_t i)
 {

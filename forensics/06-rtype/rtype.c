@@ -329,7 +329,7 @@ struct gr_error *gr_rtype_get(struct gr_rtypes *rt, uint64_t addr,
  */
 GR_MUST_USE
 static struct gr_error *read_name(struct gr_rtypes *rt, uint64_t at,
-				  char **ret)
+				  char **ret, size_t *len_ret)
 {
 	uint8_t hdr[11];
 	size_t n = 0;
@@ -363,13 +363,15 @@ static struct gr_error *read_name(struct gr_rtypes *rt, uint64_t at,
 	}
 	s[len] = '\0';
 	*ret = s;
+	if (len_ret)
+		*len_ret = (size_t)len;
 	return NULL;
 }
 
 struct gr_error *gr_rtype_read_name(struct gr_rtypes *rt, uint64_t addr,
-				    char **ret)
+				    char **ret, size_t *len_ret)
 {
-	return read_name(rt, addr, ret);
+	return read_name(rt, addr, ret, len_ret);
 }
 
 uint32_t gr_rtype_desc_size(const struct gr_rtypes *rt)
@@ -401,7 +403,7 @@ struct gr_error *gr_rtype_name(struct gr_rtypes *rt, const struct gr_rtype *t,
 				       ": nameOff 0x%x out of range",
 				       t->addr, (unsigned)t->str);
 	char *s = NULL;
-	struct gr_error *err = read_name(rt, at, &s);
+	struct gr_error *err = read_name(rt, at, &s, NULL);
 	if (err)
 		return gr_error_prefix(err, "type descriptor at 0x%" PRIx64,
 				       t->addr);

@@ -107,10 +107,12 @@ struct gr_error *gr_rtype_build_gcmask(struct gr_rtypes *rt,
 size_t gr_rtypes_cached(const struct gr_rtypes *rt);
 
 /* The abi.Name (runtime.name before 1.21) at @addr, as a new string: a
- * struct field's name.  FAULT, BAD_DATA, NOMEM. */
+ * struct field's name; *len_ret (if not NULL) gets its length as the name
+ * says it, NUL bytes inside included.  FAULT, BAD_DATA (a length varint
+ * over 10 bytes or a name over 1 MiB), NOMEM. */
 GR_MUST_USE
 struct gr_error *gr_rtype_read_name(struct gr_rtypes *rt, uint64_t addr,
-				    char **ret);
+				    char **ret, size_t *len_ret);
 /* sizeof(abi.Type) in this binary: where a PtrType's Elem, a SliceType's
  * Elem, an ArrayType's Elem or a StructType's PkgPath starts. */
 uint32_t gr_rtype_desc_size(const struct gr_rtypes *rt);

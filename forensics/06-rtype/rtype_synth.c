@@ -128,7 +128,8 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 	for (uint64_t i = 0; i < n && !err; i++) {
 		uint64_t at = fields + i * GR_SFIELD_SIZE;
 		char *name = NULL, buf[32];
-		err = gr_rtype_read_name(sy->rt, word(sy, at), &name);
+		err = gr_rtype_read_name(sy->rt, word(sy, at), &name,
+					 NULL);
 		if (gr_error_catch(&err, GR_ERR_CONTENT))
 			snprintf(buf, sizeof(buf), "field%" PRIu64, i);
 		else if (err)

@@ -90,15 +90,6 @@ static const struct gr_dwarf_type *stripped(const struct gr_dwarf *d,
 	return gr_dwarf_type(d, s);
 }
 
-/* The (stripped) type a pointer type points at, or GR_DWARF_NO_TYPE. */
-static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
-{
-	const struct gr_dwarf_type *t = stripped(d, id, NULL);
-	if (!t || t->kind != GR_DWARF_TYPE_POINTER)
-		return GR_DWARF_NO_TYPE;
-	return gr_dwarf_type_strip(d, t->type);
-}
-
 /* A scalar member (1, 2, 4 or 8 bytes) of header struct @type. */
 GR_MUST_USE
 static struct gr_error *member(const struct gr_dwarf *d, uint32_t type,
@@ -159,7 +150,7 @@ static struct gr_error *slot_array(const struct gr_dwarf *d, uint32_t type,
 static bool indirect(const struct gr_dwarf *d, uint32_t kv, uint32_t slot_type,
 		     uint32_t *value_type)
 {
-	uint32_t target = pointee(d, slot_type);
+	uint32_t target = gr_dwarf_pointee(d, slot_type);
 	uint64_t size;
 	if (kv != GR_DWARF_NO_TYPE) {
 		*value_type = kv;
@@ -209,7 +200,7 @@ static struct gr_error *classic_shape(const struct gr_dwarf *d,
 	struct gr_dwarf_member f;
 	if ((err = gr_dwarf_member(d, h, "buckets", NULL, &f)))
 		return err;
-	uint32_t b = pointee(d, f.type);
+	uint32_t b = gr_dwarf_pointee(d, f.type);
 	const struct gr_dwarf_type *bt = gr_dwarf_type(d, b);
 	if (!bt || bt->kind != GR_DWARF_TYPE_STRUCT || !bt->has_size)
 		/* runtime.hmap itself: buckets is an unsafe.Pointer. */
@@ -230,7 +221,7 @@ static struct gr_error *classic_shape(const struct gr_dwarf *d,
 	/* mapextra: overflow/oldoverflow *[]*bmap (runtime/map.go). */
 	if ((err = gr_dwarf_member(d, h, "extra", NULL, &f)))
 		return err;
-	sh->extra_type = pointee(d, f.type);
+	sh->extra_type = gr_dwarf_pointee(d, f.type);
 	struct gr_dwarf_member ov, old;
 	if ((err = gr_dwarf_member(d, sh->extra_type, "overflow", NULL,
 				   &ov)) ||
@@ -239,7 +230,7 @@ static struct gr_error *classic_shape(const struct gr_dwarf *d,
 		return err;
 	sh->extra_overflow = ov.off;
 	sh->extra_oldoverflow = old.off;
-	sh->extra_slice_type = pointee(d, ov.type);
+	sh->extra_slice_type = gr_dwarf_pointee(d, ov.type);
 	if (sh->key_off + MAP_SLOTS * sh->key_stride > sh->container_size ||
 	    sh->elem_off + MAP_SLOTS * sh->elem_stride > sh->container_size ||
 	    sh->overflow_off + 8 > sh->container_size ||
@@ -314,8 +305,8 @@ static struct gr_error *swiss_shape(const struct gr_dwarf *d,
 	if ((err = gr_dwarf_member(d, h, "dirPtr", NULL, &f)))
 		return err;
 	/* dirPtr is **table<K,V>: "pointer to the first entry" (dwarf.go). */
-	sh->table_ptr_type = pointee(d, f.type);
-	uint32_t t = pointee(d, sh->table_ptr_type);
+	sh->table_ptr_type = gr_dwarf_pointee(d, f.type);
+	uint32_t t = gr_dwarf_pointee(d, sh->table_ptr_type);
 	const struct gr_dwarf_type *tt = gr_dwarf_type(d, t);
 	if (!tt || tt->kind != GR_DWARF_TYPE_STRUCT || !tt->has_size)
 		return gr_error_create(GR_ERR_UNSUPPORTED,
@@ -336,7 +327,7 @@ static struct gr_error *swiss_shape(const struct gr_dwarf *d,
 		return gr_error_create(GR_ERR_UNSUPPORTED,
 				       "%s: unexpected groups member",
 				       tt->name);
-	return group_shape(d, sh, pointee(d, data.type));
+	return group_shape(d, sh, gr_dwarf_pointee(d, data.type));
 }
 
 /* ---- cache ---- */
@@ -363,9 +354,9 @@ static struct gr_error *resolve(const struct gr_maps *m, uint32_t type,
 				       "maps: no DWARF type %u", type);
 	if (t->go_kind == GR_GO_KIND_MAP) {
 		sh->map_type = id;
-		sh->header_type = pointee(d, t->type);
+		sh->header_type = gr_dwarf_pointee(d, t->type);
 	} else if (t->kind == GR_DWARF_TYPE_POINTER) {
-		sh->header_type = pointee(d, id);
+		sh->header_type = gr_dwarf_pointee(d, id);
 	} else {
 		sh->header_type = id;
 	}

@@ -29,8 +29,43 @@
 #include <stdint.h>
 
 #include "forensics/01-base/error.h"
+#include "forensics/02-input/mem.h"
 #include "forensics/05-session/session.h"
 #include "forensics/07-heap/heap.h"
+
+/* Slots per classic bucket or Swiss group: abi.OldMapBucketCount
+ * (runtime/map.go bucketCnt up to 1.21) and abi.MapGroupSlots. */
+enum { GR_MAP_SLOTS = 8 };
+
+/* runtime/map.go minTopHash: a classic bucket's cell holds an entry when
+ * its tophash is at least 5; below are empty and evacuated cells. */
+static inline bool gr_maps_classic_full(uint8_t tophash)
+{
+	return tophash >= 5;
+}
+
+/*
+ * One classic bucket chain (runtime/map.go bmap: tophash, keys, elems,
+ * then the overflow pointer), read through @mem alone: for a reader that
+ * has no heap, or bounds the chain its own way.  Set the offsets and the
+ * first bucket in @next.
+ */
+struct gr_maps_chain {
+	struct gr_mem *mem;
+	uint64_t tophash_off, overflow_off; /* in a bucket */
+	uint64_t next;			    /* bucket to read; 0: chain ended */
+};
+
+/*
+ * The bucket at c->next (into *bucket_ret) and its tophash bytes; c->next
+ * moves to the bucket's overflow pointer.  The chain is not checked for
+ * cycles: the caller bounds it.  FAULT as gr_mem_read() gives it (nothing
+ * written, c->next unchanged).
+ */
+GR_MUST_USE
+struct gr_error *gr_maps_chain_next(struct gr_maps_chain *c,
+				    uint64_t *bucket_ret,
+				    uint8_t tophash[GR_MAP_SLOTS]);
 
 struct gr_map_info {
 	uint64_t header;   /* hmap / maps.Map address */

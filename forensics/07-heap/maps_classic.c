@@ -90,19 +90,39 @@ static struct gr_error *in_array(struct map_walk *w, struct array *arrays,
 	return NULL;
 }
 
+struct gr_error *gr_maps_chain_next(struct gr_maps_chain *c,
+				    uint64_t *bucket_ret,
+				    uint8_t tophash[GR_MAP_SLOTS])
+{
+	uint8_t top[GR_MAP_SLOTS];
+	uint64_t next;
+	struct gr_error *err;
+	if ((err = gr_mem_read(c->mem, c->next + c->tophash_off, top,
+			       sizeof(top))) ||
+	    (err = gr_mem_read(c->mem, c->next + c->overflow_off, &next,
+			       sizeof(next))))
+		return err;
+	memcpy(tophash, top, sizeof(top));
+	*bucket_ret = c->next;
+	c->next = next;
+	return NULL;
+}
+
 GR_MUST_USE
 static struct gr_error *chain(struct map_walk *w, struct array *arrays,
 			      uint64_t b)
 {
 	const struct map_shape *sh = w->sh;
+	struct gr_maps_chain c = {.mem = w->m->mem,
+				  .overflow_off = sh->overflow_off,
+				  .next = b};
 	for (;;) {
 		uint8_t tophash[MAP_SLOTS];
-		uint64_t next;
-		struct gr_error *err;
-		if ((err = maps_read(w, b, tophash, sizeof(tophash))) ||
-		    (err = maps_read(w, b + sh->overflow_off, &next,
-				    sizeof(next))))
-			return err;
+		struct gr_error *err = gr_maps_chain_next(&c, &b, tophash);
+		if (err)
+			return gr_error_prefix(err, "map 0x%" PRIx64,
+					       w->header);
+		uint64_t next = c.next;
 		if (!maps_container(w, b, tophash) || !next)
 			return NULL;
 		bool prealloc;
@@ -122,7 +142,6 @@ static struct gr_error *chain(struct map_walk *w, struct array *arrays,
 					       next);
 			w->info->capacity += MAP_SLOTS;
 		}
-		b = next;
 	}
 }
 

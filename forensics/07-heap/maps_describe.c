@@ -195,8 +195,7 @@ static void find_in(const struct map_shape *sh, uint64_t c,
 			continue;
 		f->found = true;
 		f->in_key = in_key;
-		f->full = sh->swiss ? !(ctrl[i] & SWISS_CTRL_EMPTY_BIT)
-				    : ctrl[i] >= CLASSIC_MIN_TOPHASH;
+		f->full = maps_slot_full(sh, ctrl[i]);
 		f->key_slot = k;
 		return;
 	}

@@ -19,9 +19,7 @@
 #include "forensics/07-heap/maps.h"
 
 enum {
-	/* Slots per bucket or group: abi.OldMapBucketCount (runtime/map.go
-	 * bucketCnt up to 1.21) and abi.MapGroupSlots (internal/abi/map*.go). */
-	MAP_SLOTS = 8,
+	MAP_SLOTS = GR_MAP_SLOTS, /* per bucket or group (maps.h) */
 	/* Keys and elems above this size are stored as pointers
 	 * (abi.OldMapMaxKeyBytes/MaxElemBytes, abi.MapMaxKeyBytes/...;
 	 * runtime/map.go maxKeySize/maxElemSize before 1.22): 128 throughout. */
@@ -34,9 +32,9 @@ enum {
 	MAP_MAX_HEADER = 1024,
 };
 
-/* runtime/map.go (and map_noswiss.go, 1.24-1.25) tophash values. */
+/* runtime/map.go (and map_noswiss.go, 1.24-1.25) hmap.flags bits; the
+ * tophash rule is gr_maps_classic_full() (maps.h). */
 enum {
-	CLASSIC_MIN_TOPHASH = 5, /* minTopHash: smallest tophash of a full cell */
 	CLASSIC_FLAG_WRITING = 4,    /* hmap.flags hashWriting */
 	CLASSIC_FLAG_SAME_SIZE = 8,  /* hmap.flags sameSizeGrow */
 };
@@ -157,7 +155,7 @@ struct gr_error *maps_header_read(struct gr_maps *m, const struct map_shape *sh,
 /* Visit one bucket/group: count its full slots, call w->visit. */
 bool maps_container(struct map_walk *w, uint64_t addr,
 		   const uint8_t ctrl[MAP_SLOTS]);
-bool maps_slot_full(const struct map_walk *w, uint8_t ctrl);
+bool maps_slot_full(const struct map_shape *sh, uint8_t ctrl);
 GR_MUST_USE
 struct gr_error *maps_walk_run(struct gr_maps *m, uint64_t header,
 			      uint32_t map_type, gr_maps_part_fn *fn, void *arg,

@@ -98,20 +98,20 @@ struct gr_error *maps_storage(struct map_walk *w, uint64_t addr, uint64_t need,
 	return NULL;
 }
 
-bool maps_slot_full(const struct map_walk *w, uint8_t ctrl)
+bool maps_slot_full(const struct map_shape *sh, uint8_t ctrl)
 {
 	/* Evacuated cells (2, 3) of an old bucket moved to the new array;
 	 * only tophash >= minTopHash is an entry (runtime/map.go isEmpty,
 	 * evacuated). */
-	return w->sh->swiss ? !(ctrl & SWISS_CTRL_EMPTY_BIT)
-			    : ctrl >= CLASSIC_MIN_TOPHASH;
+	return sh->swiss ? !(ctrl & SWISS_CTRL_EMPTY_BIT)
+			 : gr_maps_classic_full(ctrl);
 }
 
 bool maps_container(struct map_walk *w, uint64_t addr,
 		   const uint8_t ctrl[MAP_SLOTS])
 {
 	for (unsigned i = 0; i < MAP_SLOTS; i++)
-		w->found += maps_slot_full(w, ctrl[i]);
+		w->found += maps_slot_full(w->sh, ctrl[i]);
 	if (w->visit && !w->visit(w, addr, ctrl))
 		w->stopped = true;
 	return !w->stopped;
@@ -206,7 +206,7 @@ static bool entries_visit(struct map_walk *w, uint64_t addr,
 	struct entries *en = w->visit_arg;
 	const struct map_shape *sh = w->sh;
 	for (unsigned i = 0; i < MAP_SLOTS; i++) {
-		if (!maps_slot_full(w, ctrl[i]))
+		if (!maps_slot_full(sh, ctrl[i]))
 			continue;
 		struct gr_map_entry e = {
 			.key_slot = addr + sh->key_off + i * sh->key_stride,

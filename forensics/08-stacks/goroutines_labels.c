@@ -17,26 +17,16 @@
 #include <string.h>
 
 #include "forensics/01-base/array.h"
+#include "forensics/07-heap/maps.h"
 #include "forensics/08-stacks/goroutines_internal.h"
 
 enum {
 	MAX_LABELS = 4096,
 	MAX_LABEL_BYTES = 4096,
-	BUCKET_SLOTS = 8,  /* runtime/map.go bucketCnt */
-	MIN_TOP_HASH = 5,  /* runtime/map.go minTopHash */
 	MAX_B = 16,	   /* 65536 buckets: far beyond any label set */
 	GO_STRING = 16,
 	LABEL_SIZE = 2 * GO_STRING,
 };
-
-static uint32_t pointee(const struct gr_dwarf *d, uint32_t id)
-{
-	const struct gr_dwarf_type *t =
-		gr_dwarf_type(d, gr_dwarf_type_strip(d, id));
-	if (!t || t->kind != GR_DWARF_TYPE_POINTER)
-		return GR_DWARF_NO_TYPE;
-	return gr_dwarf_type_strip(d, t->type);
-}
 
 /* Member @name of @type: its offset (and type); *ok false when DWARF
  * lacks it. */
@@ -66,7 +56,7 @@ GR_MUST_USE
 static struct gr_error *map_layout(const struct gr_dwarf *d, uint32_t map,
 				   struct gr_g_layout *l, bool *ok)
 {
-	uint32_t hmap = pointee(d, map), buckets = GR_DWARF_NO_TYPE;
+	uint32_t hmap = gr_dwarf_pointee(d, map), buckets = GR_DWARF_NO_TYPE;
 	*ok = hmap != GR_DWARF_NO_TYPE;
 	if (!*ok)
 		return NULL;
@@ -80,7 +70,7 @@ static struct gr_error *map_layout(const struct gr_dwarf *d, uint32_t map,
 		return err;
 	if (!*ok)
 		return NULL;
-	uint32_t bucket = pointee(d, buckets);
+	uint32_t bucket = gr_dwarf_pointee(d, buckets);
 	if (!gr_dwarf_type_size(d, bucket, &l->bucket_size)) {
 		*ok = false;
 		return NULL;
@@ -197,17 +187,20 @@ static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
 					    uint64_t b, bool *ret)
 {
 	const struct gr_g_layout *l = &gs->l;
-	*ret = false;
-	for (int hops = 0; b && hops < MAX_LABELS; hops++) {
-		uint8_t top[BUCKET_SLOTS];
-		struct gr_error *err = gr_mem_read(
-			gs->mem, b + l->bucket_tophash, top, sizeof(top));
+	struct gr_maps_chain c = {.mem = gs->mem,
+				  .tophash_off = l->bucket_tophash,
+				  .overflow_off = l->bucket_overflow,
+				  .next = b};
+	for (int hops = 0; c.next && hops < MAX_LABELS; hops++) {
+		uint8_t top[GR_MAP_SLOTS];
+		struct gr_error *err = gr_maps_chain_next(&c, &b, top);
 		if (err) {
 			gr_error_destroy(err);
+			*ret = false;
 			return NULL;
 		}
-		for (int i = 0; i < BUCKET_SLOTS; i++) {
-			if (top[i] < MIN_TOP_HASH)
+		for (int i = 0; i < GR_MAP_SLOTS; i++) {
+			if (!gr_maps_classic_full(top[i]))
 				continue;
 			uint64_t off = (uint64_t)i * GO_STRING;
 			if ((err = push_label(gs, g, b + l->bucket_keys + off,
@@ -215,11 +208,6 @@ static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
 					      ret)) ||
 			    !*ret)
 				return err;
-		}
-		*ret = false;
-		if ((err = gr_mem_u64(gs->mem, b + l->bucket_overflow, &b))) {
-			gr_error_destroy(err);
-			return NULL;
 		}
 	}
 	*ret = true;

@@ -19,6 +19,56 @@ enum {
 	MAX_BLOCK_BYTES = 1 << 16,
 };
 
+/*
+ * A runtime list of blocks (finq, allfin, gcCleanups.all): how its damage
+ * reads.  "@name: more than N blocks, rest @rest" past MAX_BLOCKS and
+ * "@name loops back to ADDR" on a cycle; an unreadable link is "@link
+ * unreadable", or "@link ADDR unreadable" naming the block if @link_at.
+ */
+struct block_list {
+	const char *name, *rest, *link;
+	bool link_at;
+};
+
+typedef struct gr_error *block_fn(struct gr_rt_ctx *c, uint64_t blk,
+				  void *arg);
+
+/* Call @visit on each block from @head, following @next in each; the
+ * list's faults and bounds are damage, the walk ending there. */
+GR_MUST_USE
+static struct gr_error *walk_blocks(struct gr_rt_ctx *c,
+				    const struct block_list *bl,
+				    const struct gr_dwarf_member *next,
+				    uint64_t head, block_fn *visit, void *arg)
+{
+	struct gr_rt_brent b;
+	rtroots_brent_init(&b, head);
+	size_t n = 0;
+	for (uint64_t p = head; p; n++) {
+		if (n == MAX_BLOCKS)
+			return gr_damage_add(&c->rt->damage, head, 0,
+					     "%s: more than %d blocks, rest %s",
+					     bl->name, MAX_BLOCKS, bl->rest);
+		struct gr_error *err = visit(c, p, arg);
+		if (err)
+			return err;
+		uint64_t blk = p;
+		if ((err = gr_dwarf_member_read(c->mem, blk, next, &p))) {
+			char at[24] = "";
+			if (bl->link_at)
+				snprintf(at, sizeof(at), " %#" PRIx64, blk);
+			return gr_damage_catch(&c->rt->damage, err,
+					       GR_ERR_BIT(FAULT), blk, 0,
+					       "%s%s unreadable", bl->link, at);
+		}
+		if (rtroots_brent_step(&b, p))
+			return gr_damage_add(&c->rt->damage, p, 0,
+					     "%s loops back to %#" PRIx64,
+					     bl->name, p);
+	}
+	return NULL;
+}
+
 /* ---- finalizer queue: runtime/mfinal.go ---- */
 
 struct fin_layout {
@@ -58,49 +108,41 @@ static struct gr_error *fin_layout(const struct gr_dwarf *d, uint32_t block,
 	return NULL;
 }
 
-/* The blocks on finq (runfinq has not taken them yet), sorted. */
+struct block_vec {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+GR_MUST_USE
+static struct gr_error *list_block(struct gr_rt_ctx *c, uint64_t blk,
+				   void *arg)
+{
+	(void)c;
+	struct block_vec *bv = arg;
+	struct gr_error *err = gr_array_grow(&bv->v, &bv->cap, bv->n, 1);
+	if (!err)
+		bv->v[bv->n++] = blk;
+	return err;
+}
+
+/* The blocks on finq (runfinq has not taken them yet), in list order. */
 GR_MUST_USE
 static struct gr_error *queued_blocks(struct gr_rt_ctx *c,
 				      const struct fin_layout *l, uint64_t head,
 				      uint64_t **ret, size_t *n_ret)
 {
-	uint64_t *v = NULL;
-	size_t n = 0, cap = 0;
-	struct gr_rt_brent b;
-	rtroots_brent_init(&b, head);
-	struct gr_error *err = NULL;
-	for (uint64_t p = head; p && !err;) {
-		if (n == MAX_BLOCKS) {
-			err = gr_damage_add(&c->rt->damage, head, 0,
-					    "finq: more than %d "
-					    "blocks, rest not listed",
-					    MAX_BLOCKS);
-			break;
-		}
-		if ((err = gr_array_grow(&v, &cap, n, 1)))
-			break;
-		v[n++] = p;
-		struct gr_error *rerr =
-			gr_dwarf_member_read(c->mem, p, &l->next, &p);
-		if (rerr) {
-			err = gr_damage_catch(
-				&c->rt->damage, rerr, GR_ERR_BIT(FAULT),
-				v[n - 1], 0, "finq block %#" PRIx64 " unreadable",
-				v[n - 1]);
-			break;
-		}
-		if (rtroots_brent_step(&b, p)) {
-			err = gr_damage_add(&c->rt->damage, p, 0,
-					    "finq loops back to %#" PRIx64, p);
-			break;
-		}
-	}
+	static const struct block_list finq = {
+		.name = "finq", .rest = "not listed", .link = "finq block",
+		.link_at = true};
+	struct block_vec bv = {0};
+	struct gr_error *err =
+		walk_blocks(c, &finq, &l->next, head, list_block, &bv);
 	if (err) {
-		free(v);
+		free(bv.v);
 		return err;
 	}
-	*ret = v;
-	*n_ret = n;
+	*ret = bv.v;
+	*n_ret = bv.n;
 	return NULL;
 }
 
@@ -171,6 +213,24 @@ static struct gr_error *fin_block(struct gr_rt_ctx *c,
 	return err;
 }
 
+struct fin_walk {
+	const struct fin_layout *l;
+	const uint64_t *q; /* the blocks on finq, sorted */
+	size_t nq;
+	uint8_t *buf;
+};
+
+GR_MUST_USE
+static struct gr_error *fin_visit(struct gr_rt_ctx *c, uint64_t blk,
+				  void *arg)
+{
+	struct fin_walk *fw = arg;
+	c->rt->stats.finblocks++;
+	bool queued = fw->nq && bsearch(&blk, fw->q, fw->nq, sizeof(*fw->q),
+					cmp_u64) != NULL;
+	return fin_block(c, fw->l, blk, queued, fw->buf);
+}
+
 struct gr_error *rtroots_finq(struct gr_rt_ctx *c)
 {
 	uint64_t allfin, finq = 0, head, qhead = 0;
@@ -205,43 +265,16 @@ struct gr_error *rtroots_finq(struct gr_rt_ctx *c)
 		return err;
 	if (nq)
 		qsort(q, nq, sizeof(*q), cmp_u64);
-	uint8_t *buf = malloc(l.nfin * l.entry);
-	if (!buf) {
+	struct fin_walk fw = {.l = &l, .q = q, .nq = nq,
+			      .buf = malloc(l.nfin * l.entry)};
+	if (!fw.buf) {
 		free(q);
 		return gr_error_nomem();
 	}
-	struct gr_rt_brent b;
-	rtroots_brent_init(&b, head);
-	size_t n = 0;
-	for (uint64_t p = head; p && !err; n++) {
-		if (n == MAX_BLOCKS) {
-			err = gr_damage_add(&c->rt->damage, head, 0,
-					    "allfin: more than %d "
-					    "blocks, rest skipped",
-					    MAX_BLOCKS);
-			break;
-		}
-		c->rt->stats.finblocks++;
-		bool queued =
-			nq && bsearch(&p, q, nq, sizeof(*q), cmp_u64) != NULL;
-		if ((err = fin_block(c, &l, p, queued, buf)))
-			break;
-		struct gr_error *rerr =
-			gr_dwarf_member_read(c->mem, p, &l.alllink, &p);
-		if (rerr) {
-			err = gr_damage_catch(&c->rt->damage, rerr,
-					      GR_ERR_BIT(FAULT), p, 0,
-					      "allfin link unreadable");
-			break;
-		}
-		if (rtroots_brent_step(&b, p)) {
-			err = gr_damage_add(&c->rt->damage, p, 0,
-					    "allfin loops back to %#" PRIx64,
-					    p);
-			break;
-		}
-	}
-	free(buf);
+	static const struct block_list allfin_list = {
+		.name = "allfin", .rest = "skipped", .link = "allfin link"};
+	err = walk_blocks(c, &allfin_list, &l.alllink, head, fin_visit, &fw);
+	free(fw.buf);
 	free(q);
 	return err;
 }
@@ -318,6 +351,20 @@ static struct gr_error *cleanup_block(struct gr_rt_ctx *c,
 	return err;
 }
 
+struct cleanup_walk {
+	const struct cleanup_layout *l;
+	uint64_t *buf;
+};
+
+GR_MUST_USE
+static struct gr_error *cleanup_visit(struct gr_rt_ctx *c, uint64_t blk,
+				      void *arg)
+{
+	struct cleanup_walk *cw = arg;
+	c->rt->stats.cleanup_blocks++;
+	return cleanup_block(c, cw->l, blk, cw->buf);
+}
+
 struct gr_error *rtroots_cleanups(struct gr_rt_ctx *c)
 {
 	uint64_t q, head;
@@ -337,41 +384,14 @@ struct gr_error *rtroots_cleanups(struct gr_rt_ctx *c)
 	if ((err = gr_dwarf_member_read(c->mem, q, &l.all, &head)))
 		return gr_damage_catch(&c->rt->damage, err, GR_ERR_BIT(FAULT),
 				       q, 0, "runtime.gcCleanups unreadable");
-	uint64_t *buf = malloc(l.count * l.elem);
-	if (!buf)
+	struct cleanup_walk cw = {.l = &l, .buf = malloc(l.count * l.elem)};
+	if (!cw.buf)
 		return gr_error_nomem();
-	struct gr_rt_brent b;
-	rtroots_brent_init(&b, head);
-	size_t n = 0;
-	for (uint64_t p = head; p && !err; n++) {
-		if (n == MAX_BLOCKS) {
-			err = gr_damage_add(&c->rt->damage, head, 0,
-					    "gcCleanups.all: more "
-					    "than %d blocks, rest skipped",
-					    MAX_BLOCKS);
-			break;
-		}
-		c->rt->stats.cleanup_blocks++;
-		if ((err = cleanup_block(c, &l, p, buf)))
-			break;
-		struct gr_error *rerr =
-			gr_dwarf_member_read(c->mem, p, &l.alllink, &p);
-		if (rerr) {
-			err = gr_damage_catch(&c->rt->damage, rerr,
-					      GR_ERR_BIT(FAULT), p, 0,
-					      "cleanup block link "
-					      "unreadable");
-			break;
-		}
-		if (rtroots_brent_step(&b, p)) {
-			err = gr_damage_add(&c->rt->damage, p, 0,
-					    "gcCleanups.all loops "
-					    "back to %#" PRIx64,
-					    p);
-			break;
-		}
-	}
-	free(buf);
+	static const struct block_list all = {.name = "gcCleanups.all",
+					      .rest = "skipped",
+					      .link = "cleanup block link"};
+	err = walk_blocks(c, &all, &l.alllink, head, cleanup_visit, &cw);
+	free(cw.buf);
 	return err;
 }
 

@@ -298,32 +298,6 @@ static struct gr_error *code_captures(struct gr_types *t,
 	return NULL;
 }
 
-/* A runtime name (internal/abi.Name): flag byte, uvarint length, bytes. */
-static bool read_rt_name(const struct gr_types *t, uint64_t at, char *buf,
-			 size_t len)
-{
-	uint64_t n = 0;
-	unsigned shift = 0, i = 1;
-	for (;; i++) {
-		uint8_t b;
-		struct gr_error *err = gr_mem_u8(t->mem, at + i, &b);
-		if (err || i > 4) {
-			gr_error_destroy(err);
-			return false;
-		}
-		n |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			break;
-	}
-	if (!n || n >= len)
-		return false;
-	struct gr_error *err = gr_mem_read(t->mem, at + 1 + i, buf, n);
-	gr_error_destroy(err);
-	buf[err ? 0 : n] = '\0';
-	return !err;
-}
-
 bool types_closure_slot(const struct gr_types *t, uint32_t id,
 			   uint64_t rel, char *buf, size_t len)
 {
@@ -353,7 +327,6 @@ bool types_closure_slot(const struct gr_types *t, uint32_t id,
 	}
 	for (uint64_t i = 1; i < n && i < 4096; i++) {
 		uint64_t at = fields + i * t->rt.sfield_size, off, name;
-		char raw[256];
 		if ((err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off)) ||
 		    (err = gr_mem_u64(t->mem, at + t->rt.sfield_name, &name))) {
 			gr_error_destroy(err);
@@ -361,12 +334,21 @@ bool types_closure_slot(const struct gr_types *t, uint32_t id,
 		}
 		if (off != rel)
 			continue;
-		if (!read_rt_name(t, name, raw, sizeof(raw)))
-			return false;
-		/* "main.captive": the compiler qualifies captured names. */
-		const char *dot = strrchr(raw, '.');
-		snprintf(buf, len, ".%s", dot ? dot + 1 : raw);
-		return true;
+		char *raw = NULL;
+		size_t nlen = 0;
+		err = gr_rtype_read_name(t->rtypes, name, &raw, &nlen);
+		/* A captured variable's name is short: past 255 bytes (or
+		 * empty) it is not believed. */
+		bool ok = !err && nlen && nlen < 256;
+		gr_error_destroy(err);
+		if (ok) {
+			/* "main.captive": the compiler qualifies captured
+			 * names. */
+			const char *dot = strrchr(raw, '.');
+			snprintf(buf, len, ".%s", dot ? dot + 1 : raw);
+		}
+		free(raw);
+		return ok;
 	}
 	return false;
 }

@@ -204,7 +204,7 @@ size_t gr_allocsites_object_record(const struct gr_allocsites *as,
 	return hit ? hit->rec : SIZE_MAX;
 }
 
-static int by_bytes(const void *x, const void *y)
+int gr_allocsite_cmp(const void *x, const void *y)
 {
 	const struct gr_allocsite *a = x, *b = y;
 	if (a->bytes != b->bytes)
@@ -328,7 +328,7 @@ static struct gr_error *sites(const struct gr_allocsites *as, uint32_t node,
 		}
 	}
 	free(count);
-	qsort(s, used, sizeof(*s), by_bytes);
+	qsort(s, used, sizeof(*s), gr_allocsite_cmp);
 	*n_ret = used < max ? used : max;
 	*ret = s;
 	return NULL;

@@ -53,6 +53,10 @@ struct gr_allocsite {
 	int64_t est_objects, est_bytes; /* scaled by the profile rate */
 };
 
+/* qsort() order of struct gr_allocsite: most bytes first, then most
+ * objects, then by record. */
+int gr_allocsite_cmp(const void *x, const void *y);
+
 struct gr_allocsites;
 
 /*

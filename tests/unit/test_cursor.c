@@ -73,12 +73,49 @@ static void test_cstr(void **state)
 	gr_error_destroy(err);
 }
 
+/* Two notes: "GNU" with a 5-byte descriptor (3 bytes of padding), then
+ * "Go" whose descriptor's padding is cut off. */
+static void test_elf_notes(void **state)
+{
+	(void)state;
+	const uint8_t d[] = {
+		4, 0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0,
+		1, 2, 3, 4, 5, 0, 0, 0,
+		3, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 'G', 'o', 0, 0,
+		'i', 'd',
+	};
+	struct gr_cursor c;
+	struct gr_elf_note n;
+	gr_cursor_init(&c, d, sizeof(d), "PT_NOTE");
+	assert_null(gr_cursor_elf_note(&c, &n));
+	assert_int_equal(n.type, 3);
+	assert_int_equal(n.namesz, 4);
+	assert_memory_equal(n.name, "GNU", 4);
+	assert_int_equal(n.descsz, 5);
+	assert_ptr_equal(n.desc, d + 16);
+	assert_int_equal(c.off, 24);
+	assert_null(gr_cursor_elf_note(&c, &n));
+	assert_int_equal(n.type, 4);
+	assert_memory_equal(n.desc, "id", 2);
+	assert_int_equal(c.off, sizeof(d));
+
+	/* A descriptor cut short: BAD_DATA at its offset, no move. */
+	gr_cursor_init(&c, d, 20, "PT_NOTE");
+	struct gr_error *err = gr_cursor_elf_note(&c, &n);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_BAD_DATA);
+	assert_non_null(strstr(err->message, "PT_NOTE+0x10: need 5 bytes"));
+	gr_error_destroy(err);
+	assert_int_equal(c.off, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reads_and_does_not_advance_on_error),
 		cmocka_unit_test(test_varints),
 		cmocka_unit_test(test_cstr),
+		cmocka_unit_test(test_elf_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
