@@ -85,15 +85,21 @@ struct gr_goroutines {
 	const char **status_names; /* status_strings_n entries */
 	int64_t newest_nanotime;
 	bool fing_running_finalizer;
+	/* What could not be read past allgs itself (names, labels). */
+	struct gr_damage_list damage;
 };
 
 GR_MUST_USE
 struct gr_error *goroutines_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
 				     struct gr_g_layout *l);
 
-/* Read a Go string header at @addr into the store ("" on fault). */
-const char *goroutines_read_gostring(struct gr_goroutines *gs, uint64_t addr,
-			       size_t max);
+/* Read the Go string whose header is at @addr into the store; "" when
+ * longer than @max, or when it cannot be read (then recorded as damage).
+ * NOMEM is the only error. */
+GR_MUST_USE
+struct gr_error *goroutines_read_gostring(struct gr_goroutines *gs,
+					  uint64_t addr, size_t max,
+					  const char **ret);
 
 /*
  * For each goroutine with an m: the thread whose tid equals m.procid, and

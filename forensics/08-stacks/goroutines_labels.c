@@ -158,9 +158,13 @@ static struct gr_error *push_label(struct gr_goroutines *gs,
 		gr_array_grow(&gs->labels, &gs->labels_cap, gs->nlabels, 1);
 	if (err)
 		return err;
-	struct gr_g_label *lb = &gs->labels[gs->nlabels++];
-	lb->key = goroutines_read_gostring(gs, key, MAX_LABEL_BYTES);
-	lb->value = goroutines_read_gostring(gs, value, MAX_LABEL_BYTES);
+	struct gr_g_label *lb = &gs->labels[gs->nlabels];
+	if ((err = goroutines_read_gostring(gs, key, MAX_LABEL_BYTES,
+					    &lb->key)) ||
+	    (err = goroutines_read_gostring(gs, value, MAX_LABEL_BYTES,
+					    &lb->value)))
+		return err;
+	gs->nlabels++;
 	g->nlabels++;
 	*ret = true;
 	return NULL;
@@ -176,11 +180,13 @@ static struct gr_error *decode_slice(struct gr_goroutines *gs,
 	uint64_t sl[3];
 	struct gr_error *err = gr_mem_read(gs->mem, lm, sl, sizeof(sl));
 	*ret = false;
-	if (err || sl[1] > sl[2] || sl[1] > MAX_LABELS ||
-	    !gr_mem_readable(gs->mem, sl[0], sl[1] * LABEL_SIZE)) {
-		gr_error_destroy(err);
+	if (err)
+		return gr_damage_catch(&gs->damage, err, GR_ERR_BIT(FAULT), lm,
+				       sizeof(sl), "goroutine labels: %s",
+				       err->message);
+	if (sl[1] > sl[2] || sl[1] > MAX_LABELS ||
+	    !gr_mem_readable(gs->mem, sl[0], sl[1] * LABEL_SIZE))
 		return NULL;
-	}
 	for (uint64_t i = 0; i < sl[1]; i++)
 		if ((err = push_label(gs, g, sl[0] + i * LABEL_SIZE,
 				      sl[0] + i * LABEL_SIZE + GO_STRING,
@@ -202,10 +208,10 @@ static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
 		uint8_t top[BUCKET_SLOTS];
 		struct gr_error *err = gr_mem_read(
 			gs->mem, b + l->bucket_tophash, top, sizeof(top));
-		if (err) {
-			gr_error_destroy(err);
-			return NULL;
-		}
+		if (err)
+			return gr_damage_catch(
+				&gs->damage, err, GR_ERR_BIT(FAULT), b, 0,
+				"goroutine labels bucket: %s", err->message);
 		for (int i = 0; i < BUCKET_SLOTS; i++) {
 			if (top[i] < MIN_TOP_HASH)
 				continue;
@@ -217,10 +223,11 @@ static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
 				return err;
 		}
 		*ret = false;
-		if ((err = gr_mem_u64(gs->mem, b + l->bucket_overflow, &b))) {
-			gr_error_destroy(err);
-			return NULL;
-		}
+		uint64_t at = b + l->bucket_overflow;
+		if ((err = gr_mem_u64(gs->mem, at, &b)))
+			return gr_damage_catch(
+				&gs->damage, err, GR_ERR_BIT(FAULT), at, 8,
+				"goroutine labels overflow: %s", err->message);
 	}
 	*ret = true;
 	return NULL;
@@ -245,9 +252,9 @@ static struct gr_error *decode_map(struct gr_goroutines *gs,
 	if (!err)
 		err = gr_mem_u64(gs->mem, h + l->hmap_oldbuckets, &old);
 	if (err || old != 0 || b > MAX_B) {
-		gr_error_destroy(err);
 		*ret = false;
-		return NULL;
+		return gr_damage_fault(&gs->damage, err,
+				       "goroutine labels map");
 	}
 	for (uint64_t i = 0; buckets && i < (1ull << b); i++)
 		if ((err = decode_bucket_chain(
