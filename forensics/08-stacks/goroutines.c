@@ -355,7 +355,12 @@ static struct gr_error *unwind_g(struct gr_goroutines *gs,
 	g->first_frame_ = (uint32_t)gs->nframes;
 	if (gr_g_is_dead(g) || g->stack_hi <= g->stack_lo)
 		return NULL;
-	if (!goroutines_running_start(gs, g, &st, &from)) {
+	bool running;
+	struct gr_error *rerr =
+		goroutines_running_start(gs, g, &st, &from, &running);
+	if (rerr)
+		return rerr;
+	if (!running) {
 		/* traceback.go initAt: syscallsp first, then sched. */
 		if (g->syscall_sp) {
 			st.pc = g->syscall_pc;
@@ -409,7 +414,9 @@ static bool panics(const char *f)
 }
 
 /* go_func and the top user frame, from the logical frames. */
-static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
+GR_MUST_USE
+static struct gr_error *summarize(struct gr_goroutines *gs,
+				  struct gr_goroutine *g)
 {
 	enum { MAX_LOGICAL = 64 };
 	struct gr_logical_frame lf[MAX_LOGICAL];
@@ -417,7 +424,10 @@ static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
 	bool callee_panics = false;
 	for (uint32_t k = 0; k < g->nframes; k++) {
 		size_t n;
-		gr_unwind_logical(gs->unwind, &f[k], lf, MAX_LOGICAL, &n);
+		struct gr_error *err = gr_unwind_logical(
+			gs->unwind, &f[k], &gs->damage, lf, MAX_LOGICAL, &n);
+		if (err)
+			return err;
 		if (n > MAX_LOGICAL)
 			n = MAX_LOGICAL;
 		for (size_t j = 0; j < n; j++) {
@@ -433,6 +443,7 @@ static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
 			}
 		}
 	}
+	return NULL;
 }
 
 GR_MUST_USE
@@ -473,7 +484,7 @@ static struct gr_error *load_all(struct gr_goroutines *gs)
 		goroutines_match_thread(gs, g);
 		if (!(err = goroutines_decode_labels(gs, g)) &&
 		    !(err = unwind_g(gs, g)))
-			summarize(gs, g);
+			err = summarize(gs, g);
 	}
 	free(buf);
 	free(ptrs);

@@ -104,11 +104,15 @@ struct gr_error *goroutines_read_gostring(struct gr_goroutines *gs,
 /*
  * For each goroutine with an m: the thread whose tid equals m.procid, and
  * for _Grunning ones the registers to unwind from.  Fills g->tid and
- * *start (returns false when the goroutine should be unwound from g.sched).
+ * *start (*@ret false when the goroutine should be unwound from g.sched).
+ * NOMEM is the only error.
  */
-bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
-			struct gr_unwind_start *start,
-			enum gr_g_frames_from *from);
+GR_MUST_USE
+struct gr_error *goroutines_running_start(struct gr_goroutines *gs,
+					  struct gr_goroutine *g,
+					  struct gr_unwind_start *start,
+					  enum gr_g_frames_from *from,
+					  bool *ret);
 void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g);
 
 /* Resolve labels_shape and the map offsets (goroutines_labels.c): an
