@@ -350,6 +350,8 @@ uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id)
 	if (gr_hb_in_span(&h->L.k, sp->elemsize))
 		return 0;
 	uint64_t typ;
+	/* An object whose header the core lacks cannot be scanned either:
+	 * the graph counts it unscannable, and the report says so. */
 	struct gr_error *err = gr_mem_u64(h->mem, heap_object_addr(h, id), &typ);
 	if (err) {
 		gr_error_destroy(err);

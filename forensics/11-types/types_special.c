@@ -274,7 +274,8 @@ static struct gr_error *code_captures(struct gr_types *t,
 		struct gr_error *err =
 			md && t->rt.have_struct && t->rt.sfield_size
 				? gr_closures_create(t->mem, t->pcln, md->types,
-						     md->etypes, &t->closures)
+						     md->etypes, &t->damage,
+						     &t->closures)
 				: NULL;
 		/* Without the table, closures stay named by code only. */
 		gr_error_catch(&err, GR_ERR_CONTENT);

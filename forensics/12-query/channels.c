@@ -233,7 +233,8 @@ static struct gr_error *add_id(uint32_t **v, size_t *n, size_t *cap,
  * only goroutine stacks refer to even when nothing typed them.
  */
 GR_MUST_USE
-static struct gr_error *candidates(const struct gr_analysis *a,
+static struct gr_error *candidates(struct gr_channels *c,
+				   const struct gr_analysis *a,
 				   const struct layout *l, uint32_t **ret,
 				   size_t *n_ret)
 {
@@ -262,8 +263,11 @@ static struct gr_error *candidates(const struct gr_analysis *a,
 				err = gr_dwarf_member_read(
 					mem, sg, &l->sudog_waitlink, &next);
 			/* An unreadable sudog ends this goroutine's list. */
-			if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+			if (err) {
+				err = gr_damage_fault(&c->damage, err,
+						      "waiting sudog");
 				break;
+			}
 			uint32_t id = ch ? gr_heap_find(a->heap, ch)
 					 : GR_HEAP_NO_OBJECT;
 			if (id != GR_HEAP_NO_OBJECT &&
@@ -345,7 +349,7 @@ struct gr_error *gr_channels_collect(const struct gr_analysis *a,
 	uint32_t *ids = NULL;
 	size_t nids = 0;
 	if (!err)
-		err = candidates(a, &l, &ids, &nids);
+		err = candidates(c, a, &l, &ids, &nids);
 	for (size_t i = 0; !err && i < nids; i++) {
 		struct gr_type_object o =
 			a->types ? gr_types_object(a->types, ids[i])
