@@ -24,6 +24,9 @@ struct gr_error *types_word_mem(const struct gr_types_reader *r,
 {
 	struct gr_error *err = gr_mem_u64(r->t->mem, r->base + off, v);
 	*ret = !err;
+	/* Per word read: no call on the way that succeeds. */
+	if (!err)
+		return NULL;
 	return gr_damage_fault(&r->t->damage, err, "word");
 }
 
