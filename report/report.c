@@ -35,6 +35,12 @@ struct facts {
 	/* Maps by bytes, descending (indices into gr_types_map). */
 	size_t *maps, nmaps;
 	uint64_t damage_objects, damage_bytes;
+	/* What each stage could not read (channels: the report's own
+	 * walk), and the trust note that sums those outside the heap
+	 * ("" when there are none). */
+	uint64_t damage[GR_ANALYSIS_STAGE_COUNT], damage_channels;
+	uint64_t damage_outside_heap;
+	char damage_note[320];
 	char taken_at[32];
 	/* Busy channels; NULL when the binary lacks the runtime's channel
 	 * DWARF (chan_why says so). */
@@ -54,6 +60,43 @@ static int map_by_bytes(const void *x, const void *y, void *arg)
 }
 
 static void facts_free(struct facts *f);
+
+/* The per-stage damage counts and, when any stage but the heap (which
+ * has a note of its own) lost something, the note that says so. */
+static void damage_note(struct facts *f)
+{
+	uint64_t outside = 0;
+	for (int st = 0; st < GR_ANALYSIS_STAGE_COUNT; st++) {
+		f->damage[st] = gr_analysis_damage(f->a, st);
+		if (st != GR_ANALYSIS_HEAP)
+			outside += f->damage[st];
+	}
+	f->damage_channels =
+		f->chans ? gr_damage_total(gr_channels_damage_list(f->chans))
+			 : 0;
+	outside += f->damage_channels;
+	f->damage_outside_heap = outside;
+	f->damage_note[0] = '\0';
+	if (!outside)
+		return;
+	/* Five stages of at most 20 digits each fit in the buffer. */
+	char *p = f->damage_note, *end = p + sizeof(f->damage_note);
+	p += snprintf(p, (size_t)(end - p),
+		      "%" PRIu64 " read%s of the core failed outside the heap (",
+		      outside, outside == 1 ? "" : "s");
+	const char *sep = "";
+	for (int st = 0; st <= GR_ANALYSIS_STAGE_COUNT; st++) {
+		bool chans = st == GR_ANALYSIS_STAGE_COUNT;
+		uint64_t k = chans ? f->damage_channels : f->damage[st];
+		if (st == GR_ANALYSIS_HEAP || !k)
+			continue;
+		p += snprintf(p, (size_t)(end - p), "%s%s %" PRIu64, sep,
+			      chans ? "channels" : gr_analysis_stage_name(st),
+			      k);
+		sep = ", ";
+	}
+	snprintf(p, (size_t)(end - p), "): what they lead to may be missing");
+}
 
 /*
  * The groupings, on up to the session's thread count: each reads the
@@ -150,6 +193,7 @@ static struct gr_error *facts_build(const struct gr_analysis *a,
 	const struct gr_graph_stats *gs = gr_graph_stats(a->graph);
 	f->damage_objects = gs->unscannable;
 	f->damage_bytes = gs->unscannable_bytes;
+	damage_note(f);
 	/* When the core was written: the file's mtime is all an ELF core
 	 * carries (a copy loses it; the report says "file modified"). */
 	struct stat st;
@@ -242,6 +286,8 @@ static size_t trust_notes(const struct facts *f, const char **notes,
 	if (f->damage_objects && n < max)
 		notes[n++] = "some objects' pointer maps could not be read: "
 			     "what they point to may be missing";
+	if (f->damage_outside_heap && n < max)
+		notes[n++] = f->damage_note;
 	if (live && unknown_bytes(a) * 20 > live && n < max)
 		notes[n++] = "more than 5% of live bytes have no known type";
 	const struct gr_dwarf *d = gr_session_dwarf(a->session);
@@ -545,6 +591,16 @@ static void json_trust(struct gr_json *j, const struct facts *f)
 	for (size_t i = 0; i < n; i++)
 		gr_json_string(j, notes[i]);
 	gr_json_array_end(j);
+	/* Only when there is some, so a core without keeps its report. */
+	if (f->damage_outside_heap) {
+		gr_json_key(j, "damage");
+		gr_json_object_begin(j);
+		for (int st = 0; st < GR_ANALYSIS_STAGE_COUNT; st++)
+			gr_json_kv_u64(j, gr_analysis_stage_name(st),
+				       f->damage[st]);
+		gr_json_kv_u64(j, "channels", f->damage_channels);
+		gr_json_object_end(j);
+	}
 	gr_json_object_end(j);
 }
 

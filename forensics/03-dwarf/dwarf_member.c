@@ -167,6 +167,8 @@ bool gr_dwarf_has_member(const struct gr_dwarf *d, const char *type,
 			 const char *path)
 {
 	struct gr_dwarf_member m;
+	/* A question about the executable's DWARF, not a read of the core:
+	 * an absent member is the answer, not damage. */
 	struct gr_error *err = gr_dwarf_member_of(d, type, path, NULL, &m);
 	gr_error_destroy(err);
 	return !err;

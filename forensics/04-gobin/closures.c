@@ -78,6 +78,7 @@ static void settle(struct gr_closures *c)
 static bool is_entry(const struct gr_pcln *pcln, uint64_t pc)
 {
 	struct gr_pcln_func fn;
+	/* A probe of the executable's table, not a read of the core. */
 	struct gr_error *err = gr_pcln_find_func(pcln, pc, &fn);
 	gr_error_destroy(err);
 	return !err && fn.entry == pc;
@@ -158,7 +159,9 @@ static struct gr_error *scan_func(struct gr_closures *c, const struct scan *s,
 
 struct gr_error *gr_closures_create(struct gr_mem *mem,
 				    const struct gr_pcln *pcln, uint64_t types,
-				    uint64_t etypes, struct gr_closures **ret)
+				    uint64_t etypes,
+				    struct gr_damage_list *damage,
+				    struct gr_closures **ret)
 {
 	*ret = NULL;
 	struct scan s = {.pcln = pcln, .types = types, .etypes = etypes};
@@ -167,7 +170,7 @@ struct gr_error *gr_closures_create(struct gr_mem *mem,
 	bool newobject = false;
 	for (uint32_t i = 0; i < nfunc && s.nalloc < MAX_ALLOCATORS; i++) {
 		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
-		if (err) {
+		if (err) { /* the executable's table, searched: not damage */
 			gr_error_destroy(err);
 		} else if (!strcmp(fn.name, "runtime.newobject")) {
 			s.alloc[s.nalloc++] = (struct allocator){fn.entry, REG_AX};
@@ -190,19 +193,26 @@ struct gr_error *gr_closures_create(struct gr_mem *mem,
 		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
 		if (err || fn.end <= fn.entry ||
 		    fn.end - fn.entry > MAX_FUNC_BYTES) {
-			gr_error_destroy(err);
+			gr_error_destroy(err); /* the executable's table */
 			continue;
 		}
 		size_t len = (size_t)(fn.end - fn.entry);
 		const uint8_t *code = NULL;
 		err = gr_mem_view(mem, fn.entry, len, &code);
 		if (err) {
+			/* No view (the code spans segments) is not damage:
+			 * the read below copies it. */
 			gr_error_destroy(err);
 			err = gr_mem_read(mem, fn.entry, buf, len);
 			code = buf;
 		}
 		if (err) {
-			gr_error_destroy(err);
+			err = gr_damage_fault(damage, err, "function code");
+			if (err) {
+				free(buf);
+				gr_closures_destroy(c);
+				return err;
+			}
 			continue;
 		}
 		if ((err = scan_func(c, &s, code, len, fn.entry))) {

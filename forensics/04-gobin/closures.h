@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "forensics/01-base/error.h"
+#include "forensics/01-base/damage.h"
 #include "forensics/02-input/mem.h"
 #include "forensics/04-gobin/pclntab.h"
 
@@ -40,12 +41,15 @@ struct gr_closures;
  * Scan the code of every function in @pcln, read through @mem; descriptors
  * must lie in [types, etypes) (the module's type data).  NOT_FOUND if the
  * binary has no runtime.newobject.  Functions whose code cannot be read
- * are skipped.  @mem and @pcln are not kept.
+ * are skipped and recorded in @damage (the caller's walk's list).  @mem
+ * and @pcln are not kept.
  */
 GR_MUST_USE
 struct gr_error *gr_closures_create(struct gr_mem *mem,
 				    const struct gr_pcln *pcln, uint64_t types,
-				    uint64_t etypes, struct gr_closures **ret);
+				    uint64_t etypes,
+				    struct gr_damage_list *damage,
+				    struct gr_closures **ret);
 void gr_closures_destroy(struct gr_closures *c);
 
 /* The closure struct descriptor of the func literal at @entry, or 0. */

@@ -161,14 +161,17 @@ struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
 	const uint8_t *code = NULL;
 	err = gr_mem_view(l->mem, fn.entry, len, &code);
 	if (err) {
+		/* No view (the code spans segments): the read copies it. */
 		gr_error_destroy(err);
 		err = gr_mem_read(l->mem, fn.entry, l->buf, len);
 		code = l->buf;
 	}
-	if (err) {
-		gr_error_destroy(err);
-		return NULL;
-	}
+	/* Code the core lacks yields no references: the globals only it
+	 * would have located stay unlocated, which the report's trust
+	 * notes say (gr_dwarf_pack_unlocated), so it is not recorded
+	 * twice.  Anything but a FAULT is returned. */
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+		return err;
 	uint32_t prev = 0;
 	for (size_t at = 0; at < len;) {
 		struct gr_x86_insn in;
@@ -199,6 +202,9 @@ bool gr_locate_resolve(void *arg, const struct gr_dwarf_locator *loc,
 	size_t n;
 	struct gr_error *err = gr_locate_refs(l, i, &refs, &n);
 	if (err) {
+		/* NOMEM, the only error: the callback type has no way to
+		 * return it, and the global stays unlocated, as the trust
+		 * notes say (gr_dwarf_pack_unlocated). */
 		gr_error_destroy(err);
 		return false;
 	}

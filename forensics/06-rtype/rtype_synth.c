@@ -33,6 +33,7 @@ struct synth {
 	} *pending;
 	size_t npending, pending_cap;
 	size_t added;
+	struct gr_damage_list *damage; /* the caller's */
 };
 
 static bool lookup(const struct synth *sy, uint64_t addr, uint32_t *id)
@@ -96,12 +97,14 @@ static struct gr_error *id_for(struct synth *sy, uint64_t addr, uint32_t *ret)
 	return NULL;
 }
 
-/* The word at @addr, or 0 when it cannot be read. */
-static uint64_t word(const struct synth *sy, uint64_t addr)
+/* The word at @addr, 0 when it cannot be read (recorded as damage). */
+GR_MUST_USE
+static struct gr_error *word(struct synth *sy, uint64_t addr, uint64_t *ret)
 {
 	uint64_t v = 0;
-	gr_error_destroy(gr_mem_u64(sy->mem, addr, &v));
-	return v;
+	struct gr_error *err = gr_mem_u64(sy->mem, addr, &v);
+	*ret = v;
+	return gr_damage_fault(sy->damage, err, "type descriptor");
 }
 
 GR_MUST_USE
@@ -109,9 +112,11 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 				    uint64_t addr)
 {
 	/* The kind's own members follow the common header. */
-	uint64_t tail = addr + sy->desc;
-	uint64_t fields = word(sy, tail + GR_DESC_STRUCT_FIELDS);
-	uint64_t n = word(sy, tail + GR_DESC_STRUCT_NFIELDS);
+	uint64_t tail = addr + sy->desc, fields, n;
+	struct gr_error *err;
+	if ((err = word(sy, tail + GR_DESC_STRUCT_FIELDS, &fields)) ||
+	    (err = word(sy, tail + GR_DESC_STRUCT_NFIELDS, &n)))
+		return err;
 	if (!fields || n > MAX_FIELDS)
 		return NULL;
 	/* Resolve the field types first: each may append a placeholder,
@@ -119,23 +124,25 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 	uint32_t *ftype = malloc((n ? n : 1) * sizeof(*ftype));
 	if (!ftype)
 		return gr_error_nomem();
-	struct gr_error *err = NULL;
-	for (uint64_t i = 0; i < n && !err; i++)
-		err = id_for(sy,
-			     word(sy, fields + i * GR_SFIELD_SIZE +
-					      GR_SFIELD_TYP),
-			     &ftype[i]);
 	for (uint64_t i = 0; i < n && !err; i++) {
-		uint64_t at = fields + i * GR_SFIELD_SIZE;
+		uint64_t typ;
+		err = word(sy, fields + i * GR_SFIELD_SIZE + GR_SFIELD_TYP,
+			   &typ);
+		if (!err)
+			err = id_for(sy, typ, &ftype[i]);
+	}
+	for (uint64_t i = 0; i < n && !err; i++) {
+		uint64_t at = fields + i * GR_SFIELD_SIZE, name_at, off;
 		char *name = NULL, buf[32];
-		err = gr_rtype_read_name(sy->rt, word(sy, at), &name,
-					 NULL);
+		if ((err = word(sy, at, &name_at)) ||
+		    (err = word(sy, at + GR_SFIELD_OFF, &off)))
+			break;
+		err = gr_rtype_read_name(sy->rt, name_at, &name, NULL);
 		if (gr_error_catch(&err, GR_ERR_CONTENT))
 			snprintf(buf, sizeof(buf), "field%" PRIu64, i);
 		else if (err)
 			break;
-		err = gr_dwarf_synth_field(sy->d, id, name ? name : buf,
-					   word(sy, at + GR_SFIELD_OFF),
+		err = gr_dwarf_synth_field(sy->d, id, name ? name : buf, off,
 					   ftype[i]);
 		free(name);
 	}
@@ -156,21 +163,24 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 	uint8_t kind = GR_DWARF_TYPE_BASE, go_kind = r->kind;
 	uint64_t count = 0;
 	bool has_count = false;
-	uint64_t tail = addr + sy->desc;
+	uint64_t tail = addr + sy->desc, elem, nmethods;
 	switch (r->kind) {
 	case GR_GO_KIND_POINTER:
 		kind = GR_DWARF_TYPE_POINTER;
-		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
+		if (!(err = word(sy, tail + GR_DESC_ELEM, &elem)))
+			err = id_for(sy, elem, &ref);
 		break;
 	case GR_GO_KIND_SLICE:
 		kind = GR_DWARF_TYPE_STRUCT;
-		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
+		if (!(err = word(sy, tail + GR_DESC_ELEM, &elem)))
+			err = id_for(sy, elem, &ref);
 		break;
 	case GR_GO_KIND_ARRAY:
 		kind = GR_DWARF_TYPE_ARRAY;
-		count = word(sy, tail + GR_DESC_ARRAY_LEN);
 		has_count = true;
-		err = id_for(sy, word(sy, tail + GR_DESC_ELEM), &ref);
+		if (!(err = word(sy, tail + GR_DESC_ARRAY_LEN, &count)) &&
+		    !(err = word(sy, tail + GR_DESC_ELEM, &elem)))
+			err = id_for(sy, elem, &ref);
 		break;
 	case GR_GO_KIND_STRING:
 		kind = GR_DWARF_TYPE_STRUCT;
@@ -181,8 +191,8 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 	case GR_GO_KIND_INTERFACE:
 		/* InterfaceType{Type; PkgPath Name; Methods []Imethod}. */
 		kind = GR_DWARF_TYPE_TYPEDEF;
-		ref = word(sy, tail + GR_DESC_IFACE_NMETHODS) ? sy->iface
-								  : sy->eface;
+		err = word(sy, tail + GR_DESC_IFACE_NMETHODS, &nmethods);
+		ref = nmethods ? sy->iface : sy->eface;
 		break;
 	case GR_GO_KIND_FUNC:
 		kind = GR_DWARF_TYPE_POINTER;
@@ -233,7 +243,8 @@ static struct gr_error *rep(struct synth *sy, const char *name, uint32_t *id)
 }
 
 struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
-				const uint64_t *addrs, size_t n, size_t *added)
+				const uint64_t *addrs, size_t n,
+				struct gr_damage_list *damage, size_t *added)
 {
 	if (added)
 		*added = 0;
@@ -246,6 +257,7 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 		.mem = gr_session_mem(s),
 		.types_base = gr_session_moduledata(s)->types,
 		.desc = gr_rtype_desc_size(rt),
+		.damage = damage,
 	};
 	struct gr_error *err = rep(&sy, "runtime.eface", &sy.eface);
 	if (!err)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/error.h"
 #include "forensics/05-session/session.h"
 #include "forensics/06-rtype/rtype.h"
@@ -33,10 +34,13 @@ enum { GR_RTYPE_SYNTH_MAX = 1 << 18 };
  * Add types for the descriptors at runtime addresses @addrs[0..n) and
  * every descriptor they reach to the index of @s, which must come from a
  * layout pack (else nothing is done).  *added (may be NULL) gets the count.
- * Unreadable descriptors stay placeholders without a layout.  NOMEM, LIMIT.
+ * Unreadable descriptors stay placeholders without a layout; the words
+ * that cannot be read are recorded in @damage (the caller's walk's list).
+ * NOMEM, LIMIT.
  */
 GR_MUST_USE
 struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
-				const uint64_t *addrs, size_t n, size_t *added);
+				const uint64_t *addrs, size_t n,
+				struct gr_damage_list *damage, size_t *added);
 
 #endif /* GR_RTYPE_SYNTH_H */

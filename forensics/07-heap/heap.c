@@ -13,25 +13,6 @@
 #include "forensics/01-base/array.h"
 #include "forensics/07-heap/heap_internal.h"
 
-struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
-			     const char *what)
-{
-	if (gr_damage_count(&h->damage) == HEAP_MAX_DAMAGE) {
-		h->damage_dropped++;
-		return NULL;
-	}
-	return gr_damage_add(&h->damage, addr, bytes, "%s", what);
-}
-
-struct gr_error *heap_damage_catch(struct gr_heap *h, struct gr_error *err,
-				   unsigned int codes, uint64_t addr,
-				   uint64_t bytes, const char *what)
-{
-	if (err && !gr_error_catch(&err, codes))
-		return err;
-	return heap_damage(h, addr, bytes, what);
-}
-
 const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr)
 {
 	uint64_t idx = (addr - h->L.k.arena_base_offset) /
@@ -206,12 +187,7 @@ struct gr_error *gr_heap_load(struct gr_session *s, struct gr_heap **ret)
 		return gr_error_prefix(err, "heap");
 	}
 	breakdown(h);
-	/* Past the cap, so not through heap_damage. */
-	if (h->damage_dropped &&
-	    (err = gr_damage_add(&h->damage, 0, 0,
-				 "further damage not recorded (%" PRIu64
-				 " records)",
-				 h->damage_dropped))) {
+	if ((err = gr_damage_list_close(&h->damage))) {
 		gr_heap_destroy(h);
 		return err;
 	}
@@ -374,6 +350,8 @@ uint64_t gr_heap_object_rtype(const struct gr_heap *h, uint32_t id)
 	if (gr_hb_in_span(&h->L.k, sp->elemsize))
 		return 0;
 	uint64_t typ;
+	/* An object whose header the core lacks cannot be scanned either:
+	 * the graph counts it unscannable, and the report says so. */
 	struct gr_error *err = gr_mem_u64(h->mem, heap_object_addr(h, id), &typ);
 	if (err) {
 		gr_error_destroy(err);
@@ -405,6 +383,11 @@ size_t gr_heap_damage_count(const struct gr_heap *h)
 const struct gr_damage *gr_heap_damage(const struct gr_heap *h, size_t i)
 {
 	return gr_damage_get(&h->damage, i);
+}
+
+const struct gr_damage_list *gr_heap_damage_list(const struct gr_heap *h)
+{
+	return &h->damage;
 }
 
 struct gr_rtypes *gr_heap_rtypes(const struct gr_heap *h)

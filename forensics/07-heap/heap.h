@@ -211,6 +211,7 @@ void gr_heap_breakdown(const struct gr_heap *h, struct gr_heap_breakdown *ret);
  * record @i is NULL past the count. */
 size_t gr_heap_damage_count(const struct gr_heap *h);
 const struct gr_damage *gr_heap_damage(const struct gr_heap *h, size_t i);
+const struct gr_damage_list *gr_heap_damage_list(const struct gr_heap *h);
 
 /* The type-descriptor cache the walker reads headers with (for names of
  * gr_heap_object_rtype() results); owned by @h. */

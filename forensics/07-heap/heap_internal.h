@@ -19,8 +19,6 @@
 #include "layouts/heapbits.h"
 
 enum {
-	/* Damage records kept; later ones are only counted. */
-	HEAP_MAX_DAMAGE = 4096,
 	/* Words of the allocation bitmap per span: nelems <= 1024. */
 	HEAP_MAX_SPAN_WORDS = GR_MAX_OBJS_PER_SPAN / 64,
 };
@@ -124,11 +122,8 @@ struct gr_heap {
 	uint8_t *obj_class;
 	uint64_t class_size[256];
 
-	/* At most HEAP_MAX_DAMAGE records, then one saying more were
-	 * dropped: a core whose every span is garbage must not cost a
-	 * record per span. */
+	/* Capped (see damage.h) and closed once the walk is done. */
 	struct gr_damage_list damage;
-	uint64_t damage_dropped;
 
 	struct gr_heap_breakdown bd;
 };
@@ -248,17 +243,6 @@ static inline uint64_t heap_next_slot(const struct gr_heap *h,
 }
 
 /* heap.c */
-/* Record damage; NOMEM is the only error. */
-GR_MUST_USE
-struct gr_error *heap_damage(struct gr_heap *h, uint64_t addr, uint64_t bytes,
-			     const char *what);
-/* heap_damage for a read that failed (@err, destroyed) or a check that did
- * (@err NULL); an @err of a code outside @codes (NOMEM always) is returned
- * as it is, nothing recorded (gr_damage_catch's rule). */
-GR_MUST_USE
-struct gr_error *heap_damage_catch(struct gr_heap *h, struct gr_error *err,
-				   unsigned int codes, uint64_t addr,
-				   uint64_t bytes, const char *what);
 /* The arena holding @addr, or NULL. */
 const struct heap_arena *heap_arena_of(const struct gr_heap *h, uint64_t addr);
 /* True if every arena of [base, base + bytes) is known (bytes > 0). */

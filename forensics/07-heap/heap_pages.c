@@ -56,7 +56,8 @@ static struct gr_error *count_chunk(struct gr_heap *h, uint64_t ci,
 	uint64_t ps = L->k.page_size, cp = L->k.palloc_chunk_pages;
 	uint64_t l1 = ci / L->chunks_l2, l2 = ci % L->chunks_l2, l2base;
 	if (l1 >= L->chunks_l1)
-		return heap_damage(h, base, 0, "palloc chunk out of range");
+		return gr_damage_add(&h->damage, base, 0,
+				     "palloc chunk out of range");
 	uint64_t at = L->mheap_addr + L->mheap_pages.off + L->pages_chunks.off +
 		      8 * l1;
 	uint8_t data[512];
@@ -68,8 +69,8 @@ static struct gr_error *count_chunk(struct gr_heap *h, uint64_t ci,
 		err = gr_mem_read(h->mem, l2base + l2 * L->palloc_data_size,
 				  data, L->palloc_data_size);
 	if (err)
-		return heap_damage_catch(h, err, GR_ERR_BIT(FAULT), at, cp * ps,
-					 "unreadable palloc chunk");
+		return gr_damage_catch(&h->damage, err, GR_ERR_BIT(FAULT), at,
+				       cp * ps, "unreadable palloc chunk");
 	uint64_t cbase = ci * cp * ps + L->k.arena_base_offset;
 	const uint8_t *alloc = data + L->palloc_bits.off;
 	const uint8_t *scav = data + L->palloc_scav.off;
@@ -96,12 +97,13 @@ static struct gr_error *count_page_caches(struct gr_heap *h,
 	uint8_t sl[24];
 	struct gr_error *err = gr_mem_read(h->mem, L->allp_addr, sl, sizeof(sl));
 	if (err)
-		return heap_damage_catch(h, err, GR_ERR_BIT(FAULT),
-					 L->allp_addr, 0, "unreadable allp");
+		return gr_damage_catch(&h->damage, err, GR_ERR_BIT(FAULT),
+				       L->allp_addr, 0, "unreadable allp");
 	uint64_t ptr = heap_get(sl, (struct heap_member){0, 8});
 	uint64_t len = heap_get(sl, (struct heap_member){8, 8});
 	if (len > MAX_PROCS)
-		return heap_damage(h, L->allp_addr, 0, "allp: too many Ps");
+		return gr_damage_add(&h->damage, L->allp_addr, 0,
+				     "allp: too many Ps");
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t p;
 		uint8_t pc[64];
@@ -110,9 +112,10 @@ static struct gr_error *count_page_caches(struct gr_heap *h,
 		    pcsize > sizeof(pc) ||
 		    (err = gr_mem_read(h->mem, p + L->p_pcache.off, pc,
 				       pcsize))) {
-			if ((err = heap_damage_catch(h, err, GR_ERR_BIT(FAULT),
-						     ptr + 8 * i, 0,
-						     "unreadable P page cache")))
+			if ((err = gr_damage_catch(&h->damage, err,
+						   GR_ERR_BIT(FAULT),
+						   ptr + 8 * i, 0,
+						   "unreadable P page cache")))
 				return err;
 			continue;
 		}
@@ -122,9 +125,9 @@ static struct gr_error *count_page_caches(struct gr_heap *h,
 		if (!cache)
 			continue;
 		if (!heap_in_arenas(h, base, 64 * L->k.page_size)) {
-			if ((err = heap_damage(h, p, 0,
-					       "P page cache outside the "
-					       "arenas")))
+			if ((err = gr_damage_add(&h->damage, p, 0,
+						 "P page cache outside the "
+						 "arenas")))
 				return err;
 			continue;
 		}
@@ -142,11 +145,13 @@ struct gr_error *heap_load_pages(struct gr_heap *h)
 	uint8_t sl[24];
 	struct gr_error *err = gr_mem_read(h->mem, at, sl, sizeof(sl));
 	if (err)
-		return heap_damage(h, at, 0, "unreadable pageAlloc.inUse");
+		return gr_damage_add(&h->damage, at, 0,
+				     "unreadable pageAlloc.inUse");
 	uint64_t ptr = heap_get(sl, (struct heap_member){0, 8});
 	uint64_t len = heap_get(sl, (struct heap_member){8, 8});
 	if (len > MAX_RANGES)
-		return heap_damage(h, at, 0, "pageAlloc.inUse: too many ranges");
+		return gr_damage_add(&h->damage, at, 0,
+				     "pageAlloc.inUse: too many ranges");
 	uint64_t chunk_bytes = L->k.palloc_chunk_pages * L->k.page_size;
 	struct chunk_count cc = {0, 0};
 	for (uint64_t i = 0; i < len; i++) {
@@ -154,8 +159,8 @@ struct gr_error *heap_load_pages(struct gr_heap *h)
 		uint64_t ra = ptr + i * L->addr_range_size;
 		if (L->addr_range_size > sizeof(r) ||
 		    (err = gr_mem_read(h->mem, ra, r, L->addr_range_size))) {
-			if ((err = heap_damage_catch(
-				     h, err, GR_ERR_BIT(FAULT), ra, 0,
+			if ((err = gr_damage_catch(
+				     &h->damage, err, GR_ERR_BIT(FAULT), ra, 0,
 				     "unreadable pageAlloc range")))
 				return err;
 			continue;
@@ -164,9 +169,9 @@ struct gr_error *heap_load_pages(struct gr_heap *h)
 		uint64_t base = heap_get(r, L->range_base);
 		uint64_t limit = heap_get(r, L->range_limit);
 		if (limit <= base || !heap_in_arenas(h, base, limit - base)) {
-			if ((err = heap_damage(h, ra, 0,
-					       "pageAlloc range outside the "
-					       "arenas")))
+			if ((err = gr_damage_add(&h->damage, ra, 0,
+						 "pageAlloc range outside the "
+						 "arenas")))
 				return err;
 			continue;
 		}

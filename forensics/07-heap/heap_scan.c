@@ -302,6 +302,8 @@ static void span_enter(struct gr_heap_scanner *s, size_t i)
 	s->span_bytes = s->span_bitmap = NULL;
 	if (!s->span_views)
 		return;
+	/* No view is not damage: the objects are then read one by one,
+	 * and one that cannot be is counted unscannable by the graph. */
 	struct gr_error *err = gr_mem_view(h->mem, sp->base, bytes,
 					   &s->span_bytes);
 	if (err) {

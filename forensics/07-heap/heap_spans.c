@@ -71,8 +71,8 @@ static struct gr_error *add_arena_list(struct gr_heap *h, uint64_t slice_at)
 		 * ai & (1<<arenaL2Bits - 1) (runtime/mheap.go). */
 		uint64_t l1 = ai / L->arenas_l2, l2 = ai % L->arenas_l2;
 		if (l1 >= L->arenas_l1) {
-			err = heap_damage(h, ptr + 8 * i, 0,
-					  "arena index out of range");
+			err = gr_damage_add(&h->damage, ptr + 8 * i, 0,
+					    "arena index out of range");
 			if (err)
 				return err;
 			continue;
@@ -80,16 +80,18 @@ static struct gr_error *add_arena_list(struct gr_heap *h, uint64_t slice_at)
 		uint64_t at = L->mheap_addr + L->mheap_arenas.off + 8 * l1;
 		if ((err = gr_mem_u64(h->mem, at, &l2base)) ||
 		    (err = gr_mem_u64(h->mem, l2base + 8 * l2, &ha))) {
-			err = heap_damage_catch(h, err, GR_ERR_BIT(FAULT), at,
-						L->k.heap_arena_bytes,
-						"unreadable arena index");
+			err = gr_damage_catch(&h->damage, err,
+					      GR_ERR_BIT(FAULT), at,
+					      L->k.heap_arena_bytes,
+					      "unreadable arena index");
 			if (err)
 				return err;
 			continue;
 		}
 		if (!ha || !gr_mem_readable(h->mem, ha, L->ha_size)) {
-			err = heap_damage(h, ha, L->k.heap_arena_bytes,
-					  "unreadable heapArena");
+			err = gr_damage_add(&h->damage, ha,
+					    L->k.heap_arena_bytes,
+					    "unreadable heapArena");
 			if (err)
 				return err;
 			continue;
@@ -229,8 +231,9 @@ static struct gr_error *alloc_bitmap(struct gr_heap *h, struct gr_span *sp,
 	sp->alloc_count = count;
 	h->nwords += nw;
 	if (count != alloc_count)
-		return heap_damage(h, sp->addr, 0,
-				   "mspan.allocCount disagrees with allocBits");
+		return gr_damage_add(
+			&h->damage, sp->addr, 0,
+			"mspan.allocCount disagrees with allocBits");
 	return NULL;
 }
 
@@ -267,15 +270,15 @@ static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 	uint8_t buf[1024];
 	struct gr_error *err = gr_mem_read(h->mem, addr, buf, L->span_size);
 	if (err)
-		return heap_damage_catch(h, err, GR_ERR_BIT(FAULT), addr, 0,
-					 "unreadable span");
+		return gr_damage_catch(&h->damage, err, GR_ERR_BIT(FAULT), addr,
+				       0, "unreadable span");
 	struct gr_span sp = {0};
 	sp.addr = addr;
 	sp.state = (uint8_t)heap_get(buf, L->sp_state);
 	if (sp.state == GR_SPAN_DEAD)
 		return NULL;
 	if (sp.state != GR_SPAN_IN_USE && sp.state != GR_SPAN_MANUAL)
-		return heap_damage(h, addr, 0, "bad span state");
+		return gr_damage_add(&h->damage, addr, 0, "bad span state");
 	sp.base = heap_get(buf, L->sp_start);
 	sp.npages = heap_get(buf, L->sp_npages);
 	sp.elemsize = heap_get(buf, L->sp_elemsize);
@@ -285,14 +288,15 @@ static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 	if (sp.npages == 0 || sp.base % ps ||
 	    sp.npages > h->narenas * (L->k.heap_arena_bytes / ps) ||
 	    !heap_in_arenas(h, sp.base, bytes))
-		return heap_damage(h, addr, 0, "span outside the heap arenas");
+		return gr_damage_add(&h->damage, addr, 0,
+				     "span outside the heap arenas");
 	const struct heap_arena *a = heap_arena_of(h, sp.base);
 	bool mapped;
 	if ((err = in_span_map(h, a, addr, sp.base, &mapped)))
 		return err;
 	if (!mapped)
-		return heap_damage(h, addr, bytes,
-				   "span missing from its arena's span map");
+		return gr_damage_add(&h->damage, addr, bytes,
+				     "span missing from its arena's span map");
 	if (sp.state == GR_SPAN_MANUAL)
 		return push_span(h, &sp);
 
@@ -315,7 +319,7 @@ static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 			  heap_get(buf, L->sp_user_arena);
 	const char *bad = check_inuse(h, &sp, user_arena);
 	if (bad)
-		return heap_damage(h, addr, bytes, bad);
+		return gr_damage_add(&h->damage, addr, bytes, "%s", bad);
 	err = alloc_bitmap(h, &sp, heap_get(buf, L->sp_alloc_bits),
 			   (uint16_t)heap_get(buf, L->sp_alloc_count), &bad);
 	if (err)
@@ -324,7 +328,7 @@ static struct gr_error *load_span(struct gr_heap *h, uint64_t addr)
 		/* Keep the span (its pages are in use) with no objects. */
 		sp.nelems = 0;
 		sp.freeindex = 0;
-		if ((err = heap_damage(h, addr, bytes, bad)))
+		if ((err = gr_damage_add(&h->damage, addr, bytes, "%s", bad)))
 			return err;
 	}
 	return push_span(h, &sp);
@@ -346,9 +350,9 @@ static struct gr_error *drop_overlaps(struct gr_heap *h)
 		struct gr_span *sp = &h->spans[i];
 		if (n && sp->base < end) {
 			struct gr_error *err =
-				heap_damage(h, sp->addr,
-					    sp->npages * h->L.k.page_size,
-					    "span overlaps another");
+				gr_damage_add(&h->damage, sp->addr,
+					      sp->npages * h->L.k.page_size,
+					      "span overlaps another");
 			if (err)
 				return err;
 			continue;
@@ -382,8 +386,9 @@ struct gr_error *heap_load_spans(struct gr_heap *h)
 			return gr_error_prefix(err, "mheap_.allspans");
 		for (size_t j = 0; j < n; j++) {
 			err = chunk[j] ? load_span(h, chunk[j])
-				       : heap_damage(h, ptr + 8 * (i + j), 0,
-						     "nil span in allspans");
+				       : gr_damage_add(&h->damage,
+						       ptr + 8 * (i + j), 0,
+						       "nil span in allspans");
 			if (err)
 				return err;
 		}

@@ -47,26 +47,34 @@ void goroutines_strings_free(struct gr_g_strings *st)
 	}
 }
 
-const char *goroutines_read_gostring(struct gr_goroutines *gs, uint64_t addr,
-			       size_t max)
+struct gr_error *goroutines_read_gostring(struct gr_goroutines *gs,
+					  uint64_t addr, size_t max,
+					  const char **ret)
 {
+	*ret = "";
 	uint64_t hdr[2];
 	struct gr_error *err = gr_mem_read(gs->mem, addr, hdr, sizeof(hdr));
-	if (err || hdr[1] > max) {
-		gr_error_destroy(err);
-		return "";
-	}
+	if (err)
+		return gr_damage_catch(&gs->damage, err, GR_ERR_BIT(FAULT),
+				       addr, sizeof(hdr), "string header: %s",
+				       err->message);
+	if (hdr[1] > max) /* not a name we keep: "" */
+		return NULL;
 	char *buf = malloc(hdr[1] + 1);
 	if (!buf)
-		return "";
+		return gr_error_nomem();
 	if (hdr[1] && (err = gr_mem_read(gs->mem, hdr[0], buf, hdr[1]))) {
-		gr_error_destroy(err);
 		free(buf);
-		return "";
+		return gr_damage_catch(&gs->damage, err, GR_ERR_BIT(FAULT),
+				       hdr[0], hdr[1], "string bytes: %s",
+				       err->message);
 	}
-	const char *s = goroutines_strdup(&gs->str, buf, hdr[1]);
+	const char *str = goroutines_strdup(&gs->str, buf, hdr[1]);
 	free(buf);
-	return s ? s : "";
+	if (!str)
+		return gr_error_nomem();
+	*ret = str;
+	return NULL;
 }
 
 /* --- tables read from the core --- */
@@ -79,18 +87,30 @@ static const char *const source_status_names[] = {
 	"waiting for cgo callback",
 };
 
-static const char **read_string_table(struct gr_goroutines *gs, uint64_t addr,
-				      uint64_t n)
+/* *@ret NULL when the binary has no such table; entries that cannot be
+ * read are "" (and damage). */
+GR_MUST_USE
+static struct gr_error *read_string_table(struct gr_goroutines *gs,
+					  uint64_t addr, uint64_t n,
+					  const char ***ret)
 {
+	*ret = NULL;
 	/* The tables hold a few dozen entries; anything larger is not one. */
 	if (!addr || n == 0 || n > 1024)
 		return NULL;
 	const char **t = calloc(n, sizeof(*t));
 	if (!t)
-		return NULL;
-	for (uint64_t i = 0; i < n; i++)
-		t[i] = goroutines_read_gostring(gs, addr + 16 * i, 200);
-	return t;
+		return gr_error_nomem();
+	for (uint64_t i = 0; i < n; i++) {
+		struct gr_error *err =
+			goroutines_read_gostring(gs, addr + 16 * i, 200, &t[i]);
+		if (err) {
+			free(t);
+			return err;
+		}
+	}
+	*ret = t;
+	return NULL;
 }
 
 const char *gr_goroutines_status_name(const struct gr_goroutines *gs,
@@ -335,7 +355,12 @@ static struct gr_error *unwind_g(struct gr_goroutines *gs,
 	g->first_frame_ = (uint32_t)gs->nframes;
 	if (gr_g_is_dead(g) || g->stack_hi <= g->stack_lo)
 		return NULL;
-	if (!goroutines_running_start(gs, g, &st, &from)) {
+	bool running;
+	struct gr_error *rerr =
+		goroutines_running_start(gs, g, &st, &from, &running);
+	if (rerr)
+		return rerr;
+	if (!running) {
 		/* traceback.go initAt: syscallsp first, then sched. */
 		if (g->syscall_sp) {
 			st.pc = g->syscall_pc;
@@ -389,7 +414,9 @@ static bool panics(const char *f)
 }
 
 /* go_func and the top user frame, from the logical frames. */
-static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
+GR_MUST_USE
+static struct gr_error *summarize(struct gr_goroutines *gs,
+				  struct gr_goroutine *g)
 {
 	enum { MAX_LOGICAL = 64 };
 	struct gr_logical_frame lf[MAX_LOGICAL];
@@ -397,7 +424,10 @@ static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
 	bool callee_panics = false;
 	for (uint32_t k = 0; k < g->nframes; k++) {
 		size_t n;
-		gr_unwind_logical(gs->unwind, &f[k], lf, MAX_LOGICAL, &n);
+		struct gr_error *err = gr_unwind_logical(
+			gs->unwind, &f[k], &gs->damage, lf, MAX_LOGICAL, &n);
+		if (err)
+			return err;
 		if (n > MAX_LOGICAL)
 			n = MAX_LOGICAL;
 		for (size_t j = 0; j < n; j++) {
@@ -413,6 +443,7 @@ static void summarize(struct gr_goroutines *gs, struct gr_goroutine *g)
 			}
 		}
 	}
+	return NULL;
 }
 
 GR_MUST_USE
@@ -453,7 +484,7 @@ static struct gr_error *load_all(struct gr_goroutines *gs)
 		goroutines_match_thread(gs, g);
 		if (!(err = goroutines_decode_labels(gs, g)) &&
 		    !(err = unwind_g(gs, g)))
-			summarize(gs, g);
+			err = summarize(gs, g);
 	}
 	free(buf);
 	free(ptrs);
@@ -473,13 +504,14 @@ struct gr_error *gr_goroutines_load(struct gr_session *s,
 	if (!err)
 		err = gr_unwind_create(s, &gs->unwind);
 	if (!err) {
-		gs->wait_reasons = read_string_table(gs, gs->l.wait_reasons,
-						     gs->l.wait_reasons_n);
-		gs->status_names = read_string_table(
-			gs, gs->l.status_strings, gs->l.status_strings_n);
-		err = read_clocks(gs);
-		if (!err)
-			err = load_all(gs);
+		if (!(err = read_string_table(gs, gs->l.wait_reasons,
+					      gs->l.wait_reasons_n,
+					      &gs->wait_reasons)) &&
+		    !(err = read_string_table(gs, gs->l.status_strings,
+					      gs->l.status_strings_n,
+					      &gs->status_names)) &&
+		    !(err = read_clocks(gs)) && !(err = load_all(gs)))
+			err = gr_damage_list_close(&gs->damage);
 	}
 	if (err) {
 		gr_goroutines_destroy(gs);
@@ -500,7 +532,14 @@ void gr_goroutines_destroy(struct gr_goroutines *gs)
 	free(gs->labels);
 	free(gs->wait_reasons);
 	free(gs->status_names);
+	gr_damage_list_deinit(&gs->damage);
 	free(gs);
+}
+
+const struct gr_damage_list *
+gr_goroutines_damage_list(const struct gr_goroutines *gs)
+{
+	return &gs->damage;
 }
 
 size_t gr_goroutines_count(const struct gr_goroutines *gs)

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/error.h"
 #include "forensics/02-input/core.h"
 #include "forensics/08-stacks/unwind.h"
@@ -160,6 +161,9 @@ GR_MUST_USE
 struct gr_error *gr_goroutines_load(struct gr_session *s,
 				    struct gr_goroutines **ret);
 void gr_goroutines_destroy(struct gr_goroutines *gs);
+/* What could not be read (names, labels); see damage.h. */
+const struct gr_damage_list *
+gr_goroutines_damage_list(const struct gr_goroutines *gs);
 
 /* Every g in allgs, dead ones included, in allgs order. */
 size_t gr_goroutines_count(const struct gr_goroutines *gs);

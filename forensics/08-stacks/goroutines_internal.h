@@ -85,24 +85,34 @@ struct gr_goroutines {
 	const char **status_names; /* status_strings_n entries */
 	int64_t newest_nanotime;
 	bool fing_running_finalizer;
+	/* What could not be read past allgs itself (names, labels). */
+	struct gr_damage_list damage;
 };
 
 GR_MUST_USE
 struct gr_error *goroutines_layout_resolve(const struct gr_dwarf *d, uint64_t bias,
 				     struct gr_g_layout *l);
 
-/* Read a Go string header at @addr into the store ("" on fault). */
-const char *goroutines_read_gostring(struct gr_goroutines *gs, uint64_t addr,
-			       size_t max);
+/* Read the Go string whose header is at @addr into the store; "" when
+ * longer than @max, or when it cannot be read (then recorded as damage).
+ * NOMEM is the only error. */
+GR_MUST_USE
+struct gr_error *goroutines_read_gostring(struct gr_goroutines *gs,
+					  uint64_t addr, size_t max,
+					  const char **ret);
 
 /*
  * For each goroutine with an m: the thread whose tid equals m.procid, and
  * for _Grunning ones the registers to unwind from.  Fills g->tid and
- * *start (returns false when the goroutine should be unwound from g.sched).
+ * *start (*@ret false when the goroutine should be unwound from g.sched).
+ * NOMEM is the only error.
  */
-bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
-			struct gr_unwind_start *start,
-			enum gr_g_frames_from *from);
+GR_MUST_USE
+struct gr_error *goroutines_running_start(struct gr_goroutines *gs,
+					  struct gr_goroutine *g,
+					  struct gr_unwind_start *start,
+					  enum gr_g_frames_from *from,
+					  bool *ret);
 void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g);
 
 /* Resolve labels_shape and the map offsets (goroutines_labels.c): an

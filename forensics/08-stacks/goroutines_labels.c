@@ -148,9 +148,13 @@ static struct gr_error *push_label(struct gr_goroutines *gs,
 		gr_array_grow(&gs->labels, &gs->labels_cap, gs->nlabels, 1);
 	if (err)
 		return err;
-	struct gr_g_label *lb = &gs->labels[gs->nlabels++];
-	lb->key = goroutines_read_gostring(gs, key, MAX_LABEL_BYTES);
-	lb->value = goroutines_read_gostring(gs, value, MAX_LABEL_BYTES);
+	struct gr_g_label *lb = &gs->labels[gs->nlabels];
+	if ((err = goroutines_read_gostring(gs, key, MAX_LABEL_BYTES,
+					    &lb->key)) ||
+	    (err = goroutines_read_gostring(gs, value, MAX_LABEL_BYTES,
+					    &lb->value)))
+		return err;
+	gs->nlabels++;
 	g->nlabels++;
 	*ret = true;
 	return NULL;
@@ -166,11 +170,13 @@ static struct gr_error *decode_slice(struct gr_goroutines *gs,
 	uint64_t sl[3];
 	struct gr_error *err = gr_mem_read(gs->mem, lm, sl, sizeof(sl));
 	*ret = false;
-	if (err || sl[1] > sl[2] || sl[1] > MAX_LABELS ||
-	    !gr_mem_readable(gs->mem, sl[0], sl[1] * LABEL_SIZE)) {
-		gr_error_destroy(err);
+	if (err)
+		return gr_damage_catch(&gs->damage, err, GR_ERR_BIT(FAULT), lm,
+				       sizeof(sl), "goroutine labels: %s",
+				       err->message);
+	if (sl[1] > sl[2] || sl[1] > MAX_LABELS ||
+	    !gr_mem_readable(gs->mem, sl[0], sl[1] * LABEL_SIZE))
 		return NULL;
-	}
 	for (uint64_t i = 0; i < sl[1]; i++)
 		if ((err = push_label(gs, g, sl[0] + i * LABEL_SIZE,
 				      sl[0] + i * LABEL_SIZE + GO_STRING,
@@ -193,11 +199,13 @@ static struct gr_error *decode_bucket_chain(struct gr_goroutines *gs,
 				  .next = b};
 	for (int hops = 0; c.next && hops < MAX_LABELS; hops++) {
 		uint8_t top[GR_MAP_SLOTS];
+		uint64_t at = c.next;
 		struct gr_error *err = gr_maps_chain_next(&c, &b, top);
 		if (err) {
-			gr_error_destroy(err);
 			*ret = false;
-			return NULL;
+			return gr_damage_catch(
+				&gs->damage, err, GR_ERR_BIT(FAULT), at, 0,
+				"goroutine labels bucket: %s", err->message);
 		}
 		for (int i = 0; i < GR_MAP_SLOTS; i++) {
 			if (!gr_maps_classic_full(top[i]))
@@ -233,9 +241,9 @@ static struct gr_error *decode_map(struct gr_goroutines *gs,
 	if (!err)
 		err = gr_mem_u64(gs->mem, h + l->hmap_oldbuckets, &old);
 	if (err || old != 0 || b > MAX_B) {
-		gr_error_destroy(err);
 		*ret = false;
-		return NULL;
+		return gr_damage_fault(&gs->damage, err,
+				       "goroutine labels map");
 	}
 	for (uint64_t i = 0; buckets && i < (1ull << b); i++)
 		if ((err = decode_bucket_chain(

@@ -54,21 +54,28 @@ static bool on_stack(const struct gr_goroutine *g, uint64_t sp)
 	return sp >= g->stack_lo && sp < g->stack_hi;
 }
 
-bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
-			struct gr_unwind_start *start,
-			enum gr_g_frames_from *from)
+struct gr_error *goroutines_running_start(struct gr_goroutines *gs,
+					  struct gr_goroutine *g,
+					  struct gr_unwind_start *start,
+					  enum gr_g_frames_from *from,
+					  bool *ret)
 {
+	*ret = false;
 	if (g->status != GR_G_RUNNING || g->tid < 0)
-		return false;
+		return NULL;
 	const struct gr_core_thread *t = thread_of(gs, g->m);
 	if (!t)
-		return false;
+		return NULL;
 	struct gr_regs regs = t->regs;
 	enum gr_g_frames_from src = GR_G_FROM_THREAD;
 	if (!on_stack(g, regs.rsp)) {
-		if (!gr_unwind_signal_regs(gs->unwind, &t->regs, &regs) ||
-		    !on_stack(g, regs.rsp))
-			return false; /* on g0, or unknown: use g.sched */
+		bool found;
+		struct gr_error *err = gr_unwind_signal_regs(
+			gs->unwind, &t->regs, &gs->damage, &regs, &found);
+		if (err)
+			return err;
+		if (!found || !on_stack(g, regs.rsp))
+			return NULL; /* on g0, or unknown: use g.sched */
 		src = GR_G_FROM_SIGNAL;
 	}
 	memset(start, 0, sizeof(*start));
@@ -78,5 +85,6 @@ bool goroutines_running_start(struct gr_goroutines *gs, struct gr_goroutine *g,
 	g->have_regs = true;
 	g->regs = regs;
 	*from = src;
-	return true;
+	*ret = true;
+	return NULL;
 }

@@ -503,7 +503,14 @@ static size_t logical(struct gr_memprof *mp, uint64_t pc)
 	if (!f.file)
 		f.file = "";
 	size_t n = 0;
-	gr_unwind_logical(mp->unwind, &f, mp->lf, MAX_INLINE, &n);
+	/* NULL: the profile keeps no damage list (its info says how far
+	 * its walk went); a frame whose inline records the core lacks
+	 * stays physical.  NOMEM: likewise, the frame alone. */
+	err = gr_unwind_logical(mp->unwind, &f, NULL, mp->lf, MAX_INLINE, &n);
+	if (err) {
+		gr_error_destroy(err);
+		n = 0;
+	}
 	return n < MAX_INLINE ? n : MAX_INLINE;
 }
 

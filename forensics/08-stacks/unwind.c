@@ -78,7 +78,7 @@ struct gr_error *gr_unwind_create(struct gr_session *s, struct gr_unwind **ret)
 	for (uint32_t i = 0; i < n; i++) {
 		struct gr_pcln_func f;
 		struct gr_error *err = gr_pcln_func_at(u->pcln, i, &f);
-		if (err) {
+		if (err) { /* the executable's table, searched: not damage */
 			gr_error_destroy(err);
 			continue;
 		}
@@ -156,6 +156,7 @@ static void symbolise(const struct gr_unwind *u, struct gr_frame *f,
 {
 	const char *file = NULL;
 	int32_t line = 0;
+	/* The executable's pclntab, not the core: no line is no damage. */
 	struct gr_error *err =
 		gr_pcln_line(u->pcln, fn, gr_frame_sym_pc(f), &file, &line);
 	if (err) {
@@ -385,15 +386,17 @@ enum {
 	SIGTRAMP_SEARCH = 64,
 };
 
-static bool read_mcontext(struct gr_mem *mem, uint64_t mc,
-			  struct gr_regs *regs)
+/* *@ok false when the core does not hold the context (damage). */
+GR_MUST_USE
+static struct gr_error *read_mcontext(struct gr_mem *mem, uint64_t mc,
+				      struct gr_damage_list *damage,
+				      struct gr_regs *regs, bool *ok)
 {
 	uint64_t r[MC_NGREGS];
+	*ok = false;
 	struct gr_error *err = gr_mem_read(mem, mc, r, sizeof(r));
-	if (err) {
-		gr_error_destroy(err);
-		return false;
-	}
+	if (err)
+		return gr_damage_fault(damage, err, "signal context");
 	memset(regs, 0, sizeof(*regs));
 	regs->r8 = r[0];
 	regs->r9 = r[1];
@@ -412,23 +415,31 @@ static bool read_mcontext(struct gr_mem *mem, uint64_t mc,
 	regs->rcx = r[14];
 	regs->rsp = r[15];
 	regs->rip = r[16];
-	return true;
+	*ok = true;
+	return NULL;
 }
 
-bool gr_unwind_signal_regs(const struct gr_unwind *u,
-			   const struct gr_regs *thread, struct gr_regs *ret)
+struct gr_error *gr_unwind_signal_regs(const struct gr_unwind *u,
+				       const struct gr_regs *thread,
+				       struct gr_damage_list *damage,
+				       struct gr_regs *ret, bool *found)
 {
 	struct gr_unwind_start st = {.pc = thread->rip, .sp = thread->rsp};
 	struct gr_unwinder it;
 	struct gr_frame f;
-	bool found = false;
+	struct gr_error *err = NULL;
+	*found = false;
 	gr_unwind_begin(&it, u, &st);
 	for (int i = 0; i < SIGTRAMP_SEARCH && gr_unwind_next(&it, &f); i++) {
 		if (f.special == GR_SPECIAL_SIGTRAMP) {
-			found = read_mcontext(u->mem, f.fp + UC_MCONTEXT, ret);
+			err = read_mcontext(u->mem, f.fp + UC_MCONTEXT, damage,
+					    ret, found);
 			break;
 		}
 	}
+	/* The search's own end (a frame it cannot read) is not damage:
+	 * most threads are not in a signal handler, and the goroutine's
+	 * own unwind says how far its stack could be read. */
 	gr_unwind_finish(&it);
-	return found;
+	return err;
 }

@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/error.h"
 #include "forensics/04-gobin/pclntab.h"
 
@@ -177,12 +178,18 @@ struct gr_logical_frame {
 
 /*
  * The logical frames of @f, innermost first: up to @max into @out, the total
- * through *n_ret (which may exceed @max).  Never fails: a broken inline
- * table yields the physical frame alone, as the runtime's "non-strict"
- * inline unwinder does.
+ * through *n_ret (which may exceed @max).  A broken inline table yields the
+ * physical frame alone, as the runtime's "non-strict" inline unwinder does;
+ * an inline record or function name the core does not hold is recorded in
+ * @damage, or not at all when @damage is NULL (a caller expanding frames
+ * that were expanded, and recorded, before).  NOMEM is the only error.
  */
-void gr_unwind_logical(const struct gr_unwind *u, const struct gr_frame *f,
-		       struct gr_logical_frame *out, size_t max, size_t *n_ret);
+GR_MUST_USE
+struct gr_error *gr_unwind_logical(const struct gr_unwind *u,
+				   const struct gr_frame *f,
+				   struct gr_damage_list *damage,
+				   struct gr_logical_frame *out, size_t max,
+				   size_t *n_ret);
 
 /*
  * runtime/traceback.go showfuncinfo at the default GOTRACEBACK level: would
@@ -201,11 +208,15 @@ struct gr_regs;
  * rt_sigframe before entering sigtramp: the return address (sa_restorer)
  * at sigtramp's fp - 8, then the ucontext_t, whose uc_mcontext (offset 40)
  * holds r8-r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip (Linux x86-64
- * uapi asm/sigcontext.h).  False if no sigtramp frame is found or the
- * context cannot be read.
+ * uapi asm/sigcontext.h).  *@found false if no sigtramp frame is found or
+ * the context cannot be read (then recorded in @damage, not NULL).  NOMEM
+ * is the only error.
  */
-bool gr_unwind_signal_regs(const struct gr_unwind *u,
-			   const struct gr_regs *thread, struct gr_regs *ret);
+GR_MUST_USE
+struct gr_error *gr_unwind_signal_regs(const struct gr_unwind *u,
+				       const struct gr_regs *thread,
+				       struct gr_damage_list *damage,
+				       struct gr_regs *ret, bool *found);
 
 /*
  * The PC to symbolise a frame at (runtime unwinder.symPC): pc - 1 for a

@@ -23,19 +23,36 @@ enum {
 	MAX_INL_DEPTH = 256,
 };
 
-static const char *name_at(const struct gr_unwind *u, int32_t off)
+/* A read of the core that failed: recorded in @damage, or (NULL: see
+ * gr_unwind_logical) let go; anything but a FAULT is returned. */
+GR_MUST_USE
+static struct gr_error *fault(struct gr_damage_list *damage,
+			      struct gr_error *err, const char *what)
+{
+	if (damage)
+		return gr_damage_fault(damage, err, what);
+	gr_error_catch(&err, GR_ERR_BIT(FAULT));
+	return err;
+}
+
+/* The function name at @off of funcnametab; "?" when out of range or not
+ * in the core. */
+GR_MUST_USE
+static struct gr_error *name_at(const struct gr_unwind *u, int32_t off,
+				struct gr_damage_list *damage, const char **ret)
 {
 	const uint8_t *p;
+	*ret = "?";
 	if (off < 0 || (uint64_t)off >= u->funcnametab_len)
-		return "?";
+		return NULL;
 	size_t len = u->funcnametab_len - (uint64_t)off;
 	struct gr_error *err =
 		gr_mem_view(u->mem, u->funcnametab + (uint64_t)off, len, &p);
-	if (err) {
-		gr_error_destroy(err);
-		return "?";
-	}
-	return memchr(p, '\0', len) ? (const char *)p : "?";
+	if (err)
+		return fault(damage, err, "function name");
+	if (memchr(p, '\0', len))
+		*ret = (const char *)p;
+	return NULL;
 }
 
 static void line_at(const struct gr_unwind *u, const struct gr_pcln_func *fn,
@@ -43,6 +60,8 @@ static void line_at(const struct gr_unwind *u, const struct gr_pcln_func *fn,
 {
 	const char *file = "";
 	int32_t line = 0;
+	/* The executable's pclntab, not the core: an entry it lacks is no
+	 * damage, only a frame without a line. */
 	struct gr_error *err = gr_pcln_line(u->pcln, fn, pc, &file, &line);
 	if (err) {
 		gr_error_destroy(err);
@@ -53,18 +72,22 @@ static void line_at(const struct gr_unwind *u, const struct gr_pcln_func *fn,
 	lf->line = line;
 }
 
-/* Read inline record @idx: funcID, nameOff, parentPc.  False on fault. */
-static bool inl_record(const struct gr_unwind *u, uint64_t tree, int32_t idx,
-		       uint8_t *func_id, int32_t *name_off, int32_t *parent_pc)
+/* Read inline record @idx: funcID, nameOff, parentPc; *@ok false when the
+ * core does not hold it. */
+GR_MUST_USE
+static struct gr_error *inl_record(const struct gr_unwind *u,
+				   struct gr_damage_list *damage, uint64_t tree,
+				   int32_t idx, uint8_t *func_id,
+				   int32_t *name_off, int32_t *parent_pc,
+				   bool *ok)
 {
 	uint8_t r[20];
 	size_t size = u->inl_old ? 20 : 16;
+	*ok = false;
 	struct gr_error *err =
 		gr_mem_read(u->mem, tree + (uint64_t)idx * size, r, size);
-	if (err) {
-		gr_error_destroy(err);
-		return false;
-	}
+	if (err)
+		return fault(damage, err, "inline record");
 	if (u->inl_old) {
 		*func_id = r[2];
 		memcpy(name_off, r + 12, 4);
@@ -74,7 +97,8 @@ static bool inl_record(const struct gr_unwind *u, uint64_t tree, int32_t idx,
 		memcpy(name_off, r + 4, 4);
 		memcpy(parent_pc, r + 8, 4);
 	}
-	return true;
+	*ok = true;
+	return NULL;
 }
 
 static void put(struct gr_logical_frame *out, size_t max, size_t *n,
@@ -85,7 +109,8 @@ static void put(struct gr_logical_frame *out, size_t max, size_t *n,
 	(*n)++;
 }
 
-/* FUNCDATA_InlTree of @fn, 0 if none. */
+/* FUNCDATA_InlTree of @fn, 0 if none (the executable's pclntab: a
+ * function without one is no damage). */
 static uint64_t inl_tree(const struct gr_unwind *u,
 			 const struct gr_pcln_func *fn)
 {
@@ -99,51 +124,72 @@ static uint64_t inl_tree(const struct gr_unwind *u,
 	return tree;
 }
 
-/* The innermost inlined call at @pc as a logical frame; false when @pc is
- * in the physical function itself (index -1) or the table is unusable. */
-static bool inlined_at(const struct gr_unwind *u, const struct gr_pcln_func *fn,
-		       uint64_t tree, uint64_t *pc,
-		       struct gr_logical_frame *lf)
+/* The innermost inlined call at @pc as a logical frame; *@ret false when
+ * @pc is in the physical function itself (index -1) or the table is
+ * unusable. */
+GR_MUST_USE
+static struct gr_error *inlined_at(const struct gr_unwind *u,
+				   struct gr_damage_list *damage,
+				   const struct gr_pcln_func *fn, uint64_t tree,
+				   uint64_t *pc, struct gr_logical_frame *lf,
+				   bool *ret)
 {
 	int32_t idx, name_off, parent_pc;
 	uint8_t func_id;
+	bool ok;
+	*ret = false;
+	/* The pclntab is the executable's: no entry is no damage. */
 	struct gr_error *err = gr_pcln_pcdata(
 		u->pcln, fn, GR_PCDATA_INL_TREE_INDEX, *pc, &idx);
 	if (err) {
 		gr_error_destroy(err);
-		return false;
+		return NULL;
 	}
-	if (idx < 0 || idx >= MAX_INL_INDEX ||
-	    !inl_record(u, tree, idx, &func_id, &name_off, &parent_pc) ||
-	    parent_pc < 0 || fn->entry + (uint64_t)parent_pc >= fn->end)
-		return false;
+	if (idx < 0 || idx >= MAX_INL_INDEX)
+		return NULL;
+	if ((err = inl_record(u, damage, tree, idx, &func_id, &name_off,
+			      &parent_pc, &ok)) ||
+	    !ok)
+		return err;
+	if (parent_pc < 0 || fn->entry + (uint64_t)parent_pc >= fn->end)
+		return NULL;
 	memset(lf, 0, sizeof(*lf));
-	lf->func = name_at(u, name_off);
+	if ((err = name_at(u, name_off, damage, &lf->func)))
+		return err;
 	lf->inlined = true;
 	lf->wrapper = u->have_wrapper_id && func_id == u->wrapper_id;
 	line_at(u, fn, *pc, lf);
 	*pc = fn->entry + (uint64_t)parent_pc;
-	return true;
+	*ret = true;
+	return NULL;
 }
 
-void gr_unwind_logical(const struct gr_unwind *u, const struct gr_frame *f,
-		       struct gr_logical_frame *out, size_t max, size_t *n_ret)
+struct gr_error *gr_unwind_logical(const struct gr_unwind *u,
+				   const struct gr_frame *f,
+				   struct gr_damage_list *damage,
+				   struct gr_logical_frame *out, size_t max,
+				   size_t *n_ret)
 {
 	struct gr_logical_frame lf = {.func = f->func, .file = f->file,
 				      .line = f->line};
 	lf.wrapper = u->have_wrapper_id && f->func_id == u->wrapper_id;
 	size_t n = 0;
 	struct gr_pcln_func fn;
+	/* The executable's pclntab: a function it lacks is no damage. */
 	struct gr_error *err = gr_pcln_func_at(u->pcln, f->func_index, &fn);
 	if (err) {
 		gr_error_destroy(err);
 	} else {
 		uint64_t tree = inl_tree(u, &fn), pc = gr_frame_sym_pc(f);
 		struct gr_logical_frame in;
-		for (int depth = 0; tree && depth < MAX_INL_DEPTH &&
-				    inlined_at(u, &fn, tree, &pc, &in);
-		     depth++)
-			put(out, max, &n, &in);
+		bool more = tree != 0;
+		for (int depth = 0; more && depth < MAX_INL_DEPTH; depth++) {
+			if ((err = inlined_at(u, damage, &fn, tree, &pc, &in,
+					      &more)))
+				return err;
+			if (more)
+				put(out, max, &n, &in);
+		}
 		/* The physical function's line is that of the outermost
 		 * inlined call site. */
 		if (n > 0)
@@ -151,6 +197,7 @@ void gr_unwind_logical(const struct gr_unwind *u, const struct gr_frame *f,
 	}
 	put(out, max, &n, &lf);
 	*n_ret = n;
+	return NULL;
 }
 
 bool gr_logical_frame_shown(const struct gr_logical_frame *lf,

@@ -198,6 +198,8 @@ struct gr_error *gr_globals_add_roots(struct gr_session *s,
 		err = gr_damage_add(&g->damage, md->next, 0,
 				    "further modules (plugins, shared "
 				    "libraries) not scanned");
+	if (!err)
+		err = gr_damage_list_close(&g->damage);
 	if (err) {
 		gr_globals_destroy(g);
 		return err;
@@ -227,4 +229,9 @@ size_t gr_globals_damage_count(const struct gr_globals *g)
 const struct gr_damage *gr_globals_damage(const struct gr_globals *g, size_t i)
 {
 	return gr_damage_get(&g->damage, i);
+}
+
+const struct gr_damage_list *gr_globals_damage_list(const struct gr_globals *g)
+{
+	return &g->damage;
 }

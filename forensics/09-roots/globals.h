@@ -71,5 +71,6 @@ size_t gr_globals_damage_count(const struct gr_globals *g);
 /* Record @i (NULL past the end), owned by @g: addr is the first address
  * concerned, bytes how many were not scanned (0 if unknown). */
 const struct gr_damage *gr_globals_damage(const struct gr_globals *g, size_t i);
+const struct gr_damage_list *gr_globals_damage_list(const struct gr_globals *g);
 
 #endif /* GR_GLOBALS_H */

@@ -150,6 +150,8 @@ struct gr_error *gr_rtroots_add(struct gr_session *s, struct gr_roots *roots,
 	else if (!(err = rtroots_finq(&c)) && !(err = rtroots_cleanups(&c)) &&
 		 !(err = rtroots_pools(&c)))
 		err = tiny_roots(&c);
+	if (!err)
+		err = gr_damage_list_close(&rt->damage);
 	if (err) {
 		gr_rtroots_destroy(rt);
 		return err;
@@ -179,4 +181,9 @@ size_t gr_rtroots_damage_count(const struct gr_rtroots *rt)
 const struct gr_damage *gr_rtroots_damage(const struct gr_rtroots *rt, size_t i)
 {
 	return gr_damage_get(&rt->damage, i);
+}
+
+const struct gr_damage_list *gr_rtroots_damage_list(const struct gr_rtroots *rt)
+{
+	return &rt->damage;
 }

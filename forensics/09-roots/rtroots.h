@@ -91,5 +91,7 @@ size_t gr_rtroots_damage_count(const struct gr_rtroots *rt);
 /* Record @i (NULL past the end), owned by @rt: addr is the structure
  * concerned (0 if none); bytes is always 0. */
 const struct gr_damage *gr_rtroots_damage(const struct gr_rtroots *rt, size_t i);
+const struct gr_damage_list *
+gr_rtroots_damage_list(const struct gr_rtroots *rt);
 
 #endif /* GR_RTROOTS_H */

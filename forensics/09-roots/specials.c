@@ -443,3 +443,9 @@ const struct gr_damage *gr_specials_damage(const struct gr_specials *sp,
 {
 	return gr_damage_get(&sp->damage, i);
 }
+
+const struct gr_damage_list *
+gr_specials_damage_list(const struct gr_specials *sp)
+{
+	return &sp->damage;
+}

@@ -110,6 +110,8 @@ size_t gr_specials_damage_count(const struct gr_specials *sp);
  * or object concerned; bytes is always 0. */
 const struct gr_damage *gr_specials_damage(const struct gr_specials *sp,
 					   size_t i);
+const struct gr_damage_list *
+gr_specials_damage_list(const struct gr_specials *sp);
 
 /*
  * Append the roots described above to @roots: per finalizer a FINALIZER

@@ -144,5 +144,6 @@ struct gr_error *gr_specials_add_roots(struct gr_specials *sp,
 			break;
 		}
 	}
-	return err;
+	/* The last step that records damage in @sp. */
+	return err ? err : gr_damage_list_close(&sp->damage);
 }

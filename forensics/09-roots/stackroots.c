@@ -54,8 +54,12 @@ static const struct gr_sr_frame_info *frame_info(struct gr_sr_scan *sc,
 	/* Name the frame after the innermost call inlined at its pc, whose
 	 * variables the DWARF lists with the physical function's. */
 	struct gr_logical_frame lf[MAX_LOGICAL];
-	size_t n;
-	gr_unwind_logical(sc->unwind, f, lf, MAX_LOGICAL, &n);
+	size_t n = 0;
+	/* The goroutines' walk expanded these frames first and recorded
+	 * what it could not read: NULL, not twice.  NOMEM, as above: the
+	 * frame is named after its physical function. */
+	err = gr_unwind_logical(sc->unwind, f, NULL, lf, MAX_LOGICAL, &n);
+	gr_error_destroy(err);
 	if (n > 1)
 		snprintf(fi->label, sizeof(fi->label), "%s (inlined in %s)",
 			 lf[0].func, f->func);

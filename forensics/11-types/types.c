@@ -197,6 +197,7 @@ struct gr_error *types_of_rtype(struct gr_types *t, uint64_t rtype,
 		if (!err)
 			err = gr_rtype_name(t->rtypes, r, &name);
 		bool read = !err;
+		err = gr_damage_fault(&t->damage, err, "type descriptor");
 		if (err && !gr_error_catch(&err, GR_ERR_CONTENT))
 			return err;
 		uint32_t d = types_dwarf_of_rtype(t, rtype);
@@ -263,6 +264,7 @@ static struct gr_error *prefix_layout(struct gr_types *t, uint64_t rtype,
 	if (!err && n)
 		err = gr_mem_u64(t->mem, fields + t->rt.sfield_off, &off);
 	if (err) {
+		err = gr_damage_fault(&t->damage, err, "struct type fields");
 		gr_error_catch(&err, GR_ERR_CONTENT);
 		return err;
 	}
@@ -316,7 +318,8 @@ static struct gr_error *synth_header_types(struct gr_types *t)
 	for (size_t i = 0; i < n; i++)
 		if (!u || v[u - 1] != v[i])
 			v[u++] = v[i];
-	struct gr_error *err = gr_rtype_synth(t->s, t->rtypes, v, u, NULL);
+	struct gr_error *err = gr_rtype_synth(t->s, t->rtypes, v, u, &t->damage,
+					       NULL);
 	free(v);
 	gr_error_catch(&err, GR_ERR_BIT(LIMIT));
 	return err;
@@ -496,6 +499,10 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	for (size_t i = 0; i < t->nstorage; i++)
 		t->storage[i].map = newpos[t->storage[i].map];
 	free(newpos);
+	if ((err = gr_damage_list_close(&t->damage))) {
+		gr_types_destroy(t);
+		return err;
+	}
 	count_stats(t);
 	*ret = t;
 	return NULL;
@@ -529,7 +536,13 @@ void gr_types_destroy(struct gr_types *t)
 	free(t->work);
 	free(t->mapv);
 	free(t->storage);
+	gr_damage_list_deinit(&t->damage);
 	free(t);
+}
+
+const struct gr_damage_list *gr_types_damage_list(const struct gr_types *t)
+{
+	return &t->damage;
 }
 
 uint32_t gr_types_count(const struct gr_types *t)

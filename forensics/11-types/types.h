@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/error.h"
 #include "forensics/05-session/session.h"
 #include "forensics/07-heap/heap.h"
@@ -129,6 +130,8 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 				const struct gr_mark *mark,
 				struct gr_types **ret);
 void gr_types_destroy(struct gr_types *t);
+/* What could not be read while typing; see damage.h. */
+const struct gr_damage_list *gr_types_damage_list(const struct gr_types *t);
 
 uint32_t gr_types_count(const struct gr_types *t);
 const struct gr_type_info *gr_types_info(const struct gr_types *t,

@@ -218,6 +218,8 @@ void gr_types_describe_offset(const struct gr_types *t, uint32_t id,
 			gr_heap_object_addr(t->heap, id) + off, buf, len);
 		if (!err)
 			return;
+		/* After the build, on the const table the report's threads
+		 * share: nothing to record into; the offset stands in. */
 		gr_error_destroy(err);
 		buf[0] = '\0';
 	}

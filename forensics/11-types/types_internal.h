@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/hash.h"
 #include "forensics/01-base/u64map.h"
 #include "forensics/03-dwarf/dwarf.h"
@@ -229,6 +230,10 @@ struct gr_types {
 	uint32_t string_info; /* "string data" */
 
 	struct gr_types_stats stats;
+	/* Reads that failed while typing (capped, see damage.h).  Only
+	 * gr_types_build writes it: the queries after it read a const
+	 * table from several threads. */
+	struct gr_damage_list damage;
 };
 
 /*

@@ -364,6 +364,8 @@ static uint64_t field_off(const struct gr_dwarf *d, const char *type,
 			  const char *field, bool *ok)
 {
 	struct gr_dwarf_member m = {0};
+	/* The executable's DWARF, probed for one of several spellings: an
+	 * absent member is the answer (*ok), not damage of the core. */
 	struct gr_error *err = gr_dwarf_member_of(d, type, field, NULL, &m);
 	if (err)
 		*ok = false;

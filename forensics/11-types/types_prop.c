@@ -24,8 +24,10 @@ struct gr_error *types_word_mem(const struct gr_types_reader *r,
 {
 	struct gr_error *err = gr_mem_u64(r->t->mem, r->base + off, v);
 	*ret = !err;
-	gr_error_catch(&err, GR_ERR_BIT(FAULT));
-	return err;
+	/* Per word read: no call on the way that succeeds. */
+	if (!err)
+		return NULL;
+	return gr_damage_fault(&r->t->damage, err, "word");
 }
 
 static bool allowed(const struct gr_types_reader *r, uint64_t off)
@@ -538,6 +540,9 @@ static struct gr_error *visit_object(struct gr_types *t, uint32_t id)
 		.len = n * esize,
 	};
 	err = gr_mem_view(t->mem, r.base, r.len, &r.view);
+	/* No view (the bytes span segments, or some are missing) is not
+	 * damage: the words are read one by one, and those reads record
+	 * what fails. */
 	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 		r.view = NULL;
 	for (uint64_t i = 0; i < n && !err; i++)
@@ -633,8 +638,13 @@ static struct gr_error *type_roots(struct gr_types *t)
 			for (size_t k = 0; k < n; k++) {
 				uint64_t tw;
 				err = gr_mem_u64(t->mem, sl[k].slot - 8, &tw);
-				if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+				if (err) {
+					if ((err = gr_damage_fault(
+						     &t->damage, err,
+						     "pool type word")))
+						return err;
 					continue;
+				}
 				if (err || (err = types_iface_data(
 						    t, tw, sl[k].value, 0)))
 					return err;

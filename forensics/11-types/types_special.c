@@ -112,21 +112,30 @@ static bool capture_types_slot(const struct gr_types *t,
 	return true;
 }
 
-/* The first parameter of the function at funcval @fv, or NO_TYPE. */
-static uint32_t first_param(const struct gr_types *t, uint64_t fv)
+/* The first parameter of the function at funcval @fv, or NO_TYPE (also
+ * when @fv cannot be read: recorded as damage). */
+GR_MUST_USE
+static struct gr_error *first_param(struct gr_types *t, uint64_t fv,
+				    uint32_t *ret)
 {
 	uint64_t pc;
+	*ret = GR_DWARF_NO_TYPE;
 	struct gr_error *err = gr_mem_u64(t->mem, fv, &pc);
-	const struct gr_dwarf_function *fn = err ? NULL : dwarf_func(t, pc);
-	gr_error_destroy(err);
+	if (err)
+		return gr_damage_fault(&t->damage, err, "cleanup funcval");
+	const struct gr_dwarf_function *fn = dwarf_func(t, pc);
 	for (uint32_t i = 0; fn && i < fn->nvars; i++) {
 		const struct gr_dwarf_var *v =
 			gr_dwarf_function_var(t->dwarf, fn, i);
 		if ((v->flags & GR_DWARF_VAR_PARAM) &&
-		    !(v->flags & (GR_DWARF_VAR_RETURN | GR_DWARF_VAR_INLINED)))
-			return shaped(t, v->type) ? GR_DWARF_NO_TYPE : v->type;
+		    !(v->flags &
+		      (GR_DWARF_VAR_RETURN | GR_DWARF_VAR_INLINED))) {
+			if (!shaped(t, v->type))
+				*ret = v->type;
+			break;
+		}
 	}
-	return GR_DWARF_NO_TYPE;
+	return NULL;
 }
 
 /*
@@ -139,7 +148,10 @@ static uint32_t first_param(const struct gr_types *t, uint64_t fv)
 struct gr_error *types_cleanup_arg(struct gr_types *t, uint64_t fn,
 				   uint64_t arg)
 {
-	uint32_t p = fn && arg ? first_param(t, fn) : GR_DWARF_NO_TYPE;
+	uint32_t p = GR_DWARF_NO_TYPE;
+	struct gr_error *err = fn && arg ? first_param(t, fn, &p) : NULL;
+	if (err)
+		return err;
 	if (p != GR_DWARF_NO_TYPE)
 		return types_type_value(t, arg, p, GR_TYPE_SOURCE_DWARF, 0);
 	return NULL;
@@ -169,8 +181,11 @@ static struct gr_error *captures(struct gr_types *t,
 			err = types_word(r, off, &cleanup, &ok);
 			if (!err && ok) {
 				err = gr_mem_u64(t->mem, cleanup, &cleanup);
-				if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+				if (err) {
 					cleanup = 0;
+					err = gr_damage_fault(&t->damage, err,
+							      "cleanup func");
+				}
 			}
 		} else if (add_cleanup && !strcmp(v->name, "&arg")) {
 			err = types_word(r, off, &arg, &ok);
@@ -259,7 +274,8 @@ static struct gr_error *code_captures(struct gr_types *t,
 		struct gr_error *err =
 			md && t->rt.have_struct && t->rt.sfield_size
 				? gr_closures_create(t->mem, t->pcln, md->types,
-						     md->etypes, &t->closures)
+						     md->etypes, &t->damage,
+						     &t->closures)
 				: NULL;
 		/* Without the table, closures stay named by code only. */
 		gr_error_catch(&err, GR_ERR_CONTENT);
@@ -274,6 +290,7 @@ static struct gr_error *code_captures(struct gr_types *t,
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields, &fields)) ||
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields + 8, &n)) ||
 	    n > rt->size / 8 + 1) {
+		err = gr_damage_fault(&t->damage, err, "closure type");
 		gr_error_catch(&err, GR_ERR_CONTENT);
 		return err;
 	}
@@ -283,10 +300,9 @@ static struct gr_error *code_captures(struct gr_types *t,
 		err = gr_mem_u64(t->mem, at + t->rt.sfield_typ, &typ);
 		if (!err)
 			err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off);
-		if (err) {
-			gr_error_catch(&err, GR_ERR_BIT(FAULT));
-			return err;
-		}
+		if (err)
+			return gr_damage_fault(&t->damage, err,
+					       "closure type field");
 		uint32_t d = types_dwarf_of_rtype(t, typ);
 		uint64_t size = types_dwarf_size(t->dwarf, d);
 		if (d == GR_DWARF_NO_TYPE || shaped(t, d) || !size ||
@@ -298,6 +314,12 @@ static struct gr_error *code_captures(struct gr_types *t,
 	return NULL;
 }
 
+/*
+ * This runs when a report names a slot, after the build, on a const table
+ * shared by the writers' threads: a read that fails is not recorded
+ * (there is no list to write to safely) and the slot is shown by its
+ * offset instead, which says as much.
+ */
 bool types_closure_slot(const struct gr_types *t, uint32_t id,
 			   uint64_t rel, char *buf, size_t len)
 {
@@ -365,6 +387,7 @@ struct gr_error *types_closure(struct gr_types *t, uint64_t v)
 	if (!err)
 		err = gr_pcln_find_func(t->pcln, pc, &fn);
 	if (err) {
+		err = gr_damage_fault(&t->damage, err, "funcval");
 		gr_error_catch(&err, GR_ERR_CONTENT);
 		return err;
 	}
@@ -485,6 +508,7 @@ struct gr_error *types_map_value(struct gr_types *t, uint64_t v,
 		gr_error_destroy(err);
 		return c.err;
 	}
+	err = gr_damage_fault(&t->damage, err, "map");
 	gr_error_catch(&err, GR_ERR_CONTENT);
 	if (err)
 		return err;
@@ -527,24 +551,26 @@ struct gr_error *types_chan(struct gr_types *t, uint64_t v,
 	err = gr_mem_u64(t->mem, v + t->rt.hchan_buf, &buf);
 	if (!err)
 		err = gr_mem_u64(t->mem, v + t->rt.hchan_dataqsiz, &n);
-	if (err) {
-		gr_error_catch(&err, GR_ERR_BIT(FAULT));
-		return err;
-	}
+	if (err)
+		return gr_damage_fault(&t->damage, err, "channel");
 	uint32_t bid = buf ? gr_heap_find(t->heap, buf) : GR_HEAP_NO_OBJECT;
 	if (bid != GR_HEAP_NO_OBJECT && bid != id)
 		return types_type_array(t, buf, ct->elem, n);
 	return NULL;
 }
 
-/* The DWARF types named by "[K,V]" (split at the top-level comma). */
-static bool trie_args(const struct gr_dwarf *d, const char *args, uint32_t *k,
-		      uint32_t *v)
+/* The DWARF types named by "[K,V]" (split at the top-level comma); *@ret
+ * false when DWARF lacks one (a lookup by name, not a read of the core:
+ * no damage). */
+GR_MUST_USE
+static struct gr_error *trie_args(const struct gr_dwarf *d, const char *args,
+				  uint32_t *k, uint32_t *v, bool *ret)
 {
 	size_t n = strlen(args);
 	int depth = 0;
+	*ret = false;
 	if (n < 3 || args[0] != '[' || args[n - 1] != ']')
-		return false;
+		return NULL;
 	for (size_t i = 1; i + 1 < n; i++) {
 		if (args[i] == '[' || args[i] == '{' || args[i] == '(')
 			depth++;
@@ -559,11 +585,12 @@ static bool trie_args(const struct gr_dwarf *d, const char *args, uint32_t *k,
 					 (int)(n - i - 2), args + i + 1);
 				err = gr_dwarf_type_by_name(d, buf, v);
 			}
-			gr_error_destroy(err);
-			return !err;
+			*ret = !err;
+			gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND));
+			return err;
 		}
 	}
-	return false;
+	return NULL;
 }
 
 /*
@@ -576,8 +603,10 @@ static struct gr_error *trie_entries(struct gr_types *t, uint64_t v,
 				     const char *args)
 {
 	uint32_t k, val;
-	if (!trie_args(t->dwarf, args, &k, &val))
-		return NULL;
+	bool have;
+	struct gr_error *aerr = trie_args(t->dwarf, args, &k, &val, &have);
+	if (aerr || !have)
+		return aerr;
 	uint64_t ks = types_dwarf_size(t->dwarf, k);
 	uint64_t vs = types_dwarf_size(t->dwarf, val);
 	/* Go aligns a field to its type's alignment; for the word-sized
@@ -607,10 +636,9 @@ static struct gr_error *trie_entries(struct gr_types *t, uint64_t v,
 		    (err = types_visit_value(t, &r, val, voff, 1)))
 			return err;
 		err = gr_mem_u64(t->mem, v + GR_TRIE_ENTRY_OVERFLOW, &v);
-		if (err) {
-			gr_error_catch(&err, GR_ERR_BIT(FAULT));
-			return err;
-		}
+		if (err)
+			return gr_damage_fault(&t->damage, err,
+					       "HashTrieMap entry");
 	}
 	return NULL;
 }
@@ -642,10 +670,8 @@ struct gr_error *types_trie_node(struct gr_types *t, uint64_t v,
 	if (id == GR_HEAP_NO_OBJECT || !args)
 		return NULL;
 	struct gr_error *err = gr_mem_u8(t->mem, v, &is_entry);
-	if (err) {
-		gr_error_catch(&err, GR_ERR_BIT(FAULT));
-		return err;
-	}
+	if (err)
+		return gr_damage_fault(&t->damage, err, "HashTrieMap node");
 	char name[512];
 	uint32_t type;
 	snprintf(name, sizeof(name), "%.*s%s%s", (int)(args - nt->name - 4),
@@ -685,6 +711,7 @@ static struct gr_error *iface_rt(struct gr_types *t, uint64_t rtype,
 	struct gr_error *err = gr_rtype_get(t->rtypes, rtype, &rt);
 	if (err) {
 		*ok = false;
+		err = gr_damage_fault(&t->damage, err, "type descriptor");
 		gr_error_catch(&err, GR_ERR_CONTENT);
 		return err;
 	}
@@ -758,9 +785,8 @@ struct gr_error *types_iface(struct gr_types *t,
 		rtype = tw;
 	} else {
 		err = gr_mem_u64(t->mem, tw + t->rt.itab_type, &rtype);
-		gr_error_catch(&err, GR_ERR_BIT(FAULT));
 		if (err)
-			return err;
+			return gr_damage_fault(&t->damage, err, "itab");
 	}
 	return types_iface_data(t, rtype, data, depth);
 }

@@ -167,3 +167,36 @@ void gr_analysis_destroy(struct gr_analysis *a)
 	gr_heap_destroy(a->heap);
 	free(a);
 }
+
+const char *gr_analysis_stage_name(enum gr_analysis_stage st)
+{
+	static const char *const names[GR_ANALYSIS_STAGE_COUNT] = {
+		[GR_ANALYSIS_HEAP] = "heap",
+		[GR_ANALYSIS_ROOTS] = "roots",
+		[GR_ANALYSIS_GOROUTINES] = "goroutines",
+		[GR_ANALYSIS_TYPES] = "types",
+	};
+	return (unsigned)st < GR_ANALYSIS_STAGE_COUNT ? names[st] : NULL;
+}
+
+uint64_t gr_analysis_damage(const struct gr_analysis *a,
+			    enum gr_analysis_stage st)
+{
+	switch (st) {
+	case GR_ANALYSIS_HEAP:
+		return gr_damage_total(gr_heap_damage_list(a->heap));
+	case GR_ANALYSIS_ROOTS:
+		return gr_damage_total(gr_globals_damage_list(a->globals)) +
+		       gr_damage_total(gr_specials_damage_list(a->specials)) +
+		       gr_damage_total(gr_rtroots_damage_list(a->rtroots));
+	case GR_ANALYSIS_GOROUTINES:
+		return gr_damage_total(
+			gr_goroutines_damage_list(a->goroutines));
+	case GR_ANALYSIS_TYPES:
+		return a->types
+			       ? gr_damage_total(gr_types_damage_list(a->types))
+			       : 0;
+	default:
+		return 0;
+	}
+}

@@ -65,4 +65,20 @@ struct gr_error *gr_analysis_run_to(struct gr_session *s,
 				    struct gr_analysis **ret);
 void gr_analysis_destroy(struct gr_analysis *a);
 
+/* The stages that record what they could not read (damage.h), as the
+ * report's trust section counts them. */
+enum gr_analysis_stage {
+	GR_ANALYSIS_HEAP,
+	GR_ANALYSIS_ROOTS, /* globals, specials, runtime roots */
+	GR_ANALYSIS_GOROUTINES,
+	GR_ANALYSIS_TYPES, /* 0 when the analysis stopped before typing */
+	GR_ANALYSIS_STAGE_COUNT,
+};
+
+/* "heap", "roots", "goroutines", "types"; NULL past the last. */
+const char *gr_analysis_stage_name(enum gr_analysis_stage st);
+/* How many things @st could not read (gr_damage_total of its lists). */
+uint64_t gr_analysis_damage(const struct gr_analysis *a,
+			    enum gr_analysis_stage st);
+
 #endif /* GR_ANALYSIS_H */

@@ -26,6 +26,8 @@ struct gr_channels {
 	char **names;
 	size_t nnames, names_cap;
 	struct gr_rtypes *rt;
+	/* Reads that failed (capped, see damage.h). */
+	struct gr_damage_list damage;
 };
 
 GR_MUST_USE
@@ -62,9 +64,11 @@ static struct gr_error *resolve(const struct gr_dwarf *d, struct layout *l)
 }
 
 /* Length of the sudog list at @first, at most @max; *cut when it could
- * not be walked to its end. */
-static uint64_t queue_len(struct gr_mem *mem, const struct layout *l,
-			  uint64_t first, uint64_t max, bool *cut)
+ * not be walked to its end (a sudog that cannot be read is damage). */
+GR_MUST_USE
+static struct gr_error *queue_len(struct gr_channels *c, struct gr_mem *mem,
+				  const struct layout *l, uint64_t first,
+				  uint64_t max, bool *cut, uint64_t *ret)
 {
 	uint64_t n = 0, p = first, tortoise = first, power = 1, lam = 0;
 	while (p) {
@@ -76,9 +80,10 @@ static uint64_t queue_len(struct gr_mem *mem, const struct layout *l,
 		struct gr_error *err =
 			gr_dwarf_member_read(mem, p, &l->sudog_next, &p);
 		if (err) {
-			gr_error_destroy(err);
+			*ret = n;
 			*cut = true;
-			break;
+			return gr_damage_fault(&c->damage, err,
+					       "channel sudog");
 		}
 		/* Brent: a loop in the list ends the walk. */
 		if (p && p == tortoise) {
@@ -91,7 +96,8 @@ static uint64_t queue_len(struct gr_mem *mem, const struct layout *l,
 			lam = 0;
 		}
 	}
-	return n;
+	*ret = n;
+	return NULL;
 }
 
 /* "runtime.hchan[*main.Letter]" -> "*main.Letter"; NULL without one. */
@@ -110,18 +116,24 @@ static bool is_hchan(const char *name)
 	       (name[13] == '\0' || name[13] == '[');
 }
 
-static const char *elem_name(struct gr_channels *c, struct gr_mem *mem,
-			     const struct layout *l, uint64_t addr,
-			     const char *type_name)
+/* The element type's name: the descriptor's, else the DWARF name's
+ * bracket; an element type that cannot be read is damage. */
+GR_MUST_USE
+static struct gr_error *elem_name(struct gr_channels *c, struct gr_mem *mem,
+				  const struct layout *l, uint64_t addr,
+				  const char *type_name, const char **ret)
 {
 	uint64_t et;
 	const struct gr_rtype *t;
 	const char *name;
 	struct gr_error *err = gr_dwarf_member_read(mem, addr, &l->elemtype, &et);
 	if (!err && c->rt && et && !(err = gr_rtype_get(c->rt, et, &t)) &&
-	    !(err = gr_rtype_name(c->rt, t, &name)))
-		return name;
-	gr_error_destroy(err);
+	    !(err = gr_rtype_name(c->rt, t, &name))) {
+		*ret = name;
+		return NULL;
+	}
+	if ((err = gr_damage_fault(&c->damage, err, "channel element type")))
+		gr_error_destroy(err); /* not FAULT: the DWARF name stands in */
 	char *b = bracket(type_name);
 	/* A name is decoration: without memory for one, "?" stands in. */
 	err = b ? gr_array_grow(&c->names, &c->names_cap, c->nnames, 1)
@@ -129,10 +141,12 @@ static const char *elem_name(struct gr_channels *c, struct gr_mem *mem,
 	if (err) {
 		gr_error_destroy(err);
 		free(b);
-		return "?";
+		*ret = "?";
+		return NULL;
 	}
 	c->names[c->nnames++] = b;
-	return b;
+	*ret = b;
+	return NULL;
 }
 
 static int by_retained(const void *x, const void *y)
@@ -164,8 +178,7 @@ static struct gr_error *visit(struct gr_channels *c, const struct gr_analysis *a
 	    (err = gr_dwarf_member_read(mem, addr, &l->sendq_first, &sq))) {
 		/* An hchan the core does not hold is not a channel we can
 		 * describe; the heap walk has counted its bytes. */
-		gr_error_catch(&err, GR_ERR_BIT(FAULT));
-		return err;
+		return gr_damage_fault(&c->damage, err, "hchan");
 	}
 	c->total++;
 	/* No more sudogs than goroutines can wait (one per select case;
@@ -179,11 +192,14 @@ static struct gr_error *visit(struct gr_channels *c, const struct gr_analysis *a
 		.len = qcount <= dataqsiz ? qcount : dataqsiz,
 		.closed = closed != 0,
 	};
-	ch.receivers = queue_len(mem, l, rq, max, &ch.queue_cut);
-	ch.senders = queue_len(mem, l, sq, max, &ch.queue_cut);
+	if ((err = queue_len(c, mem, l, rq, max, &ch.queue_cut,
+			     &ch.receivers)) ||
+	    (err = queue_len(c, mem, l, sq, max, &ch.queue_cut, &ch.senders)))
+		return err;
 	if (!ch.len && !ch.receivers && !ch.senders)
 		return NULL;
-	ch.elem_type = elem_name(c, mem, l, addr, type_name);
+	if ((err = elem_name(c, mem, l, addr, type_name, &ch.elem_type)))
+		return err;
 	struct gr_dom_retained r = gr_dom_object_retained(a->dom, id);
 	ch.retained_bytes = r.bytes;
 	ch.retained_objects = r.objects;
@@ -217,7 +233,8 @@ static struct gr_error *add_id(uint32_t **v, size_t *n, size_t *cap,
  * only goroutine stacks refer to even when nothing typed them.
  */
 GR_MUST_USE
-static struct gr_error *candidates(const struct gr_analysis *a,
+static struct gr_error *candidates(struct gr_channels *c,
+				   const struct gr_analysis *a,
 				   const struct layout *l, uint32_t **ret,
 				   size_t *n_ret)
 {
@@ -246,8 +263,11 @@ static struct gr_error *candidates(const struct gr_analysis *a,
 				err = gr_dwarf_member_read(
 					mem, sg, &l->sudog_waitlink, &next);
 			/* An unreadable sudog ends this goroutine's list. */
-			if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+			if (err) {
+				err = gr_damage_fault(&c->damage, err,
+						      "waiting sudog");
 				break;
+			}
 			uint32_t id = ch ? gr_heap_find(a->heap, ch)
 					 : GR_HEAP_NO_OBJECT;
 			if (id != GR_HEAP_NO_OBJECT &&
@@ -329,7 +349,7 @@ struct gr_error *gr_channels_collect(const struct gr_analysis *a,
 	uint32_t *ids = NULL;
 	size_t nids = 0;
 	if (!err)
-		err = candidates(a, &l, &ids, &nids);
+		err = candidates(c, a, &l, &ids, &nids);
 	for (size_t i = 0; !err && i < nids; i++) {
 		struct gr_type_object o =
 			a->types ? gr_types_object(a->types, ids[i])
@@ -342,6 +362,8 @@ struct gr_error *gr_channels_collect(const struct gr_analysis *a,
 	free(ids);
 	if (!err)
 		err = name_globals(c, a);
+	if (!err)
+		err = gr_damage_list_close(&c->damage);
 	if (err) {
 		gr_channels_destroy(c);
 		return err;
@@ -360,7 +382,14 @@ void gr_channels_destroy(struct gr_channels *c)
 	free(c->names);
 	free(c->v);
 	gr_rtypes_destroy(c->rt);
+	gr_damage_list_deinit(&c->damage);
 	free(c);
+}
+
+const struct gr_damage_list *
+gr_channels_damage_list(const struct gr_channels *c)
+{
+	return &c->damage;
 }
 
 size_t gr_channels_count(const struct gr_channels *c)

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/error.h"
 #include "forensics/12-query/analysis.h"
 
@@ -61,6 +62,9 @@ GR_MUST_USE
 struct gr_error *gr_channels_collect(const struct gr_analysis *a,
 				     struct gr_channels **ret);
 void gr_channels_destroy(struct gr_channels *c);
+/* What could not be read; see damage.h. */
+const struct gr_damage_list *
+gr_channels_damage_list(const struct gr_channels *c);
 
 size_t gr_channels_count(const struct gr_channels *c);
 const struct gr_channel *gr_channels_get(const struct gr_channels *c,

@@ -15,6 +15,7 @@
 #include "forensics/09-roots/globals.h"
 #include "forensics/09-roots/roots.h"
 #include "forensics/09-roots/rtroots.h"
+#include "forensics/12-query/analysis.h"
 #include "tests/unit/rootcores.h"
 
 static void load(const struct rc_core *r, struct gr_session *s,
@@ -373,6 +374,52 @@ static void test_patched(void **state)
 }
 
 /*
+ * The analysis counts damage per stage: none on a whole core; with the
+ * first allfin block linking into unmapped memory, the failed read is the
+ * runtime roots' and so the roots stage's, and no other stage's.
+ */
+static void test_analysis_damage(void **state)
+{
+	(void)state;
+	struct rc_set set;
+	rc_load(&set, "finalizer");
+	const struct rc_core *r = &set.v[set.n - 1];
+	struct gr_session *s;
+	struct gr_analysis *a;
+	rc_open(r, &s);
+	rc_ok(gr_analysis_run(s, NULL, &a));
+	for (int st = 0; st < GR_ANALYSIS_STAGE_COUNT; st++)
+		assert_int_equal(gr_analysis_damage(a, st), 0);
+	assert_string_equal(gr_analysis_stage_name(GR_ANALYSIS_ROOTS), "roots");
+	assert_null(gr_analysis_stage_name(GR_ANALYSIS_STAGE_COUNT));
+	gr_analysis_destroy(a);
+
+	uint64_t allfin = word(s, global_addr(s, "runtime.allfin"));
+	const char *blk = rc_minor(r) >= 25 ? "runtime.finBlock"
+					    : "runtime.finblock";
+	uint64_t nowhere = 0xdead0000;
+	struct rc_patch p = {allfin + offset_of(s, blk, "alllink"), &nowhere,
+			     8};
+	char tmp[PATH_MAX];
+	struct gr_session *ps;
+	rc_open_patched(r, s, &p, 1, tmp, &ps);
+	rc_ok(gr_analysis_run(ps, NULL, &a));
+	uint64_t roots = gr_analysis_damage(a, GR_ANALYSIS_ROOTS);
+	assert_true(roots >= 1);
+	assert_int_equal(roots,
+			 gr_damage_total(gr_rtroots_damage_list(a->rtroots)));
+	assert_true(damage_says(a->rtroots, "0xdead0000"));
+	assert_int_equal(gr_analysis_damage(a, GR_ANALYSIS_HEAP), 0);
+	assert_int_equal(gr_analysis_damage(a, GR_ANALYSIS_GOROUTINES), 0);
+	assert_int_equal(gr_analysis_damage(a, GR_ANALYSIS_TYPES), 0);
+	gr_analysis_destroy(a);
+	gr_session_destroy(ps);
+	unlink(tmp);
+	gr_session_destroy(s);
+	rc_free(&set);
+}
+
+/*
  * Go 1.24 queues cleanups on finq with arg == nil (mheap.go freeSpecial):
  * make the queued finalizer of a 1.24 core look like one.
  */
@@ -430,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_pool_cores),
 		cmocka_unit_test(test_patched),
 		cmocka_unit_test(test_cleanup_on_finq),
+		cmocka_unit_test(test_analysis_damage),
 		cmocka_unit_test(test_destroy_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,8 +154,13 @@ static void check_threads(const char *id, struct gr_session *s,
 		assert_true(f[0].flags & GR_FRAME_INNERMOST);
 
 		struct gr_regs r;
-		if (!gr_unwind_signal_regs(u, &t->regs, &r))
+		struct gr_damage_list damage = {0};
+		bool found;
+		assert_null(gr_unwind_signal_regs(u, &t->regs, &damage, &r,
+						  &found));
+		if (!found)
 			fail_msg("%s: thread %d: no signal context", id, t->tid);
+		assert_int_equal(gr_damage_total(&damage), 0);
 		struct gr_unwind_start in = {.pc = r.rip, .sp = r.rsp,
 					     .conservative_innermost = true};
 		n = walk(u, &in, f, &end, &code);
@@ -257,7 +262,10 @@ static void check_logical(const char *id, const struct gr_goroutines *gs,
 		for (uint32_t k = 0; k < g->nframes; k++) {
 			struct gr_logical_frame lf[8];
 			size_t n;
-			gr_unwind_logical(u, &f[k], lf, 8, &n);
+			struct gr_damage_list damage = {0};
+			assert_null(gr_unwind_logical(u, &f[k], &damage, lf, 8,
+						      &n));
+			assert_int_equal(gr_damage_total(&damage), 0);
 			assert_true(n >= 1 && n <= 8);
 			assert_false(lf[n - 1].inlined);
 			assert_string_equal(lf[n - 1].func, f[k].func);
@@ -271,7 +279,8 @@ static void check_logical(const char *id, const struct gr_goroutines *gs,
 			}
 			/* Asking for fewer still counts all. */
 			size_t m;
-			gr_unwind_logical(u, &f[k], lf, 0, &m);
+			assert_null(
+				gr_unwind_logical(u, &f[k], NULL, lf, 0, &m));
 			assert_int_equal(m, n);
 		}
 		if (!worker || !wrapper)
