@@ -100,9 +100,21 @@ struct scan {
 	size_t npend;
 };
 
+/* A function that refers to a global word (any RIP-relative operand). */
+struct user {
+	uint64_t addr;
+	uint32_t func; /* pclntab index */
+	uint8_t rank;  /* 0: the program's own code, 1: the runtime's */
+};
+
 struct gr_codetypes {
 	struct gr_codetype *v;
 	size_t n, cap;
+	/* Sorted by address, one per word: the best function that refers
+	 * to it (gr_codetypes_user). */
+	struct user *users;
+	size_t nusers, users_cap;
+	const struct gr_pcln *pcln;
 };
 
 /* Runtime functions by name (pclntab names: Go 1.24+'s Swiss map code is
@@ -483,7 +495,7 @@ static void find_labels(struct scan *s, const uint8_t *code, size_t len,
 GR_MUST_USE
 static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 				  const uint8_t *code, size_t len,
-				  uint64_t entry)
+				  uint64_t entry, uint32_t func, uint8_t rank)
 {
 	struct reg regs[NREGS] = {{0}};
 	const struct gr_moduledata *md = s->md;
@@ -505,6 +517,17 @@ static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 			forget_all(regs); /* reached by nothing we saw */
 		}
 		at += in.len;
+		if (in.rip_rel && is_global(s, in.rip_target) &&
+		    (!c->nusers || c->users[c->nusers - 1].addr !=
+					   in.rip_target ||
+		     c->users[c->nusers - 1].func != func)) {
+			struct gr_error *err = gr_array_grow(
+				&c->users, &c->users_cap, c->nusers, 1);
+			if (err)
+				return err;
+			c->users[c->nusers++] =
+				(struct user){in.rip_target, func, rank};
+		}
 		for (int i = 0; i < NREGS; i++)
 			if (regs[i].what && ++regs[i].age > MAX_AGE)
 				regs[i] = (struct reg){0};
@@ -622,6 +645,39 @@ static void settle(struct gr_codetypes *c)
 	c->n = w;
 }
 
+/* The runtime's own functions name a global less well than the
+ * program's: a run the program and the runtime both touch is the
+ * program's. */
+static uint8_t rank_of(const char *name)
+{
+	return !strncmp(name, "runtime.", 8) || !strncmp(name, "internal/", 9) ||
+	       !strncmp(name, "sync.", 5) || !strncmp(name, "reflect.", 8);
+}
+
+static int cmp_user(const void *a, const void *b)
+{
+	const struct user *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return (x->func > y->func) - (x->func < y->func);
+}
+
+/* Sort the users; keep the best of each word (lowest rank, then the
+ * first function in the pclntab: address order, so deterministic). */
+static void settle_users(struct gr_codetypes *c)
+{
+	if (!c->nusers)
+		return;
+	qsort(c->users, c->nusers, sizeof(*c->users), cmp_user);
+	size_t w = 0;
+	for (size_t i = 0; i < c->nusers; i++)
+		if (!w || c->users[w - 1].addr != c->users[i].addr)
+			c->users[w++] = c->users[i];
+	c->nusers = w;
+}
+
 struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 				     const struct gr_pcln *pcln,
 				     const struct gr_moduledata *md,
@@ -671,7 +727,8 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 		/* Code the core and the executable both lack: skipped. */
 		if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
 			continue;
-		err = scan_func(c, &s, code, len, fn.entry);
+		err = scan_func(c, &s, code, len, fn.entry, i,
+				rank_of(fn.name));
 	}
 	free(buf);
 	free(s.label);
@@ -683,6 +740,8 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 		return err;
 	}
 	settle(c);
+	settle_users(c);
+	c->pcln = pcln;
 	*ret = c;
 	return NULL;
 }
@@ -692,6 +751,7 @@ void gr_codetypes_destroy(struct gr_codetypes *c)
 	if (!c)
 		return;
 	free(c->v);
+	free(c->users);
 	free(c);
 }
 
@@ -720,4 +780,37 @@ const struct gr_codetype *gr_codetypes_find(const struct gr_codetypes *c,
 	return gr_codetypes_count(c)
 		       ? bsearch(&addr, c->v, c->n, sizeof(*c->v), cmp_addr)
 		       : NULL;
+}
+
+bool gr_codetypes_user(const struct gr_codetypes *c, uint64_t lo, uint64_t hi,
+		       const char **ret)
+{
+	if (!c || lo >= hi)
+		return false;
+	/* The first user at or after @lo. */
+	size_t a = 0, b = c->nusers;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (c->users[mid].addr < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	const struct user *best = NULL;
+	for (size_t i = a; i < c->nusers && c->users[i].addr < hi; i++) {
+		const struct user *u = &c->users[i];
+		if (!best || u->rank < best->rank ||
+		    (u->rank == best->rank && u->func < best->func))
+			best = u;
+	}
+	struct gr_pcln_func fn;
+	if (!best)
+		return false;
+	struct gr_error *err = gr_pcln_func_at(c->pcln, best->func, &fn);
+	/* It was read when the scan ran. */
+	gr_error_destroy(err);
+	if (err)
+		return false;
+	*ret = fn.name;
+	return true;
 }

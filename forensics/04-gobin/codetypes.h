@@ -35,10 +35,16 @@
  * This is evidence from the code, not from the core: gr_types uses it
  * only for words the binary gives no type, and calls what it types from
  * it inferred.
+ *
+ * The same pass keeps, for every word of data and bss that code refers
+ * to (any RIP-relative operand), the function that does: a stripped
+ * binary's global "bss+0x1a8" is then "used by main.main"
+ * (gr_codetypes_user).
  */
 #ifndef GR_CODETYPES_H
 #define GR_CODETYPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,7 +83,8 @@ struct gr_codetypes;
  * module's type data [types, etypes) and its data and bss.  NOT_FOUND
  * when the pclntab has none of the allocation functions (not Go code as
  * this module knows it).  Functions whose code cannot be read are
- * skipped.  @mem, @pcln and @md are not kept.  NOMEM.
+ * skipped.  @pcln must outlive the result (names); @mem and @md are not
+ * kept.  NOMEM.
  */
 GR_MUST_USE
 struct gr_error *gr_codetypes_create(struct gr_mem *mem,
@@ -93,5 +100,14 @@ const struct gr_codetype *gr_codetypes_get(const struct gr_codetypes *c,
 /* The record of the word at @addr, or NULL. */
 const struct gr_codetype *gr_codetypes_find(const struct gr_codetypes *c,
 					    uint64_t addr);
+
+/*
+ * The function that best names the words [@lo, @hi): of those referring
+ * to a word there, the program's own before the runtime's, then the first
+ * in address order.  *ret is its pclntab name (owned by the pclntab).
+ * False when no code refers to the range.
+ */
+bool gr_codetypes_user(const struct gr_codetypes *c, uint64_t lo, uint64_t hi,
+		       const char **ret);
 
 #endif /* GR_CODETYPES_H */

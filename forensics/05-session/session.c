@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "forensics/01-base/cursor.h"
+#include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/codetypes.h"
 #include "forensics/05-session/session_go.h"
 
 enum { IMAGE_PAGE = 4096 };
@@ -25,6 +27,9 @@ struct gr_session {
 	enum gr_build_match match;
 	struct gr_build_ids core_ids;
 	unsigned threads;
+	/* Built on first use, for a binary without DWARF (codetypes.h). */
+	struct gr_codetypes *codetypes;
+	bool codetypes_tried;
 };
 
 const char *gr_build_match_name(enum gr_build_match m)
@@ -288,6 +293,7 @@ void gr_session_destroy(struct gr_session *s)
 {
 	if (!s)
 		return;
+	gr_codetypes_destroy(s->codetypes);
 	gr_session_go_deinit(&s->go);
 	gr_mem_destroy(s->mem);
 	gr_exe_destroy(s->exe);
@@ -364,4 +370,23 @@ const struct gr_build_ids *gr_session_core_build_ids(const struct gr_session *s)
 const char *gr_session_go_version(const struct gr_session *s)
 {
 	return s->go.version;
+}
+
+struct gr_error *gr_session_codetypes(struct gr_session *s,
+				      const struct gr_codetypes **ret)
+{
+	*ret = NULL;
+	if (!s->codetypes_tried && gr_dwarf_pack_version(s->go.dwarf)) {
+		s->codetypes_tried = true;
+		struct gr_error *err =
+			gr_codetypes_create(s->mem, s->go.pcln,
+					    s->go.moduledata, &s->codetypes);
+		/* Code this scan does not know: no names, nothing inferred. */
+		if (!gr_error_catch(&err, GR_ERR_CONTENT |
+						  GR_ERR_BIT(NOT_FOUND)) &&
+		    err)
+			return err;
+	}
+	*ret = s->codetypes;
+	return NULL;
 }

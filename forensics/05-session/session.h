@@ -73,6 +73,17 @@ struct gr_pcln *gr_session_pcln(const struct gr_session *s);
 struct gr_moduledata *gr_session_moduledata(const struct gr_session *s);
 /* Never NULL; gr_dwarf_present() says whether the binary had DWARF. */
 struct gr_dwarf *gr_session_dwarf(const struct gr_session *s);
+/*
+ * What the code stores into and reads from globals (codetypes.h), for a
+ * binary analysed through a layout pack (no DWARF); *ret NULL otherwise,
+ * or when its code is not Go code that scan knows.  Built on the first
+ * call and kept: not thread-safe, so the roots ask first, before the
+ * analysis starts threads.  NOMEM.
+ */
+struct gr_codetypes;
+GR_MUST_USE
+struct gr_error *gr_session_codetypes(struct gr_session *s,
+				      const struct gr_codetypes **ret);
 
 /* Run-time address minus link-time address of the executable (0 unless PIE). */
 uint64_t gr_session_load_bias(const struct gr_session *s);

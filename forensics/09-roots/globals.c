@@ -10,6 +10,7 @@
 #include "forensics/01-base/damage.h"
 #include "forensics/02-input/mem.h"
 #include "forensics/03-dwarf/dwarf.h"
+#include "forensics/04-gobin/codetypes.h"
 #include "forensics/04-gobin/moduledata.h"
 
 struct gr_globals {
@@ -31,6 +32,8 @@ struct scan {
 	struct gr_globals *g;
 	struct gr_roots *roots;
 	const struct gr_dwarf *dwarf;
+	/* Without symbols: the code's references, where globals start. */
+	const struct gr_codetypes *code;
 	uint64_t bias;
 	enum gr_globals_section sec;
 	uint64_t base; /* section start, runtime address */
@@ -74,8 +77,14 @@ static struct gr_error *emit(struct scan *sc, uint64_t word, uint64_t value)
 	uint64_t slot = sc->base + 8 * word;
 	const struct gr_dwarf_global *gl =
 		gr_dwarf_global_at(sc->dwarf, slot - sc->bias);
+	const char *user;
+	/* Without symbols, a word code refers to starts a variable (or one
+	 * of its fields): a new unnamed run, so that one run is one global
+	 * rather than every pointer of the section side by side. */
 	bool same = sc->grp.open && sc->grp.global == gl &&
-		    (gl || sc->grp.last_word + 1 == word);
+		    (gl || (sc->grp.last_word + 1 == word &&
+			    !gr_codetypes_user(sc->code, slot, slot + 8,
+					       &user)));
 	struct gr_error *err;
 	if (!same && (err = open_root(sc, word, gl)))
 		return err;
@@ -142,7 +151,8 @@ GR_MUST_USE
 static struct gr_error *scan_section(struct gr_globals *g,
 				     struct gr_session *s,
 				     struct gr_roots *roots,
-				     enum gr_globals_section sec)
+				     enum gr_globals_section sec,
+				     const struct gr_codetypes *code)
 {
 	struct gr_mem *mem = gr_session_mem(s);
 	const struct gr_moduledata *md = gr_session_moduledata(s);
@@ -161,6 +171,7 @@ static struct gr_error *scan_section(struct gr_globals *g,
 		.g = g,
 		.roots = roots,
 		.dwarf = gr_session_dwarf(s),
+		.code = code,
 		.bias = gr_session_load_bias(s),
 		.sec = sec,
 		.base = bss ? md->bss : md->data,
@@ -183,6 +194,39 @@ static struct gr_error *scan_section(struct gr_globals *g,
 	return err;
 }
 
+/*
+ * A binary without symbols names its globals by section offset; say which
+ * function uses each ("bss+0x1a8 (used by main.main)"): the code that
+ * refers to the run's words, or to the words just before its first (a
+ * struct's pointer fields need not start it), not before the previous
+ * run's end.
+ */
+GR_MUST_USE
+static struct gr_error *name_users(const struct gr_codetypes *c,
+				   struct gr_roots *roots, size_t first)
+{
+	struct gr_error *err;
+	uint64_t prev_end = 0;
+	for (size_t i = first; i < gr_roots_count(roots); i++) {
+		const struct gr_root *r = gr_roots_get(roots, i);
+		size_t n = gr_roots_slot_count(roots, i);
+		if (r->dwarf_type != GR_ROOT_NO_TYPE || !n)
+			continue;
+		const struct gr_root_slot *sl = gr_roots_slots(roots, i);
+		uint64_t lo = sl[0].slot, hi = sl[n - 1].slot + 8;
+		lo = lo - prev_end > 56 ? lo - 56 : prev_end;
+		prev_end = hi;
+		const char *fn;
+		if (!gr_codetypes_user(c, lo, hi, &fn))
+			continue;
+		char name[512];
+		snprintf(name, sizeof(name), "%s (used by %s)", r->name, fn);
+		if ((err = gr_roots_rename(roots, i, name)))
+			return err;
+	}
+	return NULL;
+}
+
 struct gr_error *gr_globals_add_roots(struct gr_session *s,
 				      struct gr_roots *roots,
 				      struct gr_globals **ret)
@@ -190,9 +234,19 @@ struct gr_error *gr_globals_add_roots(struct gr_session *s,
 	struct gr_globals *g = calloc(1, sizeof(*g));
 	if (!g)
 		return gr_error_nomem();
-	struct gr_error *err = scan_section(g, s, roots, GR_GLOBALS_DATA);
+	size_t first = gr_roots_count(roots);
+	/* A binary analysed through a layout pack has no symbols. */
+	const struct gr_codetypes *code = NULL;
+	struct gr_error *err =
+		gr_dwarf_pack_version(gr_session_dwarf(s))
+			? gr_session_codetypes(s, &code)
+			: NULL;
 	if (!err)
-		err = scan_section(g, s, roots, GR_GLOBALS_BSS);
+		err = scan_section(g, s, roots, GR_GLOBALS_DATA, code);
+	if (!err)
+		err = scan_section(g, s, roots, GR_GLOBALS_BSS, code);
+	if (!err && code)
+		err = name_users(code, roots, first);
 	const struct gr_moduledata *md = gr_session_moduledata(s);
 	if (!err && md->next)
 		err = gr_damage_add(&g->damage, md->next, 0,

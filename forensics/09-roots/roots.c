@@ -81,6 +81,17 @@ struct gr_error *gr_roots_add(struct gr_roots *r, enum gr_root_kind kind,
 	return NULL;
 }
 
+struct gr_error *gr_roots_rename(struct gr_roots *r, size_t i,
+				 const char *name)
+{
+	char *copy = strdup(name);
+	if (!copy)
+		return gr_error_nomem();
+	free((char *)r->roots[i].name);
+	r->roots[i].name = copy;
+	return NULL;
+}
+
 struct gr_error *gr_roots_add_slot(struct gr_roots *r, uint64_t slot,
 				   uint64_t value)
 {

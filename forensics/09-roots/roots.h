@@ -97,6 +97,11 @@ struct gr_error *gr_roots_add(struct gr_roots *r, enum gr_root_kind kind,
 			      const char *name, uint64_t addr, uint64_t size,
 			      uint32_t dwarf_type, uint32_t goroutine,
 			      bool weak, uint32_t *ret);
+/* Give root @i the name @name (copied).  NOMEM, and then the old name
+ * stays. */
+GR_MUST_USE
+struct gr_error *gr_roots_rename(struct gr_roots *r, size_t i,
+				 const char *name);
 /* Append a pointer slot to the root added last. */
 GR_MUST_USE
 struct gr_error *gr_roots_add_slot(struct gr_roots *r, uint64_t slot,

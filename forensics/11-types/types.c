@@ -514,7 +514,6 @@ void gr_types_destroy(struct gr_types *t)
 		return;
 	gr_maps_destroy(t->maps);
 	gr_closures_destroy(t->closures);
-	gr_codetypes_destroy(t->codetypes);
 	for (size_t i = 0; i < t->nstrings; i++)
 		free(t->strings[i]);
 	free(t->strings);

@@ -51,13 +51,8 @@ static struct gr_error *iface_type(struct gr_types *t, uint64_t w0,
 struct gr_error *types_infer_prepare(struct gr_types *t, uint64_t **v,
 				     size_t *n, size_t *cap)
 {
-	const struct gr_moduledata *md = gr_session_moduledata(t->s);
-	struct gr_error *err =
-		gr_codetypes_create(t->mem, t->pcln, md, &t->codetypes);
-	/* Code this scan does not know: nothing to infer from. */
-	if (gr_error_catch(&err, GR_ERR_CONTENT | GR_ERR_BIT(NOT_FOUND)))
-		return NULL;
-	if (err)
+	struct gr_error *err = gr_session_codetypes(t->s, &t->codetypes);
+	if (err || !t->codetypes)
 		return err;
 	for (size_t i = 0; i < gr_codetypes_count(t->codetypes); i++) {
 		const struct gr_codetype *r = gr_codetypes_get(t->codetypes, i);

@@ -169,8 +169,8 @@ struct gr_types {
 	struct gr_closures *closures;
 	bool closures_tried;
 	/* What the code stores into globals (stripped binaries only: the
-	 * inference pass, types_infer.c); NULL otherwise. */
-	struct gr_codetypes *codetypes;
+	 * inference pass, types_infer.c; the session's); NULL otherwise. */
+	const struct gr_codetypes *codetypes;
 	/* Set during the inference pass: what is typed now is inferred,
 	 * and what was typed before stays as it is. */
 	bool inferring;

@@ -300,9 +300,30 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 	assert_true(t2->inference);
 	assert_int_equal(t1->inferred_bytes, 0);
 	/* main.left and main.right: *main.Holder from runtime.newobject,
-	 * with their private arrays and the shared records behind. */
-	if (strncmp(c->variant, "shared", 6) == 0)
+	 * with their private arrays and the shared records behind; each
+	 * is a root of its own, named by the function that fills it. */
+	if (strncmp(c->variant, "shared", 6) == 0) {
 		assert_true(inferred_bytes * 2 > all / 100);
+		static const char *const globals[] = {"main.left", "main.right"};
+		for (size_t k = 0; k < 2; k++) {
+			const struct gr_dwarf_global *g;
+			if ((err = gr_dwarf_global(gr_session_dwarf(s1),
+						   globals[k], &g)))
+				fail_msg("%s: %s", c->dir, err->message);
+			uint64_t at = g->addr + gr_session_load_bias(s1);
+			const char *name = NULL;
+			for (size_t r = 0; r < gr_roots_count(a2->roots); r++) {
+				const struct gr_root_slot *sl =
+					gr_roots_slots(a2->roots, r);
+				if (gr_roots_slot_count(a2->roots, r) &&
+				    sl[0].slot == at)
+					name = gr_roots_get(a2->roots, r)->name;
+			}
+			if (!name || !strstr(name, " (used by main.buildShared)"))
+				fail_msg("%s: %s is root %s stripped", c->dir,
+					 globals[k], name ? name : "(none)");
+		}
+	}
 	assert_true(mismatch_bytes * 100 <= t2->typed_bytes);
 	/* Go 1.22+: the header types carry the rest (rtype_synth.h). */
 	if (c->minor >= 22 && strncmp(c->variant, "leakymap", 8) == 0)
