@@ -141,6 +141,68 @@ static struct gr_error *infer_one(struct gr_types *t,
 			    &typed);
 }
 
+/*
+ * Two pointer words side by side in a root the binary gives no type (a
+ * global without symbols, a stack slot without DWARF) that read as an
+ * interface value: the first a descriptor of a named, non-interface type
+ * or an itab (its interface descriptor of kind interface, its type a
+ * descriptor), the second what types_iface_data accepts as that type's
+ * data.  Not proof that the words are an interface, hence inferred.
+ */
+GR_MUST_USE
+static struct gr_error *iface_pair(struct gr_types *t, uint64_t w0,
+				   uint64_t w1)
+{
+	const struct gr_rtype *r;
+	const char *name;
+	uint64_t type = 0;
+	if (!w0 || !w1)
+		return NULL;
+	struct gr_error *err = gr_rtype_get(t->rtypes, w0, &r);
+	if (!err && r->kind != GR_GO_KIND_INTERFACE &&
+	    !(err = gr_rtype_name(t->rtypes, r, &name))) {
+		type = w0;
+	} else if (gr_error_catch(&err, GR_ERR_CONTENT |
+						GR_ERR_BIT(NOT_FOUND))) {
+		uint64_t inter;
+		err = gr_mem_u64(t->mem, w0, &inter);
+		if (!err)
+			err = gr_rtype_get(t->rtypes, inter, &r);
+		if (!err && r->kind == GR_GO_KIND_INTERFACE &&
+		    !(err = gr_mem_u64(t->mem, w0 + GR_ITAB_TYPE, &type)))
+			err = gr_rtype_get(t->rtypes, type, &r);
+		else if (!err)
+			type = 0;
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
+			type = 0;
+	}
+	if (err || !type)
+		return err;
+	return types_iface_data(t, type, w1, 0);
+}
+
+/* Interface-shaped pairs in every untyped global and stack root. */
+GR_MUST_USE
+static struct gr_error *root_pairs(struct gr_types *t)
+{
+	size_t nr = gr_roots_count(t->roots);
+	struct gr_error *err = NULL;
+	for (size_t i = 0; i < nr && !err; i++) {
+		const struct gr_root *r = gr_roots_get(t->roots, i);
+		if (r->dwarf_type != GR_ROOT_NO_TYPE ||
+		    (r->kind != GR_ROOT_DATA && r->kind != GR_ROOT_BSS &&
+		     r->kind != GR_ROOT_STACK))
+			continue;
+		const struct gr_root_slot *sl = gr_roots_slots(t->roots, i);
+		size_t n = gr_roots_slot_count(t->roots, i);
+		for (size_t k = 0; k + 1 < n && !err; k++)
+			if (sl[k + 1].slot == sl[k].slot + 8)
+				err = iface_pair(t, sl[k].value,
+						 sl[k + 1].value);
+	}
+	return err;
+}
+
 /* The inferred twin of table entry @info: "T (inferred)". */
 GR_MUST_USE
 static struct gr_error *twin(struct gr_types *t, uint32_t info,
@@ -208,6 +270,10 @@ struct gr_error *types_infer(struct gr_types *t)
 			continue;
 		err = infer_one(t, r, w);
 	}
+	if (!err)
+		err = types_drain(t);
+	if (!err)
+		err = root_pairs(t);
 	if (!err)
 		err = types_drain(t);
 	t->inferring = false;
