@@ -59,6 +59,19 @@ enum {
 };
 
 /*
+ * A classic map type's descriptor after its common header:
+ * runtime/type.go maptype{typ; key, elem, bucket *_type; ...}
+ * (1.19-1.20), internal/abi/type.go MapType{Type; Key, Elem, Bucket
+ * *Type; ...} (1.21-1.23, and 1.24-1.25's OldMapType of noswissmap
+ * builds).
+ */
+enum {
+	GR_DESC_MAP_KEY = 0,
+	GR_DESC_MAP_ELEM = 8,
+	GR_DESC_MAP_BUCKET = 16,
+};
+
+/*
  * The head of every descriptor, for code that must tell one from other
  * bytes before DWARF or a pack is at hand: runtime._type{size, ptrdata
  * uintptr; hash uint32; tflag, align, fieldAlign, kind uint8} (1.19-1.20)

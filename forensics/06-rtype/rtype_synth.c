@@ -34,6 +34,13 @@ struct synth {
 	size_t npending, pending_cap;
 	size_t added;
 	struct gr_damage_list *damage; /* the caller's */
+	/* runtime.hmap from the pack (classic maps), or NO_TYPE. */
+	uint32_t hmap;
+	/* Classic map types to finish once their parts are filled. */
+	struct map_parts {
+		uint32_t id, key, elem, bucket;
+	} *maps;
+	size_t nmaps, maps_cap;
 };
 
 static bool lookup(const struct synth *sy, uint64_t addr, uint32_t *id)
@@ -150,6 +157,118 @@ static struct gr_error *fill_struct(struct synth *sy, uint32_t id,
 	return err;
 }
 
+/* Reserve the key, element and bucket types of the classic map type @id
+ * whose MapType members start at @tail. */
+GR_MUST_USE
+static struct gr_error *queue_map(struct synth *sy, uint32_t id,
+				  uint64_t tail)
+{
+	uint64_t key, elem, bucket;
+	struct map_parts m = {.id = id};
+	struct gr_error *err;
+	if ((err = word(sy, tail + GR_DESC_MAP_KEY, &key)) ||
+	    (err = word(sy, tail + GR_DESC_MAP_ELEM, &elem)) ||
+	    (err = word(sy, tail + GR_DESC_MAP_BUCKET, &bucket)) ||
+	    (err = id_for(sy, key, &m.key)) ||
+	    (err = id_for(sy, elem, &m.elem)) ||
+	    (err = id_for(sy, bucket, &m.bucket)) ||
+	    (err = gr_array_grow(&sy->maps, &sy->maps_cap, sy->nmaps, 1)))
+		return err;
+	sy->maps[sy->nmaps++] = m;
+	return NULL;
+}
+
+/* A new type named @name (one of the map's parts). */
+GR_MUST_USE
+static struct gr_error *part(struct synth *sy, const char *name,
+			     uint8_t kind, uint64_t size, uint32_t type,
+			     uint32_t *ret)
+{
+	struct gr_error *err = gr_dwarf_synth_type(sy->d, name, ret);
+	if (err)
+		return err;
+	struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, *ret);
+	t->kind = kind;
+	t->size = size;
+	t->has_size = true;
+	t->type = type;
+	return NULL;
+}
+
+/*
+ * Shape the classic map type @m as the linker's DWARF does
+ * (cmd/link/internal/ld/dwarf.go synthesizemaptypes): map[K]V is a
+ * typedef of *hash<K,V>, hash<K,V> is runtime.hmap with its buckets and
+ * oldbuckets typed *bucket<K,V>, and bucket<K,V> holds tophash, keys,
+ * values and overflow where the compiler's bucket type
+ * (cmd/compile/internal/reflectdata MapBucketType: topbits, keys, elems,
+ * overflow) puts them.  A bucket type that is not that shape leaves the
+ * map opaque.
+ */
+GR_MUST_USE
+static struct gr_error *finish_map(struct synth *sy,
+				   const struct map_parts *m)
+{
+	const struct gr_dwarf_type *bt = gr_dwarf_type(sy->d, m->bucket),
+				   *kt = gr_dwarf_type(sy->d, m->key),
+				   *vt = gr_dwarf_type(sy->d, m->elem),
+				   *ht = gr_dwarf_type(sy->d, sy->hmap);
+	struct gr_dwarf_type *mt = gr_dwarf_synth_edit(sy->d, m->id);
+	if (!bt || !kt || !vt || !ht || !mt ||
+	    bt->kind != GR_DWARF_TYPE_STRUCT || bt->nfields != 4 ||
+	    !bt->has_size || !ht->has_size) {
+		if (mt) { /* opaque, as other maps */
+			mt->kind = GR_DWARF_TYPE_POINTER;
+			mt->go_kind = GR_GO_KIND_UNSAFE_POINTER;
+		}
+		return NULL;
+	}
+	const struct gr_dwarf_field *f[4];
+	for (uint32_t i = 0; i < 4; i++)
+		f[i] = gr_dwarf_type_field(sy->d, m->bucket, i);
+	char kv[600], name[640];
+	snprintf(kv, sizeof(kv), "<%s,%s>", kt->name, vt->name);
+	uint32_t b, pb, h, ph;
+	struct gr_error *err;
+	snprintf(name, sizeof(name), "bucket%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, bt->size,
+			GR_DWARF_NO_TYPE, &b)))
+		return err;
+	snprintf(name, sizeof(name), "*bucket%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, b, &pb)))
+		return err;
+	snprintf(name, sizeof(name), "hash%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, ht->size,
+			GR_DWARF_NO_TYPE, &h)))
+		return err;
+	snprintf(name, sizeof(name), "*hash%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, h, &ph)))
+		return err;
+	static const char *const names[4] = {"tophash", "keys", "values",
+					     "overflow"};
+	for (uint32_t i = 0; i < 4; i++)
+		if ((err = gr_dwarf_synth_field(sy->d, b, names[i],
+						f[i]->offset,
+						i == 3 ? pb : f[i]->type)))
+			return err;
+	for (uint32_t i = 0; i < ht->nfields; i++) {
+		const struct gr_dwarf_field *hf =
+			gr_dwarf_type_field(sy->d, sy->hmap, i);
+		bool bucket_ptr = !strcmp(hf->name, "buckets") ||
+				  !strcmp(hf->name, "oldbuckets");
+		if ((err = gr_dwarf_synth_field(sy->d, h, hf->name, hf->offset,
+						bucket_ptr ? pb : hf->type)))
+			return err;
+	}
+	mt = gr_dwarf_synth_edit(sy->d, m->id);
+	mt->type = ph;
+	mt->key = m->key;
+	mt->elem = m->elem;
+	mt->size = 8;
+	sy->added += 4;
+	return NULL;
+}
+
 /* Fill the placeholder @id from the descriptor at @addr (see the header
  * for the shapes). */
 GR_MUST_USE
@@ -198,6 +317,13 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 		kind = GR_DWARF_TYPE_POINTER;
 		break;
 	case GR_GO_KIND_MAP:
+		if (sy->hmap != GR_DWARF_NO_TYPE) {
+			/* Finished by finish_map once the parts are. */
+			kind = GR_DWARF_TYPE_TYPEDEF;
+			err = queue_map(sy, id, tail);
+			break;
+		}
+		/* fall through */
 	case GR_GO_KIND_CHAN:
 	case GR_GO_KIND_UNSAFE_POINTER:
 		/* Opaque: a pointer-sized value propagation does not follow. */
@@ -219,7 +345,7 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 	t->runtime_type = addr - sy->types_base;
 	if (r->kind == GR_GO_KIND_SLICE)
 		t->elem = ref;
-	else
+	else if (r->kind != GR_GO_KIND_MAP || sy->hmap == GR_DWARF_NO_TYPE)
 		t->type = ref;
 	if (r->kind == GR_GO_KIND_STRUCT)
 		return fill_struct(sy, id, addr);
@@ -262,6 +388,14 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 	struct gr_error *err = rep(&sy, "runtime.eface", &sy.eface);
 	if (!err)
 		err = rep(&sy, "runtime.iface", &sy.iface);
+	/* Classic maps are shaped from the runtime's header (Go <= 1.23 and
+	 * noswissmap builds, whose packs carry runtime.hmap). */
+	sy.hmap = GR_DWARF_NO_TYPE;
+	if (!err) {
+		err = gr_dwarf_type_by_name(d, "runtime.hmap", &sy.hmap);
+		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+			sy.hmap = GR_DWARF_NO_TYPE;
+	}
 	for (size_t i = 0; i < n && !err; i++) {
 		uint32_t id;
 		err = id_for(&sy, addrs[i], &id);
@@ -272,11 +406,14 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 				   sy.pending[sy.npending].addr);
 		}
 	}
+	for (size_t i = 0; i < sy.nmaps && !err; i++)
+		err = finish_map(&sy, &sy.maps[i]);
 	if (!err)
 		err = gr_dwarf_synth_done(d);
 	if (added)
 		*added = sy.added;
 	gr_u64map_free(&sy.ids);
 	free(sy.pending);
+	free(sy.maps);
 	return err;
 }

@@ -65,9 +65,8 @@ struct gr_error *types_infer_prepare(struct gr_types *t, uint64_t **v,
 				continue;
 			if (err || (err = iface_type(t, w0, &type)))
 				return err;
-		} else if (r->kind != GR_CODETYPE_POINTER &&
-			   r->kind != GR_CODETYPE_ARRAY) {
-			continue; /* maps and channels: not yet typed */
+		} else if (r->kind == GR_CODETYPE_CHAN) {
+			continue; /* channels: not yet typed */
 		}
 		if (!type)
 			continue;
@@ -91,6 +90,15 @@ static struct gr_error *infer_one(struct gr_types *t,
 		if (err || (err = iface_type(t, w, &type)) || !type)
 			return err;
 		return types_iface_data(t, type, data, 0);
+	}
+	if (r->kind == GR_CODETYPE_MAP) {
+		/* A map type rtype_synth could shape (classic maps) is
+		 * walked as a declared one is; an opaque one is not. */
+		uint32_t d = types_dwarf_of_rtype(t, r->type);
+		const struct gr_dwarf_type *mt = gr_dwarf_type(t->dwarf, d);
+		if (!mt || mt->go_kind != GR_GO_KIND_MAP)
+			return NULL;
+		return types_map_value(t, w, d);
 	}
 	if (r->kind != GR_CODETYPE_POINTER && r->kind != GR_CODETYPE_ARRAY)
 		return NULL;

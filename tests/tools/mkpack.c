@@ -129,6 +129,19 @@ static void record(struct input *in, struct names *named, struct names *used,
 	gr_analysis_destroy(a);
 
 	const struct gr_dwarf *d = in->d;
+	/* What a stripped analysis makes Go's map types from and a DWARF
+	 * one never asks for (the linker gives every map its own
+	 * hash<K,V>): the runtime's classic map header and its overflow
+	 * record (rtype_synth.c), in the releases that have them. */
+	static const char *const for_synth[] = {"runtime.hmap",
+						"runtime.mapextra"};
+	for (size_t i = 0; i < sizeof(for_synth) / sizeof(for_synth[0]); i++) {
+		uint32_t id;
+		struct gr_error *err = gr_dwarf_type_by_name(d, for_synth[i], &id);
+		if (!err)
+			add(named, for_synth[i]);
+		gr_error_destroy(err);
+	}
 	for (size_t i = 0; i < gr_dwarf_type_count(d); i++) {
 		const char *name = gr_dwarf_type(d, (uint32_t)i)->name;
 		if (gr_dwarf_recorded(d, GR_DWARF_REC_TYPE, i, true) &&
