@@ -21,6 +21,7 @@
 #include "forensics/05-session/session.h"
 #include "forensics/06-rtype/rtype.h"
 #include "forensics/06-rtype/rtype_catalog.h"
+#include "forensics/07-heap/heap.h"
 #include "layouts/typedesc.h"
 #include "tests/unit/corecache.h"
 
@@ -345,6 +346,144 @@ static void test_catalogue(void **state)
 	cc_free(&set);
 }
 
+struct mask_acc {
+	uint64_t base;
+	uint8_t *mask;
+};
+
+static void note_ptr(void *arg, uint64_t slot, uint64_t value)
+{
+	struct mask_acc *m = arg;
+	(void)value;
+	uint64_t w = (slot - m->base) / 8;
+	m->mask[w / 8] |= (uint8_t)(1u << (w % 8));
+}
+
+/* The index of @b for the heap of @s's core. */
+static void index_for(struct built *b, const struct gr_heap *h)
+{
+	struct gr_rcat_alloc a = {
+		.headers = gr_heap_regime(h) == GR_HEAPBITS_HEADERS};
+	gr_heap_consts_default(&a.consts);
+	struct gr_error *err = gr_rcat_index(b->cat, &a, NULL);
+	if (err)
+		fail_msg("%s", err->message);
+}
+
+static bool among(const struct gr_rcat *cat, uint64_t slot,
+		  const uint8_t *mask, uint64_t nwords, uint64_t want,
+		  size_t *n)
+{
+	const struct gr_rtype *const *c;
+	struct gr_error *err = gr_rcat_candidates(cat, slot, mask, nwords, &c,
+						  n);
+	if (err)
+		fail_msg("%s", err->message);
+	for (size_t i = 0; i < *n; i++)
+		if (c[i]->addr == want)
+			return true;
+	return false;
+}
+
+/*
+ * The oracle's small objects, as the heap walker sees them (slot size,
+ * the words it scans as pointers) in the core: each one whose type is a
+ * catalogued descriptor is among the index's candidates for its slot, in
+ * the catalogues with DWARF and stripped, on every heap-bitmap regime.
+ */
+static void test_heap_candidates(void **state)
+{
+	(void)state;
+	struct cc_set set;
+	cc_list(&set);
+	char tmp[] = "/tmp/goretain-rcat.XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	size_t checked_all = 0;
+	for (size_t i = 0; i < set.n; i++) {
+		const struct cc_core *c = &set.v[i];
+		if (strcmp(c->variant, "shared-exe") != 0 &&
+		    strcmp(c->variant, "leakymap-exe") != 0)
+			continue;
+		char core[CC_PATH + 16], exe[CC_PATH + 16], bare[3 * CC_PATH];
+		snprintf(core, sizeof(core), "%s/core", c->dir);
+		snprintf(exe, sizeof(exe), "%s/bin", c->dir);
+		stripped_exe(c, tmp, bare, sizeof(bare));
+		struct built full, strip;
+		build(core, exe, &full);
+		build(core, bare, &strip);
+		struct gr_heap *h;
+		struct gr_error *err = gr_heap_load(full.s, &h);
+		if (err)
+			fail_msg("%s: %s", c->dir, err->message);
+		index_for(&full, h);
+		index_for(&strip, h);
+		struct cc_oracle o;
+		cc_oracle_read(c->dir, &o);
+		size_t checked = 0, unique = 0, most = 0;
+		for (size_t k = 0; k < o.nobjs; k++) {
+			const struct cc_object *ob = &o.objs[k];
+			uint32_t tid;
+			if (strcmp(ob->alloc, "small") != 0)
+				continue;
+			/* The oracle writes spaces as '_'. */
+			char name[64];
+			snprintf(name, sizeof(name), "%s", ob->type);
+			for (char *p = name; *p; p++)
+				if (*p == '_' && strchr(ob->type, ' '))
+					*p = ' ';
+			err = gr_dwarf_type_by_name(gr_session_dwarf(full.s),
+						    name, &tid);
+			if (err) {
+				gr_error_destroy(err);
+				continue;
+			}
+			const struct gr_dwarf_type *dt =
+				gr_dwarf_type(gr_session_dwarf(full.s), tid);
+			uint64_t want = dt->runtime_type
+						? descriptor_addr(full.s,
+								  dt->runtime_type)
+						: 0;
+			if (!want || !gr_rcat_contains(full.cat, want))
+				continue;
+			uint32_t id = gr_heap_find(h, ob->addr);
+			assert_int_not_equal(id, GR_HEAP_NO_OBJECT);
+			uint64_t base = gr_heap_object_addr(h, id);
+			uint64_t slot = gr_heap_object_size(h, id);
+			assert_int_equal(base, ob->addr);
+			uint8_t *mask = calloc((slot / 8 + 7) / 8, 1);
+			assert_non_null(mask);
+			struct mask_acc m = {base, mask};
+			if ((err = gr_heap_scan_object(h, id, note_ptr, &m)))
+				fail_msg("%s: %s", c->dir, err->message);
+			size_t n1, n2;
+			if (!among(full.cat, slot, mask, slot / 8, want, &n1) ||
+			    !among(strip.cat, slot, mask, slot / 8, want, &n2))
+				fail_msg("%s: %s (%s) at 0x%" PRIx64
+					 ", slot %" PRIu64
+					 ": not a candidate of its slot",
+					 c->dir, ob->name, name, ob->addr, slot);
+			free(mask);
+			checked++;
+			unique += n1 == 1;
+			most = n1 > most ? n1 : most;
+		}
+		print_message("go1.%u %s: %zu oracle objects found among "
+			      "their slot's candidates, %zu the only one, at "
+			      "most %zu candidates\n",
+			      c->minor, c->variant, checked, unique, most);
+		checked_all += checked;
+		cc_oracle_free(&o);
+		gr_heap_destroy(h);
+		unbuild(&strip);
+		unbuild(&full);
+	}
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_true(checked_all > 0);
+	cc_free(&set);
+}
+
 /* Build with @md; any error is fine, a result must stay bounded. */
 static void try_build(struct gr_rtypes *rt, const struct gr_moduledata *md,
 		      size_t bound, const char *what)
@@ -452,6 +591,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_catalogue),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_heap_candidates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
