@@ -22,6 +22,9 @@
 #include "forensics/06-rtype/rtype.h"
 #include "forensics/06-rtype/rtype_catalog.h"
 #include "forensics/07-heap/heap.h"
+#include "forensics/10-graph/mark.h"
+#include "forensics/11-types/types.h"
+#include "forensics/12-query/analysis.h"
 #include "layouts/typedesc.h"
 #include "tests/unit/corecache.h"
 
@@ -386,6 +389,131 @@ static bool among(const struct gr_rcat *cat, uint64_t slot,
 }
 
 /*
+ * What the index would say of every object the allocator kept no type
+ * for (no malloc header or largeType): a measure for issue 16, not a
+ * check (only a single value per slot is indexed yet).
+ */
+static void measure(struct gr_heap *h, const struct gr_rcat *cat,
+		    const char *what)
+{
+	size_t none = 0, one = 0, many = 0, exact = 0;
+	uint64_t none_b = 0, one_b = 0, many_b = 0, exact_b = 0;
+	for (uint32_t id = 0; id < gr_heap_object_count(h); id++) {
+		uint64_t slot = gr_heap_object_size(h, id);
+		if (gr_heap_object_rtype(h, id)) {
+			exact++;
+			exact_b += slot;
+			continue;
+		}
+		uint8_t *mask = calloc((slot / 8 + 7) / 8 + 1, 1);
+		assert_non_null(mask);
+		struct mask_acc m = {gr_heap_object_addr(h, id), mask};
+		struct gr_error *err = gr_heap_scan_object(h, id, note_ptr, &m);
+		if (gr_error_catch(&err, GR_ERR_CONTENT)) {
+			free(mask);
+			continue;
+		}
+		assert_null(err);
+		const struct gr_rtype *const *c;
+		size_t n;
+		assert_null(gr_rcat_candidates(cat, slot, mask, slot / 8, &c,
+					       &n));
+		free(mask);
+		if (n == 0) {
+			none++;
+			none_b += slot;
+		} else if (n == 1) {
+			one++;
+			one_b += slot;
+		} else {
+			many++;
+			many_b += slot;
+		}
+	}
+	print_message("    %s: exact %zu (%" PRIu64 " B); else one "
+		      "candidate %zu (%" PRIu64 " B), several %zu (%" PRIu64
+		      " B), none %zu (%" PRIu64 " B)\n",
+		      what, exact, exact_b, one, one_b, many, many_b, none,
+		      none_b);
+}
+
+/* The candidates of object @id of @h (its slot, the words scanned as
+ * pointers); false if the heap cannot say. */
+static bool object_candidates(struct gr_heap *h, const struct gr_rcat *cat,
+			      uint32_t id, const struct gr_rtype *const **c,
+			      size_t *n)
+{
+	uint64_t slot = gr_heap_object_size(h, id);
+	uint8_t *mask = calloc((slot / 8 + 7) / 8 + 1, 1);
+	assert_non_null(mask);
+	struct mask_acc m = {gr_heap_object_addr(h, id), mask};
+	struct gr_error *err = gr_heap_scan_object(h, id, note_ptr, &m);
+	if (gr_error_catch(&err, GR_ERR_CONTENT)) {
+		free(mask);
+		return false;
+	}
+	assert_null(err);
+	assert_null(gr_rcat_candidates(cat, slot, mask, slot / 8, c, n));
+	free(mask);
+	return true;
+}
+
+/*
+ * How the index would fare against the typing of the full analysis with
+ * DWARF, on the live objects it types as one value of a known descriptor
+ * by other means than the allocator's own record (what inference would
+ * stand in for on a stripped binary): a measure for issue 16.
+ */
+static void accuracy(struct gr_session *s, const struct gr_rcat *cat)
+{
+	struct gr_analysis *a;
+	struct gr_error *err = gr_analysis_run(s, NULL, &a);
+	if (err)
+		fail_msg("%s", err->message);
+	size_t right = 0, wrong = 0, among_n = 0, not_among = 0, none = 0;
+	uint64_t right_b = 0, wrong_b = 0;
+	for (uint32_t id = 0; id < gr_heap_object_count(a->heap); id++) {
+		if (!gr_mark_is_live(a->mark, id))
+			continue;
+		struct gr_type_object to = gr_types_object(a->types, id);
+		if (to.type == GR_TYPE_UNKNOWN || to.count ||
+		    to.source == GR_TYPE_SOURCE_HEADER)
+			continue;
+		uint64_t want = gr_types_info(a->types, to.type)->rtype;
+		if (!want)
+			continue;
+		const struct gr_rtype *const *c;
+		size_t n;
+		if (!object_candidates(a->heap, cat, id, &c, &n))
+			continue;
+		uint64_t slot = gr_heap_object_size(a->heap, id);
+		bool in = false;
+		for (size_t i = 0; i < n; i++)
+			in |= c[i]->addr == want;
+		if (n == 1 && in) {
+			right++;
+			right_b += slot;
+		} else if (n == 1) {
+			wrong++;
+			wrong_b += slot;
+		} else if (n == 0) {
+			none++;
+		} else if (in) {
+			among_n++;
+		} else {
+			not_among++;
+		}
+	}
+	print_message("    against typing with DWARF: one candidate, right "
+		      "%zu (%" PRIu64 " B), wrong %zu (%" PRIu64
+		      " B); several, right among them %zu, not %zu; none "
+		      "%zu\n",
+		      right, right_b, wrong, wrong_b, among_n, not_among,
+		      none);
+	gr_analysis_destroy(a);
+}
+
+/*
  * The oracle's small objects, as the heap walker sees them (slot size,
  * the words it scans as pointers) in the core: each one whose type is a
  * catalogued descriptor is among the index's candidates for its slot, in
@@ -471,6 +599,9 @@ static void test_heap_candidates(void **state)
 			      "their slot's candidates, %zu the only one, at "
 			      "most %zu candidates\n",
 			      c->minor, c->variant, checked, unique, most);
+		measure(h, full.cat, "heap, index with DWARF");
+		measure(h, strip.cat, "heap, index stripped");
+		accuracy(full.s, full.cat);
 		checked_all += checked;
 		cc_oracle_free(&o);
 		gr_heap_destroy(h);
