@@ -96,8 +96,8 @@ static struct gr_error *add(struct gr_rcat *cat, uint64_t addr)
 	return NULL;
 }
 
-/* The word at @addr into *@ret; false (counted as refused) if the core
- * cannot say. */
+/* The word at @addr into *@ret, *@ok false (counted as refused) when
+ * the core cannot say: one unreadable reference loses one descriptor. */
 GR_MUST_USE
 static struct gr_error *read_u64(struct gr_rcat *cat, uint64_t addr,
 				 uint64_t *ret, bool *ok)
@@ -223,7 +223,7 @@ static struct gr_error *follow(struct gr_rcat *cat, const struct gr_rtype *t)
 	}
 }
 
-/* A table of @len entries of @size bytes at @ptr: len bounded by @max. */
+/* A moduledata table's length, believed only up to @max entries. */
 GR_MUST_USE
 static struct gr_error *check_table(const char *name,
 				    const struct gr_go_slice *s, uint64_t max)
