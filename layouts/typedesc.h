@@ -27,6 +27,62 @@ enum {
 	GR_DESC_IFACE_NMETHODS = 16, /* Methods.len, after PkgPath */
 };
 
+/*
+ * The references the type catalogue follows (forensics/06-rtype/
+ * rtype_catalog.c), offsets from the end of the common header as above:
+ * ArrayType's Slice after Elem; MapType{Type; Key, Elem, Bucket *Type; ...}
+ * (1.19-1.26 classic maps, runtime/type.go maptype, internal/abi/map.go)
+ * and SwissMapType / MapType{Type; Key, Elem, Group *Type; ...}
+ * (internal/abi/map_swiss.go 1.24-1.26, map.go 1.27): the same three
+ * first; FuncType{Type; InCount, OutCount uint16} (the top bit of
+ * OutCount marks a variadic function), its parameter and result types
+ * ([InCount+OutCount]*Type) after the FuncType and, when TFlagUncommon is
+ * set, the UncommonType (abi.FuncType.InSlice; runtime/type.go functype.in
+ * in 1.19-1.20).
+ */
+enum {
+	GR_DESC_ARRAY_SLICE = 8,
+	GR_DESC_MAP_KEY = 0,
+	GR_DESC_MAP_ELEM = 8,
+	GR_DESC_MAP_GROUP = 16,
+	GR_DESC_FUNC_IN = 0,
+	GR_DESC_FUNC_OUT = 2,
+	GR_DESC_FUNC_VARIADIC = 1 << 15,
+};
+
+/*
+ * What each kind's descriptor adds to the common header (sizeof(XType) -
+ * sizeof(Type) on linux/amd64, unchanged 1.19-1.27 but for maps), for the
+ * walk of Go 1.27's descriptors (internal/abi/type.go DescriptorSize; the
+ * catalogue asks DWARF first where it describes internal/abi.XType):
+ * ArrayType{Elem, Slice, Len} 24, ChanType{Elem, Dir} 16, FuncType{InCount,
+ * OutCount} 8 (padded), InterfaceType{PkgPath, Methods} 32, PtrType and
+ * SliceType{Elem} 8, StructType{PkgPath, Fields} 32; go-1.27
+ * internal/abi/map.go MapType{Key, Elem, Group, Hasher, GroupSize,
+ * KeysOff, KeyStride, ElemsOff, ElemStride, ElemOff uintptr; Flags uint32}
+ * 88 (padded).  Then UncommonType{PkgPath NameOff; Mcount, Xcount uint16;
+ * Moff, _ uint32} 16 when TFlagUncommon (1 << 0) is set, its Mcount at 4;
+ * then the kind's variable part: a FuncType's parameter types (8 each),
+ * an InterfaceType's Imethod{Name NameOff; Typ TypeOff} (8 each), a
+ * StructType's StructField (GR_SFIELD_SIZE each); then Mcount
+ * Method{Name, Mtyp, Ifn, Tfn int32} (16 each).
+ */
+enum {
+	GR_DESC_TAIL_ARRAY = 24,
+	GR_DESC_TAIL_CHAN = 16,
+	GR_DESC_TAIL_FUNC = 8,
+	GR_DESC_TAIL_INTERFACE = 32,
+	GR_DESC_TAIL_MAP_127 = 88,
+	GR_DESC_TAIL_PTR = 8,
+	GR_DESC_TAIL_SLICE = 8,
+	GR_DESC_TAIL_STRUCT = 32,
+	GR_DESC_UNCOMMON_SIZE = 16,
+	GR_DESC_UNCOMMON_MCOUNT = 4,
+	GR_DESC_METHOD_SIZE = 16,
+	GR_DESC_IMETHOD_SIZE = 8,
+	GR_TFLAG_UNCOMMON = 1 << 0,
+};
+
 /* internal/abi.StructField{Name Name; Typ *Type; Offset uintptr}
  * (runtime.structfield{name, typ, offset} in 1.19-1.20). */
 enum {
@@ -95,6 +151,19 @@ enum {
  * second word; for when DWARF describes neither.
  */
 enum { GR_ITAB_TYPE = 8 };
+
+/*
+ * The rest of an itab for the type catalogue: its interface type in the
+ * first word (itab.inter, abi.ITab.Inter, 1.19-1.27); go-1.27
+ * internal/abi/iface.go ITab{Inter, Type *; Hash uint32; Fun [1]uintptr}
+ * is 32 bytes and ITab.Size() adds a word per interface method past the
+ * first unless Fun[0] is 0.
+ */
+enum {
+	GR_ITAB_INTER = 0,
+	GR_ITAB_FUN = 24,
+	GR_ITAB_SIZE_127 = 32,
+};
 
 /* A method value x.M is a funcval{F uintptr; R T}: the receiver after the
  * code pointer (cmd/compile/internal/walk methodValueWrapper). */
