@@ -44,7 +44,7 @@ enum {
 	GR_DESC_ARRAY_SLICE = 8,
 	GR_DESC_MAP_KEY = 0,
 	GR_DESC_MAP_ELEM = 8,
-	GR_DESC_MAP_GROUP = 16,
+	GR_DESC_MAP_GROUP = 16, /* a classic map's Bucket, a Swiss map's Group */
 	GR_DESC_FUNC_IN = 0,
 	GR_DESC_FUNC_OUT = 2,
 	GR_DESC_FUNC_VARIADIC = 1 << 15,
@@ -112,19 +112,6 @@ enum {
 	GR_TFLAG_GC_MASK_ON_DEMAND = 1 << 4,
 	GR_TFLAG_EXTRA_STAR = 1 << 1,
 	GR_KIND_MAX = 26,
-};
-
-/*
- * A classic map type's descriptor after its common header:
- * runtime/type.go maptype{typ; key, elem, bucket *_type; ...}
- * (1.19-1.20), internal/abi/type.go MapType{Type; Key, Elem, Bucket
- * *Type; ...} (1.21-1.23, and 1.24-1.25's OldMapType of noswissmap
- * builds).
- */
-enum {
-	GR_DESC_MAP_KEY = 0,
-	GR_DESC_MAP_ELEM = 8,
-	GR_DESC_MAP_BUCKET = 16,
 };
 
 /*

@@ -168,7 +168,7 @@ static struct gr_error *queue_map(struct synth *sy, uint32_t id,
 	struct gr_error *err;
 	if ((err = word(sy, tail + GR_DESC_MAP_KEY, &key)) ||
 	    (err = word(sy, tail + GR_DESC_MAP_ELEM, &elem)) ||
-	    (err = word(sy, tail + GR_DESC_MAP_BUCKET, &bucket)) ||
+	    (err = word(sy, tail + GR_DESC_MAP_GROUP, &bucket)) ||
 	    (err = id_for(sy, key, &m.key)) ||
 	    (err = id_for(sy, elem, &m.elem)) ||
 	    (err = id_for(sy, bucket, &m.bucket)) ||
