@@ -304,9 +304,8 @@ static size_t trust_notes(const struct facts *f, const char **notes,
 		notes[n++] = "layout pack from another patch release of this "
 			     "Go version: layouts seldom change, but may";
 	if (a->types && gr_types_stats(a->types)->inferred_bytes && n < max)
-		notes[n++] = "some types are inferred from the code that stores "
-			     "into globals, not read from the core: they are "
-			     "named \"T (inferred)\"";
+		notes[n++] = "some types are inferred from the code, not read "
+			     "from the core: named \"T (inferred)\"";
 	if (gr_dwarf_pack_unlocated(d) && n < max)
 		notes[n++] = "some runtime globals were not found in the "
 			     "stripped code: what they hold may be missing";
