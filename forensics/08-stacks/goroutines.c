@@ -2,6 +2,7 @@
 /*
  * Goroutines from runtime.allgs; see goroutines.h.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,12 +241,14 @@ static void site(struct gr_goroutines *gs, uint64_t pc, bool back_up,
 		return;
 	struct gr_error *err = gr_pcln_find_func(pcln, pc, &fn);
 	if (err) {
+		/* The executable's pclntab, searched: no function is not damage. */
 		gr_error_destroy(err);
 		return;
 	}
 	*func = fn.name;
 	uint64_t at = back_up && pc > fn.entry ? pc - 1 : pc;
 	if ((err = gr_pcln_line(pcln, &fn, at, file, line))) {
+		/* The executable's pclntab: no line is not damage. */
 		gr_error_destroy(err);
 		*file = "";
 		*line = 0;
@@ -477,12 +480,17 @@ static struct gr_error *load_all(struct gr_goroutines *gs)
 			g->unwind_end = GR_UNWIND_FAULT;
 			g->unwind_error = goroutines_strdup(&gs->str, rerr->message,
 						      strlen(rerr->message));
-			gr_error_destroy(rerr);
+			/* Shown as unreadable and counted: an allgs entry
+			 * the core lacks hides what that goroutine holds. */
+			err = gr_damage_catch(&gs->damage, rerr, GR_ERR_CONTENT,
+					      g->addr, gs->l.g_size,
+					      "goroutine %#" PRIx64 ": %s",
+					      g->addr, rerr->message);
 			continue;
 		}
 		decode_g(gs, g, buf);
-		goroutines_match_thread(gs, g);
-		if (!(err = goroutines_decode_labels(gs, g)) &&
+		if (!(err = goroutines_match_thread(gs, g)) &&
+		    !(err = goroutines_decode_labels(gs, g)) &&
 		    !(err = unwind_g(gs, g)))
 			err = summarize(gs, g);
 	}

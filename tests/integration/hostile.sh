@@ -80,6 +80,8 @@ run() {
 				fail "$name" "a failed read outside the heap not counted: $(jq -c .trust "$TMP/out.json")"
 			elif [[ $name == mbuckets-unmapped-* ]] && ! damage_counted profile; then
 				fail "$name" "the memory profile's failed read not counted: $(jq -c .trust "$TMP/out.json")"
+			elif [[ $name == allgs-elem-unmapped-* ]] && ! damage_counted goroutines; then
+				fail "$name" "an unreadable goroutine not counted: $(jq -c .trust "$TMP/out.json")"
 			else
 				PASS=$((PASS + 1)) OK=$((OK + 1))
 				[[ $partial == true ]] && PARTIAL=$((PARTIAL + 1))
@@ -101,7 +103,8 @@ run() {
 }
 
 # damage_counted STAGE: the report of a core with a pointer into unmapped
-# memory (a specials list: roots; runtime.mbuckets: profile) counts that
+# memory (a specials list: roots; an allgs entry: goroutines;
+# runtime.mbuckets: profile) counts that
 # read in the trust section: trust.damage.STAGE at least 1, and a note
 # naming STAGE whose number is the sum of the stages but the heap.
 damage_counted() {
