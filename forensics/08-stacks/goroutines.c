@@ -126,7 +126,7 @@ const char *gr_goroutines_status_name(const struct gr_goroutines *gs,
 }
 
 /* The value of @v, 0 when the binary lacks it or the core does not hold
- * it. */
+ * it (recorded as damage). */
 GR_MUST_USE
 static struct gr_error *read_global(struct gr_goroutines *gs,
 				    const struct gr_g_global *v,
@@ -136,8 +136,10 @@ static struct gr_error *read_global(struct gr_goroutines *gs,
 	if (!v->base)
 		return NULL;
 	struct gr_error *err = gr_dwarf_member_read(gs->mem, v->base, &v->m, ret);
-	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+	if (err && err->code == GR_ERR_FAULT) {
 		*ret = 0;
+		err = gr_damage_fault(&gs->damage, err, "runtime global");
+	}
 	return err;
 }
 
