@@ -12,7 +12,9 @@
 
 #include "forensics/03-dwarf/dwarf.h"
 #include "forensics/05-session/session.h"
+#include "forensics/08-stacks/memprofile.h"
 #include "forensics/11-types/types.h"
+#include "forensics/12-query/allocsites.h"
 #include "forensics/12-query/channels.h"
 #include "forensics/12-query/retention.h"
 #include "report/allocsites_report.h"
@@ -35,10 +37,11 @@ struct facts {
 	/* Maps by bytes, descending (indices into gr_types_map). */
 	size_t *maps, nmaps;
 	uint64_t damage_objects, damage_bytes;
-	/* What each stage could not read (channels: the report's own
-	 * walk), and the trust note that sums those outside the heap
-	 * ("" when there are none). */
+	/* What each stage could not read (channels and the allocation
+	 * profile: the report's own walks), and the trust note that sums
+	 * those outside the heap ("" when there are none). */
 	uint64_t damage[GR_ANALYSIS_STAGE_COUNT], damage_channels;
+	uint64_t damage_profile;
 	uint64_t damage_outside_heap;
 	char damage_note[320];
 	char taken_at[32];
@@ -46,6 +49,10 @@ struct facts {
 	 * DWARF (chan_why says so). */
 	struct gr_channels *chans;
 	char *chan_why;
+	/* The runtime's memory profile joined to the heap (its records
+	 * name the top lists' allocation sites); read here so its damage
+	 * is counted with the rest. */
+	struct gr_allocsites *as;
 };
 
 /* qsort_r comparator: maps by bytes, then address; @arg is the types. */
@@ -75,23 +82,33 @@ static void damage_note(struct facts *f)
 		f->chans ? gr_damage_total(gr_channels_damage_list(f->chans))
 			 : 0;
 	outside += f->damage_channels;
+	const struct gr_memprof *mp = gr_allocsites_profile(f->as);
+	f->damage_profile =
+		mp ? gr_damage_total(gr_memprof_damage_list(mp)) : 0;
+	outside += f->damage_profile;
 	f->damage_outside_heap = outside;
 	f->damage_note[0] = '\0';
 	if (!outside)
 		return;
-	/* Five stages of at most 20 digits each fit in the buffer. */
+	/* Six stages of at most 20 digits each fit in the buffer. */
 	char *p = f->damage_note, *end = p + sizeof(f->damage_note);
 	p += snprintf(p, (size_t)(end - p),
 		      "%" PRIu64 " read%s of the core failed outside the heap (",
 		      outside, outside == 1 ? "" : "s");
 	const char *sep = "";
-	for (int st = 0; st <= GR_ANALYSIS_STAGE_COUNT; st++) {
+	/* The analysis's stages, then the report's own walks. */
+	for (int st = 0; st < GR_ANALYSIS_STAGE_COUNT + 2; st++) {
 		bool chans = st == GR_ANALYSIS_STAGE_COUNT;
-		uint64_t k = chans ? f->damage_channels : f->damage[st];
+		bool prof = st == GR_ANALYSIS_STAGE_COUNT + 1;
+		uint64_t k = chans  ? f->damage_channels
+			     : prof ? f->damage_profile
+				    : f->damage[st];
 		if (st == GR_ANALYSIS_HEAP || !k)
 			continue;
 		p += snprintf(p, (size_t)(end - p), "%s%s %" PRIu64, sep,
-			      chans ? "channels" : gr_analysis_stage_name(st),
+			      chans  ? "channels"
+			      : prof ? "profile"
+				     : gr_analysis_stage_name(st),
 			      k);
 		sep = ", ";
 	}
@@ -184,6 +201,8 @@ static struct gr_error *facts_build(const struct gr_analysis *a,
 		gr_error_destroy(err);
 		err = NULL;
 	}
+	if (!err)
+		err = gr_allocsites_create(a, &f->as);
 	if (err) {
 		facts_free(f);
 		return err;
@@ -212,6 +231,7 @@ static void facts_free(struct facts *f)
 	free(f->maps);
 	gr_channels_destroy(f->chans);
 	free(f->chan_why);
+	gr_allocsites_destroy(f->as);
 }
 
 /* The root a map hangs under: the root at the top of its dominator
@@ -598,6 +618,7 @@ static void json_trust(struct gr_json *j, const struct facts *f)
 			gr_json_kv_u64(j, gr_analysis_stage_name(st),
 				       f->damage[st]);
 		gr_json_kv_u64(j, "channels", f->damage_channels);
+		gr_json_kv_u64(j, "profile", f->damage_profile);
 		gr_json_object_end(j);
 	}
 	gr_json_object_end(j);
@@ -626,9 +647,7 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 	so.sites = f.by[GR_RETENTION_BY_SITE];
 	if (!err)
 		err = gr_suspects_json_array(&j, a, &so);
-	struct gr_allocsites *as = NULL;
-	if (!err)
-		err = gr_allocsites_create(a, &as);
+	struct gr_allocsites *as = f.as;
 	if (!err) {
 		gr_json_key(&j, "allocation_profile");
 		gr_allocsites_json_info(&j, as);
@@ -645,7 +664,6 @@ struct gr_error *gr_report_json(const struct gr_analysis *a,
 		gr_json_object_end(&j);
 	}
 	gr_json_object_end(&j);
-	gr_allocsites_destroy(as);
 	struct gr_g_report_opts go = {.frames = 5};
 	gr_json_key(&j, "goroutines");
 	gr_json_object_begin(&j);

@@ -519,6 +519,7 @@ struct gr_error *gr_buildinfo_parse(const uint8_t *data, size_t size,
 	}
 	struct gr_error *verr = gr_go_version_parse(bi->go_version, &bi->version);
 	bi->version_ok = verr == NULL;
+	/* The executable's own version string: not damage. */
 	gr_error_destroy(verr);
 	if ((err = parse_modinfo(bi))) {
 		gr_buildinfo_destroy(bi);

@@ -75,6 +75,7 @@ struct gr_error *gr_locate_create(struct gr_mem *mem, const struct gr_pcln *pcln
 		struct gr_pcln_func fn;
 		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
 		if (err) {
+			/* The executable's pclntab: not damage. */
 			gr_error_destroy(err);
 			continue;
 		}
@@ -154,6 +155,7 @@ struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
 	struct gr_pcln_func fn;
 	struct gr_error *err = gr_pcln_func_at(l->pcln, i, &fn);
 	if (err || fn.end <= fn.entry || fn.end - fn.entry > MAX_FUNC_BYTES) {
+		/* The executable's pclntab: not damage. */
 		gr_error_destroy(err);
 		return NULL;
 	}

@@ -320,6 +320,7 @@ static bool scan_section(struct gr_mem *mem, uint64_t start, uint64_t size,
 			++*tried;
 			err = try_at(mem, a + i, layout, GR_MD_FROM_SCAN, needle,
 				     pcln, pcln_size, md);
+			/* Probing candidates: a miss is not damage. */
 			if (!err)
 				found = true;
 			else if (!*first_err)

@@ -162,6 +162,7 @@ struct gr_error *gr_pcln_locate(struct gr_exe *exe,
 			return NULL;
 		if (err->code != GR_ERR_NOT_FOUND)
 			return err;
+		/* Probing the executable the next way: not damage. */
 		gr_error_destroy(err);
 	}
 	return gr_error_create(GR_ERR_NOT_FOUND,

@@ -68,8 +68,12 @@ struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
 		if (!m.size)
 			continue;
 		err = gr_dwarf_member_read(mem, addr, &m, &v);
-		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+		/* The session keeps no damage list: the caller that does
+		 * records it from @unreadable. */
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
+			ret->unreadable[i] = true;
 			continue;
+		}
 		if (err)
 			return err;
 		/* Sign-extend: gcPercent is -1 when GOGC=off. */

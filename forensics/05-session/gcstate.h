@@ -54,9 +54,13 @@ struct gr_gcstate {
 	/* Raw values, sign-extended from the field's size; see @have. */
 	int64_t value[GR_GCSTATE_COUNT];
 	bool have[GR_GCSTATE_COUNT];
+	/* Not @have although DWARF places the field: the core does not
+	 * hold its bytes (damage, for a caller that keeps a list). */
+	bool unreadable[GR_GCSTATE_COUNT];
 };
 
-/* Never fails for missing fields (they are absent); NOMEM only. */
+/* Never fails for missing fields (they are absent) nor for unreadable
+ * ones (see @unreadable); NOMEM only. */
 GR_MUST_USE
 struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret);
 /* JSON/short name of a field ("gc_percent"). */

@@ -19,6 +19,7 @@ struct gr_error *gr_session_go_check_exe(struct gr_session_go *go,
 	struct gr_error *err = gr_pcln_locate(exe, &go->pcln_loc);
 	if (!err)
 		return NULL;
+	/* The executable's own sections, not the core: no damage. */
 	gr_error_destroy(err);
 	return gr_error_create(GR_ERR_BAD_DATA,
 			       "%s: not a Go executable (no pclntab)",
@@ -32,6 +33,7 @@ static bool layout_from_dwarf(const struct gr_dwarf *d,
 	uint32_t id;
 	struct gr_error *err = gr_dwarf_type_by_name(d, "runtime.moduledata", &id);
 	if (err) {
+		/* The executable's DWARF lacks it: the packs stand in. */
 		gr_error_destroy(err);
 		return false;
 	}

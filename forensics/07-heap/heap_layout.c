@@ -111,6 +111,7 @@ static uint64_t constant(const struct gr_dwarf *d, const char *a,
 		struct gr_error *err = gr_dwarf_constant(d, names[i], &v);
 		if (!err)
 			return (uint64_t)v;
+		/* The executable's DWARF lacks this name: try the next; not damage. */
 		gr_error_destroy(err);
 	}
 	return def;
@@ -144,6 +145,7 @@ static void resolve_consts(struct gr_session *s, struct heap_layout *L)
 	struct gr_error *err = type_size(d, "runtime.spanInlineMarkBits", &sz);
 	if (!err)
 		k->inline_mark_bytes = sz;
+	/* The executable's DWARF lacks the type (no inline marks): not damage. */
 	gr_error_destroy(err);
 }
 
@@ -163,6 +165,7 @@ static void resolve_class_table(struct gr_session *s, struct heap_layout *L)
 				g->addr + gr_session_load_bias(s);
 			return;
 		}
+		/* Not in the executable's DWARF under this name: not damage. */
 		gr_error_destroy(err);
 	}
 }

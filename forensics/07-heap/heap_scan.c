@@ -317,6 +317,7 @@ static void span_enter(struct gr_heap_scanner *s, size_t i)
 	gr_hb_span_bitmap_range(&L->k, sp->base, bytes, sp->inline_marks,
 				&bm_base, &bm_size);
 	if ((err = gr_mem_view(h->mem, bm_base, bm_size, &s->span_bitmap))) {
+		/* As above, no view is not damage: the bits are then read word by word. */
 		gr_error_destroy(err);
 		s->span_bitmap = NULL;
 	}

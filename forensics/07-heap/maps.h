@@ -148,6 +148,9 @@ struct gr_map_entry {
 	 * indirect key/elem (over 128 bytes, stored as a pointer) the
 	 * address that slot holds (0 if nil or unreadable). */
 	uint64_t key, elem;
+	/* An indirect slot the core lacks (key or elem then 0): damage,
+	 * for a caller that keeps a list (at key_slot / elem_slot). */
+	bool key_unreadable, elem_unreadable;
 	/* DWARF types of K and V (GR_DWARF_NO_TYPE if unknown). */
 	uint32_t key_type, elem_type;
 	bool indirect_key, indirect_elem;

@@ -172,6 +172,9 @@ static bool render_key(struct gr_maps *m, uint32_t key_type, uint64_t key,
 		return false;
 	}
 unreadable:
+	/* A name for a path step, asked after the analysis: the key shows
+	 * as its type instead; the walk that typed this storage recorded
+	 * its own failed reads. */
 	gr_error_destroy(err);
 	return false;
 }
@@ -247,6 +250,8 @@ static uint64_t locate(struct gr_maps *m, const struct map_shape *sh,
 	uint8_t hdr[MAP_MAX_HEADER];
 	struct gr_error *err = maps_header_read(m, sh, header, hdr);
 	if (err) {
+		/* A shortcut only: find_slot's full walk reads the header
+		 * again and returns what stops it. */
 		gr_error_destroy(err);
 		return 0;
 	}
@@ -281,6 +286,7 @@ static uint64_t locate(struct gr_maps *m, const struct map_shape *sh,
 		if ((err = gr_mem_u64(m->mem, dir + 8 * i, &table)) ||
 		    (table != prev &&
 		     (err = gr_mem_read(m->mem, table, t, sh->table_size)))) {
+			/* The shortcut again: the full walk reports it. */
 			gr_error_destroy(err);
 			return 0;
 		}
@@ -308,6 +314,8 @@ static struct gr_error *find_slot(struct gr_maps *m, const struct map_shape *sh,
 		find_in(sh, c, ctrl, f);
 		return NULL;
 	}
+	/* Unreadable group or bucket: the full walk below meets it too and
+	 * returns the fault. */
 	if (c)
 		gr_error_destroy(err);
 	struct gr_map_info info;
@@ -340,8 +348,11 @@ struct gr_error *gr_maps_describe_slot(struct gr_maps *m, uint64_t header,
 		if (sh->indirect_key) {
 			uint64_t p = 0;
 			struct gr_error *e = gr_mem_u64(m->mem, key, &p);
-			gr_error_destroy(e);
-			key = e ? 0 : p;
+			/* Display only, after the analysis: an unreadable
+			 * key shows as its type (render_key of 0 fails). */
+			key = gr_error_catch(&e, GR_ERR_CONTENT) ? 0 : p;
+			if (e)
+				return e;
 		}
 		out_raw(&o, "key ", 4);
 		size_t mark = o.n;

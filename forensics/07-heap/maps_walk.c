@@ -190,14 +190,22 @@ struct gr_error *gr_maps_walk(struct gr_maps *m, uint64_t header,
 struct entries {
 	gr_maps_entry_fn *fn;
 	void *arg;
+	/* NOMEM from a deref: ends the walk, returned over its result. */
+	struct gr_error *err;
 };
 
-static uint64_t deref(struct map_walk *w, uint64_t slot)
+/* The pointer an indirect key or elem slot holds: 0 and *@unreadable
+ * when the core lacks the slot (the entry says so, for a caller that
+ * keeps a damage list).  NOMEM only. */
+GR_MUST_USE
+static struct gr_error *deref(const struct map_walk *w, uint64_t slot,
+			      uint64_t *ret, bool *unreadable)
 {
-	uint64_t p;
-	struct gr_error *err = gr_mem_u64(w->m->mem, slot, &p);
-	gr_error_destroy(err);
-	return err ? 0 : p;
+	struct gr_error *err = gr_mem_u64(w->m->mem, slot, ret);
+	*unreadable = gr_error_catch(&err, GR_ERR_BIT(FAULT));
+	if (*unreadable)
+		*ret = 0;
+	return err;
 }
 
 static bool entries_visit(struct map_walk *w, uint64_t addr,
@@ -216,8 +224,15 @@ static bool entries_visit(struct map_walk *w, uint64_t addr,
 			.indirect_key = sh->indirect_key,
 			.indirect_elem = sh->indirect_elem,
 		};
-		e.key = sh->indirect_key ? deref(w, e.key_slot) : e.key_slot;
-		e.elem = sh->indirect_elem ? deref(w, e.elem_slot) : e.elem_slot;
+		e.key = e.key_slot;
+		e.elem = e.elem_slot;
+		if ((sh->indirect_key &&
+		     (en->err = deref(w, e.key_slot, &e.key,
+				      &e.key_unreadable))) ||
+		    (sh->indirect_elem &&
+		     (en->err = deref(w, e.elem_slot, &e.elem,
+				      &e.elem_unreadable))))
+			return false;
 		if (!en->fn(en->arg, &e))
 			return false;
 	}
@@ -230,6 +245,11 @@ struct gr_error *gr_maps_entries(struct gr_maps *m, uint64_t header,
 {
 	struct entries en = {.fn = fn, .arg = arg};
 	struct gr_map_info info;
-	return maps_walk_run(m, header, map_type, NULL, NULL, entries_visit,
-			    &en, &info);
+	struct gr_error *err = maps_walk_run(m, header, map_type, NULL, NULL,
+					     entries_visit, &en, &info);
+	if (en.err) {
+		gr_error_destroy(err);
+		return en.err;
+	}
+	return err;
 }

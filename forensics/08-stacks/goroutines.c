@@ -2,6 +2,7 @@
 /*
  * Goroutines from runtime.allgs; see goroutines.h.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,7 +126,7 @@ const char *gr_goroutines_status_name(const struct gr_goroutines *gs,
 }
 
 /* The value of @v, 0 when the binary lacks it or the core does not hold
- * it. */
+ * it (recorded as damage). */
 GR_MUST_USE
 static struct gr_error *read_global(struct gr_goroutines *gs,
 				    const struct gr_g_global *v,
@@ -135,8 +136,10 @@ static struct gr_error *read_global(struct gr_goroutines *gs,
 	if (!v->base)
 		return NULL;
 	struct gr_error *err = gr_dwarf_member_read(gs->mem, v->base, &v->m, ret);
-	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+	if (err && err->code == GR_ERR_FAULT) {
 		*ret = 0;
+		err = gr_damage_fault(&gs->damage, err, "runtime global");
+	}
 	return err;
 }
 
@@ -240,12 +243,14 @@ static void site(struct gr_goroutines *gs, uint64_t pc, bool back_up,
 		return;
 	struct gr_error *err = gr_pcln_find_func(pcln, pc, &fn);
 	if (err) {
+		/* The executable's pclntab, searched: no function is not damage. */
 		gr_error_destroy(err);
 		return;
 	}
 	*func = fn.name;
 	uint64_t at = back_up && pc > fn.entry ? pc - 1 : pc;
 	if ((err = gr_pcln_line(pcln, &fn, at, file, line))) {
+		/* The executable's pclntab: no line is not damage. */
 		gr_error_destroy(err);
 		*file = "";
 		*line = 0;
@@ -477,12 +482,17 @@ static struct gr_error *load_all(struct gr_goroutines *gs)
 			g->unwind_end = GR_UNWIND_FAULT;
 			g->unwind_error = goroutines_strdup(&gs->str, rerr->message,
 						      strlen(rerr->message));
-			gr_error_destroy(rerr);
+			/* Shown as unreadable and counted: an allgs entry
+			 * the core lacks hides what that goroutine holds. */
+			err = gr_damage_catch(&gs->damage, rerr, GR_ERR_CONTENT,
+					      g->addr, gs->l.g_size,
+					      "goroutine %#" PRIx64 ": %s",
+					      g->addr, rerr->message);
 			continue;
 		}
 		decode_g(gs, g, buf);
-		goroutines_match_thread(gs, g);
-		if (!(err = goroutines_decode_labels(gs, g)) &&
+		if (!(err = goroutines_match_thread(gs, g)) &&
+		    !(err = goroutines_decode_labels(gs, g)) &&
 		    !(err = unwind_g(gs, g)))
 			err = summarize(gs, g);
 	}

@@ -113,7 +113,11 @@ struct gr_error *goroutines_running_start(struct gr_goroutines *gs,
 					  struct gr_unwind_start *start,
 					  enum gr_g_frames_from *from,
 					  bool *ret);
-void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g);
+/* g->tid from g->m's procid; an m the core lacks is recorded in
+ * gs->damage (tid -1).  NOMEM only. */
+GR_MUST_USE
+struct gr_error *goroutines_match_thread(struct gr_goroutines *gs,
+					 struct gr_goroutine *g);
 
 /* Resolve labels_shape and the map offsets (goroutines_labels.c): an
  * unknown shape leaves labels undecoded; only a lookup failing for

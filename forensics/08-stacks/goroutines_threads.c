@@ -21,8 +21,12 @@
 #include "forensics/05-session/session.h"
 #include "forensics/08-stacks/goroutines_internal.h"
 
+/* The thread running @m, or NULL.  A procid the core lacks leaves its
+ * FAULT in *@fault for the caller to record (NULL @fault: recorded by
+ * goroutines_match_thread already, the same read). */
 static const struct gr_core_thread *thread_of(struct gr_goroutines *gs,
-					      uint64_t m)
+					      uint64_t m,
+					      struct gr_error **fault)
 {
 	uint64_t procid;
 	if (!m)
@@ -30,7 +34,10 @@ static const struct gr_core_thread *thread_of(struct gr_goroutines *gs,
 	struct gr_error *err =
 		gr_mem_u64(gs->mem, m + gs->l.m_procid, &procid);
 	if (err) {
-		gr_error_destroy(err);
+		if (fault)
+			*fault = err;
+		else
+			gr_error_destroy(err);
 		return NULL;
 	}
 	struct gr_core *core = gr_session_core(gs->s);
@@ -43,10 +50,13 @@ static const struct gr_core_thread *thread_of(struct gr_goroutines *gs,
 	return NULL;
 }
 
-void goroutines_match_thread(struct gr_goroutines *gs, struct gr_goroutine *g)
+struct gr_error *goroutines_match_thread(struct gr_goroutines *gs,
+					 struct gr_goroutine *g)
 {
-	const struct gr_core_thread *t = thread_of(gs, g->m);
+	struct gr_error *fault = NULL;
+	const struct gr_core_thread *t = thread_of(gs, g->m, &fault);
 	g->tid = t ? t->tid : -1;
+	return gr_damage_fault(&gs->damage, fault, "m.procid");
 }
 
 static bool on_stack(const struct gr_goroutine *g, uint64_t sp)
@@ -63,7 +73,7 @@ struct gr_error *goroutines_running_start(struct gr_goroutines *gs,
 	*ret = false;
 	if (g->status != GR_G_RUNNING || g->tid < 0)
 		return NULL;
-	const struct gr_core_thread *t = thread_of(gs, g->m);
+	const struct gr_core_thread *t = thread_of(gs, g->m, NULL);
 	if (!t)
 		return NULL;
 	struct gr_regs regs = t->regs;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "forensics/01-base/array.h"
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/u64map.h"
 #include "forensics/02-input/mem.h"
 #include "forensics/03-dwarf/dwarf.h"
@@ -54,6 +55,8 @@ struct gr_memprof {
 	struct gr_memprof_frame *frames;
 	size_t frames_cap;
 	struct gr_logical_frame *lf;
+	/* What the walk and the stacks' symbolisation could not read. */
+	struct gr_damage_list damage;
 };
 
 GR_MUST_USE
@@ -174,10 +177,13 @@ static struct gr_error *read_globals(struct gr_memprof *mp, uint64_t *head)
 	/* Absent (or unreadable): profiling was not disabled by the linker. */
 	uint8_t dis = 0;
 	err = global_addr(s, "runtime.disableMemoryProfiling", &a);
-	if (!err)
-		err = gr_mem_u8(mem, a, &dis);
-	if (!gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND) | GR_ERR_BIT(FAULT)) &&
-	    err)
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+		a = 0;
+	if (!err && a)
+		err = gr_damage_fault(&mp->damage, gr_mem_u8(mem, a, &dis),
+				      "memory profile: "
+				      "runtime.disableMemoryProfiling");
+	if (err)
 		return err;
 	mp->info.disabled = dis != 0;
 	/* mProfCycleHolder.value (atomic.Uint32): cycle << 1 | flushed. */
@@ -233,12 +239,17 @@ static void stop(struct gr_memprof *mp, const char *why, uint64_t at)
 
 /* Most buckets the runtime's bucket memory could hold. */
 GR_MUST_USE
-static struct gr_error *max_buckets(struct gr_session *s,
+static struct gr_error *max_buckets(struct gr_memprof *mp,
 				    const struct layout *l, uint64_t *ret)
 {
 	struct gr_gcstate st;
-	struct gr_error *err = gr_gcstate_read(s, &st);
+	struct gr_error *err = gr_gcstate_read(mp->s, &st);
 	if (err)
+		return err;
+	if (st.unreadable[GR_GCSTATE_buckhash_sys] &&
+	    (err = gr_damage_add(&mp->damage, 0, 0,
+				 "memory profile: memstats.buckhash_sys "
+				 "not readable; the bucket count unbounded")))
 		return err;
 	if (!st.have[GR_GCSTATE_buckhash_sys]) {
 		*ret = DEFAULT_MAX_BUCKETS;
@@ -298,7 +309,7 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 {
 	struct gr_mem *mem = gr_session_mem(mp->s);
 	uint64_t limit;
-	struct gr_error *err = max_buckets(mp->s, l, &limit);
+	struct gr_error *err = max_buckets(mp, l, &limit);
 	if (err)
 		return err;
 	size_t cap = l->header_size + (size_t)mp->info.max_stack * 8 +
@@ -322,8 +333,10 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			break;
 		}
 		err = gr_mem_read(mem, b, buf, l->header_size);
-		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
+		if (err && err->code == GR_ERR_FAULT) {
 			stop(mp, "bucket not readable", b);
+			err = gr_damage_fault(&mp->damage, err,
+					      "memory profile bucket");
 			break;
 		}
 		if (err)
@@ -345,8 +358,10 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 		}
 		err = gr_mem_read(mem, b + l->header_size, buf + l->header_size,
 				  body);
-		if (gr_error_catch(&err, GR_ERR_BIT(FAULT))) {
+		if (err && err->code == GR_ERR_FAULT) {
 			stop(mp, "bucket not readable", b);
+			err = gr_damage_fault(&mp->damage, err,
+					      "memory profile bucket");
 			break;
 		}
 		if (err)
@@ -390,6 +405,76 @@ static void publish(struct gr_memprof *mp, const struct layout *l,
 	}
 }
 
+/*
+ * The logical frames at return PC @pc, innermost first, into mp->lf
+ * (*@n_ret of them, 0 when @pc is in no function); inline records and
+ * names the core lacks go to @damage (NULL: already recorded).  NOMEM
+ * only.
+ */
+GR_MUST_USE
+static struct gr_error *logical(struct gr_memprof *mp, uint64_t pc,
+				struct gr_damage_list *damage, size_t *n_ret)
+{
+	*n_ret = 0;
+	struct gr_pcln_func fn;
+	struct gr_error *err = gr_pcln_find_func(gr_session_pcln(mp->s),
+						 pc ? pc - 1 : pc, &fn);
+	/* The executable's pclntab, searched: a PC in no function is no
+	 * damage (the frame is kept by address). */
+	if (gr_error_catch(&err, GR_ERR_CONTENT))
+		return NULL;
+	if (err)
+		return err;
+	struct gr_frame f = {
+		.pc = pc,
+		.entry = fn.entry,
+		.func_index = fn.index,
+		.func_id = fn.func_id,
+		.func = fn.name,
+	};
+	/* gr_unwind_logical() takes the physical frame's position from the
+	 * frame, as the unwinder would have filled it. */
+	err = gr_pcln_line(gr_session_pcln(mp->s), &fn, gr_frame_sym_pc(&f),
+			   &f.file, &f.line);
+	/* The executable's pclntab again: no line is no damage. */
+	if (gr_error_catch(&err, GR_ERR_CONTENT))
+		f.line = 0;
+	if (err)
+		return err;
+	if (!f.file)
+		f.file = "";
+	size_t n = 0;
+	if ((err = gr_unwind_logical(mp->unwind, &f, damage, mp->lf,
+				     MAX_INLINE, &n)))
+		return err;
+	*n_ret = n < MAX_INLINE ? n : MAX_INLINE;
+	return NULL;
+}
+
+/*
+ * Symbolise every distinct PC of the profile once, for what the core
+ * lacks of their inline records: the damage is then known when the walk
+ * is, whichever records a report goes on to print.
+ */
+GR_MUST_USE
+static struct gr_error *stacks_damage(struct gr_memprof *mp)
+{
+	struct gr_u64set seen = {0};
+	struct gr_error *err = NULL;
+	for (size_t i = 0; i < mp->nrec && !err; i++) {
+		const struct gr_memprof_record *r = &mp->rec[i];
+		for (uint32_t k = 0; k < r->nstk && !err; k++) {
+			bool added;
+			size_t n;
+			if (!(err = gr_u64set_add(&seen, r->stk[k], &added)) &&
+			    added)
+				err = logical(mp, r->stk[k], &mp->damage, &n);
+		}
+	}
+	gr_u64set_free(&seen);
+	return err;
+}
+
 struct gr_error *gr_memprof_read(struct gr_session *s, struct gr_memprof **ret)
 {
 	const struct gr_dwarf *d = gr_session_dwarf(s);
@@ -416,6 +501,12 @@ struct gr_error *gr_memprof_read(struct gr_session *s, struct gr_memprof **ret)
 		publish(mp, &l, raws);
 		err = gr_unwind_create(s, &mp->unwind);
 	}
+	if (!err && !(mp->lf = calloc(MAX_INLINE, sizeof(*mp->lf))))
+		err = gr_error_nomem();
+	if (!err)
+		err = stacks_damage(mp);
+	if (!err)
+		err = gr_damage_list_close(&mp->damage);
 	free(raws);
 	if (err) {
 		/* Offsets, not pointers, until publish(). */
@@ -436,12 +527,18 @@ void gr_memprof_destroy(struct gr_memprof *mp)
 	free(mp->pcs);
 	free(mp->frames);
 	free(mp->lf);
+	gr_damage_list_deinit(&mp->damage);
 	free(mp);
 }
 
 const struct gr_memprof_info *gr_memprof_info(const struct gr_memprof *mp)
 {
 	return &mp->info;
+}
+
+const struct gr_damage_list *gr_memprof_damage_list(const struct gr_memprof *mp)
+{
+	return &mp->damage;
 }
 
 size_t gr_memprof_count(const struct gr_memprof *mp)
@@ -475,45 +572,6 @@ void gr_memprof_scale(int64_t count, int64_t bytes, int64_t rate,
 	*bytes_ret = (int64_t)((double)bytes * scale);
 }
 
-/* The logical frames at return PC @pc, innermost first, into mp->lf. */
-static size_t logical(struct gr_memprof *mp, uint64_t pc)
-{
-	struct gr_pcln_func fn;
-	struct gr_error *err = gr_pcln_find_func(gr_session_pcln(mp->s),
-						 pc ? pc - 1 : pc, &fn);
-	if (err) {
-		gr_error_destroy(err);
-		return 0;
-	}
-	struct gr_frame f = {
-		.pc = pc,
-		.entry = fn.entry,
-		.func_index = fn.index,
-		.func_id = fn.func_id,
-		.func = fn.name,
-	};
-	/* gr_unwind_logical() takes the physical frame's position from the
-	 * frame, as the unwinder would have filled it. */
-	err = gr_pcln_line(gr_session_pcln(mp->s), &fn, gr_frame_sym_pc(&f),
-			   &f.file, &f.line);
-	if (err) {
-		gr_error_destroy(err);
-		f.line = 0;
-	}
-	if (!f.file)
-		f.file = "";
-	size_t n = 0;
-	/* NULL: the profile keeps no damage list (its info says how far
-	 * its walk went); a frame whose inline records the core lacks
-	 * stays physical.  NOMEM: likewise, the frame alone. */
-	err = gr_unwind_logical(mp->unwind, &f, NULL, mp->lf, MAX_INLINE, &n);
-	if (err) {
-		gr_error_destroy(err);
-		n = 0;
-	}
-	return n < MAX_INLINE ? n : MAX_INLINE;
-}
-
 static bool runtime_func(const char *name)
 {
 	return strncmp(name, "runtime.", 8) == 0 ||
@@ -524,15 +582,17 @@ struct gr_error *gr_memprof_frames(struct gr_memprof *mp, size_t i,
 				   const struct gr_memprof_frame **ret,
 				   size_t *n_ret)
 {
-	if (!mp->lf && !(mp->lf = calloc(MAX_INLINE, sizeof(*mp->lf))))
-		return gr_error_nomem();
 	const struct gr_memprof_record *r = &mp->rec[i];
 	size_t n = 0;
 	bool hide = true;
 	for (int pass = 0; pass < 2 && n == 0; pass++, hide = false) {
 		for (uint32_t k = 0; k < r->nstk; k++) {
 			uint64_t pc = r->stk[k];
-			size_t nl = logical(mp, pc);
+			size_t nl;
+			/* NULL: gr_memprof_read() recorded each PC's damage. */
+			struct gr_error *err = logical(mp, pc, NULL, &nl);
+			if (err)
+				return err;
 			bool last = k + 1 == r->nstk;
 			if (nl == 0) {
 				/* A PC in no function: keep it, by address. */
@@ -546,8 +606,8 @@ struct gr_error *gr_memprof_frames(struct gr_memprof *mp, size_t i,
 				continue;
 			if (hide && n == 0 && runtime_func(mp->lf[0].func))
 				continue;
-			struct gr_error *err = gr_array_grow(
-				&mp->frames, &mp->frames_cap, n, nl);
+			err = gr_array_grow(&mp->frames, &mp->frames_cap, n,
+					    nl);
 			if (err)
 				return err;
 			for (size_t j = 0; j < nl; j++)

@@ -25,7 +25,9 @@
  * (maxStack before Go 1.23, maxProfStackDepth after), the bucket count by
  * what memstats.buckhash_sys could hold, and a cycle or an unreadable
  * bucket ends the walk with the reason recorded in the info (the records
- * read so far are kept).
+ * read so far are kept).  What the core could not give (that bucket, a
+ * global, the inline records of a stack's PCs) is also recorded in the
+ * profile's damage list, for the report's trust section.
  */
 #ifndef GR_MEMPROFILE_H
 #define GR_MEMPROFILE_H
@@ -34,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/01-base/error.h"
 #include "forensics/05-session/session.h"
 
@@ -87,6 +90,10 @@ void gr_memprof_destroy(struct gr_memprof *mp);
 
 const struct gr_memprof_info *gr_memprof_info(const struct gr_memprof *mp);
 size_t gr_memprof_count(const struct gr_memprof *mp);
+/* What reading the profile could not read: the walk's failed reads and
+ * every stack PC's missing inline records (each PC once), all recorded
+ * by gr_memprof_read(). */
+const struct gr_damage_list *gr_memprof_damage_list(const struct gr_memprof *mp);
 /* Record @i < gr_memprof_count(), in runtime list order. */
 const struct gr_memprof_record *gr_memprof_record(const struct gr_memprof *mp,
 						  size_t i);

@@ -118,6 +118,7 @@ static uint64_t inl_tree(const struct gr_unwind *u,
 	struct gr_error *err = gr_pcln_funcdata_addr(
 		u->pcln, fn, GR_FUNCDATA_INL_TREE, u->gofunc, &tree);
 	if (err) {
+		/* The executable's pclntab: no inline tree is not damage. */
 		gr_error_destroy(err);
 		return 0;
 	}

@@ -142,7 +142,9 @@ static struct gr_error *pool_pointers(const struct gr_rt_ctx *c,
 		uint64_t pool;
 		struct gr_error *err =
 			gr_mem_u64(c->mem, g->addr + c->bias, &pool);
-		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)))
+		/* The pool's own objects go unseen: damage. */
+		if (err && err->code == GR_ERR_FAULT &&
+		    !(err = gr_damage_fault(&c->rt->damage, err, g->name)))
 			continue;
 		if (err) {
 			free(v);

@@ -48,6 +48,7 @@ static bool has_type(const struct gr_dwarf *d, const char *name)
 {
 	uint32_t id;
 	struct gr_error *err = gr_dwarf_type_by_name(d, name, &id);
+	/* A probe of the executable's DWARF: not damage. */
 	gr_error_destroy(err);
 	return err == NULL;
 }
@@ -198,6 +199,7 @@ static bool read_words(struct gr_specials *sp, uint64_t base,
 	for (size_t i = 0; i < n; i++) {
 		struct gr_error *err = gr_mem_u64(sp->mem, base + offs[i], dst[i]);
 		if (err) {
+			/* Not damage here: decode_body's caller records the special. */
 			gr_error_destroy(err);
 			return false;
 		}

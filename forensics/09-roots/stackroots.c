@@ -253,6 +253,7 @@ static bool funcdata(struct gr_sr_scan *sc, const struct gr_pcln_func *fn,
 {
 	struct gr_error *err =
 		gr_pcln_funcdata_addr(sc->pcln, fn, i, sc->gofunc, ret);
+	/* The executable's pclntab; the caller counts the frame damaged. */
 	gr_error_destroy(err);
 	return !err;
 }
@@ -267,6 +268,7 @@ static bool stackmap(struct gr_sr_scan *sc, uint64_t map, int32_t idx,
 	int32_t hdr[2];
 	struct gr_error *err = gr_mem_read(sc->mem, map, hdr, sizeof(hdr));
 	if (err) {
+		/* Not a damage record: the caller counts the frame damaged. */
 		gr_error_destroy(err);
 		return false;
 	}
@@ -322,6 +324,7 @@ static bool reflect_args(struct gr_sr_scan *sc, const struct gr_frame *f,
 	if (!err)
 		err = gr_mem_u64(sc->mem, stk + 8, &bytedata);
 	if (err || fn != f->entry || n < 0) {
+		/* Not a damage record: the caller counts the frame damaged. */
 		gr_error_destroy(err);
 		return false;
 	}

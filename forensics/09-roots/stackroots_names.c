@@ -73,6 +73,7 @@ struct gr_error *stackroots_names_create(struct gr_session *s,
 		struct gr_error *err =
 			gr_exe_section_bytes(exe, sec[i], &nm->loc, &nm->loc_size);
 		if (err) {
+			/* The executable's DWARF lacks it: no names; not damage. */
 			gr_error_destroy(err);
 			nm->loc = NULL;
 			continue;
@@ -103,6 +104,7 @@ static bool sleb(struct gr_cursor *c, int64_t *ret)
 	do {
 		struct gr_error *err = gr_cursor_u8(c, &b);
 		if (err || shift > 63) {
+			/* The executable's DWARF location list: not damage. */
 			gr_error_destroy(err);
 			return false;
 		}
@@ -118,6 +120,7 @@ static bool sleb(struct gr_cursor *c, int64_t *ret)
 static bool uleb(struct gr_cursor *c, uint64_t *ret)
 {
 	struct gr_error *err = gr_cursor_uvarint(c, ret);
+	/* The executable's DWARF location list: not damage. */
 	gr_error_destroy(err);
 	return !err;
 }
@@ -216,6 +219,7 @@ static bool find_in_list(const struct gr_sr_names *nm, uint64_t off,
 	gr_cursor_init(&c, nm->loc, nm->loc_size, "location list");
 	struct gr_error *err = gr_cursor_seek(&c, off);
 	if (err) {
+		/* The executable's DWARF location list: not damage. */
 		gr_error_destroy(err);
 		return false;
 	}
@@ -267,6 +271,7 @@ static bool find_in_list(const struct gr_sr_names *nm, uint64_t off,
 			return true;
 		}
 	}
+	/* The executable's DWARF location list: not damage. */
 	gr_error_destroy(err);
 	return false;
 }

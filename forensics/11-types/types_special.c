@@ -327,6 +327,7 @@ bool types_closure_slot(const struct gr_types *t, uint32_t id,
 	uint64_t pc;
 	struct gr_error *err = gr_mem_u64(t->mem, v, &pc);
 	if (err) {
+		/* After the build (see above): nothing to record into; not damage. */
 		gr_error_destroy(err);
 		return false;
 	}
@@ -344,6 +345,7 @@ bool types_closure_slot(const struct gr_types *t, uint32_t id,
 		return false;
 	if ((err = gr_mem_u64(t->mem, st + t->rt.struct_fields, &fields)) ||
 	    (err = gr_mem_u64(t->mem, st + t->rt.struct_fields + 8, &n))) {
+		/* After the build (see above): nothing to record into; not damage. */
 		gr_error_destroy(err);
 		return false;
 	}
@@ -351,6 +353,7 @@ bool types_closure_slot(const struct gr_types *t, uint32_t id,
 		uint64_t at = fields + i * t->rt.sfield_size, off, name;
 		if ((err = gr_mem_u64(t->mem, at + t->rt.sfield_off, &off)) ||
 		    (err = gr_mem_u64(t->mem, at + t->rt.sfield_name, &name))) {
+			/* After the build (see above): nothing to record into; not damage. */
 			gr_error_destroy(err);
 			return false;
 		}

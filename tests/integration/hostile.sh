@@ -76,8 +76,12 @@ run() {
 			partial=$(jq -r .trust.partial "$TMP/out.json")
 			if [[ $name == trunc-* && $partial != true ]]; then
 				fail "$name" "a truncated core analysed as complete"
-			elif [[ $name == specials-head-unmapped-* ]] && ! damage_counted; then
+			elif [[ $name == specials-head-unmapped-* ]] && ! damage_counted roots; then
 				fail "$name" "a failed read outside the heap not counted: $(jq -c .trust "$TMP/out.json")"
+			elif [[ $name == mbuckets-unmapped-* ]] && ! damage_counted profile; then
+				fail "$name" "the memory profile's failed read not counted: $(jq -c .trust "$TMP/out.json")"
+			elif [[ $name == allgs-elem-unmapped-* ]] && ! damage_counted goroutines; then
+				fail "$name" "an unreadable goroutine not counted: $(jq -c .trust "$TMP/out.json")"
 			else
 				PASS=$((PASS + 1)) OK=$((OK + 1))
 				[[ $partial == true ]] && PARTIAL=$((PARTIAL + 1))
@@ -98,14 +102,16 @@ run() {
 	fi
 }
 
-# damage_counted: the report of a core whose specials list points into
-# unmapped memory counts that read in the trust section: trust.damage.roots
-# at least 1, and a note whose number is the sum of the stages but the heap.
+# damage_counted STAGE: the report of a core with a pointer into unmapped
+# memory (a specials list: roots; an allgs entry: goroutines;
+# runtime.mbuckets: profile) counts that
+# read in the trust section: trust.damage.STAGE at least 1, and a note
+# naming STAGE whose number is the sum of the stages but the heap.
 damage_counted() {
-	jq -e '.trust.damage as $d | ($d.roots >= 1) and
-		([.trust.notes[] | select(test("^[0-9]+ reads? of the core failed outside the heap \\(roots [0-9]+"))
+	jq -e --arg st "$1" '.trust.damage as $d | ($d[$st] >= 1) and
+		([.trust.notes[] | select(test("^[0-9]+ reads? of the core failed outside the heap \\(.*\\b" + $st + " [0-9]+"))
 		  | capture("^(?<n>[0-9]+)").n | tonumber] ==
-		 [$d.roots + $d.goroutines + $d.types + $d.channels])' \
+		 [$d.roots + $d.goroutines + $d.types + $d.channels + $d.profile])' \
 		"$TMP/out.json" >/dev/null
 }
 

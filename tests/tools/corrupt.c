@@ -365,6 +365,10 @@ static void globals(struct plan *p)
 			patch_u64(p, "allgs-elem-self", arr, arr);
 		}
 	}
+	/* The memory profile's bucket list: its failed read is the
+	 * profile's damage (hostile.sh checks trust.damage.profile). */
+	if (gr_exe_symbol(exe, "runtime.mbuckets", &addr, &size))
+		patch_u64(p, "mbuckets-unmapped", addr + bias, UNMAPPED);
 	uint64_t allspans;
 	if (gr_exe_symbol(exe, "runtime.mheap_", &addr, &size) &&
 	    field(p, "runtime.mheap", "allspans", &allspans)) {

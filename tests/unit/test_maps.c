@@ -125,6 +125,8 @@ static bool on_entry(void *arg, const struct gr_map_entry *e)
 	struct keys *k = arg;
 	uint64_t str[2];
 	char buf[32];
+	/* A whole core: every indirect slot reads. */
+	assert_false(e->key_unreadable || e->elem_unreadable);
 	rc_ok(gr_mem_read(k->mem, e->key, str, sizeof(str)));
 	if (str[1] != 17)
 		fail_msg("%s: key of %" PRIu64 " bytes", k->id, str[1]);

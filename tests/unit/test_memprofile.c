@@ -22,7 +22,8 @@
  *
  * Damage: a bucket list looping onto itself and a bucket claiming a stack
  * deeper than the runtime allows end the walk with the reason, keeping what
- * was read.
+ * was read; a list head in unmapped memory ends it too, and that failed
+ * read is the profile's one damage record (a whole core has none).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "forensics/01-base/damage.h"
 #include "forensics/03-dwarf/dwarf.h"
 #include "forensics/08-stacks/memprofile.h"
 #include "forensics/12-query/allocsites.h"
@@ -159,6 +161,10 @@ static void check_core(const struct rc_core *r, struct gr_session *s,
 	(void)arg;
 	const struct gr_memprof_info *info = gr_memprof_info(mp);
 	assert_null(info->stopped);
+	const struct gr_damage_list *dl = gr_memprof_damage_list(mp);
+	if (gr_damage_total(dl))
+		fail_msg("%s: damage on a whole core: %s", r->id,
+			 gr_damage_get(dl, 0)->what);
 	/* The byte counts left memRecordCycle in Go 1.27. */
 	assert_int_equal(info->has_byte_counts, rc_minor(r) < 27);
 	assert_int_equal(info->max_stack, rc_minor(r) < 23 ? 32 : 1024);
@@ -183,9 +189,13 @@ static uint64_t bucket_field(struct gr_session *s, const char *name)
 	return off;
 }
 
+/* Patch the word at @addr to @value: the walk stops for @why after
+ * @want_records records, with @want_damage damage records (the first
+ * naming @damage_says, when not NULL). */
 static void damaged(const struct rc_core *r, struct gr_session *orig,
 		    uint64_t addr, uint64_t value, const char *why,
-		    size_t want_records)
+		    size_t want_records, uint64_t want_damage,
+		    const char *damage_says)
 {
 	struct rc_patch p = {addr, &value, 8};
 	char tmp[PATH_MAX];
@@ -198,6 +208,11 @@ static void damaged(const struct rc_core *r, struct gr_session *orig,
 		fail_msg("%s: walk stopped for '%s', want '%s'", r->id,
 			 info->stopped ? info->stopped : "(nothing)", why);
 	assert_int_equal(gr_memprof_count(mp), want_records);
+	const struct gr_damage_list *dl = gr_memprof_damage_list(mp);
+	assert_int_equal(gr_damage_total(dl), want_damage);
+	if (damage_says && !strstr(gr_damage_get(dl, 0)->what, damage_says))
+		fail_msg("%s: damage '%s' does not say %s", r->id,
+			 gr_damage_get(dl, 0)->what, damage_says);
 	gr_memprof_destroy(mp);
 	gr_session_destroy(s);
 	unlink(tmp);
@@ -214,10 +229,15 @@ static void damage_core(const struct rc_core *r, struct gr_session *s,
 	uint64_t b = gr_memprof_record(mp, 0)->bucket;
 	/* allnext of the first bucket points back at it. */
 	damaged(r, s, b + bucket_field(s, "allnext"), b, "bucket list loops",
-		1);
+		1, 0, NULL);
 	/* A stack deeper than maxStack/maxProfStackDepth. */
 	damaged(r, s, b + bucket_field(s, "nstk"), 1u << 20,
-		"bucket stack deeper than the runtime allows", 0);
+		"bucket stack deeper than the runtime allows", 0, 0, NULL);
+	/* runtime.mbuckets into unmapped memory: a read that failed. */
+	const struct gr_dwarf_global *g;
+	rc_ok(gr_dwarf_global(gr_session_dwarf(s), "runtime.mbuckets", &g));
+	damaged(r, s, g->addr + gr_session_load_bias(s), 0xdead0000,
+		"bucket not readable", 0, 1, "0xdead0000");
 	(*(size_t *)arg)++;
 }
 
