@@ -90,8 +90,9 @@ def by_type(top):
         if k.endswith(INFERRED):
             k = k[:-len(INFERRED)]
         # A descriptor's name has the package's last path element only
-        # ("sync.node"), DWARF's the whole path ("internal/sync.node").
-        k = PKG_PATH.sub("", k)
+        # ("sync.node"), DWARF's the whole path ("internal/sync.node");
+        # the compiler's "noalg." marker is DWARF's alone.
+        k = PKG_PATH.sub("", k).replace("noalg.", "")
         out[k] = out.get(k, 0) + r["shallow_bytes"]
     return out
 

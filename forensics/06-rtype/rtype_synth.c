@@ -11,6 +11,7 @@
 #include "forensics/02-input/mem.h"
 #include "forensics/03-dwarf/dwarf.h"
 #include "forensics/04-gobin/moduledata.h"
+#include "forensics/04-gobin/pclntab.h"
 #include "layouts/typedesc.h"
 
 /* A struct with more fields than this is not laid out (Go allows more,
@@ -34,8 +35,10 @@ struct synth {
 	size_t npending, pending_cap;
 	size_t added;
 	struct gr_damage_list *damage; /* the caller's */
-	/* runtime.hmap from the pack (classic maps), or NO_TYPE. */
-	uint32_t hmap;
+	/* The runtime's map types from the pack, or NO_TYPE: runtime.hmap
+	 * (classic maps), internal/runtime/maps.Map, table and
+	 * groupsReference (Swiss maps, Go 1.24+). */
+	uint32_t hmap, smap, stable, sgroups;
 	/* Classic map types to finish once their parts are filled. */
 	struct map_parts {
 		uint32_t id, key, elem, bucket;
@@ -206,8 +209,8 @@ static struct gr_error *part(struct synth *sy, const char *name,
  * map opaque.
  */
 GR_MUST_USE
-static struct gr_error *finish_map(struct synth *sy,
-				   const struct map_parts *m)
+static struct gr_error *finish_classic(struct synth *sy,
+				       const struct map_parts *m)
 {
 	const struct gr_dwarf_type *bt = gr_dwarf_type(sy->d, m->bucket),
 				   *kt = gr_dwarf_type(sy->d, m->key),
@@ -269,6 +272,93 @@ static struct gr_error *finish_map(struct synth *sy,
 	return NULL;
 }
 
+/* A copy of the pack's struct @proto named @name, its member @member
+ * (if any) retyped @type. */
+GR_MUST_USE
+static struct gr_error *clone(struct synth *sy, uint32_t proto,
+			      const char *name, const char *member,
+			      uint32_t type, uint32_t *ret)
+{
+	const struct gr_dwarf_type *pt = gr_dwarf_type(sy->d, proto);
+	struct gr_error *err =
+		part(sy, name, GR_DWARF_TYPE_STRUCT, pt->size,
+		     GR_DWARF_NO_TYPE, ret);
+	for (uint32_t i = 0; !err && i < pt->nfields; i++) {
+		const struct gr_dwarf_field *f =
+			gr_dwarf_type_field(sy->d, proto, i);
+		err = gr_dwarf_synth_field(sy->d, *ret, f->name, f->offset,
+					   !strcmp(f->name, member) ? type
+								    : f->type);
+	}
+	return err;
+}
+
+/*
+ * A Swiss map type (Go 1.24+) as cmd/link/internal/ld/dwarf.go
+ * synthesizemaptypes shapes it: map[K]V a typedef of *map<K,V>, which
+ * is internal/runtime/maps.Map with dirPtr **table<K,V>; table<K,V> is
+ * maps.table with groups a groupReference<K,V>, maps.groupsReference with
+ * data *G, G the compiler's group type (ctrl, slots [8]{key, elem}).
+ */
+GR_MUST_USE
+static struct gr_error *finish_swiss(struct synth *sy,
+				     const struct map_parts *m)
+{
+	const struct gr_dwarf_type *gt = gr_dwarf_type(sy->d, m->bucket),
+				   *kt = gr_dwarf_type(sy->d, m->key),
+				   *vt = gr_dwarf_type(sy->d, m->elem);
+	struct gr_dwarf_type *mt = gr_dwarf_synth_edit(sy->d, m->id);
+	if (!gt || !kt || !vt || !mt || gt->kind != GR_DWARF_TYPE_STRUCT ||
+	    !gt->has_size) {
+		if (mt) {
+			mt->kind = GR_DWARF_TYPE_POINTER;
+			mt->go_kind = GR_GO_KIND_UNSAFE_POINTER;
+		}
+		return NULL;
+	}
+	char kv[600], name[640];
+	snprintf(kv, sizeof(kv), "<%s,%s>", kt->name, vt->name);
+	uint32_t pg, gref, table, ptable, pptable, map, pmap;
+	struct gr_error *err;
+	snprintf(name, sizeof(name), "*%s", gt->name);
+	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, m->bucket, &pg)))
+		return err;
+	snprintf(name, sizeof(name), "groupReference%s", kv);
+	if ((err = clone(sy, sy->sgroups, name, "data", pg, &gref)))
+		return err;
+	snprintf(name, sizeof(name), "table%s", kv);
+	if ((err = clone(sy, sy->stable, name, "groups", gref, &table)))
+		return err;
+	snprintf(name, sizeof(name), "*table%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, table, &ptable)))
+		return err;
+	snprintf(name, sizeof(name), "**table%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, ptable,
+			&pptable)))
+		return err;
+	snprintf(name, sizeof(name), "map%s", kv);
+	if ((err = clone(sy, sy->smap, name, "dirPtr", pptable, &map)))
+		return err;
+	snprintf(name, sizeof(name), "*map%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, map, &pmap)))
+		return err;
+	mt = gr_dwarf_synth_edit(sy->d, m->id);
+	mt->type = pmap;
+	mt->key = m->key;
+	mt->elem = m->elem;
+	mt->size = 8;
+	sy->added += 7;
+	return NULL;
+}
+
+GR_MUST_USE
+static struct gr_error *finish_map(struct synth *sy,
+				   const struct map_parts *m)
+{
+	return sy->hmap != GR_DWARF_NO_TYPE ? finish_classic(sy, m)
+					     : finish_swiss(sy, m);
+}
+
 /* Fill the placeholder @id from the descriptor at @addr (see the header
  * for the shapes). */
 GR_MUST_USE
@@ -317,7 +407,8 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 		kind = GR_DWARF_TYPE_POINTER;
 		break;
 	case GR_GO_KIND_MAP:
-		if (sy->hmap != GR_DWARF_NO_TYPE) {
+		if (sy->hmap != GR_DWARF_NO_TYPE ||
+		    sy->smap != GR_DWARF_NO_TYPE) {
 			/* Finished by finish_map once the parts are. */
 			kind = GR_DWARF_TYPE_TYPEDEF;
 			err = queue_map(sy, id, tail);
@@ -345,7 +436,8 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 	t->runtime_type = addr - sy->types_base;
 	if (r->kind == GR_GO_KIND_SLICE)
 		t->elem = ref;
-	else if (r->kind != GR_GO_KIND_MAP || sy->hmap == GR_DWARF_NO_TYPE)
+	else if (r->kind != GR_GO_KIND_MAP ||
+		 (sy->hmap == GR_DWARF_NO_TYPE && sy->smap == GR_DWARF_NO_TYPE))
 		t->type = ref;
 	if (r->kind == GR_GO_KIND_STRUCT)
 		return fill_struct(sy, id, addr);
@@ -366,6 +458,21 @@ static struct gr_error *rep(struct synth *sy, const char *name, uint32_t *id)
 	t->size = 16;
 	t->has_size = true;
 	return NULL;
+}
+
+/* Whether the binary's code includes the Swiss map implementation. */
+static bool links_swiss_maps(const struct gr_pcln *pcln)
+{
+	uint32_t n = gr_pcln_func_count(pcln);
+	for (uint32_t i = 0; i < n; i++) {
+		struct gr_pcln_func fn;
+		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
+		/* The executable's own table: a broken record names nothing. */
+		gr_error_destroy(err);
+		if (!err && !strncmp(fn.name, "internal/runtime/maps.", 22))
+			return true;
+	}
+	return false;
 }
 
 struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
@@ -390,12 +497,22 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 		err = rep(&sy, "runtime.iface", &sy.iface);
 	/* Classic maps are shaped from the runtime's header (Go <= 1.23 and
 	 * noswissmap builds, whose packs carry runtime.hmap). */
-	sy.hmap = GR_DWARF_NO_TYPE;
-	if (!err) {
-		err = gr_dwarf_type_by_name(d, "runtime.hmap", &sy.hmap);
+	static const char *const map_types[] = {
+		"runtime.hmap", "internal/runtime/maps.Map",
+		"internal/runtime/maps.table",
+		"internal/runtime/maps.groupsReference"};
+	uint32_t *ids[] = {&sy.hmap, &sy.smap, &sy.stable, &sy.sgroups};
+	for (size_t i = 0; i < 4 && !err; i++) {
+		err = gr_dwarf_type_by_name(d, map_types[i], ids[i]);
 		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
-			sy.hmap = GR_DWARF_NO_TYPE;
+			*ids[i] = GR_DWARF_NO_TYPE;
 	}
+	/* Swiss maps need all three, and a binary that has them: a Go
+	 * 1.24/1.25 GOEXPERIMENT=noswissmap build shares its release's pack
+	 * but links none of internal/runtime/maps. */
+	if (sy.stable == GR_DWARF_NO_TYPE || sy.sgroups == GR_DWARF_NO_TYPE ||
+	    !links_swiss_maps(gr_session_pcln(s)))
+		sy.smap = GR_DWARF_NO_TYPE;
 	for (size_t i = 0; i < n && !err; i++) {
 		uint32_t id;
 		err = id_for(&sy, addrs[i], &id);
