@@ -195,6 +195,7 @@ static struct gr_error *part(struct synth *sy, const char *name,
 	t->size = size;
 	t->has_size = true;
 	t->type = type;
+	sy->added++;
 	return NULL;
 }
 
@@ -205,33 +206,23 @@ static struct gr_error *part(struct synth *sy, const char *name,
  * oldbuckets typed *bucket<K,V>, and bucket<K,V> holds tophash, keys,
  * values and overflow where the compiler's bucket type
  * (cmd/compile/internal/reflectdata MapBucketType: topbits, keys, elems,
- * overflow) puts them.  A bucket type that is not that shape leaves the
- * map opaque.
+ * overflow) puts them.  *ret: *hash<K,V>, or NO_TYPE when the bucket
+ * type is not that shape.
  */
 GR_MUST_USE
-static struct gr_error *finish_classic(struct synth *sy,
-				       const struct map_parts *m)
+static struct gr_error *shape_classic(struct synth *sy,
+				      const struct map_parts *m,
+				      const char *kv, uint32_t *ret)
 {
 	const struct gr_dwarf_type *bt = gr_dwarf_type(sy->d, m->bucket),
-				   *kt = gr_dwarf_type(sy->d, m->key),
-				   *vt = gr_dwarf_type(sy->d, m->elem),
 				   *ht = gr_dwarf_type(sy->d, sy->hmap);
-	struct gr_dwarf_type *mt = gr_dwarf_synth_edit(sy->d, m->id);
-	if (!bt || !kt || !vt || !ht || !mt ||
-	    bt->kind != GR_DWARF_TYPE_STRUCT || bt->nfields != 4 ||
-	    !bt->has_size || !ht->has_size) {
-		if (mt) { /* opaque, as other maps */
-			mt->kind = GR_DWARF_TYPE_POINTER;
-			mt->go_kind = GR_GO_KIND_UNSAFE_POINTER;
-		}
+	if (bt->nfields != 4 || !ht || !ht->has_size)
 		return NULL;
-	}
 	const struct gr_dwarf_field *f[4];
 	for (uint32_t i = 0; i < 4; i++)
 		f[i] = gr_dwarf_type_field(sy->d, m->bucket, i);
-	char kv[600], name[640];
-	snprintf(kv, sizeof(kv), "<%s,%s>", kt->name, vt->name);
-	uint32_t b, pb, h, ph;
+	char name[640];
+	uint32_t b, pb, h;
 	struct gr_error *err;
 	snprintf(name, sizeof(name), "bucket%s", kv);
 	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, bt->size,
@@ -240,13 +231,6 @@ static struct gr_error *finish_classic(struct synth *sy,
 	snprintf(name, sizeof(name), "*bucket%s", kv);
 	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, b, &pb)))
 		return err;
-	snprintf(name, sizeof(name), "hash%s", kv);
-	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, ht->size,
-			GR_DWARF_NO_TYPE, &h)))
-		return err;
-	snprintf(name, sizeof(name), "*hash%s", kv);
-	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, h, &ph)))
-		return err;
 	static const char *const names[4] = {"tophash", "keys", "values",
 					     "overflow"};
 	for (uint32_t i = 0; i < 4; i++)
@@ -254,6 +238,10 @@ static struct gr_error *finish_classic(struct synth *sy,
 						f[i]->offset,
 						i == 3 ? pb : f[i]->type)))
 			return err;
+	snprintf(name, sizeof(name), "hash%s", kv);
+	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, ht->size,
+			GR_DWARF_NO_TYPE, &h)))
+		return err;
 	for (uint32_t i = 0; i < ht->nfields; i++) {
 		const struct gr_dwarf_field *hf =
 			gr_dwarf_type_field(sy->d, sy->hmap, i);
@@ -263,13 +251,8 @@ static struct gr_error *finish_classic(struct synth *sy,
 						bucket_ptr ? pb : hf->type)))
 			return err;
 	}
-	mt = gr_dwarf_synth_edit(sy->d, m->id);
-	mt->type = ph;
-	mt->key = m->key;
-	mt->elem = m->elem;
-	mt->size = 8;
-	sy->added += 4;
-	return NULL;
+	snprintf(name, sizeof(name), "*hash%s", kv);
+	return part(sy, name, GR_DWARF_TYPE_POINTER, 8, h, ret);
 }
 
 /* A copy of the pack's struct @proto named @name, its member @member
@@ -299,26 +282,16 @@ static struct gr_error *clone(struct synth *sy, uint32_t proto,
  * is internal/runtime/maps.Map with dirPtr **table<K,V>; table<K,V> is
  * maps.table with groups a groupReference<K,V>, maps.groupsReference with
  * data *G, G the compiler's group type (ctrl, slots [8]{key, elem}).
+ * *ret: *map<K,V>.
  */
 GR_MUST_USE
-static struct gr_error *finish_swiss(struct synth *sy,
-				     const struct map_parts *m)
+static struct gr_error *shape_swiss(struct synth *sy,
+				    const struct map_parts *m,
+				    const char *kv, uint32_t *ret)
 {
-	const struct gr_dwarf_type *gt = gr_dwarf_type(sy->d, m->bucket),
-				   *kt = gr_dwarf_type(sy->d, m->key),
-				   *vt = gr_dwarf_type(sy->d, m->elem);
-	struct gr_dwarf_type *mt = gr_dwarf_synth_edit(sy->d, m->id);
-	if (!gt || !kt || !vt || !mt || gt->kind != GR_DWARF_TYPE_STRUCT ||
-	    !gt->has_size) {
-		if (mt) {
-			mt->kind = GR_DWARF_TYPE_POINTER;
-			mt->go_kind = GR_GO_KIND_UNSAFE_POINTER;
-		}
-		return NULL;
-	}
-	char kv[600], name[640];
-	snprintf(kv, sizeof(kv), "<%s,%s>", kt->name, vt->name);
-	uint32_t pg, gref, table, ptable, pptable, map, pmap;
+	const struct gr_dwarf_type *gt = gr_dwarf_type(sy->d, m->bucket);
+	char name[640];
+	uint32_t pg, gref, table, ptable, pptable, map;
 	struct gr_error *err;
 	snprintf(name, sizeof(name), "*%s", gt->name);
 	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, m->bucket, &pg)))
@@ -340,23 +313,43 @@ static struct gr_error *finish_swiss(struct synth *sy,
 	if ((err = clone(sy, sy->smap, name, "dirPtr", pptable, &map)))
 		return err;
 	snprintf(name, sizeof(name), "*map%s", kv);
-	if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, map, &pmap)))
-		return err;
-	mt = gr_dwarf_synth_edit(sy->d, m->id);
-	mt->type = pmap;
-	mt->key = m->key;
-	mt->elem = m->elem;
-	mt->size = 8;
-	sy->added += 7;
-	return NULL;
+	return part(sy, name, GR_DWARF_TYPE_POINTER, 8, map, ret);
 }
 
+/* Give the map type @m its shape, or leave it opaque (a pointer-sized
+ * value propagation does not follow) when its parts are not readable. */
 GR_MUST_USE
 static struct gr_error *finish_map(struct synth *sy,
 				   const struct map_parts *m)
 {
-	return sy->hmap != GR_DWARF_NO_TYPE ? finish_classic(sy, m)
-					     : finish_swiss(sy, m);
+	const struct gr_dwarf_type *bt = gr_dwarf_type(sy->d, m->bucket),
+				   *kt = gr_dwarf_type(sy->d, m->key),
+				   *vt = gr_dwarf_type(sy->d, m->elem);
+	uint32_t ptr = GR_DWARF_NO_TYPE;
+	if (bt && kt && vt && bt->kind == GR_DWARF_TYPE_STRUCT &&
+	    bt->has_size) {
+		char kv[600];
+		snprintf(kv, sizeof(kv), "<%s,%s>", kt->name, vt->name);
+		struct gr_error *err =
+			sy->hmap != GR_DWARF_NO_TYPE
+				? shape_classic(sy, m, kv, &ptr)
+				: shape_swiss(sy, m, kv, &ptr);
+		if (err)
+			return err;
+	}
+	struct gr_dwarf_type *mt = gr_dwarf_synth_edit(sy->d, m->id);
+	if (!mt)
+		return NULL;
+	if (ptr == GR_DWARF_NO_TYPE) {
+		mt->kind = GR_DWARF_TYPE_POINTER;
+		mt->go_kind = GR_GO_KIND_UNSAFE_POINTER;
+		return NULL;
+	}
+	mt->type = ptr;
+	mt->key = m->key;
+	mt->elem = m->elem;
+	mt->size = 8;
+	return NULL;
 }
 
 /* Fill the placeholder @id from the descriptor at @addr (see the header
