@@ -238,6 +238,7 @@ struct gr_error *stackroots_block(struct gr_sr_scan *sc, uint32_t frame,
 		if ((err = gr_mem_u64(sc->mem, addr + 8 * i, &v))) {
 			if (!gr_error_catch(&err, GR_ERR_BIT(FAULT)))
 				return err;
+			sc->st.unreadable_words++;
 			continue;
 		}
 		if ((err = stackroots_word(sc, frame, what, kind, addr + 8 * i, v)))

@@ -73,6 +73,9 @@ struct gr_stackroots_stats {
 	uint64_t channel_wait_slots;
 	/* Frames whose stack map could not be used (scanned conservatively). */
 	uint64_t damaged_frames;
+	/* Words a frame's map marks as pointers that the core lacks: failed
+	 * reads, counted in the roots stage's damage (gr_analysis_damage). */
+	uint64_t unreadable_words;
 	/* Goroutines whose walk did not reach the top (frames above the
 	 * break are not scanned). */
 	uint64_t incomplete_stacks;

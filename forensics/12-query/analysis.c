@@ -188,7 +188,8 @@ uint64_t gr_analysis_damage(const struct gr_analysis *a,
 	case GR_ANALYSIS_ROOTS:
 		return gr_damage_total(gr_globals_damage_list(a->globals)) +
 		       gr_damage_total(gr_specials_damage_list(a->specials)) +
-		       gr_damage_total(gr_rtroots_damage_list(a->rtroots));
+		       gr_damage_total(gr_rtroots_damage_list(a->rtroots)) +
+		       a->stack_stats.unreadable_words;
 	case GR_ANALYSIS_GOROUTINES:
 		return gr_damage_total(
 			gr_goroutines_damage_list(a->goroutines));
