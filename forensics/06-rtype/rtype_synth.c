@@ -214,18 +214,25 @@ static struct gr_error *shape_classic(struct synth *sy,
 				      const struct map_parts *m,
 				      const char *kv, uint32_t *ret)
 {
+	/* Values, not pointers: every type and field made below may move
+	 * the index's arrays. */
 	const struct gr_dwarf_type *bt = gr_dwarf_type(sy->d, m->bucket),
 				   *ht = gr_dwarf_type(sy->d, sy->hmap);
 	if (bt->nfields != 4 || !ht || !ht->has_size)
 		return NULL;
-	const struct gr_dwarf_field *f[4];
-	for (uint32_t i = 0; i < 4; i++)
-		f[i] = gr_dwarf_type_field(sy->d, m->bucket, i);
+	uint64_t bsize = bt->size, hsize = ht->size, off[4];
+	uint32_t hfields = ht->nfields, ftype[4];
+	for (uint32_t i = 0; i < 4; i++) {
+		const struct gr_dwarf_field *f =
+			gr_dwarf_type_field(sy->d, m->bucket, i);
+		off[i] = f->offset;
+		ftype[i] = f->type;
+	}
 	char name[640];
 	uint32_t b, pb, h;
 	struct gr_error *err;
 	snprintf(name, sizeof(name), "bucket%s", kv);
-	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, bt->size,
+	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, bsize,
 			GR_DWARF_NO_TYPE, &b)))
 		return err;
 	snprintf(name, sizeof(name), "*bucket%s", kv);
@@ -234,21 +241,25 @@ static struct gr_error *shape_classic(struct synth *sy,
 	static const char *const names[4] = {"tophash", "keys", "values",
 					     "overflow"};
 	for (uint32_t i = 0; i < 4; i++)
-		if ((err = gr_dwarf_synth_field(sy->d, b, names[i],
-						f[i]->offset,
-						i == 3 ? pb : f[i]->type)))
+		if ((err = gr_dwarf_synth_field(sy->d, b, names[i], off[i],
+						i == 3 ? pb : ftype[i])))
 			return err;
 	snprintf(name, sizeof(name), "hash%s", kv);
-	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, ht->size,
+	if ((err = part(sy, name, GR_DWARF_TYPE_STRUCT, hsize,
 			GR_DWARF_NO_TYPE, &h)))
 		return err;
-	for (uint32_t i = 0; i < ht->nfields; i++) {
+	for (uint32_t i = 0; i < hfields; i++) {
+		/* Fetched again each time, after the last field moved the
+		 * array; the name is the index's string, which stays. */
 		const struct gr_dwarf_field *hf =
 			gr_dwarf_type_field(sy->d, sy->hmap, i);
-		bool bucket_ptr = !strcmp(hf->name, "buckets") ||
-				  !strcmp(hf->name, "oldbuckets");
-		if ((err = gr_dwarf_synth_field(sy->d, h, hf->name, hf->offset,
-						bucket_ptr ? pb : hf->type)))
+		const char *fname = hf->name;
+		uint64_t foff = hf->offset;
+		uint32_t ft = !strcmp(fname, "buckets") ||
+					      !strcmp(fname, "oldbuckets")
+				      ? pb
+				      : hf->type;
+		if ((err = gr_dwarf_synth_field(sy->d, h, fname, foff, ft)))
 			return err;
 	}
 	snprintf(name, sizeof(name), "*hash%s", kv);
@@ -263,15 +274,17 @@ static struct gr_error *clone(struct synth *sy, uint32_t proto,
 			      uint32_t type, uint32_t *ret)
 {
 	const struct gr_dwarf_type *pt = gr_dwarf_type(sy->d, proto);
+	uint32_t n = pt->nfields; /* pt moves with the next type */
 	struct gr_error *err =
 		part(sy, name, GR_DWARF_TYPE_STRUCT, pt->size,
 		     GR_DWARF_NO_TYPE, ret);
-	for (uint32_t i = 0; !err && i < pt->nfields; i++) {
+	for (uint32_t i = 0; !err && i < n; i++) {
 		const struct gr_dwarf_field *f =
 			gr_dwarf_type_field(sy->d, proto, i);
-		err = gr_dwarf_synth_field(sy->d, *ret, f->name, f->offset,
-					   !strcmp(f->name, member) ? type
-								    : f->type);
+		const char *fname = f->name;
+		uint64_t foff = f->offset;
+		uint32_t ft = !strcmp(fname, member) ? type : f->type;
+		err = gr_dwarf_synth_field(sy->d, *ret, fname, foff, ft);
 	}
 	return err;
 }
