@@ -23,6 +23,7 @@
 #include "forensics/01-base/array.h"
 #include "forensics/04-gobin/codetypes.h"
 #include "forensics/06-rtype/rtype.h"
+#include "forensics/06-rtype/rtype_catalog.h"
 #include "forensics/11-types/types_internal.h"
 #include "layouts/typedesc.h"
 
@@ -51,7 +52,25 @@ static struct gr_error *iface_type(struct gr_types *t, uint64_t w0,
 struct gr_error *types_infer_prepare(struct gr_types *t, uint64_t **v,
 				     size_t *n, size_t *cap)
 {
-	struct gr_error *err = gr_session_codetypes(t->s, &t->codetypes);
+	/* Every descriptor the binary carries (rtype_catalog.h), so that an
+	 * interface's dynamic type met in the core has its shape too, not
+	 * only the types of malloc headers. */
+	struct gr_rcat *cat;
+	struct gr_error *err =
+		gr_rcat_build(t->rtypes, gr_session_moduledata(t->s), &cat);
+	if (!err) {
+		for (size_t i = 0; i < gr_rcat_count(cat) && !err; i++)
+			if (!(err = gr_array_grow(v, cap, *n, 1)))
+				(*v)[(*n)++] = gr_rcat_at(cat, i)->addr;
+		gr_rcat_destroy(cat);
+		if (err)
+			return err;
+	} else if (!gr_error_catch(&err, GR_ERR_CONTENT |
+						  GR_ERR_BIT(UNSUPPORTED) |
+						  GR_ERR_BIT(LIMIT))) {
+		return err;
+	}
+	err = gr_session_codetypes(t->s, &t->codetypes);
 	if (err || !t->codetypes)
 		return err;
 	for (size_t i = 0; i < gr_codetypes_count(t->codetypes); i++) {
