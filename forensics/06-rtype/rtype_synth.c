@@ -39,11 +39,16 @@ struct synth {
 	 * (classic maps), internal/runtime/maps.Map, table and
 	 * groupsReference (Swiss maps, Go 1.24+). */
 	uint32_t hmap, smap, stable, sgroups;
-	/* Classic map types to finish once their parts are filled. */
+	/* runtime.hchan from the pack (chan T is *hchan<T>), or NO_TYPE. */
+	uint32_t hchan;
+	/* Map types to finish once their parts are filled. */
 	struct map_parts {
 		uint32_t id, key, elem, bucket;
 	} *maps;
 	size_t nmaps, maps_cap;
+	/* Channel types likewise (id and elem only). */
+	struct map_parts *chans;
+	size_t nchans, chans_cap;
 };
 
 static bool lookup(const struct synth *sy, uint64_t addr, uint32_t *id)
@@ -181,7 +186,20 @@ static struct gr_error *queue_map(struct synth *sy, uint32_t id,
 	return NULL;
 }
 
-/* A new type named @name (one of the map's parts). */
+/* The channel type @id, of elements @elem, to finish (finish_chan). */
+GR_MUST_USE
+static struct gr_error *queue_chan(struct synth *sy, uint32_t id,
+				   uint32_t elem)
+{
+	struct gr_error *err =
+		gr_array_grow(&sy->chans, &sy->chans_cap, sy->nchans, 1);
+	if (err)
+		return err;
+	sy->chans[sy->nchans++] = (struct map_parts){.id = id, .elem = elem};
+	return NULL;
+}
+
+/* A new type named @name (one of a map's or channel's parts). */
 GR_MUST_USE
 static struct gr_error *part(struct synth *sy, const char *name,
 			     uint8_t kind, uint64_t size, uint32_t type,
@@ -365,6 +383,43 @@ static struct gr_error *finish_map(struct synth *sy,
 	return NULL;
 }
 
+/*
+ * chan T as cmd/link/internal/ld/dwarf.go synthesizechantypes shapes it:
+ * a typedef of *hchan<T>, hchan<T> being runtime.hchan (its wait queues
+ * left as the runtime's: what typing reads of a channel is its buffer,
+ * whose elements are T).
+ */
+GR_MUST_USE
+static struct gr_error *finish_chan(struct synth *sy,
+				    const struct map_parts *c)
+{
+	const struct gr_dwarf_type *et = gr_dwarf_type(sy->d, c->elem);
+	uint32_t h, ph = GR_DWARF_NO_TYPE;
+	struct gr_error *err = NULL;
+	if (et) {
+		char name[640];
+		snprintf(name, sizeof(name), "hchan<%s>", et->name);
+		if ((err = clone(sy, sy->hchan, name, "", GR_DWARF_NO_TYPE,
+				 &h)))
+			return err;
+		snprintf(name, sizeof(name), "*hchan<%s>", et->name);
+		if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, h, &ph)))
+			return err;
+	}
+	struct gr_dwarf_type *ct = gr_dwarf_synth_edit(sy->d, c->id);
+	if (!ct)
+		return NULL;
+	if (ph == GR_DWARF_NO_TYPE) {
+		ct->kind = GR_DWARF_TYPE_POINTER;
+		ct->go_kind = GR_GO_KIND_UNSAFE_POINTER;
+		return NULL;
+	}
+	ct->type = ph;
+	ct->elem = c->elem;
+	ct->size = 8;
+	return NULL;
+}
+
 /* Fill the placeholder @id from the descriptor at @addr (see the header
  * for the shapes). */
 GR_MUST_USE
@@ -422,6 +477,17 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 		}
 		/* fall through */
 	case GR_GO_KIND_CHAN:
+		if (r->kind == GR_GO_KIND_CHAN &&
+		    sy->hchan != GR_DWARF_NO_TYPE) {
+			/* ChanType{Type; Elem; Dir}: finished by
+			 * finish_chan. */
+			kind = GR_DWARF_TYPE_TYPEDEF;
+			if (!(err = word(sy, tail + GR_DESC_ELEM, &elem)) &&
+			    !(err = id_for(sy, elem, &ref)))
+				err = queue_chan(sy, id, ref);
+			break;
+		}
+		/* fall through */
 	case GR_GO_KIND_UNSAFE_POINTER:
 		/* Opaque: a pointer-sized value propagation does not follow. */
 		kind = GR_DWARF_TYPE_POINTER;
@@ -442,8 +508,10 @@ static struct gr_error *fill(struct synth *sy, uint32_t id, uint64_t addr)
 	t->runtime_type = addr - sy->types_base;
 	if (r->kind == GR_GO_KIND_SLICE)
 		t->elem = ref;
-	else if (r->kind != GR_GO_KIND_MAP ||
-		 (sy->hmap == GR_DWARF_NO_TYPE && sy->smap == GR_DWARF_NO_TYPE))
+	else if ((r->kind != GR_GO_KIND_MAP ||
+		  (sy->hmap == GR_DWARF_NO_TYPE &&
+		   sy->smap == GR_DWARF_NO_TYPE)) &&
+		 (r->kind != GR_GO_KIND_CHAN || sy->hchan == GR_DWARF_NO_TYPE))
 		t->type = ref;
 	if (r->kind == GR_GO_KIND_STRUCT)
 		return fill_struct(sy, id, addr);
@@ -513,6 +581,11 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
 			*ids[i] = GR_DWARF_NO_TYPE;
 	}
+	if (!err) {
+		err = gr_dwarf_type_by_name(d, "runtime.hchan", &sy.hchan);
+		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+			sy.hchan = GR_DWARF_NO_TYPE;
+	}
 	/* Swiss maps need all three, and a binary that has them: a Go
 	 * 1.24/1.25 GOEXPERIMENT=noswissmap build shares its release's pack
 	 * but links none of internal/runtime/maps. */
@@ -531,6 +604,8 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 	}
 	for (size_t i = 0; i < sy.nmaps && !err; i++)
 		err = finish_map(&sy, &sy.maps[i]);
+	for (size_t i = 0; i < sy.nchans && !err; i++)
+		err = finish_chan(&sy, &sy.chans[i]);
 	if (!err)
 		err = gr_dwarf_synth_done(d);
 	if (added)
@@ -538,5 +613,6 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 	gr_u64map_free(&sy.ids);
 	free(sy.pending);
 	free(sy.maps);
+	free(sy.chans);
 	return err;
 }

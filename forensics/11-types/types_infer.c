@@ -84,8 +84,6 @@ struct gr_error *types_infer_prepare(struct gr_types *t, uint64_t **v,
 				continue;
 			if (err || (err = iface_type(t, w0, &type)))
 				return err;
-		} else if (r->kind == GR_CODETYPE_CHAN) {
-			continue; /* channels: not yet typed */
 		}
 		if (!type)
 			continue;
@@ -109,6 +107,14 @@ static struct gr_error *infer_one(struct gr_types *t,
 		if (err || (err = iface_type(t, w, &type)) || !type)
 			return err;
 		return types_iface_data(t, type, data, 0);
+	}
+	if (r->kind == GR_CODETYPE_CHAN) {
+		/* A channel type rtype_synth shaped: its hchan and buffer. */
+		uint32_t d = types_dwarf_of_rtype(t, r->type);
+		const struct gr_dwarf_type *ct = gr_dwarf_type(t->dwarf, d);
+		if (!ct || ct->go_kind != GR_GO_KIND_CHAN)
+			return NULL;
+		return types_chan(t, w, d);
 	}
 	if (r->kind == GR_CODETYPE_MAP) {
 		/* A map type rtype_synth could shape (classic maps) is
