@@ -347,6 +347,26 @@ static struct gr_error *shape_swiss(struct synth *sy,
 	return part(sy, name, GR_DWARF_TYPE_POINTER, 8, map, ret);
 }
 
+/* The map or channel typedef @id points at @ptr (its runtime header)
+ * with key @key and element @elem; without @ptr it stays opaque, a
+ * pointer-sized value propagation does not follow. */
+static void set_target(struct synth *sy, uint32_t id, uint32_t ptr,
+		       uint32_t key, uint32_t elem)
+{
+	struct gr_dwarf_type *t = gr_dwarf_synth_edit(sy->d, id);
+	if (!t)
+		return;
+	if (ptr == GR_DWARF_NO_TYPE) {
+		t->kind = GR_DWARF_TYPE_POINTER;
+		t->go_kind = GR_GO_KIND_UNSAFE_POINTER;
+		return;
+	}
+	t->type = ptr;
+	t->key = key;
+	t->elem = elem;
+	t->size = 8;
+}
+
 /* Give the map type @m its shape, or leave it opaque (a pointer-sized
  * value propagation does not follow) when its parts are not readable. */
 GR_MUST_USE
@@ -368,18 +388,7 @@ static struct gr_error *finish_map(struct synth *sy,
 		if (err)
 			return err;
 	}
-	struct gr_dwarf_type *mt = gr_dwarf_synth_edit(sy->d, m->id);
-	if (!mt)
-		return NULL;
-	if (ptr == GR_DWARF_NO_TYPE) {
-		mt->kind = GR_DWARF_TYPE_POINTER;
-		mt->go_kind = GR_GO_KIND_UNSAFE_POINTER;
-		return NULL;
-	}
-	mt->type = ptr;
-	mt->key = m->key;
-	mt->elem = m->elem;
-	mt->size = 8;
+	set_target(sy, m->id, ptr, m->key, m->elem);
 	return NULL;
 }
 
@@ -406,17 +415,7 @@ static struct gr_error *finish_chan(struct synth *sy,
 		if ((err = part(sy, name, GR_DWARF_TYPE_POINTER, 8, h, &ph)))
 			return err;
 	}
-	struct gr_dwarf_type *ct = gr_dwarf_synth_edit(sy->d, c->id);
-	if (!ct)
-		return NULL;
-	if (ph == GR_DWARF_NO_TYPE) {
-		ct->kind = GR_DWARF_TYPE_POINTER;
-		ct->go_kind = GR_GO_KIND_UNSAFE_POINTER;
-		return NULL;
-	}
-	ct->type = ph;
-	ct->elem = c->elem;
-	ct->size = 8;
+	set_target(sy, c->id, ph, GR_DWARF_NO_TYPE, c->elem);
 	return NULL;
 }
 

@@ -108,22 +108,17 @@ static struct gr_error *infer_one(struct gr_types *t,
 			return err;
 		return types_iface_data(t, type, data, 0);
 	}
-	if (r->kind == GR_CODETYPE_CHAN) {
-		/* A channel type rtype_synth shaped: its hchan and buffer. */
+	if (r->kind == GR_CODETYPE_CHAN || r->kind == GR_CODETYPE_MAP) {
+		/* A map or channel type rtype_synth shaped is walked as a
+		 * declared one is (its header, buckets or buffer); an opaque
+		 * one (its go_kind cleared) is not. */
+		bool chan = r->kind == GR_CODETYPE_CHAN;
 		uint32_t d = types_dwarf_of_rtype(t, r->type);
-		const struct gr_dwarf_type *ct = gr_dwarf_type(t->dwarf, d);
-		if (!ct || ct->go_kind != GR_GO_KIND_CHAN)
+		const struct gr_dwarf_type *dt = gr_dwarf_type(t->dwarf, d);
+		if (!dt || dt->go_kind != (chan ? GR_GO_KIND_CHAN
+						 : GR_GO_KIND_MAP))
 			return NULL;
-		return types_chan(t, w, d);
-	}
-	if (r->kind == GR_CODETYPE_MAP) {
-		/* A map type rtype_synth could shape (classic maps) is
-		 * walked as a declared one is; an opaque one is not. */
-		uint32_t d = types_dwarf_of_rtype(t, r->type);
-		const struct gr_dwarf_type *mt = gr_dwarf_type(t->dwarf, d);
-		if (!mt || mt->go_kind != GR_GO_KIND_MAP)
-			return NULL;
-		return types_map_value(t, w, d);
+		return chan ? types_chan(t, w, d) : types_map_value(t, w, d);
 	}
 	if (r->kind != GR_CODETYPE_POINTER && r->kind != GR_CODETYPE_ARRAY)
 		return NULL;
