@@ -13,8 +13,14 @@
  * shaped as cmd/link writes Go types (slices and strings as structs with a
  * Go kind, interfaces as typedefs of runtime.eface / runtime.iface), so
  * that gr_types lays out and propagates them as it does DWARF types.
- * Maps and channels stay opaque (their runtime representation is not in a
- * descriptor a pack can describe), as do types without a name.
+ * Maps and channels are shaped as the linker's DWARF shapes them
+ * (cmd/link/internal/ld/dwarf.go synthesizemaptypes, synthesizechantypes)
+ * from the runtime's own structures, which the pack carries: map[K]V a
+ * typedef of *hash<K,V> (classic runtime.hmap with bucket<K,V>) or of
+ * *map<K,V> (Swiss internal/runtime/maps.Map, table<K,V>,
+ * groupReference<K,V>; only in a binary that links them), chan T of
+ * *hchan<T>.  A map or channel whose parts cannot be had, and types
+ * without a name, stay opaque.
  */
 #ifndef GR_RTYPE_SYNTH_H
 #define GR_RTYPE_SYNTH_H
