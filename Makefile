@@ -121,7 +121,7 @@ unit: $(TEST_BIN)
 # which ASan's shadow mapping would exceed.
 SAN_IT_SUBSET := oldest and newest toolchain, every program and variant
 IT_ENV = GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE)
-integration: it-run it-html it-batch it-hostile it-slim it-pprof it-stripped
+integration: it-run it-html it-batch it-hostile it-slim it-pprof it-stripped it-servers
 it-run: $(BUILD)/goretain
 	$(IT_ENV) tests/integration/run.sh
 it-html: $(BUILD)/goretain $(BUILD)/tests/test_html
@@ -138,6 +138,10 @@ it-pprof: $(BUILD)/goretain
 # totals identical to the DWARF analysis, and the typed share and per-type
 # agreement held at tests/integration/stripped-floor.txt (a ratchet: raise
 # it with --write-floor when typing of stripped binaries improves).
+# Real Go servers as Debian ships them (scripts/make-server-cores.sh):
+# their own /metrics against the heap, typed share, first suspect named.
+it-servers: $(BUILD)/goretain
+	$(IT_ENV) tests/integration/servers.sh
 it-stripped: $(BUILD)/goretain
 	GR_CACHE=$(GR_CACHE) scripts/stripped-compare.py --goretain $(BUILD)/goretain \
 		--floor tests/integration/stripped-floor.txt
@@ -177,6 +181,7 @@ go-toolchains:
 # testbins.sh), both cached under GR_CACHE.
 cores: $(BUILD)/goretain
 	GR_CACHE=$(GR_CACHE) scripts/make-cores.sh
+	GR_CACHE=$(GR_CACHE) scripts/make-server-cores.sh
 	GR_CACHE=$(GR_CACHE) tests/tools/testbins.sh >/dev/null
 
 # The real pprof (Debian's Go packages lack it), built from a toolchain's

@@ -4,7 +4,7 @@
 # command to run and fails if anything is missing.
 set -eu
 
-PKGS="gcc binutils make pkg-config libelf-dev libdwarf-dev zlib1g-dev libxxhash-dev \
+PKGS="gcc binutils make curl pkg-config libelf-dev libdwarf-dev zlib1g-dev libxxhash-dev \
 libcmocka-dev libzstd-dev zstd gzip gdb python3 python3-jsonschema util-linux jq chromium"
 # python3-jsonschema validates report JSON against docs/report-schema.json;
 # chromium (headless) renders the HTML report in tests/integration/html.sh.

@@ -35,33 +35,12 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-# The machine's own Debian archive URI (deb822 first, then one-line format).
-uri=""
-if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-	uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
-		/etc/apt/sources.list.d/debian.sources)
-fi
-if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-	uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
-		/etc/apt/sources.list)
-fi
-if [ -z "$uri" ]; then
-	echo "install-go: cannot find a Debian archive URI in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list" >&2
-	exit 1
-fi
-
-state=${GR_APT_STATE:-/var/tmp/goretain-apt}
-mkdir -p "$state/lists/partial"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-{
-	for s in bookworm bookworm-backports trixie trixie-backports sid; do
-		echo "deb [signed-by=$keyring] $uri $s main"
-	done
-} > "$state/sources.list"
-
+# The private source list (scripts/apt-private.sh): the machine's own
+# Debian archive URI, never the machine's own sources.
+state=$("$(dirname "$0")/apt-private.sh") || exit 1
 APT=(-o "Dir::Etc::sourcelist=$state/sources.list" -o "Dir::Etc::sourceparts=-"
      -o "Dir::State::Lists=$state/lists" -o "DPkg::Lock::Timeout=900")
-echo "install-go: installing$want (from $uri, private list $state/sources.list)" >&2
+echo "install-go: installing$want (private list $state/sources.list)" >&2
 apt-get "${APT[@]}" update -qq
 DEBIAN_FRONTEND=noninteractive apt-get "${APT[@]}" install -y -qq --no-install-recommends $want
 for v in $VERSIONS; do
