@@ -4,7 +4,11 @@
 #
 #   scripts/make-server-cores.sh        (GR_CACHE defaults to ~/.cache/goretain)
 #
-# For each server and suite below: the package is fetched through the
+# Servers: Debian's prometheus-pushgateway (300 pushed metric groups) and
+# etcd-server (2000 keys put through its v3 gateway), each from bookworm
+# (built by Go 1.19) and sid (the newest Go).
+#
+# For each server and suite: the package is fetched through the
 # private source list (scripts/apt-private.sh; `apt-get download`, then
 # `dpkg-deb -x`: nothing is installed), the server is started on the
 # loopback with GOGC=off, loaded with real requests, its own /metrics
@@ -27,13 +31,18 @@
 # a core, 1 otherwise (all are tried).
 set -uo pipefail
 
-SCRIPT_VERSION=1
+SCRIPT_VERSION=2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${GR_CACHE:-$HOME/.cache/goretain}
 SERVERS=$CACHE/servers
-# server:suite pairs: bookworm's build is Go 1.19, sid's the newest.
-PAIRS=${GR_SERVERS:-"prometheus-pushgateway:bookworm prometheus-pushgateway:sid"}
+# server:suite pairs: bookworm's builds are Go 1.19, sid's the newest.
+PAIRS=${GR_SERVERS:-"prometheus-pushgateway:bookworm prometheus-pushgateway:sid etcd-server:bookworm etcd-server:sid"}
 PUSHES=300
+# etcd: keys of KEY_BYTES-byte values, put in transactions of TXN_OPS
+# (etcd's default --max-txn-ops is 128).
+KEYS=2000
+KEY_BYTES=200
+TXN_OPS=100
 
 for tool in jq gdb curl fallocate dpkg-deb apt-get; do
 	command -v "$tool" >/dev/null || { echo "make-server-cores: $tool is missing (run scripts/install-deps.sh)" >&2; exit 1; }
@@ -52,8 +61,52 @@ metric() { # metric FILE NAME: the value of an unlabelled sample, as an integer
 	awk -v m="$1" '$1 == m { printf "%.0f\n", $2; exit }' "$2"
 }
 
+# Each server: its executable in the package, how it starts on the
+# loopback (start_SERVER PORT DIR), its readiness URL path and its load.
+exe_of() {
+	case $1 in
+	prometheus-pushgateway) echo usr/bin/prometheus-pushgateway ;;
+	etcd-server) echo usr/bin/etcd ;;
+	esac
+}
+
+start_prometheus-pushgateway() {
+	GOGC=off "$2/bin" --web.listen-address="127.0.0.1:$1" >"$2/run.log" 2>&1 &
+}
+ready_prometheus-pushgateway() { echo /-/ready; }
+# Idle between requests, so its last HeapAlloc reading plus one scrape's
+# allocation is the heap at the core (the oracle's allocation check).
+quiescent_prometheus-pushgateway() { echo true; }
+
+start_etcd-server() {
+	GOGC=off "$2/bin" --data-dir "$2/data" \
+		--listen-client-urls "http://127.0.0.1:$1" \
+		--advertise-client-urls "http://127.0.0.1:$1" \
+		--listen-peer-urls "http://127.0.0.1:$(($1 + 1))" >"$2/run.log" 2>&1 &
+}
+ready_etcd-server() { echo /health; }
+# Raft heartbeats and the WAL allocate between any reading and the core
+# (measured: 1.5-1.9 MB beyond the readings' estimate), so the readings
+# say nothing exact of the heap at the core.
+quiescent_etcd-server() { echo false; }
+
+# etcd: KEYS keys through the v3 gRPC gateway, TXN_OPS puts a request.
+load_etcd-server() {
+	local port=$1 i k v body
+	v=$(head -c "$KEY_BYTES" /dev/zero | tr '\0' x | base64 -w0)
+	for ((i = 1; i <= KEYS; i += TXN_OPS)); do
+		body='{"success":['
+		for ((k = i; k < i + TXN_OPS && k <= KEYS; k++)); do
+			((k > i)) && body+=,
+			body+="{\"requestPut\":{\"key\":\"$(printf 'key-%05d' "$k" | base64 -w0)\",\"value\":\"$v\"}}"
+		done
+		body+=']}'
+		curl -sf -X POST "http://127.0.0.1:$port/v3/kv/txn" -d "$body" >/dev/null || return 1
+	done
+}
+
 # pushgateway: PUSHES groups of two metrics each, pushed as a client does.
-load_pushgateway() {
+load_prometheus-pushgateway() {
 	local port=$1 i
 	for i in $(seq 1 "$PUSHES"); do
 		printf 'job_metric_%d{label="v%d"} %d\nother_metric_%d %d\n' "$i" "$i" "$i" "$i" "$i" |
@@ -80,17 +133,17 @@ make_one() {
 	(cd "$dir/deb" && apt-get "${APT[@]}" download -qq "$server/$suite" >/dev/null 2>&1) ||
 		{ echo "make-server-cores: $server/$suite: download failed" >&2; return 1; }
 	dpkg-deb -x "$dir"/deb/*.deb "$dir/root" || return 1
-	cp "$dir/root/usr/bin/$server" "$dir/bin" || return 1
+	cp "$dir/root/$(exe_of "$server")" "$dir/bin" || return 1
 	rm -rf "$dir/deb" "$dir/root"
-	local port=$((20000 + RANDOM % 20000))
-	GOGC=off "$dir/bin" --web.listen-address="127.0.0.1:$port" >"$dir/run.log" 2>&1 &
+	local port=$((20000 + 2 * (RANDOM % 10000)))
+	"start_$server" "$port" "$dir"
 	local pid=$! i
 	for i in $(seq 1 100); do
-		curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break
+		curl -sf "http://127.0.0.1:$port$("ready_$server")" >/dev/null && break
 		sleep 0.1
 	done
 	local ok=1
-	load_pushgateway "$port" || ok=0
+	"load_$server" "$port" || ok=0
 	for i in 1 2 3; do
 		curl -sf "http://127.0.0.1:$port/metrics" >"$dir/metrics.$i" || ok=0
 	done
@@ -98,6 +151,7 @@ make_one() {
 	((ok)) && gdb -batch -p "$pid" -ex "gcore $dir/core" >"$dir/gcore.log" 2>&1 || ok=0
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rm -rf "$dir/data"
 	if ((!ok)) || [[ ! -s $dir/core ]]; then
 		echo "make-server-cores: $server/$suite: no core (see $dir/run.log)" >&2
 		return 1
@@ -111,11 +165,11 @@ make_one() {
 	frees=$(metric go_memstats_frees_total "$dir/metrics.3")
 	gover=$(sed -n 's/^go_info{version="\(go[0-9.]*\)"} 1$/\1/p' "$dir/metrics.3")
 	jq -n --arg server "$server" --arg suite "$suite" --arg version "$version" \
+		--argjson quiescent "$("quiescent_$server")" \
 		--arg go "$gover" --argjson h1 "$h1" --argjson h2 "$h2" \
 		--argjson h3 "$h3" --argjson mallocs "$mallocs" --argjson frees "$frees" \
-		--argjson pushes "$PUSHES" \
 		'{server: $server, suite: $suite, package_version: $version,
-		  go_version: $go, gogc: "off", pushes: $pushes,
+		  go_version: $go, gogc: "off", quiescent: $quiescent,
 		  heap_alloc_bytes: [$h1, $h2, $h3],
 		  heap_objects: ($mallocs - $frees),
 		  expected_alloc_bytes: ($h3 + ($h3 - $h2))}' >"$dir/oracle.json" || return 1
