@@ -325,6 +325,20 @@ struct gr_error *gr_mem_view(struct gr_mem *mem, uint64_t addr, size_t len,
 	return NULL;
 }
 
+struct gr_error *gr_mem_view_or_copy(struct gr_mem *mem, uint64_t addr,
+				     size_t len, uint8_t *buf,
+				     const uint8_t **ret)
+{
+	struct gr_error *err = gr_mem_view(mem, addr, len, ret);
+	if (!err)
+		return NULL;
+	/* No view (the bytes span segments, or some are zero-filled):
+	 * the copy reads them as any read does. */
+	gr_error_destroy(err);
+	*ret = buf;
+	return gr_mem_read(mem, addr, buf, len);
+}
+
 #define GR_MEM_TYPED(name, type)                                               \
 	struct gr_error *gr_mem_##name(struct gr_mem *mem, uint64_t addr,     \
 				       type *ret)                             \

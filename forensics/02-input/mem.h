@@ -92,6 +92,16 @@ struct gr_error *gr_mem_read(struct gr_mem *mem, uint64_t addr, void *buf,
 GR_MUST_USE
 struct gr_error *gr_mem_view(struct gr_mem *mem, uint64_t addr, size_t len,
 			     const uint8_t **ret);
+/*
+ * @len bytes at @addr: a view where they lie in one segment, else a copy
+ * into @buf (@len bytes at least), for readers that want the bytes whole
+ * either way (the code scanners of forensics/04-gobin).  No view is not
+ * an error; the copy's error is returned as gr_mem_read gives it.
+ */
+GR_MUST_USE
+struct gr_error *gr_mem_view_or_copy(struct gr_mem *mem, uint64_t addr,
+				     size_t len, uint8_t *buf,
+				     const uint8_t **ret);
 GR_MUST_USE
 struct gr_error *gr_mem_u8(struct gr_mem *mem, uint64_t addr, uint8_t *ret);
 GR_MUST_USE

@@ -198,14 +198,7 @@ struct gr_error *gr_closures_create(struct gr_mem *mem,
 		}
 		size_t len = (size_t)(fn.end - fn.entry);
 		const uint8_t *code = NULL;
-		err = gr_mem_view(mem, fn.entry, len, &code);
-		if (err) {
-			/* No view (the code spans segments) is not damage:
-			 * the read below copies it. */
-			gr_error_destroy(err);
-			err = gr_mem_read(mem, fn.entry, buf, len);
-			code = buf;
-		}
+		err = gr_mem_view_or_copy(mem, fn.entry, len, buf, &code);
 		if (err) {
 			err = gr_damage_fault(damage, err, "function code");
 			if (err) {

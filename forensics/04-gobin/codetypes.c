@@ -719,11 +719,7 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 			continue;
 		size_t len = (size_t)(fn.end - fn.entry);
 		const uint8_t *code = NULL;
-		err = gr_mem_view(mem, fn.entry, len, &code);
-		if (gr_error_catch(&err, GR_ERR_CONTENT)) {
-			err = gr_mem_read(mem, fn.entry, buf, len);
-			code = buf;
-		}
+		err = gr_mem_view_or_copy(mem, fn.entry, len, buf, &code);
 		/* Code the core and the executable both lack: skipped. */
 		if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
 			continue;

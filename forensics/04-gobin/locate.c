@@ -161,13 +161,7 @@ struct gr_error *gr_locate_refs(struct gr_locate *l, uint32_t i,
 	}
 	size_t len = (size_t)(fn.end - fn.entry);
 	const uint8_t *code = NULL;
-	err = gr_mem_view(l->mem, fn.entry, len, &code);
-	if (err) {
-		/* No view (the code spans segments): the read copies it. */
-		gr_error_destroy(err);
-		err = gr_mem_read(l->mem, fn.entry, l->buf, len);
-		code = l->buf;
-	}
+	err = gr_mem_view_or_copy(l->mem, fn.entry, len, l->buf, &code);
 	/* Code the core lacks yields no references: the globals only it
 	 * would have located stay unlocated, which the report's trust
 	 * notes say (gr_dwarf_pack_unlocated), so it is not recorded
