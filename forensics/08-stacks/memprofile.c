@@ -237,6 +237,25 @@ static void stop(struct gr_memprof *mp, const char *why, uint64_t at)
 	mp->info.stop_addr = at;
 }
 
+/* @len bytes of bucket @b from @off on, into @dst.  A bucket the core
+ * lacks stops the walk (*@ok false) and is recorded as damage; any other
+ * error is returned. */
+GR_MUST_USE
+static struct gr_error *read_bucket(struct gr_memprof *mp,
+				    struct gr_mem *mem, uint64_t b,
+				    uint64_t off, uint8_t *dst, size_t len,
+				    bool *ok)
+{
+	struct gr_error *err = gr_mem_read(mem, b + off, dst, len);
+	*ok = !err;
+	if (err && err->code == GR_ERR_FAULT) {
+		stop(mp, "bucket not readable", b);
+		return gr_damage_fault(&mp->damage, err,
+				       "memory profile bucket");
+	}
+	return err;
+}
+
 /* Most buckets the runtime's bucket memory could hold. */
 GR_MUST_USE
 static struct gr_error *max_buckets(struct gr_memprof *mp,
@@ -320,7 +339,7 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 	if (!buf)
 		return gr_error_nomem();
 	for (uint64_t b = head; b && !err; b = word(buf, l->allnext_off)) {
-		bool added;
+		bool added, ok;
 		if (mp->nrec >= limit) {
 			stop(mp, "more buckets than memstats.buckhash_sys holds",
 			     b);
@@ -332,14 +351,9 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			stop(mp, "bucket list loops", b);
 			break;
 		}
-		err = gr_mem_read(mem, b, buf, l->header_size);
-		if (err && err->code == GR_ERR_FAULT) {
-			stop(mp, "bucket not readable", b);
-			err = gr_damage_fault(&mp->damage, err,
-					      "memory profile bucket");
-			break;
-		}
-		if (err)
+		if ((err = read_bucket(mp, mem, b, 0, buf, l->header_size,
+				       &ok)) ||
+		    !ok)
 			break;
 		uint64_t nstk = word(buf, l->nstk_off);
 		if (word(buf, l->typ_off) != MEM_PROFILE) {
@@ -356,15 +370,9 @@ static struct gr_error *walk(struct gr_memprof *mp, const struct layout *l,
 			stop(mp, "bucket wraps the address space", b);
 			break;
 		}
-		err = gr_mem_read(mem, b + l->header_size, buf + l->header_size,
-				  body);
-		if (err && err->code == GR_ERR_FAULT) {
-			stop(mp, "bucket not readable", b);
-			err = gr_damage_fault(&mp->damage, err,
-					      "memory profile bucket");
-			break;
-		}
-		if (err)
+		if ((err = read_bucket(mp, mem, b, l->header_size,
+				       buf + l->header_size, body, &ok)) ||
+		    !ok)
 			break;
 		err = add_bucket(mp, l, b, buf, raws, &raw_cap);
 	}
