@@ -33,7 +33,19 @@ enum {
 	REG_R11 = 11,
 	/* More allocation functions than this is not the runtime. */
 	MAX_CALLEES = 256,
+	/* Integer argument registers of the Go internal ABI (regabi). */
+	NARGS = 9,
+	/* Stack slots followed per function; more are not followed. */
+	MAX_SLOTS = 64,
+	/* A LEAQ of a frame address may let a callee write this many bytes
+	 * from it: slots there hold nothing known. */
+	LEA_REACH = 256,
+	/* Rounds of passing a parameter's type from callee to caller. */
+	MAX_ROUNDS = 8,
 };
+
+/* cmd/compile/abi-internal.md: RAX, RBX, RCX, RDI, RSI, R8-R11. */
+static const uint8_t arg_regs[NARGS] = {0, 3, 1, 7, 6, 8, 9, 10, 11};
 
 /* What a register is known to hold. */
 enum what {
@@ -46,6 +58,7 @@ enum what {
 	W_MAP,	  /* a map of map type v */
 	W_CHAN,	  /* a channel of chan type v */
 	W_SCALAR, /* (stores only) an immediate or a byte */
+	W_PARAM,  /* the function's integer argument v, as it was passed */
 };
 
 struct reg {
@@ -78,6 +91,30 @@ struct pending {
 	struct reg regs[NREGS];
 };
 
+/* A stack slot of the function being scanned: every store into it
+ * (MOVQ reg, disp(SP)) stored parameter @param, or it is @bad. */
+struct slot {
+	int32_t disp;
+	uint8_t param;
+	bool bad, loaded;
+};
+
+/* What a function does with its parameter: map operations of one map
+ * type on it (@type), or passing it on to @to's parameter @to_param. */
+struct param_use {
+	uint64_t entry; /* the function's */
+	uint64_t type;	/* a map descriptor, or 0 with @to set */
+	uint64_t to;	/* callee entry, 0 with @type set */
+	uint8_t param, to_param;
+};
+
+/* A global's value passed as a call's argument. */
+struct global_arg {
+	uint64_t global;
+	uint64_t to;
+	uint8_t param;
+};
+
 /* A register store into a global, kept per function: an interface's
  * type word counts only with its data word stored beside it. */
 struct store {
@@ -98,6 +135,20 @@ struct scan {
 	uint8_t *label, *back;
 	struct pending *pend;
 	size_t npend;
+	/* The function's stack slots; in its second pass (@slots_known) a
+	 * load from a slot of one parameter gives that parameter. */
+	struct slot slots[MAX_SLOTS];
+	size_t nslots;
+	bool slots_known;
+	/* Frame ranges written by what the scan does not follow, applied
+	 * to every slot when the first pass ends (a slot first stored after
+	 * its address was taken is no better); all of them past the last. */
+	int64_t bad_lo[MAX_SLOTS], bad_hi[MAX_SLOTS];
+	size_t nbad;
+	struct param_use *puses;
+	size_t npuses, puses_cap;
+	struct global_arg *gargs;
+	size_t ngargs, gargs_cap;
 };
 
 /* A function that refers to a global word (any RIP-relative operand). */
@@ -375,8 +426,48 @@ static void clobber(const struct gr_x86_insn *in, struct reg *regs)
 
 /* A call: what its result is, and what it tells of a global map. */
 GR_MUST_USE
-static struct gr_error *call(struct gr_codetypes *c, const struct scan *s,
-			     uint64_t target, struct reg *regs)
+static struct gr_error *param_use(struct scan *s, struct param_use u)
+{
+	struct gr_error *err =
+		gr_array_grow(&s->puses, &s->puses_cap, s->npuses, 1);
+	if (!err)
+		s->puses[s->npuses++] = u;
+	return err;
+}
+
+/* What a direct call to a function of the program passes: globals'
+ * values and the caller's own parameters (resolved once every function
+ * is scanned, gr_codetypes_create). */
+GR_MUST_USE
+static struct gr_error *call_args(struct scan *s, uint64_t entry,
+				  uint64_t target, const struct reg *regs)
+{
+	for (uint8_t j = 0; j < NARGS; j++) {
+		const struct reg *r = &regs[arg_regs[j]];
+		struct gr_error *err = NULL;
+		if (r->what == W_GLOBAL) {
+			err = gr_array_grow(&s->gargs, &s->gargs_cap,
+					    s->ngargs, 1);
+			if (!err)
+				s->gargs[s->ngargs++] =
+					(struct global_arg){r->v, target, j};
+		} else if (r->what == W_PARAM) {
+			err = param_use(s, (struct param_use){
+						   .entry = entry,
+						   .to = target,
+						   .param = (uint8_t)r->v,
+						   .to_param = j});
+		}
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+GR_MUST_USE
+static struct gr_error *call(struct gr_codetypes *c, struct scan *s,
+			     uint64_t entry, uint64_t target,
+			     struct reg *regs)
 {
 	enum role role = callee_role(s, target);
 	const struct reg *ax = &regs[REG_AX], *bx = &regs[REG_BX];
@@ -414,15 +505,27 @@ static struct gr_error *call(struct gr_codetypes *c, const struct scan *s,
 			set(&result, W_CHAN, ax->v);
 		break;
 	case R_MAPOP:
-		if (ax->what == W_TYPE && bx->what == W_GLOBAL &&
+		if (ax->what == W_TYPE && (bx->what == W_GLOBAL ||
+					   bx->what == W_PARAM) &&
 		    is_desc(s, ax->v, GR_KIND_MAP)) {
 			struct gr_error *err =
-				record(c, bx->v, GR_CODETYPE_MAP, ax->v);
+				bx->what == W_GLOBAL
+					? record(c, bx->v, GR_CODETYPE_MAP,
+						 ax->v)
+					: param_use(s, (struct param_use){
+						  .entry = entry,
+						  .type = ax->v,
+						  .param = (uint8_t)bx->v});
 			if (err)
 				return err;
 		}
 		break;
-	case R_OTHER:
+	case R_OTHER: {
+		struct gr_error *err = call_args(s, entry, target, regs);
+		if (err)
+			return err;
+		break;
+	}
 	case R_NORETURN:
 		break;
 	}
@@ -492,8 +595,84 @@ static void find_labels(struct scan *s, const uint8_t *code, size_t len,
 	}
 }
 
+/* The slot at @disp, added if @add (NULL when there is no room). */
+static struct slot *slot_at(struct scan *s, int32_t disp, bool add)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].disp == disp)
+			return &s->slots[i];
+	if (!add || s->nslots == MAX_SLOTS)
+		return NULL;
+	s->slots[s->nslots] = (struct slot){.disp = disp};
+	return &s->slots[s->nslots++];
+}
+
+/* Slots [@lo, @hi) may be written by what the scan does not follow. */
+static void slots_bad(struct scan *s, int64_t lo, int64_t hi)
+{
+	if (s->nbad == MAX_SLOTS) {
+		s->bad_lo[MAX_SLOTS - 1] = INT64_MIN;
+		s->bad_hi[MAX_SLOTS - 1] = INT64_MAX;
+		return;
+	}
+	s->bad_lo[s->nbad] = lo;
+	s->bad_hi[s->nbad++] = hi;
+}
+
+/*
+ * A stack slot operand of @in, with the registers before it; true when
+ * the instruction is done with.  The compiler spills a parameter it
+ * needs after a call (no register survives one) and loads it from the
+ * slot again, in a loop too: a slot that only ever holds one parameter
+ * gives that parameter wherever it is loaded.  The first pass learns the
+ * slots, the second (@s->slots_known) uses them; a slot any other
+ * instruction writes, or whose address is taken, holds nothing known.
+ */
+static bool stack_slot(struct scan *s, const struct gr_x86_insn *in,
+		       struct reg *regs)
+{
+	bool movq = in->map == GR_X86_MAP_1 && in->rex_w && in->mod != 3;
+	if (movq && in->opcode == 0x8b) {
+		struct slot *sl = slot_at(s, in->sp_disp, false);
+		if (!s->slots_known) {
+			if (sl)
+				sl->loaded = true;
+			return false; /* the register: clobber() */
+		}
+		if (sl && !sl->bad) {
+			set(&regs[in->reg], W_PARAM, sl->param);
+			return true;
+		}
+		return false;
+	}
+	if (s->slots_known)
+		return false;
+	if (movq && in->opcode == 0x89) {
+		const struct reg *r = &regs[in->reg];
+		bool known = slot_at(s, in->sp_disp, false) != NULL;
+		struct slot *sl = slot_at(s, in->sp_disp, true);
+		if (!sl)
+			return true;
+		if (r->what != W_PARAM || (known && sl->param != r->v))
+			sl->bad = true;
+		else
+			sl->param = (uint8_t)r->v;
+		return true;
+	}
+	bool reads_only = in->map == GR_X86_MAP_1 &&
+			  (in->opcode == 0x38 || in->opcode == 0x39 ||
+			   in->opcode == 0x3a || in->opcode == 0x3b ||
+			   in->opcode == 0x84 || in->opcode == 0x85);
+	if (in->map == GR_X86_MAP_1 && in->opcode == 0x8d)
+		slots_bad(s, in->sp_disp, (int64_t)in->sp_disp + LEA_REACH);
+	else if (!reads_only) /* up to 16 bytes (MOVUPS X15, zeroing) */
+		slots_bad(s, (int64_t)in->sp_disp - 7,
+			  (int64_t)in->sp_disp + 16);
+	return false;
+}
+
 GR_MUST_USE
-static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
+static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
 				  const uint8_t *code, size_t len,
 				  uint64_t entry, uint32_t func, uint8_t rank)
 {
@@ -516,6 +695,11 @@ static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 		} else if (!falls_in) {
 			forget_all(regs); /* reached by nothing we saw */
 		}
+		/* The entry, also the target of the morestack path's jump
+		 * back with the arguments reloaded. */
+		if (at == 0)
+			for (uint8_t j = 0; j < NARGS; j++)
+				set(&regs[arg_regs[j]], W_PARAM, j);
 		at += in.len;
 		if (in.rip_rel && is_global(s, in.rip_target) &&
 		    (!c->nusers || c->users[c->nusers - 1].addr !=
@@ -533,7 +717,7 @@ static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 				regs[i] = (struct reg){0};
 		if (in.is_call) {
 			struct gr_error *err =
-				call(c, s, in.branch_target, regs);
+				call(c, s, entry, in.branch_target, regs);
 			if (err)
 				return err;
 			/* The out-of-line blocks after a panic call are
@@ -557,6 +741,8 @@ static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 			falls_in = false;
 			continue;
 		}
+		if (in.sp_rel && stack_slot(s, &in, regs))
+			continue;
 		if (in.is_lea && in.rip_rel) {
 			/* Checked as a descriptor (is_desc) only where
 			 * it is used. */
@@ -612,6 +798,149 @@ static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 		clobber(&in, regs);
 	}
 	return stores_to_records(c, s);
+}
+
+/* One function: a first pass, and a second one when some slot holds a
+ * parameter that is loaded again (stack_slot), in place of the first's
+ * findings. */
+GR_MUST_USE
+static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
+				  const uint8_t *code, size_t len,
+				  uint64_t entry, uint32_t func, uint8_t rank)
+{
+	size_t n = c->n, nusers = c->nusers, npuses = s->npuses,
+	       ngargs = s->ngargs;
+	s->nslots = 0;
+	s->nbad = 0;
+	s->slots_known = false;
+	struct gr_error *err = scan_pass(c, s, code, len, entry, func, rank);
+	bool again = false;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct slot *sl = &s->slots[i];
+		sl->bad |= !sl->loaded;
+		for (size_t k = 0; k < s->nbad; k++)
+			sl->bad |= sl->disp >= s->bad_lo[k] &&
+				   sl->disp < s->bad_hi[k];
+		again |= !sl->bad;
+	}
+	if (err || !again)
+		return err;
+	c->n = n;
+	c->nusers = nusers;
+	s->npuses = npuses;
+	s->ngargs = ngargs;
+	s->slots_known = true;
+	return scan_pass(c, s, code, len, entry, func, rank);
+}
+
+static int cmp_puse(const void *a, const void *b)
+{
+	const struct param_use *x = a, *y = b;
+	if (x->entry != y->entry)
+		return x->entry < y->entry ? -1 : 1;
+	if (x->param != y->param)
+		return x->param < y->param ? -1 : 1;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return (x->to_param > y->to_param) - (x->to_param < y->to_param);
+}
+
+/* The first of @v[0..@n) (sorted) for (@entry, @param). */
+static size_t puse_first(const struct param_use *v, size_t n,
+			 uint64_t entry, uint8_t param)
+{
+	size_t a = 0, b = n;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (v[m].entry < entry ||
+		    (v[m].entry == entry && v[m].param < param))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/* Sort @s->puses and drop repeats. */
+static void puses_settle(struct scan *s)
+{
+	if (!s->npuses)
+		return;
+	qsort(s->puses, s->npuses, sizeof(*s->puses), cmp_puse);
+	size_t w = 1;
+	for (size_t i = 1; i < s->npuses; i++)
+		if (cmp_puse(&s->puses[w - 1], &s->puses[i]))
+			s->puses[w++] = s->puses[i];
+	s->npuses = w;
+}
+
+/* The one map type of (@entry, @param) in the first @n uses (settled):
+ * 0 when there is none or more than one. */
+static uint64_t param_type(const struct scan *s, size_t n, uint64_t entry,
+			   uint8_t param)
+{
+	uint64_t type = 0;
+	for (size_t i = puse_first(s->puses, n, entry, param);
+	     i < n && s->puses[i].entry == entry &&
+	     s->puses[i].param == param;
+	     i++) {
+		if (!s->puses[i].type)
+			continue;
+		if (type && type != s->puses[i].type)
+			return 0;
+		type = s->puses[i].type;
+	}
+	return type;
+}
+
+/*
+ * A map made where no type is passed (runtime.makemap_small, a map
+ * literal) and filled by a function it is passed to:
+ *
+ *	MOVQ main.grown(SB), AX
+ *	CALL main.fill(SB)            fill: ... mapassign_fast64(type, m, k)
+ *
+ * A parameter used in map operations of one map type has that type, and
+ * so has a caller's parameter passed on to it (a few rounds deep); a
+ * global whose value is passed as such a parameter is that map.  Two
+ * types for one parameter are none.
+ */
+GR_MUST_USE
+static struct gr_error *resolve_params(struct gr_codetypes *c,
+				       struct scan *s)
+{
+	puses_settle(s);
+	for (int round = 0; round < MAX_ROUNDS; round++) {
+		size_t n = s->npuses;
+		for (size_t i = 0; i < n; i++) {
+			const struct param_use u = s->puses[i];
+			uint64_t t =
+				u.to ? param_type(s, n, u.to, u.to_param) : 0;
+			if (!t)
+				continue;
+			struct gr_error *err = param_use(
+				s, (struct param_use){.entry = u.entry,
+						      .type = t,
+						      .param = u.param});
+			if (err)
+				return err;
+		}
+		size_t before = n;
+		puses_settle(s);
+		if (s->npuses == before)
+			break;
+	}
+	for (size_t i = 0; i < s->ngargs; i++) {
+		const struct global_arg *g = &s->gargs[i];
+		uint64_t t = param_type(s, s->npuses, g->to, g->param);
+		struct gr_error *err =
+			t ? record(c, g->global, GR_CODETYPE_MAP, t) : NULL;
+		if (err)
+			return err;
+	}
+	return NULL;
 }
 
 static int cmp_record(const void *a, const void *b)
@@ -726,11 +1055,15 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 		err = scan_func(c, &s, code, len, fn.entry, i,
 				rank_of(fn.name));
 	}
+	if (!err)
+		err = resolve_params(c, &s);
 	free(buf);
 	free(s.label);
 	free(s.back);
 	free(s.pend);
 	free(s.stores);
+	free(s.puses);
+	free(s.gargs);
 	if (err) {
 		gr_codetypes_destroy(c);
 		return err;

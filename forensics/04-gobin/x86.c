@@ -120,8 +120,8 @@ static bool vex_imm8(unsigned map, uint8_t op)
 /* ModRM, SIB and displacement from p[*at]; fills the RIP-relative flag and
  * the (not yet resolved) displacement. */
 static bool modrm_bytes(const uint8_t *p, size_t n, size_t *at,
-			struct gr_x86_insn *in, bool rex_r, bool rex_b,
-			int32_t *disp)
+			struct gr_x86_insn *in, bool rex_r, bool rex_x,
+			bool rex_b, int32_t *disp)
 {
 	if (*at >= n)
 		return false;
@@ -137,6 +137,10 @@ static bool modrm_bytes(const uint8_t *p, size_t n, size_t *at,
 		uint8_t sib = p[(*at)++];
 		if (in->mod == 0 && (sib & 7) == 5)
 			dlen = 4;
+		/* Base SP, no index: a slot of the stack frame. */
+		else if ((sib & 7) == 4 && !rex_b && ((sib >> 3) & 7) == 4 &&
+			 !rex_x)
+			in->sp_rel = true;
 	}
 	if (in->mod == 0 && (m & 7) == 5) {
 		in->rip_rel = true;
@@ -157,6 +161,8 @@ static bool modrm_bytes(const uint8_t *p, size_t n, size_t *at,
 		*disp = (int8_t)p[*at];
 	}
 	*at += dlen;
+	if (in->sp_rel)
+		in->sp_disp = *disp;
 	return true;
 }
 
@@ -177,7 +183,7 @@ bool gr_x86_decode(const uint8_t *code, size_t avail, uint64_t pc,
 {
 	size_t n = avail < 15 ? avail : 15, at = 0;
 	bool opsize = false, addrsize = false, rex_w = false, rex_r = false,
-	     rex_b = false;
+	     rex_x = false, rex_b = false;
 	memset(out, 0, sizeof(*out));
 	out->pc = pc;
 	/* Legacy prefixes, then at most one REX immediately before the
@@ -204,6 +210,7 @@ bool gr_x86_decode(const uint8_t *code, size_t avail, uint64_t pc,
 		uint8_t rex = code[at++];
 		rex_w = rex & 8;
 		rex_r = rex & 4;
+		rex_x = rex & 2;
 		rex_b = rex & 1;
 	}
 	if (at >= n)
@@ -224,6 +231,7 @@ bool gr_x86_decode(const uint8_t *code, size_t avail, uint64_t pc,
 			rex_r = !(v[0] & 0x80);
 		} else {
 			rex_r = !(v[0] & 0x80);
+			rex_x = !(v[0] & 0x40);
 			rex_b = !(v[0] & 0x20);
 			rex_w = v[1] & 0x80;
 			map = v[0] & (b == 0x62 ? 0x07 : 0x1f);
@@ -236,7 +244,7 @@ bool gr_x86_decode(const uint8_t *code, size_t avail, uint64_t pc,
 		out->rex_w = rex_w;
 		/* VZEROUPPER/VZEROALL (VEX 0F 77) have no ModRM. */
 		if (!(map == GR_X86_MAP_0F && out->opcode == 0x77 && b != 0x62) &&
-		    !modrm_bytes(code, n, &at, out, rex_r, rex_b, &disp))
+		    !modrm_bytes(code, n, &at, out, rex_r, rex_x, rex_b, &disp))
 			return false;
 		if (vex_imm8(map, out->opcode)) {
 			if (at >= n)
@@ -256,7 +264,7 @@ bool gr_x86_decode(const uint8_t *code, size_t avail, uint64_t pc,
 			out->map = (uint8_t)map;
 			out->opcode = code[at++];
 			out->rex_w = rex_w;
-			if (!modrm_bytes(code, n, &at, out, rex_r, rex_b, &disp))
+			if (!modrm_bytes(code, n, &at, out, rex_r, rex_x, rex_b, &disp))
 				return false;
 			if (map == GR_X86_MAP_0F3A) {
 				if (at >= n)
@@ -275,7 +283,7 @@ bool gr_x86_decode(const uint8_t *code, size_t avail, uint64_t pc,
 	out->rex_w = rex_w;
 	if (op->imm == I_BAD || op->imm == I_PREFIX)
 		return false;
-	if (op->modrm && !modrm_bytes(code, n, &at, out, rex_r, rex_b, &disp))
+	if (op->modrm && !modrm_bytes(code, n, &at, out, rex_r, rex_x, rex_b, &disp))
 		return false;
 	size_t ilen = 0;
 	switch (op->imm) {

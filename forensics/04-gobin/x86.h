@@ -39,6 +39,10 @@ struct gr_x86_insn {
 	/* A RIP-relative memory operand: rip_target = pc + len + disp32. */
 	bool rip_rel;
 	uint64_t rip_target;
+	/* A memory operand on SP with no index: sp_disp(SP), a slot of
+	 * the frame. */
+	bool sp_rel;
+	int32_t sp_disp;
 	/* A direct CALL/JMP/Jcc rel8/rel32: its destination. */
 	bool is_call, is_jmp, is_jcc;
 	uint64_t branch_target;

@@ -354,6 +354,12 @@ GR_MUST_USE
 struct gr_error *types_set_kind(struct gr_types *t, uint32_t id,
 				uint32_t kind);
 
+/* Give the typed object @id element count @count, its kind and flags
+ * unchanged. */
+GR_MUST_USE
+struct gr_error *types_set_count(struct gr_types *t, uint32_t id,
+				 uint64_t count);
+
 /* ---- types_layout.c ---- */
 
 /* The slots of DWARF type @id (cached): *@n of them from *@ret, NULL

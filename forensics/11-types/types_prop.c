@@ -99,6 +99,19 @@ static struct gr_error *relayout(struct gr_types *t, uint32_t id,
 	return push_work(t, id);
 }
 
+/* Object @id, typed as one value, holds @count of them. */
+GR_MUST_USE
+static __attribute__((noinline)) struct gr_error *
+grow_count(struct gr_types *t, uint32_t id, uint64_t count)
+{
+	struct gr_error *err = types_set_count(t, id, count);
+	if (err || t->kinds[types_kind_index(t, id)].layout ==
+			   GR_TYPES_NO_LAYOUT)
+		return err;
+	t->objs[id] &= ~GR_TYPES_QUEUED;
+	return push_work(t, id);
+}
+
 /* types_assign of kind @k (not 0) already interned; inline, as typing
  * calls it for every pointer it follows. */
 GR_MUST_USE
@@ -108,6 +121,12 @@ assign_kind(struct gr_types *t, uint32_t id,
 {
 	if (types_typed(t, id)) {
 		*ret = false;
+		/* Offered as an array of what it holds one of: a pointer to
+		 * the first element came first (runtime.allgptr before
+		 * runtime.allgs).  The elements after it are typed too. */
+		if (count > 1 && types_kind_index(t, id) == k &&
+		    types_count_of(t, id) <= 1)
+			return grow_count(t, id, count);
 		return relayout(t, id, t->kinds[k].layout, t->kinds[k].esize);
 	}
 	struct gr_error *err = types_set_object(t, id, k, count);

@@ -115,6 +115,27 @@ struct gr_error *types_set_kind(struct gr_types *t, uint32_t id,
 	return NULL;
 }
 
+struct gr_error *types_set_count(struct gr_types *t, uint32_t id,
+				 uint64_t count)
+{
+	uint32_t w = t->objs[id], i = 0;
+	if (w & GR_TYPES_WIDE) {
+		t->wide[w & GR_TYPES_WIDE_MAX].count = count;
+		return NULL;
+	}
+	uint32_t kind = (w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT;
+	if (count < GR_TYPES_NARROW_COUNT) {
+		t->objs[id] = (w & ~(GR_TYPES_NARROW_COUNT - 1)) |
+			      (uint32_t)count;
+		return NULL;
+	}
+	struct gr_error *err = new_wide(t, kind, count, &i);
+	if (err)
+		return err;
+	t->objs[id] = (w & GR_TYPES_FLAGS) | GR_TYPES_WIDE | i;
+	return NULL;
+}
+
 /* gr_types_object copies a kind's first 8 bytes as the object's. */
 _Static_assert(offsetof(struct types_kind, type) ==
 			       offsetof(struct gr_type_object, type) &&

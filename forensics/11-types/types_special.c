@@ -549,6 +549,15 @@ struct gr_error *types_chan(struct gr_types *t, uint64_t v,
 	    (err = types_assign(t, id, info, hchan, 0, GR_TYPE_SOURCE_DWARF,
 				&typed)))
 		return err;
+	/* A channel typed before, as the runtime's hchan (a waiter's
+	 * sudog.c) or as this one reached again, has its buffer typed from
+	 * here: only a chan type knows the element. */
+	if (!typed) {
+		const struct gr_type_info *cur =
+			&t->info[types_kind_of(t, id)->type];
+		typed = cur->size == hsize && cur->name &&
+			strstr(cur->name, "hchan");
+	}
 	if (!typed || !t->rt.have_hchan)
 		return NULL;
 	err = gr_mem_u64(t->mem, v + t->rt.hchan_buf, &buf);
