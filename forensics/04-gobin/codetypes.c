@@ -37,11 +37,16 @@ enum {
 	NARGS = 9,
 	/* Stack slots followed per function; more are not followed. */
 	MAX_SLOTS = 64,
-	/* A LEAQ of a frame address may let a callee write this many bytes
-	 * from it: slots there hold nothing known. */
-	LEA_REACH = 256,
+	/* A LEAQ of a frame address lets a callee write the variable there:
+	 * slots this many bytes from it hold nothing known.  (Go gives
+	 * variables whose lifetimes overlap their own bytes, so only a
+	 * variable's own fields are at risk: a struct's first 64 bytes.) */
+	LEA_REACH = 64,
+	REG_BP = 5,
 	/* Rounds of passing a parameter's type from callee to caller. */
 	MAX_ROUNDS = 8,
+	/* Passes over one function (scan_func). */
+	MAX_PASSES = 4,
 };
 
 /* cmd/compile/abi-internal.md: RAX, RBX, RCX, RDI, RSI, R8-R11. */
@@ -59,11 +64,18 @@ enum what {
 	W_CHAN,	  /* a channel of chan type v */
 	W_SCALAR, /* (stores only) an immediate or a byte */
 	W_PARAM,  /* the function's integer argument v, as it was passed */
+	W_RESULT, /* what the function at v returned (its first result) */
+	W_ZERO,	  /* zero: nil (XORL r, r) */
+	W_GADDR,  /* the address of the global word at v (LEAQ) */
+	W_TOP,	  /* not known yet: a loop head's back edge in a guess
+		   * (enter_label); meets as anything */
 };
 
 struct reg {
 	uint8_t what;
-	uint8_t age;
+	/* The pass's instruction count when the fact was learnt; it is
+	 * forgotten MAX_AGE instructions later (expire). */
+	uint32_t born;
 	uint64_t v;
 };
 
@@ -92,11 +104,25 @@ struct pending {
 };
 
 /* A stack slot of the function being scanned: every store into it
- * (MOVQ reg, disp(SP)) stored parameter @param, or it is @bad. */
+ * (MOVQ reg, disp(SP)) stored the same @fact, or it is @bad. */
 struct slot {
 	int32_t disp;
-	uint8_t param;
+	uint8_t what;
+	uint64_t v;
 	bool bad, loaded;
+};
+
+/* What a function returns in AX at one of its RETs (W_NONE: unknown). */
+struct ret {
+	uint64_t entry;
+	uint64_t v;
+	uint8_t what;
+};
+
+/* A global stored with what a call returned. */
+struct result_store {
+	uint64_t global;
+	uint64_t callee;
 };
 
 /* What a function does with its parameter: map operations of one map
@@ -135,6 +161,20 @@ struct scan {
 	uint8_t *label, *back;
 	struct pending *pend;
 	size_t npend;
+	/* The states at the jumps back to a loop head, of this pass
+	 * (@backs) and of the one before (@prev, NULL in the first): a loop
+	 * head is entered with what the previous pass found at its back
+	 * edges as well as with what reaches it forward.  A list that did
+	 * not fit is @over, and its loop heads start from nothing. */
+	struct pending *backs, *prev, *bk[2];
+	size_t nbacks, nprev;
+	bool backs_over, prev_over, pend_over;
+	uint32_t now; /* instructions so far in this pass */
+	enum { LOOPS_FORGET, LOOPS_FORWARD, LOOPS_BACKS } loops;
+	bool has_loops; /* a back bit is set (find_labels) */
+	/* The function decoded (find_labels), for every pass. */
+	struct gr_x86_insn *insns;
+	size_t ninsns, insns_cap;
 	/* The function's stack slots; in its second pass (@slots_known) a
 	 * load from a slot of one parameter gives that parameter. */
 	struct slot slots[MAX_SLOTS];
@@ -149,6 +189,14 @@ struct scan {
 	size_t npuses, puses_cap;
 	struct global_arg *gargs;
 	size_t ngargs, gargs_cap;
+	struct ret *rets;
+	size_t nrets, rets_cap;
+	/* The function is the runtime's: what it returns (an *hmap from
+	 * makemap_small, an *hchan) the code types better as a map or a
+	 * channel, so its RETs are not kept. */
+	bool runtime_fn;
+	struct result_store *rstores;
+	size_t nrstores, rstores_cap;
 };
 
 /* A function that refers to a global word (any RIP-relative operand). */
@@ -208,12 +256,26 @@ static enum role role_of(const char *name)
 	return R_OTHER;
 }
 
+static int cmp_callee(const void *a, const void *b)
+{
+	const struct callee *x = a, *y = b;
+	return (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+/* @s->callees is sorted by entry. */
 static enum role callee_role(const struct scan *s, uint64_t pc)
 {
-	for (size_t i = 0; i < s->ncallees; i++)
-		if (s->callees[i].entry == pc)
-			return (enum role)s->callees[i].role;
-	return R_OTHER;
+	size_t a = 0, b = s->ncallees;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (s->callees[m].entry < pc)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < s->ncallees && s->callees[a].entry == pc
+		       ? (enum role)s->callees[a].role
+		       : R_OTHER;
 }
 
 static bool within(uint64_t a, uint64_t lo, uint64_t hi)
@@ -229,14 +291,22 @@ static bool is_global(const struct scan *s, uint64_t a)
 }
 
 GR_MUST_USE
-static struct gr_error *record(struct gr_codetypes *c, uint64_t addr,
-			       enum gr_codetype_kind kind, uint64_t type)
+static struct gr_error *record_of(struct gr_codetypes *c, uint64_t addr,
+				  enum gr_codetype_kind kind, uint64_t type,
+				  bool derived)
 {
 	struct gr_error *err = gr_array_grow(&c->v, &c->cap, c->n, 1);
 	if (err)
 		return err;
-	c->v[c->n++] = (struct gr_codetype){addr, type, kind};
+	c->v[c->n++] = (struct gr_codetype){addr, type, kind, derived};
 	return NULL;
+}
+
+GR_MUST_USE
+static struct gr_error *record(struct gr_codetypes *c, uint64_t addr,
+			       enum gr_codetype_kind kind, uint64_t type)
+{
+	return record_of(c, addr, kind, type, false);
 }
 
 /*
@@ -310,47 +380,136 @@ static bool store_kind(const struct scan *s, const struct reg *r,
 	}
 }
 
+static void set(const struct scan *s, struct reg *r, enum what w,
+		uint64_t v);
+
+/* A store of @r into the global word at @addr. */
+GR_MUST_USE
+static struct gr_error *store_global(struct scan *s, uint64_t addr,
+				     struct reg *r)
+{
+	struct gr_error *err =
+		gr_array_grow(&s->stores, &s->stores_cap, s->nstores, 1);
+	if (err)
+		return err;
+	s->stores[s->nstores++] = (struct store){addr, r->v, r->what};
+	/* The register now also holds the global's value: passed on to a
+	 * function that uses it as a map, it types the global
+	 * (G = makemap_small(); fill(G)). */
+	if (r->what == W_NONE || r->what == W_RESULT)
+		set(s, r, W_GLOBAL, addr);
+	return NULL;
+}
+
 static void forget_all(struct reg *regs)
 {
 	memset(regs, 0, NREGS * sizeof(*regs));
 }
 
-static void set(struct reg *r, enum what w, uint64_t v)
+static void set(const struct scan *s, struct reg *r, enum what w,
+		uint64_t v)
 {
-	*r = (struct reg){.what = (uint8_t)w, .v = v};
+	*r = (struct reg){.what = (uint8_t)w, .born = s->now, .v = v};
+}
+
+/* Forget the facts learnt more than MAX_AGE instructions ago: the
+ * compiler puts a LEAQ, its call and the store close together; older
+ * facts are more likely stale. */
+static void expire(const struct scan *s, struct reg *regs)
+{
+	for (int i = 0; i < NREGS; i++)
+		if (regs[i].what && regs[i].what != W_TOP &&
+		    s->now - regs[i].born > MAX_AGE)
+			regs[i] = (struct reg){0};
 }
 
 /* The meet of two states: what both paths agree on. */
 static void meet(struct reg *into, const struct reg *other)
 {
 	for (int i = 0; i < NREGS; i++)
-		if (into[i].what != other[i].what || into[i].v != other[i].v)
+		if (other[i].what == W_TOP)
+			continue;
+		else if (into[i].what == W_TOP)
+			into[i] = other[i];
+		else if (into[i].what != other[i].what ||
+			 into[i].v != other[i].v)
 			into[i] = (struct reg){0};
-		else if (other[i].age > into[i].age)
-			into[i].age = other[i].age;
+		else if (other[i].born < into[i].born)
+			into[i].born = other[i].born;
 }
 
 /* Remember the state at a forward jump to @target. */
+/*
+ * A state kept for a label holds its facts' ages, not their birth: a
+ * fact ages along the path that carries it, and waits unaged at a jump
+ * for its label.  REL + born - now, so the older of two is still the
+ * smaller (meet).
+ */
+#define REL 0x80000000u
+
+static void to_rel(const struct scan *s, struct reg *out,
+		   const struct reg *regs)
+{
+	for (int i = 0; i < NREGS; i++) {
+		out[i] = regs[i];
+		out[i].born = REL + regs[i].born - s->now;
+	}
+}
+
+static void from_rel(const struct scan *s, struct reg *out,
+		     const struct reg *rel)
+{
+	for (int i = 0; i < NREGS; i++) {
+		out[i] = rel[i];
+		out[i].born = s->now + rel[i].born - REL;
+	}
+}
+
 static void push_pending(struct scan *s, uint64_t target,
 			 const struct reg *regs)
 {
+	struct reg rel[NREGS];
+	to_rel(s, rel, regs);
 	for (size_t i = 0; i < s->npend; i++)
 		if (s->pend[i].target == target) {
-			meet(s->pend[i].regs, regs);
+			meet(s->pend[i].regs, rel);
 			return;
 		}
-	if (s->npend == MAX_PENDING)
+	if (s->npend == MAX_PENDING) {
+		s->pend_over = true;
 		return; /* the label then starts from nothing (see below) */
+	}
 	s->pend[s->npend].target = target;
-	memcpy(s->pend[s->npend].regs, regs, NREGS * sizeof(*regs));
+	memcpy(s->pend[s->npend].regs, rel, sizeof(rel));
 	s->npend++;
+}
+
+/* Remember the state at a jump back to @target (a loop head). */
+static void push_back(struct scan *s, uint64_t target, const struct reg *regs)
+{
+	for (size_t i = 0; i < s->nbacks; i++)
+		if (s->backs[i].target == target) {
+			meet(s->backs[i].regs, regs);
+			return;
+		}
+	if (s->nbacks == MAX_PENDING) {
+		s->backs_over = true;
+		return;
+	}
+	s->backs[s->nbacks].target = target;
+	memcpy(s->backs[s->nbacks].regs, regs, NREGS * sizeof(*regs));
+	s->nbacks++;
 }
 
 /*
  * The state entering the label at @pc: the meet of the fall-through's
  * (unless the instruction before cannot fall through) and of every
- * forward jump's; nothing for a loop head or a label whose jumps did not
- * fit.
+ * forward jump's; nothing for a label whose jumps did not fit.  A loop
+ * head (@back) depends on s->loops: LOOPS_FORGET starts it from nothing,
+ * LOOPS_FORWARD from what reaches it forward alone (an optimistic guess),
+ * LOOPS_BACKS also meets what the guess before found at its back edges
+ * (scan_func repeats until that holds still: then every fact at the head
+ * holds on every turn of the loop).
  */
 static void enter_label(struct scan *s, uint64_t pc, bool back,
 			bool falls_in, struct reg *regs)
@@ -358,15 +517,49 @@ static void enter_label(struct scan *s, uint64_t pc, bool back,
 	size_t i = 0;
 	while (i < s->npend && s->pend[i].target != pc)
 		i++;
-	if (back || i == s->npend) {
+	bool fwd = i < s->npend;
+	const struct pending *b = NULL;
+	for (size_t k = 0; back && s->loops == LOOPS_BACKS && !s->prev_over &&
+			   k < s->nprev;
+	     k++)
+		if (s->prev[k].target == pc)
+			b = &s->prev[k];
+	/* Inputs: the fall-through, the forward jumps, the back edges. */
+	bool forget = s->pend_over || (!back && !fwd) ||
+		      (back && (s->loops == LOOPS_FORGET ||
+				(s->loops == LOOPS_BACKS && !b)));
+	if (forget) {
 		forget_all(regs);
 	} else {
-		if (falls_in)
-			meet(regs, s->pend[i].regs);
-		else
-			memcpy(regs, s->pend[i].regs, NREGS * sizeof(*regs));
-		s->pend[i] = s->pend[--s->npend];
+		bool have = falls_in;
+		if (fwd) {
+			struct reg f[NREGS];
+			from_rel(s, f, s->pend[i].regs);
+			if (have)
+				meet(regs, f);
+			else
+				memcpy(regs, f, sizeof(f));
+			have = true;
+		}
+		for (int r = 0; back && r < NREGS; r++) {
+			/* The guess takes its back edges as anything. */
+			struct reg e = b ? b->regs[r]
+					 : (struct reg){.what = W_TOP};
+			/* A fact from a back edge starts young: its age
+			 * there grows with every pass, and the passes would
+			 * not settle. */
+			e.born = s->now;
+			if (!have || regs[r].what == W_TOP)
+				regs[r] = e;
+			else if (e.what != W_TOP &&
+				 (regs[r].what != e.what || regs[r].v != e.v))
+				regs[r] = (struct reg){0};
+			/* else the forward fact, its age kept: a fact the
+			 * loop keeps is as old as when it was entered. */
+		}
 	}
+	if (fwd)
+		s->pend[i] = s->pend[--s->npend];
 }
 
 /* Forget what an instruction this scan does not follow may write. */
@@ -374,6 +567,12 @@ static void clobber(const struct gr_x86_insn *in, struct reg *regs)
 {
 	uint8_t op = in->opcode;
 	if (in->map != GR_X86_MAP_1) {
+		/* NOPL (0F 1F /0, the assembler's alignment padding) and
+		 * the prefetch hints write nothing: their reg field is no
+		 * operand. */
+		if (in->map == GR_X86_MAP_0F &&
+		    (op == 0x1f || op == 0x18 || op == 0x0d))
+			return;
 		if (!in->has_modrm) {
 			forget_all(regs); /* syscall, cpuid, rdtsc ... */
 			return;
@@ -473,36 +672,44 @@ static struct gr_error *call(struct gr_codetypes *c, struct scan *s,
 	const struct reg *ax = &regs[REG_AX], *bx = &regs[REG_BX];
 	struct reg result = {0};
 	switch (role) {
-	case R_BARRIER:
+	case R_BARRIER: {
+		/* Go 1.19-1.20's gcWriteBarrier stores AX at DI's address
+		 * (the path taken while the GC marks); a global's address
+		 * there is a store into it. */
+		struct gr_error *err =
+			regs[REG_DI].what == W_GADDR
+				? store_global(s, regs[REG_DI].v, &regs[REG_AX])
+				: NULL;
 		/* Go 1.21+ returns the buffer in R11; the others are kept
 		 * (runtime/asm_amd64.s gcWriteBarrier). */
 		regs[REG_R11] = (struct reg){0};
-		return NULL;
+		return err;
+	}
 	case R_NEWOBJECT:
 		if (ax->what == W_TYPE)
-			set(&result, W_NEW, ax->v);
+			set(s, &result, W_NEW, ax->v);
 		break;
 	case R_MALLOCGC:
 		if (bx->what == W_TYPE)
-			set(&result, W_NEW, bx->v);
+			set(s, &result, W_NEW, bx->v);
 		break;
 	case R_MAKESLICE:
 		if (ax->what == W_TYPE)
-			set(&result, W_ARRAY, ax->v);
+			set(s, &result, W_ARRAY, ax->v);
 		break;
 	case R_GROWSLICE:
 		if (regs[REG_SI].what == W_TYPE)
-			set(&result, W_ARRAY, regs[REG_SI].v);
+			set(s, &result, W_ARRAY, regs[REG_SI].v);
 		else if (ax->what == W_TYPE)
-			set(&result, W_ARRAY, ax->v);
+			set(s, &result, W_ARRAY, ax->v);
 		break;
 	case R_MAKEMAP:
 		if (ax->what == W_TYPE)
-			set(&result, W_MAP, ax->v);
+			set(s, &result, W_MAP, ax->v);
 		break;
 	case R_MAKECHAN:
 		if (ax->what == W_TYPE)
-			set(&result, W_CHAN, ax->v);
+			set(s, &result, W_CHAN, ax->v);
 		break;
 	case R_MAPOP:
 		if (ax->what == W_TYPE && (bx->what == W_GLOBAL ||
@@ -524,6 +731,7 @@ static struct gr_error *call(struct gr_codetypes *c, struct scan *s,
 		struct gr_error *err = call_args(s, entry, target, regs);
 		if (err)
 			return err;
+		set(s, &result, W_RESULT, target);
 		break;
 	}
 	case R_NORETURN:
@@ -549,6 +757,15 @@ static struct gr_error *stores_to_records(struct gr_codetypes *c,
 		const struct store *st = &s->stores[i];
 		struct reg r = {.what = st->what, .v = st->v};
 		enum gr_codetype_kind kind;
+		if (st->what == W_RESULT) {
+			struct gr_error *err = gr_array_grow(
+				&s->rstores, &s->rstores_cap, s->nrstores, 1);
+			if (err)
+				return err;
+			s->rstores[s->nrstores++] =
+				(struct result_store){st->addr, st->v};
+			continue;
+		}
 		if (st->what == W_SCALAR || !store_kind(s, &r, &kind))
 			continue;
 		if (kind == GR_CODETYPE_IFACE) {
@@ -574,25 +791,39 @@ static struct gr_error *stores_to_records(struct gr_codetypes *c,
 	return NULL;
 }
 
-/* First pass: where jumps land inside the function. */
-static void find_labels(struct scan *s, const uint8_t *code, size_t len,
-			uint64_t entry)
+/* Decode the function once (s->insns, up to what cannot be decoded: data
+ * or an unknown form, where every pass stops and guesses nothing) and
+ * mark where jumps land inside it. */
+GR_MUST_USE
+static struct gr_error *find_labels(struct scan *s, const uint8_t *code,
+				    size_t len, uint64_t entry)
 {
 	memset(s->label, 0, len / 8 + 1);
 	memset(s->back, 0, len / 8 + 1);
+	s->has_loops = false;
+	s->ninsns = 0;
 	for (size_t at = 0; at < len;) {
-		struct gr_x86_insn in;
-		if (!gr_x86_decode(code + at, len - at, entry + at, &in))
+		struct gr_error *err =
+			gr_array_grow(&s->insns, &s->insns_cap, s->ninsns, 1);
+		if (err)
+			return err;
+		struct gr_x86_insn *ip = &s->insns[s->ninsns];
+		if (!gr_x86_decode(code + at, len - at, entry + at, ip))
 			break;
+		s->ninsns++;
+		const struct gr_x86_insn in = *ip;
 		if ((in.is_jmp || in.is_jcc) &&
 		    within(in.branch_target, entry, entry + len)) {
 			size_t t = (size_t)(in.branch_target - entry);
 			s->label[t / 8] |= (uint8_t)(1u << (t % 8));
-			if (t <= at)
+			if (t <= at) {
 				s->back[t / 8] |= (uint8_t)(1u << (t % 8));
+				s->has_loops = true;
+			}
 		}
 		at += in.len;
 	}
+	return NULL;
 }
 
 /* The slot at @disp, added if @add (NULL when there is no room). */
@@ -640,7 +871,7 @@ static bool stack_slot(struct scan *s, const struct gr_x86_insn *in,
 			return false; /* the register: clobber() */
 		}
 		if (sl && !sl->bad) {
-			set(&regs[in->reg], W_PARAM, sl->param);
+			set(s, &regs[in->reg], (enum what)sl->what, sl->v);
 			return true;
 		}
 		return false;
@@ -653,39 +884,48 @@ static bool stack_slot(struct scan *s, const struct gr_x86_insn *in,
 		struct slot *sl = slot_at(s, in->sp_disp, true);
 		if (!sl)
 			return true;
-		if (r->what != W_PARAM || (known && sl->param != r->v))
+		bool kept = r->what == W_PARAM || r->what == W_NEW ||
+			    r->what == W_ARRAY || r->what == W_MAP ||
+			    r->what == W_CHAN || r->what == W_RESULT;
+		if (!kept || (known && (sl->what != r->what || sl->v != r->v)))
 			sl->bad = true;
-		else
-			sl->param = (uint8_t)r->v;
+		sl->what = r->what;
+		sl->v = r->v;
 		return true;
 	}
 	bool reads_only = in->map == GR_X86_MAP_1 &&
 			  (in->opcode == 0x38 || in->opcode == 0x39 ||
 			   in->opcode == 0x3a || in->opcode == 0x3b ||
 			   in->opcode == 0x84 || in->opcode == 0x85);
-	if (in->map == GR_X86_MAP_1 && in->opcode == 0x8d)
-		slots_bad(s, in->sp_disp, (int64_t)in->sp_disp + LEA_REACH);
-	else if (!reads_only) /* up to 16 bytes (MOVUPS X15, zeroing) */
+	/* LEAQ off(SP), BP sets the frame pointer (Go 1.19-1.20's
+	 * prologue): no callee writes through it. */
+	if (in->map == GR_X86_MAP_1 && in->opcode == 0x8d) {
+		if (in->reg != REG_BP)
+			slots_bad(s, in->sp_disp,
+				  (int64_t)in->sp_disp + LEA_REACH);
+	} else if (!reads_only) { /* up to 16 bytes (MOVUPS X15, zeroing) */
 		slots_bad(s, (int64_t)in->sp_disp - 7,
 			  (int64_t)in->sp_disp + 16);
+	}
 	return false;
 }
 
 GR_MUST_USE
 static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
-				  const uint8_t *code, size_t len,
-				  uint64_t entry, uint32_t func, uint8_t rank)
+				  size_t len, uint64_t entry, uint32_t func,
+				  uint8_t rank)
 {
 	struct reg regs[NREGS] = {{0}};
 	const struct gr_moduledata *md = s->md;
 	bool falls_in = true;
-	find_labels(s, code, len, entry);
 	s->npend = 0;
+	s->nbacks = 0;
+	s->now = 0;
+	s->pend_over = s->backs_over = false;
 	s->nstores = 0;
-	for (size_t at = 0; at < len;) {
-		struct gr_x86_insn in;
-		if (!gr_x86_decode(code + at, len - at, entry + at, &in))
-			break; /* data or an unknown form: stop, guess nothing */
+	for (size_t k = 0; k < s->ninsns; k++) {
+		const struct gr_x86_insn in = s->insns[k];
+		size_t at = (size_t)(in.pc - entry);
 		/* @falls_in: the instruction before can run and falls
 		 * through to this one (dead padding after a jump cannot). */
 		if (s->label[at / 8] & (1u << (at % 8))) {
@@ -699,8 +939,7 @@ static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
 		 * back with the arguments reloaded. */
 		if (at == 0)
 			for (uint8_t j = 0; j < NARGS; j++)
-				set(&regs[arg_regs[j]], W_PARAM, j);
-		at += in.len;
+				set(s, &regs[arg_regs[j]], W_PARAM, j);
 		if (in.rip_rel && is_global(s, in.rip_target) &&
 		    (!c->nusers || c->users[c->nusers - 1].addr !=
 					   in.rip_target ||
@@ -712,9 +951,14 @@ static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
 			c->users[c->nusers++] =
 				(struct user){in.rip_target, func, rank};
 		}
-		for (int i = 0; i < NREGS; i++)
-			if (regs[i].what && ++regs[i].age > MAX_AGE)
-				regs[i] = (struct reg){0};
+		s->now++;
+		/* Facts are read by calls, returns and stores alone, and
+		 * carried by jumps to labels: old ones are forgotten there
+		 * (a label falling in meets them as the older of two). */
+		if (in.is_call || in.is_ret || in.is_jcc || in.is_jmp ||
+		    (in.map == GR_X86_MAP_1 && in.opcode == 0x89 &&
+		     in.mod != 3))
+			expire(s, regs);
 		if (in.is_call) {
 			struct gr_error *err =
 				call(c, s, entry, in.branch_target, regs);
@@ -727,14 +971,25 @@ static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
 			continue;
 		}
 		if (in.is_jcc || in.is_jmp) {
-			if (within(in.branch_target, entry, entry + len) &&
-			    in.branch_target > in.pc)
-				push_pending(s, in.branch_target, regs);
+			if (within(in.branch_target, entry, entry + len)) {
+				if (in.branch_target > in.pc)
+					push_pending(s, in.branch_target, regs);
+				else
+					push_back(s, in.branch_target, regs);
+			}
 			if (in.is_jmp) {
 				forget_all(regs);
 				falls_in = false;
 			}
 			continue;
+		}
+		if (in.is_ret && !s->runtime_fn) {
+			struct gr_error *err = gr_array_grow(
+				&s->rets, &s->rets_cap, s->nrets, 1);
+			if (err)
+				return err;
+			const struct reg *ax = &regs[REG_AX];
+			s->rets[s->nrets++] = (struct ret){entry, ax->v, ax->what};
 		}
 		if (in.is_ret || (in.map == GR_X86_MAP_1 && in.opcode == 0xcc)) {
 			forget_all(regs);
@@ -747,30 +1002,27 @@ static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
 			/* Checked as a descriptor (is_desc) only where
 			 * it is used. */
 			if (within(in.rip_target, md->types, md->etypes))
-				set(&regs[in.reg], W_TYPE, in.rip_target);
+				set(s, &regs[in.reg], W_TYPE, in.rip_target);
 			else if (!is_global(s, in.rip_target))
-				set(&regs[in.reg], W_ADDR, in.rip_target);
+				set(s, &regs[in.reg], W_ADDR, in.rip_target);
 			else
-				regs[in.reg] = (struct reg){0};
+				set(s, &regs[in.reg], W_GADDR, in.rip_target);
 			continue;
 		}
 		if (in.map == GR_X86_MAP_1 && in.rex_w && in.rip_rel &&
 		    in.opcode == 0x8b) {
 			if (is_global(s, in.rip_target))
-				set(&regs[in.reg], W_GLOBAL, in.rip_target);
+				set(s, &regs[in.reg], W_GLOBAL, in.rip_target);
 			else
 				regs[in.reg] = (struct reg){0};
 			continue;
 		}
 		if (in.map == GR_X86_MAP_1 && in.rex_w && in.rip_rel &&
 		    in.opcode == 0x89 && is_global(s, in.rip_target)) {
-			struct gr_error *err = gr_array_grow(
-				&s->stores, &s->stores_cap, s->nstores, 1);
+			struct gr_error *err =
+				store_global(s, in.rip_target, &regs[in.reg]);
 			if (err)
 				return err;
-			s->stores[s->nstores++] = (struct store){
-				in.rip_target, regs[in.reg].v,
-				regs[in.reg].what};
 			continue;
 		}
 		if (in.map == GR_X86_MAP_1 && in.rip_rel &&
@@ -795,42 +1047,116 @@ static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
 				regs[in.reg] = regs[in.rm];
 			continue;
 		}
+		if (in.map == GR_X86_MAP_1 &&
+		    (in.opcode == 0x31 || in.opcode == 0x33) && in.mod == 3 &&
+		    in.reg == in.rm) {
+			set(s, &regs[in.reg], W_ZERO, 0); /* XORL r, r */
+			continue;
+		}
 		clobber(&in, regs);
 	}
 	return stores_to_records(c, s);
 }
 
-/* One function: a first pass, and a second one when some slot holds a
- * parameter that is loaded again (stack_slot), in place of the first's
- * findings. */
+/* Whether the pass just made found the back edges the one before did
+ * (ages aside): another pass would find nothing new. */
+static bool same_backs(const struct scan *s)
+{
+	if (s->nbacks != s->nprev || s->backs_over != s->prev_over)
+		return false;
+	for (size_t i = 0; i < s->nbacks; i++) {
+		const struct pending *a = &s->backs[i], *b = NULL;
+		for (size_t k = 0; k < s->nprev && !b; k++)
+			if (s->prev[k].target == a->target)
+				b = &s->prev[k];
+		if (!b)
+			return false;
+		for (int r = 0; r < NREGS; r++)
+			if (a->regs[r].what != b->regs[r].what ||
+			    a->regs[r].v != b->regs[r].v)
+				return false;
+	}
+	return true;
+}
+
+/* What a pass of one function added, taken back before another. */
+struct mark {
+	size_t n, nusers, npuses, ngargs, nrets, nrstores;
+};
+
+static struct mark mark_of(const struct gr_codetypes *c,
+			   const struct scan *s)
+{
+	return (struct mark){c->n, c->nusers, s->npuses,
+			     s->ngargs, s->nrets, s->nrstores};
+}
+
+static void roll_back(struct gr_codetypes *c, struct scan *s,
+		      const struct mark *m)
+{
+	c->n = m->n;
+	c->nusers = m->nusers;
+	s->npuses = m->npuses;
+	s->ngargs = m->ngargs;
+	s->nrets = m->nrets;
+	s->nrstores = m->nrstores;
+}
+
+/*
+ * One function.  The first pass starts every loop head from nothing and
+ * learns the stack slots (stack_slot); later passes, each in place of the
+ * one before, load the slots' values and carry what loop heads keep: a
+ * guess from the forward edges, then the guess met with its back edges
+ * until they hold still (at most MAX_PASSES), else loop heads from
+ * nothing again.
+ */
 GR_MUST_USE
 static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 				  const uint8_t *code, size_t len,
 				  uint64_t entry, uint32_t func, uint8_t rank)
 {
-	size_t n = c->n, nusers = c->nusers, npuses = s->npuses,
-	       ngargs = s->ngargs;
+	struct mark m = mark_of(c, s);
+	struct gr_error *err = find_labels(s, code, len, entry);
+	if (err)
+		return err;
 	s->nslots = 0;
 	s->nbad = 0;
 	s->slots_known = false;
-	struct gr_error *err = scan_pass(c, s, code, len, entry, func, rank);
-	bool again = false;
+	s->loops = LOOPS_FORGET;
+	s->backs = s->bk[0];
+	err = scan_pass(c, s, len, entry, func, rank);
+	bool slots = false;
 	for (size_t i = 0; i < s->nslots; i++) {
 		struct slot *sl = &s->slots[i];
 		sl->bad |= !sl->loaded;
 		for (size_t k = 0; k < s->nbad; k++)
 			sl->bad |= sl->disp >= s->bad_lo[k] &&
 				   sl->disp < s->bad_hi[k];
-		again |= !sl->bad;
+		slots |= !sl->bad;
 	}
-	if (err || !again)
+	if (err || (!slots && !s->has_loops))
 		return err;
-	c->n = n;
-	c->nusers = nusers;
-	s->npuses = npuses;
-	s->ngargs = ngargs;
 	s->slots_known = true;
-	return scan_pass(c, s, code, len, entry, func, rank);
+	if (s->has_loops) {
+		s->loops = LOOPS_FORWARD;
+		for (int pass = 0; !err && pass < MAX_PASSES; pass++) {
+			roll_back(c, s, &m);
+			err = scan_pass(c, s, len, entry, func, rank);
+			if (err || (s->loops == LOOPS_BACKS && same_backs(s)))
+				return err;
+			/* This pass's back edges are the next one's. */
+			s->loops = LOOPS_BACKS;
+			s->prev = s->backs;
+			s->nprev = s->nbacks;
+			s->prev_over = s->backs_over;
+			s->backs = s->bk[(pass + 1) & 1];
+		}
+		if (err)
+			return err;
+	}
+	s->loops = LOOPS_FORGET;
+	roll_back(c, s, &m);
+	return scan_pass(c, s, len, entry, func, rank);
 }
 
 static int cmp_puse(const void *a, const void *b)
@@ -943,17 +1269,126 @@ static struct gr_error *resolve_params(struct gr_codetypes *c,
 	return NULL;
 }
 
+static int cmp_ret(const void *a, const void *b)
+{
+	const struct ret *x = a, *y = b;
+	if (x->entry != y->entry)
+		return x->entry < y->entry ? -1 : 1;
+	if (x->what != y->what)
+		return x->what < y->what ? -1 : 1;
+	return (x->v > y->v) - (x->v < y->v);
+}
+
+/* Returns of the functions being resolved; @state per distinct entry
+ * in ret order: 0 not yet, 1 under way (a cycle: unknown), 2 done. */
+struct rets_view {
+	const struct scan *s;
+	uint8_t *state;
+	struct reg *fact;
+};
+
+static size_t ret_first(const struct scan *s, uint64_t entry)
+{
+	size_t a = 0, b = s->nrets;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (s->rets[m].entry < entry)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/*
+ * What the function at @entry returns at every RET that returns
+ * something (nil returns aside), resolving a returned call's result
+ * through its callee, @depth calls deep at most; W_NONE when the RETs
+ * disagree or one returns what the scan does not know.
+ */
+static struct reg ret_fact(struct rets_view *rv, uint64_t entry,
+			   unsigned depth)
+{
+	const struct scan *s = rv->s;
+	struct reg none = {0};
+	size_t i = ret_first(s, entry);
+	if (i == s->nrets || s->rets[i].entry != entry ||
+	    depth >= MAX_ROUNDS || rv->state[i] == 1)
+		return none;
+	if (rv->state[i] == 2)
+		return rv->fact[i];
+	rv->state[i] = 1;
+	struct reg f = none;
+	bool ok = true;
+	for (size_t j = i; ok && j < s->nrets && s->rets[j].entry == entry;
+	     j++) {
+		struct reg r = {.what = s->rets[j].what, .v = s->rets[j].v};
+		if (r.what == W_ZERO)
+			continue;
+		if (r.what == W_RESULT)
+			r = ret_fact(rv, r.v, depth + 1);
+		if (r.what != W_NEW && r.what != W_ARRAY && r.what != W_MAP &&
+		    r.what != W_CHAN)
+			ok = false;
+		else if (f.what && (f.what != r.what || f.v != r.v))
+			ok = false;
+		else
+			f = (struct reg){.what = r.what, .v = r.v};
+	}
+	rv->state[i] = 2;
+	rv->fact[i] = ok ? f : none;
+	return rv->fact[i];
+}
+
+/*
+ * Globals stored with a call's result, typed by what the callee returns:
+ *
+ *	CALL encoding/base64.NewEncoding(SB)    NewEncoding: e := new(Encoding)
+ *	MOVQ AX, encoding/base64.StdEncoding(SB)             ... return e
+ *
+ * (constructors: the commonest way a package variable is filled).
+ */
+GR_MUST_USE
+static struct gr_error *resolve_results(struct gr_codetypes *c,
+					struct scan *s)
+{
+	if (!s->nrstores || !s->nrets)
+		return NULL;
+	qsort(s->rets, s->nrets, sizeof(*s->rets), cmp_ret);
+	struct rets_view rv = {.s = s,
+			       .state = calloc(s->nrets, 1),
+			       .fact = calloc(s->nrets, sizeof(struct reg))};
+	struct gr_error *err = NULL;
+	if (!rv.state || !rv.fact)
+		err = gr_error_nomem();
+	for (size_t i = 0; !err && i < s->nrstores; i++) {
+		struct reg f = ret_fact(&rv, s->rstores[i].callee, 0);
+		enum gr_codetype_kind kind;
+		if (f.what && store_kind(s, &f, &kind))
+			err = record_of(c, s->rstores[i].global, kind, f.v,
+					true);
+	}
+	free(rv.state);
+	free(rv.fact);
+	return err;
+}
+
 static int cmp_record(const void *a, const void *b)
 {
 	const struct gr_codetype *x = a, *y = b;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
+	if (x->derived != y->derived)
+		return x->derived ? 1 : -1;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
 	return (x->type > y->type) - (x->type < y->type);
 }
 
-/* Sort, fold duplicates, drop the words given two different records. */
+/* Sort, fold duplicates, drop the words given two different records.
+ * A word the code stores or uses directly takes no derived record (what
+ * a callee returns: makemap_small's *hmap for a map the code then fills
+ * through a parameter). */
 static void settle(struct gr_codetypes *c)
 {
 	if (!c->n)
@@ -964,8 +1399,9 @@ static void settle(struct gr_codetypes *c)
 		size_t j = i + 1;
 		bool same = true;
 		for (; j < c->n && c->v[j].addr == c->v[i].addr; j++)
-			same &= c->v[j].kind == c->v[i].kind &&
-				c->v[j].type == c->v[i].type;
+			same &= (c->v[j].derived && !c->v[i].derived) ||
+				(c->v[j].kind == c->v[i].kind &&
+				 c->v[j].type == c->v[i].type);
 		if (same)
 			c->v[w++] = c->v[i];
 
@@ -1033,13 +1469,17 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 	if (!alloc)
 		return gr_error_create(GR_ERR_NOT_FOUND,
 				       "no runtime.newobject in the pclntab");
+	qsort(s.callees, s.ncallees, sizeof(*s.callees), cmp_callee);
 	struct gr_codetypes *c = calloc(1, sizeof(*c));
 	uint8_t *buf = malloc(MAX_FUNC_BYTES);
 	s.label = malloc(MAX_FUNC_BYTES / 8 + 1);
 	s.back = malloc(MAX_FUNC_BYTES / 8 + 1);
 	s.pend = malloc(MAX_PENDING * sizeof(*s.pend));
+	s.bk[0] = malloc(MAX_PENDING * sizeof(*s.bk[0]));
+	s.bk[1] = malloc(MAX_PENDING * sizeof(*s.bk[1]));
 	struct gr_error *err = NULL;
-	if (!c || !buf || !s.label || !s.back || !s.pend)
+	if (!c || !buf || !s.label || !s.back || !s.pend || !s.bk[0] ||
+	    !s.bk[1])
 		err = gr_error_nomem();
 	for (uint32_t i = 0; !err && i < nfunc; i++) {
 		err = gr_pcln_func_at(pcln, i, &fn);
@@ -1052,18 +1492,26 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 		/* Code the core and the executable both lack: skipped. */
 		if (gr_error_catch(&err, GR_ERR_CONTENT) || err)
 			continue;
+		s.runtime_fn = !strncmp(fn.name, "runtime.", 8);
 		err = scan_func(c, &s, code, len, fn.entry, i,
 				rank_of(fn.name));
 	}
 	if (!err)
 		err = resolve_params(c, &s);
+	if (!err)
+		err = resolve_results(c, &s);
 	free(buf);
 	free(s.label);
 	free(s.back);
 	free(s.pend);
+	free(s.bk[0]);
+	free(s.bk[1]);
+	free(s.insns);
 	free(s.stores);
 	free(s.puses);
 	free(s.gargs);
+	free(s.rets);
+	free(s.rstores);
 	if (err) {
 		gr_codetypes_destroy(c);
 		return err;

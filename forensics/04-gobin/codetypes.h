@@ -74,6 +74,9 @@ struct gr_codetype {
 	uint64_t addr; /* runtime address of the word */
 	uint64_t type; /* runtime address of the descriptor (or itab) */
 	enum gr_codetype_kind kind;
+	/* From what a called function returns, not from the code that
+	 * stores the word (weaker: a direct record of the word wins). */
+	bool derived;
 };
 
 struct gr_codetypes;

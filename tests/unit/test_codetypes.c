@@ -69,6 +69,8 @@ static bool agrees_one(const struct gr_dwarf *d,
 			(want == GR_DWARF_NO_TYPE ||
 			 resolve(d, g->type) == resolve(d, want))) ||
 		       g->go_kind == GR_GO_KIND_UNSAFE_POINTER ||
+		       /* Go 1.19 gives unsafe.Pointer no kind. */
+		       (g->name && !strcmp(g->name, "unsafe.Pointer")) ||
 		       g->go_kind == GR_GO_KIND_FUNC;
 	case GR_CODETYPE_ARRAY:
 		return g->go_kind == GR_GO_KIND_SLICE &&
@@ -198,10 +200,16 @@ static void test_leakymap(void **state)
 static void test_mapwaste(void **state)
 {
 	(void)state;
-	/* main.grown is made by makemap_small (no type) and filled by
-	 * main.fill through a parameter, which this scan does not follow
-	 * into the callee: no record is expected, and none may be wrong. */
-	check("mapwaste", NULL, NULL, 0);
+	/* main.grown and main.control are made by makemap_small (no type)
+	 * and filled by main.fill through its parameter, which is spilled
+	 * and loaded again in the loop: the map type comes from the
+	 * callee's map operations.  encoding/base64.StdEncoding is what
+	 * NewEncoding returns (a derived record, checked as the rest). */
+	static const char *const g[] = {"main.grown", "main.control",
+					"encoding/base64.StdEncoding"};
+	static const enum gr_codetype_kind k[] = {
+		GR_CODETYPE_MAP, GR_CODETYPE_MAP, GR_CODETYPE_POINTER};
+	check("mapwaste", g, k, 3);
 }
 
 int main(void)
