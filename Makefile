@@ -91,7 +91,13 @@ $(BUILD)/tests/gr-mkpack: $(BUILD)/obj/tests/tools/mkpack.o $(BUILD)/obj/tests/t
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libgoretain.a $(LIBS)
 
-tests: $(TEST_BIN) $(BUILD)/tests/gr-corrupt $(BUILD)/tests/gr-mkpack
+# Object-by-object type comparison of a stripped analysis with its DWARF
+# twin (scripts/stripped-compare.py, make it-stripped).
+$(BUILD)/tests/gr-typecmp: $(BUILD)/obj/tests/tools/typecmp.o $(BUILD)/libgoretain.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libgoretain.a $(LIBS)
+
+tests: $(TEST_BIN) $(BUILD)/tests/gr-corrupt $(BUILD)/tests/gr-mkpack $(BUILD)/tests/gr-typecmp
 
 # Test binaries GR_CHECK_JOBS at a time, output in order, skips count as
 # failures (tests/run-unit.sh).
@@ -135,15 +141,17 @@ it-slim: $(BUILD)/goretain
 it-pprof: $(BUILD)/goretain
 	$(IT_ENV) GR_PPROF=$(GR_CACHE)/tools/pprof tests/integration/pprof.sh
 # Each corpus core analysed with a strip -s copy of its executable: live
-# totals identical to the DWARF analysis, and the typed share and per-type
-# agreement held at tests/integration/stripped-floor.txt (a ratchet: raise
+# totals identical to the DWARF analysis, and the typed share, the
+# per-object agreement of inferred types and the exactly typed bytes named
+# otherwise held at tests/integration/stripped-floor.txt (a ratchet: move
 # it with --write-floor when typing of stripped binaries improves).
 # Real Go servers as Debian ships them (scripts/make-server-cores.sh):
 # their own /metrics against the heap, typed share, first suspect named.
 it-servers: $(BUILD)/goretain
 	$(IT_ENV) tests/integration/servers.sh
-it-stripped: $(BUILD)/goretain
+it-stripped: $(BUILD)/goretain $(BUILD)/tests/gr-typecmp
 	GR_CACHE=$(GR_CACHE) scripts/stripped-compare.py --goretain $(BUILD)/goretain \
+		--typecmp $(BUILD)/tests/gr-typecmp \
 		--floor tests/integration/stripped-floor.txt
 
 # The thread pass (tests/integration/threads.sh): a ThreadSanitizer build

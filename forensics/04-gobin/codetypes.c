@@ -38,10 +38,12 @@ enum {
 	/* Stack slots followed per function; more are not followed. */
 	MAX_SLOTS = 64,
 	/* A LEAQ of a frame address lets a callee write the variable there:
-	 * slots this many bytes from it hold nothing known.  (Go gives
-	 * variables whose lifetimes overlap their own bytes, so only a
-	 * variable's own fields are at risk: a struct's first 64 bytes.) */
-	LEA_REACH = 64,
+	 * a slot at that address holds nothing known.  (Go gives variables
+	 * that are live together their own bytes, so only the variable
+	 * itself is at risk; its size is not known here, its first word
+	 * is what a pointer store through the address most often writes.
+	 * The funcdata's stack objects would give the extent.) */
+	LEA_REACH = 8,
 	REG_BP = 5,
 	/* Rounds of passing a parameter's type from callee to caller. */
 	MAX_ROUNDS = 8,
@@ -69,7 +71,11 @@ enum what {
 	W_GADDR,  /* the address of the global word at v (LEAQ) */
 	W_TOP,	  /* not known yet: a loop head's back edge in a guess
 		   * (enter_label); meets as anything */
+	W_SPADDR, /* an address in the frame (LEAQ off(SP)): no heap object,
+		   * so it meets a new object's or array's fact as that fact
+		   * (Go 1.25+ keeps a small make([]T, n) on the stack) */
 };
+
 
 struct reg {
 	uint8_t what;
@@ -78,6 +84,15 @@ struct reg {
 	uint32_t born;
 	uint64_t v;
 };
+
+/* Whether @a and @b may meet as @a: equal, or @b a frame address where
+ * @a is an allocation's result. */
+static bool subsumes(const struct reg *a, const struct reg *b)
+{
+	if (a->what == b->what && a->v == b->v)
+		return true;
+	return b->what == W_SPADDR && (a->what == W_NEW || a->what == W_ARRAY);
+}
 
 /* How a call's callee is treated. */
 enum role {
@@ -110,7 +125,19 @@ struct slot {
 	uint8_t what;
 	uint64_t v;
 	bool bad, loaded;
+	/* The same learnt again by the pass under way (@seen: a store was
+	 * met), with what it knows of loops: the frame records come from
+	 * the last pass (frame_record). */
+	uint8_t fwhat;
+	uint64_t fv;
+	bool fbad, fseen;
+	bool ranged; /* in a range slots_bad gave (the first pass) */
 };
+
+/* Merge a store of @r into a slot's (@what, @v, @bad); @known: a store
+ * was met before. */
+static void slot_merge(const struct reg *r, bool known, uint8_t *what,
+		       uint64_t *v, bool *bad);
 
 /* What a function returns in AX at one of its RETs (W_NONE: unknown). */
 struct ret {
@@ -206,9 +233,28 @@ struct user {
 	uint8_t rank;  /* 0: the program's own code, 1: the runtime's */
 };
 
+/* A frame slot's record (gr_codetypes_frame): rec.addr is the slot's
+ * offset from the frame's SP. */
+struct frame_rec {
+	uint64_t entry;
+	struct gr_codetype rec;
+};
+
+/* A frame slot stored with what a call returned, resolved at the end. */
+struct frame_result {
+	uint64_t entry;
+	int64_t disp;
+	uint64_t callee;
+};
+
 struct gr_codetypes {
 	struct gr_codetype *v;
 	size_t n, cap;
+	/* Sorted by (entry, disp), one per slot. */
+	struct frame_rec *frames;
+	size_t nframes, frames_cap;
+	struct frame_result *fresults;
+	size_t nfresults, fresults_cap;
 	/* Sorted by address, one per word: the best function that refers
 	 * to it (gr_codetypes_user). */
 	struct user *users;
@@ -431,8 +477,12 @@ static void meet(struct reg *into, const struct reg *other)
 			continue;
 		else if (into[i].what == W_TOP)
 			into[i] = other[i];
-		else if (into[i].what != other[i].what ||
-			 into[i].v != other[i].v)
+		else if (subsumes(&other[i], &into[i]))
+			into[i].what = other[i].what, into[i].v = other[i].v,
+			into[i].born = other[i].born < into[i].born
+					       ? other[i].born
+					       : into[i].born;
+		else if (!subsumes(&into[i], &other[i]))
 			into[i] = (struct reg){0};
 		else if (other[i].born < into[i].born)
 			into[i].born = other[i].born;
@@ -838,6 +888,22 @@ static struct slot *slot_at(struct scan *s, int32_t disp, bool add)
 	return &s->slots[s->nslots++];
 }
 
+static void slot_merge(const struct reg *r, bool known, uint8_t *what,
+		       uint64_t *v, bool *bad)
+{
+	bool kept = r->what == W_PARAM || r->what == W_NEW ||
+		    r->what == W_ARRAY || r->what == W_MAP ||
+		    r->what == W_CHAN || r->what == W_RESULT ||
+		    r->what == W_SPADDR;
+	struct reg had = {.what = *what, .v = *v};
+	if (!kept)
+		*bad = true;
+	else if (!known || subsumes(r, &had))
+		*what = r->what, *v = r->v;
+	else if (!subsumes(&had, r))
+		*bad = true;
+}
+
 /* Slots [@lo, @hi) may be written by what the scan does not follow. */
 static void slots_bad(struct scan *s, int64_t lo, int64_t hi)
 {
@@ -876,34 +942,36 @@ static bool stack_slot(struct scan *s, const struct gr_x86_insn *in,
 		}
 		return false;
 	}
-	if (s->slots_known)
-		return false;
 	if (movq && in->opcode == 0x89) {
 		const struct reg *r = &regs[in->reg];
 		bool known = slot_at(s, in->sp_disp, false) != NULL;
-		struct slot *sl = slot_at(s, in->sp_disp, true);
+		struct slot *sl = slot_at(s, in->sp_disp, !s->slots_known);
 		if (!sl)
-			return true;
-		bool kept = r->what == W_PARAM || r->what == W_NEW ||
-			    r->what == W_ARRAY || r->what == W_MAP ||
-			    r->what == W_CHAN || r->what == W_RESULT;
-		if (!kept || (known && (sl->what != r->what || sl->v != r->v)))
-			sl->bad = true;
-		sl->what = r->what;
-		sl->v = r->v;
+			return !s->slots_known;
+		if (!s->slots_known)
+			slot_merge(r, known, &sl->what, &sl->v, &sl->bad);
+		slot_merge(r, sl->fseen, &sl->fwhat, &sl->fv, &sl->fbad);
+		sl->fseen = true;
+		return !s->slots_known;
+	}
+	/* LEAQ off(SP), BP sets the frame pointer (Go 1.19-1.20's
+	 * prologue): no callee writes through it. */
+	if (in->map == GR_X86_MAP_1 && in->opcode == 0x8d) {
+		if (in->reg == REG_BP)
+			return false;
+		if (!s->slots_known)
+			slots_bad(s, in->sp_disp,
+				  (int64_t)in->sp_disp + LEA_REACH);
+		set(s, &regs[in->reg], W_SPADDR, 0);
 		return true;
 	}
+	if (s->slots_known)
+		return false;
 	bool reads_only = in->map == GR_X86_MAP_1 &&
 			  (in->opcode == 0x38 || in->opcode == 0x39 ||
 			   in->opcode == 0x3a || in->opcode == 0x3b ||
 			   in->opcode == 0x84 || in->opcode == 0x85);
-	/* LEAQ off(SP), BP sets the frame pointer (Go 1.19-1.20's
-	 * prologue): no callee writes through it. */
-	if (in->map == GR_X86_MAP_1 && in->opcode == 0x8d) {
-		if (in->reg != REG_BP)
-			slots_bad(s, in->sp_disp,
-				  (int64_t)in->sp_disp + LEA_REACH);
-	} else if (!reads_only) { /* up to 16 bytes (MOVUPS X15, zeroing) */
+	if (!reads_only) { /* up to 16 bytes (MOVUPS X15, zeroing) */
 		slots_bad(s, (int64_t)in->sp_disp - 7,
 			  (int64_t)in->sp_disp + 16);
 	}
@@ -921,6 +989,12 @@ static struct gr_error *scan_pass(struct gr_codetypes *c, struct scan *s,
 	s->npend = 0;
 	s->nbacks = 0;
 	s->now = 0;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct slot *sl = &s->slots[i];
+		sl->fwhat = 0;
+		sl->fv = 0;
+		sl->fbad = sl->fseen = false;
+	}
 	s->pend_over = s->backs_over = false;
 	s->nstores = 0;
 	for (size_t k = 0; k < s->ninsns; k++) {
@@ -1079,6 +1153,42 @@ static bool same_backs(const struct scan *s)
 	return true;
 }
 
+/* A frame slot's one value, if it is what a record says. */
+/* The frame records of the function's slots, from the last pass. */
+GR_MUST_USE
+static struct gr_error *frame_records(struct gr_codetypes *c,
+				      const struct scan *s, uint64_t entry)
+{
+	for (size_t i = 0; i < s->nslots; i++) {
+		const struct slot *sl = &s->slots[i];
+		if (sl->ranged || sl->fbad || !sl->fseen)
+			continue;
+		struct gr_error *err = NULL;
+		if (sl->fwhat == W_RESULT) {
+			err = gr_array_grow(&c->fresults, &c->fresults_cap,
+					    c->nfresults, 1);
+			if (!err)
+				c->fresults[c->nfresults++] =
+					(struct frame_result){entry, sl->disp,
+							      sl->fv};
+			if (err)
+				return err;
+			continue;
+		}
+		struct reg r = {.what = sl->fwhat, .v = sl->fv};
+		enum gr_codetype_kind kind;
+		if (r.what == W_PARAM || !store_kind(s, &r, &kind) ||
+		    kind == GR_CODETYPE_IFACE)
+			continue;
+		err = gr_array_grow(&c->frames, &c->frames_cap, c->nframes, 1);
+		if (err)
+			return err;
+		c->frames[c->nframes++] = (struct frame_rec){
+			entry, {(uint64_t)(int64_t)sl->disp, sl->fv, kind, false}};
+	}
+	return NULL;
+}
+
 /* What a pass of one function added, taken back before another. */
 struct mark {
 	size_t n, nusers, npuses, ngargs, nrets, nrstores;
@@ -1126,24 +1236,26 @@ static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 	s->backs = s->bk[0];
 	err = scan_pass(c, s, len, entry, func, rank);
 	bool slots = false;
-	for (size_t i = 0; i < s->nslots; i++) {
+	for (size_t i = 0; !err && i < s->nslots; i++) {
 		struct slot *sl = &s->slots[i];
-		sl->bad |= !sl->loaded;
 		for (size_t k = 0; k < s->nbad; k++)
-			sl->bad |= sl->disp >= s->bad_lo[k] &&
-				   sl->disp < s->bad_hi[k];
+			sl->ranged |= sl->disp >= s->bad_lo[k] &&
+				      sl->disp < s->bad_hi[k];
+		sl->bad |= sl->ranged || !sl->loaded;
 		slots |= !sl->bad;
 	}
 	if (err || (!slots && !s->has_loops))
-		return err;
+		return err ? err : frame_records(c, s, entry);
 	s->slots_known = true;
 	if (s->has_loops) {
 		s->loops = LOOPS_FORWARD;
 		for (int pass = 0; !err && pass < MAX_PASSES; pass++) {
 			roll_back(c, s, &m);
 			err = scan_pass(c, s, len, entry, func, rank);
-			if (err || (s->loops == LOOPS_BACKS && same_backs(s)))
+			if (err)
 				return err;
+			if (s->loops == LOOPS_BACKS && same_backs(s))
+				return frame_records(c, s, entry);
 			/* This pass's back edges are the next one's. */
 			s->loops = LOOPS_BACKS;
 			s->prev = s->backs;
@@ -1156,7 +1268,8 @@ static struct gr_error *scan_func(struct gr_codetypes *c, struct scan *s,
 	}
 	s->loops = LOOPS_FORGET;
 	roll_back(c, s, &m);
-	return scan_pass(c, s, len, entry, func, rank);
+	err = scan_pass(c, s, len, entry, func, rank);
+	return err ? err : frame_records(c, s, entry);
 }
 
 static int cmp_puse(const void *a, const void *b)
@@ -1352,7 +1465,7 @@ GR_MUST_USE
 static struct gr_error *resolve_results(struct gr_codetypes *c,
 					struct scan *s)
 {
-	if (!s->nrstores || !s->nrets)
+	if ((!s->nrstores && !c->nfresults) || !s->nrets)
 		return NULL;
 	qsort(s->rets, s->nrets, sizeof(*s->rets), cmp_ret);
 	struct rets_view rv = {.s = s,
@@ -1368,9 +1481,42 @@ static struct gr_error *resolve_results(struct gr_codetypes *c,
 			err = record_of(c, s->rstores[i].global, kind, f.v,
 					true);
 	}
+	for (size_t i = 0; !err && i < c->nfresults; i++) {
+		const struct frame_result *fr = &c->fresults[i];
+		struct reg f = ret_fact(&rv, fr->callee, 0);
+		enum gr_codetype_kind kind;
+		if (!f.what || !store_kind(s, &f, &kind) ||
+		    kind == GR_CODETYPE_IFACE)
+			continue;
+		err = gr_array_grow(&c->frames, &c->frames_cap, c->nframes, 1);
+		if (!err)
+			c->frames[c->nframes++] = (struct frame_rec){
+				fr->entry,
+				{(uint64_t)fr->disp, f.v, kind, true}};
+	}
 	free(rv.state);
 	free(rv.fact);
 	return err;
+}
+
+static int cmp_frame(const void *a, const void *b)
+{
+	const struct frame_rec *x = a, *y = b;
+	if (x->entry != y->entry)
+		return x->entry < y->entry ? -1 : 1;
+	int64_t dx = (int64_t)x->rec.addr, dy = (int64_t)y->rec.addr;
+	return (dx > dy) - (dx < dy);
+}
+
+const struct gr_codetype *gr_codetypes_frame(const struct gr_codetypes *c,
+					     uint64_t entry, int64_t disp)
+{
+	if (!c || !c->nframes)
+		return NULL;
+	struct frame_rec key = {entry, {(uint64_t)disp, 0, 0, false}};
+	const struct frame_rec *f = bsearch(&key, c->frames, c->nframes,
+					    sizeof(*c->frames), cmp_frame);
+	return f ? &f->rec : NULL;
 }
 
 static int cmp_record(const void *a, const void *b)
@@ -1518,6 +1664,12 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 	}
 	settle(c);
 	settle_users(c);
+	/* One record per slot of a function: no two to settle. */
+	if (c->nframes)
+		qsort(c->frames, c->nframes, sizeof(*c->frames), cmp_frame);
+	free(c->fresults);
+	c->fresults = NULL;
+	c->nfresults = 0;
 	c->pcln = pcln;
 	*ret = c;
 	return NULL;
@@ -1529,6 +1681,8 @@ void gr_codetypes_destroy(struct gr_codetypes *c)
 		return;
 	free(c->v);
 	free(c->users);
+	free(c->frames);
+	free(c->fresults);
 	free(c);
 }
 

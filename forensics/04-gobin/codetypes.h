@@ -105,6 +105,15 @@ const struct gr_codetype *gr_codetypes_find(const struct gr_codetypes *c,
 					    uint64_t addr);
 
 /*
+ * The record of a goroutine frame's slot: the stack word @disp bytes
+ * above the SP of a frame of the function at @entry, when every store
+ * the function makes there (MOVQ reg, disp(SP)) stores the same thing.
+ * The returned record's addr is @disp, not an address; NULL if none.
+ */
+const struct gr_codetype *gr_codetypes_frame(const struct gr_codetypes *c,
+					     uint64_t entry, int64_t disp);
+
+/*
  * The function that best names the words [@lo, @hi): of those referring
  * to a word there, the program's own before the runtime's, then the first
  * in address order.  *ret is its pclntab name (owned by the pclntab).

@@ -81,6 +81,15 @@ struct gr_error *gr_roots_add(struct gr_roots *r, enum gr_root_kind kind,
 	return NULL;
 }
 
+void gr_roots_set_frame(struct gr_roots *r, size_t i, uint64_t sp,
+			uint64_t entry)
+{
+	if (i < r->n) {
+		r->roots[i].frame_sp = sp;
+		r->roots[i].frame_entry = entry;
+	}
+}
+
 struct gr_error *gr_roots_rename(struct gr_roots *r, size_t i,
 				 const char *name)
 {

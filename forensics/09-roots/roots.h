@@ -73,6 +73,10 @@ struct gr_root {
 	/* Weak roots (Pool victim cache, finalizer-only links) are followed
 	 * for reachability but avoided in "why" paths unless asked. */
 	bool weak;
+	/* A goroutine frame's root: the frame's SP and its function's
+	 * entry PC (gr_roots_set_frame), so that a slot's offset in the
+	 * frame is known; 0 for other roots. */
+	uint64_t frame_sp, frame_entry;
 	/* Internal: CSR range of slots. */
 	uint64_t first_slot_, nslots_;
 };
@@ -97,6 +101,11 @@ struct gr_error *gr_roots_add(struct gr_roots *r, enum gr_root_kind kind,
 			      const char *name, uint64_t addr, uint64_t size,
 			      uint32_t dwarf_type, uint32_t goroutine,
 			      bool weak, uint32_t *ret);
+/* Root @i is a slot (or slots) of the frame at @sp of the function at
+ * @entry. */
+void gr_roots_set_frame(struct gr_roots *r, size_t i, uint64_t sp,
+			uint64_t entry);
+
 /* Give root @i the name @name (copied).  NOMEM, and then the old name
  * stays. */
 GR_MUST_USE

@@ -194,10 +194,14 @@ struct gr_error *stackroots_word(struct gr_sr_scan *sc, uint32_t frame,
 	root_name(sc, frame, what, slot, name, sizeof(name), &type, &size);
 	if (!sc->have_root || sc->root_kind != kind ||
 	    strcmp(name, sc->root_name) != 0) {
+		uint32_t ri;
 		err = gr_roots_add(sc->roots, kind, name, slot, size, type,
-				   (uint32_t)sc->gi, false, NULL);
+				   (uint32_t)sc->gi, false, &ri);
 		if (err)
 			return err;
+		if (frame != GR_SR_NO_FRAME)
+			gr_roots_set_frame(sc->roots, ri, sc->frames[frame].sp,
+					   sc->frames[frame].entry);
 		sc->have_root = true;
 		sc->root_kind = kind;
 		memcpy(sc->root_name, name, sizeof(name));

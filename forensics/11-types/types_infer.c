@@ -94,10 +94,12 @@ struct gr_error *types_infer_prepare(struct gr_types *t, uint64_t **v,
 	return NULL;
 }
 
-/* Type the target of one record: @w is the word at its address. */
+/* Type the target of one record: @w is the word at its address; a
+ * @frame slot's slice has no cap beside it. */
 GR_MUST_USE
 static struct gr_error *infer_one(struct gr_types *t,
-				  const struct gr_codetype *r, uint64_t w)
+				  const struct gr_codetype *r, uint64_t w,
+				  bool frame)
 {
 	if (r->kind == GR_CODETYPE_IFACE) {
 		uint64_t data, type;
@@ -154,8 +156,8 @@ static struct gr_error *infer_one(struct gr_types *t,
 		/* The slice's cap, after its data and len words, as
 		 * propagation from a declared slice counts the array; the
 		 * slot's size if that word is no cap. */
-		uint64_t cap;
-		err = gr_mem_u64(t->mem, r->addr + 16, &cap);
+		uint64_t cap = 0;
+		err = frame ? NULL : gr_mem_u64(t->mem, r->addr + 16, &cap);
 		if (gr_error_catch(&err, GR_ERR_CONTENT))
 			cap = 0;
 		if (err)
@@ -231,6 +233,37 @@ static struct gr_error *root_pairs(struct gr_types *t)
 	return err;
 }
 
+/*
+ * Stack slots of frames the binary gives no types: a slot the function
+ * only ever stores one thing into (gr_codetypes_frame), an allocation's
+ * result, types what the slot points to now.
+ */
+GR_MUST_USE
+static struct gr_error *frame_slots(struct gr_types *t)
+{
+	size_t nr = gr_roots_count(t->roots);
+	struct gr_error *err = NULL;
+	for (size_t i = 0; i < nr && !err; i++) {
+		const struct gr_root *r = gr_roots_get(t->roots, i);
+		if (r->kind != GR_ROOT_STACK || !r->frame_entry ||
+		    r->dwarf_type != GR_ROOT_NO_TYPE)
+			continue;
+		const struct gr_root_slot *sl = gr_roots_slots(t->roots, i);
+		size_t n = gr_roots_slot_count(t->roots, i);
+		for (size_t k = 0; k < n && !err; k++) {
+			const struct gr_codetype *f = gr_codetypes_frame(
+				t->codetypes, r->frame_entry,
+				(int64_t)(sl[k].slot - r->frame_sp));
+			if (!f || !sl[k].value)
+				continue;
+			struct gr_codetype rec = *f;
+			rec.addr = sl[k].slot;
+			err = infer_one(t, &rec, sl[k].value, true);
+		}
+	}
+	return err;
+}
+
 /* The inferred twin of table entry @info: "T (inferred)". */
 GR_MUST_USE
 static struct gr_error *twin(struct gr_types *t, uint32_t info,
@@ -296,8 +329,10 @@ struct gr_error *types_infer(struct gr_types *t)
 		/* A global the core lacks: nothing to type from it. */
 		if (gr_error_catch(&err, GR_ERR_CONTENT) || err || !w)
 			continue;
-		err = infer_one(t, r, w);
+		err = infer_one(t, r, w, false);
 	}
+	if (!err)
+		err = frame_slots(t);
 	if (!err)
 		err = types_drain(t);
 	if (!err)
