@@ -17,9 +17,12 @@ enum {
 	 * runtime's largest are tens of kB). */
 	MAX_FUNC_BYTES = 1 << 20,
 	/* A register's fact is forgotten this many instructions after it
-	 * was learnt: the compiler puts a LEAQ, its call and the store
-	 * close together; older facts are more likely stale. */
-	MAX_AGE = 32,
+	 * was learnt, along the path that carries it: a backstop for an
+	 * instruction that writes a register clobber() does not know.
+	 * Every path is followed (labels meet, loops settle), so the
+	 * limit is far: a constructor's result may be spilled, reloaded
+	 * and returned a few hundred instructions after its allocation. */
+	MAX_AGE = 1024,
 	/* Forward jumps whose target is still ahead, per function; beyond
 	 * this a target is entered with nothing known. */
 	MAX_PENDING = 1024,

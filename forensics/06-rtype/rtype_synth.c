@@ -587,8 +587,11 @@ struct gr_error *gr_rtype_synth(struct gr_session *s, struct gr_rtypes *rt,
 	}
 	/* Swiss maps need all three, and a binary that has them: a Go
 	 * 1.24/1.25 GOEXPERIMENT=noswissmap build shares its release's pack
-	 * but links none of internal/runtime/maps. */
+	 * but uses classic maps (runtime.Version() ends " X:noswissmap";
+	 * 1.25's still links some of internal/runtime/maps). */
+	const char *version = gr_session_go_version(s);
 	if (sy.stable == GR_DWARF_NO_TYPE || sy.sgroups == GR_DWARF_NO_TYPE ||
+	    (version && strstr(version, "noswissmap")) ||
 	    !links_swiss_maps(gr_session_pcln(s)))
 		sy.smap = GR_DWARF_NO_TYPE;
 	for (size_t i = 0; i < n && !err; i++) {
