@@ -1,14 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 #include "layouts/packs.h"
 
-bool gr_layout_pack(unsigned minor, const char **text, size_t *len)
+#include <string.h>
+
+bool gr_layout_pack(unsigned minor, const char *variant, const char **text,
+		    size_t *len)
 {
-	for (size_t i = 0; i < gr_layout_pack_table_len; i++) {
-		if (gr_layout_pack_table[i].minor == minor) {
-			*text = gr_layout_pack_table[i].text;
-			*len = *gr_layout_pack_table[i].len;
-			return true;
-		}
+	const struct gr_layout_pack_entry *fallback = NULL, *e = NULL;
+	for (size_t i = 0; i < gr_layout_pack_table_len && !e; i++) {
+		const struct gr_layout_pack_entry *p = &gr_layout_pack_table[i];
+		if (p->minor != minor)
+			continue;
+		if (!strcmp(p->variant, variant ? variant : ""))
+			e = p;
+		else if (!p->variant[0])
+			fallback = p;
 	}
-	return false;
+	if (!e)
+		e = fallback;
+	if (!e)
+		return false;
+	*text = e->text;
+	*len = *e->len;
+	return true;
+}
+
+const char *gr_layout_pack_variant(const char *version)
+{
+	/* runtime/extern.go: Version() is the toolchain's version, then
+	 * " X:" and the experiments that differ from the default. */
+	const char *x = version ? strstr(version, " X:") : NULL;
+	if (!x)
+		return "";
+	for (const char *p = x + 3; *p;) {
+		size_t n = strcspn(p, ", ");
+		if (n == 10 && !strncmp(p, "noswissmap", 10))
+			return "noswissmap";
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return "";
 }

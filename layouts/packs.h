@@ -14,6 +14,10 @@
 
 struct gr_layout_pack_entry {
 	unsigned minor; /* Go 1.minor */
+	/* A build of that release with a GOEXPERIMENT that changes the
+	 * runtime's layouts ("noswissmap": Go 1.24 and 1.25's classic
+	 * maps), from go1.NN-VARIANT.pack; "" for the default build. */
+	const char *variant;
 	const char *text;
 	const size_t *len;
 };
@@ -22,7 +26,14 @@ struct gr_layout_pack_entry {
 extern const struct gr_layout_pack_entry gr_layout_pack_table[];
 extern const size_t gr_layout_pack_table_len;
 
-/* The pack of Go 1.@minor: true with its text and length, or false. */
-bool gr_layout_pack(unsigned minor, const char **text, size_t *len);
+/* The pack of Go 1.@minor built with @variant ("" for the default),
+ * else the default one: true with its text and length, or false. */
+bool gr_layout_pack(unsigned minor, const char *variant, const char **text,
+		    size_t *len);
+
+/* The variant of the runtime a Go version string names (runtime.Version
+ * with " X:exp1,exp2"): "noswissmap" when that experiment is on, else
+ * "". */
+const char *gr_layout_pack_variant(const char *version);
 
 #endif /* GR_PACKS_H */

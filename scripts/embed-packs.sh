@@ -1,7 +1,8 @@
 #!/bin/sh
-# embed-packs.sh OUT.c PACK... — the layout packs (layouts/packs/go1.NN.pack)
-# as C arrays (scripts/embed.sh) plus the table layouts/packs.c searches:
-# gr_layout_pack_table[] = {minor, text, length}, ordered as given.
+# embed-packs.sh OUT.c PACK... — the layout packs (layouts/packs/go1.NN.pack,
+# and go1.NN-VARIANT.pack for a GOEXPERIMENT build) as C arrays
+# (scripts/embed.sh) plus the table layouts/packs.c searches:
+# gr_layout_pack_table[] = {minor, variant, text, length}, ordered as given.
 set -eu
 [ $# -ge 1 ] || { echo "usage: embed-packs.sh OUT.c PACK..." >&2; exit 2; }
 out=$1
@@ -12,12 +13,19 @@ table=""
 n=0
 for p in "$@"; do
 	base=$(basename "$p" .pack)
-	minor=${base#go1.}
+	rest=${base#go1.}
+	minor=${rest%%-*}
+	variant=
+	[ "$minor" = "$rest" ] || variant=${rest#*-}
 	case $minor in
-	'' | *[!0-9]*) echo "embed-packs.sh: $p: not go1.NN.pack" >&2; exit 2 ;;
+	'' | *[!0-9]*) echo "embed-packs.sh: $p: not go1.NN[-VARIANT].pack" >&2; exit 2 ;;
 	esac
-	args="$args gr_pack_go1_$minor=$p"
-	table="$table	{$minor, (const char *)gr_pack_go1_$minor, &gr_pack_go1_${minor}_len},
+	case $variant in
+	*[!a-z0-9]*) echo "embed-packs.sh: $p: variant not [a-z0-9]+" >&2; exit 2 ;;
+	esac
+	sym=gr_pack_go1_$minor${variant:+_$variant}
+	args="$args $sym=$p"
+	table="$table	{$minor, \"$variant\", (const char *)$sym, &${sym}_len},
 "
 	n=$((n + 1))
 done
@@ -31,7 +39,7 @@ else
 fi
 {
 	printf '#include "layouts/packs.h"\n\n'
-	printf 'const struct gr_layout_pack_entry gr_layout_pack_table[] = {\n%s\t{0, NULL, NULL}\n};\n' "$table"
+	printf 'const struct gr_layout_pack_entry gr_layout_pack_table[] = {\n%s\t{0, "", NULL, NULL}\n};\n' "$table"
 	printf 'const size_t gr_layout_pack_table_len = %d;\n' "$n"
 } >>"$tmp"
 mv "$tmp" "$out"

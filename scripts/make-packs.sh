@@ -33,5 +33,16 @@ for dir in "$CACHE"/cores/go1.*; do
 	fi
 	"$MKPACK" -o "$ROOT/layouts/packs/$v.pack" "${args[@]}"
 	made=$((made + 1))
+	# Go 1.24 and 1.25 under GOEXPERIMENT=noswissmap have the classic
+	# map runtime (runtime.hmap): a pack of their own, go1.NN-noswissmap,
+	# from the -classic cores (layouts/packs.h, gr_layout_pack_variant).
+	cargs=()
+	for d in "$dir"/*-classic; do
+		[[ -f $d/core && -f $d/bin ]] && cargs+=("$d/bin" "$d/core")
+	done
+	if ((${#cargs[@]} >= 4)); then
+		"$MKPACK" -o "$ROOT/layouts/packs/$v-noswissmap.pack" "${cargs[@]}"
+		made=$((made + 1))
+	fi
 done
 ((made > 0)) || { echo "make-packs.sh: no cores in $CACHE/cores (make cores)" >&2; exit 1; }

@@ -80,7 +80,8 @@ static struct gr_error *load_pack(struct gr_session_go *go, struct gr_mem *mem,
 	const char *text;
 	size_t len;
 	if (!gr_buildinfo_version(go->buildinfo, &v) || v.major != 1 ||
-	    !gr_layout_pack(v.minor, &text, &len))
+	    !gr_layout_pack(v.minor, gr_layout_pack_variant(go->version), &text,
+			    &len))
 		return NULL;
 	struct gr_locate *loc;
 	struct gr_error *err =

@@ -50,7 +50,9 @@ static struct gr_dwarf *pack_for(struct gr_session *s, unsigned minor)
 {
 	const char *text;
 	size_t len;
-	if (!gr_layout_pack(minor, &text, &len))
+	if (!gr_layout_pack(minor,
+			    gr_layout_pack_variant(gr_session_go_version(s)),
+			    &text, &len))
 		fail_msg("no layout pack for go1.%u: run scripts/make-packs.sh",
 			 minor);
 	struct gr_locate *loc;
@@ -391,6 +393,38 @@ static void expect_bad(const char *text, const char *want)
 	gr_error_destroy(err);
 }
 
+/* Which pack a version string asks for, and that Go 1.24 and 1.25's
+ * noswissmap builds have theirs, with the classic map header. */
+static void test_pack_variant(void **state)
+{
+	(void)state;
+	assert_string_equal(gr_layout_pack_variant("go1.25.12"), "");
+	assert_string_equal(gr_layout_pack_variant(NULL), "");
+	assert_string_equal(gr_layout_pack_variant("go1.25.12 X:noswissmap"),
+			    "noswissmap");
+	assert_string_equal(
+		gr_layout_pack_variant("go1.24.4 X:boringcrypto,noswissmap"),
+		"noswissmap");
+	assert_string_equal(gr_layout_pack_variant("go1.24.4 X:noswissmapx"),
+			    "");
+	assert_string_equal(gr_layout_pack_variant("go1.24.4 noswissmap"), "");
+	for (unsigned minor = 24; minor <= 25; minor++) {
+		const char *text, *plain;
+		size_t len, plen;
+		assert_true(gr_layout_pack(minor, "noswissmap", &text, &len));
+		assert_true(gr_layout_pack(minor, "", &plain, &plen));
+		assert_ptr_not_equal(text, plain);
+		assert_non_null(memmem(text, len, "\truntime.hmap\n", 14));
+		assert_null(memmem(plain, plen, "\truntime.hmap\n", 14));
+	}
+	/* An unknown variant falls back to the release's pack. */
+	const char *a, *b;
+	size_t la, lb;
+	assert_true(gr_layout_pack(26, "noswissmap", &a, &la));
+	assert_true(gr_layout_pack(26, "", &b, &lb));
+	assert_ptr_equal(a, b);
+}
+
 static void test_pack_reader(void **state)
 {
 	(void)state;
@@ -452,6 +486,7 @@ static void test_pack_reader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pack_variant),
 		cmocka_unit_test(test_pack_reader),
 		cmocka_unit_test(test_pack_matches_dwarf),
 		cmocka_unit_test(test_stripped_copy),
