@@ -5,6 +5,7 @@
 #include "forensics/04-gobin/codetypes.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +165,11 @@ struct param_use {
 	uint8_t param, to_param;
 };
 
+struct method {
+	uint64_t entry;
+	uint32_t func; /* pclntab index */
+};
+
 /* A global's value passed as a call's argument. */
 struct global_arg {
 	uint64_t global;
@@ -221,6 +227,12 @@ struct scan {
 	size_t ngargs, gargs_cap;
 	struct ret *rets;
 	size_t nrets, rets_cap;
+	/* Methods with a pointer receiver of a named, non-generic type
+	 * ("pkg.(*T).M"), by entry: a call of one on a global's address
+	 * says a T lives there. */
+	struct method *methods;
+	size_t nmethods, methods_cap;
+	const struct gr_pcln *pcln;
 	/* The function is the runtime's: what it returns (an *hmap from
 	 * makemap_small, an *hchan) the code types better as a map or a
 	 * channel, so its RETs are not kept. */
@@ -253,6 +265,9 @@ struct frame_result {
 struct gr_codetypes {
 	struct gr_codetype *v;
 	size_t n, cap;
+	/* Receivers (gr_codetypes_value_get); names owned. */
+	struct gr_codetype_value *values;
+	size_t nvalues, values_cap;
 	/* Sorted by (entry, disp), one per slot. */
 	struct frame_rec *frames;
 	size_t nframes, frames_cap;
@@ -305,6 +320,24 @@ static enum role role_of(const char *name)
 	return R_OTHER;
 }
 
+/* The first of @n elements of @size bytes at @v, sorted by their first
+ * member (a uint64_t entry PC), whose entry is not below @entry. */
+static size_t first_entry(const void *v, size_t n, size_t size,
+			  uint64_t entry)
+{
+	size_t a = 0, b = n;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		uint64_t e;
+		memcpy(&e, (const char *)v + m * size, sizeof(e));
+		if (e < entry)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
 static int cmp_callee(const void *a, const void *b)
 {
 	const struct callee *x = a, *y = b;
@@ -314,14 +347,7 @@ static int cmp_callee(const void *a, const void *b)
 /* @s->callees is sorted by entry. */
 static enum role callee_role(const struct scan *s, uint64_t pc)
 {
-	size_t a = 0, b = s->ncallees;
-	while (a < b) {
-		size_t m = a + (b - a) / 2;
-		if (s->callees[m].entry < pc)
-			a = m + 1;
-		else
-			b = m;
-	}
+	size_t a = first_entry(s->callees, s->ncallees, sizeof(*s->callees), pc);
 	return a < s->ncallees && s->callees[a].entry == pc
 		       ? (enum role)s->callees[a].role
 		       : R_OTHER;
@@ -716,6 +742,81 @@ static struct gr_error *call_args(struct scan *s, uint64_t entry,
 	return NULL;
 }
 
+/*
+ * "pkg.T" of a method "pkg.(*T).M" into @buf; false if it is none.  A
+ * generic method's code is shared by a shape ("(*HashTrieMap[go.shape.
+ * interface {},go.shape.interface {}]).Load"): the shape's types stand
+ * for its type arguments ("HashTrieMap[interface {},interface {}]"),
+ * which the caller's lookup of the name must then find; *@shaped says
+ * so.  The receiver is the first argument either way (the dictionary
+ * follows it).
+ */
+static bool receiver_type(const char *name, char *buf, size_t size,
+			  bool *shaped)
+{
+	static const char shape[] = "go.shape.";
+	const char *p = strstr(name, ".(*");
+	if (!p || p[3] == ')')
+		return false;
+	/* The receiver type's end: the ")." after balanced brackets. */
+	const char *e = p + 3;
+	int depth = 0;
+	for (; *e && (depth || *e != ')'); e++)
+		depth += *e == '[' ? 1 : *e == ']' ? -1 : 0;
+	if (*e != ')' || e[1] != '.')
+		return false;
+	int n = snprintf(buf, size, "%.*s.", (int)(p - name), name);
+	if (n <= 0 || (size_t)n >= size)
+		return false;
+	size_t w = (size_t)n;
+	*shaped = false;
+	for (const char *r = p + 3; r < e; r++) {
+		if (!strncmp(r, shape, sizeof(shape) - 1)) {
+			r += sizeof(shape) - 2;
+			*shaped = true;
+			continue;
+		}
+		if (w + 1 >= size)
+			return false;
+		buf[w++] = *r;
+	}
+	buf[w] = 0;
+	return true;
+}
+
+/* A call of the method at @target: its receiver, a global's address in
+ * AX, says what is there. */
+GR_MUST_USE
+static struct gr_error *receiver(struct gr_codetypes *c,
+				 const struct scan *s, uint64_t target,
+				 const struct reg *regs)
+{
+	if (regs[REG_AX].what != W_GADDR)
+		return NULL;
+	size_t a = first_entry(s->methods, s->nmethods, sizeof(*s->methods),
+			       target);
+	if (a == s->nmethods || s->methods[a].entry != target)
+		return NULL;
+	struct gr_pcln_func fn;
+	char name[256];
+	bool shaped;
+	struct gr_error *err = gr_pcln_func_at(s->pcln, s->methods[a].func, &fn);
+	/* Read when the methods were listed. */
+	gr_error_destroy(err);
+	if (err || !receiver_type(fn.name, name, sizeof(name), &shaped))
+		return NULL;
+	(void)shaped;
+	uint64_t addr = regs[REG_AX].v;
+	char *copy = strdup(name);
+	if (!copy ||
+	    (err = gr_array_grow(&c->values, &c->values_cap, c->nvalues, 1))) {
+		free(copy);
+		return err ? err : gr_error_nomem();
+	}
+	c->values[c->nvalues++] = (struct gr_codetype_value){addr, copy};
+	return NULL;
+}
+
 GR_MUST_USE
 static struct gr_error *call(struct gr_codetypes *c, struct scan *s,
 			     uint64_t entry, uint64_t target,
@@ -782,6 +883,8 @@ static struct gr_error *call(struct gr_codetypes *c, struct scan *s,
 		break;
 	case R_OTHER: {
 		struct gr_error *err = call_args(s, entry, target, regs);
+		if (!err)
+			err = receiver(c, s, target, regs);
 		if (err)
 			return err;
 		set(s, &result, W_RESULT, target);
@@ -1194,14 +1297,14 @@ static struct gr_error *frame_records(struct gr_codetypes *c,
 
 /* What a pass of one function added, taken back before another. */
 struct mark {
-	size_t n, nusers, npuses, ngargs, nrets, nrstores;
+	size_t n, nusers, npuses, ngargs, nrets, nrstores, nvalues;
 };
 
 static struct mark mark_of(const struct gr_codetypes *c,
 			   const struct scan *s)
 {
-	return (struct mark){c->n, c->nusers, s->npuses,
-			     s->ngargs, s->nrets, s->nrstores};
+	return (struct mark){c->n,	  c->nusers, s->npuses,  s->ngargs,
+			     s->nrets, s->nrstores, c->nvalues};
 }
 
 static void roll_back(struct gr_codetypes *c, struct scan *s,
@@ -1213,6 +1316,8 @@ static void roll_back(struct gr_codetypes *c, struct scan *s,
 	s->ngargs = m->ngargs;
 	s->nrets = m->nrets;
 	s->nrstores = m->nrstores;
+	while (c->nvalues > m->nvalues)
+		free((char *)c->values[--c->nvalues].type);
 }
 
 /*
@@ -1405,15 +1510,7 @@ struct rets_view {
 
 static size_t ret_first(const struct scan *s, uint64_t entry)
 {
-	size_t a = 0, b = s->nrets;
-	while (a < b) {
-		size_t m = a + (b - a) / 2;
-		if (s->rets[m].entry < entry)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a;
+	return first_entry(s->rets, s->nrets, sizeof(*s->rets), entry);
 }
 
 /*
@@ -1522,6 +1619,55 @@ const struct gr_codetype *gr_codetypes_frame(const struct gr_codetypes *c,
 	return f ? &f->rec : NULL;
 }
 
+static int cmp_method(const void *a, const void *b)
+{
+	const struct method *x = a, *y = b;
+	return (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+static int cmp_value(const void *a, const void *b)
+{
+	const struct gr_codetype_value *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->type, y->type);
+}
+
+/* Sort the receivers; one per address, none where two names meet. */
+static void settle_values(struct gr_codetypes *c)
+{
+	if (!c->nvalues)
+		return;
+	qsort(c->values, c->nvalues, sizeof(*c->values), cmp_value);
+	size_t w = 0;
+	for (size_t i = 0; i < c->nvalues;) {
+		size_t j = i + 1;
+		bool same = true;
+		for (; j < c->nvalues && c->values[j].addr == c->values[i].addr;
+		     j++)
+			same &= !strcmp(c->values[j].type, c->values[i].type);
+		for (size_t k = i + 1; k < j; k++)
+			free((char *)c->values[k].type);
+		if (same)
+			c->values[w++] = c->values[i];
+		else
+			free((char *)c->values[i].type);
+		i = j;
+	}
+	c->nvalues = w;
+}
+
+size_t gr_codetypes_value_count(const struct gr_codetypes *c)
+{
+	return c ? c->nvalues : 0;
+}
+
+const struct gr_codetype_value *
+gr_codetypes_value_get(const struct gr_codetypes *c, size_t i)
+{
+	return c && i < c->nvalues ? &c->values[i] : NULL;
+}
+
 static int cmp_record(const void *a, const void *b)
 {
 	const struct gr_codetype *x = a, *y = b;
@@ -1598,10 +1744,29 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 				     struct gr_codetypes **ret)
 {
 	*ret = NULL;
-	struct scan s = {.mem = mem, .md = md};
+	struct scan s = {.mem = mem, .md = md, .pcln = pcln};
 	uint32_t nfunc = gr_pcln_func_count(pcln);
 	struct gr_pcln_func fn;
 	bool alloc = false;
+	char rname[256];
+	for (uint32_t i = 0; i < nfunc; i++) {
+		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
+			continue;
+		bool shaped;
+		if (!err &&
+		    receiver_type(fn.name, rname, sizeof(rname), &shaped))
+			err = gr_array_grow(&s.methods, &s.methods_cap,
+					    s.nmethods, 1);
+		else if (!err)
+			continue;
+		if (err) {
+			free(s.methods);
+			return err;
+		}
+		s.methods[s.nmethods++] = (struct method){fn.entry, i};
+	}
+	qsort(s.methods, s.nmethods, sizeof(*s.methods), cmp_method);
 	for (uint32_t i = 0; i < nfunc && s.ncallees < MAX_CALLEES; i++) {
 		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
 		/* A name that cannot be read is no runtime function. */
@@ -1661,12 +1826,14 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 	free(s.gargs);
 	free(s.rets);
 	free(s.rstores);
+	free(s.methods);
 	if (err) {
 		gr_codetypes_destroy(c);
 		return err;
 	}
 	settle(c);
 	settle_users(c);
+	settle_values(c);
 	/* One record per slot of a function: no two to settle. */
 	if (c->nframes)
 		qsort(c->frames, c->nframes, sizeof(*c->frames), cmp_frame);
@@ -1684,6 +1851,9 @@ void gr_codetypes_destroy(struct gr_codetypes *c)
 		return;
 	free(c->v);
 	free(c->users);
+	for (size_t i = 0; i < c->nvalues; i++)
+		free((char *)c->values[i].type);
+	free(c->values);
 	free(c->frames);
 	free(c->fresults);
 	free(c);

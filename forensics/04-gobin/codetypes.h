@@ -105,6 +105,22 @@ const struct gr_codetype *gr_codetypes_find(const struct gr_codetypes *c,
 					    uint64_t addr);
 
 /*
+ * What lives at a package variable's address, from the methods the code
+ * calls on it: LEAQ encoding/json.fieldCache(SB), AX; CALL
+ * sync.(*Map).Load(SB) says a sync.Map is there (the variable, or the
+ * field of it at that address).  Sorted by address, one per address
+ * (two type names for one address: dropped).
+ */
+struct gr_codetype_value {
+	uint64_t addr;
+	const char *type; /* "sync.Map": package path, dot, type name */
+};
+
+size_t gr_codetypes_value_count(const struct gr_codetypes *c);
+const struct gr_codetype_value *
+gr_codetypes_value_get(const struct gr_codetypes *c, size_t i);
+
+/*
  * The record of a goroutine frame's slot: the stack word @disp bytes
  * above the SP of a frame of the function at @entry, when every store
  * the function makes there (MOVQ reg, disp(SP)) stores the same thing.

@@ -234,6 +234,33 @@ static struct gr_error *root_pairs(struct gr_types *t)
 }
 
 /*
+ * Package variables the code calls methods on (gr_codetypes_value_get):
+ * a sync.Map there, say, is typed as one, and its map or hash trie is
+ * walked as with DWARF.  The type is looked up by name (the layout pack
+ * carries sync.Map; the descriptors' shapes give the program's own);
+ * the runtime's variables are typed by the pack already.
+ */
+GR_MUST_USE
+static struct gr_error *receivers(struct gr_types *t)
+{
+	size_t n = gr_codetypes_value_count(t->codetypes);
+	struct gr_error *err = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct gr_codetype_value *v =
+			gr_codetypes_value_get(t->codetypes, i);
+		uint32_t type;
+		if (!strncmp(v->type, "runtime.", 8))
+			continue;
+		err = gr_dwarf_type_by_name(t->dwarf, v->type, &type);
+		if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND)))
+			continue;
+		if (!err)
+			err = types_type_static(t, v->addr, type);
+	}
+	return err;
+}
+
+/*
  * Stack slots of frames the binary gives no types: a slot the function
  * only ever stores one thing into (gr_codetypes_frame), an allocation's
  * result, types what the slot points to now.
@@ -331,6 +358,8 @@ struct gr_error *types_infer(struct gr_types *t)
 			continue;
 		err = infer_one(t, r, w, false);
 	}
+	if (!err)
+		err = receivers(t);
 	if (!err)
 		err = frame_slots(t);
 	if (!err)

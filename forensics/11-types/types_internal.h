@@ -375,6 +375,12 @@ bool types_is_map_internal(const char *name);
 
 /* ---- types_prop.c ---- */
 
+/* A value of DWARF type @type at @addr in data or bss: what its words
+ * point to is typed as they say (nothing outside data and bss). */
+GR_MUST_USE
+struct gr_error *types_type_static(struct gr_types *t, uint64_t addr,
+				   uint32_t type);
+
 /* Visit the worklist until it is empty. */
 GR_MUST_USE
 struct gr_error *types_drain(struct gr_types *t);

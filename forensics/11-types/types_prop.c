@@ -275,6 +275,13 @@ static struct gr_error *type_value_of(struct gr_types *t, uint64_t v,
 			    count, source, &typed);
 }
 
+struct gr_error *types_type_static(struct gr_types *t, uint64_t addr,
+				   uint32_t type)
+{
+	uint32_t sid = gr_dwarf_type_strip(t->dwarf, type);
+	return static_value(t, addr, sid, types_dwarf_size(t->dwarf, sid), 0);
+}
+
 struct gr_error *types_type_value(struct gr_types *t, uint64_t v,
 				  uint32_t type, enum gr_type_source source,
 				  unsigned depth)

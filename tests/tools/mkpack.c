@@ -133,11 +133,16 @@ static void record(struct input *in, struct names *named, struct names *used,
 	 * one never asks for (the linker gives every map its own
 	 * hash<K,V> or map<K,V>): the runtime's classic map header and
 	 * its overflow record, the Swiss map's header, table and groups
-	 * reference (rtype_synth.c), in the releases that have them. */
+	 * reference (rtype_synth.c), in the releases that have them; and
+	 * sync.Map. */
 	static const char *const for_synth[] = {
 		"runtime.hmap", "runtime.mapextra",
 		"internal/runtime/maps.Map", "internal/runtime/maps.table",
-		"internal/runtime/maps.groupsReference"};
+		"internal/runtime/maps.groupsReference",
+		/* A package variable the code calls sync.(*Map) methods on
+		 * is one (codetypes.h, receivers): its map or hash trie is
+		 * then walked as with DWARF. */
+		"sync.Map"};
 	for (size_t i = 0; i < sizeof(for_synth) / sizeof(for_synth[0]); i++) {
 		uint32_t id;
 		struct gr_error *err = gr_dwarf_type_by_name(d, for_synth[i], &id);

@@ -8,9 +8,7 @@
  * Both analyses walk the same core, so object ids are the same (the live
  * totals are checked first).  For every live object the stripped analysis
  * types, the two names are compared after dropping what only spells them
- * differently: package paths and qualifiers ("encoding/json.field" and
- * "json.field", DWARF's "sync.f" field names in a closure struct), the
- * linker's "noalg." and the " (inferred)" suffix.  One JSON object on
+ * differently (tests/tools/typename.h).  One JSON object on
  * stdout (bytes):
  *
  *   live_bytes, stripped_unknown_bytes
@@ -43,6 +41,7 @@
 #include "forensics/10-graph/mark.h"
 #include "forensics/11-types/types.h"
 #include "forensics/12-query/analysis.h"
+#include "tests/tools/typename.h"
 
 enum { NAME = 512, MAX_DIFFS = 5 };
 
@@ -51,39 +50,6 @@ struct diff {
 	char stripped[NAME], dwarf[NAME];
 	int inferred;
 };
-
-static int ident(int c)
-{
-	return isalnum(c) || c == '_' || c == '-' || c == '~';
-}
-
-/* The name without package paths and qualifiers, "noalg." and the
- * inferred suffix, in place. */
-static void normalize(char *s)
-{
-	static const char suffix[] = " (inferred)";
-	size_t l = strlen(s), ls = sizeof(suffix) - 1;
-	if (l > ls && !strcmp(s + l - ls, suffix))
-		s[l - ls] = 0;
-	char *w = s;
-	for (const char *r = s; *r;) {
-		/* A run of identifier characters and slashes followed by a
-		 * dot is a qualifier ("encoding/json.", "noalg.", "sync."). */
-		const char *e = r;
-		while (ident((unsigned char)*e) || *e == '/')
-			e++;
-		if (e > r && *e == '.' && ident((unsigned char)e[1])) {
-			r = e + 1;
-			continue;
-		}
-		if (e == r)
-			e++;
-		memmove(w, r, (size_t)(e - r));
-		w += e - r;
-		r = e;
-	}
-	*w = 0;
-}
 
 /*
  * Whether normalized @stripped is the runtime's generic type of which
@@ -200,8 +166,8 @@ int main(int argc, char **argv)
 		char a[NAME], b[NAME];
 		memcpy(a, x.stripped, sizeof(a));
 		memcpy(b, x.dwarf, sizeof(b));
-		normalize(a);
-		normalize(b);
+		gr_typename_normalize(a);
+		gr_typename_normalize(b);
 		bool other = td.type != GR_TYPE_UNKNOWN && strcmp(a, b) != 0;
 		if (other && !inf && generic_of(a, b)) {
 			exact += size;

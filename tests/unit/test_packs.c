@@ -33,6 +33,7 @@
 #include "forensics/11-types/types.h"
 #include "forensics/12-query/analysis.h"
 #include "layouts/packs.h"
+#include "tests/tools/typename.h"
 #include "tests/unit/corecache.h"
 
 static struct gr_session *open_pair(const char *bin, const char *core)
@@ -210,26 +211,6 @@ static void strip_copy(const char *bin, const char *out)
 		fail_msg("%s failed (binutils' strip)", cmd);
 }
 
-/* Drop package paths ("internal/cpu.option" -> "cpu.option"): a
- * descriptor's name keeps only the package's last element; and the
- * compiler's "noalg." marker, which only DWARF's names carry. */
-static void strip_paths(char *s)
-{
-	char *n;
-	while ((n = strstr(s, "noalg.")))
-		memmove(n, n + 6, strlen(n + 6) + 1);
-	char *w = s, *word = s;
-	for (char *r = s; *r; r++) {
-		*w++ = *r;
-		if (*r == '/')
-			w = word;
-		else if (!(isalnum((unsigned char)*r) || *r == '_' ||
-			   *r == '.' || *r == '-' || *r == '~'))
-			word = w;
-	}
-	*w = '\0';
-}
-
 static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 {
 	char bin[CC_PATH + 8], core[CC_PATH + 8], sbin[PATH_MAX + 32];
@@ -280,8 +261,8 @@ static void compare_stripped(const struct cc_core *c, const char *tmpdir)
 			n2[l2 - ls] = '\0';
 			inferred_bytes += gr_heap_object_size(a1->heap, id);
 		}
-		strip_paths(n1);
-		strip_paths(n2);
+		gr_typename_normalize(n1);
+		gr_typename_normalize(n2);
 		/* What only the stripped analysis types (the code's
 		 * records type frame slots DWARF describes as uintptr or
 		 * not at all) has nothing to disagree with. */
