@@ -345,8 +345,13 @@ static struct gr_error *string_data(struct gr_types *t, uint64_t v)
 		return NULL;
 	/* Substrings point inside their bytes, and several short strings
 	 * share a tiny block: a pointerless object with string bytes
-	 * anywhere in it holds string data. */
+	 * anywhere in it holds string data.  The runtime allocates a
+	 * string's bytes without pointers (rawstring): an object with
+	 * pointers is not one, whatever string points at its start (an
+	 * empty one past the end of the object before, say). */
 	const struct gr_span *sp = hit.span;
+	if (sp && !sp->noscan)
+		return NULL;
 	if (v == hit.addr + types_data_off_span(t, sp) ||
 	    (sp && sp->noscan))
 		return types_assign(t, id, t->string_info, GR_TYPES_NO_LAYOUT,

@@ -15,6 +15,13 @@
  *   exact_bytes, exact_other_bytes       typed from the core; named
  *                                        otherwise with DWARF (issue 16:
  *                                        none should be)
+ *   exact_tiny_bytes                     16-byte blocks without pointers
+ *                                        named otherwise: the tiny
+ *                                        allocator packs several small
+ *                                        values into one, and each
+ *                                        analysis names it after the
+ *                                        value it reaches first; not in
+ *                                        "other"
  *   exact_generic_bytes                  typed from the core with the
  *                                        runtime's own type of a channel
  *                                        or map part (runtime.hchan,
@@ -137,7 +144,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint64_t live = 0, unknown = 0, exact = 0, exact_other = 0,
-		 exact_generic = 0,
+		 exact_generic = 0, exact_tiny = 0,
 		 inferred = 0, inferred_other = 0, inferred_dwarf_unknown = 0;
 	struct diff diffs[MAX_DIFFS];
 	size_t ndiffs = 0;
@@ -174,6 +181,12 @@ int main(int argc, char **argv)
 			exact_generic += size;
 			continue;
 		}
+		const struct gr_span *sp = gr_heap_object_span(ad->heap, id);
+		if (other && !inf && size == 16 && sp && sp->noscan) {
+			exact += size;
+			exact_tiny += size;
+			continue;
+		}
 		if (inf) {
 			inferred += size;
 			inferred_dwarf_unknown +=
@@ -189,11 +202,13 @@ int main(int argc, char **argv)
 	printf("{\"live_bytes\": %" PRIu64 ", \"stripped_unknown_bytes\": %" PRIu64
 	       ", \"exact_bytes\": %" PRIu64 ", \"exact_other_bytes\": %" PRIu64
 	       ", \"exact_generic_bytes\": %" PRIu64
+	       ", \"exact_tiny_bytes\": %" PRIu64
 	       ", \"inferred_bytes\": %" PRIu64
 	       ", \"inferred_other_bytes\": %" PRIu64
 	       ", \"inferred_dwarf_unknown_bytes\": %" PRIu64
 	       ", \"differences\": [",
-	       live, unknown, exact, exact_other, exact_generic, inferred,
+	       live, unknown, exact, exact_other, exact_generic, exact_tiny,
+	       inferred,
 	       inferred_other,
 	       inferred_dwarf_unknown);
 	for (size_t i = 0; i < ndiffs; i++) {
