@@ -98,6 +98,9 @@ static void json_breakdown(struct gr_json *j, const struct gr_heap_breakdown *b,
 	gr_json_kv_u64(j, "heap_released_bytes", b->heap_released_bytes);
 	gr_json_kv_u64(j, "arena_bytes", b->arena_bytes);
 	gr_json_kv_u64(j, "runtime_metadata_bytes", gr_gcstate_metadata_bytes(st));
+	/* What runtime/metrics' heap figures lag by (gcstate.h). */
+	gr_json_kv_u64_known(j, "mcache_unflushed_bytes", st->have_unflushed,
+			     st->unflushed_bytes);
 	gr_json_kv_u64(j, "other_file_mapping_bytes", other_file_mappings(a));
 	gr_json_kv_u64(j, "core_resident_bytes", core_resident(a));
 	gr_json_object_end(j);

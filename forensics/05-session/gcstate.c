@@ -53,6 +53,74 @@ static struct gr_error *locate(const struct gr_dwarf *d, uint64_t bias,
 	return NULL;
 }
 
+enum { MAX_PROCS = 1 << 16 };
+
+/*
+ * Σ over the Ps' mcaches, over their cached spans, of (allocCount -
+ * allocCountBeforeCache) × elemsize (gcstate.h).  mcache.alloc holds
+ * &emptymspan for a class with none (allocCount 0).  False if anything is
+ * missing or unreadable: a partial sum would be a wrong one.
+ */
+GR_MUST_USE
+static struct gr_error *unflushed(const struct gr_dwarf *d, struct gr_mem *mem,
+				  uint64_t bias, uint64_t *ret, bool *have)
+{
+	*have = false;
+	const struct gr_dwarf_global *g;
+	struct gr_dwarf_member p_mcache, mc_alloc, count, before, elemsize;
+	struct gr_error *err = gr_dwarf_global(d, "runtime.allp", &g);
+	if (!err)
+		err = gr_dwarf_member_of(d, "runtime.p", "mcache",
+					 GR_DWARF_SIZES(8), &p_mcache);
+	if (!err)
+		err = gr_dwarf_member_of(d, "runtime.mcache", "alloc", NULL,
+					 &mc_alloc);
+	if (!err)
+		err = gr_dwarf_member_of(d, "runtime.mspan", "allocCount",
+					 GR_DWARF_SIZES(2), &count);
+	if (!err)
+		err = gr_dwarf_member_of(d, "runtime.mspan",
+					 "allocCountBeforeCache",
+					 GR_DWARF_SIZES(2), &before);
+	if (!err)
+		err = gr_dwarf_member_of(d, "runtime.mspan", "elemsize",
+					 GR_DWARF_SIZES(8), &elemsize);
+	if (gr_error_catch(&err, GR_ERR_BIT(NOT_FOUND) |
+					  GR_ERR_BIT(UNSUPPORTED)) ||
+	    err)
+		return err;
+	uint64_t nclass = mc_alloc.size / 8, hdr[3], sum = 0;
+	err = gr_mem_read(mem, g->addr + bias, hdr, sizeof(hdr));
+	if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+		return err;
+	if (!nclass || hdr[1] > hdr[2] || hdr[1] > MAX_PROCS)
+		return NULL;
+	for (uint64_t i = 0; i < hdr[1]; i++) {
+		uint64_t pp = 0, mc = 0;
+		err = gr_mem_u64(mem, hdr[0] + 8 * i, &pp);
+		if (!err && pp)
+			err = gr_dwarf_member_read(mem, pp, &p_mcache, &mc);
+		for (uint64_t k = 0; !err && mc && k < nclass; k++) {
+			uint64_t sp, n, b, size;
+			err = gr_mem_u64(mem, mc + mc_alloc.off + 8 * k, &sp);
+			if (!err && sp)
+				err = gr_dwarf_member_read(mem, sp, &count, &n);
+			if (!err && sp)
+				err = gr_dwarf_member_read(mem, sp, &before, &b);
+			if (!err && sp)
+				err = gr_dwarf_member_read(mem, sp, &elemsize,
+							   &size);
+			if (!err && sp && n > b)
+				sum += (n - b) * size;
+		}
+		if (gr_error_catch(&err, GR_ERR_BIT(FAULT)) || err)
+			return err;
+	}
+	*ret = sum;
+	*have = true;
+	return NULL;
+}
+
 struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
 {
 	const struct gr_dwarf *d = gr_session_dwarf(s);
@@ -82,7 +150,8 @@ struct gr_error *gr_gcstate_read(struct gr_session *s, struct gr_gcstate *ret)
 		ret->value[i] = (int64_t)v;
 		ret->have[i] = true;
 	}
-	return NULL;
+	return unflushed(d, mem, gr_session_load_bias(s), &ret->unflushed_bytes,
+			 &ret->have_unflushed);
 }
 
 double gr_gcstate_cpu_fraction(const struct gr_gcstate *st)

@@ -11,6 +11,15 @@
  *
  * Every field is read by DWARF name; one the binary does not have (or that
  * cannot be read) is marked absent in @have rather than guessed.
+ *
+ * Also what the runtime's consistent heap statistics do not count yet:
+ * bytes allocated from the spans the Ps' mcaches hold, since each was
+ * cached.  mcache.refill and releaseAll add them when the span leaves the
+ * mcache (mcache.go: s.allocCount - s.allocCountBeforeCache); ReadMemStats
+ * flushes every mcache first, runtime/metrics does not (metrics.go,
+ * heapStats).  So a HeapAlloc read through runtime/metrics (Prometheus's
+ * go_memstats_heap_alloc_bytes in client_golang 1.12+, expvar-less
+ * servers) is short of the allocated bytes by that much.
  */
 #ifndef GR_GCSTATE_H
 #define GR_GCSTATE_H
@@ -57,6 +66,11 @@ struct gr_gcstate {
 	/* Not @have although DWARF places the field: the core does not
 	 * hold its bytes (damage, for a caller that keeps a list). */
 	bool unreadable[GR_GCSTATE_COUNT];
+	/* Bytes allocated from the mcaches' spans since they were cached
+	 * (above); @have_unflushed false when allp, an mcache or a span
+	 * could not be read or this Go lacks a field. */
+	uint64_t unflushed_bytes;
+	bool have_unflushed;
 };
 
 /* Never fails for missing fields (they are absent) nor for unreadable

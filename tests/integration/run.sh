@@ -203,6 +203,11 @@ check_heap() {
 		fail "$id: allocated vs MemStats" \
 			"goretain $a_bytes B/$a_objs objects, MemStats $o_bytes B/$o_objs objects"
 	fi
+	# ReadMemStats flushed the mcaches: whatever was allocated since is
+	# in the spans they hold, what mcache_unflushed_bytes counts (and
+	# runtime/metrics would not yet; forensics/05-session/gcstate.h).
+	check "$id: allocated - HeapAlloc = what the mcaches allocated since MemStats" \
+		"$(jq '.breakdown.mcache_unflushed_bytes' "$out")" "$db"
 	local g_sys o_sys
 	g_sys=$(jq -c '.collector | [.mspan_sys, .mcache_sys, .buckhash_sys, .other_sys]' "$out")
 	o_sys=$(jq -c '.memstats | [.mspan_sys, .mcache_sys, .buck_hash_sys, .other_sys]' "$d/oracle.json")
