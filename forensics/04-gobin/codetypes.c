@@ -1738,6 +1738,103 @@ static void settle_users(struct gr_codetypes *c)
 	c->nusers = w;
 }
 
+/* The scan's buffers: a function's bytes (*@buf) and its labels,
+ * jumps and back edges.  scan_free frees them and what the scan grew. */
+GR_MUST_USE
+static struct gr_error *scan_alloc(struct scan *s, uint8_t **buf)
+{
+	*buf = malloc(MAX_FUNC_BYTES);
+	s->label = malloc(MAX_FUNC_BYTES / 8 + 1);
+	s->back = malloc(MAX_FUNC_BYTES / 8 + 1);
+	s->pend = malloc(MAX_PENDING * sizeof(*s->pend));
+	s->bk[0] = malloc(MAX_PENDING * sizeof(*s->bk[0]));
+	s->bk[1] = malloc(MAX_PENDING * sizeof(*s->bk[1]));
+	return *buf && s->label && s->back && s->pend && s->bk[0] && s->bk[1]
+		       ? NULL
+		       : gr_error_nomem();
+}
+
+static void scan_free(struct scan *s, uint8_t *buf)
+{
+	free(buf);
+	free(s->label);
+	free(s->back);
+	free(s->pend);
+	free(s->bk[0]);
+	free(s->bk[1]);
+	free(s->insns);
+	free(s->stores);
+	free(s->puses);
+	free(s->gargs);
+	free(s->rets);
+	free(s->rstores);
+	free(s->methods);
+}
+
+/* After every function: what crosses functions, then one record per
+ * word; @c is handed over in *@ret, or destroyed on an error. */
+GR_MUST_USE
+static struct gr_error *finish(struct gr_codetypes *c, struct scan *s,
+			       struct gr_error *err, struct gr_codetypes **ret)
+{
+	if (!err)
+		err = resolve_params(c, s);
+	if (!err)
+		err = resolve_results(c, s);
+	if (err) {
+		gr_codetypes_destroy(c);
+		return err;
+	}
+	settle(c);
+	settle_users(c);
+	settle_values(c);
+	/* One record per slot of a function: no two to settle. */
+	if (c->nframes)
+		qsort(c->frames, c->nframes, sizeof(*c->frames), cmp_frame);
+	free(c->fresults);
+	c->fresults = NULL;
+	c->nfresults = 0;
+	*ret = c;
+	return NULL;
+}
+
+/* The methods with a pointer receiver, and the runtime functions the scan
+ * knows, from the pclntab; NOT_FOUND without an allocator. */
+GR_MUST_USE
+static struct gr_error *list_functions(struct scan *s,
+				       const struct gr_pcln *pcln)
+{
+	uint32_t nfunc = gr_pcln_func_count(pcln);
+	struct gr_pcln_func fn;
+	bool alloc = false;
+	char rname[256];
+	for (uint32_t i = 0; i < nfunc; i++) {
+		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
+		/* A name that cannot be read is no function the scan knows. */
+		if (gr_error_catch(&err, GR_ERR_CONTENT))
+			continue;
+		if (err)
+			return err;
+		bool shaped;
+		if (receiver_type(fn.name, rname, sizeof(rname), &shaped)) {
+			if ((err = gr_array_grow(&s->methods, &s->methods_cap,
+						 s->nmethods, 1)))
+				return err;
+			s->methods[s->nmethods++] = (struct method){fn.entry, i};
+		}
+		enum role r = role_of(fn.name);
+		if (r == R_OTHER || s->ncallees == MAX_CALLEES)
+			continue;
+		alloc |= r == R_NEWOBJECT || r == R_MALLOCGC;
+		s->callees[s->ncallees++] = (struct callee){fn.entry, (uint8_t)r};
+	}
+	qsort(s->methods, s->nmethods, sizeof(*s->methods), cmp_method);
+	qsort(s->callees, s->ncallees, sizeof(*s->callees), cmp_callee);
+	return alloc ? NULL
+		     : gr_error_create(GR_ERR_NOT_FOUND,
+				       "no runtime.newobject in the pclntab");
+}
+
 struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 				     const struct gr_pcln *pcln,
 				     const struct gr_moduledata *md,
@@ -1745,57 +1842,14 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 {
 	*ret = NULL;
 	struct scan s = {.mem = mem, .md = md, .pcln = pcln};
-	uint32_t nfunc = gr_pcln_func_count(pcln);
-	struct gr_pcln_func fn;
-	bool alloc = false;
-	char rname[256];
-	for (uint32_t i = 0; i < nfunc; i++) {
-		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
-		if (gr_error_catch(&err, GR_ERR_CONTENT))
-			continue;
-		bool shaped;
-		if (!err &&
-		    receiver_type(fn.name, rname, sizeof(rname), &shaped))
-			err = gr_array_grow(&s.methods, &s.methods_cap,
-					    s.nmethods, 1);
-		else if (!err)
-			continue;
-		if (err) {
-			free(s.methods);
-			return err;
-		}
-		s.methods[s.nmethods++] = (struct method){fn.entry, i};
-	}
-	qsort(s.methods, s.nmethods, sizeof(*s.methods), cmp_method);
-	for (uint32_t i = 0; i < nfunc && s.ncallees < MAX_CALLEES; i++) {
-		struct gr_error *err = gr_pcln_func_at(pcln, i, &fn);
-		/* A name that cannot be read is no runtime function. */
-		if (gr_error_catch(&err, GR_ERR_CONTENT))
-			continue;
-		if (err)
-			return err;
-		enum role r = role_of(fn.name);
-		if (r == R_OTHER)
-			continue;
-		alloc |= r == R_NEWOBJECT || r == R_MALLOCGC;
-		s.callees[s.ncallees++] = (struct callee){fn.entry, (uint8_t)r};
-	}
-	if (!alloc)
-		return gr_error_create(GR_ERR_NOT_FOUND,
-				       "no runtime.newobject in the pclntab");
-	qsort(s.callees, s.ncallees, sizeof(*s.callees), cmp_callee);
+	uint8_t *buf = NULL;
 	struct gr_codetypes *c = calloc(1, sizeof(*c));
-	uint8_t *buf = malloc(MAX_FUNC_BYTES);
-	s.label = malloc(MAX_FUNC_BYTES / 8 + 1);
-	s.back = malloc(MAX_FUNC_BYTES / 8 + 1);
-	s.pend = malloc(MAX_PENDING * sizeof(*s.pend));
-	s.bk[0] = malloc(MAX_PENDING * sizeof(*s.bk[0]));
-	s.bk[1] = malloc(MAX_PENDING * sizeof(*s.bk[1]));
-	struct gr_error *err = NULL;
-	if (!c || !buf || !s.label || !s.back || !s.pend || !s.bk[0] ||
-	    !s.bk[1])
-		err = gr_error_nomem();
+	struct gr_error *err = c ? list_functions(&s, pcln) : gr_error_nomem();
+	if (!err)
+		err = scan_alloc(&s, &buf);
+	uint32_t nfunc = gr_pcln_func_count(pcln);
 	for (uint32_t i = 0; !err && i < nfunc; i++) {
+		struct gr_pcln_func fn;
 		err = gr_pcln_func_at(pcln, i, &fn);
 		if (gr_error_catch(&err, GR_ERR_CONTENT) || err ||
 		    fn.end <= fn.entry || fn.end - fn.entry > MAX_FUNC_BYTES)
@@ -1810,39 +1864,35 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 		err = scan_func(c, &s, code, len, fn.entry, i,
 				rank_of(fn.name));
 	}
-	if (!err)
-		err = resolve_params(c, &s);
-	if (!err)
-		err = resolve_results(c, &s);
-	free(buf);
-	free(s.label);
-	free(s.back);
-	free(s.pend);
-	free(s.bk[0]);
-	free(s.bk[1]);
-	free(s.insns);
-	free(s.stores);
-	free(s.puses);
-	free(s.gargs);
-	free(s.rets);
-	free(s.rstores);
-	free(s.methods);
-	if (err) {
-		gr_codetypes_destroy(c);
-		return err;
-	}
-	settle(c);
-	settle_users(c);
-	settle_values(c);
-	/* One record per slot of a function: no two to settle. */
-	if (c->nframes)
-		qsort(c->frames, c->nframes, sizeof(*c->frames), cmp_frame);
-	free(c->fresults);
-	c->fresults = NULL;
-	c->nfresults = 0;
-	c->pcln = pcln;
-	*ret = c;
-	return NULL;
+	if (c)
+		c->pcln = pcln;
+	err = c ? finish(c, &s, err, ret) : err;
+	scan_free(&s, buf);
+	return err;
+}
+
+struct gr_error *gr_codetypes_scan_one(struct gr_mem *mem,
+				       const struct gr_moduledata *md,
+				       uint64_t entry, size_t len,
+				       struct gr_codetypes **ret)
+{
+	*ret = NULL;
+	if (len > MAX_FUNC_BYTES)
+		return gr_error_create(GR_ERR_LIMIT,
+				       "function of %zu bytes: more than %d",
+				       len, (int)MAX_FUNC_BYTES);
+	struct scan s = {.mem = mem, .md = md};
+	uint8_t *buf = NULL;
+	struct gr_codetypes *c = calloc(1, sizeof(*c));
+	struct gr_error *err = c ? scan_alloc(&s, &buf) : gr_error_nomem();
+	const uint8_t *code = NULL;
+	if (!err && len)
+		err = gr_mem_view_or_copy(mem, entry, len, buf, &code);
+	if (!err && len)
+		err = scan_func(c, &s, code, len, entry, 0, 0);
+	err = c ? finish(c, &s, err, ret) : err;
+	scan_free(&s, buf);
+	return err;
 }
 
 void gr_codetypes_destroy(struct gr_codetypes *c)
@@ -1908,7 +1958,7 @@ bool gr_codetypes_user(const struct gr_codetypes *c, uint64_t lo, uint64_t hi,
 			best = u;
 	}
 	struct gr_pcln_func fn;
-	if (!best)
+	if (!best || !c->pcln)
 		return false;
 	struct gr_error *err = gr_pcln_func_at(c->pcln, best->func, &fn);
 	/* It was read when the scan ran. */

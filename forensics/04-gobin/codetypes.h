@@ -96,6 +96,19 @@ struct gr_error *gr_codetypes_create(struct gr_mem *mem,
 				     struct gr_codetypes **ret);
 void gr_codetypes_destroy(struct gr_codetypes *c);
 
+/*
+ * The scan of one function alone, its code [@entry, @entry + @len) read
+ * through @mem, no runtime function known (every call an ordinary one)
+ * and no names (gr_codetypes_user finds none): for the fuzz target
+ * (tests/fuzz/fuzz_code.c).  LIMIT past the scan's largest function;
+ * code @mem lacks is CONTENT; NOMEM.
+ */
+GR_MUST_USE
+struct gr_error *gr_codetypes_scan_one(struct gr_mem *mem,
+				       const struct gr_moduledata *md,
+				       uint64_t entry, size_t len,
+				       struct gr_codetypes **ret);
+
 /* The records, sorted by address, one per word (ambiguous words gone). */
 size_t gr_codetypes_count(const struct gr_codetypes *c);
 const struct gr_codetype *gr_codetypes_get(const struct gr_codetypes *c,

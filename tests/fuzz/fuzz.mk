@@ -85,7 +85,7 @@ FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                 $(FUZZ_BUILD)/obj/gen/html_assets.o \
                 $(FUZZ_BUILD)/obj/gen/layout_packs.o
 FUZZ_LIBS    := -ldwarf -lelf -lzstd -lz -lxxhash -lm
-FUZZ_TARGETS := core exe dwarf heap report pack json
+FUZZ_TARGETS := core exe dwarf heap report pack json code
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -134,13 +134,15 @@ $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: \
 # .debug_info, in the target's input format (tests/fuzz/fuzz_dwarf.c);
 # fuzz_heap: an empty patch list plus a few one-byte patches;
 # fuzz_report: a few awkward strings; fuzz_pack: a real layout pack and a
-# cut of one; fuzz_json: the report schema (a JSON document) and small ones.
+# cut of one; fuzz_json: the report schema (a JSON document) and small ones;
+# fuzz_code: pieces of a Go binary's .text (whole functions and cuts).
 $(FUZZ_BUILD)/seeds/parsers.stamp: tests/fuzz/fuzz.mk tests/fuzz/dwarf_seed.py \
 		$(wildcard layouts/packs/go1.*.pack) docs/report-schema.json
 	rm -rf $(FUZZ_BUILD)/seeds/core $(FUZZ_BUILD)/seeds/exe \
 	       $(FUZZ_BUILD)/seeds/dwarf $(FUZZ_BUILD)/seeds/heap \
 	       $(FUZZ_BUILD)/seeds/report $(FUZZ_BUILD)/seeds/pack \
-	       $(FUZZ_BUILD)/seeds/json
+	       $(FUZZ_BUILD)/seeds/json $(FUZZ_BUILD)/seeds/code
+	mkdir -p $(FUZZ_BUILD)/seeds/code
 	mkdir -p $(FUZZ_BUILD)/seeds/core $(FUZZ_BUILD)/seeds/exe \
 	         $(FUZZ_BUILD)/seeds/dwarf $(FUZZ_BUILD)/seeds/heap \
 	         $(FUZZ_BUILD)/seeds/report $(FUZZ_BUILD)/seeds/pack \
@@ -168,7 +170,14 @@ $(FUZZ_BUILD)/seeds/parsers.stamp: tests/fuzz/fuzz.mk tests/fuzz/dwarf_seed.py \
 			-j .gopclntab -j .noptrdata -j .data \
 			$(FUZZ_HEAP_DIR)/bin $(FUZZ_BUILD)/seeds/exe/pclntab && \
 		python3 tests/fuzz/dwarf_seed.py $(FUZZ_HEAP_DIR)/bin \
-			$(FUZZ_BUILD)/seeds/dwarf/first-units; \
+			$(FUZZ_BUILD)/seeds/dwarf/first-units && \
+		objcopy -O binary -j .text $(FUZZ_HEAP_DIR)/bin \
+			$(FUZZ_BUILD)/seeds/code/text && \
+		for off in 0 65536 262144 524288; do \
+			dd if=$(FUZZ_BUILD)/seeds/code/text bs=4096 \
+				skip=$$((off / 4096)) count=4 \
+				of=$(FUZZ_BUILD)/seeds/code/cut$$off 2>/dev/null; \
+		done && rm $(FUZZ_BUILD)/seeds/code/text; \
 	fi
 	printf '' > $(FUZZ_BUILD)/seeds/heap/empty
 	printf '\000\020\000\000\000\001\377' > $(FUZZ_BUILD)/seeds/heap/mheap
@@ -189,6 +198,7 @@ FUZZ_MAXLEN_heap   := 4096
 FUZZ_MAXLEN_report := 4096
 FUZZ_MAXLEN_pack   := 65536
 FUZZ_MAXLEN_json   := 65536
+FUZZ_MAXLEN_code   := 65536
 
 # fuzz_dwarf: libdwarf's own leak on malformed DIEs is suppressed
 # (tests/fuzz/lsan.supp says why and at what cost).
