@@ -471,6 +471,8 @@ struct gr_error *gr_types_build(struct gr_session *s, struct gr_heap *heap,
 	if (!err)
 		err = types_propagate(t);
 	if (!err)
+		err = types_chan_buffers(t);
+	if (!err)
 		err = types_infer(t);
 	if (err) {
 		gr_types_destroy(t);

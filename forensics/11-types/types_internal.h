@@ -137,8 +137,8 @@ struct gr_types_storage {
 /* Offsets of runtime structures propagation reads; 0 size = unknown. */
 struct gr_types_rt {
 	uint64_t itab_type;		 /* itab._type / ITab.Type */
-	uint64_t hchan_buf, hchan_qcount, hchan_dataqsiz;
-	bool have_hchan;
+	uint64_t hchan_buf, hchan_qcount, hchan_dataqsiz, hchan_elemtype;
+	bool have_hchan, have_hchan_elemtype;
 	/* structtype.fields and structfield.{typ, offset} (1.19-1.27). */
 	uint64_t struct_fields, sfield_typ, sfield_off;
 	uint64_t sfield_name; /* Name: a pointer to the encoded name */
@@ -497,6 +497,11 @@ struct gr_error *types_cleanup_arg(struct gr_types *t, uint64_t fn,
 GR_MUST_USE
 struct gr_error *types_map_value(struct gr_types *t, uint64_t v,
 				 uint32_t map_type);
+/* The buffers of channels typed by the runtime's own hchan (not an
+ * instance's): typed by hchan.elemtype, the element's descriptor the
+ * core records (exact); then drained. */
+GR_MUST_USE
+struct gr_error *types_chan_buffers(struct gr_types *t);
 /* A channel (Go chan type @chan_type): the hchan and its buffer. */
 GR_MUST_USE
 struct gr_error *types_chan(struct gr_types *t, uint64_t v,

@@ -392,6 +392,8 @@ struct gr_error *types_rt_resolve(struct gr_types *t)
 	rt->hchan_qcount = field_off(d, "runtime.hchan", "qcount", &ok);
 	rt->hchan_dataqsiz = field_off(d, "runtime.hchan", "dataqsiz", &ok);
 	rt->have_hchan = ok;
+	rt->hchan_elemtype = field_off(d, "runtime.hchan", "elemtype", &ok);
+	rt->have_hchan_elemtype = ok;
 	ok = true;
 	rt->struct_fields = field_off(d, "internal/abi.StructType", "Fields", &ok);
 	rt->sfield_typ = field_off(d, "internal/abi.StructField", "Typ", &ok);

@@ -571,6 +571,68 @@ struct gr_error *types_chan(struct gr_types *t, uint64_t v,
 	return NULL;
 }
 
+/* One channel's buffer (types_chan_buffers); *@typed when this typed it. */
+GR_MUST_USE
+static struct gr_error *chan_buffer(struct gr_types *t, uint32_t id,
+				    bool *typed)
+{
+	uint64_t v = gr_heap_object_addr(t->heap, id) + types_data_off(t, id);
+	uint64_t buf, n, elem;
+	*typed = false;
+	struct gr_error *err = gr_mem_u64(t->mem, v + t->rt.hchan_buf, &buf);
+	if (!err)
+		err = gr_mem_u64(t->mem, v + t->rt.hchan_dataqsiz, &n);
+	if (!err)
+		err = gr_mem_u64(t->mem, v + t->rt.hchan_elemtype, &elem);
+	if (err)
+		return gr_damage_fault(&t->damage, err, "channel");
+	uint64_t dlen;
+	uint32_t bid = buf && n && elem ? types_object_at(t, buf, &dlen)
+					: GR_HEAP_NO_OBJECT;
+	/* An unbuffered channel's buf points at the hchan itself. */
+	if (bid == GR_HEAP_NO_OBJECT || bid == id || types_typed(t, bid))
+		return NULL;
+	uint32_t d, info;
+	if ((err = types_of_rtype(t, elem, &d, &info)) ||
+	    info == GR_TYPE_UNKNOWN)
+		return err;
+	uint64_t size = t->info[info].size;
+	if (!size || n > dlen / size)
+		return NULL;
+	if (d != GR_DWARF_NO_TYPE && types_dwarf_size(t->dwarf, d) != size)
+		d = GR_DWARF_NO_TYPE;
+	return types_assign(t, bid, info, d, n, GR_TYPE_SOURCE_HEADER, typed);
+}
+
+struct gr_error *types_chan_buffers(struct gr_types *t)
+{
+	if (!t->rt.have_hchan || !t->rt.have_hchan_elemtype)
+		return NULL;
+	/* A buffer holding channels: another round reaches theirs. */
+	for (int round = 0; round < 4; round++) {
+		bool any = false;
+		for (uint32_t id = 0; id < t->nobjects; id++) {
+			if (!types_typed(t, id) ||
+			    !(t->objs[id] & GR_TYPES_LIVE))
+				continue;
+			const char *name =
+				t->info[types_kind_of(t, id)->type].name;
+			bool typed = false;
+			struct gr_error *err =
+				name && !strcmp(name, "runtime.hchan")
+					? chan_buffer(t, id, &typed)
+					: NULL;
+			if (err)
+				return err;
+			any |= typed;
+		}
+		struct gr_error *err = any ? types_drain(t) : NULL;
+		if (err || !any)
+			return err;
+	}
+	return NULL;
+}
+
 /* The DWARF types named by "[K,V]" (split at the top-level comma); *@ret
  * false when DWARF lacks one (a lookup by name, not a read of the core:
  * no damage). */
