@@ -601,7 +601,8 @@ static struct gr_error *chan_buffer(struct gr_types *t, uint32_t id,
 		return NULL;
 	if (d != GR_DWARF_NO_TYPE && types_dwarf_size(t->dwarf, d) != size)
 		d = GR_DWARF_NO_TYPE;
-	return types_assign(t, bid, info, d, n, GR_TYPE_SOURCE_HEADER, typed);
+	/* Propagated from the hchan, as a chan type's buffer is. */
+	return types_assign(t, bid, info, d, n, GR_TYPE_SOURCE_DWARF, typed);
 }
 
 struct gr_error *types_chan_buffers(struct gr_types *t)
