@@ -127,9 +127,13 @@ unit: $(TEST_BIN)
 # which ASan's shadow mapping would exceed.
 SAN_IT_SUBSET := oldest and newest toolchain, every program and variant
 IT_ENV = GORETAIN=$(BUILD)/goretain GR_CACHE=$(GR_CACHE)
-integration: it-run it-html it-batch it-hostile it-slim it-pprof it-stripped it-servers
+integration: it-run it-html it-batch it-hostile it-slim it-pprof it-stripped it-servers it-arm64
 it-run: $(BUILD)/goretain
 	$(IT_ENV) tests/integration/run.sh
+# The linux/arm64 cores qemu-user wrote (scripts/make-cores.sh), through
+# the same checks against their programs' oracles.
+it-arm64: $(BUILD)/goretain
+	$(IT_ENV) GR_IT_CORES=$(GR_CACHE)/cores-arm64 tests/integration/run.sh
 it-html: $(BUILD)/goretain $(BUILD)/tests/test_html
 	$(IT_ENV) GR_HTML_RENDER=$(BUILD)/tests/test_html tests/integration/html.sh $(BUILD)/html-test
 it-batch: $(BUILD)/goretain
@@ -150,7 +154,7 @@ it-pprof: $(BUILD)/goretain
 it-servers: $(BUILD)/goretain
 	$(IT_ENV) tests/integration/servers.sh
 it-stripped: $(BUILD)/goretain $(BUILD)/tests/gr-typecmp
-	GR_CACHE=$(GR_CACHE) scripts/stripped-compare.py --goretain $(BUILD)/goretain \
+	GR_CACHE=$(GR_CACHE) scripts/stripped-compare.py \
 		--typecmp $(BUILD)/tests/gr-typecmp \
 		--floor tests/integration/stripped-floor.txt
 

@@ -24,6 +24,15 @@ enum {
 	GR_PRSTATUS_SIZE = 336,
 };
 
+/* struct elf_prstatus of linux/arm64 (arch/arm64/include/asm/elf.h):
+ * the same head, elf_gregset_t = struct user_pt_regs {regs[31], sp, pc,
+ * pstate} (arch/arm64/include/uapi/asm/ptrace.h), int pr_fpvalid and
+ * padding. */
+enum {
+	GR_PRSTATUS_ARM64_REGS = 34,
+	GR_PRSTATUS_ARM64_SIZE = 392,
+};
+
 /* struct elf_prpsinfo. */
 enum {
 	/* char pr_sname: the state letter; pr_state is the number at 0. */

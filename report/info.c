@@ -109,7 +109,8 @@ void gr_info_json_fields(struct gr_json *j, const struct gr_info *info)
 	gr_json_object_end(j);
 
 	gr_json_kv_string(j, "go_version", gr_session_go_version(s));
-	gr_json_kv_string(j, "arch", "amd64");
+	gr_json_kv_string(j, "arch",
+			  gr_arch_name(gr_core_arch(gr_session_core(s))));
 	gr_json_kv_hex(j, "load_bias", gr_session_load_bias(s));
 	gr_json_kv_hex(j, "image_base", gr_session_image_base(s));
 
@@ -211,7 +212,8 @@ struct gr_error *gr_info_write_text(const struct gr_info *info, FILE *out,
 	line(out, "  Go build ID:", eids->go[0] ? eids->go : "(none)");
 	line(out, "  matches core:", gr_build_match_name(gr_session_build_match(s)));
 	line(out, "go version:", gr_session_go_version(s));
-	fprintf(out, "%-14s amd64, load bias 0x%" PRIx64 "\n", "arch:",
+	fprintf(out, "%-14s %s, load bias 0x%" PRIx64 "\n", "arch:",
+		gr_arch_name(gr_core_arch(gr_session_core(s))),
 		gr_session_load_bias(s));
 	if (p->have_psinfo) {
 		fprintf(out, "%-14s pid %d, signal %d: ", "process:", p->pid,

@@ -90,7 +90,7 @@ if ((QUICK)); then
 	stage layers "${M[@]}" check-layers
 	stage build "${M[@]}" WERROR=1 all tests
 	stage unit "${M[@]}" WERROR=1 unit
-	for s in run html batch hostile slim pprof stripped servers; do
+	for s in run html batch hostile slim pprof stripped servers arm64; do
 		stage "it-$s" "${M[@]}" WERROR=1 GR_IT_SUBSET=newest "it-$s"
 	done
 else
@@ -100,7 +100,7 @@ else
 	stage cores "${M[@]}" WERROR=1 cores
 	stage pprof-tool "${M[@]}" pprof-tool
 	stage unit "${M[@]}" WERROR=1 unit
-	for s in run html batch hostile slim pprof stripped servers; do
+	for s in run html batch hostile slim pprof stripped servers arm64; do
 		stage "it-$s" "${M[@]}" WERROR=1 "it-$s"
 	done
 	stage bench-smoke "${M[@]}" WERROR=1 bench-smoke

@@ -5,9 +5,12 @@
 set -eu
 
 PKGS="gcc binutils make curl pkg-config libelf-dev libdwarf-dev zlib1g-dev libxxhash-dev \
-libcmocka-dev libzstd-dev zstd gzip gdb python3 python3-jsonschema util-linux jq chromium"
+libcmocka-dev libzstd-dev zstd gzip gdb python3 python3-jsonschema util-linux jq chromium \
+qemu-user"
 # python3-jsonschema validates report JSON against docs/report-schema.json;
-# chromium (headless) renders the HTML report in tests/integration/html.sh.
+# chromium (headless) renders the HTML report in tests/integration/html.sh;
+# qemu-user runs the GOARCH=arm64 corpus builds for their AArch64 cores
+# (scripts/make-cores.sh).
 
 missing=""
 for p in $PKGS; do

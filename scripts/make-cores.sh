@@ -23,6 +23,14 @@
 # leakymap-{exe,pie}-stripped, built with -ldflags='-s -w' (no symbol table,
 # no DWARF): goretain must analyse it from pclntab and its layout packs.
 #
+# linux/arm64 (issue 17): every toolchain builds leakymap-exe with
+# GOARCH=arm64 too, runs it under qemu-user (qemu-aarch64) and keeps the
+# AArch64 core qemu writes of its guest (qemu_<prog>_<date>-<time>_<pid>.core
+# in the working directory: NT_PRSTATUS, NT_PRPSINFO and NT_AUXV, no NT_FILE;
+# the host kernel's core of qemu itself is removed).  They go to
+# $GR_CACHE/cores-arm64/ in the same layout, core_method "qemu", apart from
+# the amd64 cores the other suites read: `make it-arm64` checks them.
+#
 # A variant is redone only when its stamp (sources hash, toolchain, script
 # version, settings) changes.  Bump SCRIPT_VERSION when the way cores are
 # taken changes.  Environment:
@@ -51,7 +59,7 @@ JOBS=${GR_CORES_JOBS:-${GR_CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}}
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GOWORK=off GOTELEMETRY=off
 
-for tool in jq gdb gzip zstd readelf fallocate flock sha256sum; do
+for tool in jq gdb gzip zstd readelf fallocate flock sha256sum qemu-aarch64; do
 	command -v "$tool" >/dev/null || { echo "make-cores: $tool is missing (run scripts/install-deps.sh)" >&2; exit 1; }
 done
 
@@ -144,7 +152,9 @@ run_and_core() {
 	local id=$1 dir=$2 gdir=$3
 	shift 3
 	local pid rc t_ready threads rss filter method signal=null status core
-	(cd "$dir" && ulimit -c unlimited && exec env GOTRACEBACK=crash "$@" ./bin oracle.json) \
+	local -a run=(./bin)
+	[[ ${GOARCH_RUN:-} == arm64 ]] && run=(qemu-aarch64 ./bin)
+	(cd "$dir" && ulimit -c unlimited && exec env GOTRACEBACK=crash "$@" "${run[@]}" oracle.json) \
 		>"$dir/run.log" 2>&1 &
 	pid=$!
 	CUR_PID=$pid
@@ -185,6 +195,23 @@ run_and_core() {
 
 	threads=$(ls "/proc/$pid/task" | wc -l)
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+	if [[ ${GOARCH_RUN:-} == arm64 ]]; then
+		# qemu writes the guest's core itself on the guest's SIGABRT,
+		# then dies of it: the host core (if core_pattern writes one)
+		# is qemu's, not the program's.
+		kill -ABRT "$pid"
+		wait "$pid" 2>/dev/null
+		status=$?
+		signal=6
+		local qcore=("$dir"/qemu_bin_*.core)
+		[[ -f ${qcore[0]} ]] || { fail "$id" "no qemu core after SIGABRT (exit status $status)"; return 1; }
+		rm -f "$dir/core" "$dir"/core.[0-9]*
+		mv "${qcore[0]}" "$dir/core"
+		# The guest's threads: qemu's own are not in its core.
+		threads=$(prstatus_count "$dir/core")
+		write_meta "$dir" "$pid" "$threads" "$rss" "$filter" qemu "$signal" "$status" "$t_ready" "$@"
+		return
+	fi
 	if [[ $CORE_METHOD == kernel ]]; then
 		kill -ABRT "$pid"
 		wait "$pid" 2>/dev/null
@@ -247,7 +274,13 @@ variant() {
 	local godir=$1 gokey=$2 prog=$3 mode=$4 with_gcore=$5 flavor=${6:-}
 	VARIANT=$prog-$mode${flavor:+-$flavor} PROG=$prog MODE=$mode GODIR=$godir GOEXP=""
 	[[ $flavor == classic ]] && GOEXP=noswissmap
-	local id="$gokey/$VARIANT" dest="$CORES/$gokey/$VARIANT" gdest="$CORES/$gokey/$VARIANT-gcore"
+	local root=$CORES goarch=amd64
+	if [[ $flavor == arm64 ]]; then
+		VARIANT=$prog-$mode root=$CACHE/cores-arm64 goarch=arm64
+		mkdir -p "$root/$gokey"
+	fi
+	local id="$gokey/$VARIANT" dest="$root/$gokey/$VARIANT" gdest="$root/$gokey/$VARIANT-gcore"
+	[[ $goarch == arm64 ]] && id="$gokey/$VARIANT (arm64)"
 	[[ $id =~ $ONLY ]] || return 0
 	local compress=false
 	[[ $prog == leakymap && $mode == exe ]] && compress=true
@@ -260,13 +293,14 @@ variant() {
 	local ldflags=""
 	[[ $flavor == stripped ]] && ldflags="-s -w"
 	local stamp="script=$SCRIPT_VERSION src=${SRC_HASH[$prog]} go=$GOVER mode=$mode gcore=$with_gcore compress=$compress method=$CORE_METHOD env=${envs[*]-}${GOEXP:+ goexperiment=$GOEXP}${ldflags:+ ldflags=$ldflags}"
+	[[ $goarch == arm64 ]] && { compress=false; stamp="$stamp goarch=arm64 method=qemu"; }
 	if [[ -f $dest/stamp && $(cat "$dest/stamp") == "$stamp" && -f $dest/core ]] &&
 		{ [[ $with_gcore == 0 ]] || [[ -f $gdest/stamp && $(cat "$gdest/stamp") == "$stamp" ]]; }; then
 		log "$id: up to date"
 		return 0
 	fi
 
-	local t tmp="$CORES/$gokey/.tmp-$VARIANT.$$" gtmp=""
+	local t tmp="$root/$gokey/.tmp-$VARIANT.$$" gtmp=""
 	t=$(date +%s.%N)
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
@@ -278,7 +312,8 @@ variant() {
 	esac
 	BUILD_CMD="${GOEXP:+GOEXPERIMENT=$GOEXP }CGO_ENABLED=$cgo go build ${flags[*]}${ldflags:+ -ldflags='$ldflags'} -o bin ./cmd/$prog"
 	[[ -n $ldflags ]] && flags+=("-ldflags=$ldflags")
-	if ! (cd "$ROOT/corpora" && GOEXPERIMENT=$GOEXP CGO_ENABLED=$cgo "$godir/bin/go" build "${flags[@]}" -o "$tmp/bin" "./cmd/$prog") >"$tmp/build.log" 2>&1; then
+	[[ $goarch == arm64 ]] && BUILD_CMD="GOARCH=arm64 $BUILD_CMD"
+	if ! (cd "$ROOT/corpora" && GOARCH=$goarch GOEXPERIMENT=$GOEXP CGO_ENABLED=$cgo "$godir/bin/go" build "${flags[@]}" -o "$tmp/bin" "./cmd/$prog") >"$tmp/build.log" 2>&1; then
 		fail "$id" "build failed: $(head -n 5 "$tmp/build.log" | tr '\n' ' ')"
 		rm -rf "$tmp"
 		return 1
@@ -303,7 +338,7 @@ variant() {
 	# it, as in a serial run: one captured under a second program's load
 	# once showed 32 KiB more HeapIdle in its core than in its oracle
 	# (go1.27 leakymap-exe-grown; taken alone again, exact).
-	if ! { flock 8 && run_and_core "$id" "$tmp" "$gtmp" "${envs[@]}"; } 8>"$CORES/.capture.lock"; then
+	if ! { flock 8 && GOARCH_RUN=$goarch run_and_core "$id" "$tmp" "$gtmp" "${envs[@]}"; } 8>"$CORES/.capture.lock"; then
 		rm -rf "$tmp" ${gtmp:+"$gtmp"}
 		return 1
 	fi
@@ -403,6 +438,9 @@ for godir in "${GODIRS[@]}"; do
 	[[ $godir == "$NEWEST" ]] && jl+=("$godir $gokey $gover leakymap cgo 0 -")
 	jl+=("$godir $gokey $gover leakymap exe 0 grown")
 	for mode in exe pie; do jl+=("$godir $gokey $gover leakymap $mode 0 stripped"); done
+	# exe only: an arm64 PIE needs the AArch64 dynamic loader, which
+	# this machine lacks.
+	jl+=("$godir $gokey $gover leakymap exe 0 arm64")
 	if [[ -d $ROOT/corpora/cmd/mapwaste ]] &&
 		grep -Eq '^[[:space:]]*SwissMap:[[:space:]]*true,' "$godir/src/internal/buildcfg/exp.go" 2>/dev/null; then
 		for mode in exe pie; do jl+=("$godir $gokey $gover mapwaste $mode 0 classic"); done

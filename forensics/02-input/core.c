@@ -17,6 +17,7 @@ enum {
 struct gr_core {
 	const uint8_t *data;
 	size_t size;
+	enum gr_arch arch;
 	char *name;
 	struct gr_core_thread *threads;
 	size_t nthreads, threads_cap;
@@ -50,7 +51,9 @@ GR_MUST_USE
 static struct gr_error *parse_prstatus(struct gr_core *core,
 				       const uint8_t *desc, size_t len)
 {
-	if (len < GR_PRSTATUS_SIZE)
+	size_t need = core->arch == GR_ARCH_ARM64 ? GR_PRSTATUS_ARM64_SIZE
+						  : GR_PRSTATUS_SIZE;
+	if (len < need)
 		return core_error(core, GR_ERR_BAD_DATA,
 				  "NT_PRSTATUS too short (%zu bytes)", len);
 	if (core->nthreads >= MAX_THREADS)
@@ -64,9 +67,19 @@ static struct gr_error *parse_prstatus(struct gr_core *core,
 	memset(t, 0, sizeof(*t));
 	t->signo = gr_le16(desc + GR_PRSTATUS_CURSIG);
 	t->tid = (int32_t)gr_le32(desc + GR_PRSTATUS_PID);
+	if (core->arch == GR_ARCH_ARM64) {
+		uint64_t *r = (uint64_t *)&t->regs_arm64;
+		for (size_t i = 0; i < GR_PRSTATUS_ARM64_REGS; i++)
+			r[i] = gr_le64(desc + GR_PRSTATUS_REG + 8 * i);
+		t->pc = t->regs_arm64.pc;
+		t->sp = t->regs_arm64.sp;
+		return NULL;
+	}
 	uint64_t *regs = (uint64_t *)&t->regs;
 	for (size_t i = 0; i < sizeof(t->regs) / 8; i++)
 		regs[i] = gr_le64(desc + GR_PRSTATUS_REG + 8 * i);
+	t->pc = t->regs.rip;
+	t->sp = t->regs.rsp;
 	return NULL;
 }
 
@@ -237,9 +250,10 @@ static struct gr_error *parse_headers(struct gr_core *core)
 	if (type != ET_CORE)
 		return core_error(core, GR_ERR_BAD_DATA,
 				  "ELF type %u is not a core dump", type);
-	if (machine != EM_X86_64)
+	if (!gr_arch_of_machine(machine, &core->arch))
 		return core_error(core, GR_ERR_UNSUPPORTED,
-				  "core of machine %u; only x86-64 is supported",
+				  "core of machine %u; only x86-64 and AArch64 "
+				  "are supported",
 				  machine);
 	uint64_t phoff = gr_le64(d + offsetof(Elf64_Ehdr, e_phoff));
 	uint16_t phentsize = gr_le16(d + offsetof(Elf64_Ehdr, e_phentsize));
@@ -353,6 +367,11 @@ void gr_core_destroy(struct gr_core *core)
 	free(core->auxv);
 	free(core->name);
 	free(core);
+}
+
+enum gr_arch gr_core_arch(const struct gr_core *core)
+{
+	return core->arch;
 }
 
 size_t gr_core_thread_count(const struct gr_core *core)

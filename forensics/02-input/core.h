@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gr_core: an ELF core file of a linux/amd64 process, parsed defensively.
+ * gr_core: an ELF core file of a linux/amd64 or linux/arm64 process, parsed
+ * defensively (the architecture is the file's e_machine, arch.h).
  *
  * Parses the program headers (PT_LOAD, PT_NOTE) and the notes goretain needs:
  * NT_PRSTATUS (one per thread, with registers), NT_PRPSINFO (command line),
@@ -19,6 +20,7 @@
 #include <stdint.h>
 
 #include "forensics/01-base/error.h"
+#include "forensics/02-input/arch.h"
 #include "forensics/02-input/mem.h"
 
 /* x86-64 user_regs_struct, in the kernel's order (sys/user.h). */
@@ -28,10 +30,19 @@ struct gr_regs {
 	uint64_t fs_base, gs_base, ds, es, fs, gs;
 };
 
+/* arm64 struct user_pt_regs: x0-x30 (x29 the frame pointer, x30 the link
+ * register), sp, pc, pstate. */
+struct gr_regs_arm64 {
+	uint64_t x[31], sp, pc, pstate;
+};
+
 struct gr_core_thread {
 	int32_t tid;
 	int32_t signo; /* pr_cursig: the signal being delivered, if any */
-	struct gr_regs regs;
+	struct gr_regs regs;		 /* amd64; zero for arm64 */
+	struct gr_regs_arm64 regs_arm64; /* arm64; zero for amd64 */
+	/* Either architecture's: the program counter and stack pointer. */
+	uint64_t pc, sp;
 };
 
 /* One NT_FILE entry. */
@@ -69,6 +80,7 @@ struct gr_error *gr_core_parse(const uint8_t *data, size_t size,
 			       const char *name, struct gr_core **ret);
 void gr_core_destroy(struct gr_core *core);
 
+enum gr_arch gr_core_arch(const struct gr_core *core);
 size_t gr_core_thread_count(const struct gr_core *core);
 const struct gr_core_thread *gr_core_thread(const struct gr_core *core,
 					    size_t i);

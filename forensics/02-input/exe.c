@@ -30,6 +30,7 @@ struct exe_section {
 
 struct gr_exe {
 	char *path;
+	enum gr_arch arch;
 	int fd;
 	const uint8_t *data;
 	size_t size;
@@ -290,9 +291,12 @@ static struct gr_error *check_header(struct gr_exe *exe)
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(exe->elf, &eh))
 		return elf_err(exe, "reading the ELF header");
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    !gr_arch_of_machine(eh.e_machine, &exe->arch))
 		return gr_error_create(GR_ERR_UNSUPPORTED,
-				       "%s: not an x86-64 ELF64 executable",
+				       "%s: not an x86-64 or AArch64 ELF64 "
+				       "executable",
 				       exe->path);
 	if (eh.e_type == ET_CORE)
 		return gr_error_create(GR_ERR_BAD_DATA,
@@ -366,6 +370,11 @@ const uint8_t *gr_exe_file_data(const struct gr_exe *exe, size_t *size_ret)
 {
 	*size_ret = exe->size;
 	return exe->data;
+}
+
+enum gr_arch gr_exe_arch(const struct gr_exe *exe)
+{
+	return exe->arch;
 }
 
 bool gr_exe_is_pie(const struct gr_exe *exe)

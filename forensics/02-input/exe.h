@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "forensics/01-base/error.h"
+#include "forensics/02-input/arch.h"
 
 struct gr_exe_section {
 	const char *name;
@@ -50,6 +51,8 @@ const char *gr_exe_path(const struct gr_exe *exe);
 /* The raw file bytes. */
 const uint8_t *gr_exe_file_data(const struct gr_exe *exe, size_t *size_ret);
 /* ET_DYN, i.e. position-independent. */
+/* The executable's architecture (its e_machine). */
+enum gr_arch gr_exe_arch(const struct gr_exe *exe);
 bool gr_exe_is_pie(const struct gr_exe *exe);
 uint64_t gr_exe_entry(const struct gr_exe *exe);
 /* True if the file has a .interp / PT_INTERP (dynamically linked, cgo). */

@@ -115,6 +115,22 @@ static struct gr_error *find_bias(struct gr_session *s,
 	return NULL;
 }
 
+/* One architecture for both files (--force does not help: no address
+ * or register of the one means anything for the other). */
+GR_MUST_USE
+static struct gr_error *check_arch(const struct gr_session *s,
+				   const struct gr_session_options *o)
+{
+	enum gr_arch c = gr_core_arch(s->core), e = gr_exe_arch(s->exe);
+	if (c == e)
+		return NULL;
+	return gr_error_create(GR_ERR_MISMATCH,
+			       "%s: a linux/%s executable; %s is the core of a "
+			       "linux/%s process",
+			       o->exe_path, gr_arch_name(e), o->core_path,
+			       gr_arch_name(c));
+}
+
 GR_MUST_USE
 static struct gr_error *check_entry(struct gr_session *s,
 				    const struct gr_session_options *o)
@@ -275,7 +291,8 @@ struct gr_error *gr_session_open(const struct gr_session_options *o,
 		s->threads = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
 	}
 	struct gr_error *err;
-	if ((err = open_inputs(s, o)) || (err = find_bias(s, o)) ||
+	if ((err = open_inputs(s, o)) || (err = check_arch(s, o)) ||
+	    (err = find_bias(s, o)) ||
 	    (err = gr_mem_create(&s->mem)) ||
 	    (err = gr_core_add_to_mem(s->core, s->mem)) ||
 	    (err = check_build_ids(s, o)) || (err = check_entry(s, o)) ||

@@ -322,6 +322,7 @@ static void decode_g(struct gr_goroutines *gs, struct gr_goroutine *g,
 	g->sched_pc = word(buf, l->sched_pc);
 	g->sched_sp = word(buf, l->sched_sp);
 	g->sched_bp = word(buf, l->sched_bp);
+	g->sched_lr = word(buf, l->sched_lr);
 	g->sched_ctxt = word(buf, l->sched_ctxt);
 	g->syscall_pc = word(buf, l->syscallpc);
 	g->syscall_sp = word(buf, l->syscallsp);
@@ -375,6 +376,7 @@ static struct gr_error *unwind_g(struct gr_goroutines *gs,
 		} else {
 			st.pc = g->sched_pc;
 			st.sp = g->sched_sp;
+			st.lr = g->sched_lr;
 			from = GR_G_FROM_SCHED;
 		}
 	}

@@ -121,10 +121,12 @@ struct gr_goroutine {
 	 * registers they were stopped with (live values the stack scanner
 	 * treats conservatively). */
 	bool have_regs;
-	struct gr_regs regs;
+	struct gr_regs regs;		 /* amd64 */
+	struct gr_regs_arm64 regs_arm64; /* arm64 */
+	bool regs_are_arm64;
 	uint64_t stack_lo, stack_hi;
 	uint64_t stktopsp;
-	uint64_t sched_pc, sched_sp, sched_bp, sched_ctxt;
+	uint64_t sched_pc, sched_sp, sched_bp, sched_ctxt, sched_lr;
 	uint64_t syscall_pc, syscall_sp;
 	uint64_t defer_head;  /* g._defer */
 	uint64_t panic_head;  /* g._panic */

@@ -28,7 +28,7 @@ struct gr_g_global {
 struct gr_g_layout {
 	uint64_t g_size;
 	uint64_t stack_lo, stack_hi, panic, defer, m;
-	uint64_t sched_sp, sched_pc, sched_ctxt, sched_bp;
+	uint64_t sched_sp, sched_pc, sched_ctxt, sched_bp, sched_lr;
 	uint64_t syscallsp, syscallpc, stktopsp;
 	uint64_t atomicstatus, goid, waitsince, waitreason;
 	uint64_t gopc, startpc, labels, waiting, async_safe_point;

@@ -144,6 +144,9 @@ static struct gr_error *g_members(const struct gr_dwarf *d,
 		{"sched.pc", &l->sched_pc, 8},
 		{"sched.ctxt", &l->sched_ctxt, 8},
 		{"sched.bp", &l->sched_bp, 8},
+		/* runtime2.go gobuf.lr: the link register of a parked
+		 * goroutine on LR machines (arm64), 0 on amd64. */
+		{"sched.lr", &l->sched_lr, 8},
 	};
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
 		if ((err = member_sized(d, "runtime.g", simple[i].field,
@@ -225,7 +228,8 @@ static struct gr_error *check_g(const struct gr_g_layout *l)
 		{"_panic", l->panic, 8},	{"_defer", l->defer, 8},
 		{"m", l->m, 8},			{"sched.sp", l->sched_sp, 8},
 		{"sched.pc", l->sched_pc, 8},	{"sched.ctxt", l->sched_ctxt, 8},
-		{"sched.bp", l->sched_bp, 8},	{"syscallsp", l->syscallsp, 8},
+		{"sched.bp", l->sched_bp, 8},	{"sched.lr", l->sched_lr, 8},
+		{"syscallsp", l->syscallsp, 8},
 		{"syscallpc", l->syscallpc, 8}, {"stktopsp", l->stktopsp, 8},
 		{"atomicstatus", l->atomicstatus, 4},
 		{"goid", l->goid, 8},		{"waitsince", l->waitsince, 8},

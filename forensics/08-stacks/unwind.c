@@ -60,6 +60,7 @@ struct gr_error *gr_unwind_create(struct gr_session *s, struct gr_unwind **ret)
 		return gr_error_nomem();
 	u->pcln = gr_session_pcln(s);
 	u->mem = gr_session_mem(s);
+	u->uses_lr = gr_core_arch(gr_session_core(s)) == GR_ARCH_ARM64;
 	if (!u->pcln) {
 		free(u);
 		return gr_error_create(GR_ERR_UNSUPPORTED, "unwind: no pclntab");
@@ -202,7 +203,7 @@ static bool resolve(struct gr_unwinder *it, bool innermost, bool syscall)
 		return false;
 	}
 	/* On x86 the CALL pushed the return PC before entering fn. */
-	f->fp = f->sp + (uint64_t)delta + 8;
+	f->fp = f->sp + (uint64_t)delta + (u->uses_lr ? 0 : 8);
 	if (!in_stack(it, f->sp, f->fp)) {
 		stop(it, GR_UNWIND_OUT_OF_STACK, NULL);
 		return false;
@@ -222,20 +223,26 @@ static bool resolve(struct gr_unwinder *it, bool innermost, bool syscall)
 		f->lr = 0;
 		it->end = GR_UNWIND_SPWRITE;
 		last = true;
-	} else {
-		err = gr_mem_u64(u->mem, f->fp - 8, &f->lr);
+	} else if (!u->uses_lr || (innermost && f->sp < f->fp) || !f->lr) {
+		/* x86: below the frame's top.  LR machines: the function
+		 * saved the link register at 0(SP), unless it is the
+		 * innermost frame and has none yet (stopped in its
+		 * prologue, or a leaf): then the register holds it. */
+		err = gr_mem_u64(u->mem, u->uses_lr ? f->sp : f->fp - 8,
+				 &f->lr);
 		if (err) {
 			stop(it, GR_UNWIND_FAULT, err);
 			return false;
 		}
 	}
 
-	f->varp = f->fp - 8;
+	f->varp = u->uses_lr ? f->fp : f->fp - 8;
 	/* The saved frame pointer sits at the top of any frame with a size
 	 * (traceback.go: "if frame.varp > frame.sp && framepointer_enabled"). */
 	if (f->varp > f->sp)
 		f->varp -= 8;
-	f->argp = f->fp;
+	/* sys.MinFrameSize: the saved link register below the arguments. */
+	f->argp = f->fp + (u->uses_lr ? 8 : 0);
 
 	f->continpc = f->pc;
 	if (it->callee_special == GR_SPECIAL_SIGPANIC) {
@@ -272,7 +279,13 @@ void gr_unwind_begin(struct gr_unwinder *it, const struct gr_unwind *u,
 	struct gr_frame *f = &it->frame;
 	f->pc = start->pc;
 	f->sp = start->sp;
-	if (f->pc == 0) {
+	f->lr = u->uses_lr && !start->syscall ? start->lr : 0;
+	if (f->pc == 0 && u->uses_lr) {
+		/* A nil function call: the caller's PC is in the link
+		 * register (traceback.go initAt). */
+		f->pc = f->lr;
+		f->lr = 0;
+	} else if (f->pc == 0) {
 		/* A nil function call: start in the caller's frame. */
 		struct gr_error *err = gr_mem_u64(u->mem, f->sp, &f->pc);
 		if (err) {

@@ -126,6 +126,9 @@ enum gr_special_func gr_unwind_special_at(const struct gr_unwind *u,
 
 struct gr_unwind_start {
 	uint64_t pc, sp;
+	/* The link register of an LR machine (gobuf.lr, x30), 0 if unknown
+	 * (read from the frame then); unused on amd64. */
+	uint64_t lr;
 	/* [lo, hi) of the stack the walk must stay in; hi = 0: unchecked. */
 	uint64_t stack_lo, stack_hi;
 	/* pc/sp come from g.syscallpc/syscallsp. */

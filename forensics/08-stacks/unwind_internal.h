@@ -13,6 +13,10 @@
 struct gr_unwind {
 	struct gr_pcln *pcln;
 	struct gr_mem *mem;
+	/* An LR machine (arm64): a call leaves the return address in the
+	 * link register, which a function with a frame saves at 0(SP);
+	 * runtime/traceback.go usesLR. */
+	bool uses_lr;
 	uint64_t special[GR_SPECIAL_COUNT];
 	/* moduledata.gofunc and funcnametab (runtime addresses). */
 	uint64_t gofunc, funcnametab, funcnametab_len;

@@ -484,6 +484,18 @@ static struct gr_error *registers(struct gr_sr_scan *sc)
 	const uint64_t v[] = {r->rax, r->rbx, r->rcx, r->rdx, r->rsi,
 			      r->rdi, r->rbp, r->r8,  r->r9,  r->r10,
 			      r->r11, r->r12, r->r13, r->r14, r->r15};
+	if (sc->g->regs_are_arm64) {
+		/* x0-x30: arguments, results, temporaries, fp and lr. */
+		for (size_t i = 0; i < 31; i++) {
+			struct gr_error *err = stackroots_word(
+				sc, GR_SR_NO_FRAME, "registers",
+				GR_ROOT_STACK_CONSERVATIVE, 0,
+				sc->g->regs_arm64.x[i]);
+			if (err)
+				return err;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct gr_error *err =
 			stackroots_word(sc, GR_SR_NO_FRAME, "registers",

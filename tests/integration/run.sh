@@ -17,7 +17,10 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GORETAIN=${GORETAIN:-$ROOT/build/goretain}
 CACHE=${GR_CACHE:-$HOME/.cache/goretain}
-CORES=$CACHE/cores
+# GR_IT_CORES: another core root in the same layout (make it-arm64:
+# $GR_CACHE/cores-arm64); the error cases on broken input run with the
+# default root only.
+CORES=${GR_IT_CORES:-$CACHE/cores}
 
 die() { echo "integration: $*" >&2; exit 2; }
 command -v jq >/dev/null || die "jq is missing (run scripts/install-deps.sh)"
@@ -113,11 +116,16 @@ check_core_dir() {
 	check "$id: threads" "$g_thr" "$m_thr"
 	check "$id: process.pid" "$g_pid" "$m_pid"
 	[[ $m_method == kernel ]] && check "$id: process.signal" "$g_sig" "$m_sig"
-	check "$id: build_id.match" "$g_bid" match
+	# qemu-user's cores of arm64 guests have no NT_FILE and no page of
+	# the executable: nothing to check a build ID against, and goretain
+	# says so rather than match.
+	local want_bid=match
+	[[ $m_method == qemu ]] && want_bid=unverified
+	check "$id: build_id.match" "$g_bid" "$want_bid"
 	# Go 1.24+ binaries carry a GNU build ID outside their PT_NOTE.
 	local minor=${id#go1.}
 	minor=${minor%%/*}
-	if ((minor >= 24)); then
+	if ((minor >= 24)) && [[ $m_method != qemu ]]; then
 		check "$id: GNU build ID read from the exe and the core" \
 			"$(jq -r '[(.exe.gnu_build_id | length > 0), .exe.gnu_build_id == .build_id.core_gnu] | @tsv' "$out")" \
 			"$(printf 'true\ttrue')"
@@ -679,6 +687,16 @@ while read -r line; do
 	esac
 done < <(validate_reports)
 
+summary() {
+	echo "== $PASS passed, $FAIL failed (${#DIRS[@]} cores)"
+	if ((FAIL)); then
+		printf '  failed: %s\n' "${FAILED[@]}"
+		exit 1
+	fi
+	exit 0
+}
+[[ -n ${GR_IT_CORES:-} ]] && summary
+
 # --- broken input -----------------------------------------------------------
 
 # The reference core for the error cases: the newest toolchain's leakymap-exe.
@@ -772,6 +790,19 @@ else
 	fail "diff of a core without --exe" "exit $RC: $(head -c 300 "$TMP/run.err")"
 fi
 
+# An arm64 core with an amd64 executable (and the other way round): the
+# architectures differ, said in one line (scripts/make-cores.sh makes the
+# arm64 cores under qemu-user).
+ARM=$CACHE/cores-arm64/${REF#"$CORES"/}
+if [[ -f $ARM/core ]]; then
+	expect_error "arm64 core with an amd64 executable" "linux/arm64" -- \
+		--exe "$REF/bin" "$ARM/core"
+	expect_error "amd64 core with an arm64 executable" "linux/arm64" -- \
+		--exe "$ARM/bin" "$REF/core"
+else
+	fail "arm64 core" "$ARM/core is missing (run scripts/make-cores.sh)"
+fi
+
 if [[ -f $CORES/nongo/core ]]; then
 	expect_error "non-Go core (/bin/sleep)" "$CORES/nongo/core" "$CORES/nongo/bin" @Go -- \
 		--exe "$CORES/nongo/bin" "$CORES/nongo/core"
@@ -779,9 +810,4 @@ else
 	fail "non-Go core" "$CORES/nongo/core is missing (run scripts/make-cores.sh)"
 fi
 
-echo "== $PASS passed, $FAIL failed (${#DIRS[@]} cores)"
-if ((FAIL)); then
-	printf '  failed: %s\n' "${FAILED[@]}"
-	exit 1
-fi
-exit 0
+summary

@@ -24,6 +24,7 @@ struct coregen {
 		char path[256];
 	} files[32];
 	size_t nfiles;
+	uint16_t machine; /* EM_X86_64 unless coregen_arm64 */
 };
 
 struct coregen *coregen_new(void)
@@ -79,6 +80,25 @@ void coregen_thread(struct coregen *g, int32_t tid, uint64_t rip,
 	regs[16] = rip;
 	regs[19] = rsp;
 	regs[21] = fs_base;
+	append_note(g, "CORE", NT_PRSTATUS, d, sizeof(d));
+}
+
+void coregen_arm64(struct coregen *g)
+{
+	g->machine = EM_AARCH64;
+}
+
+void coregen_thread_arm64(struct coregen *g, int32_t tid, uint64_t pc,
+			  uint64_t sp, uint64_t lr, uint64_t fp)
+{
+	/* struct elf_prstatus of arm64: user_pt_regs at 112, 392 bytes. */
+	uint8_t d[392] = {0};
+	memcpy(d + 32, &tid, 4);
+	uint64_t *regs = (uint64_t *)(void *)(d + 112);
+	regs[29] = fp;
+	regs[30] = lr;
+	regs[31] = sp;
+	regs[32] = pc;
 	append_note(g, "CORE", NT_PRSTATUS, d, sizeof(d));
 }
 
@@ -166,7 +186,7 @@ uint8_t *coregen_build(struct coregen *g, size_t *size_ret)
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
 	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
+	eh.e_machine = g->machine ? g->machine : EM_X86_64;
 	eh.e_version = EV_CURRENT;
 	eh.e_phoff = sizeof(Elf64_Ehdr);
 	eh.e_ehsize = sizeof(Elf64_Ehdr);

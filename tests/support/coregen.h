@@ -19,6 +19,11 @@ void coregen_load(struct coregen *g, uint64_t vaddr, const void *data,
 		  uint64_t filesz, uint64_t memsz, uint32_t pflags);
 void coregen_thread(struct coregen *g, int32_t tid, uint64_t rip,
 		    uint64_t rsp, uint64_t fs_base);
+/* An AArch64 core (e_machine), and a thread of one (NT_PRSTATUS with
+ * struct user_pt_regs). */
+void coregen_arm64(struct coregen *g);
+void coregen_thread_arm64(struct coregen *g, int32_t tid, uint64_t pc,
+			  uint64_t sp, uint64_t lr, uint64_t fp);
 void coregen_psinfo(struct coregen *g, int32_t pid, const char *fname,
 		    const char *args);
 void coregen_auxv(struct coregen *g, uint64_t type, uint64_t value);

@@ -11,7 +11,11 @@
  * differently (tests/tools/typename.h).  One JSON object on
  * stdout (bytes):
  *
- *   live_bytes, stripped_unknown_bytes
+ *   live_bytes, stripped_unknown_bytes, dwarf_unknown_bytes
+ *   dwarf_seconds, stripped_seconds      CPU time of each analysis (one
+ *                                        scanning thread, as the CLI's
+ *                                        --threads 1), from opening the
+ *                                        session to the end of typing
  *   exact_bytes, exact_other_bytes       typed from the core; named
  *                                        otherwise with DWARF (issue 16:
  *                                        none should be)
@@ -42,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "forensics/05-session/session.h"
 #include "forensics/07-heap/heap.h"
@@ -80,14 +85,24 @@ static bool generic_of(const char *stripped, const char *dwarf)
 	return false;
 }
 
-static struct gr_analysis *analyse(const char *exe, const char *core,
-				   struct gr_session **s)
+static double cpu_seconds(void)
 {
-	struct gr_session_options so = {.core_path = core, .exe_path = exe};
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct gr_analysis *analyse(const char *exe, const char *core,
+				   struct gr_session **s, double *secs)
+{
+	struct gr_session_options so = {.core_path = core, .exe_path = exe,
+					 .threads = 1};
+	double t0 = cpu_seconds();
 	struct gr_error *err = gr_session_open(&so, s);
 	struct gr_analysis *a = NULL;
 	if (!err)
 		err = gr_analysis_run(*s, NULL, &a);
+	*secs = cpu_seconds() - t0;
 	if (err) {
 		fprintf(stderr, "gr-typecmp: %s with %s: %s\n", core, exe,
 			err->message);
@@ -134,8 +149,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct gr_session *sd, *ss;
-	struct gr_analysis *ad = analyse(argv[1], argv[3], &sd);
-	struct gr_analysis *as = analyse(argv[2], argv[3], &ss);
+	double secs_d, secs_s;
+	struct gr_analysis *ad = analyse(argv[1], argv[3], &sd, &secs_d);
+	struct gr_analysis *as = analyse(argv[2], argv[3], &ss, &secs_s);
 	uint32_t n = gr_heap_object_count(ad->heap);
 	if (n != gr_heap_object_count(as->heap)) {
 		fprintf(stderr, "gr-typecmp: %s: %" PRIu32 " objects with %s, "
@@ -143,7 +159,8 @@ int main(int argc, char **argv)
 			gr_heap_object_count(as->heap), argv[2]);
 		return 1;
 	}
-	uint64_t live = 0, unknown = 0, exact = 0, exact_other = 0,
+	uint64_t live = 0, unknown = 0, dwarf_unknown = 0, exact = 0,
+		 exact_other = 0,
 		 exact_generic = 0, exact_tiny = 0,
 		 inferred = 0, inferred_other = 0, inferred_dwarf_unknown = 0;
 	struct diff diffs[MAX_DIFFS];
@@ -158,6 +175,8 @@ int main(int argc, char **argv)
 		}
 		uint64_t size = gr_heap_object_size(ad->heap, id);
 		live += size;
+		if (gr_types_object(ad->types, id).type == GR_TYPE_UNKNOWN)
+			dwarf_unknown += size;
 		struct gr_type_object ts = gr_types_object(as->types, id);
 		if (ts.type == GR_TYPE_UNKNOWN) {
 			unknown += size;
@@ -199,7 +218,10 @@ int main(int argc, char **argv)
 		if (other)
 			keep_diff(diffs, &ndiffs, &x);
 	}
-	printf("{\"live_bytes\": %" PRIu64 ", \"stripped_unknown_bytes\": %" PRIu64
+	printf("{\"dwarf_seconds\": %.4f, \"stripped_seconds\": %.4f, "
+	       "\"dwarf_unknown_bytes\": %" PRIu64 ", ",
+	       secs_d, secs_s, dwarf_unknown);
+	printf("\"live_bytes\": %" PRIu64 ", \"stripped_unknown_bytes\": %" PRIu64
 	       ", \"exact_bytes\": %" PRIu64 ", \"exact_other_bytes\": %" PRIu64
 	       ", \"exact_generic_bytes\": %" PRIu64
 	       ", \"exact_tiny_bytes\": %" PRIu64

@@ -46,6 +46,9 @@ static void test_parse_notes_and_loads(void **state)
 	assert_int_equal(gr_core_thread(core, 0)->regs.rip, 0x401000);
 	assert_int_equal(gr_core_thread(core, 0)->regs.rsp, 0xc000100000);
 	assert_int_equal(gr_core_thread(core, 0)->regs.fs_base, 0x7f0000001000);
+	assert_int_equal(gr_core_arch(core), GR_ARCH_AMD64);
+	assert_int_equal(gr_core_thread(core, 0)->pc, 0x401000);
+	assert_int_equal(gr_core_thread(core, 0)->sp, 0xc000100000);
 	const struct gr_core_process *p = gr_core_process(core);
 	assert_true(p->have_psinfo);
 	assert_int_equal(p->pid, 100);
@@ -173,6 +176,43 @@ static void test_malformed_notes(void **state)
  * the notes parse (the core is then refused for having no thread); the
  * cursor's error for the padding must not leak (ASan in `make check`).
  */
+/* linux/arm64: the architecture from e_machine, the registers from
+ * user_pt_regs; another machine is refused naming it. */
+static void test_arm64(void **state)
+{
+	(void)state;
+	struct coregen *g = coregen_new();
+	coregen_arm64(g);
+	coregen_thread_arm64(g, 7, 0x90000, 0x4000123000, 0x8f000,
+			     0x4000123100);
+	static const uint8_t page[0x1000] = {1};
+	coregen_load(g, 0x4000000000, page, sizeof(page), 0x1000, PF_R | PF_W);
+	size_t size;
+	uint8_t *buf = coregen_build(g, &size);
+	coregen_free(g);
+	struct gr_core *core;
+	assert_null(gr_core_parse(buf, size, "core.7", &core));
+	assert_int_equal(gr_core_arch(core), GR_ARCH_ARM64);
+	assert_string_equal(gr_arch_name(gr_core_arch(core)), "arm64");
+	const struct gr_core_thread *t = gr_core_thread(core, 0);
+	assert_int_equal(t->tid, 7);
+	assert_int_equal(t->pc, 0x90000);
+	assert_int_equal(t->sp, 0x4000123000);
+	assert_int_equal(t->regs_arm64.x[30], 0x8f000);
+	assert_int_equal(t->regs_arm64.x[29], 0x4000123100);
+	assert_int_equal(t->regs.rip, 0);
+	gr_core_destroy(core);
+	/* e_machine EM_RISCV (243): refused, named. */
+	buf[18] = 243;
+	buf[19] = 0;
+	struct gr_error *err = gr_core_parse(buf, size, "core.7", &core);
+	assert_non_null(err);
+	assert_int_equal(err->code, GR_ERR_UNSUPPORTED);
+	assert_non_null(strstr(err->message, "machine 243"));
+	gr_error_destroy(err);
+	free(buf);
+}
+
 static void test_note_padding_cut(void **state)
 {
 	(void)state;
@@ -202,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_core),
 		cmocka_unit_test(test_malformed_notes),
 		cmocka_unit_test(test_note_padding_cut),
+		cmocka_unit_test(test_arm64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
