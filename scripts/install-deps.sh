@@ -6,11 +6,12 @@ set -eu
 
 PKGS="gcc binutils make curl pkg-config libelf-dev libdwarf-dev zlib1g-dev libxxhash-dev \
 libcmocka-dev libzstd-dev zstd gzip gdb python3 python3-jsonschema util-linux jq chromium \
-qemu-user"
+qemu-user libc6-arm64-cross"
 # python3-jsonschema validates report JSON against docs/report-schema.json;
 # chromium (headless) renders the HTML report in tests/integration/html.sh;
 # qemu-user runs the GOARCH=arm64 corpus builds for their AArch64 cores
-# (scripts/make-cores.sh).
+# (scripts/make-cores.sh), libc6-arm64-cross the dynamic loader of the
+# arm64 PIE ones.
 
 missing=""
 for p in $PKGS; do

@@ -23,7 +23,8 @@
 # leakymap-{exe,pie}-stripped, built with -ldflags='-s -w' (no symbol table,
 # no DWARF): goretain must analyse it from pclntab and its layout packs.
 #
-# linux/arm64 (issue 17): every toolchain builds leakymap-exe with
+# linux/arm64 (issue 17): every toolchain builds leakymap-exe (the newest
+# also every other program, and leakymap-pie) with
 # GOARCH=arm64 too, runs it under qemu-user (qemu-aarch64) and keeps the
 # AArch64 core qemu writes of its guest (qemu_<prog>_<date>-<time>_<pid>.core
 # in the working directory: NT_PRSTATUS, NT_PRPSINFO and NT_AUXV, no NT_FILE;
@@ -52,6 +53,9 @@ LEAK_N=${GR_CORES_LEAK_SESSIONS:-4000}
 GROW_N=2000
 ONLY=${GR_CORES_ONLY:-.}
 ORACLE_TIMEOUT=120
+# The AArch64 libraries qemu-user loads a PIE's interpreter from
+# (libc6-arm64-cross).
+ARM64_SYSROOT=/usr/aarch64-linux-gnu
 # Variants captured side by side (each is a go build, then a run until the
 # oracle is written, then the core): GR_CORES_JOBS, else GR_CHECK_JOBS,
 # else the number of CPUs.
@@ -153,7 +157,7 @@ run_and_core() {
 	shift 3
 	local pid rc t_ready threads rss filter method signal=null status core
 	local -a run=(./bin)
-	[[ ${GOARCH_RUN:-} == arm64 ]] && run=(qemu-aarch64 ./bin)
+	[[ ${GOARCH_RUN:-} == arm64 ]] && run=(qemu-aarch64 -L "$ARM64_SYSROOT" ./bin)
 	(cd "$dir" && ulimit -c unlimited && exec env GOTRACEBACK=crash "$@" "${run[@]}" oracle.json) \
 		>"$dir/run.log" 2>&1 &
 	pid=$!
@@ -207,6 +211,7 @@ run_and_core() {
 		[[ -f ${qcore[0]} ]] || { fail "$id" "no qemu core after SIGABRT (exit status $status)"; return 1; }
 		rm -f "$dir/core" "$dir"/core.[0-9]*
 		mv "${qcore[0]}" "$dir/core"
+		fallocate --dig-holes "$dir/core" 2>/dev/null || true
 		# The guest's threads: qemu's own are not in its core.
 		threads=$(prstatus_count "$dir/core")
 		write_meta "$dir" "$pid" "$threads" "$rss" "$filter" qemu "$signal" "$status" "$t_ready" "$@"
@@ -438,9 +443,16 @@ for godir in "${GODIRS[@]}"; do
 	[[ $godir == "$NEWEST" ]] && jl+=("$godir $gokey $gover leakymap cgo 0 -")
 	jl+=("$godir $gokey $gover leakymap exe 0 grown")
 	for mode in exe pie; do jl+=("$godir $gokey $gover leakymap $mode 0 stripped"); done
-	# exe only: an arm64 PIE needs the AArch64 dynamic loader, which
-	# this machine lacks.
+	# linux/arm64: leakymap on every toolchain; the newest builds every
+	# program, and leakymap as PIE too (its loader comes from
+	# libc6-arm64-cross: qemu-aarch64 -L).
 	jl+=("$godir $gokey $gover leakymap exe 0 arm64")
+	if [[ $godir == "$NEWEST" ]]; then
+		for prog in "${PROGS[@]}"; do
+			[[ $prog == leakymap ]] || jl+=("$godir $gokey $gover $prog exe 0 arm64")
+		done
+		jl+=("$godir $gokey $gover leakymap pie 0 arm64")
+	fi
 	if [[ -d $ROOT/corpora/cmd/mapwaste ]] &&
 		grep -Eq '^[[:space:]]*SwissMap:[[:space:]]*true,' "$godir/src/internal/buildcfg/exp.go" 2>/dev/null; then
 		for mode in exe pie; do jl+=("$godir $gokey $gover mapwaste $mode 0 classic"); done
