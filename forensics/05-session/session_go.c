@@ -73,12 +73,17 @@ static struct gr_error *load_layout(struct gr_session_go *go,
  * pack the empty index stays, and each analysis says what it cannot read.
  */
 GR_MUST_USE
-static struct gr_error *load_pack(struct gr_session_go *go, struct gr_mem *mem,
+static struct gr_error *load_pack(struct gr_session_go *go,
+				  const struct gr_exe *exe, struct gr_mem *mem,
 				  uint64_t bias)
 {
 	struct gr_go_version v;
 	const char *text;
 	size_t len;
+	/* The packs are made from linux/amd64 binaries: their globals are
+	 * placed by amd64 code (locate.h), their layouts are amd64's. */
+	if (gr_exe_arch(exe) != GR_ARCH_AMD64)
+		return NULL;
 	if (!gr_buildinfo_version(go->buildinfo, &v) || v.major != 1 ||
 	    !gr_layout_pack(v.minor, gr_layout_pack_variant(go->version), &text,
 			    &len))
@@ -125,7 +130,8 @@ struct gr_error *gr_session_go_load(struct gr_session_go *go, struct gr_exe *exe
 	if ((err = gr_pcln_create(go->pcln_loc.data, go->pcln_loc.size,
 				  go->moduledata->text, &go->pcln)))
 		return gr_error_prefix(err, "%s: pclntab", path);
-	if (!gr_dwarf_present(go->dwarf) && (err = load_pack(go, mem, bias)))
+	if (!gr_dwarf_present(go->dwarf) &&
+	    (err = load_pack(go, exe, mem, bias)))
 		return gr_error_prefix(err, "%s: layout pack", path);
 	return NULL;
 }

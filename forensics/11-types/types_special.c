@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "forensics/01-base/array.h"
+#include "forensics/02-input/exe.h"
 #include "forensics/02-input/mem.h"
 #include "forensics/04-gobin/moduledata.h"
 #include "forensics/04-gobin/pclntab.h"
@@ -271,8 +272,11 @@ static struct gr_error *code_captures(struct gr_types *t,
 	if (!t->closures_tried) {
 		t->closures_tried = true;
 		const struct gr_moduledata *md = gr_session_moduledata(t->s);
+		/* The allocating code is read as amd64's (gr_x86): an arm64
+		 * binary's closures stay named by their code only. */
+		bool amd64 = gr_exe_arch(gr_session_exe(t->s)) == GR_ARCH_AMD64;
 		struct gr_error *err =
-			md && t->rt.have_struct && t->rt.sfield_size
+			md && amd64 && t->rt.have_struct && t->rt.sfield_size
 				? gr_closures_create(t->mem, t->pcln, md->types,
 						     md->etypes, &t->damage,
 						     &t->closures)

@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "forensics/02-input/exe.h"
+#include "forensics/03-dwarf/dwarf.h"
 #include "forensics/11-types/types.h"
 
 static void graph_progress(void *arg, uint64_t done, uint64_t total)
@@ -113,6 +115,19 @@ struct gr_error *gr_analysis_run_to(struct gr_session *s,
 	a->session = s;
 	struct gr_error *err;
 	gr_progress_phase(p, "walking the heap", 0);
+	/* Without DWARF and without a layout pack nothing of the runtime can
+	 * be found: say which, not the first global that is missing. */
+	const struct gr_dwarf *d = gr_session_dwarf(s);
+	if (!gr_dwarf_present(d) && !gr_dwarf_pack_version(d)) {
+		err = gr_error_create(
+			GR_ERR_UNSUPPORTED,
+			"%s: no DWARF, and goretain has no layout pack for %s "
+			"linux/%s (stripped executables are read for "
+			"linux/amd64 Go 1.19 and 1.21 to 1.27)",
+			gr_exe_path(gr_session_exe(s)), gr_session_go_version(s),
+			gr_arch_name(gr_exe_arch(gr_session_exe(s))));
+		goto fail;
+	}
 	if ((err = gr_heap_load(s, &a->heap)))
 		goto fail;
 	gr_progress_update(p, gr_heap_object_count(a->heap));

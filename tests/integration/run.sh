@@ -807,6 +807,23 @@ else
 	fail "arm64 core" "$ARM/core is missing (run scripts/make-cores.sh)"
 fi
 
+# A stripped arm64 executable: no layout pack for it yet, said in one line.
+SARM=$CACHE/cores-arm64-stripped/${REF#"$CORES"/}
+if [[ -f $SARM/core ]]; then
+	# info reads it (pclntab, build info, threads); an analysis cannot.
+	"$GORETAIN" heap --exe "$SARM/bin" "$SARM/core" >/dev/null 2>"$TMP/sarm.err"
+	RC=$?
+	if [[ $RC == 2 && $(wc -l <"$TMP/sarm.err") == 1 ]] &&
+		grep -q 'no layout pack for go1.*linux/arm64' "$TMP/sarm.err"; then
+		pass "stripped arm64 executable: heap exits 2, '$(head -c 200 "$TMP/sarm.err")'"
+	else
+		fail "stripped arm64 executable: heap exits 2 naming the missing pack" \
+			"exit $RC: $(head -c 300 "$TMP/sarm.err")"
+	fi
+else
+	fail "stripped arm64 core" "$SARM/core is missing (run scripts/make-cores.sh)"
+fi
+
 if [[ -f $CORES/nongo/core ]]; then
 	expect_error "non-Go core (/bin/sleep)" "$CORES/nongo/core" "$CORES/nongo/bin" @Go -- \
 		--exe "$CORES/nongo/bin" "$CORES/nongo/core"
