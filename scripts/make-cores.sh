@@ -23,8 +23,8 @@
 # leakymap-{exe,pie}-stripped, built with -ldflags='-s -w' (no symbol table,
 # no DWARF): goretain must analyse it from pclntab and its layout packs.
 #
-# linux/arm64 (issue 17): every toolchain builds leakymap-exe (the newest
-# also every other program, and leakymap-pie) with
+# linux/arm64 (issue 17): every toolchain builds every program as exe (the
+# newest also leakymap-pie, and a -s -w leakymap-exe for the error cases) with
 # GOARCH=arm64 too, runs it under qemu-user (qemu-aarch64) and keeps the
 # AArch64 core qemu writes of its guest (qemu_<prog>_<date>-<time>_<pid>.core
 # in the working directory: NT_PRSTATUS, NT_PRPSINFO and NT_AUXV, no NT_FILE;
@@ -443,14 +443,13 @@ for godir in "${GODIRS[@]}"; do
 	[[ $godir == "$NEWEST" ]] && jl+=("$godir $gokey $gover leakymap cgo 0 -")
 	jl+=("$godir $gokey $gover leakymap exe 0 grown")
 	for mode in exe pie; do jl+=("$godir $gokey $gover leakymap $mode 0 stripped"); done
-	# linux/arm64: leakymap on every toolchain; the newest builds every
-	# program, and leakymap as PIE too (its loader comes from
-	# libc6-arm64-cross: qemu-aarch64 -L).
-	jl+=("$godir $gokey $gover leakymap exe 0 arm64")
+	# linux/arm64: every program on every toolchain; the newest builds
+	# leakymap as PIE too (its loader comes from libc6-arm64-cross:
+	# qemu-aarch64 -L).
+	for prog in "${PROGS[@]}"; do
+		jl+=("$godir $gokey $gover $prog exe 0 arm64")
+	done
 	if [[ $godir == "$NEWEST" ]]; then
-		for prog in "${PROGS[@]}"; do
-			[[ $prog == leakymap ]] || jl+=("$godir $gokey $gover $prog exe 0 arm64")
-		done
 		jl+=("$godir $gokey $gover leakymap pie 0 arm64")
 		# Stripped arm64 is not read yet (no layout pack for it): the
 		# error cases check the one line that says so.
