@@ -747,12 +747,10 @@ static struct gr_error *call_args(struct scan *s, uint64_t entry,
  * generic method's code is shared by a shape ("(*HashTrieMap[go.shape.
  * interface {},go.shape.interface {}]).Load"): the shape's types stand
  * for its type arguments ("HashTrieMap[interface {},interface {}]"),
- * which the caller's lookup of the name must then find; *@shaped says
- * so.  The receiver is the first argument either way (the dictionary
- * follows it).
+ * which the caller's lookup of the name must then find.  The receiver
+ * is the first argument either way (the dictionary follows it).
  */
-static bool receiver_type(const char *name, char *buf, size_t size,
-			  bool *shaped)
+static bool receiver_type(const char *name, char *buf, size_t size)
 {
 	static const char shape[] = "go.shape.";
 	const char *p = strstr(name, ".(*");
@@ -769,11 +767,9 @@ static bool receiver_type(const char *name, char *buf, size_t size,
 	if (n <= 0 || (size_t)n >= size)
 		return false;
 	size_t w = (size_t)n;
-	*shaped = false;
 	for (const char *r = p + 3; r < e; r++) {
 		if (!strncmp(r, shape, sizeof(shape) - 1)) {
 			r += sizeof(shape) - 2;
-			*shaped = true;
 			continue;
 		}
 		if (w + 1 >= size)
@@ -799,13 +795,11 @@ static struct gr_error *receiver(struct gr_codetypes *c,
 		return NULL;
 	struct gr_pcln_func fn;
 	char name[256];
-	bool shaped;
 	struct gr_error *err = gr_pcln_func_at(s->pcln, s->methods[a].func, &fn);
 	/* Read when the methods were listed. */
 	gr_error_destroy(err);
-	if (err || !receiver_type(fn.name, name, sizeof(name), &shaped))
+	if (err || !receiver_type(fn.name, name, sizeof(name)))
 		return NULL;
-	(void)shaped;
 	uint64_t addr = regs[REG_AX].v;
 	char *copy = strdup(name);
 	if (!copy ||
@@ -1815,8 +1809,7 @@ static struct gr_error *list_functions(struct scan *s,
 			continue;
 		if (err)
 			return err;
-		bool shaped;
-		if (receiver_type(fn.name, rname, sizeof(rname), &shaped)) {
+		if (receiver_type(fn.name, rname, sizeof(rname))) {
 			if ((err = gr_array_grow(&s->methods, &s->methods_cap,
 						 s->nmethods, 1)))
 				return err;

@@ -76,28 +76,17 @@ struct gr_error *goroutines_running_start(struct gr_goroutines *gs,
 	const struct gr_core_thread *t = thread_of(gs, g->m, NULL);
 	if (!t)
 		return NULL;
-	if (gr_core_arch(gr_session_core(gs->s)) == GR_ARCH_ARM64) {
+	bool arm64 = gr_core_arch(gr_session_core(gs->s)) == GR_ARCH_ARM64;
+	struct gr_regs regs = t->regs;
+	enum gr_g_frames_from src = GR_G_FROM_THREAD;
+	if (arm64) {
 		/* linux/arm64: pc, sp and the link register x30.  A thread
 		 * stopped in a signal handler is not on the goroutine's
 		 * stack: g.sched then (signal frames are read on amd64
 		 * only). */
 		if (!on_stack(g, t->sp))
 			return NULL;
-		memset(start, 0, sizeof(*start));
-		start->pc = t->pc;
-		start->sp = t->sp;
-		start->lr = t->regs_arm64.x[30];
-		start->conservative_innermost = true;
-		g->have_regs = true;
-		g->regs_are_arm64 = true;
-		g->regs_arm64 = t->regs_arm64;
-		*from = GR_G_FROM_THREAD;
-		*ret = true;
-		return NULL;
-	}
-	struct gr_regs regs = t->regs;
-	enum gr_g_frames_from src = GR_G_FROM_THREAD;
-	if (!on_stack(g, regs.rsp)) {
+	} else if (!on_stack(g, regs.rsp)) {
 		bool found;
 		struct gr_error *err = gr_unwind_signal_regs(
 			gs->unwind, &t->regs, &gs->damage, &regs, &found);
@@ -108,11 +97,14 @@ struct gr_error *goroutines_running_start(struct gr_goroutines *gs,
 		src = GR_G_FROM_SIGNAL;
 	}
 	memset(start, 0, sizeof(*start));
-	start->pc = regs.rip;
-	start->sp = regs.rsp;
+	start->pc = arm64 ? t->pc : regs.rip;
+	start->sp = arm64 ? t->sp : regs.rsp;
+	start->lr = arm64 ? t->regs_arm64.x[30] : 0;
 	start->conservative_innermost = true;
 	g->have_regs = true;
 	g->regs = regs;
+	g->regs_are_arm64 = arm64;
+	g->regs_arm64 = t->regs_arm64;
 	*from = src;
 	*ret = true;
 	return NULL;

@@ -481,22 +481,15 @@ GR_MUST_USE
 static struct gr_error *registers(struct gr_sr_scan *sc)
 {
 	const struct gr_regs *r = &sc->g->regs;
-	const uint64_t v[] = {r->rax, r->rbx, r->rcx, r->rdx, r->rsi,
-			      r->rdi, r->rbp, r->r8,  r->r9,  r->r10,
-			      r->r11, r->r12, r->r13, r->r14, r->r15};
-	if (sc->g->regs_are_arm64) {
-		/* x0-x30: arguments, results, temporaries, fp and lr. */
-		for (size_t i = 0; i < 31; i++) {
-			struct gr_error *err = stackroots_word(
-				sc, GR_SR_NO_FRAME, "registers",
-				GR_ROOT_STACK_CONSERVATIVE, 0,
-				sc->g->regs_arm64.x[i]);
-			if (err)
-				return err;
-		}
-		return NULL;
-	}
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	const uint64_t amd64[] = {r->rax, r->rbx, r->rcx, r->rdx, r->rsi,
+				  r->rdi, r->rbp, r->r8,  r->r9,  r->r10,
+				  r->r11, r->r12, r->r13, r->r14, r->r15};
+	/* arm64: x0-x30, arguments, results, temporaries, fp and lr. */
+	const uint64_t *v = sc->g->regs_are_arm64 ? sc->g->regs_arm64.x : amd64;
+	size_t n = sc->g->regs_are_arm64
+			   ? sizeof(sc->g->regs_arm64.x) / sizeof(uint64_t)
+			   : sizeof(amd64) / sizeof(amd64[0]);
+	for (size_t i = 0; i < n; i++) {
 		struct gr_error *err =
 			stackroots_word(sc, GR_SR_NO_FRAME, "registers",
 				   GR_ROOT_STACK_CONSERVATIVE, 0, v[i]);

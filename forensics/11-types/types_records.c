@@ -94,18 +94,20 @@ struct gr_error *types_set_wide(struct gr_types *t, uint32_t id,
 	return NULL;
 }
 
-struct gr_error *types_set_kind(struct gr_types *t, uint32_t id,
-				uint32_t kind)
+/* Object @id (typed) becomes @kind with @count, its flags unchanged. */
+GR_MUST_USE
+static struct gr_error *set_kind_count(struct gr_types *t, uint32_t id,
+				       uint32_t kind, uint64_t count)
 {
 	uint32_t w = t->objs[id], i = 0;
 	if (w & GR_TYPES_WIDE) {
 		t->wide[w & GR_TYPES_WIDE_MAX].kind = kind;
+		t->wide[w & GR_TYPES_WIDE_MAX].count = count;
 		return NULL;
 	}
-	uint32_t count = w & (GR_TYPES_NARROW_COUNT - 1);
-	if (kind < GR_TYPES_NARROW_KINDS) {
+	if (kind < GR_TYPES_NARROW_KINDS && count < GR_TYPES_NARROW_COUNT) {
 		t->objs[id] = (w & GR_TYPES_FLAGS) |
-			      kind << GR_TYPES_KIND_SHIFT | count;
+			      kind << GR_TYPES_KIND_SHIFT | (uint32_t)count;
 		return NULL;
 	}
 	struct gr_error *err = new_wide(t, kind, count, &i);
@@ -115,25 +117,16 @@ struct gr_error *types_set_kind(struct gr_types *t, uint32_t id,
 	return NULL;
 }
 
+struct gr_error *types_set_kind(struct gr_types *t, uint32_t id,
+				uint32_t kind)
+{
+	return set_kind_count(t, id, kind, types_count_of(t, id));
+}
+
 struct gr_error *types_set_count(struct gr_types *t, uint32_t id,
 				 uint64_t count)
 {
-	uint32_t w = t->objs[id], i = 0;
-	if (w & GR_TYPES_WIDE) {
-		t->wide[w & GR_TYPES_WIDE_MAX].count = count;
-		return NULL;
-	}
-	uint32_t kind = (w & ~GR_TYPES_FLAGS) >> GR_TYPES_KIND_SHIFT;
-	if (count < GR_TYPES_NARROW_COUNT) {
-		t->objs[id] = (w & ~(GR_TYPES_NARROW_COUNT - 1)) |
-			      (uint32_t)count;
-		return NULL;
-	}
-	struct gr_error *err = new_wide(t, kind, count, &i);
-	if (err)
-		return err;
-	t->objs[id] = (w & GR_TYPES_FLAGS) | GR_TYPES_WIDE | i;
-	return NULL;
+	return set_kind_count(t, id, types_kind_index(t, id), count);
 }
 
 /* gr_types_object copies a kind's first 8 bytes as the object's. */
